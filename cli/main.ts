@@ -1,0 +1,42 @@
+/**
+ * `tessera`: the command-line entry. Sub-commands are listed here, one line each.
+ */
+import type { Command, Io } from './command.js';
+
+/** Every sub-command, in the order `--help` lists them. Add one import and one entry per command. */
+const commands: ReadonlyArray<Command> = [];
+
+const processIo: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  isTty: Boolean(process.stdout.isTTY),
+};
+
+const helpText = (): string =>
+  [
+    'tessera: typed SSL architectures, checked before training, compiled to TF.js.',
+    '',
+    'usage: tessera <command> [options]   (tessera <command> --help for details)',
+    '',
+    ...commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    '',
+  ].join('\n');
+
+/** Runs the CLI with `argv` (without `node` and the script) and returns the exit code. */
+export const main = async (argv: ReadonlyArray<string>, io: Io = processIo): Promise<number> => {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(helpText());
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (command === undefined) {
+    io.err(`tessera: unknown command "${name}"\nhint: one of ${commands.map((c) => c.name).join(', ')}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.usage + '\n');
+    return 0;
+  }
+  return command.run(rest, io);
+};

@@ -1,0 +1,80 @@
+/**
+ * The resolved graph the passes work on: every value expression and loss becomes one node with
+ * its children replaced by node ids. The `resolve` pass builds it from a `Method` (one node per
+ * occurrence); later passes annotate (`type`, `flops`) or rewrite it (shared-forward elimination
+ * merges identical nodes). Nodes are in topological order: inputs before users.
+ */
+import type { LossNode } from './loss.js';
+import type { Method, ModuleDecl, ValueExpr, ValueTag } from './node.js';
+import type { Schedule } from './schedule.js';
+import type { ValueType } from './types.js';
+
+/** A node id, unique in a graph (`n0`, `n1`, ...). */
+export type NodeId = string;
+
+/** A location in the user's spec. */
+export type SpecPath = ReadonlyArray<string | number>;
+
+/** What a node computes: a value expression kind (refs are resolved away) or a loss. */
+export type GraphOp = Exclude<ValueTag, 'Ref'> | 'Loss';
+
+/** One node. `expr` carries the attributes; read children through `inputs`, never through `expr`. */
+export interface GraphNode {
+  readonly id: NodeId;
+  readonly op: GraphOp;
+  readonly expr: ValueExpr | LossNode;
+  /**
+   * Child ports to node ids. Value nodes: `View`/`FieldOf`/`StopGradient`/`Permute`/`Memory`:
+   * `source`; `Apply`/`Fn`: their input ports; `Gather`: `source`, `index`; `Concat`: `'0'`, `'1'`...
+   * Loss nodes: the loss's value fields (`query`, `key`, `pred`, `target`, `fake`, ...).
+   */
+  readonly inputs: Readonly<Record<string, NodeId>>;
+  /** Where the node first appears in the spec. */
+  readonly origin: SpecPath;
+  /** Filled by shape inference. Loss nodes are `scalar[]`. */
+  readonly type?: ValueType;
+  /** Forward FLOPs per training step at the spec's batch size, filled by shape inference. */
+  readonly flops?: number;
+}
+
+/** One parameter tensor of a module. */
+export interface ParamInfo {
+  /** Path inside the net, e.g. `blocks.0.attn.qkv.weight`. */
+  readonly path: string;
+  readonly shape: ReadonlyArray<number>;
+  /** Weight decay applies (false for biases and 1-D parameters such as norm scales). */
+  readonly decay: boolean;
+  /** A non-trainable buffer (BatchNorm running statistics, spectral-norm vectors). */
+  readonly buffer: boolean;
+}
+
+/** A module with what the passes learnt about it. */
+export interface ModuleInfo {
+  readonly decl: ModuleDecl;
+  /** Filled by shape inference. */
+  readonly params?: ReadonlyArray<ParamInfo>;
+}
+
+/** A loss term, pointing at its loss node. */
+export interface TermRef {
+  readonly objective: string;
+  readonly term: string;
+  readonly node: NodeId;
+  readonly weight: Schedule;
+  readonly origin: SpecPath;
+}
+
+/** A representation, pointing at its value node. */
+export interface RepresentationRef {
+  readonly name: string;
+  readonly node: NodeId;
+}
+
+/** The whole resolved method. */
+export interface Graph {
+  readonly method: Method;
+  readonly nodes: ReadonlyArray<GraphNode>;
+  readonly modules: ReadonlyArray<ModuleInfo>;
+  readonly terms: ReadonlyArray<TermRef>;
+  readonly representations: ReadonlyArray<RepresentationRef>;
+}

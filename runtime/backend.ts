@@ -1,0 +1,46 @@
+/**
+ * TF.js backends. `wasm` (XNNPACK, default), `cpu` (pure JS, the numerical reference) and
+ * `tensorflow` (libtensorflow through `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`,
+ * optional peers loaded only when chosen).
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+
+/** The backends tessera runs on. */
+export type BackendName = 'wasm' | 'cpu' | 'tensorflow';
+
+/** All backend names, for CLI validation. */
+export const BACKENDS: ReadonlyArray<BackendName> = ['wasm', 'cpu', 'tensorflow'];
+
+const require = createRequire(import.meta.url);
+
+/** Loads libtensorflow bindings if installed; returns the package name used. */
+const loadTensorflowBindings = (): string => {
+  for (const name of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      require(name);
+      return name;
+    } catch {
+      // not installed: try the next one
+    }
+  }
+  throw new Error(
+    'backend "tensorflow" needs @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node installed.\n' +
+      'hint: npm install @tensorflow/tfjs-node-gpu   (its install downloads libtensorflow), or use --backend wasm',
+  );
+};
+
+/**
+ * Makes `name` the active TF.js backend (idempotent). Throws a clear error when the backend
+ * cannot start.
+ */
+export const useBackend = async (name: BackendName): Promise<void> => {
+  if (tf.getBackend() === name) return;
+  if (name === 'tensorflow') loadTensorflowBindings();
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`TF.js backend "${name}" failed to initialise`);
+  await tf.ready();
+};
+
+export { tf };
