@@ -133,17 +133,17 @@ export const dft2 = (x: tf.Tensor4D): Spectrum => {
   const [n, h, w, c] = x.shape;
   const mh = matrices(h);
   const mw = matrices(w);
-  return tf.tidy(() => {
+  return tf.tidy((): { re: tf.Tensor4D; im: tf.Tensor4D } => {
     // along H: [N, C, W, H] rows, real input -> [re | im] over frequency u
     const byH = tf.reshape(tf.transpose(x, [0, 3, 2, 1]), [n * c * w, h]);
     const specH = tf.matMul(byH as tf.Tensor2D, mh.realForward); // [NCW, 2H]
     // to [N, C, H, W] rows with [re | im] over frequency v
     const toRows = (part: tf.Tensor2D): tf.Tensor2D =>
       tf.reshape(tf.transpose(tf.reshape(part, [n, c, w, h]), [0, 1, 3, 2]), [n * c * h, w]);
-    const [reH, imH] = halves(specH, h);
-    const both = tf.concat([toRows(reH), toRows(imH)], 1); // [NCH, 2W]
+    const [reH, imH] = halves(specH as tf.Tensor2D, h);
+    const both = tf.concat([toRows(reH), toRows(imH)], 1) as tf.Tensor2D; // [NCH, 2W]
     const [re, im] = halves(tf.matMul(both, mw.forward), w);
-    return { re: tf.reshape(re, [n, c, h, w]), im: tf.reshape(im, [n, c, h, w]) };
+    return { re: tf.reshape(re, [n, c, h, w]) as tf.Tensor4D, im: tf.reshape(im, [n, c, h, w]) as tf.Tensor4D };
   });
 };
 
@@ -166,7 +166,7 @@ export const idft2Real = (re: tf.Tensor4D, im: tf.Tensor4D): tf.Tensor4D => {
     const [a, b] = halves(tf.matMul(rows as tf.Tensor2D, mw.inverse), w); // along W, [NCH, W] each
     const toCols = (part: tf.Tensor2D): tf.Tensor2D =>
       tf.reshape(tf.transpose(tf.reshape(part, [n, c, h, w]), [0, 1, 3, 2]), [n * c * w, h]);
-    const real = tf.matMul(tf.concat([toCols(a), toCols(b)], 1), mh.realInverse); // [NCW, H]
+    const real = tf.matMul(tf.concat([toCols(a), toCols(b)], 1) as tf.Tensor2D, mh.realInverse); // [NCW, H]
     return tf.transpose(tf.reshape(real, [n, c, w, h]), [0, 3, 2, 1]);
   });
 };
