@@ -1,0 +1,57 @@
+/**
+ * Backend legalization: the kernels the lowered nets call, chosen per backend. Nets never call
+ * `tf.conv2d`, `tf.matMul` or `tf.gather` directly; they call `kernels.conv2d(...)` etc., so a
+ * backend that lacks a kernel (wasm: Conv2DBackpropFilter, UnsortedSegmentSum) or runs one
+ * slowly (wasm: transposed and batched matMul) gets a rewrite that trains, and fast.
+ *
+ * `cpu` (and `tensorflow`, which has every kernel) use the plain TF.js ops: the numerical
+ * reference every wasm rule is tested against (forward and gradients, relative error <= 1e-4).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { conv2dLegal, conv2dPlain, type ConvOptions } from './conv.js';
+import { gatherTokensLegal, gatherTokensPlain } from './gather.js';
+import { batchMatMulLegal, batchMatMulPlain, matMulLegal, matMulPlain } from './matmul.js';
+
+export type { ConvOptions, ConvPadding } from './conv.js';
+export { padAmounts } from './conv.js';
+
+/** The kernel implementations lowered nets call. */
+export interface Kernels {
+  /** Which rule set this is (`wasm` or `reference`). */
+  readonly name: 'wasm' | 'reference';
+  /** `x [B, H, W, in]`, `w [k, k, in, out]` -> `[B, Ho, Wo, out]`; defaults stride 1, `valid`, dilation 1. */
+  readonly conv2d: (x: tf.Tensor4D, w: tf.Tensor4D, opts?: ConvOptions) => tf.Tensor4D;
+  /** `op(a) [m, k] . op(b) [k, n] -> [m, n]`. */
+  readonly matMul: (a: tf.Tensor2D, b: tf.Tensor2D, transposeA?: boolean, transposeB?: boolean) => tf.Tensor2D;
+  /** `op(a) [g, m, k] . op(b) [g, k, n] -> [g, m, n]`. */
+  readonly batchMatMul: (a: tf.Tensor3D, b: tf.Tensor3D, transposeA?: boolean, transposeB?: boolean) => tf.Tensor3D;
+  /** `x [B, N, D]`, `index [B, K]` -> `[B, K, D]`; `index [T, B, K]` -> `[T*B, K, D]`. */
+  readonly gatherTokens: (x: tf.Tensor3D, index: tf.Tensor) => tf.Tensor3D;
+}
+
+/** Plain TF.js ops: the reference (cpu) and backends that have every kernel (tensorflow). */
+export const referenceKernels: Kernels = {
+  name: 'reference',
+  conv2d: conv2dPlain,
+  matMul: matMulPlain,
+  batchMatMul: batchMatMulPlain,
+  gatherTokens: gatherTokensPlain,
+};
+
+/** wasm: every rule rewritten to train there, on its fast kernels. */
+export const wasmKernels: Kernels = {
+  name: 'wasm',
+  conv2d: conv2dLegal,
+  matMul: matMulLegal,
+  batchMatMul: batchMatMulLegal,
+  gatherTokens: gatherTokensLegal,
+};
+
+const table: Readonly<Record<string, Kernels>> = {
+  wasm: wasmKernels,
+  cpu: referenceKernels,
+  tensorflow: referenceKernels,
+};
+
+/** The kernels for a backend name (`tf.getBackend()`); unknown backends get the reference ops. */
+export const legalizeFor = (backend: string): Kernels => table[backend] ?? referenceKernels;

@@ -1,0 +1,105 @@
+/**
+ * Matrix products that are fast on wasm. There, `matMul(a, b, false, true)` runs ~13x slower than
+ * a plain product (measured in `bench/kernels.ts`), and TF.js's own matMul gradient uses exactly
+ * that form (`dA = dy . B^T`). So transposes are made explicit (a 2-D transpose is cheap) and the
+ * gradient is written with plain products only. Batched products (attention scores) are either
+ * the native batched kernel or a loop of 2-D products, whichever the shape favours on wasm.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+const t2 = (x: tf.Tensor2D): tf.Tensor2D => tf.transpose(x);
+
+/** `a [m, k] . b [k, n] -> [m, n]` whose gradient uses only plain products and explicit transposes. */
+const plainProduct = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D => {
+  const f = tf.customGrad((ai: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([ai, bi]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [as, bs] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [plainProduct(dy as tf.Tensor2D, t2(bs)), plainProduct(t2(as), dy as tf.Tensor2D)];
+    };
+    return { value: tf.matMul(ai as tf.Tensor2D, bi as tf.Tensor2D), gradFunc };
+  });
+  return f(a, b) as tf.Tensor2D;
+};
+
+/** 2-D product `op(a) . op(b)` with explicit transposes (wasm rule). */
+export const matMulLegal = (
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  transposeA = false,
+  transposeB = false,
+): tf.Tensor2D => plainProduct(transposeA ? t2(a) : a, transposeB ? t2(b) : b);
+
+/** The reference: TF.js's `matMul` as is. */
+export const matMulPlain = (
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  transposeA = false,
+  transposeB = false,
+): tf.Tensor2D => tf.matMul(a, b, transposeA, transposeB);
+
+const t3 = (x: tf.Tensor3D): tf.Tensor3D => tf.transpose(x, [0, 2, 1]);
+
+/**
+ * Per-slice work (`m * k * n` multiply-adds) from which a loop of 2-D products beats the native
+ * batched kernel on wasm (bench/kernels.ts: at 65x64x65 native wins ~3x, at 197x32x197 the loop
+ * wins ~2x).
+ */
+export const LOOP_THRESHOLD = 600_000;
+
+/** Batched `op(a) [g, m, k] . op(b) [g, k, n] -> [g, m, n]` as a loop of legal 2-D products. */
+export const batchMatMulLoop = (
+  a: tf.Tensor3D,
+  b: tf.Tensor3D,
+  transposeA = false,
+  transposeB = false,
+): tf.Tensor3D => {
+  const as = tf.unstack(transposeA ? t3(a) : a) as tf.Tensor2D[];
+  const bs = tf.unstack(transposeB ? t3(b) : b) as tf.Tensor2D[];
+  return tf.stack(as.map((ai, i) => plainProduct(ai, bs[i]!))) as tf.Tensor3D;
+};
+
+/** Batched product with the native kernel, explicit transposes and a plain-product gradient. */
+export const batchMatMulNative = (
+  a: tf.Tensor3D,
+  b: tf.Tensor3D,
+  transposeA = false,
+  transposeB = false,
+): tf.Tensor3D => {
+  const f = tf.customGrad((ai: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([ai, bi]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [as, bs] = saved as [tf.Tensor3D, tf.Tensor3D];
+      return [
+        batchMatMulNative(dy as tf.Tensor3D, bs, false, true),
+        batchMatMulNative(as, dy as tf.Tensor3D, true, false),
+      ];
+    };
+    return { value: tf.matMul(ai as tf.Tensor3D, bi as tf.Tensor3D), gradFunc };
+  });
+  return f(transposeA ? t3(a) : a, transposeB ? t3(b) : b) as tf.Tensor3D;
+};
+
+/** wasm rule: the native batched kernel for small slices, a loop of 2-D products for large ones. */
+export const batchMatMulLegal = (
+  a: tf.Tensor3D,
+  b: tf.Tensor3D,
+  transposeA = false,
+  transposeB = false,
+): tf.Tensor3D => {
+  const m = transposeA ? a.shape[2] : a.shape[1];
+  const k = transposeA ? a.shape[1] : a.shape[2];
+  const n = transposeB ? b.shape[1] : b.shape[2];
+  const work = m * k * n;
+  return work >= LOOP_THRESHOLD
+    ? batchMatMulLoop(a, b, transposeA, transposeB)
+    : batchMatMulNative(a, b, transposeA, transposeB);
+};
+
+/** The reference: TF.js's batched `matMul` as is. */
+export const batchMatMulPlain = (
+  a: tf.Tensor3D,
+  b: tf.Tensor3D,
+  transposeA = false,
+  transposeB = false,
+): tf.Tensor3D => tf.matMul(a, b, transposeA, transposeB);

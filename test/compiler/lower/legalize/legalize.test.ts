@@ -1,0 +1,133 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { legalizeFor, referenceKernels, wasmKernels, type Kernels } from '../../../../compiler/lower/legalize/index.js';
+import { batchMatMulLoop, batchMatMulNative } from '../../../../compiler/lower/legalize/matmul.js';
+import { onBackend, randn, relErr } from '../compare.js';
+
+/** Forward value and gradients w.r.t. every input, of `sum(f(...) * probe)` (probe: fixed random weights). */
+const valueAndGrads = (
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: () => tf.Tensor[],
+  probeSeed: number,
+): tf.Tensor[] => {
+  const xs = inputs();
+  const y = f(...xs);
+  const probe = randn(probeSeed, y.shape);
+  const grads = tf.grads((...ys: tf.Tensor[]) => tf.sum(tf.mul(f(...ys), probe)))(xs);
+  tf.dispose([...xs, probe]);
+  return [y, ...grads];
+};
+
+/** Runs the reference on cpu and the rule on wasm; returns the worst relative error of each output. */
+const compare = async (
+  pick: (k: Kernels) => (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: () => tf.Tensor[],
+): Promise<number[]> => {
+  const ref = await onBackend('cpu', () => valueAndGrads(pick(referenceKernels), inputs, 99));
+  const got = await onBackend('wasm', () => valueAndGrads(pick(wasmKernels), inputs, 99));
+  expect(got.length).toBe(ref.length);
+  return got.map((g, i) => relErr(g, ref[i]!));
+};
+
+describe('legalizeFor', () => {
+  it('picks the wasm rules on wasm and the plain ops elsewhere', () => {
+    expect(legalizeFor('wasm').name).toBe('wasm');
+    expect(legalizeFor('cpu').name).toBe('reference');
+    expect(legalizeFor('tensorflow').name).toBe('reference');
+    expect(legalizeFor('webgl').name).toBe('reference');
+  });
+});
+
+describe('conv2d rule (wasm, no Conv2DBackpropFilter) vs cpu', () => {
+  const cases = [
+    { name: '3x3 stride 1 same', x: [2, 7, 6, 3], k: 3, out: 4, opts: { stride: 1, padding: 'same' as const } },
+    { name: '3x3 stride 2 same', x: [2, 8, 7, 3], k: 3, out: 5, opts: { stride: 2, padding: 'same' as const } },
+    { name: '4x4 stride 2 pad 1', x: [2, 8, 8, 2], k: 4, out: 3, opts: { stride: 2, padding: 1 } },
+    { name: '3x3 stride 2 valid', x: [1, 9, 8, 2], k: 3, out: 2, opts: { stride: 2, padding: 'valid' as const } },
+    { name: '3x3 dilation 2 pad 2', x: [2, 7, 7, 2], k: 3, out: 3, opts: { dilation: 2, padding: 2 } },
+    { name: '3x3 dilation 2 same', x: [1, 6, 9, 2], k: 3, out: 2, opts: { dilation: 2, padding: 'same' as const } },
+    { name: '1x1 stride 2', x: [2, 6, 6, 4], k: 1, out: 3, opts: { stride: 2, padding: 'valid' as const } },
+    { name: '7x7 stride 2 pad 3', x: [1, 12, 12, 3], k: 7, out: 4, opts: { stride: 2, padding: 3 } },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: forward, input and filter gradients within 1e-4`, async () => {
+      const errs = await compare(
+        (k) => (x, w) => k.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.opts),
+        () => [randn(1, c.x), randn(2, [c.k, c.k, c.x[3]!, c.out])],
+      );
+      expect(errs).toHaveLength(3);
+      for (const e of errs) expect(e).toBeLessThanOrEqual(1e-4);
+    });
+  }
+
+  it('plain conv2d really cannot train on wasm (the rule is needed)', async () => {
+    await expect(
+      onBackend('wasm', () => valueAndGrads((x, w) => referenceKernels.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, { stride: 2, padding: 'same' }), () => [randn(1, [1, 4, 4, 1]), randn(2, [3, 3, 1, 1])], 3)),
+    ).rejects.toThrow(/Conv2DBackpropFilter/);
+  });
+
+  it('second-order gradients (an R1-style penalty) agree with cpu', async () => {
+    const penalty = (k: Kernels) => (x: tf.Tensor, w: tf.Tensor) => {
+      const g = tf.grad((xi: tf.Tensor) => tf.sum(tf.square(k.conv2d(xi as tf.Tensor4D, w as tf.Tensor4D, { stride: 2, padding: 1 }))))(x);
+      return tf.sum(tf.square(g));
+    };
+    const run = (k: Kernels) => () => {
+      const x = randn(5, [1, 6, 6, 2]);
+      const w = randn(6, [4, 4, 2, 2]);
+      const out = [penalty(k)(x, w), tf.grad((wi: tf.Tensor) => penalty(k)(x, wi))(w)];
+      tf.dispose([x, w]);
+      return out;
+    };
+    const ref = await onBackend('cpu', run(referenceKernels));
+    const got = await onBackend('wasm', run(wasmKernels));
+    expect(relErr(got[0]!, ref[0]!)).toBeLessThanOrEqual(1e-4);
+    expect(relErr(got[1]!, ref[1]!)).toBeLessThanOrEqual(1e-4);
+  });
+});
+
+describe('matMul rules vs cpu', () => {
+  for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+    it(`2-D transposeA=${ta} transposeB=${tb}: forward and both gradients`, async () => {
+      const errs = await compare(
+        (k) => (a, b) => k.matMul(a as tf.Tensor2D, b as tf.Tensor2D, ta, tb),
+        () => [randn(1, ta ? [6, 5] : [5, 6]), randn(2, tb ? [7, 6] : [6, 7])],
+      );
+      for (const e of errs) expect(e).toBeLessThanOrEqual(1e-4);
+    });
+  }
+  const variants = [
+    ['legal (dispatch)', (k: Kernels) => k.batchMatMul],
+    ['native', () => batchMatMulNative],
+    ['loop of 2-D', () => batchMatMulLoop],
+  ] as const;
+  for (const [name, pick] of variants) {
+    it(`batched 3-D (${name}) with transposeB, as attention scores: forward and gradients`, async () => {
+      const errs = await compare(
+        (k) => (a, b) => pick(k)(a as tf.Tensor3D, b as tf.Tensor3D, false, true),
+        () => [randn(3, [4, 5, 3]), randn(4, [4, 6, 3])],
+      );
+      for (const e of errs) expect(e).toBeLessThanOrEqual(1e-4);
+    });
+  }
+});
+
+describe('gatherTokens rule (wasm, no UnsortedSegmentSum) vs cpu', () => {
+  it('index [B, K]: forward and gradient', async () => {
+    const errs = await compare(
+      (k) => (x) => k.gatherTokens(x as tf.Tensor3D, tf.tensor2d([[0, 2, 5], [4, 1, 3]], [2, 3], 'int32')),
+      () => [randn(1, [2, 6, 4])],
+    );
+    for (const e of errs) expect(e).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('index [T, B, K] with repeated patches across targets: gradients accumulate', async () => {
+    const idx = [[[0, 1], [2, 3]], [[0, 1], [3, 5]], [[0, 4], [3, 3]]];
+    const errs = await compare(
+      (k) => (x) => k.gatherTokens(x as tf.Tensor3D, tf.tensor3d(idx, [3, 2, 2], 'int32')),
+      () => [randn(7, [2, 6, 3])],
+    );
+    for (const e of errs) expect(e).toBeLessThanOrEqual(1e-4);
+    const shape = await onBackend('wasm', () => [wasmKernels.gatherTokens(tf.zeros([2, 6, 3]) as tf.Tensor3D, tf.tensor3d(idx, [3, 2, 2], 'int32'))]);
+    expect(shape[0]!.length).toBe(3 * 2 * 2 * 3);
+  });
+});
