@@ -13,6 +13,7 @@
  * fast, available kernels too.
  */
 import * as tf from '@tensorflow/tfjs';
+import { withGrad } from './custom.js';
 
 /** Padding of a convolution: symmetric explicit amount, or TF's `same` / `valid`. */
 export type ConvPadding = number | 'same' | 'valid';
@@ -63,7 +64,7 @@ export const dilateSpatial = (x: tf.Tensor4D, s: number): tf.Tensor4D => {
     .reshape([b, h, 1, w2 * c])
     .pad([[0, 0], [0, 0], [0, s - 1], [0, 0]])
     .reshape([b, h * s, w2, c])
-    .slice([0, 0, 0, 0], [b, (h - 1) * s + 1, w2, c]);
+    .slice([0, 0, 0, 0], [b, (h - 1) * s + 1, w2, c]) as tf.Tensor4D;
 };
 
 /** Gradient of the filter `[k, k, in, out]` as one forward convolution (batch <-> channel swap). */
@@ -124,8 +125,8 @@ export const conv2dLegal = (x: tf.Tensor4D, w: tf.Tensor4D, opts: ConvOptions = 
     padAmounts(x.shape[2], kw, s, d, padding),
   ];
   const xShape = x.shape;
-  const f = tf.customGrad((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([xi, wi]);
+  const f = withGrad<tf.Tensor4D>(([xi, wi], save) => {
+    save([xi!, wi!]);
     const value = tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, s, explicit(pads), 'NHWC', d);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
       const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
@@ -136,7 +137,7 @@ export const conv2dLegal = (x: tf.Tensor4D, w: tf.Tensor4D, opts: ConvOptions = 
     };
     return { value, gradFunc };
   });
-  return f(x, w) as tf.Tensor4D;
+  return f(x, w);
 };
 
 /** A dilated filter as a dense one with zeros inserted: `[k, k, in, out] -> [(k-1)d+1, (k-1)d+1, in, out]`. */

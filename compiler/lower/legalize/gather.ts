@@ -5,6 +5,7 @@
  * several target blocks pick the same patch).
  */
 import * as tf from '@tensorflow/tfjs';
+import { withGrad } from './custom.js';
 
 /**
  * Flat row indices into `[B * N, D]`: `index [B, K]` -> `[B*K]`, or `index [T, B, K]` -> `[T*B*K]`,
@@ -29,14 +30,14 @@ export const gatherTokensLegal = (x: tf.Tensor3D, index: tf.Tensor): tf.Tensor3D
   const [b, n, d] = x.shape;
   const flat = flatIndex(index, b, n);
   const shape = outShape(index, d);
-  const f = tf.customGrad((xi: tf.Tensor, save: tf.GradSaveFunc) => {
+  const f = withGrad<tf.Tensor3D>(([xi], save) => {
     save([flat]);
-    const value = tf.gather(xi.reshape([b * n, d]), flat).reshape(shape);
+    const value = tf.gather(xi!.reshape([b * n, d]), flat).reshape(shape) as tf.Tensor3D;
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor =>
       tf.scatterND(saved[0]!.reshape([-1, 1]), dy.reshape([-1, d]), [b * n, d]).reshape([b, n, d]);
     return { value, gradFunc };
   });
-  return f(x) as tf.Tensor3D;
+  return f(x);
 };
 
 /** The reference: the same gather with TF.js's own gradient (UnsortedSegmentSum). */

@@ -6,13 +6,14 @@
  * the native batched kernel or a loop of 2-D products, whichever the shape favours on wasm.
  */
 import * as tf from '@tensorflow/tfjs';
+import { withGrad } from './custom.js';
 
 const t2 = (x: tf.Tensor2D): tf.Tensor2D => tf.transpose(x);
 
 /** `a [m, k] . b [k, n] -> [m, n]` whose gradient uses only plain products and explicit transposes. */
 const plainProduct = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D => {
-  const f = tf.customGrad((ai: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([ai, bi]);
+  const f = withGrad<tf.Tensor>(([ai, bi], save) => {
+    save([ai!, bi!]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
       const [as, bs] = saved as [tf.Tensor2D, tf.Tensor2D];
       return [plainProduct(dy as tf.Tensor2D, t2(bs)), plainProduct(t2(as), dy as tf.Tensor2D)];
@@ -66,8 +67,8 @@ export const batchMatMulNative = (
   transposeA = false,
   transposeB = false,
 ): tf.Tensor3D => {
-  const f = tf.customGrad((ai: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([ai, bi]);
+  const f = withGrad<tf.Tensor>(([ai, bi], save) => {
+    save([ai!, bi!]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
       const [as, bs] = saved as [tf.Tensor3D, tf.Tensor3D];
       return [
