@@ -1,0 +1,131 @@
+/**
+ * The common dataset interface that training and evaluation consume, and the one generic
+ * implementation behind both the image-folder loader and the built-in appearance generator:
+ * a `Source` that can produce the pixels of any index, plus seeded shuffling, batching and
+ * prefetch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../runtime/rng.js';
+
+/** One batch: images NHWC float32 in `[0, 1]`, `[batch, size, size, 3]`, and its labels. */
+export interface Batch {
+  readonly images: tf.Tensor4D;
+  /** Per label name, the class index of each image, `[batch]`. Empty for unlabeled data. */
+  readonly labels: Readonly<Record<string, Int32Array>>;
+  /** The dataset index of each image, `[batch]`. */
+  readonly indices: Int32Array;
+}
+
+/** Options of `Dataset.batches`. */
+export interface BatchOptions {
+  /** Drop the last incomplete batch (default `true`: training wants fixed shapes). */
+  readonly dropLast?: boolean;
+  /** Batches decoded ahead of the consumer (default `2`; `0` decodes on demand). */
+  readonly prefetch?: number;
+  /** Shuffle with the given rng (default `true`). */
+  readonly shuffle?: boolean;
+}
+
+/** A finite image dataset with zero or more labels per image. */
+export interface Dataset {
+  /** A short description (the folder path or the generator settings). */
+  readonly name: string;
+  /** Number of images. */
+  readonly size: number;
+  /** Side of the square images it yields, in pixels. */
+  readonly imageSize: number;
+  /** Per label name (`class`, or `content` and `appearance`), the class names in index order. */
+  readonly classes: Readonly<Record<string, ReadonlyArray<string>>>;
+  /**
+   * One epoch of batches in a seeded shuffled order; batch `k + prefetch` is being decoded while
+   * the consumer works on batch `k`. The caller disposes each `images` tensor.
+   */
+  batches(batchSize: number, rng: Rng, options?: BatchOptions): AsyncGenerator<Batch>;
+  /** Every image in index order, as one batch (for evaluation; mind the memory). */
+  all(): Promise<Batch>;
+}
+
+/** Decoded pixels for some indices: RGB bytes, `[count, size, size, 3]` flattened. */
+export interface Pixels {
+  readonly rgb: Uint8Array;
+  readonly count: number;
+}
+
+/** What a concrete dataset provides: pixel decoding by index, and the labels of every index. */
+export interface Source {
+  readonly name: string;
+  readonly size: number;
+  readonly imageSize: number;
+  readonly classes: Readonly<Record<string, ReadonlyArray<string>>>;
+  /** Per label name, the class of every index, `[size]`. */
+  readonly labels: Readonly<Record<string, Int32Array>>;
+  /** Decodes the images at `indices` (any order, repeats allowed). */
+  readonly load: (indices: Int32Array) => Promise<Pixels>;
+}
+
+/** Turns decoded bytes into a float32 `[count, size, size, 3]` tensor in `[0, 1]`. */
+export const toImages = (pixels: Pixels, size: number): tf.Tensor4D => {
+  const values = new Float32Array(pixels.rgb.length);
+  for (let i = 0; i < values.length; i++) values[i] = pixels.rgb[i]! / 255;
+  return tf.tensor4d(values, [pixels.count, size, size, 3]);
+};
+
+const pickLabels = (src: Source, indices: Int32Array): Record<string, Int32Array> =>
+  Object.fromEntries(
+    Object.entries(src.labels).map(([name, all]) => [name, indices.map((i) => all[i]!)]),
+  );
+
+/** Loads one batch (bytes decoded asynchronously; tensor built on arrival). */
+const loadBatch = async (src: Source, indices: Int32Array): Promise<Batch> => {
+  const pixels = await src.load(indices);
+  return { images: toImages(pixels, src.imageSize), labels: pickLabels(src, indices), indices };
+};
+
+/** The index lists of one epoch. */
+const epochIndices = (size: number, batchSize: number, rng: Rng, options: BatchOptions): Int32Array[] => {
+  const order = options.shuffle === false ? Array.from({ length: size }, (_, i) => i) : rng.permutation(size);
+  const out: Int32Array[] = [];
+  for (let start = 0; start < size; start += batchSize) {
+    const chunk = order.slice(start, start + batchSize);
+    if (chunk.length < batchSize && options.dropLast !== false) break;
+    out.push(Int32Array.from(chunk));
+  }
+  return out;
+};
+
+/** An epoch of batches with a window of `prefetch` loads in flight. */
+async function* prefetched(src: Source, plan: Int32Array[], prefetch: number): AsyncGenerator<Batch> {
+  const inFlight: Promise<Batch>[] = [];
+  let next = 0;
+  const fill = (): void => {
+    while (next < plan.length && inFlight.length <= prefetch) inFlight.push(loadBatch(src, plan[next++]!));
+  };
+  try {
+    fill();
+    while (inFlight.length > 0) {
+      const batch = await inFlight.shift()!;
+      fill();
+      yield batch;
+    }
+  } finally {
+    // an abandoned epoch: release what was decoded ahead
+    for (const pending of inFlight) void pending.then((b) => b.images.dispose(), () => undefined);
+  }
+}
+
+/**
+ * Builds a `Dataset` from a `Source`. Throws when `batchSize` is not a positive integer.
+ * With `dropLast` (default) an epoch has `floor(size / batchSize)` batches.
+ */
+export const makeDataset = (src: Source): Dataset => ({
+  name: src.name,
+  size: src.size,
+  imageSize: src.imageSize,
+  classes: src.classes,
+  batches: (batchSize, rng, options = {}) => {
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+    const plan = epochIndices(src.size, batchSize, rng, options);
+    return prefetched(src, plan, Math.max(0, options.prefetch ?? 2));
+  },
+  all: () => loadBatch(src, Int32Array.from({ length: src.size }, (_, i) => i)),
+});
