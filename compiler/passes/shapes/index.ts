@@ -1,0 +1,8 @@
+/**
+ * Pass 2: shape inference, parameter and FLOP counting. Pure abstract interpretation (no TF.js).
+ * Conventions (parameter paths, ports, what FLOPs count) are in this folder's README.md.
+ */
+export { inferNet, netParams, subNet, NET_RULES, type InferOptions, type NetInfo, type RuleTable } from './net.js';
+export { countParams, type ParamCount } from './params.js';
+export { evalDim, type DimEnv } from './dims.js';
+export type { Rule, RuleContext, Ports, Inferred, PortSpec } from './rule.js';

@@ -1,0 +1,105 @@
+/**
+ * ResNet rule (He et al. 2016; torchvision v1.5: the stride sits on the 3x3 conv of a
+ * bottleneck). BatchNorm after every conv, no conv biases, no fc (the projector replaces it).
+ */
+import { chain, left, right, type Either } from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
+import type { Issue } from '../../ir/issue.js';
+import type { ResNet } from '../../ir/net.js';
+import { tensor, type Dim, type TensorType } from '../../ir/types.js';
+import { convSize, convStep, expectImage } from './conv.js';
+import { convParams, normParams, prefixed, type Params } from './params.js';
+import { expectPositive, type Inferred, type Rule, type RuleContext } from './rule.js';
+
+/** Output channels of a block: `channels`, times 4 for bottlenecks. */
+const expansion = (n: ResNet): number => (n.block === 'bottleneck' ? 4 : 1);
+
+/** One block's convs as `[name, kernel, stride, in, out]`. */
+type ConvSpec = readonly [string, number, number, number, number];
+
+/** The convs of block `b` of a stage, given its input channels. */
+const blockConvs = (n: ResNet, inCh: number, c: number, stride: number): ReadonlyArray<ConvSpec> =>
+  n.block === 'bottleneck'
+    ? [['1', 1, 1, inCh, c], ['2', 3, stride, c, c], ['3', 1, 1, c, 4 * c]]
+    : [['1', 3, stride, inCh, c], ['2', 3, 1, c, c]];
+
+/** Every block as `{ prefix, in, out, stride }`, in order. */
+const blocks = (n: ResNet) => {
+  let inCh = n.stem.channels;
+  return n.stages.flatMap((st, s) =>
+    Array.from({ length: st.blocks }, (_, b) => {
+      const blk = { prefix: `stages.${s}.${b}`, inCh, c: st.channels, stride: b === 0 ? st.stride : 1 };
+      inCh = st.channels * expansion(n);
+      return blk;
+    }),
+  );
+};
+
+const bn = (prefix: string, c: number): Params => prefixed(prefix, normParams('batch', c, true));
+
+const resnetParams = (n: ResNet): Params => [
+  ...prefixed('stem.conv', convParams(n.stem.kernel, n.inChannels, n.stem.channels, false)),
+  ...bn('stem.bn', n.stem.channels),
+  ...blocks(n).flatMap(({ prefix, inCh, c, stride }) => {
+    const out = c * expansion(n);
+    const convs = blockConvs(n, inCh, c, stride).flatMap(([k, ks, , i, o]) => [
+      ...prefixed(`${prefix}.conv${k}`, convParams(ks, i, o, false)),
+      ...bn(`${prefix}.bn${k}`, o),
+    ]);
+    const down = stride !== 1 || inCh !== out
+      ? [...prefixed(`${prefix}.downsample.conv`, convParams(1, inCh, out, false)), ...bn(`${prefix}.downsample.bn`, out)]
+      : [];
+    return [...convs, ...down];
+  }),
+];
+
+type Step = Either<ReadonlyArray<Issue>, Inferred & { readonly output: TensorType }>;
+
+/** Runs the convs of one block (and its downsample branch) on `x`. */
+const runBlock = (ctx: RuleContext, n: ResNet, x: TensorType, blk: ReturnType<typeof blocks>[number]): Step => {
+  const out = blk.c * expansion(n);
+  const start: Step = right({ output: x, flops: 0 });
+  const main = blockConvs(n, blk.inCh, blk.c, blk.stride).reduce<Step>(
+    (acc, [, k, s, , o]) =>
+      pipe(acc, chain((a) => pipe(
+        convStep(ctx, a.output, { kernel: k, stride: s, padding: Math.floor(k / 2) }, o, blk.prefix),
+        chain((r) => right({ output: r.output, flops: a.flops + r.flops })),
+      ))),
+    start,
+  );
+  const needsDown = blk.stride !== 1 || blk.inCh !== out;
+  return pipe(main, chain((m) => !needsDown ? right(m) : pipe(
+    convStep(ctx, x, { kernel: 1, stride: blk.stride, padding: 0 }, out, `${blk.prefix}.downsample`),
+    chain((d) => right({ output: m.output, flops: m.flops + d.flops })),
+  )));
+};
+
+/** ResNet: `image[B, H, W, in]` -> `pooled` vector `[B, C]` or `map` image `[B, h, w, C]`. */
+export const resnetRule: Rule<ResNet> = {
+  ports: { required: ['x'] },
+  params: resnetParams,
+  infer: (n, inputs, ctx) => {
+    const ranges = [
+      ...expectPositive(ctx, 'stem.channels', n.stem.channels),
+      ...n.stages.flatMap((s, i) => [...expectPositive(ctx, `stages.${i}.blocks`, s.blocks), ...expectPositive(ctx, `stages.${i}.stride`, s.stride)]),
+    ];
+    if (ranges.length > 0) return left(ranges);
+    return pipe(
+      expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.resnet({ inChannels: ${got}, ... })`),
+      chain((x) => convStep(ctx, x, { kernel: n.stem.kernel, stride: n.stem.stride, padding: Math.floor(n.stem.kernel / 2) }, n.stem.channels, 'stem')),
+      chain((stem) => {
+        const [b, h, w, c] = stem.output.shape as readonly [Dim, Dim, Dim, Dim];
+        const pool = { kernel: 3, stride: 2, padding: 1 };
+        const pooled = n.stem.maxPool ? tensor('image', [b, convSize(h, pool), convSize(w, pool), c]) : stem.output;
+        return blocks(n).reduce<Step>(
+          (acc, blk) => pipe(acc, chain((a) => pipe(runBlock(ctx, n, a.output, blk), chain((r) => right({ output: r.output, flops: a.flops + r.flops }))))),
+          right({ output: pooled, flops: stem.flops }),
+        );
+      }),
+      chain((r) => {
+        const [b, , , c] = r.output.shape as readonly [Dim, Dim, Dim, Dim];
+        return right({ output: n.output === 'pooled' ? tensor('vector', [b, c]) : r.output, flops: r.flops });
+      }),
+    );
+  },
+};

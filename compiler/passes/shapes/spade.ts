@@ -1,0 +1,89 @@
+/**
+ * SPADE residual block with learned softplus gates (ST-STORM, methods.md 3.2): two
+ * `SPADE -> ReLU -> conv3x3` stages and a 1x1 skip when the channel count changes. Each SPADE
+ * modulates instance-normalised features with a spatial map (conv3x3 -> SiLU -> conv3x3 to
+ * `2C`) and a style token (MLP `tokenDim -> tokenDim/2 -> 2C`), mixed by four gate scalars.
+ */
+import { chain, left, right, type Either } from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
+import { issue, type Issue } from '../../ir/issue.js';
+import type { SpadeResBlock } from '../../ir/net.js';
+import { showType, tensor, type Dim, type TensorType } from '../../ir/types.js';
+import { dimsCompatible } from './dims.js';
+import { expectImage } from './conv.js';
+import { convParams, linearParams, param, prefixed, type Params } from './params.js';
+import { done, expectLastDim, expectTensor, issuesOf, num, type Rule } from './rule.js';
+
+/** The hidden width of a SPADE token MLP: `floor(tokenDim / 2)` (256 -> 128). */
+export const tokenHidden = (tokenDim: number): number => Math.floor(tokenDim / 2);
+
+/** Parameters of one SPADE layer on `c` channels (README table). */
+export const spadeParams = (c: number, mapChannels: number, tokenDim: number): Params => [
+  ...prefixed('map.conv1', convParams(3, mapChannels, mapChannels, true)),
+  ...prefixed('map.conv2', convParams(3, mapChannels, 2 * c, true)),
+  ...prefixed('token.fc1', linearParams(tokenDim, tokenHidden(tokenDim), true)),
+  ...prefixed('token.fc2', linearParams(tokenHidden(tokenDim), 2 * c, true)),
+  param('gates', [4]),
+];
+
+/** Parameters of a SpadeResBlock. */
+export const spadeBlockParams = (n: Pick<SpadeResBlock, 'in' | 'out' | 'mapChannels' | 'tokenDim'>): Params => [
+  ...prefixed('spade1', spadeParams(n.in, n.mapChannels, n.tokenDim)),
+  ...prefixed('conv1', convParams(3, n.in, n.out, true)),
+  ...prefixed('spade2', spadeParams(n.out, n.mapChannels, n.tokenDim)),
+  ...prefixed('conv2', convParams(3, n.out, n.out, true)),
+  ...(n.in !== n.out ? prefixed('skip', convParams(1, n.in, n.out, false)) : []),
+];
+
+/** FLOPs of one SPADE on `c` channels over `pixels = B h w` positions and `batch` tokens. */
+const spadeFlops = (batch: number, pixels: number, c: number, m: number, t: number): number =>
+  2 * pixels * 9 * m * (m + 2 * c) + 2 * batch * tokenHidden(t) * (t + 2 * c);
+
+/** FLOPs of a SpadeResBlock at `batch` images of `h x w`. */
+export const spadeBlockFlops = (
+  n: Pick<SpadeResBlock, 'in' | 'out' | 'mapChannels' | 'tokenDim'>,
+  batch: number,
+  h: number,
+  w: number,
+): number => {
+  const px = batch * h * w;
+  return (
+    spadeFlops(batch, px, n.in, n.mapChannels, n.tokenDim) +
+    2 * px * 9 * n.in * n.out +
+    spadeFlops(batch, px, n.out, n.mapChannels, n.tokenDim) +
+    2 * px * 9 * n.out * n.out +
+    (n.in !== n.out ? 2 * px * n.in * n.out : 0)
+  );
+};
+
+/** SpadeResBlock: `x` image `[B, h, w, in]`, `map` `[B, h, w, mapChannels]`, `token` `[B, tokenDim]` -> `[B, h, w, out]`. */
+export const spadeResBlockRule: Rule<SpadeResBlock> = {
+  ports: { required: ['x', 'map', 'token'] },
+  params: spadeBlockParams,
+  infer: (n, inputs, ctx) =>
+    pipe(
+      expectImage(ctx, inputs, 'x', n.in, (got) => `Net.spadeResBlock({ in: ${got}, ... })`),
+      chain((x) => {
+        const map = expectImage(ctx, inputs, 'map', n.mapChannels, (got) => `Net.spadeResBlock({ mapChannels: ${got}, ... })`);
+        const token = pipe(
+          expectTensor(ctx, inputs, 'token', ['vector']),
+          chain((t): Either<ReadonlyArray<Issue>, TensorType> => {
+            const bad = expectLastDim(ctx, t, 'token', n.tokenDim, (got) => `Net.spadeResBlock({ tokenDim: ${got}, ... })`);
+            return bad.length > 0 ? left(bad) : right(t);
+          }),
+        );
+        const [b, h, w] = x.shape as readonly [Dim, Dim, Dim];
+        const sizeIssues =
+          map._tag === 'Right' && !(dimsCompatible(map.right.shape[1] as Dim, h) && dimsCompatible(map.right.shape[2] as Dim, w))
+            ? [issue('E_SHAPE', ctx.path, `port 'map' must have the spatial size of 'x'`, {
+                expected: `image[${b}, ${h}, ${w}, ${n.mapChannels}]`,
+                got: showType(map.right),
+              })]
+            : [];
+        return done([...issuesOf(map), ...issuesOf(token), ...sizeIssues], () => ({
+          output: tensor('image', [b, h, w, n.out]),
+          flops: spadeBlockFlops(n, num(ctx, b), num(ctx, h), num(ctx, w)),
+        }));
+      }),
+    ),
+};
