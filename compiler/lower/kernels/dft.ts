@@ -173,14 +173,27 @@ export const idft2Real = (re: tf.Tensor4D, im: tf.Tensor4D): tf.Tensor4D => {
 
 /**
  * The amplitude `|X| = sqrt(re^2 + im^2 + eps)` of a spectrum, `[N, C, H, W]`. `eps` (default
- * `1e-12`) keeps the gradient finite where the spectrum is exactly zero.
+ * `1e-16`) keeps the gradient finite where the spectrum is exactly zero.
  */
-export const amplitude = (s: Spectrum, eps = 1e-12): tf.Tensor4D =>
+export const amplitude = (s: Spectrum, eps = 1e-16): tf.Tensor4D =>
   tf.tidy(() => tf.sqrt(tf.add(tf.add(tf.square(s.re), tf.square(s.im)), eps)) as tf.Tensor4D);
 
 /**
- * The log-amplitude `log(|X| + eps)` of a spectrum, `[N, C, H, W]`, as in ST-STORM's FFT loss and
- * spectral noise (methods.md 3.4, 3.5). `eps` defaults to `1e-8`.
+ * The log-amplitude `log(max(|X|, floor))` of a spectrum, `[N, C, H, W]`, as RT-STORM's
+ * `fft_texture_loss` (`torch.abs(X).clamp_min(1e-8).log()`); `floor` defaults to `1e-8`.
  */
-export const logAmplitude = (s: Spectrum, eps = 1e-8): tf.Tensor4D =>
-  tf.tidy(() => tf.log(tf.add(amplitude(s), eps)) as tf.Tensor4D);
+export const logAmplitude = (s: Spectrum, floor = 1e-8): tf.Tensor4D =>
+  tf.tidy(() => tf.log(tf.maximum(amplitude(s), floor)) as tf.Tensor4D);
+
+/**
+ * The non-redundant half `v = 0 .. floor(W / 2)` of a real image's spectrum `[N, C, H, W]`
+ * (the columns `numpy.fft.rfft2` returns), by slicing the last axis.
+ */
+export const halfSpectrum = (s: Spectrum): Spectrum => {
+  const [n, c, h, w] = s.re.shape;
+  const keep = Math.floor(w / 2) + 1;
+  return tf.tidy(() => ({
+    re: tf.slice(s.re, [0, 0, 0, 0], [n, c, h, keep]),
+    im: tf.slice(s.im, [0, 0, 0, 0], [n, c, h, keep]),
+  }));
+};

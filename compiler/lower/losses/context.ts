@@ -1,0 +1,138 @@
+/**
+ * What a loss kernel receives besides its IR node: the lowered inputs, the training progress and
+ * step, a seeded RNG, persistent loss state (InfoNCEQueue's key queues) and access to modules
+ * (R1 applies the discriminator; SpadeGate reads gate parameters).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../../../runtime/rng.js';
+
+/** A lowered value: a tensor or a struct of named values (a U-Net encoder's skips, ...). */
+export type Lowered = tf.Tensor | { readonly [field: string]: Lowered };
+
+/** A module as a loss sees it: its forward function and its parameters by path. */
+export interface LossModule {
+  readonly apply: (inputs: Readonly<Record<string, Lowered>>) => Lowered;
+  readonly params: Readonly<Record<string, tf.Tensor>>;
+}
+
+/** Everything a loss kernel may read besides its inputs. */
+export interface LossContext {
+  /** Training progress `t` in `[0, 1]`, for schedules (the temperature). */
+  readonly progress: number;
+  /** The global step (R1's `every` cadence). */
+  readonly step: number;
+  /** The random source for sampling (PatchNCE positions, SWD patches and projections). */
+  readonly rng: Rng;
+  /** Persistent state owned by the runtime (InfoNCEQueue's key queues). */
+  readonly state: LossState;
+  /** A module by name: its forward pass and parameters. */
+  readonly module: (name: string) => LossModule;
+  /**
+   * The loss term's stable name (e.g. `objective/term`), the key of its queue in `state`.
+   * Optional: when absent the queue is keyed by the loss node's identity (stable for one compiled
+   * graph, but then not nameable in checkpoints).
+   */
+  readonly term?: string;
+}
+
+/** A loss kernel: IR node + lowered inputs (by the node's value-field names) -> scalar loss. */
+export type LossKernel<L> = (loss: L, inputs: Readonly<Record<string, Lowered>>, ctx: LossContext) => tf.Scalar;
+
+/**
+ * Persistent loss state across steps: InfoNCEQueue key queues, each a variable `[D, K]`
+ * (MoCo v2 layout, column = one past key, L2-normalised) keyed by term.
+ *
+ * Protocol (the runtime's side): the kernel reads the queue during the forward pass and records
+ * the step's keys as pending; **after the optimizer step** (and before the EMA update, as in
+ * RT-STORM's semantic step) the runtime calls `afterStep()`, which enqueues every pending key
+ * batch (FIFO: newest first, oldest dropped) and forgets them. `dispose()` frees everything.
+ */
+export interface LossState {
+  /** The queues by key, `[D, K]` each. */
+  readonly queues: Map<string, tf.Variable>;
+  /** The queue for `key`, created on first use as `K` random unit vectors of size `dim` from `rng`. */
+  queue(key: string, dim: number, size: number, rng: Rng): tf.Variable;
+  /** Pushes keys `[B, D]` (L2-normalised here) into the queue `key` now. */
+  enqueue(key: string, keys: tf.Tensor2D): void;
+  /** Records keys `[B, D]` to enqueue at the next `afterStep()` (replacing earlier ones for `key`). */
+  defer(key: string, keys: tf.Tensor2D): void;
+  /** Enqueues every deferred key batch. Call once after the optimizer step. */
+  afterStep(): void;
+  /** Disposes the queues and any deferred keys. */
+  dispose(): void;
+}
+
+/** Rows of `x` `[B, D]` scaled to unit L2 norm (`x / max(|x|, 1e-12)`, as torch `F.normalize`). */
+export const l2Normalize = (x: tf.Tensor2D): tf.Tensor2D =>
+  tf.tidy(() => tf.div(x, tf.maximum(tf.norm(x, 'euclidean', 1, true), 1e-12)));
+
+/**
+ * The input `field` of a loss as a tensor; a clear error when it is missing or a struct.
+ * `tag` names the loss in the message.
+ */
+export const inputTensor = (inputs: Readonly<Record<string, Lowered>>, field: string, tag: string): tf.Tensor => {
+  const v = inputs[field];
+  if (v === undefined) throw new Error(`${tag}: input "${field}" is missing (got ${Object.keys(inputs).join(', ') || 'none'})`);
+  if (!(v instanceof tf.Tensor)) {
+    throw new Error(`${tag}: input "${field}" is a struct { ${Object.keys(v).join(', ')} }; expected a tensor\nhint: select a field with FieldOf`);
+  }
+  return v;
+};
+
+/** `[D, K]` columns of standard normals from `rng`, each scaled to unit norm. */
+const randomUnitColumns = (dim: number, size: number, rng: Rng): tf.Tensor2D =>
+  tf.tidy(() => {
+    const values = Float32Array.from({ length: dim * size }, () => rng.normal());
+    const m = tf.tensor2d(values, [dim, size]);
+    return tf.div(m, tf.maximum(tf.norm(m, 'euclidean', 0, true), 1e-12));
+  });
+
+let queueCounter = 0;
+
+/** A fresh, empty `LossState`. */
+export const createLossState = (): LossState => {
+  const queues = new Map<string, tf.Variable>();
+  const pending = new Map<string, tf.Tensor2D>();
+  const enqueue = (key: string, keys: tf.Tensor2D): void => {
+    const q = queues.get(key);
+    if (!q) throw new Error(`loss state: no queue "${key}" to enqueue into (it is created by the first forward pass)`);
+    const [dim, size] = q.shape as [number, number];
+    if (keys.shape[1] !== dim) throw new Error(`loss state: queue "${key}" holds ${dim}-d keys, got [${keys.shape.join(', ')}]`);
+    tf.tidy(() => {
+      const fresh = tf.transpose(l2Normalize(keys)); // [D, B]
+      const b = Math.min(fresh.shape[1], size);
+      const kept = tf.slice(q, [0, 0], [dim, size - b]);
+      q.assign(tf.concat([tf.slice(fresh, [0, 0], [dim, b]), kept], 1));
+    });
+  };
+  return {
+    queues,
+    queue: (key, dim, size, rng) => {
+      const hit = queues.get(key);
+      if (hit) return hit;
+      const init = randomUnitColumns(dim, size, rng);
+      const v = tf.variable(init, false, `lossQueue/${key}/${queueCounter++}`);
+      init.dispose();
+      queues.set(key, v);
+      return v;
+    },
+    enqueue,
+    defer: (key, keys) => {
+      pending.get(key)?.dispose();
+      pending.set(key, tf.keep(tf.clone(keys)));
+    },
+    afterStep: () => {
+      for (const [key, keys] of pending) {
+        enqueue(key, keys);
+        keys.dispose();
+      }
+      pending.clear();
+    },
+    dispose: () => {
+      for (const v of queues.values()) v.dispose();
+      for (const t of pending.values()) t.dispose();
+      queues.clear();
+      pending.clear();
+    },
+  };
+};
