@@ -97,15 +97,11 @@ const epochIndices = (size: number, batchSize: number, rng: Rng, options: BatchO
 async function* prefetched(src: Source, plan: Int32Array[], prefetch: number): AsyncGenerator<Batch> {
   const inFlight: Promise<Batch>[] = [];
   let next = 0;
-  const fill = (): void => {
-    while (next < plan.length && inFlight.length <= prefetch) inFlight.push(loadBatch(src, plan[next++]!));
-  };
   try {
-    fill();
-    while (inFlight.length > 0) {
-      const batch = await inFlight.shift()!;
-      fill();
-      yield batch;
+    while (next < plan.length || inFlight.length > 0) {
+      // the batch awaited now plus `prefetch` more decode while the consumer works
+      while (next < plan.length && inFlight.length < prefetch + 1) inFlight.push(loadBatch(src, plan[next++]!));
+      yield await inFlight.shift()!;
     }
   } finally {
     // an abandoned epoch: release what was decoded ahead

@@ -21,9 +21,8 @@ export interface FolderStats {
 /** Decodes one file fully; returns its `"WxH"` size or the error. */
 const probe = async (file: string): Promise<string | Error> => {
   try {
-    const image = sharp(file, { failOn: 'error' });
-    const [meta] = await Promise.all([image.metadata(), image.stats()]);
-    return `${meta.width}x${meta.height}`;
+    const { info } = await sharp(file, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
+    return `${info.width}x${info.height}`;
   } catch (e) {
     return e instanceof Error ? e : new Error(String(e));
   }

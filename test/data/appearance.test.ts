@@ -1,0 +1,119 @@
+/** The built-in appearance dataset: determinism, both labels, class separation, files round trip. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appearanceDataset, appearanceLabels, renderAppearance } from '../../data/appearance/generator.js';
+import { CONTENT_CLASSES } from '../../data/appearance/shapes.js';
+import { APPEARANCE_CLASSES } from '../../data/appearance/weather.js';
+import { writeAppearance } from '../../data/appearance/write.js';
+import { openImageFolder } from '../../data/imageFolder.js';
+import { tf, useBackend } from '../../runtime/backend.js';
+import { Rng } from '../../runtime/rng.js';
+
+const meanOf = (img: Uint8Array): number => img.reduce((s, v) => s + v, 0) / img.length / 255;
+
+describe('appearance generator', () => {
+  it('has at least 6 content and 6 appearance classes, balanced and independent labels', () => {
+    expect(CONTENT_CLASSES.length).toBeGreaterThanOrEqual(6);
+    expect(APPEARANCE_CLASSES.length).toBeGreaterThanOrEqual(6);
+    const pairs = new Map<string, number>();
+    for (let i = 0; i < 42 * 3; i++) {
+      const l = appearanceLabels(i);
+      pairs.set(`${l.content},${l.appearance}`, (pairs.get(`${l.content},${l.appearance}`) ?? 0) + 1);
+    }
+    expect(pairs.size).toBe(42);
+    expect([...pairs.values()].every((n) => n === 3)).toBe(true);
+  });
+
+  it('same seed, same bytes; another seed, other bytes; any size', () => {
+    for (const size of [32, 64]) {
+      const a = renderAppearance(17, size, 5);
+      expect(a.length).toBe(size * size * 3);
+      expect(Buffer.from(renderAppearance(17, size, 5)).equals(Buffer.from(a))).toBe(true);
+      expect(Buffer.from(renderAppearance(17, size, 6)).equals(Buffer.from(a))).toBe(false);
+    }
+  });
+
+  it('appearance classes have their signature: night is dark, fog and glare bright, grain noisy', () => {
+    const seed = 3;
+    const stats = (appearance: number) => {
+      const imgs = Array.from({ length: 24 }, (_, k) => renderAppearance(appearance * 6 + (k % 6) + 42 * Math.floor(k / 6), 48, seed));
+      const roughness = imgs.map((img) => {
+        let d = 0;
+        for (let i = 3; i < img.length; i++) d += Math.abs(img[i]! - img[i - 3]!);
+        return d / img.length / 255;
+      });
+      return { mean: imgs.map(meanOf).reduce((s, v) => s + v) / 24, rough: roughness.reduce((s, v) => s + v) / 24 };
+    };
+    const by = Object.fromEntries(APPEARANCE_CLASSES.map((name, a) => [name, stats(a)]));
+    expect(by['night']!.mean).toBeLessThan(0.2);
+    expect(by['fog']!.mean).toBeGreaterThan(by['clear']!.mean);
+    expect(by['glare']!.mean).toBeGreaterThan(by['clear']!.mean);
+    expect(by['grain']!.rough).toBeGreaterThan(3 * by['clear']!.rough);
+    expect(by['rain']!.rough).toBeGreaterThan(by['clear']!.rough);
+    expect(by['snow']!.rough).toBeGreaterThan(by['clear']!.rough);
+  });
+});
+
+describe('appearance dataset: memory and files agree', () => {
+  let dir: string;
+  beforeAll(async () => {
+    await useBackend('wasm');
+    dir = mkdtempSync(path.join(tmpdir(), 'tessera-appearance-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes the same PNG bytes twice and reads them back equal to the in-memory images, with either label', async () => {
+    const opts = { n: 50, size: 32, seed: 9 };
+    const paths = await writeAppearance(path.join(dir, 'a'), opts);
+    await writeAppearance(path.join(dir, 'b'), opts);
+    expect(paths[7]).toBe('square/rain/000007.png'); // 7 mod 6 = 1, floor(7 / 6) = 1
+    for (const p of [paths[0]!, paths[49]!]) {
+      expect(readFileSync(path.join(dir, 'a', p)).equals(readFileSync(path.join(dir, 'b', p)))).toBe(true);
+    }
+    const memory = await appearanceDataset(opts).all();
+    const folder = await openImageFolder(path.join(dir, 'a'), { size: 32 });
+    expect(folder.classes).toEqual({ content: [...CONTENT_CLASSES], appearance: [...APPEARANCE_CLASSES] });
+    expect(folder.unreadable).toEqual([]);
+    const files = await folder.all();
+    // the folder's index order is sorted paths; map back through the file names
+    const order = folder.files.map((f) => Number(path.basename(f, '.png')));
+    const mem = memory.images.arraySync();
+    const got = files.images.arraySync();
+    order.forEach((i, k) => {
+      expect(got[k]).toEqual(mem[i]);
+      expect(files.labels['content']![k]).toBe(memory.labels['content']![i]);
+      expect(files.labels['appearance']![k]).toBe(memory.labels['appearance']![i]);
+    });
+    const onlyAppearance = await openImageFolder(path.join(dir, 'a'), { size: 32, label: 'appearance' });
+    expect(Object.keys(onlyAppearance.classes)).toEqual(['appearance']);
+    await expect(openImageFolder(path.join(dir, 'a'), { label: 'weather' })).rejects.toThrow(/no label "weather"[\s\S]*content, appearance/);
+    tf.dispose([memory.images, files.images]);
+  });
+
+  it('batches: seeded shuffle covers an epoch once, same seed same order, images in [0, 1]', async () => {
+    const ds = appearanceDataset({ n: 45, size: 16, seed: 1 });
+    const seen: number[] = [];
+    const firstLabels: number[] = [];
+    for await (const b of ds.batches(8, Rng.seeded(4))) {
+      expect(b.images.shape).toEqual([8, 16, 16, 3]);
+      const v = b.images.dataSync();
+      expect(Math.min(...v)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...v)).toBeLessThanOrEqual(1);
+      b.indices.forEach((i, k) => expect(b.labels['content']![k]).toBe(appearanceLabels(i).content));
+      seen.push(...b.indices);
+      firstLabels.push(b.labels['appearance']![0]!);
+      b.images.dispose();
+    }
+    expect(seen.length).toBe(40); // dropLast
+    expect(new Set(seen).size).toBe(40);
+    const again: number[] = [];
+    for await (const b of ds.batches(8, Rng.seeded(4), { dropLast: false })) {
+      again.push(...b.indices);
+      b.images.dispose();
+    }
+    expect(again.length).toBe(45);
+    expect(again.slice(0, 40)).toEqual(seen);
+  });
+});
