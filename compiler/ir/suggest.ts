@@ -3,28 +3,32 @@
  * (unknown tags, dangling references, unexpected fields).
  */
 
-/** Edit distance (insertions, deletions, substitutions, each cost 1), case-insensitive. */
+/**
+ * Edit distance with adjacent transpositions (optimal string alignment): insertions, deletions,
+ * substitutions and swaps of two neighbours each cost 1; case-insensitive.
+ */
 export const editDistance = (a: string, b: string): number => {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= x.length; i++) {
-    const row = [i];
     for (let j = 1; j <= y.length; j++) {
       const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
     }
-    prev = row;
   }
-  return prev[y.length] ?? 0;
+  return d[x.length]![y.length]!;
 };
 
 /**
- * The known name closest to `name`, or `undefined` when none is close enough: at most a third of
- * the longer name's characters differ (at least 2 edits are always allowed), or one name contains
- * the other.
+ * The known name closest to `name`, or `undefined` when none is close enough: at most a quarter
+ * of the longer name's characters differ (at least 1 edit is always allowed), or one name contains
+ * the other. Numbers (indices) get no suggestion.
  */
 export const closestName = (name: string, known: ReadonlyArray<string>): string | undefined => {
+  if (/^\d+$/.test(name)) return undefined;
   let best: string | undefined;
   let bestScore = Infinity;
   for (const candidate of known) {
@@ -33,7 +37,7 @@ export const closestName = (name: string, known: ReadonlyArray<string>): string 
       name.length > 0 &&
       candidate.length > 0 &&
       (candidate.toLowerCase().includes(name.toLowerCase()) || name.toLowerCase().includes(candidate.toLowerCase()));
-    const limit = Math.max(2, Math.floor(Math.max(name.length, candidate.length) / 3));
+    const limit = Math.max(1, Math.floor(Math.max(name.length, candidate.length) / 4));
     const score = contains ? Math.min(d, 1) : d;
     if ((score <= limit || contains) && score < bestScore) {
       best = candidate;
