@@ -1,0 +1,150 @@
+/**
+ * Dense layers: Linear, MoCo v3's Mlp, normalisations (batch / layer / instance) and activations.
+ * Linear layers accept vectors `[B, in]` and tokens `[B, N, in]` (applied on the last axis, as one
+ * 2-D product on `[B*N, in]`, the fast path on wasm).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Activation, ActivationFn, InitScheme, Linear, Mlp, Norm } from '../../ir/net.js';
+import { ones, schemeInit, zeros, type Init } from './init.js';
+import { buffer, param, port, type NetRule, type ParamSpec, type Scope } from './rule.js';
+
+/** Linear parameters: `weight` [in, out] (initialised by `init`), zero `bias` [out]. */
+export const linearSpecs = (inDim: number, out: number, bias: boolean, init: Init): ReadonlyArray<ParamSpec> => [
+  param('weight', [inDim, out], init),
+  ...(bias ? [param('bias', [out], zeros)] : []),
+];
+
+/** `x [..., in] . weight [in, out] (+ bias) -> [..., out]` in `scope`. */
+export const applyLinear = (scope: Scope, x: tf.Tensor, bias: boolean): tf.Tensor => {
+  const w = scope.param('weight') as tf.Tensor2D;
+  const [inDim, out] = w.shape;
+  const y = scope.kernels.matMul(x.reshape([-1, inDim]) as tf.Tensor2D, w);
+  const yb = bias ? tf.add(y, scope.param('bias')) : y;
+  return yb.reshape([...x.shape.slice(0, -1), out]);
+};
+
+/** `Linear`: `[B, in] -> [B, out]` (or tokens). Weight init by `init` scheme, bias zero. */
+export const linearRule: NetRule<Linear> = {
+  params: (n) => linearSpecs(n.in, n.out, n.bias, schemeInit(n.init, n.in, n.out)),
+  apply: (n, s, i) => applyLinear(s, port(i, 'x'), n.bias),
+};
+
+/** Norm parameters: `gamma` 1, `beta` 0 when affine; batch norm buffers `movingMean` 0, `movingVar` 1. */
+export const normSpecs = (kind: Norm['kind'], features: number, affine: boolean, zeroGamma = false): ReadonlyArray<ParamSpec> => [
+  ...(affine ? [param('gamma', [features], zeroGamma ? zeros : ones), param('beta', [features], zeros)] : []),
+  ...(kind === 'batch' ? [buffer('movingMean', [features], zeros), buffer('movingVar', [features], ones)] : []),
+];
+
+/** PyTorch's BatchNorm momentum: `running = 0.9 running + 0.1 batch` (variance unbiased). */
+const BN_MOMENTUM = 0.1;
+
+const batchNorm = (s: Scope, x: tf.Tensor, eps: number): tf.Tensor => {
+  const axes = x.shape.slice(0, -1).map((_, i) => i);
+  if (!s.training) {
+    return tf.div(tf.sub(x, s.param('movingMean')), tf.sqrt(tf.add(s.param('movingVar'), eps)));
+  }
+  const { mean, variance } = tf.moments(x, axes);
+  const n = axes.reduce((a, ax) => a * x.shape[ax]!, 1);
+  const unbiased = tf.mul(variance, n / Math.max(n - 1, 1));
+  s.setBuffer('movingMean', tf.tidy(() => tf.add(tf.mul(s.param('movingMean'), 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM))));
+  s.setBuffer('movingVar', tf.tidy(() => tf.add(tf.mul(s.param('movingVar'), 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM))));
+  return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps)));
+};
+
+/** Normalises `x` (no affine part) over the axes `kind` says. */
+const normalise = (s: Scope, kind: Norm['kind'], x: tf.Tensor, eps: number): tf.Tensor => {
+  if (kind === 'batch') return batchNorm(s, x, eps);
+  const axes = kind === 'layer' ? [x.rank - 1] : x.shape.slice(1, -1).map((_, i) => i + 1);
+  const { mean, variance } = tf.moments(x, axes, true);
+  return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps)));
+};
+
+/** Applies a norm in `scope` (affine with `gamma`, `beta` when `affine`). */
+export const applyNorm = (s: Scope, kind: Norm['kind'], x: tf.Tensor, affine: boolean, eps: number): tf.Tensor => {
+  const y = normalise(s, kind, x, eps);
+  return affine ? tf.add(tf.mul(y, s.param('gamma')), s.param('beta')) : y;
+};
+
+/**
+ * `Norm`: batch (statistics over every axis but the last; running stats in eval), layer (last
+ * axis) or instance (spatial axes of an image, per sample and channel). Shape unchanged.
+ */
+export const normRule: NetRule<Norm> = {
+  params: (n) => normSpecs(n.kind, n.features, n.affine),
+  apply: (n, s, i) => applyNorm(s, n.kind, port(i, 'x'), n.affine, n.eps),
+};
+
+/** Exact (erf) GELU, as PyTorch's default `nn.GELU`. */
+export const gelu = (x: tf.Tensor): tf.Tensor => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+
+/** An element-wise activation; `alpha` is the leaky-ReLU slope. */
+export const activate = (fn: ActivationFn, x: tf.Tensor, alpha = 0.2): tf.Tensor => {
+  switch (fn) {
+    case 'relu':
+      return tf.relu(x);
+    case 'gelu':
+      return gelu(x);
+    case 'silu':
+      return tf.mul(x, tf.sigmoid(x));
+    case 'leakyRelu':
+      return tf.leakyRelu(x, alpha);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'softplus':
+      return tf.softplus(x);
+    case 'identity':
+      return x;
+  }
+};
+
+/** `Activation`: element-wise, shape unchanged. */
+export const activationRule: NetRule<Activation> = {
+  params: () => [],
+  apply: (n, _s, i) => activate(n.fn, port(i, 'x'), n.alpha),
+};
+
+/** The width of Mlp layer `i`: `[in, out]`. */
+const mlpWidths = (n: Mlp, i: number): readonly [number, number] => [
+  i === 0 ? n.in : n.hidden,
+  i === n.layers - 1 ? n.out : n.hidden,
+];
+
+const MLP_INIT: InitScheme = 'default';
+const BN_EPS = 1e-5;
+
+/** The norm after Mlp layer `i`, or undefined. */
+const mlpNorm = (n: Mlp, i: number): { kind: Norm['kind']; affine: boolean } | undefined => {
+  if (i < n.layers - 1) return n.norm === 'none' ? undefined : { kind: n.norm, affine: true };
+  if (n.lastNorm === 'none') return undefined;
+  return { kind: 'batch', affine: n.lastNorm === 'batch' };
+};
+
+/**
+ * `Mlp` (MoCo v3 `_build_mlp`): `(layers - 1) x [Linear -> norm -> activation]`, final Linear,
+ * optional last batch norm (with or without affine). `[B, in] -> [B, out]`. Linears use PyTorch's
+ * default init (U(+-1/sqrt(in)), as MoCo v3's nn.Linear); norm eps 1e-5 (PyTorch's default).
+ */
+export const mlpRule: NetRule<Mlp> = {
+  params: (n) =>
+    Array.from({ length: n.layers }, (_, i) => {
+      const [a, b] = mlpWidths(n, i);
+      const norm = mlpNorm(n, i);
+      return [
+        ...linearSpecs(a, b, n.bias, schemeInit(MLP_INIT, a, b)).map((p) => ({ ...p, path: `layers.${i}.linear.${p.path}` })),
+        ...(norm ? normSpecs(norm.kind, b, norm.affine).map((p) => ({ ...p, path: `layers.${i}.norm.${p.path}` })) : []),
+      ];
+    }).flat(),
+  apply: (n, s, i) => {
+    let x = port(i, 'x');
+    for (let l = 0; l < n.layers; l++) {
+      const layer = s.at(`layers.${l}`);
+      x = applyLinear(layer.at('linear'), x, n.bias);
+      const norm = mlpNorm(n, l);
+      if (norm) x = applyNorm(layer.at('norm'), norm.kind, x, norm.affine, BN_EPS);
+      if (l < n.layers - 1) x = activate(n.activation, x);
+    }
+    return x;
+  },
+};

@@ -1,0 +1,105 @@
+/**
+ * Lowering of networks to TF.js: one rule per `NetNode` kind (an exhaustive table), seeded
+ * initialisation, the forward pass and access to the parts of composite nets. Parameter paths
+ * follow `compiler/passes/shapes/README.md` exactly; ops that wasm lacks or runs slowly go
+ * through the backend's legal kernels (`compiler/lower/legalize`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { NetNode } from '../../ir/net.js';
+import { legalizeFor } from '../legalize/index.js';
+import { conv2dRule, patchEmbedRule } from './conv.js';
+import { activationRule, linearRule, mlpRule, normRule } from './dense.js';
+import { patchGanRule } from './gan.js';
+import { initValues } from './init.js';
+import { fusionHeadRule, tokenPredictorRule, transformerPredictorRule } from './predictor.js';
+import { resnetRule } from './resnet.js';
+import {
+  makeScope,
+  paramsOf,
+  registerRules,
+  run,
+  type Inputs,
+  type Lowered,
+  type NetContext,
+  type NetRules,
+  type ParamSpec,
+  type ParamTable,
+} from './rule.js';
+import { spadeResBlockRule } from './spade.js';
+import { fieldRule, flattenRule, l2NormalizeRule, poolRule, sequentialRule } from './structural.js';
+import { attentionRule, transformerBlockRule, vitRule } from './transformer.js';
+import { generatorRule, styleEncoderRule, unetDecoderRule, unetEncoderRule } from './unet.js';
+
+export type { Lowered, NetContext, NetRule, NetRules, ParamSpec, ParamTable, Scope } from './rule.js';
+export type { Init } from './init.js';
+
+/** Every net kind's lowering rule. */
+export const netRules: NetRules = {
+  Linear: linearRule,
+  Mlp: mlpRule,
+  Conv2d: conv2dRule,
+  Norm: normRule,
+  Activation: activationRule,
+  PatchEmbed: patchEmbedRule,
+  Attention: attentionRule,
+  TransformerBlock: transformerBlockRule,
+  Vit: vitRule,
+  ResNet: resnetRule,
+  UNetEncoder: unetEncoderRule,
+  StylePyramidEncoder: styleEncoderRule,
+  SpadeResBlock: spadeResBlockRule,
+  UNetDecoder: unetDecoderRule,
+  Generator: generatorRule,
+  PatchGan: patchGanRule,
+  Sequential: sequentialRule,
+  Pool: poolRule,
+  Field: fieldRule,
+  L2Normalize: l2NormalizeRule,
+  Flatten: flattenRule,
+  TransformerPredictor: transformerPredictorRule,
+  TokenPredictor: tokenPredictorRule,
+  FusionHead: fusionHeadRule,
+};
+
+registerRules(netRules);
+
+/** Parameters and buffers of a net (paths, shapes, decay, buffer flag, initialiser), in a stable order. */
+export const netParams = (net: NetNode): ReadonlyArray<ParamSpec> => paramsOf(net);
+
+/**
+ * Seeded initial parameters (and buffers) of a net, by path: same seed -> same numbers on every
+ * backend (values are drawn in JS from `Rng`, one stream per path). The caller owns the tensors.
+ */
+export const initNet = (net: NetNode, seed: number): Record<string, tf.Tensor> => {
+  const out: Record<string, tf.Tensor> = {};
+  for (const p of paramsOf(net)) out[p.path] = tf.tensor(initValues(p.init, p.shape, seed, p.path), [...p.shape], 'float32');
+  return out;
+};
+
+/**
+ * Forward pass of `net` on `inputs` (ports; `x` is the primary one) with parameters `params`
+ * (full paths; `ctx.prefix` selects a part's). Batch-norm running stats and spectral-norm vectors
+ * are written to `ctx.buffers` when `ctx.training`. Kernels default to the active backend's.
+ */
+export const applyNet = (net: NetNode, params: ParamTable, inputs: Readonly<Record<string, Lowered>>, ctx: NetContext): Lowered =>
+  run(net, makeScope(params, { ...ctx, kernels: ctx.kernels ?? legalizeFor(tf.getBackend()) }), inputs as Inputs);
+
+/**
+ * The part of a composite net at `path` and its parameter prefix: a Generator's `encoder`,
+ * `styleEncoder`, `decoder`; a Sequential's `<i>` (paths compose: `['2', 'decoder']`).
+ */
+export const subNet = (net: NetNode, path: ReadonlyArray<string>): { net: NetNode; prefix: string } =>
+  path.reduce<{ net: NetNode; prefix: string }>(
+    (acc, step) => {
+      const join = (p: string) => (acc.prefix === '' ? p : `${acc.prefix}.${p}`);
+      const n = acc.net;
+      if (n._tag === 'Generator' && (step === 'encoder' || step === 'styleEncoder' || step === 'decoder')) {
+        return { net: n[step], prefix: join(step) };
+      }
+      if (n._tag === 'Sequential' && /^\d+$/.test(step) && n.layers[Number(step)] !== undefined) {
+        return { net: n.layers[Number(step)]!, prefix: join(step) };
+      }
+      throw new Error(`lowering: ${n._tag} has no part "${step}"\nhint: parts are a Generator's encoder/styleEncoder/decoder or a Sequential's index`);
+    },
+    { net, prefix: '' },
+  );

@@ -1,0 +1,155 @@
+/**
+ * The shape of a lowering rule and the scope it runs in. A rule says which parameters a net kind
+ * has (paths, shapes, initialisers: the convention of `compiler/passes/shapes/README.md`) and how
+ * to apply it with TF.js. Composite nets run their parts through `run`, under a child scope, so a
+ * ViT block's parameters are `blocks.<i>.*` by construction.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ParamInfo } from '../../ir/graph.js';
+import type { NetNode, NetTag } from '../../ir/net.js';
+import type { Kernels } from '../legalize/index.js';
+import type { Init } from './init.js';
+
+/** A lowered value: a tensor or a struct of them (a U-Net encoder's `{ skip1, ..., bottleneck }`). */
+export type Lowered = tf.Tensor | { readonly [field: string]: Lowered };
+
+/** Parameter tensors by full path (weights AND buffers). */
+export type ParamTable = Readonly<Record<string, tf.Tensor>>;
+
+/** Input values by port (`x` is the primary one). */
+export type Inputs = Readonly<Record<string, Lowered>>;
+
+/** How one call of `applyNet` runs. */
+export interface NetContext {
+  /** Batch norm: batch statistics (and running-stat updates) when training. */
+  readonly training: boolean;
+  /** New values of buffers (BN running stats, spectral-norm `u`), keyed by full path; the caller owns (and disposes) them. */
+  readonly buffers: Map<string, tf.Tensor>;
+  /** Path prefix of this call's params (`''` at the top, `'styleEncoder'` for a part). */
+  readonly prefix: string;
+  /** Kernel implementations; default `legalizeFor(tf.getBackend())`. */
+  readonly kernels?: Kernels;
+}
+
+/** A parameter with its initialiser. */
+export interface ParamSpec extends ParamInfo {
+  readonly init: Init;
+}
+
+/** Where a rule runs: its parameters (by path relative to the rule's net) and the kernels. */
+export interface Scope {
+  readonly kernels: Kernels;
+  readonly training: boolean;
+  /** The parameter at a relative path (throws a clear error when it is missing). */
+  readonly param: (path: string) => tf.Tensor;
+  /** The scope of a part (`'blocks.0'`). */
+  readonly at: (child: string) => Scope;
+  /** Records the new value of a buffer at a relative path (kept out of `tf.tidy`). */
+  readonly setBuffer: (path: string, value: tf.Tensor) => void;
+}
+
+/** One net kind's lowering. */
+export interface NetRule<N extends NetNode> {
+  /** Parameters and buffers, relative paths, in a stable order. */
+  readonly params: (net: N) => ReadonlyArray<ParamSpec>;
+  /** Forward pass. */
+  readonly apply: (net: N, scope: Scope, inputs: Inputs) => Lowered;
+}
+
+/** The exhaustive rule table: a missing net kind is a type error. */
+export type NetRules = { readonly [K in NetTag]: NetRule<Extract<NetNode, { _tag: K }>> };
+
+const join = (prefix: string, path: string): string => (prefix === '' ? path : `${prefix}.${path}`);
+
+/** A scope over `params` under `prefix`. */
+export const makeScope = (params: ParamTable, ctx: NetContext & { readonly kernels: Kernels }): Scope => ({
+  kernels: ctx.kernels,
+  training: ctx.training,
+  param: (path) => {
+    const full = join(ctx.prefix, path);
+    const t = params[full];
+    if (t === undefined) {
+      const known = Object.keys(params).slice(0, 8).join(', ');
+      throw new Error(`lowering: parameter "${full}" is missing\nhint: initialise it with initNet(net, seed); known: ${known}${Object.keys(params).length > 8 ? ', ...' : ''}`);
+    }
+    return t;
+  },
+  at: (child) => makeScope(params, { ...ctx, prefix: join(ctx.prefix, child) }),
+  setBuffer: (path, value) => {
+    const full = join(ctx.prefix, path);
+    const old = ctx.buffers.get(full);
+    ctx.buffers.set(full, tf.keep(value));
+    if (old !== undefined && old !== value) old.dispose();
+  },
+});
+
+/** A scope whose parameters get no gradient (MoCo v3 `stop_grad_conv1`). */
+export const frozenScope = (s: Scope): Scope => ({
+  ...s,
+  param: (path) => stopGradient(s.param(path)),
+  at: (child) => frozenScope(s.at(child)),
+});
+
+/** Identity forward, zero gradient (TF.js has no stop-gradient op). */
+export const stopGradient = (x: tf.Tensor): tf.Tensor =>
+  tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+    value: (args[0] as tf.Tensor).clone(),
+    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+  }))(x);
+
+let table: NetRules | undefined;
+
+/** Installs the rule table (done once by `nets/index.ts`). */
+export const registerRules = (rules: NetRules): void => {
+  table = rules;
+};
+
+const ruleOf = (net: NetNode): NetRule<NetNode> => {
+  if (table === undefined) throw new Error('internal: lowering rules are not registered (import compiler/lower/nets/index.js)');
+  const rule = (table as Readonly<Record<string, NetRule<NetNode>>>)[net._tag];
+  if (rule === undefined) throw new Error(`lowering: unknown net kind "${String(net._tag)}"`);
+  return rule;
+};
+
+/** Parameters of any net, relative paths. */
+export const paramsOf = (net: NetNode): ReadonlyArray<ParamSpec> => ruleOf(net).params(net);
+
+/** Parameters of a part under `prefix`. */
+export const under = (prefix: string, specs: ReadonlyArray<ParamSpec>): ReadonlyArray<ParamSpec> =>
+  specs.map((p) => ({ ...p, path: join(prefix, p.path) }));
+
+/** Applies any net in `scope`. */
+export const run = (net: NetNode, scope: Scope, inputs: Inputs): Lowered => ruleOf(net).apply(net, scope, inputs);
+
+/** The tensor a port holds (throws a clear error for a missing port or a struct). */
+export const port = (inputs: Inputs, name: string): tf.Tensor => {
+  const v = inputs[name];
+  if (v === undefined) throw new Error(`lowering: missing input port "${name}" (got ${Object.keys(inputs).join(', ') || 'none'})`);
+  if (!(v instanceof tf.Tensor)) throw new Error(`lowering: port "${name}" holds a struct where a tensor is expected`);
+  return v;
+};
+
+/** Applies a single-input net to a tensor and expects a tensor back. */
+export const runX = (net: NetNode, scope: Scope, x: tf.Tensor): tf.Tensor => {
+  const out = run(net, scope, { x });
+  if (!(out instanceof tf.Tensor)) throw new Error(`internal: ${net._tag} returned a struct`);
+  return out;
+};
+
+/** A trainable parameter; `decay` is false for biases and rank <= 1 (as the shape pass says). */
+export const param = (path: string, shape: ReadonlyArray<number>, init: Init): ParamSpec => ({
+  path,
+  shape,
+  decay: !(path === 'bias' || path.endsWith('.bias')) && shape.length > 1,
+  buffer: false,
+  init,
+});
+
+/** A non-trainable buffer. */
+export const buffer = (path: string, shape: ReadonlyArray<number>, init: Init): ParamSpec => ({
+  path,
+  shape,
+  decay: false,
+  buffer: true,
+  init,
+});

@@ -1,0 +1,156 @@
+/**
+ * Transformers: multi-head self-attention, the pre-norm block and the ViT (MoCo v3 `vits.py`,
+ * I-JEPA `vision_transformer.py`). Every tensor stays at rank <= 4 (rank-5 transposes are slow on
+ * wasm); linears are 2-D products on `[B*N, D]`; attention scores go through `kernels.batchMatMul`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Attention, InitScheme, TransformerBlock, Vit } from '../../ir/net.js';
+import { applyPatchEmbed, patchEmbedSpecs } from './conv.js';
+import { activate, applyLinear, applyNorm, linearSpecs, normSpecs } from './dense.js';
+import { schemeInit, xavierUniform, type Init } from './init.js';
+import { frozenScope, param, port, under, type NetRule, type ParamSpec, type Scope } from './rule.js';
+
+/**
+ * Fixed 2-D sin-cos position embedding `[gh * gw, dim]` for row-major patches, temperature 1e4:
+ * `dim/4` frequencies each for sin and cos of two coordinates. `rowFirst` (MoCo v3's
+ * `build_2d_sincos_position_embedding`, meshgrid 'ij'): `[sin r, cos r, sin c, cos c]`;
+ * otherwise I-JEPA's `get_2d_sincos_pos_embed`: `[sin c, cos c, sin r, cos r]`.
+ */
+export const sincos2d = (gh: number, gw: number, dim: number, rowFirst: boolean): Float32Array => {
+  const q = Math.floor(dim / 4);
+  const out = new Float32Array(gh * gw * dim);
+  for (let r = 0; r < gh; r++) {
+    for (let c = 0; c < gw; c++) {
+      const base = (r * gw + c) * dim;
+      const [a, b] = rowFirst ? [r, c] : [c, r];
+      for (let i = 0; i < q; i++) {
+        const omega = 1 / Math.pow(10000, i / q);
+        out[base + i] = Math.sin(a * omega);
+        out[base + q + i] = Math.cos(a * omega);
+        out[base + 2 * q + i] = Math.sin(b * omega);
+        out[base + 3 * q + i] = Math.cos(b * omega);
+      }
+    }
+  }
+  return out;
+};
+
+/**
+ * Attention parameters. `qkv.weight` [dim, 3dim]: MoCo v3 uses U(+-sqrt(6 / (out/3 + in))) =
+ * U(+-sqrt(3 / dim)) for Xavier schemes; other schemes apply as is. `proj` [dim, dim].
+ */
+export const attentionSpecs = (dim: number, qkvBias: boolean, scheme: InitScheme): ReadonlyArray<ParamSpec> => {
+  const qkvInit: Init = scheme === 'xavierUniform' ? xavierUniform(dim, dim) : schemeInit(scheme, dim, 3 * dim);
+  return [
+    ...under('qkv', linearSpecs(dim, 3 * dim, qkvBias, qkvInit)),
+    ...under('proj', linearSpecs(dim, dim, true, schemeInit(scheme, dim, dim))),
+  ];
+};
+
+/** `[B, N, D]` -> `[B*H, N, D/H]`, slices `[start, start + H)` of the `3H` heads of a fused qkv. */
+const heads = (qkv: tf.Tensor4D, start: number, h: number): tf.Tensor3D => {
+  const [b, , n, dh] = qkv.shape;
+  return qkv.slice([0, start, 0, 0], [b, h, n, dh]).reshape([b * h, n, dh]);
+};
+
+/** Multi-head self-attention in `scope`: `tokens [B, N, dim] -> [B, N, dim]`, softmax(QK^T / sqrt(dh)) V. */
+export const applyAttention = (s: Scope, x: tf.Tensor, nHeads: number, qkvBias: boolean): tf.Tensor3D => {
+  const [b, n, d] = x.shape as [number, number, number];
+  const dh = d / nHeads;
+  const qkv = applyLinear(s.at('qkv'), x, qkvBias)
+    .reshape([b, n, 3 * nHeads, dh])
+    .transpose([0, 2, 1, 3]) as tf.Tensor4D; // [B, 3H, N, dh]
+  const q = heads(qkv, 0, nHeads);
+  const k = heads(qkv, nHeads, nHeads);
+  const v = heads(qkv, 2 * nHeads, nHeads);
+  const scores = tf.mul(s.kernels.batchMatMul(q, k, false, true), 1 / Math.sqrt(dh));
+  const ctx = s.kernels.batchMatMul(tf.softmax(scores) as tf.Tensor3D, v); // [B*H, N, dh]
+  const merged = ctx.reshape([b, nHeads, n, dh]).transpose([0, 2, 1, 3]).reshape([b, n, d]);
+  return applyLinear(s.at('proj'), merged, true) as tf.Tensor3D;
+};
+
+/** `Attention` (standalone: MoCo v3 init). */
+export const attentionRule: NetRule<Attention> = {
+  params: (n) => attentionSpecs(n.dim, n.qkvBias, 'xavierUniform'),
+  apply: (n, s, i) => applyAttention(s, port(i, 'x'), n.heads, n.qkvBias),
+};
+
+/** Hidden width of a block's MLP. */
+const hidden = (dim: number, ratio: number): number => Math.floor(dim * ratio);
+
+/** Block parameters: `norm1`, `attn.*`, `norm2`, `mlp.fc1`, `mlp.fc2` (linears by `scheme`). */
+export const blockSpecs = (n: Omit<TransformerBlock, '_tag' | 'eps'>, scheme: InitScheme): ReadonlyArray<ParamSpec> => {
+  const h = hidden(n.dim, n.mlpRatio);
+  return [
+    ...under('norm1', normSpecs('layer', n.dim, true)),
+    ...under('attn', attentionSpecs(n.dim, n.qkvBias, scheme)),
+    ...under('norm2', normSpecs('layer', n.dim, true)),
+    ...under('mlp.fc1', linearSpecs(n.dim, h, true, schemeInit(scheme, n.dim, h))),
+    ...under('mlp.fc2', linearSpecs(h, n.dim, true, schemeInit(scheme, h, n.dim))),
+  ];
+};
+
+/** Pre-norm block: `x + attn(LN(x))`, then `x + fc2(GELU(fc1(LN(x))))`. */
+export const applyBlock = (s: Scope, x: tf.Tensor, n: Omit<TransformerBlock, '_tag'>): tf.Tensor => {
+  const a = tf.add(x, applyAttention(s.at('attn'), applyNorm(s.at('norm1'), 'layer', x, true, n.eps), n.heads, n.qkvBias));
+  const m = applyNorm(s.at('norm2'), 'layer', a, true, n.eps);
+  const f = applyLinear(s.at('mlp.fc2'), activate('gelu', applyLinear(s.at('mlp.fc1'), m, true)), true);
+  return tf.add(a, f);
+};
+
+/** `TransformerBlock` (standalone: Xavier-uniform linears). */
+export const transformerBlockRule: NetRule<TransformerBlock> = {
+  params: (n) => blockSpecs(n, 'xavierUniform'),
+  apply: (n, s, i) => applyBlock(s, port(i, 'x'), n),
+};
+
+/**
+ * Init flavour of a ViT. The IR has no init field: a ViT with [CLS] is MoCo v3's (Xavier-uniform
+ * linears and patch embedding, cls N(0, 1e-6)), one without is I-JEPA's (trunc-normal 0.02
+ * everywhere, conv included).
+ */
+export const vitScheme = (n: Pick<Vit, 'cls'>): InitScheme => (n.cls ? 'xavierUniform' : 'truncNormal02');
+
+const patchOf = (n: Vit) => ({ _tag: 'PatchEmbed' as const, inChannels: n.inChannels, patch: n.patch, dim: n.dim });
+
+/** ViT parameters: `patchEmbed.*`, `cls` [1, 1, dim], `blocks.<i>.*`, `norm.*`. */
+const vitSpecs = (n: Vit): ReadonlyArray<ParamSpec> => {
+  const scheme = vitScheme(n);
+  return [
+    ...under('patchEmbed', patchEmbedSpecs(patchOf(n), scheme === 'xavierUniform' ? undefined : schemeInit(scheme, 0, 0))),
+    ...(n.cls ? [param('cls', [1, 1, n.dim], { kind: 'normal', std: 1e-6 })] : []),
+    ...Array.from({ length: n.depth }, (_, i) => under(`blocks.${i}`, blockSpecs(n, scheme))).flat(),
+    ...under('norm', normSpecs('layer', n.dim, true)),
+  ];
+};
+
+/** Patch tokens plus fixed positions, optionally gathered by `keep [B, K]`. */
+const embedTokens = (n: Vit, s: Scope, x: tf.Tensor, keep: tf.Tensor | undefined): tf.Tensor => {
+  const pe = n.stopGradPatchEmbed ? frozenScope(s.at('patchEmbed')) : s.at('patchEmbed');
+  const t = applyPatchEmbed(pe, patchOf(n), x);
+  const g = n.imageSize / n.patch;
+  const pos = tf.tensor3d(sincos2d(g, g, n.dim, n.cls), [1, g * g, n.dim]);
+  const placed = tf.add(t, pos) as tf.Tensor3D;
+  return keep === undefined ? placed : s.kernels.gatherTokens(placed, keep);
+};
+
+/**
+ * `Vit`: patchify, add fixed sin-cos positions, optionally gather `keep` (I-JEPA context),
+ * prepend [CLS] (its position is zero), `depth` blocks, final LayerNorm. Output `cls` [B, dim],
+ * `mean` [B, dim] (patch tokens) or `tokens` [B, N, dim] (patch tokens, no [CLS]).
+ */
+export const vitRule: NetRule<Vit> = {
+  params: vitSpecs,
+  apply: (n, s, i) => {
+    const keep = i['keep'] === undefined ? undefined : port(i, 'keep');
+    let x = embedTokens(n, s, port(i, 'x'), keep);
+    const [b, , d] = x.shape as [number, number, number];
+    if (n.cls) x = tf.concat([tf.tile(s.param('cls'), [b, 1, 1]), x], 1);
+    for (let l = 0; l < n.depth; l++) x = applyBlock(s.at(`blocks.${l}`), x, n);
+    x = applyNorm(s.at('norm'), 'layer', x, true, n.eps);
+    const first = n.cls ? 1 : 0;
+    const patches = first === 0 ? x : x.slice([0, first, 0], [b, x.shape[1]! - first, d]);
+    if (n.output === 'cls') return x.slice([0, 0, 0], [b, 1, d]).reshape([b, d]);
+    return n.output === 'mean' ? tf.mean(patches, 1) : patches;
+  },
+};
