@@ -1,0 +1,133 @@
+/**
+ * `Value`: helpers that build value expressions: the input images, struct fields, gathers,
+ * batch permutations and concatenations, replay memories, parameter-free nets inline (`fn`,
+ * `layerNorm`), and named bindings (`bind`, referenced by name in the IR).
+ */
+import type { NetNode } from '../compiler/ir/net.js';
+import { asNet } from './net/layers.js';
+import {
+  valueOf,
+  type Any,
+  type Idx,
+  type Img,
+  type Net,
+  type Rec,
+  type Then,
+  type Tok,
+  type Ty,
+  type Value as V,
+} from './types.js';
+
+/** A value expression of type `T` (see `dsl/types.ts`). */
+export type Value<T extends Ty = Ty> = V<T>;
+
+/**
+ * The batch of images from the data, NHWC in `[0, 1]`: `[batch, H, W, C]` (default 3 channels).
+ * @example
+ * ```ts
+ * const x = Value.images(); // Value<Img<3>>
+ * ```
+ */
+export const images = <const C extends number = 3>(): V<Img<C>> => valueOf({ _tag: 'Input', name: 'images' });
+
+/**
+ * One field of a struct value (`tsc` knows the field's type).
+ * @example
+ * ```ts
+ * const masks = Mask.multiBlock({ name: 'masks', grid: [8, 8] });
+ * const context = Value.field(masks, 'context'); // Value<Idx>
+ * ```
+ */
+export const field = <F extends Readonly<Record<string, Ty>>, K extends keyof F & string>(
+  source: V<Rec<F>>,
+  name: K,
+): V<F[K]> => valueOf({ _tag: 'FieldOf', source: source.expr, name }, source);
+
+/**
+ * Gathers tokens: `tokens[batch, N, D]` with `index[batch, K]` -> `[batch, K, D]`, or with
+ * `index[T, batch, K]` -> `[T*batch, K, D]` (I-JEPA target blocks).
+ * @example
+ * ```ts
+ * const masks = Mask.multiBlock({ name: 'masks', grid: [8, 8] });
+ * const tokens = Value.fn(Net.flatten(), Value.images()) as unknown as Value<Tok<64>>;
+ * const picked = Value.gather(tokens, Value.field(masks, 'targets')); // Value<Tok<64>>
+ * ```
+ */
+export const gather = <D extends number>(source: V<Tok<D>>, index: V<Idx>): V<Tok<D>> =>
+  valueOf({ _tag: 'Gather', source: source.expr, index: index.expr }, source, index);
+
+/**
+ * A random permutation of the batch; `name` identifies the random stream.
+ * @example
+ * ```ts
+ * const y = Value.permute('style', Value.images());
+ * ```
+ */
+export const permute = <T extends Ty>(name: string, source: V<T>): V<T> =>
+  valueOf({ _tag: 'Permute', name, source: source.expr }, source);
+
+/**
+ * Concatenation along the batch axis; every part has the first part's type.
+ * @example
+ * ```ts
+ * const both = Value.concat(Value.images(), Value.permute('p', Value.images()));
+ * ```
+ */
+export const concat = <T extends Ty>(first: V<T>, ...rest: ReadonlyArray<V<T>>): V<T> =>
+  valueOf({ _tag: 'Concat', sources: [first, ...rest].map((v) => v.expr) }, first, ...rest);
+
+/**
+ * A replay memory: keeps the last `size` samples of `source` (detached) and returns a batch where a
+ * fraction `ratio` is replaced by stored samples. Defaults: `size: 50`, `ratio: 0.3` (ST-STORM replay).
+ * @example
+ * ```ts
+ * const replay = Value.memory('replay', Value.images(), { size: 50, ratio: 0.3 });
+ * ```
+ */
+export const memory = <T extends Ty>(
+  name: string,
+  source: V<T>,
+  o: { readonly size?: number; readonly ratio?: number } = {},
+): V<T> => valueOf({ _tag: 'Memory', name, source: source.expr, size: o.size ?? 50, ratio: o.ratio ?? 0.3 }, source);
+
+/**
+ * A parameter-free net (pool, L2-normalise, LayerNorm without affine, flatten, field) applied
+ * inline on port `x`, without a module. Nets with parameters need `Branch.make`.
+ * @example
+ * ```ts
+ * const pooled = Value.fn(Net.pool({ kind: 'mean' }), Value.images()); // Value<Vec<3>>
+ * ```
+ */
+export const fn = <In extends Ty, Out extends Ty, T extends Ty>(net: Net<In, Out>, x: V<T>): V<Then<T, Out>> =>
+  valueOf({ _tag: 'Fn', net: net as NetNode, inputs: { x: x.expr } }, x);
+
+/**
+ * LayerNorm without affine parameters over the last axis (I-JEPA's target normalisation),
+ * inline. Default `eps: 1e-6`.
+ * @example
+ * ```ts
+ * const t = Value.layerNorm(Value.fn(Net.pool(), Value.images()), { features: 3 });
+ * ```
+ */
+export const layerNorm = <T extends Ty>(x: V<T>, o: { readonly features: number; readonly eps?: number }): V<T> =>
+  fn(asNet<Any, T, 'Norm'>({ _tag: 'Norm', kind: 'layer', features: o.features, affine: false, eps: o.eps ?? 1e-6 }), x) as V<T>;
+
+/**
+ * Names a value: the method lists it once in `values` and every use refers to it by name.
+ * @example
+ * ```ts
+ * const x = Value.bind('clean', Value.images());
+ * ```
+ */
+export const bind = <T extends Ty>(name: string, value: V<T>): V<T> =>
+  valueOf({ _tag: 'Ref', name }, value, { modules: [], bindings: [{ name, value: value.expr }] });
+
+/**
+ * The `Value` namespace: `images`, `field`, `gather`, `permute`, `concat`, `memory`, `fn`,
+ * `layerNorm`, `bind`.
+ * @example
+ * ```ts
+ * const feature = Value.fn(Net.l2Normalize(), Value.fn(Net.pool(), Value.images()));
+ * ```
+ */
+export const Value = { images, field, gather, permute, concat, memory, fn, layerNorm, bind } as const;

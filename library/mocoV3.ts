@@ -1,0 +1,161 @@
+/**
+ * MoCo v3 (Chen, Xie, He, "An Empirical Study of Training Self-Supervised Vision Transformers",
+ * ICCV 2021, arXiv 2104.02057 [0]; reference code facebookresearch/moco-v3 @ c349e6e [1]) as a pure
+ * DSL value. See methods.md section 1.
+ *
+ * Query: `q = predictor(projector(backbone(view)))`; key: `k = momentumProjector(momentumBackbone(view))`
+ * (EMA copies, stop-gradient). Loss `ctr(q1, k2) + ctr(q2, k1)`, `ctr = CE(norm(q) norm(k)^T / tau, diag) * 2 tau`.
+ * Views: BYOL-style asymmetric augmentations (blur 1.0 / 0.1, solarize 0 / 0.2).
+ */
+import type { AugNode } from '../compiler/ir/augment.js';
+import type { Method as MethodIR, Optimizer } from '../compiler/ir/node.js';
+import { Aug, Branch, Loss, Method, Net, Optim, Predictor, Schedule, Value, View, type Img, type Value as V, type Vec } from '../dsl/index.js';
+
+/** ImageNet-1k training images, to turn epochs into steps. */
+export const IMAGENET_TRAIN_IMAGES = 1_281_167;
+
+/** Options of `mocoV3`. Every field has the preset's default; see the presets for the numbers. */
+export interface MocoV3Options {
+  /** `paper`: ImageNet 224 reference settings; `tiny`: 32x32 images, trains on 2 CPU cores. Default `paper`. */
+  readonly preset?: 'paper' | 'tiny';
+  /** `vit` (ViT-B/16 for paper, a 4-block ViT for tiny) or `resnet` (ResNet-50 + LARS / a tiny ResNet). Default `vit`. */
+  readonly backbone?: 'vit' | 'resnet';
+  /** Softmax temperature tau (paper: 0.2 for ViT, 1.0 for ResNet). */
+  readonly temperature?: number;
+  /** Initial EMA momentum m0, raised to 1 by a half-cosine (paper 0.99). */
+  readonly momentum?: number;
+  /** Batch size (paper 4096). */
+  readonly batch?: number;
+  /** Training steps (paper: epochs x ImageNet iterations per epoch). */
+  readonly steps?: number;
+  /** Minimum RandomResizedCrop scale (paper 0.08 ViT, 0.2 ResNet). */
+  readonly cropMin?: number;
+}
+
+interface Sizes {
+  readonly image: number;
+  readonly batch: number;
+  readonly steps: number;
+  readonly temperature: number;
+  readonly momentum: number;
+  readonly cropMin: number;
+  readonly blurSigma: readonly [number, number];
+}
+
+const defaults = (o: MocoV3Options): Sizes => {
+  const paper = (o.preset ?? 'paper') === 'paper';
+  const vit = (o.backbone ?? 'vit') === 'vit';
+  const batch = o.batch ?? (paper ? 4096 : 64);
+  const epochs = vit ? 300 : 100;
+  return {
+    image: paper ? 224 : 32,
+    batch,
+    steps: o.steps ?? (paper ? epochs * Math.floor(IMAGENET_TRAIN_IMAGES / batch) : 600),
+    temperature: o.temperature ?? (vit ? 0.2 : 1.0),
+    momentum: o.momentum ?? 0.99,
+    cropMin: o.cropMin ?? (vit ? 0.08 : 0.2),
+    blurSigma: paper ? [0.1, 2] : [0.1, 0.5],
+  };
+};
+
+/** The BYOL augmentation pipeline of one view (methods.md 1.5). */
+const byol = (s: Sizes) => (p: { readonly blur: number; readonly solarize: number }): ReadonlyArray<AugNode> => [
+  Aug.randomResizedCrop({ size: s.image, scale: [s.cropMin, 1] }),
+  Aug.colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1, p: 0.8 }),
+  Aug.grayscale({ p: 0.2 }),
+  Aug.gaussianBlur({ sigma: s.blurSigma, p: p.blur }),
+  Aug.solarize({ p: p.solarize }),
+  Aug.horizontalFlip({ p: 0.5 }),
+  Aug.normalize(),
+];
+
+/** Backbone, projector, predictor and optimizer of one variant. */
+interface Parts {
+  readonly backbone: Net<Img<3>, Vec>;
+  readonly projector: Net<Vec, Vec>;
+  readonly predictor: Net<Vec, Vec>;
+  readonly optimizer: Optimizer;
+}
+
+const vitParts = (paper: boolean, s: Sizes): Parts => {
+  const dim = paper ? 768 : 128;
+  const mlpDim = paper ? 4096 : 512;
+  const out = paper ? 256 : 64;
+  const epochs = 300;
+  return {
+    backbone: paper
+      ? Net.vit({ imageSize: 224, patch: 16, dim, depth: 12, heads: 12, stopGradPatchEmbed: true })
+      : Net.vit({ imageSize: 32, patch: 4, dim, depth: 4, heads: 4, stopGradPatchEmbed: true }),
+    projector: Net.mlp({ in: dim, hidden: mlpDim, out, layers: 3, lastNorm: 'batchNoAffine' }),
+    predictor: Predictor.mlp({ in: out, hidden: mlpDim, layers: 2, lastNorm: 'batchNoAffine' }),
+    optimizer: Optim.adamw({
+      lr: Schedule.warmupCosine({ warmup: 40 / epochs, peak: (paper ? 1.5e-4 : 1.5e-3) * (s.batch / 256) }),
+      weightDecay: paper ? 0.1 : 0.05,
+      decayAll: true,
+    }),
+  };
+};
+
+const resnetParts = (paper: boolean, s: Sizes): Parts => {
+  const dim = paper ? 2048 : 128;
+  const mlpDim = paper ? 4096 : 512;
+  const out = paper ? 256 : 64;
+  return {
+    backbone: paper ? Net.resnet50({ zeroInitResidual: true }) : Net.resnetTiny({ zeroInitResidual: true }),
+    projector: Net.mlp({ in: dim, hidden: mlpDim, out, layers: 2, lastNorm: 'batchNoAffine' }),
+    predictor: Predictor.mlp({ in: out, hidden: mlpDim, layers: 2, lastNorm: 'none' }),
+    optimizer: Optim.lars({
+      lr: Schedule.warmupCosine({ warmup: 10 / 100, peak: (paper ? 0.6 : 0.3) * (s.batch / 256) }),
+      weightDecay: 1e-6,
+      momentum: 0.9,
+    }),
+  };
+};
+
+/**
+ * MoCo v3 as a method. `paper` (ViT-B/16, 224): projector 768 -> 4096 -> 4096 -> 256 (last BN without
+ * affine), predictor 256 -> 4096 -> 256 (last BN), tau 0.2 with the 2-tau scale, symmetric loss,
+ * momentum 0.99 -> 1 (cosine), AdamW lr 1.5e-4 x 4096/256 with 40/300 warmup then cosine to 0,
+ * weight decay 0.1 on all params, frozen patch embedding, crop-min 0.08, batch 4096, 300 epochs.
+ * `backbone: 'resnet'`: ResNet-50, projector 2048 -> 4096 -> 256, predictor without last BN, tau 1.0,
+ * LARS lr 0.6 x B/256 (10/100 warmup), wd 1e-6, crop-min 0.2, 100 epochs. `tiny`: 32x32 images,
+ * ViT patch 4 dim 128 depth 4 (or the tiny ResNet), MLP width 512, output 64, batch 64, 600 steps.
+ * Modules: `backbone`, `projector`, `predictor`, `momentumBackbone`, `momentumProjector`.
+ * Representation `backbone`: the online backbone's [CLS] (ViT) or pooled (ResNet) feature.
+ */
+export const mocoV3 = (o: MocoV3Options = {}): MethodIR => {
+  const paper = (o.preset ?? 'paper') === 'paper';
+  const vit = (o.backbone ?? 'vit') === 'vit';
+  const s = defaults(o);
+  const parts = vit ? vitParts(paper, s) : resnetParts(paper, s);
+  const backbone = Branch.make('backbone', parts.backbone);
+  const projector = Branch.make('projector', parts.projector);
+  const predictor = Branch.make('predictor', parts.predictor);
+  const momentum = Schedule.cosine({ from: s.momentum, to: 1 });
+  const momentumBackbone = Branch.ema('momentumBackbone', backbone, { momentum });
+  const momentumProjector = Branch.ema('momentumProjector', projector, { momentum });
+  const query = (v: V<Img<3>>): V<Vec> => predictor.apply(projector.apply(backbone.apply(v)));
+  const key = (v: V<Img<3>>): V<Vec> => Branch.stopGradient(momentumProjector.apply(momentumBackbone.apply(v)));
+  const views = View.pair(Value.images(), {
+    options: [{ blur: 1.0, solarize: 0 }, { blur: 0.1, solarize: 0.2 }],
+    pipeline: byol(s),
+  });
+  return Method.make({
+    name: 'moco-v3',
+    input: { size: s.image },
+    training: { batch: s.batch, steps: s.steps },
+    objectives: [
+      {
+        name: 'contrastive',
+        terms: Loss.symmetric({
+          name: 'ctr',
+          pair: views,
+          make: (a, b) => Loss.infoNCE({ query: query(a), key: key(b), temperature: s.temperature, scale: 'twoTau' }),
+        }),
+        optimizer: parts.optimizer,
+        params: [backbone, projector, predictor],
+      },
+    ],
+    representations: { backbone: backbone.apply(Value.images()) },
+  });
+};
