@@ -6,3 +6,6 @@ export { inferNet, netParams, subNet, NET_RULES, type InferOptions, type NetInfo
 export { countParams, type ParamCount } from './params.js';
 export { evalDim, type DimEnv } from './dims.js';
 export type { Rule, RuleContext, Ports, Inferred, PortSpec } from './rule.js';
+export { inferShapes, annotateShapes, stepFlops, graphEnv, maskEstimates, type ShapeReport, type StepFlops } from './pass.js';
+export { inferValue, VALUE_RULES, type GraphContext, type Typed } from './values.js';
+export { inferLoss, LOSS_RULES } from './losses.js';

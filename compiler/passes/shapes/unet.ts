@@ -178,6 +178,14 @@ export const unetDecoderRule: Rule<UNetDecoder> = {
         ? []
         : [issue('E_SHAPE', ctx.path, `skip${l + 1} must be twice the size of the level below`, { expected: `${want}`, got: showType(s) })];
     });
+    rest.slice(L).forEach((m, l) => {
+      const s = skips[l] as TensorType;
+      if (!dimsCompatible(m.shape[1] as Dim, s.shape[1] as Dim) || !dimsCompatible(m.shape[2] as Dim, s.shape[2] as Dim)) {
+        sizeIssues.push(issue('E_SHAPE', ctx.path, `'style.map${l + 1}' must have the size of 'content.skip${l + 1}'`, {
+          expected: `image[${s.shape.slice(0, 3).join(', ')}, ${n.mapChannels}]`, got: showType(m), hint: 'give the content and style images the same size',
+        }));
+      }
+    });
     const count = (tokens as TensorType).shape[1] as Dim;
     if (!dimsCompatible(count, L + 1)) {
       sizeIssues.push(issue('E_SHAPE', ctx.path, `'style.tokens' must hold levels + 1 = ${L + 1} tokens`, {
