@@ -10,7 +10,7 @@ import type { Optimizer } from './optim.js';
 import type { Schedule } from './schedule.js';
 import { showType } from './types.js';
 
-const num = (x: number): string => (x === 0 || Math.abs(x) >= 0.01 ? String(Number(x.toPrecision(6))) : x.toExponential(2));
+const num = (x: number): string => (x === 0 || Math.abs(x) >= 1e-3 ? String(Number(x.toPrecision(6))) : x.toExponential(2));
 
 /** A schedule in a few words: `0.2`, `linear 0.996 -> 1`, `warmup 10% 0 -> 0.001, cosine -> 0`. */
 export const showSchedule = (s: Schedule): string => {

@@ -28,7 +28,7 @@ export const editDistance = (a: string, b: string): number => {
  * the other. Numbers (indices) get no suggestion.
  */
 export const closestName = (name: string, known: ReadonlyArray<string>): string | undefined => {
-  if (/^\d+$/.test(name)) return undefined;
+  if (name.length === 0 || /^\d+$/.test(name)) return undefined;
   let best: string | undefined;
   let bestScore = Infinity;
   for (const candidate of known) {
