@@ -115,7 +115,7 @@ export const showCount = (n: number): string =>
 
 /** One line per node: `n7 = Apply online(x: n3)  : vector[B, 256]  (1.20 MFLOP)`. */
 export const printNode = (node: GraphNode): string =>
-  `${node.id} = ${showNode(node)}${node.type === undefined ? '' : `  : ${showType(node.type)}`}${node.flops === undefined ? '' : `  (${showFlops(node.flops)})`}`;
+  `${node.id} = ${showNode(node)}${node.type === undefined ? '' : `  : ${showType(node.type)}`}${node.flops === undefined || node.flops === 0 ? '' : `  (${showFlops(node.flops)})`}`;
 
 const showModule = (d: ModuleDecl, info?: ModuleInfo): string => {
   const count = info?.params === undefined ? '' : `  [${showCount(info.params.filter((p) => !p.buffer).reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0))} params]`;

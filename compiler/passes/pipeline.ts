@@ -6,11 +6,12 @@
 import { gradients } from './gradients.js';
 import type { Pass } from './pass.js';
 import { resolve } from './resolve.js';
+import { inferShapes } from './shapes/index.js';
 
 /** The checking passes (1-3): after them a spec is known to be trainable. */
 export const checkingPasses: ReadonlyArray<Pass> = [
   resolve, // 1. names -> nodes: refs, modules, ports, phases, cycles
-  // inferShapes, // 2. shapes, parameters, FLOPs (compiler/passes/shapes/index.ts, when it exports `inferShapes`)
+  inferShapes, // 2. shapes, parameters, FLOPs
   gradients, // 3. gradient flow and EMA
 ];
 

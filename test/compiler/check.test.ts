@@ -82,3 +82,18 @@ describe('checkMethod', () => {
     }
   });
 });
+
+describe('checkMethod on the library', () => {
+  it('accepts every library method in every preset, annotating shapes and parameters', async () => {
+    const { methods, methodNames } = await import('../../library/index.js');
+    for (const name of methodNames) {
+      for (const preset of ['tiny', 'paper'] as const) {
+        const r = checkMethod(methods[name](preset));
+        expect(E.isRight(r), `${name} ${preset}: ${E.isLeft(r) ? JSON.stringify(r.left) : ''}`).toBe(true);
+        const g = (r as E.Right<Graph>).right;
+        expect(g.nodes.every((n) => n.type !== undefined)).toBe(true);
+        expect(g.modules.every((m) => m.params !== undefined)).toBe(true);
+      }
+    }
+  });
+});
