@@ -5,3 +5,4 @@ export * from './knn.js';
 export * from './linearProbe.js';
 export * from './pca.js';
 export * from './probe.js';
+export * from './report/index.js';
