@@ -111,7 +111,7 @@ export const expectLastDim = (
   if (dimsCompatible(got, expected)) return [];
   const exp = [...t.shape.slice(0, -1), expected];
   const src = ctx.source(port);
-  const hint = `${fix(got as number)}${src === undefined ? '' : ` or give ${src} out: ${expected}`}`;
+  const hint = `${fix(got as number)}${src === undefined ? '' : ` or give the ${src} out: ${expected}`}`;
   return [
     issue('E_SHAPE', ctx.path, `port '${port}' expects feature dim ${expected}, got ${got}`, {
       expected: `${t.kind}[${exp.join(', ')}]`,

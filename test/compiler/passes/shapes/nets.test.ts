@@ -158,7 +158,7 @@ describe('issues', () => {
 
   it('E_SHAPE hints at the producing module when the caller says where the input came from', () => {
     const r = inferNet(mocoMlp(256, 4096, 256, 2, true), { x: vec(4096) }, ['values', 2], 8, { sources: { x: 'projector' } });
-    expect(r._tag === 'Left' && r.left[0]?.hint).toBe('Net.mlp({ in: 4096, ... }) or give projector out: 256');
+    expect(r._tag === 'Left' && r.left[0]?.hint).toBe('Net.mlp({ in: 4096, ... }) or give the projector out: 256');
     expect(r._tag === 'Left' && r.left[0]?.got).toBe('vector[B, 4096] from projector');
   });
 
