@@ -1,8 +1,9 @@
 /**
  * Backend legalization: the kernels the lowered nets call, chosen per backend. Nets never call
  * `tf.conv2d`, `tf.matMul` or `tf.gather` directly; they call `kernels.conv2d(...)` etc., so a
- * backend that lacks a kernel (wasm: Conv2DBackpropFilter, UnsortedSegmentSum) or runs one
- * slowly (wasm: transposed and batched matMul) gets a rewrite that trains, and fast.
+ * backend that lacks a kernel (wasm: Conv2DBackpropFilter, UnsortedSegmentSum), runs one slowly
+ * (wasm: transposed and batched matMul) gets a rewrite that trains, and fast. One op is rewritten
+ * everywhere: nearest upsampling, whose cpu gradient is wrong in TF.js 4.22 (resize.ts).
  *
  * `cpu` (and `tensorflow`, which has every kernel) use the plain TF.js ops: the numerical
  * reference every wasm rule is tested against (forward and gradients, relative error <= 1e-4).
@@ -10,6 +11,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { conv2dLegal, conv2dPlain, type ConvOptions } from './conv.js';
 import { gatherTokensLegal, gatherTokensPlain } from './gather.js';
+import { upsample2Legal } from './resize.js';
 import { batchMatMulLegal, batchMatMulPlain, matMulLegal, matMulPlain } from './matmul.js';
 
 export type { ConvOptions, ConvPadding } from './conv.js';
@@ -27,6 +29,8 @@ export interface Kernels {
   readonly batchMatMul: (a: tf.Tensor3D, b: tf.Tensor3D, transposeA?: boolean, transposeB?: boolean) => tf.Tensor3D;
   /** `x [B, N, D]`, `index [B, K]` -> `[B, K, D]`; `index [T, B, K]` -> `[T*B, K, D]`. */
   readonly gatherTokens: (x: tf.Tensor3D, index: tf.Tensor) => tf.Tensor3D;
+  /** Nearest-neighbour x2 upsampling: `[B, h, w, C] -> [B, 2h, 2w, C]`. */
+  readonly upsample2: (x: tf.Tensor4D) => tf.Tensor4D;
 }
 
 /** Plain TF.js ops: the reference (cpu) and backends that have every kernel (tensorflow). */
@@ -36,6 +40,8 @@ export const referenceKernels: Kernels = {
   matMul: matMulPlain,
   batchMatMul: batchMatMulPlain,
   gatherTokens: gatherTokensPlain,
+  // not tf.image.resizeNearestNeighbor: its cpu gradient is wrong for some shapes (resize.ts)
+  upsample2: upsample2Legal,
 };
 
 /** wasm: every rule rewritten to train there, on its fast kernels. */
@@ -45,6 +51,7 @@ export const wasmKernels: Kernels = {
   matMul: matMulLegal,
   batchMatMul: batchMatMulLegal,
   gatherTokens: gatherTokensLegal,
+  upsample2: upsample2Legal,
 };
 
 const table: Readonly<Record<string, Kernels>> = {

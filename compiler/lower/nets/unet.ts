@@ -89,8 +89,7 @@ export const styleEncoderRule: NetRule<StylePyramidEncoder> = {
   },
 };
 
-const upsample2 = (x: tf.Tensor): tf.Tensor4D =>
-  tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [x.shape[1]! * 2, x.shape[2]! * 2]);
+const upsample2 = (s: Scope, x: tf.Tensor): tf.Tensor4D => s.kernels.upsample2(x as tf.Tensor4D);
 
 /** Decoder block `i` (level `L - i`): widths. */
 const decoderBlock = (n: UNetDecoder, i: number) => {
@@ -124,12 +123,12 @@ export const unetDecoderRule: NetRule<UNetDecoder> = {
     let h = field(content, 'bottleneck');
     for (let b = 0; b < n.levels; b++) {
       const blk = decoderBlock(n, b);
-      const x = tf.concat([upsample2(h), field(content, `skip${blk.level}`)], 3);
+      const x = tf.concat([upsample2(s, h), field(content, `skip${blk.level}`)], 3);
       const token = tokens.slice([0, 1 + b, 0], [tokens.shape[0]!, 1, n.tokenDim]).reshape([-1, n.tokenDim]);
       h = applySpadeBlock(s.at(`blocks.${b}`), blk, x, field(style, `map${blk.level}`), token);
     }
     const head = tf.relu(applyConv(s.at('head.conv1'), h, same3, { bias: true }));
-    return tf.tanh(applyConv(s.at('head.conv2'), upsample2(head), same3, { bias: true }));
+    return tf.tanh(applyConv(s.at('head.conv2'), upsample2(s, head), same3, { bias: true }));
   },
 };
 

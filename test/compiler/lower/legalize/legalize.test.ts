@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { legalizeFor, referenceKernels, wasmKernels, type Kernels } from '../../../../compiler/lower/legalize/index.js';
 import { batchMatMulLoop, batchMatMulNative } from '../../../../compiler/lower/legalize/matmul.js';
+import { upsample2Plain } from '../../../../compiler/lower/legalize/resize.js';
 import { onBackend, randn, relErr } from '../compare.js';
 
 /** Forward value and gradients w.r.t. every input, of `sum(f(...) * probe)` (probe: fixed random weights). */
@@ -129,5 +130,37 @@ describe('gatherTokens rule (wasm, no UnsortedSegmentSum) vs cpu', () => {
     for (const e of errs) expect(e).toBeLessThanOrEqual(1e-4);
     const shape = await onBackend('wasm', () => [wasmKernels.gatherTokens(tf.zeros([2, 6, 3]) as tf.Tensor3D, tf.tensor3d(idx, [3, 2, 2], 'int32'))]);
     expect(shape[0]!.length).toBe(3 * 2 * 2 * 3);
+  });
+});
+
+describe('upsample2 rule (TF.js cpu ResizeNearestNeighborGrad is wrong for some shapes)', () => {
+  /** Analytic gradient of sum(up(x) * p): the sum of p over each pixel's 2x2 block. */
+  const blockSums = (p: tf.Tensor4D): tf.Tensor => {
+    const [b, h2, w2, c] = p.shape;
+    return p.reshape([b, h2 / 2, 2, w2 / 2, 2 * c]).sum(2).reshape([b, h2 / 2, w2 / 2, 2, c]).sum(3);
+  };
+  for (const backend of ['cpu', 'wasm'] as const) {
+    for (const shape of [[2, 2, 2, 1], [2, 3, 2, 4], [1, 3, 3, 2]]) {
+      it(`${backend} [${shape.join(', ')}]: values repeat 2x2 and the gradient is the 2x2 block sum`, async () => {
+        const [y, g, want, x] = await onBackend(backend, () => {
+          const xs = randn(8, shape) as tf.Tensor4D;
+          const p = randn(9, [shape[0]!, 2 * shape[1]!, 2 * shape[2]!, shape[3]!]) as tf.Tensor4D;
+          const k = backend === 'wasm' ? wasmKernels : referenceKernels;
+          return [k.upsample2(xs), tf.grad((v: tf.Tensor) => tf.sum(tf.mul(k.upsample2(v as tf.Tensor4D), p)))(xs), blockSums(p), xs];
+        });
+        expect(relErr(g!, want!)).toBeLessThanOrEqual(1e-5);
+        const [b, h, w, c] = shape as [number, number, number, number];
+        expect(y![((1 * 2 * h + 1) * 2 * w + 1) * c % y!.length]).toBe(y![((1 * 2 * h + 0) * 2 * w + 0) * c % y!.length]);
+        expect(y![(b * 4 * h * w * c) - 1]).toBe(x![b * h * w * c - 1]);
+      });
+    }
+  }
+  it('the plain op really is wrong on cpu for [2, 2, 2, 1] (the rule is needed)', async () => {
+    const [g, want] = await onBackend('cpu', () => {
+      const x = randn(8, [2, 2, 2, 1]) as tf.Tensor4D;
+      const p = randn(9, [2, 4, 4, 1]) as tf.Tensor4D;
+      return [tf.grad((v: tf.Tensor) => tf.sum(tf.mul(upsample2Plain(v as tf.Tensor4D), p)))(x), blockSums(p)];
+    });
+    expect(relErr(g!, want!)).toBeGreaterThan(1e-2);
   });
 });

@@ -1,0 +1,20 @@
+/**
+ * Nearest-neighbour x2 upsampling (the U-Net decoder). TF.js 4.22's cpu kernel
+ * `ResizeNearestNeighborGrad` is wrong for a batch > 1 with one channel (e.g. `[2, 2, 2, 1]`: the
+ * second image gets the first image's gradient; wasm's kernel is right), and the cpu backend is
+ * our numerical reference. So every backend duplicates pixels with reshapes and concatenations,
+ * whose gradients are slices; tests check it against the analytic gradient (2x2 block sums).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Repeats every pixel 2x2 with reshapes and concats: `[B, h, w, C] -> [B, 2h, 2w, C]`. */
+export const upsample2Legal = (x: tf.Tensor4D): tf.Tensor4D => {
+  const [b, h, w, c] = x.shape;
+  const cols = x.reshape([b * h * w, 1, c]);
+  const wide = tf.concat([cols, cols], 1).reshape([b * h, 1, 2 * w * c]);
+  return tf.concat([wide, wide], 1).reshape([b, 2 * h, 2 * w, c]);
+};
+
+/** TF.js's own op (its cpu gradient is wrong for some shapes; kept to test that fact). */
+export const upsample2Plain = (x: tf.Tensor4D): tf.Tensor4D =>
+  tf.image.resizeNearestNeighbor(x, [x.shape[1] * 2, x.shape[2] * 2]);
