@@ -76,8 +76,9 @@ export const make = <In extends Ty, Out extends Ty, A extends string>(
  * kind and literal dim must fit the module's input. Same as `module.apply(value, ports)`.
  * @example
  * ```ts
+ * const backbone = Branch.make('backbone', Net.vit({ imageSize: 32, patch: 4, dim: 64, depth: 2, heads: 4 }));
  * const proj = Branch.make('proj', Net.mlp({ in: 64, hidden: 128, out: 32 }));
- * const z = Branch.apply(proj, Value.fn(Net.pool(), Value.images())); // Value<Vec<32>> (the shape pass checks the 64)
+ * const z = Branch.apply(proj, Branch.apply(backbone, Value.images())); // Value<Vec<32>>
  * ```
  */
 export const apply = <In extends Ty, Out extends Ty, A extends string, V extends Ty>(

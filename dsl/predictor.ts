@@ -3,7 +3,7 @@
  * predictor, the I-JEPA transformer predictor, the Style-JEPA token predictor).
  */
 import type * as IR from '../compiler/ir/net.js';
-import { asNet } from './net/layers.js';
+import { asNet } from './types.js';
 import type { Net, Tok, Vec } from './types.js';
 
 /**

@@ -124,6 +124,10 @@ export type Net<In extends Ty = Ty, Out extends Ty = Ty, Arch extends string = s
   readonly [phantom]?: { in(x: In): void; readonly out: Out; readonly arch: Arch };
 };
 
+/** Casts an IR node to a typed net (internal to the DSL: constructors state the types). */
+export const asNet = <In extends Ty, Out extends Ty, A extends string>(node: NetNode): Net<In, Out, A> =>
+  node as Net<In, Out, A>;
+
 /** What a value depends on: the modules it applies and the named values it references. */
 export interface Deps {
   readonly modules: ReadonlyArray<ModuleDecl>;

@@ -4,8 +4,8 @@
  * `layerNorm`), and named bindings (`bind`, referenced by name in the IR).
  */
 import type { NetNode } from '../compiler/ir/net.js';
-import { asNet } from './net/layers.js';
 import {
+  asNet,
   valueOf,
   type Any,
   type Idx,
@@ -49,8 +49,8 @@ export const field = <F extends Readonly<Record<string, Ty>>, K extends keyof F 
  * @example
  * ```ts
  * const masks = Mask.multiBlock({ name: 'masks', grid: [8, 8] });
- * const tokens = Value.fn(Net.flatten(), Value.images()) as unknown as Value<Tok<64>>;
- * const picked = Value.gather(tokens, Value.field(masks, 'targets')); // Value<Tok<64>>
+ * const encoder = Branch.make('encoder', Net.vit({ imageSize: 32, patch: 4, dim: 64, depth: 2, heads: 4, output: 'tokens' }));
+ * const picked = Value.gather(encoder.apply(Value.images()), Value.field(masks, 'targets')); // Value<Tok<64>>
  * ```
  */
 export const gather = <D extends number>(source: V<Tok<D>>, index: V<Idx>): V<Tok<D>> =>

@@ -1,7 +1,7 @@
 /**
  * The `Net` namespace: every network constructor, and `seq` (typed sequential composition).
  */
-import type { Any, Check, Net as NetT, Then, Ty } from '../types.js';
+import { asNet, type Any, type Check, type Net as NetT, type Then, type Ty } from '../types.js';
 import * as layers from './layers.js';
 import * as storm from './storm.js';
 import * as vision from './vision.js';
@@ -12,7 +12,7 @@ const sequential = (ls: ReadonlyArray<NetT>): NetT<Any, Any, 'Sequential'> =>
     ? (() => {
         throw new Error('Net.seq: needs at least one layer\nhint: Net.seq(Net.linear(...), Net.relu, ...)');
       })()
-    : layers.asNet({ _tag: 'Sequential', layers: ls });
+    : asNet({ _tag: 'Sequential', layers: ls });
 
 /**
  * Sequential composition, checked by `tsc`: each layer's output kind and literal dim must fit the

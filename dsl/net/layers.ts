@@ -3,10 +3,7 @@
  * (pool, field, l2Normalize, flatten). Each returns the IR node typed as a `Net<In, Out, Arch>`.
  */
 import type * as IR from '../../compiler/ir/net.js';
-import type { Any, Img, Net, Pick, Pooled, Same, Ty, Vec } from '../types.js';
-
-const typed = <In extends Ty, Out extends Ty, A extends string>(node: IR.NetNode): Net<In, Out, A> =>
-  node as Net<In, Out, A>;
+import { asNet as typed, type Any, type Img, type Net, type Pick, type Pooled, type Same, type Vec } from '../types.js';
 
 /**
  * `[batch, in] -> [batch, out]`. Defaults: `bias: true`, `init: 'xavierUniform'`.
@@ -182,6 +179,3 @@ export const l2Normalize = (): Net<Any, Same, 'L2Normalize'> => typed({ _tag: 'L
  * ```
  */
 export const flatten = (): Net<Any, Vec, 'Flatten'> => typed({ _tag: 'Flatten' });
-
-/** Casts an IR node to a typed net (internal to the DSL). */
-export const asNet = typed;

@@ -6,7 +6,7 @@
  */
 import type * as IR from '../../compiler/ir/net.js';
 import type { Any, Img, Net, Rec, Tok, Vec } from '../types.js';
-import { asNet } from './layers.js';
+import { asNet } from '../types.js';
 
 /** A U-Net encoder's output: `{ bottleneck, skip1 .. skipL }` feature maps. */
 export type UNetFeatures = Rec<Readonly<Record<string, Img>>>;

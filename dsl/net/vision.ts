@@ -5,7 +5,7 @@
  */
 import type * as IR from '../../compiler/ir/net.js';
 import type { Img, Net, Tok, Vec } from '../types.js';
-import { asNet } from './layers.js';
+import { asNet } from '../types.js';
 
 /**
  * Non-overlapping patches as a strided conv: `image[batch, H, W, in] -> tokens[batch, (H/p)(W/p), dim]`.
