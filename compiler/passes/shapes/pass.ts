@@ -103,7 +103,7 @@ export const inferShapes: Pass = {
 
 /** Forward and training FLOPs of one step. */
 export interface StepFlops {
-  /** Sum of every node's forward FLOPs. */
+  /** Sum of the forward FLOPs of the nodes a step computes (the losses and their inputs). */
   readonly forward: number;
   /** Forward FLOPs of the nodes that gradient flows through. */
   readonly differentiated: number;
@@ -111,19 +111,37 @@ export interface StepFlops {
   readonly training: number;
 }
 
+/** The ids of the loss nodes and everything they depend on: what a training step computes. */
+const stepNodes = (graph: Graph): ReadonlySet<NodeId> => {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const seen = new Set<NodeId>();
+  const stack = graph.nodes.filter((n) => n.op === 'Loss').map((n) => n.id);
+  while (stack.length > 0) {
+    const id = stack.pop() as NodeId;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...Object.values(byId.get(id)?.inputs ?? {}));
+  }
+  return seen;
+};
+
 /**
- * FLOPs of one training step of an annotated graph. A node is differentiated when it applies a
- * module some objective optimizes (and that is not an EMA), or consumes a differentiated node;
- * `StopGradient` and `Memory` cut the flow. Backward ~ 2x forward there (input and weight
- * gradients): an upper estimate, since first layers need no input gradient.
+ * FLOPs of one training step of an annotated graph: the loss nodes and what they depend on
+ * (representations computed only for evaluation are not counted). A node is differentiated when
+ * it applies a module some objective optimizes (and that is not an EMA), or consumes a
+ * differentiated node; `StopGradient` and `Memory` cut the flow. Backward ~ 2x forward there
+ * (input and weight gradients): an upper estimate, since first layers need no input gradient.
+ * Run it after shared-forward elimination (pass 4) for a graph where each forward is one node.
  */
 export const stepFlops = (graph: Graph): StepFlops => {
   const optimized = new Set(graph.method.objectives.flatMap((o) => o.params));
   const emas = new Set(graph.method.modules.filter((m) => m.ema !== undefined).map((m) => m.name));
+  const inStep = stepNodes(graph);
   const grad = new Set<NodeId>();
   let forward = 0;
   let differentiated = 0;
   for (const n of graph.nodes) {
+    if (!inStep.has(n.id)) continue;
     const flops = n.flops ?? 0;
     forward += flops;
     if (n.op === 'StopGradient' || n.op === 'Memory') continue;

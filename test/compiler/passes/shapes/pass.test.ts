@@ -50,7 +50,8 @@ const moco = () => {
     b.loss({ _tag: 'InfoNCE', query: V, key: V, temperature: T(0.2), scale: 'twoTau' }, { query, key });
   const l1 = nce(q1, k2);
   const l2 = nce(q2, k1);
-  return { graph: b.build(), online, ids: { o1, o2, q1, q2, t1, t2, l1, l2 } };
+  const rep = b.apply('target', { x }); // an evaluation-only representation
+  return { graph: b.build(), online, ids: { o1, o2, q1, q2, t1, t2, l1, l2, rep } };
 };
 
 describe('inferShapes on a tiny MoCo v3', () => {
@@ -77,10 +78,11 @@ describe('inferShapes on a tiny MoCo v3', () => {
     expect(countParams(on?.params ?? []).trainable).toBeGreaterThan(0);
   });
 
-  it('stepFlops: backward ~ 2x forward only where gradient flows (not the EMA target)', () => {
+  it('stepFlops: backward ~ 2x forward only where gradient flows (not the EMA target); representations not counted', () => {
     const f = (id: string) => node(g, id).flops!;
     const s = stepFlops(g);
-    expect(s.forward).toBe(g.nodes.reduce((a, n) => a + n.flops!, 0));
+    expect(f(ids.rep)).toBeGreaterThan(0);
+    expect(s.forward).toBe(g.nodes.reduce((a, n) => a + n.flops!, 0) - f(ids.rep));
     const diff = f(ids.o1) + f(ids.o2) + f(ids.q1) + f(ids.q2) + f(ids.l1) + f(ids.l2);
     expect(s.differentiated).toBe(diff);
     expect(s.training).toBe(s.forward + 2 * diff);
