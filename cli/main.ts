@@ -2,9 +2,14 @@
  * `tessera`: the command-line entry. Sub-commands are listed here, one line each.
  */
 import type { Command, Io } from './command.js';
+import { benchCommand } from './commands/bench.js';
+import { dataCommand } from './commands/data.js';
 
 /** Every sub-command, in the order `--help` lists them. Add one import and one entry per command. */
-const commands: ReadonlyArray<Command> = [];
+const commands: ReadonlyArray<Command> = [
+  dataCommand,
+  benchCommand,
+];
 
 const processIo: Io = {
   out: (text) => process.stdout.write(text),

@@ -7,18 +7,21 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ColorJitter, Grayscale, Normalize, Solarize } from '../../compiler/ir/augment.js';
 import type { Rng } from '../../runtime/rng.js';
-import { sampleCoins, select } from './geometry.js';
+import { sampleCoins } from './geometry.js';
 
 /** ITU-R 601 luma weights (r, g, b), as torchvision's `rgb_to_grayscale` (0.2989 there). */
 export const LUMA: readonly [number, number, number] = [0.299, 0.587, 0.114];
 
 const perImage = (v: ArrayLike<number>): tf.Tensor4D => tf.tensor4d(Float32Array.from(v), [v.length, 1, 1, 1]);
 
-/** Luma of each pixel, `[B, H, W, 1]`. */
+/** Luma of each pixel, `[B, H, W, 1]` (a `[B H W, 3] x [3, 1]` matmul: channel-axis reductions are slow on wasm). */
 export const luma = (images: tf.Tensor4D): tf.Tensor4D =>
-  tf.tidy(() => tf.sum(tf.mul(images, tf.tensor1d([...LUMA])), 3, true) as tf.Tensor4D);
+  tf.tidy(() => {
+    const [b, h, w] = images.shape;
+    return tf.reshape(tf.matMul(tf.reshape(images, [b * h * w, 3]), tf.tensor2d([...LUMA], [3, 1])), [b, h, w, 1]) as tf.Tensor4D;
+  });
 
-/** `clamp(f x + (1 - f) ref, 0, 1)` with per-image `f [B]`. */
+/** `clamp(f x + (1 - f) ref, 0, 1)` with per-image `f [B]`; `ref` broadcasts against the images. */
 const blend = (images: tf.Tensor4D, ref: tf.Tensor, f: ArrayLike<number>): tf.Tensor4D =>
   tf.tidy(() => {
     const k = perImage(f);
@@ -37,38 +40,42 @@ export const adjustContrast = (images: tf.Tensor4D, f: ArrayLike<number>): tf.Te
 export const adjustSaturation = (images: tf.Tensor4D, f: ArrayLike<number>): tf.Tensor4D =>
   tf.tidy(() => blend(images, luma(images), f));
 
-/** RGB -> HSV, each `[B, H, W, 1]` in `[0, 1]` (hue as a fraction of a turn). */
-const rgbToHsv = (images: tf.Tensor4D): [tf.Tensor, tf.Tensor, tf.Tensor] => {
-  const [r, g, b] = tf.split(images, 3, 3);
-  const v = tf.max(images, 3, true);
-  const c = tf.sub(v, tf.min(images, 3, true));
+/** Columns `g - b`, `b - r`, `r - g` of the hue numerators (rows r, g, b). */
+const HUE_DIFFERENCES = [[0, -1, 1], [1, 0, -1], [-1, 1, 0]];
+
+/**
+ * RGB -> HSV on pixels `[n, 3]`: hue (turns, in `[0, 1)`), saturation and value, each `[n, 1]`.
+ * The hue numerator of the max channel `m` is picked with a one-hot of `argMax` (ties give the
+ * same hue mod 6 whichever channel wins); `6 h = diff_m / chroma + 2 m`. (`tf.oneHot` with a
+ * float32 dtype returns zeros on wasm in TF.js 4.22: it is built int32, then cast.)
+ */
+const rgbToHsv = (px: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] => {
+  const v = tf.max(px, 1, true);
+  const c = tf.sub(v, tf.min(px, 1, true));
   const s = tf.div(c, tf.maximum(v, 1e-12));
-  const safe = tf.maximum(c, 1e-12);
-  const hr = tf.div(tf.sub(g!, b!), safe);
-  const hg = tf.add(tf.div(tf.sub(b!, r!), safe), 2);
-  const hb = tf.add(tf.div(tf.sub(r!, g!), safe), 4);
-  const h6 = tf.where(tf.equal(v, r!), hr, tf.where(tf.equal(v, g!), hg, hb));
+  const m = tf.argMax(px, 1);
+  const diff = tf.sum(tf.mul(tf.cast(tf.oneHot(m, 3), 'float32'), tf.matMul(px, tf.tensor2d(HUE_DIFFERENCES))), 1, true);
+  const h6 = tf.add(tf.div(diff, tf.maximum(c, 1e-12)), tf.reshape(tf.mul(tf.cast(m, 'float32'), 2), [-1, 1]));
   const h = tf.div(h6, 6);
-  return [tf.sub(h, tf.floor(h)), s, v];
+  return [tf.sub(h, tf.floor(h)) as tf.Tensor2D, s as tf.Tensor2D, v as tf.Tensor2D];
 };
 
-/** HSV -> RGB with `f(n) = v - v s max(0, min(k, 4 - k, 1))`, `k = (n + 6 h) mod 6`, n = 5, 3, 1. */
-const hsvToRgb = (h: tf.Tensor, s: tf.Tensor, v: tf.Tensor): tf.Tensor4D => {
-  const channel = (n: number): tf.Tensor => {
-    const k6 = tf.add(tf.mul(h, 6), n);
-    const k = tf.sub(k6, tf.mul(tf.floor(tf.div(k6, 6)), 6));
-    const w = tf.maximum(0, tf.minimum(tf.minimum(k, tf.sub(4, k)), 1));
-    return tf.sub(v, tf.mul(tf.mul(v, s), w));
-  };
-  return tf.concat([channel(5), channel(3), channel(1)], 3) as tf.Tensor4D;
+/** HSV -> RGB, `[n, 1]` each -> `[n, 3]`: `v - v s clamp(min(k, 4 - k), 0, 1)`, `k = (6 h + (5, 3, 1)) mod 6`. */
+const hsvToRgb = (h: tf.Tensor2D, s: tf.Tensor2D, v: tf.Tensor2D): tf.Tensor2D => {
+  const k6 = tf.add(tf.mul(h, 6), tf.tensor1d([5, 3, 1]));
+  const k = tf.sub(k6, tf.mul(tf.floor(tf.div(k6, 6)), 6));
+  const w = tf.clipByValue(tf.minimum(k, tf.sub(4, k)), 0, 1);
+  return tf.sub(v, tf.mul(tf.mul(v, s), w)) as tf.Tensor2D;
 };
 
 /** Hue: rotate the HSV hue by `shift [B]` turns (in `[-0.5, 0.5]`); `0` is the identity (to float rounding). */
 export const adjustHue = (images: tf.Tensor4D, shift: ArrayLike<number>): tf.Tensor4D =>
   tf.tidy(() => {
-    const [h, s, v] = rgbToHsv(images);
-    const moved = tf.add(h, perImage(shift));
-    return tf.clipByValue(hsvToRgb(tf.sub(moved, tf.floor(moved)), s, v), 0, 1) as tf.Tensor4D;
+    const [b, hh, ww] = images.shape;
+    const [h, s, v] = rgbToHsv(tf.reshape(images, [b * hh * ww, 3]));
+    const moved = tf.reshape(tf.add(tf.reshape(h, [b, hh * ww]), tf.tensor2d(Float32Array.from(shift), [b, 1])), [b * hh * ww, 1]);
+    const rgb = hsvToRgb(tf.sub(moved, tf.floor(moved)) as tf.Tensor2D, s, v);
+    return tf.clipByValue(tf.reshape(rgb, [b, hh, ww, 3]), 0, 1) as tf.Tensor4D;
   });
 
 /** Per-image colour-jitter parameters: factors, hue shifts and the order of the four ops. */
@@ -102,19 +109,20 @@ export const sampleJitter = (node: ColorJitter, batch: number, rng: Rng): Jitter
 };
 
 /**
- * Applies jitter with each image's own op order: at position `k` of the order, every op runs with
- * the factor of the images that have it at `k` and the identity for the others (ops nobody has at
- * `k` are skipped).
+ * Applies jitter with each image's own op order (torchvision's per-image `randperm(4)`, batched):
+ * at position `k` of the order, every op runs on the whole batch with the factor of the images
+ * that have it at `k` and the identity for the others; ops nobody needs at `k` are skipped.
+ * (Running an op on a gathered sub-batch instead was slower on wasm: gather and concat of image
+ * batches cost more than the cheap ops themselves.)
  */
 export const applyJitter = (images: tf.Tensor4D, params: JitterParams): tf.Tensor4D => {
   const perOp = [params.brightness, params.contrast, params.saturation, params.hue];
   let x = tf.clone(images);
   for (let k = 0; k < 4; k++) {
     for (let op = 0; op < 4; op++) {
-      const active = params.order.map((o) => o[k] === op);
-      if (!active.some((a, i) => a && perOp[op]![i] !== IDENTITY[op])) continue;
-      const f = perOp[op]!.map((v, i) => (active[i] ? v : IDENTITY[op]!));
-      const next = OPS[op]!(x, f);
+      const active = params.order.map((o, i) => o[k] === op && perOp[op]![i] !== IDENTITY[op]);
+      if (!active.some((a) => a)) continue;
+      const next = OPS[op]!(x, perOp[op]!.map((v, i) => (active[i] ? v : IDENTITY[op]!)));
       x.dispose();
       x = next;
     }
@@ -128,7 +136,7 @@ export const colorJitter = (images: tf.Tensor4D, node: ColorJitter, rng: Rng): t
 
 /** Replaces the images whose coin is 1 by their luma on all three channels. */
 export const applyGrayscale = (images: tf.Tensor4D, coins: Float32Array): tf.Tensor4D =>
-  tf.tidy(() => select(coins, tf.tile(luma(images), [1, 1, 1, 3]) as tf.Tensor4D, images));
+  tf.tidy(() => tf.add(images, tf.mul(tf.tensor4d(coins, [coins.length, 1, 1, 1]), tf.sub(luma(images), images))) as tf.Tensor4D);
 
 /** Grayscale with probability `node.p` per image. */
 export const grayscale = (images: tf.Tensor4D, node: Grayscale, rng: Rng): tf.Tensor4D =>
