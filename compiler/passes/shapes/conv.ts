@@ -87,7 +87,7 @@ export const conv2dRule: Rule<Conv2d> = {
     ];
     if (ranges.length > 0) return left(ranges);
     return pipe(
-      expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.conv2d({ inChannels: ${got}, ... })`),
+      expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.conv2d({ in: ${got}, ... })`),
       chain((x) => convStep(ctx, x, n, n.outChannels, 'Conv2d')),
     );
   },

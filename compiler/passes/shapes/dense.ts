@@ -93,7 +93,7 @@ export const normRule: Rule<Norm> = {
         done(
           [
             ...expectPositive(ctx, 'features', n.features),
-            ...expectLastDim(ctx, x, 'x', n.features, (got) => `Net.norm({ features: ${got}, ... })`),
+            ...expectLastDim(ctx, x, 'x', n.features, (got) => `Net.${n.kind}Norm({ features: ${got}, ... })`),
           ],
           () => ({ output: x, flops: 0 }),
         ),

@@ -50,7 +50,7 @@ export const patchGanRule: Rule<PatchGan> = {
     const ranges = [...expectPositive(ctx, 'ndf', n.ndf), ...expectPositive(ctx, 'layers', n.layers)];
     if (ranges.length > 0) return left(ranges);
     return pipe(
-      expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.patchGan({ inChannels: ${got}, ... })`),
+      expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.patchGan({ in: ${got}, ... })`),
       chain((x) =>
         Array.from({ length: n.layers + 1 }, (_, i) => i).reduce<Step>(
           (acc, i) =>

@@ -170,7 +170,7 @@ export const LOSS_RULES: { readonly [K in LossTag]: LossRule<K> } = {
     const [mb, ms] = mask.right.shape as readonly [Dim, Dim];
     return scalar(0, [
       ...(dimsCompatible(ms, count) && dimsCompatible(mb, pred.shape[0] as Dim) ? [] : [issue('E_SHAPE', [...path, 'mask'], 'the mask must be [B, S] for tokens [B, S, D]', {
-        expected: `mask[${pred.shape[0]}, ${count}]`, got: `${showType(mask.right)}${from(ctx, 'mask')}`, hint: `TokenMask({ count: ${count}, ... })`,
+        expected: `mask[${pred.shape[0]}, ${count}]`, got: `${showType(mask.right)}${from(ctx, 'mask')}`, hint: `Mask.tokens({ count: ${count}, ... })`,
       })]),
       ...(dimsCompatible(l.weights.length, count) ? [] : [issue('E_SHAPE', [...path, 'weights'], `one weight per token: ${count} expected`, {
         expected: `${count} weights`, got: `${l.weights.length}`,

@@ -48,7 +48,7 @@ export const transformerPredictorRule: Rule<TransformerPredictor> = {
     const x = pipe(
       expectTensor(ctx, inputs, 'x', ['tokens']),
       chain((t) => {
-        const bad = expectLastDim(ctx, t, 'x', n.inDim, (got) => `Net.transformerPredictor({ inDim: ${got}, ... })`);
+        const bad = expectLastDim(ctx, t, 'x', n.inDim, (got) => `Predictor.transformer({ inDim: ${got}, ... })`);
         return bad.length > 0 ? left(bad) : right(t);
       }),
     );
@@ -103,10 +103,10 @@ export const tokenPredictorRule: Rule<TokenPredictor> = {
         return done(
           [
             ...expectPositive(ctx, 'heads', n.heads),
-            ...expectLastDim(ctx, x, 'x', n.dim, (got) => `Net.tokenPredictor({ dim: ${got}, ... })`),
+            ...expectLastDim(ctx, x, 'x', n.dim, (got) => `Predictor.tokens({ dim: ${got}, ... })`),
             ...expectDivisible(ctx, 'dim', n.dim, n.heads, `choose heads dividing ${n.dim}`),
             ...(countOk ? [] : [issue('E_SHAPE', ctx.path, `the predictor has ${n.count} positions, got ${count} tokens`, {
-              expected: `tokens[${b}, ${n.count}, ${n.dim}]`, got: showType(x), hint: `Net.tokenPredictor({ count: ${count}, ... })`,
+              expected: `tokens[${b}, ${n.count}, ${n.dim}]`, got: showType(x), hint: `Predictor.tokens({ count: ${count}, ... })`,
             })]),
           ],
           () => ({

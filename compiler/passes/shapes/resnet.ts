@@ -85,7 +85,7 @@ export const resnetRule: Rule<ResNet> = {
     ];
     if (ranges.length > 0) return left(ranges);
     return pipe(
-      expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.resnet({ inChannels: ${got}, ... })`),
+      expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.resnet({ in: ${got}, ... })`),
       chain((x) => convStep(ctx, x, { kernel: n.stem.kernel, stride: n.stem.stride, padding: Math.floor(n.stem.kernel / 2) }, n.stem.channels, 'stem')),
       chain((stem) => {
         const [b, h, w, c] = stem.output.shape as readonly [Dim, Dim, Dim, Dim];

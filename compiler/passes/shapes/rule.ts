@@ -74,7 +74,10 @@ export const expectTensor = (
   port: string,
   kinds: ReadonlyArray<TensorKind>,
 ): Either<ReadonlyArray<Issue>, TensorType> => {
-  const v = inputs[port] as ValueType;
+  const v = inputs[port];
+  if (v === undefined) {
+    return { _tag: 'Left', left: [issue('E_PORT', ctx.path, `input port '${port}' is missing`, { expected: port, got: Object.keys(inputs).join(', ') || 'no ports' })] };
+  }
   if (v._tag === 'Tensor' && kinds.includes(v.kind)) return { _tag: 'Right', right: v };
   return {
     _tag: 'Left',

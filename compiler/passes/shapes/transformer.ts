@@ -116,7 +116,7 @@ export const patchEmbedRule: Rule<PatchEmbed> = {
   params: (n) => convParams(n.patch, n.inChannels, n.dim, true),
   infer: (n, inputs, ctx) =>
     pipe(
-      expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.patchEmbed({ inChannels: ${got}, ... })`),
+      expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.patchEmbed({ in: ${got}, ... })`),
       chain((x) => {
         const p = patchify(ctx, x, n.patch, n.dim, 'Net.patchEmbed');
         return done(p.problems, () => ({ output: p.output, flops: p.flops }));
@@ -152,7 +152,7 @@ export const vitRule: Rule<Vit> = {
   params: vitParams,
   infer: (n, inputs, ctx) =>
     pipe(
-      expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.vit({ inChannels: ${got}, ... })`),
+      expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.vit({ in: ${got}, ... })`),
       chain((x) => {
         const [b, h, w] = x.shape as readonly [Dim, Dim, Dim];
         const p = patchify(ctx, x, n.patch, n.dim, 'Net.vit');

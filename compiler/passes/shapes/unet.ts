@@ -71,7 +71,7 @@ export const unetEncoderRule: Rule<UNetEncoder> = {
   params: encoderParams,
   infer: (n, inputs, ctx) =>
     pipe(
-      expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.unetEncoder({ inChannels: ${got}, ... })`),
+      expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.unetEncoder({ in: ${got}, ... })`),
       chain((x) => encode(ctx, n, x)),
       chain((e) => right({
         output: struct({ ...Object.fromEntries(e.skips.map((s, i) => [`skip${i + 1}`, s])), bottleneck: e.bottleneck }),
@@ -95,7 +95,7 @@ export const stylePyramidEncoderRule: Rule<StylePyramidEncoder> = {
   params: styleParams,
   infer: (n, inputs, ctx) =>
     pipe(
-      expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.stylePyramidEncoder({ inChannels: ${got}, ... })`),
+      expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.styleEncoder({ in: ${got}, ... })`),
       chain((x) => encode(ctx, n, x)),
       chain((e) => {
         const b = x0(e);
