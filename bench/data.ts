@@ -130,6 +130,8 @@ export const benchData = async (options: DataBenchOptions = {}): Promise<DataBen
   const memory = appearanceDataset({ n: batch * 4, size, seed: 0 });
   const memoryMs = await timeMedian(repeats, () => oneBatch(memory, batch, Rng.seeded(2)));
   rows.push(row('appearance dataset batch (render + tensor)', memoryMs, batch));
+  const cached = appearanceDataset({ n: batch, size, seed: 0, cache: true });
+  rows.push(row('appearance dataset batch, cached (tensor only)', await timeMedian(repeats, () => oneBatch(cached, batch, Rng.seeded(2))), batch));
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-'));
   try {
     const n = batch * 4;

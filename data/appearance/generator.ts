@@ -20,6 +20,8 @@ export interface AppearanceOptions {
   readonly size?: number;
   /** Seed of the whole dataset. Default 0. */
   readonly seed?: number;
+  /** Keep rendered images in memory (`n * size^2 * 3` bytes) so later epochs skip rendering. Default false. */
+  readonly cache?: boolean;
 }
 
 /** The two label indices of image `i`. */
@@ -39,7 +41,7 @@ export const renderAppearance = (i: number, size: number, seed: number): Uint8Ar
   return out;
 };
 
-const checkOptions = (o: AppearanceOptions): Required<AppearanceOptions> => {
+const checkOptions = (o: AppearanceOptions): Required<Omit<AppearanceOptions, 'cache'>> => {
   const size = o.size ?? 64;
   const seed = o.seed ?? 0;
   if (!Number.isInteger(o.n) || o.n < 1) throw new Error(`appearance dataset: n must be a positive integer, got ${o.n}`);
@@ -52,6 +54,11 @@ const checkOptions = (o: AppearanceOptions): Required<AppearanceOptions> => {
 export const appearanceSource = (options: AppearanceOptions): Source => {
   const { n, size, seed } = checkOptions(options);
   const labels = Array.from({ length: n }, (_, i) => appearanceLabels(i));
+  const cache: (Uint8Array | undefined)[] = [];
+  const render = (i: number): Uint8Array => {
+    if (options.cache !== true) return renderAppearance(i, size, seed);
+    return (cache[i] ??= renderAppearance(i, size, seed));
+  };
   return {
     name: `appearance(n=${n}, size=${size}, seed=${seed})`,
     size: n,
@@ -64,7 +71,7 @@ export const appearanceSource = (options: AppearanceOptions): Source => {
     load: async (indices) => {
       const bytes = size * size * 3;
       const rgb = new Uint8Array(indices.length * bytes);
-      indices.forEach((idx, k) => rgb.set(renderAppearance(idx, size, seed), k * bytes));
+      indices.forEach((idx, k) => rgb.set(render(idx), k * bytes));
       return { rgb, count: indices.length };
     },
   };

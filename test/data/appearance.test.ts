@@ -92,6 +92,17 @@ describe('appearance dataset: memory and files agree', () => {
     tf.dispose([memory.images, files.images]);
   });
 
+  it('the cached dataset yields the same images as the uncached one, epoch after epoch', async () => {
+    const plain = await appearanceDataset({ n: 12, size: 16, seed: 2 }).all();
+    const cached = appearanceDataset({ n: 12, size: 16, seed: 2, cache: true });
+    for (let epoch = 0; epoch < 2; epoch++) {
+      const all = await cached.all();
+      expect([...all.images.dataSync()]).toEqual([...plain.images.dataSync()]);
+      all.images.dispose();
+    }
+    plain.images.dispose();
+  });
+
   it('batches: seeded shuffle covers an epoch once, same seed same order, images in [0, 1]', async () => {
     const ds = appearanceDataset({ n: 45, size: 16, seed: 1 });
     const seen: number[] = [];
