@@ -3,10 +3,18 @@
  */
 import type { Command, Io } from './command.js';
 import { benchCommand } from './commands/bench.js';
+import { checkCommand } from './commands/check.js';
 import { dataCommand } from './commands/data.js';
+import { diffCommand } from './commands/diff.js';
+import { graphCommand } from './commands/graph.js';
+import { specCommand } from './commands/spec.js';
 
 /** Every sub-command, in the order `--help` lists them. Add one import and one entry per command. */
 const commands: ReadonlyArray<Command> = [
+  specCommand,
+  checkCommand,
+  graphCommand,
+  diffCommand,
   dataCommand,
   benchCommand,
 ];

@@ -121,7 +121,7 @@ const right = <A>(v: t.Validation<A>): A => (v as { readonly right: A }).right;
 /** A JSON array of `item`, every element checked. */
 export const list = <A>(item: Field<A>): Field<ReadonlyArray<A>> =>
   new t.Type<ReadonlyArray<A>, unknown, unknown>(
-    `Array<${item.name}>`,
+    `a list of ${item.name}`,
     (u): u is ReadonlyArray<A> => Array.isArray(u) && u.every(item.is),
     (u, c) => {
       if (!Array.isArray(u)) return typeError(u, c, 'an array');
@@ -205,7 +205,7 @@ export type Fields<A> = { readonly [K in keyof A]-?: Field<A[K]> };
 export const obj = <A>(name: string, fields: Fields<A>): Field<A> => {
   const entries = Object.entries(fields) as ReadonlyArray<[string, Field<unknown>]>;
   const known = entries.map(([k]) => k);
-  return new t.Type<A, unknown, unknown>(
+  const codec = new t.Type<A, unknown, unknown>(
     name,
     (u): u is A => isObject(u) && entries.every(([k, f]) => f.is(u[k])) && Object.keys(u).every((k) => known.includes(k)),
     (u, c) => {
@@ -229,12 +229,19 @@ export const obj = <A>(name: string, fields: Fields<A>): Field<A> => {
         }),
       ),
   );
+  return Object.assign(codec, { [OBJECT]: true });
 };
+
+const OBJECT = Symbol('object');
+
+/** How a missing field is described: `an object (training)`, `a list of module`, `an integer >= 1`. */
+const expectedOf = (f: Field<unknown>): string =>
+  (f as unknown as Record<symbol, unknown>)[OBJECT] === true ? `an object (${f.name})` : f.name;
 
 const fieldResult = (u: Readonly<Record<string, unknown>>, k: string, f: Field<unknown>, c: t.Context, owner: string): t.Validation<unknown> => {
   const ctx = t.appendContext(c, k, f, u[k]);
   if (u[k] === undefined && !isOptional(f)) {
-    return failWith(undefined, ctx, { code: 'E_MISSING_FIELD', message: `${owner} needs the field "${k}"`, expected: f.name });
+    return failWith(undefined, ctx, { code: 'E_MISSING_FIELD', message: `${owner} needs the field "${k}"`, expected: expectedOf(f) });
   }
   return f.validate(u[k], ctx);
 };

@@ -1,0 +1,165 @@
+/**
+ * `tessera check SPEC | --method NAME [--preset P] [--json]`: runs the checking passes. On
+ * success prints a table of modules (net, parameters, role) and branches (module applications
+ * with input and output shapes and FLOPs per step) and exits 0; otherwise prints every issue as
+ * a tree and exits 1. Broken JSON is a list of issues, never a stack trace.
+ */
+import * as E from 'fp-ts/Either';
+import { parseArgs } from 'node:util';
+import { checkMethod } from '../../compiler/check.js';
+import type { Graph, GraphNode, NodeId } from '../../compiler/ir/graph.js';
+import type { Issue } from '../../compiler/ir/issue.js';
+import { showCount, showFlops, showNet, showSchedule } from '../../compiler/ir/printer.js';
+import { renderIssues } from '../../compiler/ir/render.js';
+import { showType } from '../../compiler/ir/types.js';
+import { countParams, stepFlops } from '../../compiler/passes/shapes/index.js';
+import type { Command, Io } from '../command.js';
+import { specFromArgs } from '../specSource.js';
+
+const usage = `usage: tessera check SPEC [--json]
+       tessera check --method NAME [--preset paper|tiny] [--json]
+  SPEC: a .json spec, or a .ts module exporting a method (default export or \`method\`)
+  exit 0: valid (prints modules, branches, parameters, FLOPs); 1: invalid (prints every issue); 2: usage`;
+
+/** One module row of the report. */
+export interface ModuleRow {
+  readonly name: string;
+  readonly net: string;
+  readonly params: number | null;
+  readonly buffers: number | null;
+  readonly role: string;
+}
+
+/** One branch row: a module application. */
+export interface BranchRow {
+  readonly node: NodeId;
+  readonly branch: string;
+  readonly output: string | null;
+  readonly flops: number | null;
+}
+
+/** What `check` reports on a valid spec (also the `--json` output, with `ok: true`). */
+export interface CheckReport {
+  readonly name: string;
+  readonly modules: ReadonlyArray<ModuleRow>;
+  readonly branches: ReadonlyArray<BranchRow>;
+  readonly terms: ReadonlyArray<string>;
+  readonly flops: { readonly forward: number; readonly training: number };
+}
+
+/** A short name for the value a node computes: `view1`, `images`, `backbone(view1)`. */
+export const describeNode = (byId: ReadonlyMap<NodeId, GraphNode>, id: NodeId | undefined, depth = 0): string => {
+  const n = id === undefined ? undefined : byId.get(id);
+  if (n === undefined) return '?';
+  const e = n.expr;
+  if (depth > 4) return n.id;
+  switch (e._tag) {
+    case 'Input':
+      return 'images';
+    case 'View':
+    case 'Masks':
+    case 'TokenMask':
+      return e.name;
+    case 'Apply':
+      return `${[e.module, ...e.path].join('.')}(${Object.values(n.inputs).map((i) => describeNode(byId, i, depth + 1)).join(', ')})`;
+    case 'StopGradient':
+      return `sg(${describeNode(byId, n.inputs['source'], depth)})`;
+    case 'FieldOf':
+      return `${describeNode(byId, n.inputs['source'], depth)}.${e.name}`;
+    default:
+      return `${e._tag}(${n.id})`;
+  }
+};
+
+const roleOf = (g: Graph, name: string): string => {
+  const d = g.method.modules.find((m) => m.name === name);
+  if (d?.ema !== undefined) return `EMA of ${d.ema.source} (${showSchedule(d.ema.momentum)})`;
+  const by = g.method.objectives.filter((o) => o.params.includes(name)).map((o) => o.name);
+  return by.length > 0 ? `optimized by ${by.join(', ')}` : 'not optimized';
+};
+
+/** The report of a checked graph. */
+export const checkReport = (g: Graph): CheckReport => {
+  const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  const flops = stepFlops(g);
+  return {
+    name: g.method.name,
+    modules: g.modules.map((m) => {
+      const count = m.params === undefined ? undefined : countParams(m.params);
+      return { name: m.decl.name, net: showNet(m.decl.net), params: count?.trainable ?? null, buffers: count?.buffers ?? null, role: roleOf(g, m.decl.name) };
+    }),
+    branches: g.nodes
+      .filter((n) => n.op === 'Apply')
+      .map((n) => ({ node: n.id, branch: describeNode(byId, n.id), output: n.type === undefined ? null : showType(n.type), flops: n.flops ?? null })),
+    terms: g.terms.map((t) => {
+      const loss = byId.get(t.node)?.expr._tag ?? '?';
+      return `${t.objective}/${t.term}: ${loss} x ${showSchedule(t.weight)}`;
+    }),
+    flops: { forward: flops.forward, training: flops.training },
+  };
+};
+
+const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: ReadonlyArray<string>): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+};
+
+const orDash = (x: number | null, show: (n: number) => string): string => (x === null ? '-' : show(x));
+
+/** The report as text tables. */
+export const showReport = (r: CheckReport): string => {
+  const trainable = r.modules.filter((m) => !m.role.startsWith('EMA')).reduce((s, m) => s + (m.params ?? 0), 0);
+  return [
+    `ok: "${r.name}" is valid (${r.modules.length} modules, ${r.branches.length} branches, ${r.terms.length} loss terms)`,
+    '',
+    table(['module', 'net', 'params', 'role'], r.modules.map((m) => [m.name, m.net, orDash(m.params, showCount), m.role])),
+    '',
+    table(['branch', 'output', 'FLOPs/step'], r.branches.map((b) => [b.branch, b.output ?? '-', orDash(b.flops, showFlops)])),
+    '',
+    'loss terms:',
+    ...r.terms.map((t) => `  ${t}`),
+    '',
+    `trainable parameters: ${showCount(trainable)} (EMA copies not counted)`,
+    `FLOPs per step: forward ${showFlops(r.flops.forward)}, training ~${showFlops(r.flops.training)} (backward ~2x forward where gradient flows)`,
+    '',
+  ].join('\n');
+};
+
+const fail = (io: Io, what: string, code: number): number => {
+  io.err(`tessera check: ${what}\n`);
+  return code;
+};
+
+const invalid = (io: Io, json: boolean, name: string, issues: ReadonlyArray<Issue>): number => {
+  if (json) io.out(`${JSON.stringify({ ok: false, name, issues }, null, 2)}\n`);
+  else io.out(`${renderIssues(issues, name)}\n`);
+  return 1;
+};
+
+const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  let parsed: { values: { method?: string | undefined; preset?: string | undefined; json?: boolean | undefined }; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: { method: { type: 'string' }, preset: { type: 'string' }, json: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (e) {
+    return fail(io, `${(e as Error).message}\n${usage}`, 2);
+  }
+  const { values, positionals } = parsed;
+  const json = values.json === true;
+  const loaded = await specFromArgs(positionals, values.method, values.preset);
+  if (!loaded.ok) return 'error' in loaded ? fail(io, loaded.error, loaded.code) : invalid(io, json, loaded.name, loaded.issues);
+  const specName = typeof (loaded.spec as { name?: unknown })?.name === 'string' ? (loaded.spec as { name: string }).name : loaded.name;
+  const result = checkMethod(loaded.spec);
+  if (E.isLeft(result)) return invalid(io, json, specName, result.left);
+  const report = checkReport(result.right);
+  io.out(json ? `${JSON.stringify({ ok: true, ...report }, null, 2)}\n` : showReport(report));
+  return 0;
+};
+
+/** The `check` command. */
+export const checkCommand: Command = { name: 'check', summary: 'check a spec: shapes, parameters, FLOPs, gradient flow', usage, run };
