@@ -27,7 +27,7 @@ const exported = sources.flatMap((sf) =>
     const tags = own.flatMap((d) => {
       const host = Node.isVariableDeclaration(d) ? d.getVariableStatementOrThrow() : d;
       const overloads = Node.isFunctionDeclaration(d) ? d.getOverloads() : [];
-      return [host, ...overloads].flatMap((h) => h.getJsDocs()).flatMap((doc) => doc.getTags());
+      return [host, ...overloads].flatMap((h) => (Node.isJSDocable(h) ? h.getJsDocs() : [])).flatMap((doc) => doc.getTags());
     });
     const examples = tags.filter((t) => t.getTagName() === 'example').map((t): Example => ({ where, code: fenced(t.getCommentText() ?? '') }));
     return [{ where, examples: [...new Map(examples.map((e) => [e.code, e])).values()] }];
