@@ -11,11 +11,13 @@
  * inverse both divide by `sqrt(H W)`, so the transform preserves the L2 norm.
  *
  * Only plain 2-D `matMul` (no `transposeB`, ~13x slower on wasm; no batched 3-D matmul) and rank-4
- * transposes are used. The spectrum layout is **`[N, C, H, W]`** (channels first, frequency
+ * transposes are used, in the backward pass too: each matrix's transpose is another cached matrix
+ * (`forward^T = inverse`, `realForward^T = realInverse`), used through `matMulConst`. The spectrum layout is **`[N, C, H, W]`** (channels first, frequency
  * `(u, v)` at `[n, c, u, v]`, unshifted: index 0 is the DC term), the layout the transform computes
  * naturally; images stay `[N, H, W, C]` (NHWC).
  */
 import * as tf from '@tensorflow/tfjs';
+import { matMulConst } from './matmul.js';
 
 /** A complex spectrum as two real tensors `[N, C, H, W]` (real and imaginary parts). */
 export interface Spectrum {
@@ -136,13 +138,13 @@ export const dft2 = (x: tf.Tensor4D): Spectrum => {
   return tf.tidy((): { re: tf.Tensor4D; im: tf.Tensor4D } => {
     // along H: [N, C, W, H] rows, real input -> [re | im] over frequency u
     const byH = tf.reshape(tf.transpose(x, [0, 3, 2, 1]), [n * c * w, h]);
-    const specH = tf.matMul(byH as tf.Tensor2D, mh.realForward); // [NCW, 2H]
+    const specH = matMulConst(byH as tf.Tensor2D, mh.realForward, mh.realInverse); // [NCW, 2H]
     // to [N, C, H, W] rows with [re | im] over frequency v
     const toRows = (part: tf.Tensor2D): tf.Tensor2D =>
       tf.reshape(tf.transpose(tf.reshape(part, [n, c, w, h]), [0, 1, 3, 2]), [n * c * h, w]);
     const [reH, imH] = halves(specH as tf.Tensor2D, h);
     const both = tf.concat([toRows(reH), toRows(imH)], 1) as tf.Tensor2D; // [NCH, 2W]
-    const [re, im] = halves(tf.matMul(both, mw.forward), w);
+    const [re, im] = halves(matMulConst(both, mw.forward, mw.inverse), w);
     return { re: tf.reshape(re, [n, c, h, w]) as tf.Tensor4D, im: tf.reshape(im, [n, c, h, w]) as tf.Tensor4D };
   });
 };
@@ -163,10 +165,10 @@ export const idft2Real = (re: tf.Tensor4D, im: tf.Tensor4D): tf.Tensor4D => {
   const mw = matrices(w);
   return tf.tidy(() => {
     const rows = tf.concat([tf.reshape(re, [n * c * h, w]), tf.reshape(im, [n * c * h, w])], 1);
-    const [a, b] = halves(tf.matMul(rows as tf.Tensor2D, mw.inverse), w); // along W, [NCH, W] each
+    const [a, b] = halves(matMulConst(rows as tf.Tensor2D, mw.inverse, mw.forward), w); // along W, [NCH, W] each
     const toCols = (part: tf.Tensor2D): tf.Tensor2D =>
       tf.reshape(tf.transpose(tf.reshape(part, [n, c, h, w]), [0, 1, 3, 2]), [n * c * w, h]);
-    const real = tf.matMul(tf.concat([toCols(a), toCols(b)], 1) as tf.Tensor2D, mh.realInverse); // [NCW, H]
+    const real = matMulConst(tf.concat([toCols(a), toCols(b)], 1) as tf.Tensor2D, mh.realInverse, mh.realForward); // [NCW, H]
     return tf.transpose(tf.reshape(real, [n, c, w, h]), [0, 3, 2, 1]);
   });
 };

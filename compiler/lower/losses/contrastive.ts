@@ -1,20 +1,19 @@
 /**
  * Contrastive loss kernels: InfoNCE (MoCo v3), InfoNCEQueue (MoCo v2, ST-STORM's semantic branch)
  * and PatchNCE (CUT, ST-STORM's content preservation). Cross-entropy is `logSumExp - positive`
- * on plain 2-D matmuls (a 2-D transpose then `matMul`, never `transposeB`, which is ~13x slower
- * on wasm); positions are selected by one-hot matmuls (gather has no gradient on wasm).
+ * on plain 2-D matmuls in both directions (`kernels/matmul.ts`: never `transposeA`/`transposeB`,
+ * 10-30x slower on wasm); positions are selected by one-hot matmuls (gather has no gradient on wasm).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { InfoNCE, InfoNCEQueue, PatchNce } from '../../ir/loss.js';
 import { evaluateSchedule } from '../../ir/schedule.js';
+import { matMul2d, matMulConstLeft, matMulT } from '../kernels/matmul.js';
 import { inputTensor, l2Normalize, type LossKernel, type Lowered } from './context.js';
 
 /** `mean_r (logSumExp(logits[r, :]) - positive[r])`: cross-entropy with the given positive logits. */
 const crossEntropy = (logits: tf.Tensor2D, positive: tf.Tensor1D): tf.Scalar =>
   tf.mean(tf.sub(tf.logSumExp(logits, 1), positive));
 
-/** `a @ b^T` for `a [M, D]`, `b [N, D]`, as an explicit transpose then a plain matmul. */
-const matMulT = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D => tf.matMul(a, tf.transpose(b));
 
 /**
  * MoCo v3's contrastive loss `CE(norm(q) norm(k)^T / tau, labels = diag)`, times `2 tau` when
@@ -71,7 +70,7 @@ export const infoNceQueueKernel: LossKernel<InfoNCEQueue> = (loss, inputs, ctx) 
     const q = l2Normalize(qIn);
     const k = l2Normalize(kIn);
     const positive = tf.div(tf.sum(tf.mul(q, k), 1, true), tau) as tf.Tensor2D; // [B, 1]
-    const negatives = tf.div(tf.matMul(q, queue as tf.Tensor2D), tau) as tf.Tensor2D; // [B, K]
+    const negatives = tf.div(matMul2d(q, queue as tf.Tensor2D), tau) as tf.Tensor2D; // [B, K]
     return crossEntropy(tf.concat([positive, negatives], 1), tf.reshape(positive, [-1]) as tf.Tensor1D);
   });
 };
@@ -81,11 +80,11 @@ const selector = (positions: ReadonlyArray<number>, hw: number): tf.Tensor2D =>
   tf.oneHot(tf.tensor1d(positions as number[], 'int32'), hw).toFloat() as tf.Tensor2D;
 
 /** Features `[B, H, W, C]` at flat positions, as `[B, N, C]`, L2-normalised over C. */
-const featuresAt = (x: tf.Tensor4D, pick: tf.Tensor2D): tf.Tensor3D => {
+const featuresAt = (x: tf.Tensor4D, pick: tf.Tensor2D, pickT: tf.Tensor2D): tf.Tensor3D => {
   const [b, h, w, c] = x.shape;
   const n = pick.shape[0];
   const byPosition = tf.reshape(tf.transpose(tf.reshape(x, [b, h * w, c]), [1, 0, 2]), [h * w, b * c]);
-  const picked = tf.reshape(tf.matMul(pick, byPosition as tf.Tensor2D), [n * b, c]) as tf.Tensor2D;
+  const picked = tf.reshape(matMulConstLeft(pick, pickT, byPosition as tf.Tensor2D), [n * b, c]) as tf.Tensor2D;
   return tf.transpose(tf.reshape(l2Normalize(picked), [n, b, c]), [1, 0, 2]);
 };
 
@@ -104,8 +103,9 @@ export const patchNceAt = (
 ): tf.Scalar =>
   tf.tidy(() => {
     const pick = selector(positions, query.shape[1] * query.shape[2]);
-    const q = featuresAt(query, pick);
-    const k = featuresAt(key, pick);
+    const pickT = tf.transpose(pick);
+    const q = featuresAt(query, pick, pickT);
+    const k = featuresAt(key, pick, pickT);
     const [b, n, c] = q.shape;
     const rows: tf.Scalar[] = [];
     for (let i = 0; i < b; i++) {

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { FftAmplitudeL1, SlicedWasserstein } from '../../ir/loss.js';
 import type { Rng } from '../../../runtime/rng.js';
 import { dft2, halfSpectrum, logAmplitude } from '../kernels/dft.js';
+import { matMulConst } from '../kernels/matmul.js';
 import { inputTensor, type LossKernel } from './context.js';
 
 /**
@@ -52,10 +53,19 @@ export const patchGrid = (shape: readonly number[], patch: number): { k: number;
   return { k, all };
 };
 
-/** Patches `[N, k k C]` (row-major inside each patch), each standardised (biased std, `+1e-6`). */
+/**
+ * Patches `[N, k k C]` (row-major inside each patch), each standardised (biased std, `+1e-6`).
+ * Patches are sliced from their image's own slice, so each patch's gradient (a pad) is one image,
+ * not the whole batch.
+ */
 const standardPatches = (x: tf.Tensor4D, at: ReadonlyArray<PatchAt>, k: number): tf.Tensor2D => {
-  const c = x.shape[3];
-  const rows = at.map((p) => tf.reshape(tf.slice(x, [p.image, p.top, p.left, 0], [1, k, k, c]), [1, k * k * c]));
+  const [, h, w, c] = x.shape;
+  const images = new Map<number, tf.Tensor4D>();
+  const imageOf = (i: number): tf.Tensor4D => {
+    if (!images.has(i)) images.set(i, tf.slice(x, [i, 0, 0, 0], [1, h, w, c]));
+    return images.get(i)!;
+  };
+  const rows = at.map((p) => tf.reshape(tf.slice(imageOf(p.image), [0, p.top, p.left, 0], [1, k, k, c]), [1, k * k * c]));
   const m = tf.concat(rows, 0) as tf.Tensor2D;
   const { mean, variance } = tf.moments(m, 1, true);
   return tf.div(tf.sub(m, mean), tf.add(tf.sqrt(variance), 1e-6));
@@ -90,8 +100,11 @@ export const slicedWassersteinAt = (
 ): tf.Scalar =>
   tf.tidy(() => {
     if (patchesA.length !== patchesB.length) throw new Error('SlicedWasserstein: patch counts differ');
-    const pa = tf.transpose(tf.matMul(standardPatches(a, patchesA, k), projections)) as tf.Tensor2D; // [P, N]
-    const pb = tf.transpose(tf.matMul(standardPatches(b, patchesB, k), projections)) as tf.Tensor2D;
+    const projectionsT = tf.transpose(projections);
+    const project = (x: tf.Tensor4D, at: ReadonlyArray<PatchAt>): tf.Tensor2D =>
+      tf.transpose(matMulConst(standardPatches(x, at, k), projections, projectionsT)); // [P, N]
+    const pa = project(a, patchesA);
+    const pb = project(b, patchesB);
     return tf.mean(tf.abs(tf.sub(sortRows(pa), sortRows(pb))));
   });
 

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VicregCovariance, VicregVariance } from '../../ir/loss.js';
+import { matMul2d } from '../kernels/matmul.js';
 import { inputTensor, type LossKernel, type Lowered } from './context.js';
 
 /** Features as `[N, D]` samples; a clear error for fewer than 2 samples (the variance is unbiased). */
@@ -41,8 +42,8 @@ export const vicregCovarianceKernel: LossKernel<VicregCovariance> = (_loss, inpu
   tf.tidy(() => {
     const z = samples(inputs, 'VicregCovariance');
     const [n, d] = z.shape;
-    const zc = tf.sub(z, tf.mean(z, 0, true));
-    const cov = tf.div(tf.matMul(tf.transpose(zc), zc), n - 1);
+    const zc = tf.sub(z, tf.mean(z, 0, true)) as tf.Tensor2D;
+    const cov = tf.div(matMul2d(tf.transpose(zc) as tf.Tensor2D, zc), n - 1);
     const offDiagonal = tf.mul(cov, tf.sub(1, tf.eye(d)));
     return tf.div(tf.sum(tf.square(offDiagonal)), d) as tf.Scalar;
   });
