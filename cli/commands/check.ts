@@ -36,6 +36,8 @@ export interface BranchRow {
   readonly branch: string;
   readonly output: string | null;
   readonly flops: number | null;
+  /** `step`: computed by the training step (a loss depends on it); `eval`: only representations read it. */
+  readonly use: 'step' | 'eval';
 }
 
 /** What `check` reports on a valid spec (also the `--json` output, with `ok: true`). */
@@ -78,9 +80,22 @@ const roleOf = (g: Graph, name: string): string => {
   return by.length > 0 ? `optimized by ${by.join(', ')}` : 'not optimized';
 };
 
+/** The nodes the loss terms depend on (the training step computes exactly these). */
+const stepNodes = (g: Graph, byId: ReadonlyMap<NodeId, GraphNode>): ReadonlySet<NodeId> => {
+  const seen = new Set<NodeId>();
+  const visit = (id: NodeId): void => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    Object.values(byId.get(id)?.inputs ?? {}).forEach(visit);
+  };
+  g.terms.forEach((t) => visit(t.node));
+  return seen;
+};
+
 /** The report of a checked graph. */
 export const checkReport = (g: Graph): CheckReport => {
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  const inStep = stepNodes(g, byId);
   const flops = stepFlops(g);
   return {
     name: g.method.name,
@@ -90,7 +105,13 @@ export const checkReport = (g: Graph): CheckReport => {
     }),
     branches: g.nodes
       .filter((n) => n.op === 'Apply')
-      .map((n) => ({ node: n.id, branch: describeNode(byId, n.id), output: n.type === undefined ? null : showType(n.type), flops: n.flops ?? null })),
+      .map((n) => ({
+        node: n.id,
+        branch: describeNode(byId, n.id),
+        output: n.type === undefined ? null : showType(n.type),
+        flops: n.flops ?? null,
+        use: inStep.has(n.id) ? ('step' as const) : ('eval' as const),
+      })),
     terms: g.terms.map((t) => {
       const loss = byId.get(t.node)?.expr._tag ?? '?';
       return `${t.objective}/${t.term}: ${loss} x ${showSchedule(t.weight)}`;
@@ -115,13 +136,13 @@ export const showReport = (r: CheckReport): string => {
     '',
     table(['module', 'net', 'params', 'role'], r.modules.map((m) => [m.name, m.net, orDash(m.params, showCount), m.role])),
     '',
-    table(['branch', 'output', 'FLOPs/step'], r.branches.map((b) => [b.branch, b.output ?? '-', orDash(b.flops, showFlops)])),
+    table(['branch', 'output', 'FLOPs/step', 'use'], r.branches.map((b) => [b.branch, b.output ?? '-', orDash(b.flops, showFlops), b.use === 'step' ? 'training' : 'evaluation only'])),
     '',
     'loss terms:',
     ...r.terms.map((t) => `  ${t}`),
     '',
     `trainable parameters: ${showCount(trainable)} (EMA copies not counted)`,
-    `FLOPs per step: forward ${showFlops(r.flops.forward)}, training ~${showFlops(r.flops.training)} (backward ~2x forward where gradient flows)`,
+    `FLOPs per training step: forward ${showFlops(r.flops.forward)}, with backward ~${showFlops(r.flops.training)} (backward ~2x forward where gradient flows)`,
     '',
   ].join('\n');
 };
