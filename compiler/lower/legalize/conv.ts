@@ -41,7 +41,8 @@ export const padAmounts = (
   return [lead, total - lead];
 };
 
-type Pads = readonly [readonly [number, number], readonly [number, number]];
+/** Leading/trailing padding of the two spatial axes. */
+export type Pads = readonly [readonly [number, number], readonly [number, number]];
 
 const explicit = (p: Pads): [[number, number], [number, number], [number, number], [number, number]] => [
   [0, 0],
@@ -68,7 +69,7 @@ export const dilateSpatial = (x: tf.Tensor4D, s: number): tf.Tensor4D => {
 };
 
 /** Gradient of the filter `[k, k, in, out]` as one forward convolution (batch <-> channel swap). */
-const filterGrad = (
+export const filterGrad = (
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
   k: readonly [number, number],
@@ -84,7 +85,7 @@ const filterGrad = (
 };
 
 /** Gradient of the input as one forward convolution of the dilated, padded output gradient. */
-const inputGrad = (
+export const inputGrad = (
   dy: tf.Tensor4D,
   w: tf.Tensor4D,
   xShape: readonly [number, number, number, number],

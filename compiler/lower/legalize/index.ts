@@ -11,7 +11,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { conv2dLegal, conv2dPlain, type ConvOptions } from './conv.js';
 import { gatherTokensLegal, gatherTokensPlain } from './gather.js';
-import { upsample2Legal } from './resize.js';
+import { upsample2Legal, upsample2Plain } from './resize.js';
 import { batchMatMulLegal, batchMatMulPlain, matMulLegal, matMulPlain } from './matmul.js';
 
 export type { ConvOptions, ConvPadding } from './conv.js';
@@ -40,7 +40,7 @@ export const referenceKernels: Kernels = {
   matMul: matMulPlain,
   batchMatMul: batchMatMulPlain,
   gatherTokens: gatherTokensPlain,
-  // not tf.image.resizeNearestNeighbor: its cpu gradient is wrong for some shapes (resize.ts)
+  // not tf.image.resizeNearestNeighbor: its cpu gradient is wrong for batch > 1 (resize.ts)
   upsample2: upsample2Legal,
 };
 
@@ -51,7 +51,7 @@ export const wasmKernels: Kernels = {
   matMul: matMulLegal,
   batchMatMul: batchMatMulLegal,
   gatherTokens: gatherTokensLegal,
-  upsample2: upsample2Legal,
+  upsample2: upsample2Plain,
 };
 
 const table: Readonly<Record<string, Kernels>> = {

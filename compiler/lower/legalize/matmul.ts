@@ -43,10 +43,11 @@ const t3 = (x: tf.Tensor3D): tf.Tensor3D => tf.transpose(x, [0, 2, 1]);
 
 /**
  * Per-slice work (`m * k * n` multiply-adds) from which a loop of 2-D products beats the native
- * batched kernel on wasm (bench/kernels.ts: at 65x64x65 native wins ~3x, at 197x32x197 the loop
- * wins ~2x).
+ * batched kernel on wasm. Measured (bench/kernels.ts, noisy shared 2-core machine): native wins
+ * ~10x at 65x64x65 (0.27M) and ~1.6x at 197x32x197 (1.2M); the loop wins ~1.5x at 197x64x197
+ * (2.5M) and ~1.9x at 257x64x257 (4.2M).
  */
-export const LOOP_THRESHOLD = 600_000;
+export const LOOP_THRESHOLD = 2_000_000;
 
 /** Batched `op(a) [g, m, k] . op(b) [g, k, n] -> [g, m, n]` as a loop of legal 2-D products. */
 export const batchMatMulLoop = (

@@ -1,9 +1,10 @@
 /**
  * Nearest-neighbour x2 upsampling (the U-Net decoder). TF.js 4.22's cpu kernel
- * `ResizeNearestNeighborGrad` is wrong for a batch > 1 with one channel (e.g. `[2, 2, 2, 1]`: the
- * second image gets the first image's gradient; wasm's kernel is right), and the cpu backend is
- * our numerical reference. So every backend duplicates pixels with reshapes and concatenations,
- * whose gradients are slices; tests check it against the analytic gradient (2x2 block sums).
+ * `ResizeNearestNeighborGrad` is wrong for a batch > 1 (e.g. `[2, 2, 2, 1]`: the second image gets
+ * the wrong gradient; wasm's kernel is right), and the cpu backend is our numerical reference. So
+ * the reference duplicates pixels with reshapes and concatenations (gradients are slices), while
+ * wasm keeps `resizeNearestNeighbor`, ~3x faster there (bench/kernels.ts). Tests check both
+ * against the analytic gradient (2x2 block sums).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -15,6 +16,6 @@ export const upsample2Legal = (x: tf.Tensor4D): tf.Tensor4D => {
   return tf.concat([wide, wide], 1).reshape([b, 2 * h, 2 * w, c]);
 };
 
-/** TF.js's own op (its cpu gradient is wrong for some shapes; kept to test that fact). */
+/** TF.js's own op: the wasm rule (its cpu gradient is wrong for some shapes). */
 export const upsample2Plain = (x: tf.Tensor4D): tf.Tensor4D =>
   tf.image.resizeNearestNeighbor(x, [x.shape[1] * 2, x.shape[2] * 2]);

@@ -155,7 +155,7 @@ describe('upsample2 rule (TF.js cpu ResizeNearestNeighborGrad is wrong for some 
       });
     }
   }
-  it('the plain op really is wrong on cpu for [2, 2, 2, 1] (the rule is needed)', async () => {
+  it('the plain op really is wrong on cpu for [2, 2, 2, 1] (the reference rule is needed)', async () => {
     const [g, want] = await onBackend('cpu', () => {
       const x = randn(8, [2, 2, 2, 1]) as tf.Tensor4D;
       const p = randn(9, [2, 4, 4, 1]) as tf.Tensor4D;
