@@ -64,6 +64,9 @@ export const infoNceQueueKernel: LossKernel<InfoNCEQueue> = (loss, inputs, ctx) 
   const kIn = inputTensor(inputs, 'key', 'InfoNCEQueue') as tf.Tensor2D;
   const key = queueKey(loss, ctx.term);
   const queue = ctx.state.queue(key, qIn.shape[1], loss.queueSize, ctx.rng.fork('queue'));
+  if (queue.shape[0] !== qIn.shape[1] || kIn.shape[1] !== qIn.shape[1]) {
+    throw new Error(`InfoNCEQueue: query [${qIn.shape.join(', ')}], key [${kIn.shape.join(', ')}] and queue "${key}" [${queue.shape.join(', ')}] disagree on the feature size`);
+  }
   ctx.state.defer(key, kIn);
   return tf.tidy(() => {
     const tau = evaluateSchedule(loss.temperature, ctx.progress);
