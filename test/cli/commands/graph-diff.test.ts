@@ -31,10 +31,10 @@ describe('tessera graph', () => {
     expect(lines).toContain('  n15 --> rep_backbone');
     expect(lines).toContain('  class n8,n10,n15 ema;');
     // every edge joins declared nodes
-    const ids = new Set(lines.map((l) => /^ {2}(\w+)[[({>]/.exec(l)?.[1]).filter((x) => x !== undefined));
+    const ids = new Set(lines.flatMap((l) => /^ {2}(\w+)[[({>]/.exec(l)?.[1] ?? []));
     for (const l of lines.filter((x) => /-->|-\.->/.test(x))) {
       const [from, , to] = l.trim().replace(/\|"[^"]*"\|/, '').split(/\s+/);
-      expect(ids.has(from) && ids.has(to), l).toBe(true);
+      expect(ids.has(from ?? '') && ids.has(to ?? ''), l).toBe(true);
     }
   });
 
