@@ -21,8 +21,9 @@ export const larsRule = (spec: Lars): UpdateRule => ({
     let u: tf.Tensor = a.grad;
     if (a.info.shape.length > 1) {
       const decayed = tf.add(a.grad, tf.mul(a.hyper.weightDecay, a.param));
-      const pNorm = tf.norm(a.param);
-      const uNorm = tf.norm(decayed);
+      // sqrt(sum(x^2)): tf.norm is ~30x slower on wasm
+      const pNorm = tf.sqrt(tf.sum(tf.square(a.param)));
+      const uNorm = tf.sqrt(tf.sum(tf.square(decayed)));
       const ok = tf.logicalAnd(tf.greater(pNorm, 0), tf.greater(uNorm, 0));
       const ratio = tf.where(ok, tf.div(tf.mul(spec.trust, pNorm), uNorm), tf.onesLike(pNorm));
       u = tf.mul(decayed, ratio);

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { L1, L2, MaskedTokenL2, SmoothL1, TokenL1 } from '../../ir/loss.js';
-import { inputTensor, type LossKernel, type Lowered } from './context.js';
+import { inputTensor, l2Norm, type LossKernel, type Lowered } from './context.js';
 
 /** `pred`, `target` of a loss, with a clear error when their shapes differ. */
 const pair = (inputs: Readonly<Record<string, Lowered>>, tag: string): [tf.Tensor, tf.Tensor] => {
@@ -83,7 +83,7 @@ export const maskedTokenL2Kernel: LossKernel<MaskedTokenL2> = (loss, inputs) =>
     if (loss.weights.length !== s) {
       throw new Error(`MaskedTokenL2: ${loss.weights.length} weights for ${s} tokens`);
     }
-    const y = tf.div(t, tf.add(tf.norm(t, 'euclidean', 2, true), 1e-6));
+    const y = tf.div(t, tf.add(l2Norm(t, 2), 1e-6));
     const perToken = tf.mean(tf.square(tf.sub(p, y)), 2); // [B, S]
     const weighted = tf.mul(perToken, tf.tensor1d(loss.weights as number[]));
     const count = tf.sum(mask);

@@ -9,7 +9,7 @@ import type { FftAmplitudeL1, SlicedWasserstein } from '../../ir/loss.js';
 import type { Rng } from '../../../runtime/rng.js';
 import { dft2, halfSpectrum, logAmplitude } from '../kernels/dft.js';
 import { matMulConst } from '../kernels/matmul.js';
-import { inputTensor, type LossKernel } from './context.js';
+import { inputTensor, l2Norm, type LossKernel } from './context.js';
 
 /**
  * ST-STORM's FFT texture loss: `mean |log max(|F a|, 1e-8) - log max(|F b|, 1e-8)|` over the
@@ -112,7 +112,7 @@ export const slicedWassersteinAt = (
 export const randomProjections = (dim: number, count: number, rng: Rng): tf.Tensor2D =>
   tf.tidy(() => {
     const m = tf.tensor2d(Float32Array.from({ length: dim * count }, () => rng.normal()), [dim, count]);
-    return tf.div(m, tf.add(tf.norm(m, 'euclidean', 0, true), 1e-12));
+    return tf.div(m, tf.add(l2Norm(m, 0), 1e-12));
   });
 
 /**
