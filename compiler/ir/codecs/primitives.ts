@@ -235,8 +235,10 @@ export const obj = <A>(name: string, fields: Fields<A>): Field<A> => {
 const OBJECT = Symbol('object');
 
 /** How a missing field is described: `an object (training)`, `a list of module`, `an integer >= 1`. */
-const expectedOf = (f: Field<unknown>): string =>
-  (f as unknown as Record<symbol, unknown>)[OBJECT] === true ? `an object (${f.name})` : f.name;
+const expectedOf = (f: Field<unknown>): string => {
+  const marks = f as unknown as Record<symbol, unknown>;
+  return marks[OBJECT] === true ? `an object (${f.name})` : marks[TAGGED] === true ? `a ${f.name}` : f.name;
+};
 
 const fieldResult = (u: Readonly<Record<string, unknown>>, k: string, f: Field<unknown>, c: t.Context, owner: string): t.Validation<unknown> => {
   const ctx = t.appendContext(c, k, f, u[k]);
@@ -270,7 +272,7 @@ export const tagged = <U extends { readonly _tag: string }>(
     typeof tag === 'string' && Object.prototype.hasOwnProperty.call(members(), tag)
       ? (members() as unknown as Record<string, Field<U>>)[tag]
       : undefined;
-  return new t.Type<U, unknown, unknown>(
+  const codec = new t.Type<U, unknown, unknown>(
     kind,
     (u): u is U => isObject(u) && pick(u['_tag']) !== undefined && (pick(u['_tag']) as Field<U>).is(u),
     (u, c) => {
@@ -280,7 +282,10 @@ export const tagged = <U extends { readonly _tag: string }>(
     },
     (a) => (pick(a._tag) as Field<U>).encode(a),
   );
+  return Object.assign(codec, { [TAGGED]: true });
 };
+
+const TAGGED = Symbol('tagged');
 
 const unknownTag = (tag: unknown, c: t.Context, kind: string, tags: ReadonlyArray<string>): t.Validation<never> => {
   const ctx = t.appendContext(c, '_tag', str, tag);
