@@ -32,10 +32,30 @@ export const l2Normalize = (data: Float32Array, dim: number): Float32Array => {
   return out;
 };
 
-/** Similarities of test rows `[r0, r1)` to every training row: `[r1 - r0, nTrain]`. */
+/** Similarities of test rows `[r0, r1)` to every training row: `[r1 - r0, nTrain]` (four test rows per pass over a training row). */
 const similarityBlock = (test: Float32Array, train: Float32Array, dim: number, r0: number, r1: number, out: Float32Array): void => {
   const nTrain = train.length / dim;
-  for (let r = r0; r < r1; r++) {
+  let r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const q = r * dim;
+    const o = (r - r0) * nTrain;
+    for (let t = 0; t < nTrain; t++) {
+      const p = t * dim;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let j = 0; j < dim; j++) {
+        const v = train[p + j]!;
+        s0 += test[q + j]! * v;
+        s1 += test[q + dim + j]! * v;
+        s2 += test[q + 2 * dim + j]! * v;
+        s3 += test[q + 3 * dim + j]! * v;
+      }
+      out[o + t] = s0;
+      out[o + nTrain + t] = s1;
+      out[o + 2 * nTrain + t] = s2;
+      out[o + 3 * nTrain + t] = s3;
+    }
+  }
+  for (; r < r1; r++) {
     const q = r * dim;
     const o = (r - r0) * nTrain;
     for (let t = 0; t < nTrain; t++) {

@@ -11,11 +11,13 @@ const close = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number): vo
 describe('pca2', () => {
   it('matches numpy SVD of the centred data (axes, coordinates, variances), n > dim and n < dim', () => {
     for (const c of evalReference().pca) {
-      const p = pca2(Float32Array.from(c.data), c.dim);
+      const p = pca2(Float32Array.from(c.data), c.dim, { tolerance: 1e-14 });
       close(p.components, c.components, 1e-6);
       close(p.coords, c.coords, 1e-5);
       close(p.variance, c.variance, 1e-9);
       close(p.varianceRatio, c.variance_ratio, 1e-9);
+      const fast = pca2(Float32Array.from(c.data), c.dim); // default tolerance, for plots
+      close(fast.coords, c.coords, 1e-3);
     }
   });
 
