@@ -24,6 +24,8 @@ export interface BatchOptions {
   readonly prefetch?: number;
   /** Shuffle with the given rng (default `true`). */
   readonly shuffle?: boolean;
+  /** Skip this many batches at the start of the epoch without decoding them (resuming mid-epoch). Default 0. */
+  readonly skip?: number;
 }
 
 /** A finite image dataset with zero or more labels per image. */
@@ -120,7 +122,7 @@ export const makeDataset = (src: Source): Dataset => ({
   classes: src.classes,
   batches: (batchSize, rng, options = {}) => {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
-    const plan = epochIndices(src.size, batchSize, rng, options);
+    const plan = epochIndices(src.size, batchSize, rng, options).slice(Math.max(0, options.skip ?? 0));
     return prefetched(src, plan, Math.max(0, options.prefetch ?? 2));
   },
   all: () => loadBatch(src, Int32Array.from({ length: src.size }, (_, i) => i)),

@@ -1,0 +1,204 @@
+/**
+ * `compile(method, { backend })`: check the method, then lower it to a `CompiledMethod` whose
+ * `step` runs one fused training step: per active objective, one gradient computation over all
+ * its loss terms, its optimizer update, then the EMA updates that read from it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { evaluateSchedule } from '../ir/schedule.js';
+import type { Graph, NodeId } from '../ir/graph.js';
+import { Rng } from '../../runtime/rng.js';
+import { makeOptimizer, type OptimizerRuntime } from '../../runtime/optim/index.js';
+import { createLossState, type LossState } from './losses/index.js';
+import type { Lowered } from './nets/index.js';
+import { evaluateNodes, type EvalContext } from './evaluate.js';
+import { ancestors, isActive, phaseAt, planStep, type ObjectivePlan } from './plan.js';
+import { createStore, disposeStore, flattenStore, trainableOf, type ParamStore } from './store.js';
+
+/** What one training step reports. */
+export interface StepMetrics {
+  readonly step: number;
+  readonly phase: string | undefined;
+  /** Total loss over the objectives that ran. */
+  readonly loss: number;
+  /** Every loss term that ran, by `term` name (and `objective.term` when names repeat). */
+  readonly terms: Readonly<Record<string, number>>;
+  /** Learning rate of each objective that ran. */
+  readonly lr: Readonly<Record<string, number>>;
+  /** EMA momentum of each EMA module updated. */
+  readonly ema: Readonly<Record<string, number>>;
+}
+
+/** A method lowered to TF.js, ready to train. */
+export interface CompiledMethod {
+  readonly graph: Graph;
+  /** Creates the parameters from `seed` (same seed, same weights on every backend). */
+  init(seed: number): void;
+  /** One training step on `images` (NHWC in [0, 1]) at `step` of `totalSteps`. */
+  step(images: tf.Tensor4D, at: { readonly step: number; readonly totalSteps: number }): StepMetrics;
+  /** Features `[n, d]` of a named representation, in inference mode. */
+  embed(representation: string, images: tf.Tensor4D): tf.Tensor2D;
+  /** All variables as `module/path` (weights and buffers). */
+  variables(): Readonly<Record<string, tf.Variable>>;
+  /** Optimizer state of every objective as `objective/name`, and its inverse. */
+  optimizerState(): Record<string, tf.Tensor>;
+  loadOptimizerState(state: Readonly<Record<string, tf.Tensor>>): void;
+  /** Frees every tensor the method owns. */
+  dispose(): void;
+}
+
+interface Runtime {
+  readonly store: ParamStore;
+  readonly optimizers: ReadonlyMap<string, OptimizerRuntime>;
+  readonly lossState: LossState;
+  readonly seed: number;
+}
+
+const paramInfoOf = (graph: Graph, store: ParamStore, modules: ReadonlyArray<string>) =>
+  modules.flatMap((name) => {
+    const m = store.get(name);
+    if (m === undefined) return [];
+    return Object.entries(m.vars)
+      .filter(([, v]) => v.trainable)
+      .map(([path, v]) => ({
+        path: `${name}/${path}`,
+        shape: v.shape,
+        decay: m.info.find((p) => p.path === path)?.decay ?? v.shape.length > 1,
+      }));
+  });
+
+const scalarOf = (v: Lowered | undefined): tf.Scalar => {
+  if (v instanceof tf.Tensor) return v as tf.Scalar;
+  throw new Error('internal: loss node did not produce a scalar');
+};
+
+/** Runs one objective: forward constants, taped forward + gradients, update, EMA. */
+const runObjective = (
+  plan: ObjectivePlan,
+  rt: Runtime,
+  base: Omit<EvalContext, 'buffers'>,
+  terms: Record<string, tf.Scalar>,
+): void => {
+  const values = new Map<NodeId, Lowered>();
+  const buffers = new Map<string, tf.Tensor>();
+  const ctx: EvalContext = { ...base, buffers };
+  evaluateNodes(plan.constant, values, ctx);
+  const vars = trainableOf(rt.store, plan.modules);
+  const { grads } = tf.variableGrads(() => {
+    evaluateNodes(plan.taped, values, ctx);
+    const weighted = plan.terms.map((t) => {
+      const loss = scalarOf(values.get(t.node));
+      terms[t.name] = tf.keep(loss.clone());
+      return tf.mul(loss, evaluateSchedule(t.weight, base.progress));
+    });
+    return (weighted.length === 0 ? tf.scalar(0) : tf.addN(weighted)) as tf.Scalar;
+  }, Object.values(vars));
+  const byPath: Record<string, tf.Tensor> = {};
+  for (const [path, v] of Object.entries(vars)) if (grads[v.name] !== undefined) byPath[path] = grads[v.name]!;
+  rt.optimizers.get(plan.objective.name)!.apply(vars, byPath, base.progress);
+  assignBuffers(rt.store, buffers);
+  for (const ema of plan.emaAfter) updateEma(rt.store, ema.name, ema.ema!.source, evaluateSchedule(ema.ema!.momentum, base.progress));
+};
+
+const assignBuffers = (store: ParamStore, buffers: ReadonlyMap<string, tf.Tensor>): void => {
+  for (const [key, value] of buffers) {
+    const slash = key.indexOf('/');
+    store.get(key.slice(0, slash))?.vars[key.slice(slash + 1)]?.assign(value);
+    value.dispose();
+  }
+};
+
+/** `target <- m * target + (1 - m) * source`, for weights and buffers alike. */
+const updateEma = (store: ParamStore, target: string, source: string, m: number): void => {
+  const t = store.get(target)!;
+  const s = store.get(source)!;
+  for (const [path, v] of Object.entries(t.vars)) {
+    const src = s.vars[path];
+    if (src !== undefined) v.assign(tf.add(tf.mul(v, m), tf.mul(src, 1 - m)));
+  }
+};
+
+/** Lowers a checked graph. */
+export const lower = (graph: Graph): CompiledMethod => {
+  const plans = planStep(graph);
+  let rt: Runtime | undefined;
+  const runtime = (): Runtime => {
+    if (rt === undefined) throw new Error('call init(seed) before step or embed');
+    return rt;
+  };
+  const dispose = (): void => {
+    if (rt === undefined) return;
+    disposeStore(rt.store);
+    rt.optimizers.forEach((o) => Object.values(o.state()).forEach((t) => t.dispose()));
+    rt.lossState.dispose();
+    rt = undefined;
+  };
+  return {
+    graph,
+    init: (seed) => {
+      dispose();
+      const store = createStore(graph.modules, seed);
+      const optimizers = new Map(
+        graph.method.objectives.map((o) => [o.name, makeOptimizer(o.optimizer, paramInfoOf(graph, store, o.params))]),
+      );
+      rt = { store, optimizers, lossState: createLossState(), seed };
+    },
+    step: (images, at) => {
+      const r = runtime();
+      const phase = phaseAt(graph.method.phases, at.step);
+      const progress = at.totalSteps > 0 ? at.step / at.totalSteps : 0;
+      const base = {
+        graph, store: r.store, images, training: true, step: at.step, progress, lossState: r.lossState,
+        rng: Rng.seeded(r.seed).fork(`step:${at.step}`),
+      };
+      const terms: Record<string, tf.Scalar> = {};
+      const lr: Record<string, number> = {};
+      const ema: Record<string, number> = {};
+      tf.tidy(() => {
+        for (const plan of plans) {
+          if (!isActive(plan.objective, phase, at.step)) continue;
+          runObjective(plan, r, base, terms);
+          lr[plan.objective.name] = evaluateSchedule(plan.objective.optimizer.lr, progress);
+          for (const e of plan.emaAfter) ema[e.name] = evaluateSchedule(e.ema!.momentum, progress);
+        }
+      });
+      r.lossState.afterStep();
+      const numbers = Object.fromEntries(Object.entries(terms).map(([k, t]) => [k, t.dataSync()[0]!]));
+      Object.values(terms).forEach((t) => t.dispose());
+      const loss = Object.values(numbers).reduce((s, x) => s + x, 0);
+      return { step: at.step, phase, loss, terms: numbers, lr, ema };
+    },
+    embed: (representation, images) => {
+      const r = runtime();
+      const rep = graph.representations.find((x) => x.name === representation);
+      if (rep === undefined) {
+        throw new Error(`unknown representation "${representation}"; known: ${graph.representations.map((x) => x.name).join(', ')}`);
+      }
+      return tf.tidy(() => {
+        const values = new Map<NodeId, Lowered>();
+        const ctx: EvalContext = {
+          graph, store: r.store, images, training: false, step: 0, progress: 1, lossState: r.lossState,
+          rng: Rng.seeded(r.seed).fork('embed'), buffers: new Map(),
+        };
+        evaluateNodes(ancestors(graph, [rep.node]).map((n) => n.id), values, ctx);
+        ctx.buffers.forEach((t) => t.dispose());
+        const out = values.get(rep.node);
+        if (!(out instanceof tf.Tensor)) throw new Error(`representation "${representation}" is not a tensor`);
+        return (out.rank === 2 ? out : out.reshape([out.shape[0]!, -1])) as tf.Tensor2D;
+      });
+    },
+    variables: () => flattenStore(runtime().store),
+    optimizerState: () => {
+      const out: Record<string, tf.Tensor> = {};
+      for (const [name, o] of runtime().optimizers) for (const [k, t] of Object.entries(o.state())) out[`${name}/${k}`] = t;
+      return out;
+    },
+    loadOptimizerState: (state) => {
+      for (const [name, o] of runtime().optimizers) {
+        const prefix = `${name}/`;
+        o.load(Object.fromEntries(Object.entries(state).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t])));
+      }
+    },
+    dispose,
+  };
+};
+

@@ -1,0 +1,126 @@
+/**
+ * Evaluates graph nodes with TF.js: the rule table from value/loss nodes to kernels. Networks go
+ * through `nets/`, losses through `losses/`, random views and masks through `data/augment`.
+ * Evaluation is synchronous and runs inside the caller's `tf.tidy` / gradient tape.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Graph, GraphNode, GraphOp, NodeId } from '../ir/graph.js';
+import type { LossNode } from '../ir/loss.js';
+import type { ValueExpr } from '../ir/node.js';
+import type { Rng } from '../../runtime/rng.js';
+import { applyNet, subNet, type Lowered } from './nets/index.js';
+import { lowerLoss, type LossState } from './losses/index.js';
+import { randomValues } from './random.js';
+import type { ParamStore } from './store.js';
+
+/** What evaluation needs besides the graph. */
+export interface EvalContext {
+  readonly graph: Graph;
+  readonly store: ParamStore;
+  /** The batch of input images, NHWC in [0, 1]. */
+  readonly images: tf.Tensor4D;
+  readonly training: boolean;
+  /** This step's random stream; each random node forks it by its name. */
+  readonly rng: Rng;
+  readonly step: number;
+  readonly progress: number;
+  readonly lossState: LossState;
+  /** New buffer values (BatchNorm statistics...) produced by this evaluation, `module/path` keyed. */
+  readonly buffers: Map<string, tf.Tensor>;
+}
+
+type Values = Map<NodeId, Lowered>;
+type Rule = (node: GraphNode, inputs: Readonly<Record<string, Lowered>>, ctx: EvalContext) => Lowered;
+
+const asTensor = (v: Lowered | undefined, what: string): tf.Tensor => {
+  if (v instanceof tf.Tensor) return v;
+  throw new Error(`internal: ${what} is not a tensor`);
+};
+
+/**
+ * The module's parameters, with buffers already updated earlier in this step (a module applied to
+ * two views updates its BatchNorm statistics twice, in order, as PyTorch does).
+ */
+const withPendingBuffers = (ctx: EvalContext, module: string, vars: Readonly<Record<string, tf.Tensor>>): Readonly<Record<string, tf.Tensor>> => {
+  const prefix = `${module}/`;
+  const pending = [...ctx.buffers].filter(([k]) => k.startsWith(prefix));
+  if (pending.length === 0) return vars;
+  return { ...vars, ...Object.fromEntries(pending.map(([k, t]) => [k.slice(prefix.length), t])) };
+};
+
+/** Applies a module (or its part at `path`) to inputs, recording buffer updates. */
+export const applyModule = (
+  ctx: EvalContext,
+  module: string,
+  path: ReadonlyArray<string>,
+  inputs: Readonly<Record<string, Lowered>>,
+): Lowered => {
+  const m = ctx.store.get(module);
+  if (m === undefined) throw new Error(`internal: unknown module ${module}`);
+  const part = subNet(m.decl.net, path);
+  const buffers = new Map<string, tf.Tensor>();
+  const out = applyNet(part.net, withPendingBuffers(ctx, module, m.vars), inputs, { training: ctx.training, buffers, prefix: part.prefix });
+  for (const [p, t] of buffers) {
+    const key = `${module}/${p}`;
+    ctx.buffers.get(key)?.dispose();
+    ctx.buffers.set(key, tf.keep(t));
+  }
+  return out;
+};
+
+const valueRules: { readonly [K in Exclude<GraphOp, 'Loss'>]: Rule } = {
+  Input: (_n, _i, ctx) => ctx.images,
+  View: (n, i, ctx) => randomValues.view(n.expr as Extract<ValueExpr, { _tag: 'View' }>, asTensor(i.source, 'view source'), ctx.rng),
+  Apply: (n, i, ctx) => {
+    const e = n.expr as Extract<ValueExpr, { _tag: 'Apply' }>;
+    return applyModule(ctx, e.module, e.path, i);
+  },
+  Fn: (n, i, ctx) => {
+    const e = n.expr as Extract<ValueExpr, { _tag: 'Fn' }>;
+    return applyNet(e.net, {}, i, { training: ctx.training, buffers: new Map(), prefix: '' });
+  },
+  FieldOf: (n, i) => {
+    const e = n.expr as Extract<ValueExpr, { _tag: 'FieldOf' }>;
+    const src = i.source;
+    if (src === undefined || src instanceof tf.Tensor || !(e.name in src)) throw new Error(`internal: no field ${e.name}`);
+    return src[e.name]!;
+  },
+  StopGradient: (_n, i) => i.source!,
+  Masks: (n, _i, ctx) => randomValues.masks(n.expr as Extract<ValueExpr, { _tag: 'Masks' }>, ctx.images.shape[0], ctx.rng),
+  TokenMask: (n, _i, ctx) => randomValues.tokenMask(n.expr as Extract<ValueExpr, { _tag: 'TokenMask' }>, ctx.images.shape[0], ctx.rng),
+  Gather: (_n, i) => randomValues.gather(asTensor(i.source, 'gather source'), asTensor(i.index, 'gather index')),
+  Permute: (n, i, ctx) => randomValues.permute(n.expr as Extract<ValueExpr, { _tag: 'Permute' }>, asTensor(i.source, 'permute source'), ctx.rng),
+  Concat: (n, i) => tf.concat(Object.keys(n.inputs).sort((a, b) => Number(a) - Number(b)).map((k) => asTensor(i[k], 'concat part')), 0),
+  Memory: () => {
+    throw new Error('Memory nodes (replay banks) are not lowered yet');
+  },
+};
+
+const evaluateLoss = (node: GraphNode, inputs: Readonly<Record<string, Lowered>>, ctx: EvalContext): tf.Scalar => {
+  return lowerLoss(node.expr as LossNode, inputs, {
+    term: node.id,
+    progress: ctx.progress,
+    step: ctx.step,
+    rng: ctx.rng.fork(`loss:${node.id}`),
+    state: ctx.lossState,
+    module: (name: string) => ({
+      apply: (moduleInputs: Readonly<Record<string, Lowered>>) => applyModule(ctx, name, [], moduleInputs),
+      params: ctx.store.get(name)?.vars ?? {},
+    }),
+  });
+};
+
+/** Evaluates `ids` in order into `values` (inputs must already be there or come earlier in `ids`). */
+export const evaluateNodes = (ids: ReadonlyArray<NodeId>, values: Values, ctx: EvalContext): void => {
+  const byId = new Map(ctx.graph.nodes.map((n) => [n.id, n]));
+  for (const id of ids) {
+    const node = byId.get(id)!;
+    const inputs: Record<string, Lowered> = {};
+    for (const [port, child] of Object.entries(node.inputs)) {
+      const v = values.get(child);
+      if (v === undefined) throw new Error(`internal: ${id} needs ${child}, not yet computed`);
+      inputs[port] = v;
+    }
+    values.set(id, node.op === 'Loss' ? evaluateLoss(node, inputs, ctx) : valueRules[node.op](node, inputs, ctx));
+  }
+};

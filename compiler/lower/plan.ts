@@ -1,0 +1,92 @@
+/**
+ * The execution plan of a training step, derived from the checked graph (no TF.js here).
+ *
+ * For each objective: the nodes its terms need, split into
+ * - `constant` nodes, computed *before* the gradient tape: everything that does not depend on
+ *   the objective's trainable parameters, and everything under a `StopGradient`. This is how
+ *   tessera implements stop-gradient (TF.js has none): targets are fed to the tape as constants,
+ *   and their forward pass records nothing;
+ * - `taped` nodes, computed inside `tf.variableGrads` over the trainable parameters.
+ * And the EMA modules updated after the objective's optimizer step.
+ */
+import type { Graph, GraphNode, NodeId } from '../ir/graph.js';
+import type { ModuleDecl, Objective, Phase } from '../ir/node.js';
+
+/** The plan of one objective. */
+export interface ObjectivePlan {
+  readonly objective: Objective;
+  readonly terms: ReadonlyArray<{ readonly name: string; readonly node: NodeId; readonly weight: Objective['terms'][number]['weight'] }>;
+  /** Nodes to compute before the tape, in topological order. */
+  readonly constant: ReadonlyArray<NodeId>;
+  /** Nodes to compute inside the tape, in topological order. */
+  readonly taped: ReadonlyArray<NodeId>;
+  /** Modules whose parameters this objective optimizes. */
+  readonly modules: ReadonlyArray<string>;
+  /** EMA modules whose source this objective updates: refreshed right after its optimizer step. */
+  readonly emaAfter: ReadonlyArray<ModuleDecl>;
+}
+
+/** The ancestors of `roots` (inclusive), in the graph's topological order. */
+export const ancestors = (graph: Graph, roots: ReadonlyArray<NodeId>): ReadonlyArray<GraphNode> => {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const needed = new Set<NodeId>();
+  const visit = (id: NodeId): void => {
+    if (needed.has(id)) return;
+    needed.add(id);
+    for (const child of Object.values(byId.get(id)?.inputs ?? {})) visit(child);
+  };
+  roots.forEach(visit);
+  return graph.nodes.filter((n) => needed.has(n.id));
+};
+
+/** Whether a node reads the parameters of a trainable module itself (not through its inputs). */
+const readsTrainable = (node: GraphNode, trainable: ReadonlySet<string>): boolean => {
+  const expr = node.expr as { _tag: string; module?: string };
+  return (expr._tag === 'Apply' || expr._tag === 'R1' || expr._tag === 'SpadeGate') && trainable.has(expr.module ?? '');
+};
+
+/** Plans one objective. */
+export const planObjective = (graph: Graph, objective: Objective): ObjectivePlan => {
+  const terms = graph.terms
+    .filter((t) => t.objective === objective.name)
+    .map((t) => ({ name: t.term, node: t.node, weight: t.weight }));
+  const trainable = new Set(objective.params);
+  const onTape = new Set<NodeId>();
+  const nodes = ancestors(graph, terms.map((t) => t.node));
+  for (const node of nodes) {
+    if (node.op === 'StopGradient') continue;
+    const fromInputs = Object.values(node.inputs).some((id) => onTape.has(id));
+    if (fromInputs || readsTrainable(node, trainable)) onTape.add(node.id);
+  }
+  const emaAfter = graph.method.modules.filter((m) => m.ema !== undefined && trainable.has(m.ema.source));
+  return {
+    objective,
+    terms,
+    constant: nodes.filter((n) => !onTape.has(n.id)).map((n) => n.id),
+    taped: nodes.filter((n) => onTape.has(n.id)).map((n) => n.id),
+    modules: objective.params,
+    emaAfter,
+  };
+};
+
+/** Plans every objective, in the method's order (the order they run within a step). */
+export const planStep = (graph: Graph): ReadonlyArray<ObjectivePlan> =>
+  graph.method.objectives.map((o) => planObjective(graph, o));
+
+/** The phase active at `step` of a repeating cycle (undefined when the method has no phases). */
+export const phaseAt = (phases: ReadonlyArray<Phase>, step: number): string | undefined => {
+  const cycle = phases.reduce((s, p) => s + p.steps, 0);
+  if (phases.length === 0 || cycle <= 0) return undefined;
+  let at = step % cycle;
+  for (const p of phases) {
+    if (at < p.steps) return p.name;
+    at -= p.steps;
+  }
+  return undefined;
+};
+
+/** Whether an objective runs at `step`: its phase is active and its cadence matches. */
+export const isActive = (objective: Objective, phase: string | undefined, step: number): boolean =>
+  (objective.phases.length === 0 || (phase !== undefined && objective.phases.includes(phase))) &&
+  step >= objective.offset &&
+  (step - objective.offset) % Math.max(1, objective.every) === 0;

@@ -1,0 +1,39 @@
+/**
+ * Lowering of the random and index nodes: views (augmentation pipelines), I-JEPA block masks,
+ * Style-JEPA token masks, batch permutations and token gathers. Each random node draws from the
+ * step's stream forked by the node's name, so two views with the same pipeline differ and a
+ * resumed run draws the same numbers. Views carry no gradient (augmentations are inputs).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ValueExpr } from '../ir/node.js';
+import type { Rng } from '../../runtime/rng.js';
+import { applyPipeline } from '../../data/augment/pipeline.js';
+import { sampleMultiBlockMasks } from '../../data/masks/multiBlock.js';
+import { sampleTokenMask } from '../../data/masks/tokenMask.js';
+import { legalizeFor } from './legalize/index.js';
+import type { Lowered } from './nets/index.js';
+
+type Of<T extends ValueExpr['_tag']> = Extract<ValueExpr, { _tag: T }>;
+
+/** The lowering rules of the random and index value nodes. */
+export const randomValues = {
+  view: (v: Of<'View'>, source: tf.Tensor, rng: Rng): tf.Tensor =>
+    applyPipeline(source as tf.Tensor4D, v.pipeline, rng.fork(`view:${v.name}`)),
+  masks: (m: Of<'Masks'>, batch: number, rng: Rng): Lowered => {
+    const drawn = sampleMultiBlockMasks(m.spec, batch, rng.fork(`masks:${m.name}`));
+    return {
+      context: tf.tensor(drawn.context.data, [...drawn.context.shape], 'int32'),
+      targets: tf.tensor(drawn.targets.data, [...drawn.targets.shape], 'int32'),
+    };
+  },
+  tokenMask: (m: Of<'TokenMask'>, batch: number, rng: Rng): tf.Tensor => {
+    const drawn = sampleTokenMask(m, batch, rng.fork(`tokenMask:${m.name}`));
+    return tf.tensor(drawn.data, [...drawn.shape], 'float32');
+  },
+  permute: (p: Of<'Permute'>, source: tf.Tensor, rng: Rng): tf.Tensor => {
+    const order = rng.fork(`permute:${p.name}`).permutation(source.shape[0]!);
+    return tf.gather(source, tf.tensor1d(order, 'int32'));
+  },
+  gather: (source: tf.Tensor, index: tf.Tensor): tf.Tensor =>
+    legalizeFor(tf.getBackend()).gatherTokens(source as tf.Tensor3D, index),
+};
