@@ -17,6 +17,18 @@ import { frozenScope, param, port, under, type NetRule, type ParamSpec, type Sco
  * otherwise I-JEPA's `get_2d_sincos_pos_embed`: `[sin c, cos c, sin r, cos r]`.
  */
 export const sincos2d = (gh: number, gw: number, dim: number, rowFirst: boolean): Float32Array => {
+  const key = `${gh},${gw},${dim},${rowFirst}`;
+  const hit = tables.get(key);
+  if (hit) return hit;
+  const table = buildSincos(gh, gw, dim, rowFirst);
+  tables.set(key, table);
+  return table;
+};
+
+/** Position tables already built (they are constants; a ViT asks for one every call). */
+const tables = new Map<string, Float32Array>();
+
+const buildSincos = (gh: number, gw: number, dim: number, rowFirst: boolean): Float32Array => {
   const q = Math.floor(dim / 4);
   const out = new Float32Array(gh * gw * dim);
   for (let r = 0; r < gh; r++) {

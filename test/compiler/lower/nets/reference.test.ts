@@ -16,6 +16,8 @@ interface RefCase {
   readonly inputs: Record<string, StoredArray>;
   readonly output: StoredArray;
   readonly buffers?: Record<string, StoredArray>;
+  /** Output in eval mode (batch norm: running statistics). */
+  readonly evalOutput?: StoredArray;
 }
 
 const fixture = loadFixture<{ how: string; cases: Record<string, RefCase>; positions: Record<string, StoredArray> }>('lower_nets');
@@ -57,6 +59,20 @@ describe(`nets vs numpy (${fixture.how})`, () => {
       });
     }
   }
+
+  it('batch norm in eval mode normalises with the running statistics (cpu and wasm)', async () => {
+    const c = fixture.cases['batchNorm']!;
+    for (const backend of ['cpu', 'wasm'] as const) {
+      const [out] = await onBackend(backend, () => {
+        const params = Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, fromStored(v)]));
+        const buffers = new Map<string, tf.Tensor>();
+        const y = applyNet(nets['batchNorm']!, params, { x: fromStored(c.inputs['x']!) }, { training: false, buffers, prefix: '' }) as tf.Tensor;
+        expect(buffers.size).toBe(0);
+        return [y];
+      });
+      expect(relError(out!, c.evalOutput!.data)).toBeLessThanOrEqual(1e-5);
+    }
+  });
 
   it('fixed 2-D sin-cos positions: MoCo v3 (row first) and I-JEPA (column first) layouts', () => {
     expect(relError(sincos2d(3, 3, 8, true), fixture.positions['moco_g3_d8']!.data)).toBeLessThanOrEqual(1e-6);
