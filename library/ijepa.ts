@@ -38,7 +38,7 @@ interface Arch {
 }
 
 const PAPER: Arch = { image: 224, patch: 14, dim: 1280, depth: 32, heads: 16, predDim: 384, predDepth: 12, predHeads: 16, minKeep: 10 };
-const TINY: Arch = { image: 32, patch: 4, dim: 128, depth: 4, heads: 4, predDim: 64, predDepth: 2, predHeads: 4, minKeep: 4 };
+const TINY: Arch = { image: 32, patch: 4, dim: 64, depth: 3, heads: 4, predDim: 32, predDepth: 2, predHeads: 4, minKeep: 4 };
 
 /**
  * I-JEPA as a method. `paper`: ViT-H/14 (dim 1280, depth 32, heads 16, no [CLS]) on 224 (16x16 grid),
@@ -48,14 +48,14 @@ const TINY: Arch = { image: 32, patch: 4, dim: 128, depth: 4, heads: 4, predDim:
  * AdamW lr warmup 2e-4 -> 1e-3 over 40/300 then cosine -> 1e-6, wd cosine 0.04 -> 0.4 without decay
  * on biases / 1-D params, RRC scale (0.3, 1) only, batch 2048, 300 epochs. (The reference code also
  * stretches its schedules by `ipe_scale = 1.25`; not modelled.) `tiny`: 32x32, patch 4 (8x8 grid),
- * dim 128 depth 4 heads 4, predictor dim 64 depth 2, min-keep 4, batch 64, 600 steps.
+ * dim 64 depth 3 heads 4, predictor dim 32 depth 2, min-keep 4, batch 32, 600 steps.
  * Modules: `encoder` (context), `predictor`, `target` (EMA of `encoder`).
  * Representations `target` and `context`: mean-pooled patch tokens of each encoder on clean images.
  */
 export const ijepa = (o: IjepaOptions = {}): MethodIR => {
   const paper = (o.preset ?? 'paper') === 'paper';
   const a = paper ? PAPER : TINY;
-  const batch = o.batch ?? (paper ? 2048 : 64);
+  const batch = o.batch ?? (paper ? 2048 : 32);
   const grid = [a.image / a.patch, a.image / a.patch] as const;
   const encoderNet = Net.vit({ imageSize: a.image, patch: a.patch, dim: a.dim, depth: a.depth, heads: a.heads, cls: false, output: 'tokens' });
   const encoder = Branch.make('encoder', encoderNet);

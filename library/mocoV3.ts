@@ -45,7 +45,7 @@ interface Sizes {
 const defaults = (o: MocoV3Options): Sizes => {
   const paper = (o.preset ?? 'paper') === 'paper';
   const vit = (o.backbone ?? 'vit') === 'vit';
-  const batch = o.batch ?? (paper ? 4096 : 64);
+  const batch = o.batch ?? (paper ? 4096 : 32);
   const epochs = vit ? 300 : 100;
   return {
     image: paper ? 224 : 32,
@@ -78,14 +78,14 @@ interface Parts {
 }
 
 const vitParts = (paper: boolean, s: Sizes): Parts => {
-  const dim = paper ? 768 : 128;
-  const mlpDim = paper ? 4096 : 512;
+  const dim = paper ? 768 : 64;
+  const mlpDim = paper ? 4096 : 256;
   const out = paper ? 256 : 64;
   const epochs = 300;
   return {
     backbone: paper
       ? Net.vit({ imageSize: 224, patch: 16, dim, depth: 12, heads: 12, stopGradPatchEmbed: true })
-      : Net.vit({ imageSize: 32, patch: 4, dim, depth: 4, heads: 4, stopGradPatchEmbed: true }),
+      : Net.vit({ imageSize: 32, patch: 4, dim, depth: 3, heads: 4, stopGradPatchEmbed: true }),
     projector: Net.mlp({ in: dim, hidden: mlpDim, out, layers: 3, lastNorm: 'batchNoAffine' }),
     predictor: Predictor.mlp({ in: out, hidden: mlpDim, layers: 2, lastNorm: 'batchNoAffine' }),
     optimizer: Optim.adamw({
@@ -119,7 +119,7 @@ const resnetParts = (paper: boolean, s: Sizes): Parts => {
  * weight decay 0.1 on all params, frozen patch embedding, crop-min 0.08, batch 4096, 300 epochs.
  * `backbone: 'resnet'`: ResNet-50, projector 2048 -> 4096 -> 256, predictor without last BN, tau 1.0,
  * LARS lr 0.6 x B/256 (10/100 warmup), wd 1e-6, crop-min 0.2, 100 epochs. `tiny`: 32x32 images,
- * ViT patch 4 dim 128 depth 4 (or the tiny ResNet), MLP width 512, output 64, batch 64, 600 steps.
+ * ViT patch 4 dim 64 depth 3 (or the tiny ResNet), MLP width 256, output 64, batch 32, 600 steps.
  * Modules: `backbone`, `projector`, `predictor`, `momentumBackbone`, `momentumProjector`.
  * Representation `backbone`: the online backbone's [CLS] (ViT) or pooled (ResNet) feature.
  */

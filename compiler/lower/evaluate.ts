@@ -121,6 +121,8 @@ export const evaluateNodes = (ids: ReadonlyArray<NodeId>, values: Values, ctx: E
       if (v === undefined) throw new Error(`internal: ${id} needs ${child}, not yet computed`);
       inputs[port] = v;
     }
-    values.set(id, node.op === 'Loss' ? evaluateLoss(node, inputs, ctx) : valueRules[node.op](node, inputs, ctx));
+    // One scope per node: its intermediates are freed as soon as it is computed (tensors the
+    // gradient tape needs are kept by the tape itself).
+    values.set(id, tf.tidy(() => (node.op === 'Loss' ? evaluateLoss(node, inputs, ctx) : valueRules[node.op](node, inputs, ctx))));
   }
 };

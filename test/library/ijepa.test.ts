@@ -71,8 +71,8 @@ describe('ijepa tiny and the registry', () => {
   test('tiny: 32x32 with an 8x8 grid, small predictor', () => {
     const m = ijepa({ preset: 'tiny' });
     expect(m.input.size).toBe(32);
-    expect(m.modules.find((d) => d.name === 'predictor')?.net).toMatchObject({ inDim: 128, dim: 64, depth: 2, grid: [8, 8] });
-    expect(m.training.batch).toBe(64);
+    expect(m.modules.find((d) => d.name === 'predictor')?.net).toMatchObject({ inDim: 64, dim: 32, depth: 2, grid: [8, 8] });
+    expect(m.training.batch).toBe(32);
   });
 
   test('methods[name](preset) returns JSON-round-trippable methods with stable names', () => {

@@ -84,13 +84,14 @@ describe('mocoV3 variants', () => {
     expect(m.training.steps).toBe(100 * 312);
   });
 
-  test('tiny: 32x32, ViT patch 4 dim 128 depth 4, batch 64, overrides apply', () => {
-    const m = mocoV3({ preset: 'tiny', temperature: 0.5, batch: 32 });
+  test('tiny: 32x32, ViT patch 4 dim 64 depth 3, overrides apply', () => {
+    expect(mocoV3({ preset: 'tiny' }).training.batch).toBe(32);
+    const m = mocoV3({ preset: 'tiny', temperature: 0.5, batch: 16 });
     expect(m.input.size).toBe(32);
-    expect(mod(m, 'backbone').net).toMatchObject({ _tag: 'Vit', imageSize: 32, patch: 4, dim: 128, depth: 4 });
-    expect(mod(m, 'projector').net).toMatchObject({ in: 128, out: 64 });
+    expect(mod(m, 'backbone').net).toMatchObject({ _tag: 'Vit', imageSize: 32, patch: 4, dim: 64, depth: 3 });
+    expect(mod(m, 'projector').net).toMatchObject({ in: 64, hidden: 256, out: 64 });
     expect(mod(m, 'predictor').net).toMatchObject({ in: 64, out: 64 });
-    expect(m.training.batch).toBe(32);
+    expect(m.training.batch).toBe(16);
     const l = m.objectives[0]?.terms[0]?.loss;
     expect(l?._tag === 'InfoNCE' && l.temperature).toEqual({ _tag: 'Constant', value: 0.5 });
     expect(mocoV3({ preset: 'tiny', backbone: 'resnet' }).modules[0]?.net).toMatchObject({ _tag: 'ResNet', stem: { kernel: 3, stride: 1 } });
