@@ -13,7 +13,7 @@ const IN_EPS = 1e-5;
 const width = (n: PatchGan, i: number): number => (i === n.layers ? 1 : n.ndf * Math.min(2 ** i, 8));
 
 /**
- * `PatchGan`: conv4 s2 p1 -> ndf, LeakyReLU 0.2; (layers - 1) x (conv4 s2 p1 -> IN (no affine) ->
+ * `PatchGan`: conv4 s2 p1 -> ndf, LeakyReLU 0.2 (as two ReLUs, twice differentiable); (layers - 1) x (conv4 s2 p1 -> IN (no affine) ->
  * LeakyReLU 0.2); conv4 s1 p1 -> 1. `image [B, H, W, in] -> [B, H/2^layers - 1, ..., 1]` (raw scores).
  */
 export const patchGanRule: NetRule<PatchGan> = {
@@ -28,7 +28,9 @@ export const patchGanRule: NetRule<PatchGan> = {
       h = applyConv(s.at(`convs.${l}`), h, { stride: last ? 1 : 2, padding: 1, dilation: 1 }, { bias: true, spectralNorm: n.spectralNorm });
       if (last) break;
       if (l > 0) h = applyNorm(s, 'instance', h, false, IN_EPS);
-      h = tf.leakyRelu(h, 0.2);
+      // relu(h) - 0.2 relu(-h), not tf.leakyRelu: its gradient uses `greater`, which has no
+      // gradient, so R1's second-order gradient through the discriminator would fail
+      h = tf.sub(tf.relu(h), tf.mul(0.2, tf.relu(tf.neg(h))));
     }
     return h;
   },
