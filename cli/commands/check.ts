@@ -7,6 +7,7 @@
 import * as E from 'fp-ts/Either';
 import { parseArgs } from 'node:util';
 import { checkMethod } from '../../compiler/check.js';
+import { pipeline } from '../../compiler/passes/pipeline.js';
 import type { Graph, GraphNode, NodeId } from '../../compiler/ir/graph.js';
 import type { Issue } from '../../compiler/ir/issue.js';
 import { showCount, showFlops, showNet, showSchedule } from '../../compiler/ir/printer.js';
@@ -47,6 +48,8 @@ export interface CheckReport {
   readonly branches: ReadonlyArray<BranchRow>;
   readonly terms: ReadonlyArray<string>;
   readonly flops: { readonly forward: number; readonly training: number };
+  /** Predicted peak bytes of one training step (pass 8), and its parts. */
+  readonly memory: { readonly peakBytes: number; readonly parameters: number; readonly optimizerState: number; readonly largestWorkingSet: number } | null;
 }
 
 /** A short name for the value a node computes: `view1`, `images`, `backbone(view1)`. */
@@ -117,8 +120,16 @@ export const checkReport = (g: Graph): CheckReport => {
       return `${t.objective}/${t.term}: ${loss} x ${showSchedule(t.weight)}`;
     }),
     flops: { forward: flops.forward, training: flops.training },
+    memory: g.memory === undefined ? null : {
+      peakBytes: g.memory.peakBytes,
+      parameters: g.memory.parameters,
+      optimizerState: g.memory.optimizerState,
+      largestWorkingSet: Math.max(0, ...g.memory.objectives.map((o) => o.workingSet)),
+    },
   };
 };
+
+const showBytes = (b: number): string => (b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : `${(b / 1e6).toFixed(1)} MB`);
 
 const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -143,6 +154,9 @@ export const showReport = (r: CheckReport): string => {
     '',
     `trainable parameters: ${showCount(trainable)} (EMA copies not counted)`,
     `FLOPs per training step: forward ${showFlops(r.flops.forward)}, with backward ~${showFlops(r.flops.training)} (backward ~2x forward where gradient flows)`,
+    ...(r.memory === null ? [] : [
+      `predicted peak memory of a step: ${showBytes(r.memory.peakBytes)} (parameters ${showBytes(r.memory.parameters)}, optimizer state ${showBytes(r.memory.optimizerState)}, largest objective working set ${showBytes(r.memory.largestWorkingSet)})`,
+    ]),
     '',
   ].join('\n');
 };
@@ -175,7 +189,7 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const loaded = await specFromArgs(positionals, values.method, values.preset);
   if (!loaded.ok) return 'error' in loaded ? fail(io, loaded.error, loaded.code) : invalid(io, json, loaded.name, loaded.issues);
   const specName = typeof (loaded.spec as { name?: unknown })?.name === 'string' ? (loaded.spec as { name: string }).name : loaded.name;
-  const result = checkMethod(loaded.spec);
+  const result = checkMethod(loaded.spec, { passes: pipeline });
   if (E.isLeft(result)) return invalid(io, json, specName, result.left);
   const report = checkReport(result.right);
   io.out(json ? `${JSON.stringify({ ok: true, ...report }, null, 2)}\n` : showReport(report));

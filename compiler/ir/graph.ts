@@ -70,6 +70,26 @@ export interface RepresentationRef {
   readonly node: NodeId;
 }
 
+/** Predicted memory of one training step (bytes, float32), filled by the memory-planning pass. */
+export interface MemoryPlan {
+  /** The predicted peak of a step: `parameters + optimizerState + max over objectives of its working set`. */
+  readonly peakBytes: number;
+  /** Weights and buffers of every module (EMA copies included). */
+  readonly parameters: number;
+  /** Optimizer moments of every objective. */
+  readonly optimizerState: number;
+  /** Per objective: its constant outputs, its taped activations, its parameter gradients, their sum. */
+  readonly objectives: ReadonlyArray<{
+    readonly objective: string;
+    readonly constants: number;
+    readonly activations: number;
+    readonly gradients: number;
+    readonly workingSet: number;
+  }>;
+  /** Per node: bytes of its output, and the position (in `nodes`) of its last reader. */
+  readonly lifetimes: ReadonlyArray<{ readonly node: NodeId; readonly bytes: number; readonly lastUse: number }>;
+}
+
 /** The whole resolved method. */
 export interface Graph {
   readonly method: Method;
@@ -77,4 +97,6 @@ export interface Graph {
   readonly modules: ReadonlyArray<ModuleInfo>;
   readonly terms: ReadonlyArray<TermRef>;
   readonly representations: ReadonlyArray<RepresentationRef>;
+  /** Filled by the memory-planning pass (8). */
+  readonly memory?: MemoryPlan;
 }

@@ -11,7 +11,7 @@ import { makeOptimizer, type OptimizerRuntime } from '../../runtime/optim/index.
 import { createLossState, type LossState } from './losses/index.js';
 import type { Lowered } from './nets/index.js';
 import { evaluateNodes, type EvalContext } from './evaluate.js';
-import { ancestors, isActive, phaseAt, planStep, type ObjectivePlan } from './plan.js';
+import { ancestors, isActive, phaseAt, planStep, type ObjectivePlan } from '../passes/plan.js';
 import { createStore, disposeStore, flattenStore, trainableOf, type ParamStore } from './store.js';
 
 /** What one training step reports. */

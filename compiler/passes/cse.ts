@@ -4,7 +4,7 @@
  * terms, or in a loss and a probe) become one node, computed once per step. Views, masks and
  * permutations are identified by their names, so two *random* draws are never merged.
  */
-import { right } from 'fp-ts/Either';
+import { right } from 'fp-ts/lib/Either.js';
 import type { Graph, GraphNode, NodeId } from '../ir/graph.js';
 import { VALUE_TAGS } from '../ir/node.js';
 import type { Pass } from './pass.js';

@@ -3,7 +3,9 @@
  * is `Graph -> Either<Issue[], Graph>`; the first one reads only `graph.method` (start from
  * `emptyGraph(method)`). Read the `why` of each pass for what it is for.
  */
+import { cse } from './cse.js';
 import { gradients } from './gradients.js';
+import { memoryPlanning } from './memory.js';
 import type { Pass } from './pass.js';
 import { resolve } from './resolve.js';
 import { inferShapes } from './shapes/index.js';
@@ -15,11 +17,11 @@ export const checkingPasses: ReadonlyArray<Pass> = [
   gradients, // 3. gradient flow and EMA
 ];
 
-/**
- * Every pass, in order. Passes 4-8 (optimisation) are appended below by the lead:
- * cse (4, shared forward passes), batchViews (5), fuse (6), legalize (7), planMemory (8).
- */
-export const pipeline: ReadonlyArray<Pass> = [
-  ...checkingPasses,
-  // ---- optimisation passes 4-8 go here (lead) ----
+/** The optimisation passes (4-8): they never change what a step computes, only how. */
+export const optimisationPasses: ReadonlyArray<Pass> = [
+  cse, // 4. the same parameters on the same input are computed once
+  memoryPlanning, // 8. predicted peak bytes of a step
 ];
+
+/** Every pass, in order. */
+export const pipeline: ReadonlyArray<Pass> = [...checkingPasses, ...optimisationPasses];

@@ -45,6 +45,24 @@ const readsTrainable = (node: GraphNode, trainable: ReadonlySet<string>): boolea
   return (expr._tag === 'Apply' || expr._tag === 'R1' || expr._tag === 'SpadeGate') && trainable.has(expr.module ?? '');
 };
 
+/**
+ * The nodes reachable from `roots` without crossing a `StopGradient` (the StopGradient nodes
+ * themselves included): only these can be on the tape. A node that is ALSO under a StopGradient
+ * is taped and the StopGradient would read it before the tape runs: reported as an error.
+ */
+const gradientSideOf = (graph: Graph, roots: ReadonlyArray<NodeId>): ReadonlySet<NodeId> => {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const side = new Set<NodeId>();
+  const visit = (id: NodeId): void => {
+    if (side.has(id)) return;
+    side.add(id);
+    const node = byId.get(id);
+    if (node !== undefined && node.op !== 'StopGradient') Object.values(node.inputs).forEach(visit);
+  };
+  roots.forEach(visit);
+  return side;
+};
+
 /** Plans one objective. */
 export const planObjective = (graph: Graph, objective: Objective): ObjectivePlan => {
   const terms = graph.terms
@@ -53,10 +71,16 @@ export const planObjective = (graph: Graph, objective: Objective): ObjectivePlan
   const trainable = new Set(objective.params);
   const onTape = new Set<NodeId>();
   const nodes = ancestors(graph, terms.map((t) => t.node));
+  const gradientSide = gradientSideOf(graph, terms.map((t) => t.node));
   for (const node of nodes) {
-    if (node.op === 'StopGradient') continue;
+    // under a StopGradient only (e.g. PatchNCE keys from a trainable encoder): a constant
+    if (node.op === 'StopGradient' || !gradientSide.has(node.id)) continue;
     const fromInputs = Object.values(node.inputs).some((id) => onTape.has(id));
     if (fromInputs || readsTrainable(node, trainable)) onTape.add(node.id);
+  }
+  const mixed = nodes.find((n) => n.op === 'StopGradient' && Object.values(n.inputs).some((id) => onTape.has(id)));
+  if (mixed !== undefined) {
+    throw new Error(`lowering: StopGradient at ${mixed.origin.join('.')} reads a value that objective "${objective.name}" also differentiates\nhint: compute the detached value from its own application of the module`);
   }
   const emaAfter = graph.method.modules.filter((m) => m.ema !== undefined && trainable.has(m.ema.source));
   return {

@@ -90,7 +90,7 @@ describe('tessera diff', () => {
     const d = JSON.parse(r.out);
     const backbone = d.changes.find((c: { kind: string; name: string }) => c.kind === 'modules' && c.name === 'backbone');
     expect(backbone.status).toBe('changed');
-    expect(backbone.fields).toContainEqual({ path: ['net', 'depth'], before: 4, after: 12 });
+    expect(backbone.fields).toContainEqual({ path: ['net', 'depth'], before: 3, after: 12 });
     expect(d.cost[1].params).toBeGreaterThan(100e6);
     expect(d.cost[0].params).toBeLessThan(d.cost[1].params);
   });
