@@ -1,0 +1,91 @@
+/**
+ * The namespace rewriting of `compiler/codegen` on small in-memory projects: imports through
+ * `export *`, renamed and type re-exports, default and namespace imports, type-only generic
+ * imports and load-time side effects become one module that type-checks and computes what the
+ * original modules compute; unsupported patterns fail at emit time with a `CodegenError`.
+ */
+import { Project } from 'ts-morph';
+import ts from 'typescript';
+import { describe, expect, test } from 'vitest';
+import { CodegenError, collectUnits } from '../../../compiler/codegen/closure.js';
+import { emitStepModule } from '../../../compiler/codegen/emit.js';
+import { namespaceText } from '../../../compiler/codegen/namespace.js';
+import { compileGraph } from '../../../compiler/compile.js';
+import { mocoV3 } from '../../../library/mocoV3.js';
+
+const project = (files: Readonly<Record<string, string>>): Project => {
+  const p = new Project({
+    useInMemoryFileSystem: true,
+    compilerOptions: { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler },
+  });
+  for (const [name, text] of Object.entries(files)) p.createSourceFile(`/repo/src/${name}`, text);
+  return p;
+};
+
+/** The namespaces of the closure of `src/main.ts` plus `tail`, as one module source. */
+const emitModule = (p: Project, tail: string): { text: string; files: ReadonlyArray<string> } => {
+  const { units } = collectUnits([p.getSourceFileOrThrow('/repo/src/main.ts')], '/repo');
+  return { text: [...units.map(namespaceText), tail].join('\n'), files: units.map((u) => u.rel) };
+};
+
+const PATTERNS = {
+  'main.ts': [
+    "import { twice, type Shape } from './barrel.js';",
+    "import square, { renamed } from './lib.js';",
+    "import * as leaf from './leaf.js';",
+    "import type { Box } from './types.js';",
+    "import './effect.js';",
+    'export const main = (): ReadonlyArray<unknown> => {',
+    '  const b: Box<number> = { value: 2 };',
+    '  const s: Shape = { side: 3 };',
+    '  return [twice(b.value), square(s.side), renamed, leaf.three, { renamed }, (globalThis as Record<string, unknown>)["__effect"]];',
+    '};',
+  ].join('\n'),
+  'barrel.ts': "export * from './math.js';\nexport { type Shape } from './shapes.js';\n",
+  'math.ts': 'export const twice = (x: number): number => 2 * x;\n',
+  'shapes.ts': 'export interface Shape { readonly side: number }\n',
+  'lib.ts': 'const inner = 5;\nexport { inner as renamed };\nexport default function square(x: number): number { return x * x; }\n',
+  'leaf.ts': 'export const three = 3;\n',
+  'types.ts': 'export interface Box<T> { readonly value: T }\n',
+  'effect.ts': '(globalThis as Record<string, unknown>)["__effect"] = 7;\nexport {};\n',
+};
+
+describe('namespace rewriting', () => {
+  test('resolves re-exports, default, namespace and type imports; keeps side effects; type-checks and runs', () => {
+    const p = project(PATTERNS);
+    const { text, files } = emitModule(p, 'export const result = src_main.main();\n');
+    // the barrel only re-exports: imports resolve through it, so it is not embedded
+    expect([...files].sort()).toEqual(['src/effect.ts', 'src/leaf.ts', 'src/lib.ts', 'src/main.ts', 'src/math.ts', 'src/shapes.ts', 'src/types.ts']);
+    expect(files.indexOf('src/effect.ts')).toBeLessThan(files.indexOf('src/main.ts'));
+    expect(text).toContain('import twice = src_math.twice;');
+    expect(text).toContain('const b: src_types.Box<number>');
+    const out = p.createSourceFile('/repo/out.ts', text);
+    expect(out.getPreEmitDiagnostics().map((d) => ts.flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, '\n'))).toEqual([]);
+    const js = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const exports: { result?: unknown } = {};
+    new Function('exports', js)(exports);
+    expect(exports.result).toEqual([4, 9, 5, 3, { renamed: 5 }, 7]);
+  });
+
+  const failing: ReadonlyArray<readonly [string, Readonly<Record<string, string>>, RegExp]> = [
+    ['a package other than TF.js', { 'main.ts': "import { pipe } from 'fp-ts/function';\nexport const f = pipe;\n" }, /imports "fp-ts\/function"; an emitted step may import only @tensorflow\/tfjs/],
+    ['a dynamic import', { 'main.ts': "export const f = () => import('./x.js');\n", 'x.ts': 'export const x = 1;\n' }, /dynamic import\(\) is not supported/],
+    ['top-level await', { 'main.ts': 'export const x = await Promise.resolve(1);\n' }, /top-level await is not supported/],
+    ['import.meta', { 'main.ts': 'export const u = import.meta.url;\n' }, /import\.meta is not supported/],
+    ['a value import cycle', { 'main.ts': "import { y } from './y.js';\nexport const x = () => y;\n", 'y.ts': "import { x } from './main.js';\nexport const y = () => x;\n" }, /value import cycle: src\/main\.ts -> src\/y\.ts -> src\/main\.ts/],
+    ['an anonymous default export', { 'main.ts': "import f from './f.js';\nexport const g = f;\n", 'f.ts': 'export default function () { return 1; }\n' }, /anonymous default export/],
+    ['import * of a re-exporting module', { 'main.ts': "import * as b from './b.js';\nexport const g = b.x;\n", 'b.ts': "export * from './x.js';\n", 'x.ts': 'export const x = 1;\n' }, /import \* as b from a module that re-exports/],
+    ['declare global', { 'main.ts': 'declare global { var z: number }\nexport const g = 1;\n' }, /module augmentation/],
+  ];
+  test.each(failing)('fails loudly on %s', (_what, files, message) => {
+    const p = project(files);
+    expect(() => emitModule(p, '')).toThrow(CodegenError);
+    expect(() => emitModule(p, '')).toThrow(message);
+  });
+
+  test('a graph value JSON cannot hold is refused before emitting', () => {
+    const g = compileGraph(mocoV3({ preset: 'tiny', batch: 4 }));
+    const broken = { ...g, nodes: g.nodes.map((n, i) => (i === 0 ? { ...n, flops: Number.POSITIVE_INFINITY } : n)) };
+    expect(() => emitStepModule(broken)).toThrow(/graph\.nodes\[0\]\.flops is Infinity, which JSON cannot hold/);
+  });
+});
