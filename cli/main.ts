@@ -4,17 +4,27 @@
 import type { Command, Io } from './command.js';
 import { benchCommand } from './commands/bench.js';
 import { checkCommand } from './commands/check.js';
+import { compileCommand } from './commands/compile.js';
 import { dataCommand } from './commands/data.js';
 import { diffCommand } from './commands/diff.js';
 import { graphCommand } from './commands/graph.js';
 import { specCommand } from './commands/spec.js';
+import { trainCommand } from './commands/train.js';
+import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
+import { reportCommand } from './commands/report.js';
 
 /** Every sub-command, in the order `--help` lists them. Add one import and one entry per command. */
 const commands: ReadonlyArray<Command> = [
   specCommand,
   checkCommand,
+  compileCommand,
   graphCommand,
   diffCommand,
+  trainCommand,
+  evalCommand,
+  exportCommand,
+  reportCommand,
   dataCommand,
   benchCommand,
 ];

@@ -3,6 +3,11 @@
  * step to `metrics.jsonl`, checkpoint every K steps and at the end. A crash or Ctrl-C never
  * leaves a half-written checkpoint (writes are atomic); a non-finite loss stops the run *before*
  * anything is saved, so the last checkpoint stays the last good one.
+ *
+ * Determinism: the randomness of step `s` derives from `(seed, s)` only (views, masks: the
+ * compiled step forks `step:s`; data order: epoch `e` is shuffled by `(seed, e)`), so a run
+ * resumed from a checkpoint at step `s` follows the trajectory of an uninterrupted run.
+ * Not covered: loss state outside the parameters (InfoNCE queues, replay memories) restarts empty.
  */
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,28 +17,46 @@ import type { CompiledMethod, StepMetrics } from '../compiler/lower/compiled.js'
 import type { Method } from '../compiler/ir/node.js';
 import type { Dataset } from '../data/dataset.js';
 import type { BackendName } from './backend.js';
-import { loadLatestCheckpoint, saveCheckpoint, specHash, toTensor } from './checkpoint/index.js';
+import { loadLatestCheckpoint, saveCheckpoint, specHash, toTensor, type LoadedCheckpoint } from './checkpoint/index.js';
+import { loadWeights } from './restore.js';
 import { Rng } from './rng.js';
 
 /** Everything a run needs. */
 export interface TrainConfig {
+  /** The fully resolved spec; `training.batch` is the batch size, `config.steps` the run length. */
   readonly method: Method;
   readonly dataset: Dataset;
+  /** Total optimisation steps of the run (schedules run from 0 to this). */
   readonly steps: number;
   readonly seed: number;
   readonly backend: BackendName;
-  /** The run folder: `spec.json`, `metrics.jsonl`, `checkpoints/`. */
+  /** The run folder: `spec.json`, `spec.sha256`, `metrics.jsonl`, `checkpoints/`. */
   readonly outDir: string;
   /** Save a checkpoint every this many steps (and always at the end). */
   readonly checkpointEvery: number;
   /** Continue from the last checkpoint in `outDir` (refused if the spec changed). */
   readonly resume: boolean;
+  /** `method` already compiled (and possibly wrapped, e.g. by tests); default: `compile(method, { backend })`. */
+  readonly compiled?: CompiledMethod;
   /** Called after every step with its metrics and timing. */
-  readonly onStep?: (m: StepMetrics, info: { readonly totalSteps: number; readonly stepMs: number }) => void;
+  readonly onStep?: (m: StepMetrics, info: StepInfo) => void;
   /** Called when something worth telling happens (resumed, checkpoint saved...). */
   readonly onEvent?: (message: string) => void;
-  /** Stop cleanly (checkpoint, then return) when this becomes true. */
+  /** Called once the run is accepted (resume checked, `spec.json` written), before the first step, with the spec hash. */
+  readonly onStart?: (specHash: string) => Promise<void>;
+  /** Stop cleanly (checkpoint, then return) when this becomes true; checked before every step. */
   readonly shouldStop?: () => boolean;
+}
+
+/** Timing of one step, for progress displays. */
+export interface StepInfo {
+  readonly totalSteps: number;
+  /** Milliseconds of the compiled step alone. */
+  readonly stepMs: number;
+  /** Seconds since this process started training (resumed runs count from the resume). */
+  readonly elapsed: number;
+  /** Steps done by this process so far. */
+  readonly done: number;
 }
 
 /** What a finished (or stopped) run returns. */
@@ -43,6 +66,8 @@ export interface TrainResult {
   readonly endStep: number;
   readonly lastMetrics: StepMetrics | undefined;
   readonly specHash: string;
+  /** True when `shouldStop` ended the run before `steps`. */
+  readonly stopped: boolean;
 }
 
 /** A training run that cannot start or has to stop; the message says why and what to do. */
@@ -55,7 +80,6 @@ const batchesPerEpoch = (dataset: Dataset, batch: number): number => Math.floor(
 /** An endless stream of batches: epoch `e` is shuffled by `seed` and `e`, so resuming at any step replays the same order. */
 async function* batchStream(dataset: Dataset, batch: number, seed: number, startStep: number): AsyncGenerator<tf.Tensor4D> {
   const perEpoch = batchesPerEpoch(dataset, batch);
-  if (perEpoch < 1) throw new TrainError(`dataset "${dataset.name}" has ${dataset.size} images, fewer than one batch of ${batch}\nhint: lower --batch or add images`);
   let epoch = Math.floor(startStep / perEpoch);
   let skip = startStep % perEpoch;
   for (;;) {
@@ -70,29 +94,31 @@ const saveState = async (config: TrainConfig, compiled: CompiledMethod, step: nu
     step,
     weights: compiled.variables(),
     optimizer: compiled.optimizerState(),
-    meta: { specHash: hash, seed: config.seed, rng: Rng.seeded(config.seed).state(), step, backend: config.backend },
+    meta: { specHash: hash, seed: config.seed, rng: Rng.seeded(config.seed).state(), step, backend: config.backend, totalSteps: config.steps },
   });
+  config.onEvent?.(`checkpoint saved at step ${step}`);
 };
 
-/** Restores weights and optimizer state; returns the step to continue from (0 without a checkpoint). */
-const restore = async (config: TrainConfig, compiled: CompiledMethod, hash: string): Promise<number> => {
+/** Refuses an existing run without `resume`, or one with another spec; returns the checkpoint to resume (if any). */
+const checkResume = async (config: TrainConfig, hash: string): Promise<LoadedCheckpoint | undefined> => {
   const ckpt = await loadLatestCheckpoint(config.outDir);
-  if (ckpt === undefined) return 0;
+  if (ckpt === undefined) return undefined;
   for (const s of ckpt.skipped) config.onEvent?.(`skipped unusable checkpoint ${s.file}: ${s.reason}`);
   if (!config.resume) {
     throw new TrainError(`${config.outDir} already holds a run (checkpoint at step ${ckpt.step})\nhint: add --resume to continue it, or choose another --out`);
   }
   if (ckpt.meta.specHash !== hash) {
-    throw new TrainError(`cannot resume ${config.outDir}: its spec hash ${ckpt.meta.specHash.slice(0, 12)} differs from this spec's ${hash.slice(0, 12)}\nhint: resume with the same spec and --set options, or choose another --out`);
+    throw new TrainError(`cannot resume ${config.outDir}: its spec hash ${ckpt.meta.specHash.slice(0, 12)} differs from this spec's ${hash.slice(0, 12)}\nhint: resume with the same spec, --set, --batch and --steps options (or none: --resume alone reuses the run's spec), or choose another --out`);
   }
-  const vars = compiled.variables();
-  for (const [name, v] of Object.entries(vars)) {
-    const saved = ckpt.weights[name];
-    if (saved === undefined) throw new TrainError(`checkpoint ${ckpt.file} has no tensor "${name}"`);
-    const t = toTensor(saved);
-    v.assign(t);
-    t.dispose();
+  if (ckpt.meta.seed !== config.seed) {
+    throw new TrainError(`cannot resume ${config.outDir}: it was trained with seed ${ckpt.meta.seed}, not ${config.seed}\nhint: resume with --seed ${ckpt.meta.seed}`);
   }
+  return ckpt;
+};
+
+/** Restores weights and optimizer state from `ckpt`; returns the step to continue from. */
+const restore = (config: TrainConfig, compiled: CompiledMethod, ckpt: LoadedCheckpoint): number => {
+  loadWeights(compiled, ckpt.weights, ckpt.file);
   const opt = Object.fromEntries(Object.entries(ckpt.optimizer).map(([k, t]) => [k, toTensor(t)]));
   compiled.loadOptimizerState(opt);
   Object.values(opt).forEach((t) => t.dispose());
@@ -100,7 +126,7 @@ const restore = async (config: TrainConfig, compiled: CompiledMethod, hash: stri
   return ckpt.step;
 };
 
-/** Keeps the metrics lines of steps before `step` (a resumed run rewrites what came after its checkpoint). */
+/** Keeps the metrics lines of steps before `step` (a resumed run rewrites what came after its checkpoint); drops malformed lines. */
 const truncateMetrics = async (file: string, step: number): Promise<void> => {
   let text = '';
   try {
@@ -108,42 +134,89 @@ const truncateMetrics = async (file: string, step: number): Promise<void> => {
   } catch {
     return;
   }
-  const kept = text.split('\n').filter((line) => line.trim() !== '' && (JSON.parse(line) as { step: number }).step < step);
-  await writeFile(file, kept.map((l) => `${l}\n`).join(''));
+  const before = (line: string): boolean => {
+    try {
+      const s = (JSON.parse(line) as { step?: unknown }).step;
+      return typeof s === 'number' && s < step;
+    } catch {
+      return false;
+    }
+  };
+  await writeFile(file, text.split('\n').filter(before).map((l) => `${l}\n`).join(''));
 };
 
-const metricsLine = (m: StepMetrics, stepMs: number): string =>
-  `${JSON.stringify({ step: m.step, phase: m.phase, loss: m.loss, ...m.terms, lr: m.lr, ema: m.ema, ms: Math.round(stepMs * 10) / 10 })}\n`;
+/** Names one schedule per objective/EMA module: `lr` when there is one (or all are equal), `lr/<name>` otherwise. */
+const scheduleKeys = (key: string, values: Readonly<Record<string, number>>): Record<string, number> => {
+  const entries = Object.entries(values);
+  if (entries.length > 0 && entries.every(([, v]) => v === entries[0]![1])) return { [key]: entries[0]![1] };
+  return Object.fromEntries(entries.map(([name, v]) => [`${key}/${name}`, v]));
+};
 
-/** Trains `config.method` on `config.dataset`. */
+/**
+ * One `metrics.jsonl` line (format: eval/report/README.md): `step`, `loss` (total), `loss/<term>`
+ * per loss term, `lr` (or `lr/<objective>` when they differ), `ema` (or `ema/<module>`), `phase` when phased,
+ * `time` (seconds of the step) and `elapsed` (seconds since the process started training).
+ */
+export const metricsLine = (m: StepMetrics, stepMs: number, elapsed: number): string => {
+  const terms = Object.fromEntries(Object.entries(m.terms).map(([k, v]) => [`loss/${k}`, v]));
+  const record = {
+    step: m.step, loss: m.loss, ...terms, ...scheduleKeys('lr', m.lr), ...scheduleKeys('ema', m.ema),
+    ...(m.phase !== undefined ? { phase: m.phase } : {}),
+    time: Math.round(stepMs) / 1000, elapsed: Math.round(elapsed * 100) / 100,
+  };
+  return `${JSON.stringify(record)}\n`;
+};
+
+const checkConfig = (config: TrainConfig): void => {
+  const batch = config.method.training.batch;
+  if (!Number.isInteger(config.steps) || config.steps < 1) throw new TrainError(`steps must be a positive integer, got ${config.steps}`);
+  if (!Number.isInteger(config.checkpointEvery) || config.checkpointEvery < 1) throw new TrainError(`checkpoint interval must be a positive integer, got ${config.checkpointEvery}`);
+  if (batchesPerEpoch(config.dataset, batch) < 1) {
+    throw new TrainError(`dataset "${config.dataset.name}" has ${config.dataset.size} images, fewer than one batch of ${batch}\nhint: lower --batch or add images`);
+  }
+};
+
+/** Trains `config.method` on `config.dataset`. Throws `TrainError` (and the checker's `CheckError`) with a hint. */
 export const train = async (config: TrainConfig): Promise<TrainResult> => {
-  const compiled = await compile(config.method, { backend: config.backend });
+  checkConfig(config);
   const hash = specHash(config.method);
+  const ckpt = await checkResume(config, hash);
+  const compiled = config.compiled ?? (await compile(config.method, { backend: config.backend }));
   await mkdir(config.outDir, { recursive: true });
   await writeFile(join(config.outDir, 'spec.json'), `${JSON.stringify(config.method, null, 2)}\n`);
   await writeFile(join(config.outDir, 'spec.sha256'), `${hash}\n`);
+  await config.onStart?.(hash);
   compiled.init(config.seed);
-  const startStep = await restore(config, compiled, hash);
+  const startStep = ckpt === undefined ? 0 : restore(config, compiled, ckpt);
   const metricsFile = join(config.outDir, 'metrics.jsonl');
-  if (config.resume) await truncateMetrics(metricsFile, startStep);
+  if (ckpt !== undefined) await truncateMetrics(metricsFile, startStep);
   else await writeFile(metricsFile, '');
-  const batch = config.method.training.batch;
-  const stream = batchStream(config.dataset, batch, config.seed, startStep);
+  const stream = batchStream(config.dataset, config.method.training.batch, config.seed, startStep);
+  const t0 = performance.now();
   let last: StepMetrics | undefined;
   let step = startStep;
+  let stopped = false;
   try {
     for (; step < config.steps; step++) {
-      if (config.shouldStop?.() === true) break;
+      if (config.shouldStop?.() === true) {
+        stopped = true;
+        break;
+      }
       const images = (await stream.next()).value as tf.Tensor4D;
-      const t0 = performance.now();
-      const m = compiled.step(images, { step, totalSteps: config.steps });
-      const stepMs = performance.now() - t0;
-      images.dispose();
+      const ts = performance.now();
+      let m: StepMetrics;
+      try {
+        m = compiled.step(images, { step, totalSteps: config.steps });
+      } finally {
+        images.dispose();
+      }
+      const stepMs = performance.now() - ts;
       if (!Number.isFinite(m.loss)) {
         throw new TrainError(`loss became ${m.loss} at step ${step} (${JSON.stringify(m.terms)}); the last checkpoint is kept\nhint: lower the learning rate or check the loss weights`);
       }
-      await appendFile(metricsFile, metricsLine(m, stepMs));
-      config.onStep?.(m, { totalSteps: config.steps, stepMs });
+      const elapsed = (performance.now() - t0) / 1000;
+      await appendFile(metricsFile, metricsLine(m, stepMs, elapsed));
+      config.onStep?.(m, { totalSteps: config.steps, stepMs, elapsed, done: step + 1 - startStep });
       last = m;
       if ((step + 1) % config.checkpointEvery === 0 && step + 1 < config.steps) await saveState(config, compiled, step + 1, hash);
     }
@@ -151,5 +224,5 @@ export const train = async (config: TrainConfig): Promise<TrainResult> => {
     await stream.return(undefined);
   }
   if (step > startStep) await saveState(config, compiled, step, hash);
-  return { compiled, startStep, endStep: step, lastMetrics: last, specHash: hash };
+  return { compiled, startStep, endStep: step, lastMetrics: last, specHash: hash, stopped };
 };

@@ -1,0 +1,201 @@
+/**
+ * `tessera train`: train a method (a library method, a spec file, or the flagship by default) on
+ * an image folder or the built-in appearance data, with checkpoints, resume, `--set` ablations
+ * and progress. With no options at all it is the README's main job: the flagship's `tiny` preset
+ * on the built-in data for a few minutes, then `tessera eval` of the result.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as E from 'fp-ts/Either';
+import { CheckError } from '../../compiler/check.js';
+import { renderProbeTable } from '../../eval/index.js';
+import { BACKENDS, type BackendName } from '../../runtime/backend.js';
+import { readRunInfo, writeRunInfo, type RunInfo } from '../../runtime/runInfo.js';
+import { train, type TrainResult } from '../../runtime/train.js';
+import type { Command, Io } from '../command.js';
+import { evaluateRun, readRunSpec } from '../evalRun.js';
+import { parseOverride, type Override } from '../overrides.js';
+import { formatDuration, makeProgress } from '../progress.js';
+import { BUILTIN, openTrainingData, parseDataSource } from '../runData.js';
+import { resolveSpec, withSteps, type SpecRequest } from '../trainSpec.js';
+
+/** Steps of the main job (`tessera train` with no options): about 3 minutes on 2 CPU cores (wasm). */
+export const MAIN_JOB_STEPS = 150;
+
+const usage = `usage: tessera train [--method NAME | --spec FILE] [--preset tiny|paper] [--data DIR | --data builtin:appearance[:N]]
+                     [--steps N | --epochs E] [--batch B] [--backend wasm|cpu|tensorflow] [--seed K]
+                     [--out DIR] [--resume] [--set PATH=VALUE ...] [--checkpoint-every K] [--eval]
+  no options: train the flagship (tiny preset) on the built-in appearance data for ${MAIN_JOB_STEPS} steps, then evaluate it
+  --method NAME        a library method (moco-v3, i-jepa); default the flagship
+  --spec FILE          a .json spec or a .ts module exporting a method
+  --preset P           library preset, default tiny
+  --data SRC           an image folder (class subfolders optional) or builtin:appearance[:N] (default, N = 2520)
+  --steps N            run length (default: the spec's training.steps); --epochs E = E passes over the data
+  --batch B            batch size (default: the spec's training.batch)
+  --backend B          wasm (default), cpu, tensorflow (needs @tensorflow/tfjs-node-gpu or -node)
+  --seed K             seed of weights, views and data order (default 0)
+  --out DIR            run folder (default runs/<method>-<time>)
+  --resume             continue the run in --out from its last checkpoint; alone, reuses that run's spec and options
+  --set PATH=VALUE     override any spec option (repeatable): a number, JSON, or a whole loss term as JSON
+                       e.g. --set objectives.0.terms.0.loss.temperature=0.1
+  --checkpoint-every K checkpoint every K steps (default 50) and at the end
+  --eval               evaluate (tessera eval) after training (default with no options)
+  Ctrl-C finishes the current step, saves a checkpoint and exits; --resume continues.
+  exit 0: trained; 1: invalid spec, data or run folder, or training failed; 2: usage`;
+
+interface Options {
+  readonly method?: string | undefined;
+  readonly spec?: string | undefined;
+  readonly preset?: string | undefined;
+  readonly data?: string | undefined;
+  readonly steps?: string | undefined;
+  readonly epochs?: string | undefined;
+  readonly batch?: string | undefined;
+  readonly backend?: string | undefined;
+  readonly seed?: string | undefined;
+  readonly out?: string | undefined;
+  readonly resume?: boolean | undefined;
+  readonly set?: string[] | undefined;
+  readonly 'checkpoint-every'?: string | undefined;
+  readonly eval?: boolean | undefined;
+}
+
+const OPTIONS = {
+  method: { type: 'string' }, spec: { type: 'string' }, preset: { type: 'string' }, data: { type: 'string' },
+  steps: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
+  seed: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, set: { type: 'string', multiple: true },
+  'checkpoint-every': { type: 'string' }, eval: { type: 'boolean' },
+} as const;
+
+/** A usage error: message and exit code 2. */
+class UsageError extends Error {}
+
+const int = (name: string, value: string | undefined, min: number): number | undefined => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} ${value}: expected an integer >= ${min}`);
+  return n;
+};
+
+const backendOf = (value: string | undefined): BackendName | undefined => {
+  if (value === undefined) return undefined;
+  if (!(BACKENDS as ReadonlyArray<string>).includes(value)) throw new UsageError(`--backend ${value}: expected one of ${BACKENDS.join(', ')}`);
+  return value as BackendName;
+};
+
+const timestamp = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, '').replace(/:/g, '-');
+
+/** `--resume` alone (with `--out`): the run's own spec and options. */
+const resumeOnly = (v: Options): boolean =>
+  v.resume === true && v.out !== undefined && [v.method, v.spec, v.preset, v.steps, v.epochs, v.batch, v.set].every((x) => x === undefined);
+
+/** Everything the command needs, from the options (and the run folder's files when resuming alone). */
+const plan = async (v: Options) => {
+  const overrides: Override[] = [];
+  for (const s of v.set ?? []) {
+    const o = parseOverride(s);
+    if (E.isLeft(o)) throw new UsageError(o.left);
+    overrides.push(o.right);
+  }
+  if (v.steps !== undefined && v.epochs !== undefined) throw new UsageError('give either --steps or --epochs, not both');
+  const previous: RunInfo | undefined = resumeOnly(v) ? await readRunInfo(v.out!) : undefined;
+  const request: SpecRequest = previous
+    ? { loaded: { spec: await readRunSpec(v.out!), name: previous.method }, overrides: [] }
+    : { method: v.method, spec: v.spec, preset: v.preset, batch: int('batch', v.batch, 1), overrides };
+  return {
+    request,
+    previous,
+    steps: previous?.steps ?? int('steps', v.steps, 1),
+    epochs: int('epochs', v.epochs, 1),
+    seed: int('seed', v.seed, 0) ?? previous?.seed ?? 0,
+    backend: backendOf(v.backend) ?? previous?.backend ?? 'wasm',
+    data: v.data ?? previous?.data ?? BUILTIN,
+    checkpointEvery: int('checkpoint-every', v['checkpoint-every'], 1) ?? previous?.checkpointEvery ?? 50,
+  };
+};
+
+/**
+ * Ctrl-C: the first asks the loop to stop after the current step (a checkpoint is saved); the
+ * handler is then removed, so a second Ctrl-C terminates the process the default way.
+ */
+const interruptible = (io: Io): { readonly stop: () => boolean; readonly release: () => void } => {
+  let requested = false;
+  const onSignal = (): void => {
+    requested = true;
+    io.err('\ninterrupted: finishing this step and saving a checkpoint (Ctrl-C again to quit now)\n');
+  };
+  process.once('SIGINT', onSignal);
+  return { stop: () => requested, release: () => void process.off('SIGINT', onSignal) };
+};
+
+const summary = (r: TrainResult, out: string, seconds: number): string => {
+  const done = r.endStep - r.startStep;
+  const last = r.lastMetrics ? `, last loss ${r.lastMetrics.loss.toFixed(4)}` : '';
+  const head = r.stopped ? `stopped at step ${r.endStep} (checkpoint saved)` : `trained steps ${r.startStep}..${r.endStep}`;
+  const next = r.stopped ? `continue: tessera train --out ${out} --resume` : `next: tessera eval --run ${out}   tessera report --run ${out}`;
+  return `${head} in ${formatDuration(seconds)} (${(done / Math.max(seconds, 1e-9)).toFixed(2)} steps/s${last})\nrun folder: ${out}\n${next}\n`;
+};
+
+const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  let values: Options;
+  try {
+    values = parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    io.err(`tessera train: ${(e as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  try {
+    return await trainAndReport(values, args.length === 0, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`tessera train: ${e.message}\n${usage}\n`);
+      return 2;
+    }
+    io.err(e instanceof CheckError ? `${e.message}\n` : `tessera train: ${(e as Error).message}\n`);
+    return 1;
+  }
+};
+
+const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<number> => {
+  const p = await plan(v);
+  const resolved = await resolveSpec(p.request);
+  if (!resolved.ok) {
+    io.err(resolved.code === 2 ? `tessera train: ${resolved.message}\n` : `${resolved.message}\nnothing was trained: the spec must check first\n`);
+    return resolved.code;
+  }
+  const source = await parseDataSource(p.data);
+  const dataset = await openTrainingData(source, resolved.method.input.size);
+  const batch = resolved.method.training.batch;
+  const perEpoch = Math.floor(dataset.size / batch);
+  const steps = p.steps ?? (p.epochs !== undefined ? p.epochs * perEpoch : mainJob ? MAIN_JOB_STEPS : resolved.method.training.steps);
+  const method = withSteps(resolved.method, steps);
+  const out = v.out ?? join('runs', `${method.name}-${timestamp(new Date())}`);
+  io.out(`training "${method.name}" (${resolved.name}) on ${dataset.name}: ${steps} steps of batch ${batch}, backend ${p.backend}, seed ${p.seed}\nrun folder: ${out}\n`);
+  const progress = makeProgress(io, Math.max(1, Math.round(steps / 20)));
+  const signal = interruptible(io);
+  const t0 = performance.now();
+  let result: TrainResult;
+  try {
+    result = await train({
+      method, dataset, steps, seed: p.seed, backend: p.backend, outDir: out, checkpointEvery: p.checkpointEvery,
+      resume: v.resume === true, onStep: progress.step, onEvent: progress.event, shouldStop: signal.stop,
+      onStart: (specHash) => writeRunInfo(out, {
+        version: 1, method: resolved.name, data: source.text, imageSize: method.input.size, datasetSize: dataset.size, seed: p.seed,
+        steps, batch, backend: p.backend, checkpointEvery: p.checkpointEvery, specHash, createdAt: p.previous?.createdAt ?? new Date().toISOString(),
+      }),
+    });
+  } finally {
+    progress.end();
+    signal.release();
+  }
+  result.compiled.dispose();
+  io.out(summary(result, out, (performance.now() - t0) / 1000));
+  if (result.stopped || !(mainJob || v.eval === true)) return 0;
+  io.out('evaluating frozen features (linear probe and kNN, 10% labels)...\n');
+  const evaluated = await evaluateRun(out, { backend: p.backend });
+  io.out(`${renderProbeTable(evaluated.rows)}\nwrote ${join(out, 'eval.json')}; report: tessera report --run ${out}\n`);
+  return 0;
+};
+
+/** The `train` command. */
+export const trainCommand: Command = { name: 'train', summary: 'train a method (default: the flagship on built-in data, then evaluate)', usage, run };

@@ -1,0 +1,64 @@
+/**
+ * The data of a run, named by the `--data` option: `builtin:appearance` (the built-in appearance
+ * dataset, 2520 images), `builtin:appearance:N` (N images), or an image folder. Training and
+ * evaluation open it from the same string (recorded in `run.json`), so `tessera eval` finds the
+ * data a run was trained on.
+ *
+ * Held-out images for evaluation: for the built-in set, images the run never saw (the generator
+ * with another seed); for a folder, its labeled images (the probes split them into train / test).
+ */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { appearanceDataset } from '../data/appearance/generator.js';
+import type { Dataset } from '../data/dataset.js';
+import { openImageFolder } from '../data/imageFolder.js';
+
+/** The `--data` default: the built-in appearance dataset. */
+export const BUILTIN = 'builtin:appearance';
+
+/** Images of the built-in training set when `--data builtin:appearance` gives no count (60 blocks of the 42 label pairs). */
+export const BUILTIN_TRAIN_IMAGES = 2520;
+
+/** Seed of the built-in training images; evaluation renders held-out images with `EVAL_DATA_SEED`. */
+export const TRAIN_DATA_SEED = 0;
+/** Seed of the built-in held-out evaluation images (never seen in training). */
+export const EVAL_DATA_SEED = 1000;
+
+/** A parsed `--data` value. */
+export type DataSource =
+  | { readonly kind: 'builtin'; readonly n: number; readonly text: string }
+  | { readonly kind: 'folder'; readonly dir: string; readonly text: string };
+
+/** Parses `--data`; a folder path is made absolute. Throws (what, hint) on a malformed built-in name or a missing folder. */
+export const parseDataSource = async (value: string): Promise<DataSource> => {
+  if (value.startsWith('builtin:')) {
+    const m = /^builtin:appearance(?::(\d+))?$/.exec(value);
+    if (m === null) throw new Error(`unknown built-in dataset "${value}"\nhint: builtin:appearance or builtin:appearance:N (N images)`);
+    const n = m[1] === undefined ? BUILTIN_TRAIN_IMAGES : Number(m[1]);
+    if (n < 1) throw new Error(`built-in dataset "${value}" needs at least one image`);
+    return { kind: 'builtin', n, text: m[1] === undefined ? BUILTIN : value };
+  }
+  const dir = resolve(value);
+  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  if (!isDir) throw new Error(`--data ${value}: no such folder\nhint: give an image folder (class subfolders optional) or builtin:appearance`);
+  return { kind: 'folder', dir, text: dir };
+};
+
+/** The training set of a source, at `size x size` pixels. */
+export const openTrainingData = async (source: DataSource, size: number): Promise<Dataset> =>
+  source.kind === 'builtin'
+    ? appearanceDataset({ n: source.n, size, seed: TRAIN_DATA_SEED, cache: true })
+    : openImageFolder(source.dir, { size });
+
+/**
+ * Held-out evaluation images of a source, at most `samples` of them: for the built-in set, `samples`
+ * fresh images (seed `EVAL_DATA_SEED`); for a folder, the folder itself (it must have labels).
+ */
+export const openEvalData = async (source: DataSource, size: number, samples: number): Promise<Dataset> => {
+  if (source.kind === 'builtin') return appearanceDataset({ n: samples, size, seed: EVAL_DATA_SEED });
+  const ds = await openImageFolder(source.dir, { size });
+  if (Object.keys(ds.classes).length === 0) {
+    throw new Error(`image folder ${source.dir} has no labels to probe\nhint: put images in class subfolders (DIR/<class>/...) to evaluate with probes`);
+  }
+  return ds;
+};

@@ -1,0 +1,161 @@
+/**
+ * Exported encoders: the weights of the modules one representation reads, alone, in a
+ * `.safetensors` file whose tensor names are the parameter paths (`backbone/blocks.0.attn.qkv.weight`),
+ * and next to it `FILE.json`, the spec of that encoder: a method with only those modules (EMA
+ * links dropped), no objectives, and the representation's value expression (named values
+ * inlined). Any safetensors reader reads the weights; `loadEncoder` rebuilds the encoder and
+ * embeds images.
+ *
+ * ```ts
+ * const enc = await loadEncoder('moco-backbone.safetensors');   // reads moco-backbone.json too
+ * const features = enc.embed(images);                           // images [n, size, size, 3] in [0, 1] -> [n, d]
+ * enc.dispose();
+ * ```
+ * This is the `Method.loadEncoder` of the issue: `dsl/` must not import TF.js, so the loader lives
+ * here and is exported as `loadEncoder`.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { compile, compileGraph } from '../compiler/compile.js';
+import type { Method, ModuleDecl, Representation, ValueExpr } from '../compiler/ir/node.js';
+import type { BackendName } from './backend.js';
+import { writeFileAtomic } from './checkpoint/atomicWrite.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './checkpoint/safetensors.js';
+import { loadWeights } from './restore.js';
+import { specHash } from './specHash.js';
+
+/** The content of the `.json` next to an exported `.safetensors`. */
+export interface EncoderFile {
+  readonly format: 'tessera-encoder';
+  readonly version: 1;
+  readonly representation: string;
+  /** The method it was exported from, and the hash of that method's spec. */
+  readonly source: { readonly method: string; readonly specHash: string; readonly step?: number };
+  /** The weights file name (same folder). */
+  readonly weights: string;
+  /** The encoder as a method: its modules, no objectives, one representation. */
+  readonly spec: Method;
+}
+
+/** A loaded encoder. */
+export interface Encoder {
+  readonly representation: string;
+  /** Expected input: `[n, size, size, channels]` images in `[0, 1]`. */
+  readonly input: Method['input'];
+  readonly spec: EncoderFile;
+  /** Frozen features `[n, d]` of images `[n, size, size, 3]` in `[0, 1]`; the caller disposes them. */
+  embed(images: tf.Tensor4D): tf.Tensor2D;
+  /** Frees the weights. */
+  dispose(): void;
+}
+
+/** Replaces every `Ref` in `x` by the named value's expression (recursively). */
+const inline = (x: unknown, values: ReadonlyMap<string, ValueExpr>, seen: ReadonlySet<string> = new Set()): unknown => {
+  if (Array.isArray(x)) return x.map((y) => inline(y, values, seen));
+  if (typeof x !== 'object' || x === null) return x;
+  const o = x as Record<string, unknown>;
+  if (o['_tag'] === 'Ref' && typeof o['name'] === 'string') {
+    const v = values.get(o['name']);
+    if (v === undefined || seen.has(o['name'])) throw new Error(`encoder spec: value "${o['name']}" is undefined or refers to itself`);
+    return inline(v, values, new Set([...seen, o['name']]));
+  }
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, inline(v, values, seen)]));
+};
+
+/** Every module name an expression applies. */
+const modulesOf = (x: unknown, into: Set<string> = new Set()): Set<string> => {
+  if (Array.isArray(x)) x.forEach((y) => modulesOf(y, into));
+  else if (typeof x === 'object' && x !== null) {
+    const o = x as Record<string, unknown>;
+    if (typeof o['module'] === 'string') into.add(o['module']);
+    Object.values(o).forEach((y) => modulesOf(y, into));
+  }
+  return into;
+};
+
+/**
+ * The spec of the encoder behind `representation`: the modules its value applies (an EMA module
+ * becomes a plain module), the value with named values inlined, no objectives. Throws on an
+ * unknown representation, listing the known ones.
+ */
+export const encoderSpec = (method: Method, representation: string): Method => {
+  const rep = method.representations.find((r) => r.name === representation);
+  if (rep === undefined) {
+    throw new Error(`unknown representation "${representation}" in "${method.name}"\nhint: one of ${method.representations.map((r) => r.name).join(', ')}`);
+  }
+  const value = inline(rep.value, new Map(method.values.map((v) => [v.name, v.value]))) as ValueExpr;
+  const used = modulesOf(value);
+  const modules: ModuleDecl[] = method.modules.filter((d) => used.has(d.name)).map(({ ema: _ema, ...d }) => d);
+  const representations: ReadonlyArray<Representation> = [{ name: rep.name, value }];
+  return { ...method, name: `${method.name}/${representation}`, modules, values: [], objectives: [], phases: [], representations };
+};
+
+/** `x.safetensors` -> `x.json` (any other name gets `.json` appended). */
+export const encoderSpecPath = (weightsFile: string): string =>
+  weightsFile.endsWith('.safetensors') ? `${weightsFile.slice(0, -'.safetensors'.length)}.json` : `${weightsFile}.json`;
+
+/**
+ * Writes the encoder of `representation` from a method and its saved weights (`module/path` ->
+ * tensor, e.g. a checkpoint's `weights`) to `out` (`.safetensors`) and its spec to `out`'s `.json`.
+ * Only the modules the representation applies are written. Returns the tensor names written.
+ */
+export const exportEncoder = async (
+  method: Method,
+  weights: Readonly<Record<string, NamedTensor>>,
+  representation: string,
+  out: string,
+  step?: number,
+): Promise<ReadonlyArray<string>> => {
+  const spec = encoderSpec(method, representation);
+  compileGraph(spec); // throws CheckError if the encoder alone does not check
+  const prefixes = spec.modules.map((d) => `${d.name}/`);
+  const tensors = Object.fromEntries(Object.entries(weights).filter(([k]) => prefixes.some((p) => k.startsWith(p))));
+  const hash = specHash(method);
+  await writeFileAtomic(out, encodeSafetensors(tensors, { format: 'tessera-encoder', representation, specHash: hash }));
+  const file: EncoderFile = {
+    format: 'tessera-encoder', version: 1, representation, weights: basename(out),
+    source: { method: method.name, specHash: hash, ...(step !== undefined ? { step } : {}) }, spec,
+  };
+  await writeFileAtomic(encoderSpecPath(out), `${JSON.stringify(file, null, 2)}\n`);
+  return Object.keys(tensors);
+};
+
+const readEncoderFile = async (path: string): Promise<EncoderFile> => {
+  let value: Partial<EncoderFile>;
+  try {
+    value = JSON.parse(await readFile(path, 'utf8')) as Partial<EncoderFile>;
+  } catch (e) {
+    throw new Error(`cannot read the encoder spec ${path}: ${(e as Error).message}\nhint: export writes it next to the .safetensors file (tessera export)`);
+  }
+  if (value.format !== 'tessera-encoder' || typeof value.representation !== 'string' || typeof value.weights !== 'string' || value.spec === undefined) {
+    throw new Error(`${path} is not a tessera encoder spec (needs format "tessera-encoder", representation, weights, spec)`);
+  }
+  return value as EncoderFile;
+};
+
+/**
+ * Loads an exported encoder from its `.safetensors` file (or its `.json`), on `backend` (default
+ * `wasm`). Throws when a file is missing or the weights do not match the spec.
+ */
+export const loadEncoder = async (file: string, options: { readonly backend?: BackendName } = {}): Promise<Encoder> => {
+  const specFile = file.endsWith('.json') ? file : encoderSpecPath(file);
+  const meta = await readEncoderFile(specFile);
+  const weightsFile = join(dirname(specFile), meta.weights);
+  const { tensors } = decodeSafetensors(await readFile(weightsFile));
+  const compiled = await compile(meta.spec, { backend: options.backend ?? 'wasm' });
+  compiled.init(0);
+  try {
+    loadWeights(compiled, tensors, weightsFile);
+  } catch (e) {
+    compiled.dispose();
+    throw e;
+  }
+  return {
+    representation: meta.representation,
+    input: meta.spec.input,
+    spec: meta,
+    embed: (images) => compiled.embed(meta.representation, images),
+    dispose: () => compiled.dispose(),
+  };
+};
