@@ -151,7 +151,7 @@ export const emitStepModule = (graph: Graph, options: EmitOptions = {}): Emitted
   const files = units.map((u) => u.rel);
   const imports = [TFJS, ...(backend === 'wasm' || packages.has(TFJS_WASM) ? [TFJS_WASM] : [])];
   const importLines = [`import * as tf from '${TFJS}';`, ...imports.slice(1).map((p) => `import '${p}';`)];
-  const source = [header(options.name ?? graph.method.name, backend, files), importLines.join('\n'), '', ...units.map(namespaceText), footer(graph, backend, byFile(entry), byFile(graphFile), files)].join('\n');
+  const source = [header((options.name ?? graph.method.name).replace(/\*\//g, '* /'), backend, files), importLines.join('\n'), '', ...units.map(namespaceText), footer(graph, backend, byFile(entry), byFile(graphFile), files)].join('\n');
   return { source, files, imports, backend };
 };
 

@@ -1,0 +1,120 @@
+/**
+ * `tessera compile SPEC (--emit FILE.ts | --dump) [--backend wasm|cpu|tensorflow]`: runs every
+ * compiler pass on a spec. `--dump` prints the IR after each pass; `--emit` writes the lowered
+ * training step as one standalone TypeScript module that imports only TF.js
+ * (`compiler/codegen`), and prints its size and what it contains. Invalid specs print their
+ * issues and exit 1; a source pattern codegen cannot embed is an error, not a broken file.
+ */
+import * as E from 'fp-ts/Either';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { checkMethod } from '../../compiler/check.js';
+import { CodegenError } from '../../compiler/codegen/closure.js';
+import { emitStepModule, type EmittedStep } from '../../compiler/codegen/emit.js';
+import type { Graph } from '../../compiler/ir/graph.js';
+import { renderIssues } from '../../compiler/ir/render.js';
+import { pipeline } from '../../compiler/passes/pipeline.js';
+import type { BackendName } from '../../runtime/backend.js';
+import type { Command, Io } from '../command.js';
+import { specFromArgs } from '../specSource.js';
+
+const usage = `usage: tessera compile SPEC [--emit FILE.ts] [--dump] [--backend wasm|cpu|tensorflow]
+       tessera compile --method NAME [--preset paper|tiny] [--emit FILE.ts] [--dump] [--backend B]
+  --emit FILE.ts  write the lowered training step as a standalone TypeScript module importing only
+                  TF.js: import { createStep, selectBackend } from './FILE.js'
+  --dump          print the IR after every compiler pass
+  --backend       the backend the emitted module selects by default (default wasm)
+  exit 0: done; 1: invalid spec or codegen failure; 2: usage`;
+
+const BACKEND_NAMES: ReadonlyArray<BackendName> = ['wasm', 'cpu', 'tensorflow'];
+
+const fail = (io: Io, what: string, code: number): number => {
+  io.err(`tessera compile: ${what}\n`);
+  return code;
+};
+
+interface Options {
+  readonly method?: string | undefined;
+  readonly preset?: string | undefined;
+  readonly emit?: string | undefined;
+  readonly dump?: boolean | undefined;
+  readonly backend?: string | undefined;
+}
+
+const parse = (args: ReadonlyArray<string>): { values: Options; positionals: string[] } =>
+  parseArgs({
+    args: [...args],
+    options: { method: { type: 'string' }, preset: { type: 'string' }, emit: { type: 'string' }, dump: { type: 'boolean' }, backend: { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  });
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
+
+/** Counts of embedded files per top folder pair: `compiler/lower 30, runtime 6, ...`. */
+const byFolder = (files: ReadonlyArray<string>): string => {
+  const counts = new Map<string, number>();
+  for (const f of files) {
+    const parts = f.split('/');
+    const key = parts.slice(0, parts[0] === 'compiler' ? 2 : 1).join('/');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${k} ${n}`).join(', ');
+};
+
+/** What `--emit` prints about the module it wrote. */
+export const describeEmitted = (file: string, graph: Graph, e: EmittedStep): string =>
+  [
+    `wrote ${file} (${kb(Buffer.byteLength(e.source))}): the lowered training step of "${graph.method.name}", default backend ${e.backend}`,
+    `  contains: ${e.files.length} tessera source files as namespaces (${byFolder(e.files)});`,
+    `            the checked graph (${plural(graph.nodes.length, 'node')}, ${plural(graph.modules.length, 'module')}, ${plural(graph.terms.length, 'loss term')}, ${plural(graph.method.objectives.length, 'objective')})`,
+    `  imports:  ${e.imports.join(', ')}`,
+    `  use:      import { createStep, selectBackend } from './${path.basename(file).replace(/\.ts$/, '.js')}';`,
+    '            await selectBackend(); const step = createStep(); step.init(seed); step.step(images, { step: i, totalSteps });',
+    '',
+  ].join('\n');
+
+const emit = async (io: Io, file: string, graph: Graph, backend: BackendName, name: string): Promise<number> => {
+  const folder = path.dirname(path.resolve(file));
+  if (!(await fs.stat(folder).then((st) => st.isDirectory(), () => false))) {
+    return fail(io, `cannot write ${file}: no folder ${folder}\nhint: create it first`, 1);
+  }
+  let emitted: EmittedStep;
+  try {
+    emitted = emitStepModule(graph, { backend, name });
+  } catch (e) {
+    if (e instanceof CodegenError) return fail(io, `${e.message}`, 1);
+    throw e;
+  }
+  try {
+    await fs.writeFile(file, emitted.source);
+  } catch (e) {
+    return fail(io, `cannot write ${file}: ${(e as Error).message}\nhint: does the folder exist?`, 1);
+  }
+  io.out(describeEmitted(file, graph, emitted));
+  return 0;
+};
+
+const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  let parsed: { values: Options; positionals: string[] };
+  try {
+    parsed = parse(args);
+  } catch (e) {
+    return fail(io, `${(e as Error).message}\n${usage}`, 2);
+  }
+  const { emit: out, dump, backend = 'wasm' } = parsed.values;
+  if (out === undefined && dump !== true) return fail(io, `nothing to do: give --emit FILE.ts and/or --dump\n${usage}`, 2);
+  if (out !== undefined && !out.endsWith('.ts')) return fail(io, `--emit expects a .ts file, got "${out}"\nhint: --emit step.ts`, 2);
+  if (!(BACKEND_NAMES as ReadonlyArray<string>).includes(backend)) return fail(io, `unknown backend "${backend}"\nhint: one of ${BACKEND_NAMES.join(', ')}`, 2);
+  const loaded = await specFromArgs(parsed.positionals, parsed.values.method, parsed.values.preset);
+  if (!loaded.ok) return 'error' in loaded ? fail(io, loaded.error, loaded.code) : fail(io, renderIssues(loaded.issues, loaded.name), 1);
+  const checked = checkMethod(loaded.spec, { passes: pipeline, dump: dump === true, log: (t) => io.out(`${t}\n`) });
+  if (E.isLeft(checked)) return fail(io, renderIssues(checked.left, loaded.name), 1);
+  return out === undefined ? 0 : emit(io, out, checked.right, backend as BackendName, loaded.name);
+};
+
+/** The `compile` command. */
+export const compileCommand: Command = { name: 'compile', summary: 'run every pass; emit the training step as a standalone TF.js module', usage, run };
