@@ -131,6 +131,7 @@ const interruptible = (io: Io): { readonly stop: () => boolean; readonly release
 const summary = (r: TrainResult, out: string, seconds: number): string => {
   const done = r.endStep - r.startStep;
   const last = r.lastMetrics ? `, last loss ${r.lastMetrics.loss.toFixed(4)}` : '';
+  if (done === 0 && !r.stopped) return `the run in ${out} is already complete (step ${r.endStep})\nnext: tessera eval --run ${out}   tessera report --run ${out}\n`;
   const head = r.stopped ? `stopped at step ${r.endStep} (checkpoint saved)` : `trained steps ${r.startStep}..${r.endStep}`;
   const next = r.stopped ? `continue: tessera train --out ${out} --resume` : `next: tessera eval --run ${out}   tessera report --run ${out}`;
   return `${head} in ${formatDuration(seconds)} (${(done / Math.max(seconds, 1e-9)).toFixed(2)} steps/s${last})\nrun folder: ${out}\n${next}\n`;
