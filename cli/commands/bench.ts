@@ -5,6 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { benchData, showDataBench } from '../../bench/data.js';
+import { benchStep, showStepBench } from '../../bench/step.js';
+import { isMethodName, methodNames } from '../../library/index.js';
 import { BACKENDS, useBackend, type BackendName } from '../../runtime/backend.js';
 import type { Command, Io } from '../command.js';
 
@@ -20,6 +22,9 @@ const positiveInt = (name: string, raw: string | undefined, fallback: number): n
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`--${name} must be a positive integer, got "${raw}"`);
   return v;
 };
+
+const nonNegativeInt = (name: string, raw: string | undefined, fallback: number): number =>
+  raw === '0' ? 0 : positiveInt(name, raw, fallback);
 
 const runData = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const { values } = parseArgs({
@@ -39,9 +44,36 @@ const runData = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
   return 0;
 };
 
+const runStep = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      method: { type: 'string' }, preset: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' },
+      iters: { type: 'string' }, warmup: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' },
+    },
+    strict: true,
+  });
+  const method = values.method ?? 'moco-v3';
+  if (!isMethodName(method)) throw new RangeError(`--method must be one of ${methodNames.join(', ')}, got "${method}"`);
+  const preset = values.preset ?? 'tiny';
+  if (preset !== 'tiny' && preset !== 'paper') throw new RangeError(`--preset must be tiny or paper, got "${preset}"`);
+  const backend = values.backend ?? 'wasm';
+  if (backend !== 'wasm' && backend !== 'cpu') throw new RangeError(`--backend must be wasm or cpu, got "${backend}"`);
+  const report = await benchStep({
+    method, preset, backend,
+    warmup: nonNegativeInt('warmup', values.warmup, 2),
+    iters: positiveInt('iters', values.iters, 7),
+    ...(values.batch === undefined ? {} : { batch: positiveInt('batch', values.batch, 1) }),
+    seed: nonNegativeInt('seed', values.seed, 0),
+  });
+  io.out(values.json === true ? `${JSON.stringify(report)}\n` : `${showStepBench(report)}\n`);
+  return 0;
+};
+
 /** The benchmarks, by name. */
 const benches: Readonly<Record<string, Bench>> = {
   data: { summary: 'images/s of the appearance generator, the folder loader, each augmentation; input prep vs a step', run: runData },
+  step: { summary: 'compiled training step vs a hand-written eager TF.js step: time, loss, GFLOP/s vs a matmul roof', run: runStep },
 };
 
 const usage = [
@@ -50,12 +82,14 @@ const usage = [
   ...Object.entries(benches).map(([name, b]) => `  ${name.padEnd(8)} ${b.summary}`),
   '',
   'tessera bench data [--batch 64] [--size 64] [--repeats 5] [--backend wasm|cpu|tensorflow]',
+  'tessera bench step --method moco-v3|i-jepa [--preset tiny|paper] [--backend wasm|cpu] [--json]',
+  '                   [--iters 7] [--warmup 2] [--batch N] [--seed 0]',
 ].join('\n');
 
 /** `tessera bench`: runs one benchmark from the table. */
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'benchmarks: data (input preparation throughput)',
+  summary: 'benchmarks: data (input preparation throughput), step (compiled vs hand-written step)',
   usage,
   run: async (args, io) => {
     const [name, ...rest] = args;
