@@ -1,0 +1,142 @@
+/**
+ * ST-STORM `tiny` on TF.js: it compiles on wasm and trains through both phases (R1 included)
+ * with finite losses, no tensor leak, phase-gated updates and EMA after their sources; its
+ * representations embed. And R1's second-order gradient through the tiny PatchGAN matches
+ * central finite differences on the cpu backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { compile } from '../../compiler/compile.js';
+import type { CompiledMethod, StepMetrics } from '../../compiler/lower/compiled.js';
+import { createLossState, lossKernels, type Lowered } from '../../compiler/lower/losses/index.js';
+import { applyNet, initNet } from '../../compiler/lower/nets/index.js';
+import { stStorm } from '../../library/stStorm.js';
+import { useBackend } from '../../runtime/backend.js';
+import { Rng } from '../../runtime/rng.js';
+
+const A_TERMS = ['lsgan', 'r1', 'moco', 'adv', 'nce_bottleneck', 'nce_skip2', 'nce_skip3', 'tok', 'l1', 'gate', 'fft', 'swd', 'jepa', 'jepa_var', 'jepa_cov'];
+const B_TERMS = ['nce_bottleneck', 'nce_skip2', 'nce_skip3', 'idt', 'tok', 'gate', 'fft', 'swd'];
+
+describe('ST-STORM tiny trains on wasm', () => {
+  let m: CompiledMethod;
+  let images: tf.Tensor4D;
+  const metrics: StepMetrics[] = [];
+  const counts: number[] = [];
+  const snapshots: Array<Record<string, Float32Array>> = [];
+  const watched = ['G_A/decoder.head.conv2.weight', 'G_B/decoder.head.conv2.weight', 'T_A/decoder.head.conv2.weight', 'T_B/decoder.head.conv2.weight', 'D_A/convs.1.weight'];
+  const snapshot = () => Object.fromEntries(watched.map((k) => [k, Float32Array.from(m.variables()[k]!.dataSync())]));
+
+  beforeAll(async () => {
+    m = await compile(stStorm({ preset: 'tiny', phaseSteps: [2, 1] }), { backend: 'wasm' });
+    m.init(0);
+    images = tf.randomUniform([8, 32, 32, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+    snapshots.push(snapshot());
+    for (let step = 0; step < 4; step++) {
+      metrics.push(m.step(images, { step, totalSteps: 600 }));
+      counts.push(tf.memory().numTensors);
+      snapshots.push(snapshot());
+    }
+  }, 120_000);
+
+  afterAll(() => {
+    m.dispose();
+    images.dispose();
+  });
+
+  test('steps 0, 1 and 3 run phase A (D_A, semantic, G_A), step 2 phase B (G_B), with every term finite', () => {
+    expect(metrics.map((r) => r.phase)).toEqual(['A', 'A', 'B', 'A']);
+    expect(Object.keys(metrics[0]!.terms).sort()).toEqual([...A_TERMS].sort());
+    expect(Object.keys(metrics[2]!.terms).sort()).toEqual([...B_TERMS].sort());
+    for (const r of metrics) for (const [name, v] of Object.entries(r.terms)) expect(Number.isFinite(v), `${name} at step ${r.step}`).toBe(true);
+  });
+
+  test('R1 runs at step 0 (every 16) and is 0 at step 1; LSGAN starts near its untrained value', () => {
+    expect(metrics[0]!.terms['r1']).toBeGreaterThan(0);
+    expect(metrics[1]!.terms['r1']).toBe(0);
+    expect(metrics[0]!.terms['lsgan']).toBeGreaterThan(0.1);
+  });
+
+  test('no tensor leak: the count is constant once the first step created the queue and optimizer state', () => {
+    expect(counts[2]).toBe(counts[1]);
+    expect(counts[3]).toBe(counts[1]);
+  });
+
+  test('phase A updates G_A, D_A and the teacher T_A only; phase B updates G_B and T_B only', () => {
+    const changed = (i: number, k: string) => snapshots[i + 1]![k]!.some((v, j) => v !== snapshots[i]![k]![j]);
+    for (const step of [0, 1]) {
+      expect(['G_A', 'T_A', 'D_A', 'G_B', 'T_B'].map((n) => changed(step, watched.find((w) => w.startsWith(`${n}/`))!))).toEqual([true, true, true, false, false]);
+    }
+    expect(['G_A', 'T_A', 'D_A', 'G_B', 'T_B'].map((n) => changed(2, watched.find((w) => w.startsWith(`${n}/`))!))).toEqual([false, false, false, true, true]);
+    expect(Object.keys(metrics[0]!.ema).sort()).toEqual(['T_A', 'semBackboneKey', 'semProjectorKey']);
+    expect(Object.keys(metrics[2]!.ema)).toEqual(['T_B']);
+  });
+
+  test('the teacher follows its generator with momentum 0.999 (T_A <- 0.999 T_A + 0.001 G_A after the update)', () => {
+    const k = (n: string) => `${n}/decoder.head.conv2.weight`;
+    const [t0, g1, t1] = [snapshots[0]![k('T_A')]!, snapshots[1]![k('G_A')]!, snapshots[1]![k('T_A')]!];
+    t1.forEach((v, j) => expect(v).toBeCloseTo(0.999 * t0[j]! + 0.001 * g1[j]!, 6));
+  });
+
+  test('representations: style tok [batch, 4 x 32], content [batch, 128], fused [batch, 64], finite, without leaks', () => {
+    const four = images.slice([0, 0, 0, 0], [4, 32, 32, 3]);
+    const before = tf.memory().numTensors;
+    const dims = ['style', 'content', 'fused'].map((r) => {
+      const e = m.embed(r, four);
+      const finite = tf.tidy(() => e.isFinite().all().dataSync()[0]);
+      e.dispose();
+      return [e.shape, finite];
+    });
+    expect(dims).toEqual([[[4, 128], 1], [[4, 128], 1], [[4, 64], 1]]);
+    expect(tf.memory().numTensors).toBe(before);
+    four.dispose();
+  });
+});
+
+describe('R1 through the tiny PatchGAN (second-order gradient)', () => {
+  test('its gradient w.r.t. the discriminator weights matches central finite differences on cpu', async () => {
+    await useBackend('cpu');
+    const net = stStorm({ preset: 'tiny' }).modules.find((d) => d.name === 'D_A')!.net;
+    const vars = Object.fromEntries(Object.entries(initNet(net, 1)).map(([k, t]) => [k, tf.variable(t, !k.endsWith('.u'))]));
+    const real = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 5);
+    const state = createLossState();
+    const apply = (inputs: Readonly<Record<string, Lowered>>) => applyNet(net, vars, inputs, { training: false, buffers: new Map(), prefix: '' });
+    const penalty = (): tf.Scalar => lossKernels.R1(
+      { _tag: 'R1', module: 'D_A', real: { _tag: 'Input', name: 'images' }, gamma: 10, every: 1 },
+      { real },
+      { progress: 0, step: 0, rng: Rng.seeded(0), state, module: () => ({ apply, params: vars }) },
+    );
+    const { grads } = tf.variableGrads(penalty);
+    const value = (): number => tf.tidy(() => penalty().dataSync()[0]!);
+    const fd = (v: tf.Variable, base: Float32Array, i: number, eps: number): number => {
+      const at = (d: number) => {
+        const c = Float32Array.from(base);
+        c[i] = c[i]! + d;
+        v.assign(tf.tensor(c, v.shape));
+        return value();
+      };
+      const out = (at(eps) - at(-eps)) / (2 * eps);
+      v.assign(tf.tensor(base, v.shape));
+      return out;
+    };
+    const compared: number[] = [];
+    for (const path of ['convs.0.weight', 'convs.2.weight', 'convs.3.weight']) {
+      const v = vars[path]!;
+      const g = grads[v.name]!.dataSync();
+      const base = Float32Array.from(v.dataSync());
+      const top = Array.from(g.keys()).sort((a, b) => Math.abs(g[b]!) - Math.abs(g[a]!)).slice(0, 3);
+      for (const i of top) {
+        // R1 of a ReLU net is piecewise smooth: a difference that changes with eps crossed a kink
+        const [f1, f2] = [fd(v, base, i, 2e-4), fd(v, base, i, 4e-4)];
+        if (Math.abs(f1 - f2) > 1e-2 * Math.abs(f1)) continue;
+        compared.push(Math.abs(f1 - g[i]!) / Math.abs(g[i]!));
+      }
+    }
+    expect(compared.length).toBeGreaterThanOrEqual(6);
+    for (const e of compared) expect(e).toBeLessThan(1e-2);
+    Object.values(vars).forEach((v) => v.dispose());
+    Object.values(grads).forEach((t) => t.dispose());
+    real.dispose();
+    state.dispose();
+    await useBackend('wasm');
+  }, 60_000);
+});
