@@ -76,7 +76,7 @@ describe('ijepa tiny and the registry', () => {
   });
 
   test('methods[name](preset) returns JSON-round-trippable methods with stable names', () => {
-    expect(methodNames).toEqual(['moco-v3', 'i-jepa']);
+    expect(methodNames).toEqual(['moco-v3', 'i-jepa', 'st-storm']);
     expect(isMethodName('moco-v3')).toBe(true);
     expect(isMethodName('simclr')).toBe(false);
     for (const name of methodNames)
