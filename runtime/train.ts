@@ -145,22 +145,29 @@ const truncateMetrics = async (file: string, step: number): Promise<void> => {
   await writeFile(file, text.split('\n').filter(before).map((l) => `${l}\n`).join(''));
 };
 
-/** Names one schedule per objective/EMA module: `lr` when there is one (or all are equal), `lr/<name>` otherwise. */
-const scheduleKeys = (key: string, values: Readonly<Record<string, number>>): Record<string, number> => {
-  const entries = Object.entries(values);
-  if (entries.length > 0 && entries.every(([, v]) => v === entries[0]![1])) return { [key]: entries[0]![1] };
-  return Object.fromEntries(entries.map(([name, v]) => [`${key}/${name}`, v]));
+/**
+ * Stable schedule keys for a method: `lr` when it has one objective, else `lr/<objective>`;
+ * `ema` when every EMA module follows the same momentum schedule, else `ema/<module>`.
+ */
+const scheduleNames = (method: Method): { readonly lr: (name: string) => string; readonly ema: (name: string) => string } => {
+  const emas = method.modules.flatMap((d) => (d.ema ? [JSON.stringify(d.ema.momentum)] : []));
+  const oneLr = method.objectives.length <= 1;
+  const oneEma = new Set(emas).size <= 1;
+  return { lr: (n) => (oneLr ? 'lr' : `lr/${n}`), ema: (n) => (oneEma ? 'ema' : `ema/${n}`) };
 };
 
 /**
  * One `metrics.jsonl` line (format: eval/report/README.md): `step`, `loss` (total), `loss/<term>`
- * per loss term, `lr` (or `lr/<objective>` when they differ), `ema` (or `ema/<module>`), `phase` when phased,
- * `time` (seconds of the step) and `elapsed` (seconds since the process started training).
+ * per loss term that ran, `lr` (or `lr/<objective>`), `ema` (or `ema/<module>`), `phase` when
+ * phased, `time` (seconds of the step) and `elapsed` (seconds since the process started training).
  */
-export const metricsLine = (m: StepMetrics, stepMs: number, elapsed: number): string => {
+export const metricsLine = (method: Method, m: StepMetrics, stepMs: number, elapsed: number): string => {
+  const names = scheduleNames(method);
+  const rename = (values: Readonly<Record<string, number>>, key: (n: string) => string): Record<string, number> =>
+    Object.fromEntries(Object.entries(values).map(([k, v]) => [key(k), v]));
   const terms = Object.fromEntries(Object.entries(m.terms).map(([k, v]) => [`loss/${k}`, v]));
   const record = {
-    step: m.step, loss: m.loss, ...terms, ...scheduleKeys('lr', m.lr), ...scheduleKeys('ema', m.ema),
+    step: m.step, loss: m.loss, ...terms, ...rename(m.lr, names.lr), ...rename(m.ema, names.ema),
     ...(m.phase !== undefined ? { phase: m.phase } : {}),
     time: Math.round(stepMs) / 1000, elapsed: Math.round(elapsed * 100) / 100,
   };
@@ -215,7 +222,7 @@ export const train = async (config: TrainConfig): Promise<TrainResult> => {
         throw new TrainError(`loss became ${m.loss} at step ${step} (${JSON.stringify(m.terms)}); the last checkpoint is kept\nhint: lower the learning rate or check the loss weights`);
       }
       const elapsed = (performance.now() - t0) / 1000;
-      await appendFile(metricsFile, metricsLine(m, stepMs, elapsed));
+      await appendFile(metricsFile, metricsLine(config.method, m, stepMs, elapsed));
       config.onStep?.(m, { totalSteps: config.steps, stepMs, elapsed, done: step + 1 - startStep });
       last = m;
       if ((step + 1) % config.checkpointEvery === 0 && step + 1 < config.steps) await saveState(config, compiled, step + 1, hash);
