@@ -13,7 +13,7 @@ import { useBackend, type BackendName } from '../runtime/backend.js';
 import { checkOrThrow } from './check.js';
 import type { Graph } from './ir/graph.js';
 import { lower, type CompiledMethod } from './lower/compiled.js';
-import { pipeline } from './passes/pipeline.js';
+import { pipelineFor } from './passes/pipeline.js';
 
 /** Options of `compile`. */
 export interface CompileOptions {
@@ -27,7 +27,7 @@ export interface CompileOptions {
 
 /** Checks and optimises a spec: the graph the lowering receives. Throws `CheckError`. */
 export const compileGraph = (spec: unknown, options: CompileOptions = {}): Graph =>
-  checkOrThrow(spec, { passes: pipeline, dump: options.dump === true, ...(options.log ? { log: options.log } : {}) });
+  checkOrThrow(spec, { passes: pipelineFor(options.backend ?? 'wasm'), dump: options.dump === true, ...(options.log ? { log: options.log } : {}) });
 
 /** Checks, optimises and lowers a spec on `options.backend`. */
 export const compile = async (spec: unknown, options: CompileOptions = {}): Promise<CompiledMethod> => {

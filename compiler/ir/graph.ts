@@ -15,8 +15,13 @@ export type NodeId = string;
 /** A location in the user's spec. */
 export type SpecPath = ReadonlyArray<string | number>;
 
-/** What a node computes: a value expression kind (refs are resolved away) or a loss. */
-export type GraphOp = Exclude<ValueTag, 'Ref'> | 'Loss';
+/**
+ * What a node computes: a value expression kind (refs are resolved away), a loss, or `Batched`:
+ * one module applied once to several same-shaped inputs concatenated along the batch (created by
+ * view batching, pass 5; its `expr` is the `Apply`, its inputs are `<port>.<group>`, its output a
+ * struct of the groups `'0'`, `'1'`, ... read by `FieldOf` nodes).
+ */
+export type GraphOp = Exclude<ValueTag, 'Ref'> | 'Loss' | 'Batched';
 
 /** One node. `expr` carries the attributes; read children through `inputs`, never through `expr`. */
 export interface GraphNode {
@@ -35,6 +40,8 @@ export interface GraphNode {
   readonly type?: ValueType;
   /** Forward FLOPs per training step at the spec's batch size, filled by shape inference. */
   readonly flops?: number;
+  /** No objective differentiates through this node: it may use fused inference kernels (pass 6). */
+  readonly fused?: boolean;
 }
 
 /** One parameter tensor of a module. */
@@ -70,6 +77,19 @@ export interface RepresentationRef {
   readonly node: NodeId;
 }
 
+/** One backend rewrite a graph needs, and the nodes that need it. */
+export interface LegalRule {
+  readonly rule: 'conv2d-gradients-as-convs' | 'matmul-explicit-transposes' | 'gather-scatter-gradient' | 'dft-as-matmuls';
+  readonly why: string;
+  readonly nodes: ReadonlyArray<NodeId>;
+}
+
+/** The backend a graph is lowered for, and the rules legalization applies there. */
+export interface LegalTarget {
+  readonly backend: string;
+  readonly rules: ReadonlyArray<LegalRule>;
+}
+
 /** Predicted memory of one training step (bytes, float32), filled by the memory-planning pass. */
 export interface MemoryPlan {
   /** The predicted peak of a step: `parameters + optimizerState + max over objectives of its working set`. */
@@ -97,6 +117,8 @@ export interface Graph {
   readonly modules: ReadonlyArray<ModuleInfo>;
   readonly terms: ReadonlyArray<TermRef>;
   readonly representations: ReadonlyArray<RepresentationRef>;
+  /** The backend the graph is legalized for and the rewrite rules it needs (pass 7). */
+  readonly target?: LegalTarget;
   /** Filled by the memory-planning pass (8). */
   readonly memory?: MemoryPlan;
 }

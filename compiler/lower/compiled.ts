@@ -9,6 +9,7 @@ import type { Graph, NodeId } from '../ir/graph.js';
 import { Rng } from '../../runtime/rng.js';
 import { makeOptimizer, type OptimizerRuntime } from '../../runtime/optim/index.js';
 import { createLossState, type LossState } from './losses/index.js';
+import { legalizeFor, withFusion } from './legalize/index.js';
 import type { Lowered } from './nets/index.js';
 import { evaluateNodes, type EvalContext } from './evaluate.js';
 import { ancestors, isActive, phaseAt, planStep, type ObjectivePlan } from '../passes/plan.js';
@@ -120,6 +121,8 @@ const updateEma = (store: ParamStore, target: string, source: string, m: number)
 /** Lowers a checked graph. */
 export const lower = (graph: Graph): CompiledMethod => {
   const plans = planStep(graph);
+  const plain = legalizeFor(graph.target?.backend ?? tf.getBackend());
+  const kernels = { plain, fused: withFusion(plain) };
   let rt: Runtime | undefined;
   const runtime = (): Runtime => {
     if (rt === undefined) throw new Error('call init(seed) before step or embed');
@@ -147,7 +150,7 @@ export const lower = (graph: Graph): CompiledMethod => {
       const phase = phaseAt(graph.method.phases, at.step);
       const progress = at.totalSteps > 0 ? at.step / at.totalSteps : 0;
       const base = {
-        graph, store: r.store, images, training: true, step: at.step, progress, lossState: r.lossState,
+        graph, store: r.store, images, training: true, step: at.step, progress, lossState: r.lossState, kernels,
         rng: Rng.seeded(r.seed).fork(`step:${at.step}`),
       };
       const terms: Record<string, tf.Scalar> = {};
@@ -176,7 +179,7 @@ export const lower = (graph: Graph): CompiledMethod => {
       return tf.tidy(() => {
         const values = new Map<NodeId, Lowered>();
         const ctx: EvalContext = {
-          graph, store: r.store, images, training: false, step: 0, progress: 1, lossState: r.lossState,
+          graph, store: r.store, images, training: false, step: 0, progress: 1, lossState: r.lossState, kernels,
           rng: Rng.seeded(r.seed).fork('embed'), buffers: new Map(),
         };
         evaluateNodes(ancestors(graph, [rep.node]).map((n) => n.id), values, ctx);

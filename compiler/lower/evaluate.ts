@@ -10,6 +10,7 @@ import type { ValueExpr } from '../ir/node.js';
 import type { Rng } from '../../runtime/rng.js';
 import { applyNet, subNet, type Lowered } from './nets/index.js';
 import { lowerLoss, type LossState } from './losses/index.js';
+import type { Kernels } from './legalize/index.js';
 import { randomValues } from './random.js';
 import type { ParamStore } from './store.js';
 
@@ -27,6 +28,8 @@ export interface EvalContext {
   readonly lossState: LossState;
   /** New buffer values (BatchNorm statistics...) produced by this evaluation, `module/path` keyed. */
   readonly buffers: Map<string, tf.Tensor>;
+  /** The legalized kernels of the graph's backend (pass 7), and their fused variant (pass 6). */
+  readonly kernels: { readonly plain: Kernels; readonly fused: Kernels };
 }
 
 type Values = Map<NodeId, Lowered>;
@@ -54,12 +57,15 @@ export const applyModule = (
   module: string,
   path: ReadonlyArray<string>,
   inputs: Readonly<Record<string, Lowered>>,
+  fused = false,
+  groups = 1,
 ): Lowered => {
   const m = ctx.store.get(module);
   if (m === undefined) throw new Error(`internal: unknown module ${module}`);
   const part = subNet(m.decl.net, path);
   const buffers = new Map<string, tf.Tensor>();
-  const out = applyNet(part.net, withPendingBuffers(ctx, module, m.vars), inputs, { training: ctx.training, buffers, prefix: part.prefix });
+  const kernels = fused ? ctx.kernels.fused : ctx.kernels.plain;
+  const out = applyNet(part.net, withPendingBuffers(ctx, module, m.vars), inputs, { training: ctx.training, buffers, prefix: part.prefix, kernels, groups });
   for (const [p, t] of buffers) {
     const key = `${module}/${p}`;
     ctx.buffers.get(key)?.dispose();
@@ -68,16 +74,42 @@ export const applyModule = (
   return out;
 };
 
+/** `x.0`, `x.1`, `keep.0`, ... -> per port the groups concatenated along the batch. */
+const groupedInputs = (i: Readonly<Record<string, Lowered>>): { ports: Record<string, Lowered>; groups: number } => {
+  const byPort = new Map<string, Array<[number, tf.Tensor]>>();
+  for (const [key, v] of Object.entries(i)) {
+    const [port, group] = key.split('.') as [string, string];
+    byPort.set(port, [...(byPort.get(port) ?? []), [Number(group), asTensor(v, `batched input ${key}`)]]);
+  }
+  const ports: Record<string, Lowered> = {};
+  let groups = 1;
+  for (const [port, parts] of byPort) {
+    const ordered = parts.sort((a, b) => a[0] - b[0]).map(([, t]) => t);
+    groups = ordered.length;
+    ports[port] = tf.concat(ordered, 0);
+  }
+  return { ports, groups };
+};
+
+/** The inverse: a batched output split into the struct `{ '0': ..., '1': ... }` of its groups. */
+const splitGroups = (out: Lowered, groups: number): Lowered => {
+  const split = (v: Lowered): Lowered[] =>
+    v instanceof tf.Tensor
+      ? tf.split(v, groups, 0)
+      : Array.from({ length: groups }, (_, g) => Object.fromEntries(Object.entries(v).map(([k, f]) => [k, split(f)[g]!])));
+  return Object.fromEntries(split(out).map((v, g) => [String(g), v]));
+};
+
 const valueRules: { readonly [K in Exclude<GraphOp, 'Loss'>]: Rule } = {
   Input: (_n, _i, ctx) => ctx.images,
   View: (n, i, ctx) => randomValues.view(n.expr as Extract<ValueExpr, { _tag: 'View' }>, asTensor(i.source, 'view source'), ctx.rng),
   Apply: (n, i, ctx) => {
     const e = n.expr as Extract<ValueExpr, { _tag: 'Apply' }>;
-    return applyModule(ctx, e.module, e.path, i);
+    return applyModule(ctx, e.module, e.path, i, n.fused === true);
   },
   Fn: (n, i, ctx) => {
     const e = n.expr as Extract<ValueExpr, { _tag: 'Fn' }>;
-    return applyNet(e.net, {}, i, { training: ctx.training, buffers: new Map(), prefix: '' });
+    return applyNet(e.net, {}, i, { training: ctx.training, buffers: new Map(), prefix: '', kernels: n.fused === true ? ctx.kernels.fused : ctx.kernels.plain });
   },
   FieldOf: (n, i) => {
     const e = n.expr as Extract<ValueExpr, { _tag: 'FieldOf' }>;
@@ -88,9 +120,14 @@ const valueRules: { readonly [K in Exclude<GraphOp, 'Loss'>]: Rule } = {
   StopGradient: (_n, i) => i.source!,
   Masks: (n, _i, ctx) => randomValues.masks(n.expr as Extract<ValueExpr, { _tag: 'Masks' }>, ctx.images.shape[0], ctx.rng),
   TokenMask: (n, _i, ctx) => randomValues.tokenMask(n.expr as Extract<ValueExpr, { _tag: 'TokenMask' }>, ctx.images.shape[0], ctx.rng),
-  Gather: (_n, i) => randomValues.gather(asTensor(i.source, 'gather source'), asTensor(i.index, 'gather index')),
+  Gather: (_n, i, ctx) => ctx.kernels.plain.gatherTokens(asTensor(i.source, 'gather source') as tf.Tensor3D, asTensor(i.index, 'gather index')),
   Permute: (n, i, ctx) => randomValues.permute(n.expr as Extract<ValueExpr, { _tag: 'Permute' }>, asTensor(i.source, 'permute source'), ctx.rng),
   Concat: (n, i) => tf.concat(Object.keys(n.inputs).sort((a, b) => Number(a) - Number(b)).map((k) => asTensor(i[k], 'concat part')), 0),
+  Batched: (n, i, ctx) => {
+    const e = n.expr as Extract<ValueExpr, { _tag: 'Apply' }>;
+    const { ports, groups } = groupedInputs(i);
+    return splitGroups(applyModule(ctx, e.module, e.path, ports, n.fused === true, groups), groups);
+  },
   Memory: () => {
     throw new Error('Memory nodes (replay banks) are not lowered yet');
   },

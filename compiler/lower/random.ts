@@ -1,6 +1,6 @@
 /**
  * Lowering of the random and index nodes: views (augmentation pipelines), I-JEPA block masks,
- * Style-JEPA token masks, batch permutations and token gathers. Each random node draws from the
+ * Style-JEPA token masks and batch permutations. Each random node draws from the
  * step's stream forked by the node's name, so two views with the same pipeline differ and a
  * resumed run draws the same numbers. Views carry no gradient (augmentations are inputs).
  */
@@ -10,7 +10,6 @@ import type { Rng } from '../../runtime/rng.js';
 import { applyPipeline } from '../../data/augment/pipeline.js';
 import { sampleMultiBlockMasks } from '../../data/masks/multiBlock.js';
 import { sampleTokenMask } from '../../data/masks/tokenMask.js';
-import { legalizeFor } from './legalize/index.js';
 import type { Lowered } from './nets/index.js';
 
 type Of<T extends ValueExpr['_tag']> = Extract<ValueExpr, { _tag: T }>;
@@ -34,6 +33,4 @@ export const randomValues = {
     const order = rng.fork(`permute:${p.name}`).permutation(source.shape[0]!);
     return tf.gather(source, tf.tensor1d(order, 'int32'));
   },
-  gather: (source: tf.Tensor, index: tf.Tensor): tf.Tensor =>
-    legalizeFor(tf.getBackend()).gatherTokens(source as tf.Tensor3D, index),
 };

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModuleInfo, ParamInfo } from '../ir/graph.js';
+import type { NetNode } from '../ir/net.js';
 import type { ModuleDecl } from '../ir/node.js';
 import { initNet } from './nets/index.js';
 
@@ -25,6 +26,17 @@ const moduleSeed = (seed: number, name: string): number => {
   return h & 0x7fffffff;
 };
 
+/**
+ * Parameter-path prefixes a net keeps at their initial values: a ViT with `stopGradPatchEmbed`
+ * (MoCo v3's `stop_grad_conv1`: the patch projection is excluded from the optimizer, so weight
+ * decay never touches it either), found through Sequential children.
+ */
+export const netFrozenPrefixes = (net: NetNode, prefix = ''): ReadonlyArray<string> => {
+  if (net._tag === 'Vit' && net.stopGradPatchEmbed) return [`${prefix}patchEmbed.`];
+  if (net._tag === 'Sequential') return net.layers.flatMap((l, i) => netFrozenPrefixes(l, `${prefix}${i}.`));
+  return [];
+};
+
 /** Creates every module's variables. EMA modules copy their source's initial values. */
 export const createStore = (modules: ReadonlyArray<ModuleInfo>, seed: number): ParamStore => {
   const store = new Map<string, ModuleVars>();
@@ -35,7 +47,8 @@ export const createStore = (modules: ReadonlyArray<ModuleInfo>, seed: number): P
   for (const m of modules) {
     const source = m.decl.ema === undefined ? m.decl.name : m.decl.ema.source;
     const values = initial.get(source) ?? initNet(m.decl.net, moduleSeed(seed, m.decl.name));
-    const frozen = (path: string): boolean => m.decl.frozen.some((prefix) => path.startsWith(prefix));
+    const prefixes = [...m.decl.frozen, ...netFrozenPrefixes(m.decl.net)];
+    const frozen = (path: string): boolean => prefixes.some((prefix) => path.startsWith(prefix));
     const info = m.params ?? [];
     const bufferPaths = new Set(info.filter((p) => p.buffer).map((p) => p.path));
     const vars = Object.fromEntries(

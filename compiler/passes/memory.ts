@@ -31,9 +31,10 @@ const nodeSaved = (graph: Graph, node: GraphNode, byId: ReadonlyMap<NodeId, Grap
   const out = elementsOf(node.type, env);
   if (node.expr._tag !== 'Apply' && node.expr._tag !== 'Fn') return 2 * out;
   const net = node.expr._tag === 'Fn' ? node.expr.net : graph.modules.find((m) => m.decl.name === (node.expr as { module: string }).module)?.decl.net;
-  const x = node.inputs['x'];
+  const groups = node.op === 'Batched' ? Object.keys(node.inputs).filter((p) => p.startsWith('x.')).length : 1;
+  const x = node.inputs[node.op === 'Batched' ? 'x.0' : 'x'];
   const input = x === undefined ? undefined : byId.get(x)?.type;
-  return net === undefined ? 2 * out : savedElements(net, input, out, env);
+  return net === undefined ? 2 * out : groups * savedElements(net, input, out / groups, env);
 };
 
 /** The memory plan of a graph whose nodes carry types (after pass 2). */

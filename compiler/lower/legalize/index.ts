@@ -8,7 +8,7 @@
  * `cpu` (and `tensorflow`, which has every kernel) use the plain TF.js ops: the numerical
  * reference every wasm rule is tested against (forward and gradients, relative error <= 1e-4).
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { conv2dLegal, conv2dPlain, type ConvOptions } from './conv.js';
 import { gatherTokensLegal, gatherTokensPlain } from './gather.js';
 import { upsample2Legal, upsample2Plain } from './resize.js';
@@ -19,8 +19,10 @@ export { padAmounts } from './conv.js';
 
 /** The kernel implementations lowered nets call. */
 export interface Kernels {
-  /** Which rule set this is (`wasm` or `reference`). */
-  readonly name: 'wasm' | 'reference';
+  /** Which rule set this is (`wasm`, `reference`, or either with fused inference kernels). */
+  readonly name: 'wasm' | 'reference' | 'wasm+fused' | 'reference+fused';
+  /** A dense layer `x [m, k] . w [k, n] (+ bias [n]) -> [m, n]`. */
+  readonly dense: (x: tf.Tensor2D, w: tf.Tensor2D, bias?: tf.Tensor) => tf.Tensor2D;
   /** `x [B, H, W, in]`, `w [k, k, in, out]` -> `[B, Ho, Wo, out]`; defaults stride 1, `valid`, dilation 1. */
   readonly conv2d: (x: tf.Tensor4D, w: tf.Tensor4D, opts?: ConvOptions) => tf.Tensor4D;
   /** `op(a) [m, k] . op(b) [k, n] -> [m, n]`. */
@@ -36,6 +38,7 @@ export interface Kernels {
 /** Plain TF.js ops: the reference (cpu) and backends that have every kernel (tensorflow). */
 export const referenceKernels: Kernels = {
   name: 'reference',
+  dense: (x, w, bias) => (bias === undefined ? matMulPlain(x, w) : tf.add<tf.Tensor2D>(matMulPlain(x, w), bias)),
   conv2d: conv2dPlain,
   matMul: matMulPlain,
   batchMatMul: batchMatMulPlain,
@@ -47,6 +50,7 @@ export const referenceKernels: Kernels = {
 /** wasm: every rule rewritten to train there, on its fast kernels. */
 export const wasmKernels: Kernels = {
   name: 'wasm',
+  dense: (x, w, bias) => (bias === undefined ? matMulLegal(x, w) : tf.add<tf.Tensor2D>(matMulLegal(x, w), bias)),
   conv2d: conv2dLegal,
   matMul: matMulLegal,
   batchMatMul: batchMatMulLegal,
@@ -62,3 +66,14 @@ const table: Readonly<Record<string, Kernels>> = {
 
 /** The kernels for a backend name (`tf.getBackend()`); unknown backends get the reference ops. */
 export const legalizeFor = (backend: string): Kernels => table[backend] ?? referenceKernels;
+
+/**
+ * The same kernels with fused inference products (`tf.fused.matMul`: product + bias in one
+ * kernel), for nodes no gradient flows through (fusion pass 6). Their gradients are TF.js's
+ * own, slow on wasm: never use them on a gradient tape.
+ */
+export const withFusion = (k: Kernels): Kernels => ({
+  ...k,
+  name: k.name === 'wasm' || k.name === 'wasm+fused' ? 'wasm+fused' : 'reference+fused',
+  dense: (x, w, bias) => tf.fused.matMul({ a: x, b: w, ...(bias === undefined ? {} : { bias }) }) as tf.Tensor2D,
+});

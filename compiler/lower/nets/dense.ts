@@ -18,9 +18,8 @@ export const linearSpecs = (inDim: number, out: number, bias: boolean, init: Ini
 export const applyLinear = (scope: Scope, x: tf.Tensor, bias: boolean): tf.Tensor => {
   const w = scope.param('weight') as tf.Tensor2D;
   const [inDim, out] = w.shape;
-  const y = scope.kernels.matMul(x.reshape([-1, inDim]) as tf.Tensor2D, w);
-  const yb = bias ? tf.add(y, scope.param('bias')) : y;
-  return yb.reshape([...x.shape.slice(0, -1), out]);
+  const y = scope.kernels.dense(x.reshape([-1, inDim]) as tf.Tensor2D, w, bias ? scope.param('bias') : undefined);
+  return y.reshape([...x.shape.slice(0, -1), out]);
 };
 
 /** `Linear`: `[B, in] -> [B, out]` (or tokens). Weight init by `init` scheme, bias zero. */
@@ -39,16 +38,28 @@ export const normSpecs = (kind: Norm['kind'], features: number, affine: boolean,
 const BN_MOMENTUM = 0.1;
 
 const batchNorm = (s: Scope, x: tf.Tensor, eps: number): tf.Tensor => {
-  const axes = x.shape.slice(0, -1).map((_, i) => i);
   if (!s.training) {
     return tf.div(tf.sub(x, s.param('movingMean')), tf.sqrt(tf.add(s.param('movingVar'), eps)));
   }
-  const { mean, variance } = tf.moments(x, axes);
-  const n = axes.reduce((a, ax) => a * x.shape[ax]!, 1);
-  const unbiased = tf.mul(variance, n / Math.max(n - 1, 1));
-  s.setBuffer('movingMean', tf.tidy(() => tf.add(tf.mul(s.param('movingMean'), 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM))));
-  s.setBuffer('movingVar', tf.tidy(() => tf.add(tf.mul(s.param('movingVar'), 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM))));
-  return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps)));
+  // statistics per view group: [G * b, ..., C] -> [G, b, ..., C], moments over all but G and C
+  const g = s.groups;
+  const grouped = x.reshape([g, x.shape[0]! / g, ...x.shape.slice(1)]);
+  const axes = grouped.shape.slice(1, -1).map((_, i) => i + 1);
+  const { mean, variance } = tf.moments(grouped, axes, true);
+  const n = axes.reduce((a, ax) => a * grouped.shape[ax]!, 1);
+  const unbiased = tf.mul(variance, n / Math.max(n - 1, 1)).reshape([g, -1]);
+  const means = mean.reshape([g, -1]);
+  // running statistics updated once per group, in order, as separate calls would
+  let movingMean = s.param('movingMean');
+  let movingVar = s.param('movingVar');
+  for (let k = 0; k < g; k++) {
+    const [m, v] = [means.slice([k, 0], [1, -1]).reshape([-1]), unbiased.slice([k, 0], [1, -1]).reshape([-1])];
+    movingMean = tf.add(tf.mul(movingMean, 1 - BN_MOMENTUM), tf.mul(m, BN_MOMENTUM));
+    movingVar = tf.add(tf.mul(movingVar, 1 - BN_MOMENTUM), tf.mul(v, BN_MOMENTUM));
+  }
+  s.setBuffer('movingMean', movingMean);
+  s.setBuffer('movingVar', movingVar);
+  return tf.div(tf.sub(grouped, mean), tf.sqrt(tf.add(variance, eps))).reshape(x.shape);
 };
 
 /** Normalises `x` (no affine part) over the axes `kind` says. */

@@ -29,6 +29,11 @@ export interface NetContext {
   readonly prefix: string;
   /** Kernel implementations; default `legalizeFor(tf.getBackend())`. */
   readonly kernels?: Kernels;
+  /**
+   * The batch is `groups` equal views concatenated (view batching, pass 5): batch-coupled layers
+   * (BatchNorm) compute statistics per group, as if each view ran alone. Default 1.
+   */
+  readonly groups?: number;
 }
 
 /** A parameter with its initialiser. */
@@ -40,6 +45,8 @@ export interface ParamSpec extends ParamInfo {
 export interface Scope {
   readonly kernels: Kernels;
   readonly training: boolean;
+  /** Views concatenated in the batch (see `NetContext.groups`). */
+  readonly groups: number;
   /** The parameter at a relative path (throws a clear error when it is missing). */
   readonly param: (path: string) => tf.Tensor;
   /** The scope of a part (`'blocks.0'`). */
@@ -65,6 +72,7 @@ const join = (prefix: string, path: string): string => (prefix === '' ? path : `
 export const makeScope = (params: ParamTable, ctx: NetContext & { readonly kernels: Kernels }): Scope => ({
   kernels: ctx.kernels,
   training: ctx.training,
+  groups: ctx.groups ?? 1,
   param: (path) => {
     const full = join(ctx.prefix, path);
     const t = params[full];

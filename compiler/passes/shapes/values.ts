@@ -28,7 +28,7 @@ export interface GraphContext {
   readonly source: (port: string) => string | undefined;
 }
 
-type ValueOp = Exclude<GraphOp, 'Loss'>;
+type ValueOp = Exclude<GraphOp, 'Loss' | 'Batched'>;
 type ExprOf<K extends ValueOp> = Extract<ValueExpr, { _tag: K }>;
 type ValueRule<K extends ValueOp> = (
   expr: ExprOf<K>,
