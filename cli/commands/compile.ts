@@ -19,10 +19,11 @@ import type { BackendName } from '../../runtime/backend.js';
 import type { Command, Io } from '../command.js';
 import { specFromArgs } from '../specSource.js';
 
-const usage = `usage: tessera compile SPEC [--emit FILE.ts] [--dump] [--backend wasm|cpu|tensorflow]
+const usage = `usage: tessera compile SPEC [--emit FILE.ts [--keep-unused]] [--dump] [--backend wasm|cpu|tensorflow]
        tessera compile --method NAME [--preset paper|tiny] [--emit FILE.ts] [--dump] [--backend B]
   --emit FILE.ts  write the lowered training step as a standalone TypeScript module importing only
                   TF.js: import { createStep, selectBackend } from './FILE.js'
+  --keep-unused   keep the net rules, loss kernels and code the graph cannot reach (pruned by default)
   --dump          print the IR after every compiler pass
   --backend       the backend the emitted module selects by default (default wasm)
   exit 0: done; 1: invalid spec or codegen failure; 2: usage`;
@@ -39,18 +40,19 @@ interface Options {
   readonly preset?: string | undefined;
   readonly emit?: string | undefined;
   readonly dump?: boolean | undefined;
+  readonly 'keep-unused'?: boolean | undefined;
   readonly backend?: string | undefined;
 }
 
 const parse = (args: ReadonlyArray<string>): { values: Options; positionals: string[] } =>
   parseArgs({
     args: [...args],
-    options: { method: { type: 'string' }, preset: { type: 'string' }, emit: { type: 'string' }, dump: { type: 'boolean' }, backend: { type: 'string' } },
+    options: { method: { type: 'string' }, preset: { type: 'string' }, emit: { type: 'string' }, dump: { type: 'boolean' }, 'keep-unused': { type: 'boolean' }, backend: { type: 'string' } },
     strict: true,
     allowPositionals: true,
   });
 
-const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
 
@@ -72,19 +74,20 @@ export const describeEmitted = (file: string, graph: Graph, e: EmittedStep): str
     `  contains: ${e.files.length} tessera source files as namespaces (${byFolder(e.files)});`,
     `            the checked graph (${plural(graph.nodes.length, 'node')}, ${plural(graph.modules.length, 'module')}, ${plural(graph.terms.length, 'loss term')}, ${plural(graph.method.objectives.length, 'objective')})`,
     `  imports:  ${e.imports.join(', ')}`,
+    ...(e.pruned === undefined ? [] : [`  pruned:   ${plural(e.pruned.entries.length, 'rule-table entry', 'rule-table entries')} the graph never uses, ${plural(e.pruned.statements, 'unreachable statement')}`]),
     `  use:      import { createStep, selectBackend } from './${path.basename(file).replace(/\.ts$/, '.js')}';`,
     '            await selectBackend(); const step = createStep(); step.init(seed); step.step(images, { step: i, totalSteps });',
     '',
   ].join('\n');
 
-const emit = async (io: Io, file: string, graph: Graph, backend: BackendName, name: string): Promise<number> => {
+const emit = async (io: Io, file: string, graph: Graph, backend: BackendName, name: string, keep: boolean): Promise<number> => {
   const folder = path.dirname(path.resolve(file));
   if (!(await fs.stat(folder).then((st) => st.isDirectory(), () => false))) {
     return fail(io, `cannot write ${file}: no folder ${folder}\nhint: create it first`, 1);
   }
   let emitted: EmittedStep;
   try {
-    emitted = emitStepModule(graph, { backend, name });
+    emitted = emitStepModule(graph, { backend, name, prune: !keep });
   } catch (e) {
     if (e instanceof CodegenError) return fail(io, `${e.message}`, 1);
     throw e;
@@ -113,7 +116,7 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   if (!loaded.ok) return 'error' in loaded ? fail(io, loaded.error, loaded.code) : fail(io, renderIssues(loaded.issues, loaded.name), 1);
   const checked = checkMethod(loaded.spec, { passes: pipeline, dump: dump === true, log: (t) => io.out(`${t}\n`) });
   if (E.isLeft(checked)) return fail(io, renderIssues(checked.left, loaded.name), 1);
-  return out === undefined ? 0 : emit(io, out, checked.right, backend as BackendName, loaded.name);
+  return out === undefined ? 0 : emit(io, out, checked.right, backend as BackendName, loaded.name, parsed.values['keep-unused'] === true);
 };
 
 /** The `compile` command. */

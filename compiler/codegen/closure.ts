@@ -38,6 +38,21 @@ export interface Unit {
   /** Units whose values this one reads when it loads (must be declared before it). */
   readonly deps: Set<Unit>;
   readonly edits: Edit[];
+  /** Value imports, each an `import local = target;` line in place of its import declaration. */
+  readonly aliases: Alias[];
+  /** Top-level statements pruning found unreachable (`prune.ts`). */
+  readonly removed: Set<Statement>;
+  /** Aliases no kept statement reads (`prune.ts`). */
+  readonly unused: Set<Alias>;
+}
+
+/** A value import binding: `import <local> = <target>;` inside the namespace. */
+export interface Alias {
+  readonly decl: ImportDeclaration;
+  readonly local: string;
+  readonly target: string;
+  /** The binding's symbol in the importing file (pruning tracks its uses). */
+  readonly symbol: ts.Symbol | undefined;
 }
 
 /** Packages the emitted module may import, and how. */
@@ -97,7 +112,7 @@ const unitOf = (c: Collector, file: SourceFile): Unit => {
   if (rel.startsWith('..') || rel.includes('node_modules/')) {
     throw new CodegenError(`${file.getFilePath()} is outside the tessera sources\nhint: only repository files can be embedded`);
   }
-  const unit: Unit = { file, rel, ns: namespaceName(rel), deps: new Set(), edits: [] };
+  const unit: Unit = { file, rel, ns: namespaceName(rel), deps: new Set(), edits: [], aliases: [], removed: new Set(), unused: new Set() };
   c.units.set(file, unit);
   c.queue.push(file);
   return unit;
@@ -159,67 +174,65 @@ const qualify = (unit: Unit, local: Identifier, qualified: string): void => {
   }
 };
 
-/** One import binding: an alias line for values, qualified references for types. */
-const bind = (unit: Unit, local: Identifier, target: string, value: boolean, lines: string[]): void => {
-  if (value) {
-    if (local.getText() !== target) lines.push(`import ${local.getText()} = ${target};`);
-  } else {
-    qualify(unit, local, target);
-  }
+/** One import binding: an alias for values, qualified references for types. */
+const bind = (unit: Unit, decl: ImportDeclaration, local: Identifier, target: string, value: boolean): void => {
+  if (!value) return qualify(unit, local, target);
+  if (local.getText() !== target) unit.aliases.push({ decl, local: local.getText(), target, symbol: local.getSymbol()?.compilerSymbol });
 };
 
 /** The imports of TF.js itself: the module-level `tf` namespace stands for the package. */
-const bindTfjs = (unit: Unit, decl: ImportDeclaration, lines: string[]): void => {
+const bindTfjs = (unit: Unit, decl: ImportDeclaration): void => {
   const clause = decl.getImportClause();
   if (clause === undefined) return;
   if (clause.getDefaultImport() !== undefined) throw new CodegenError(`${where(decl)}: default import of ${TFJS}\nhint: import * as tf from '${TFJS}'`);
   const nsImport = clause.getNamespaceImport();
-  if (nsImport !== undefined) bind(unit, nsImport, 'tf', !decl.isTypeOnly(), lines);
+  if (nsImport !== undefined) bind(unit, decl, nsImport, 'tf', !decl.isTypeOnly());
   for (const spec of clause.getNamedImports()) {
     const local = spec.getAliasNode() ?? spec.getNameNode();
     if (!Node.isIdentifier(local)) throw new CodegenError(`${where(spec)}: string import names are not supported`);
-    bind(unit, local, `tf.${spec.getName()}`, !decl.isTypeOnly() && !spec.isTypeOnly(), lines);
+    bind(unit, decl, local, `tf.${spec.getName()}`, !decl.isTypeOnly() && !spec.isTypeOnly());
   }
 };
 
-/** Rewrites one import declaration of `unit`; returns the module packages it needs. */
+/** Records the bindings of one relative import declaration of `unit`. */
+const bindRelative = (c: Collector, unit: Unit, decl: ImportDeclaration, spec: string): void => {
+  const target = decl.getModuleSpecifierSourceFile();
+  if (target === undefined) throw new CodegenError(`${unit.rel}: cannot resolve "${spec}"`);
+  const clause = decl.getImportClause();
+  if (clause === undefined) unit.deps.add(unitOf(c, target));
+  const nsImport = clause?.getNamespaceImport();
+  if (nsImport !== undefined) {
+    if (target.getExportDeclarations().some((d) => d.hasModuleSpecifier())) {
+      throw new CodegenError(`${unit.rel}: import * as ${nsImport.getText()} from a module that re-exports ("${spec}")\nhint: import the names you need`);
+    }
+    const t = unitOf(c, target);
+    if (!decl.isTypeOnly()) unit.deps.add(t);
+    bind(unit, decl, nsImport, t.ns, !decl.isTypeOnly());
+  }
+  const imported = [...(clause?.getDefaultImport() !== undefined ? [clause.getDefaultImport()!] : []), ...(clause?.getNamedImports() ?? []).map((s) => s.getAliasNode() ?? s.getNameNode())];
+  for (const local of imported) {
+    if (!Node.isIdentifier(local)) throw new CodegenError(`${where(local)}: string import names are not supported`);
+    const typeOnly = decl.isTypeOnly() || local.getFirstAncestorByKind(SyntaxKind.ImportSpecifier)?.isTypeOnly() === true;
+    const r = resolveName(c, local);
+    const value = r.value && !typeOnly;
+    if (value) unit.deps.add(r.unit);
+    bind(unit, decl, local, `${r.unit.ns}.${r.name}`, value);
+  }
+};
+
+/** Records what one import declaration of `unit` becomes, and the packages it needs. */
 const rewriteImport = (c: Collector, unit: Unit, decl: ImportDeclaration, packages: Set<string>): void => {
   const spec = decl.getModuleSpecifierValue();
-  const lines: string[] = [];
-  if (spec === TFJS) bindTfjs(unit, decl, lines);
-  else if (spec === TFJS_WASM && decl.getImportClause() === undefined) packages.add(TFJS_WASM);
-  else if (!spec.startsWith('.')) {
-    throw new CodegenError(`${unit.rel}:${decl.getStartLineNumber()} imports "${spec}"; an emitted step may import only ${TFJS}\nhint: move that dependency out of the lowering`);
-  } else {
-    const target = decl.getModuleSpecifierSourceFile();
-    if (target === undefined) throw new CodegenError(`${unit.rel}: cannot resolve "${spec}"`);
-    const clause = decl.getImportClause();
-    if (clause === undefined) unit.deps.add(unitOf(c, target));
-    const nsImport = clause?.getNamespaceImport();
-    if (nsImport !== undefined) {
-      if (target.getExportDeclarations().some((d) => d.hasModuleSpecifier())) {
-        throw new CodegenError(`${unit.rel}: import * as ${nsImport.getText()} from a module that re-exports ("${spec}")\nhint: import the names you need`);
-      }
-      const t = unitOf(c, target);
-      if (!decl.isTypeOnly()) unit.deps.add(t);
-      bind(unit, nsImport, t.ns, !decl.isTypeOnly(), lines);
-    }
-    const imported = [...(clause?.getDefaultImport() !== undefined ? [clause.getDefaultImport()!] : []), ...(clause?.getNamedImports() ?? []).map((s) => s.getAliasNode() ?? s.getNameNode())];
-    for (const local of imported) {
-      if (!Node.isIdentifier(local)) throw new CodegenError(`${where(local)}: string import names are not supported`);
-      const typeOnly = decl.isTypeOnly() || local.getFirstAncestorByKind(SyntaxKind.ImportSpecifier)?.isTypeOnly() === true;
-      const r = resolveName(c, local);
-      const value = r.value && !typeOnly;
-      if (value) unit.deps.add(r.unit);
-      bind(unit, local, `${r.unit.ns}.${r.name}`, value, lines);
-    }
-  }
-  if (spec === TFJS) packages.add(TFJS);
-  unit.edits.push(lines.length > 0 ? { start: decl.getStart(), end: decl.getEnd(), text: lines.join('\n') } : removal(decl));
+  if (spec === TFJS) {
+    packages.add(TFJS);
+    bindTfjs(unit, decl);
+  } else if (spec === TFJS_WASM && decl.getImportClause() === undefined) packages.add(TFJS_WASM);
+  else if (spec.startsWith('.')) bindRelative(c, unit, decl, spec);
+  else throw new CodegenError(`${unit.rel}:${decl.getStartLineNumber()} imports "${spec}"; an emitted step may import only ${TFJS}\nhint: move that dependency out of the lowering`);
 };
 
 /** An edit deleting a statement and the line break after it. */
-const removal = (stmt: Node): Edit => {
+export const removal = (stmt: Node): Edit => {
   const text = stmt.getSourceFile().getFullText();
   const end = stmt.getEnd();
   return { start: stmt.getStart(), end: text[end] === '\n' ? end + 1 : end, text: '' };

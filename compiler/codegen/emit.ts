@@ -16,11 +16,12 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Node, Project, SyntaxKind, type Identifier, type SourceFile } from 'ts-morph';
+import { Node, Project, SyntaxKind, type Identifier, type SourceFile, type Statement } from 'ts-morph';
 import type { Graph } from '../ir/graph.js';
 import type { BackendName } from '../../runtime/backend.js';
 import { CodegenError, collectUnits, TFJS, TFJS_WASM, type Unit } from './closure.js';
-import { namespaceText } from './namespace.js';
+import { isEmptyUnit, namespaceText } from './namespace.js';
+import { prune, PRUNED_HELPER, PRUNED_STAND_IN, type Pruned } from './prune.js';
 
 /** Options of `emitStep`. */
 export interface EmitOptions {
@@ -30,6 +31,8 @@ export interface EmitOptions {
   readonly root?: string;
   /** A name for the header comment (default: the method's name). */
   readonly name?: string;
+  /** Drop the rules and code the graph cannot reach (`prune.ts`; default true). */
+  readonly prune?: boolean;
 }
 
 /** An emitted module and what it contains. */
@@ -40,13 +43,15 @@ export interface EmittedStep {
   /** The packages the module imports. */
   readonly imports: ReadonlyArray<string>;
   readonly backend: BackendName;
+  /** What pruning removed (undefined when `prune: false`). */
+  readonly pruned: Pruned | undefined;
 }
 
 /** The files the emitted module starts from: the lowering entry and the graph's type. */
 const ENTRY = 'compiler/lower/compiled.ts';
 const GRAPH = 'compiler/ir/graph.ts';
 /** Module-scope names of the emitted module besides the namespaces. */
-const FOOTER_NAMES = ['tf', 'graphData', 'graph', 'CompiledMethod', 'StepMetrics', 'BACKEND', 'SOURCES', 'selectBackend', 'createStep'];
+const FOOTER_NAMES = ['tf', PRUNED_HELPER, 'graphData', 'graph', 'CompiledMethod', 'StepMetrics', 'BACKEND', 'SOURCES', 'selectBackend', 'createStep'];
 
 const defaultRoot = (): string => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -87,6 +92,13 @@ const checkNames = (units: ReadonlyArray<Unit>): void => {
     }
   }
 };
+
+/** The top-level statements of `file` declaring one of `names`. */
+const declarations = (file: SourceFile, names: ReadonlyArray<string>): ReadonlyArray<Statement> =>
+  file.getStatements().filter((s) => {
+    const declared = Node.isVariableStatement(s) ? s.getDeclarations().map((d) => d.getName()) : Node.hasName(s) ? [s.getName()] : [];
+    return declared.some((n) => names.includes(n));
+  });
 
 const header = (name: string, backend: BackendName, files: ReadonlyArray<string>): string =>
   [
@@ -137,7 +149,7 @@ export const emitStepModule = (graph: Graph, options: EmitOptions = {}): Emitted
   const root = options.root ?? defaultRoot();
   const backend = options.backend ?? 'wasm';
   const project = new Project({ tsConfigFilePath: path.join(root, 'tsconfig.json'), skipAddingFilesFromTsConfig: true });
-  let entry, graphFile;
+  let entry: SourceFile, graphFile: SourceFile;
   try {
     entry = project.addSourceFileAtPath(path.join(root, ENTRY));
     graphFile = project.addSourceFileAtPath(path.join(root, GRAPH));
@@ -145,14 +157,17 @@ export const emitStepModule = (graph: Graph, options: EmitOptions = {}): Emitted
     throw new CodegenError(`tessera's sources are not under ${root} (${(e as Error).message})\nhint: run from a source checkout`);
   }
   project.resolveSourceFileDependencies();
-  const { units, packages } = collectUnits([entry, graphFile], root);
-  checkNames(units);
-  const byFile = (f: typeof entry): Unit => units.find((u) => u.file === f)!;
+  const collected = collectUnits([entry, graphFile], root);
+  checkNames(collected.units);
+  const pruned = options.prune === false ? undefined : prune(collected.units, graph, [...declarations(entry, ['lower', 'CompiledMethod', 'StepMetrics']), ...declarations(graphFile, ['Graph'])]);
+  const units = collected.units.filter((u) => !isEmptyUnit(u));
+  const byFile = (f: SourceFile): Unit => units.find((u) => u.file === f)!;
   const files = units.map((u) => u.rel);
-  const imports = [TFJS, ...(backend === 'wasm' || packages.has(TFJS_WASM) ? [TFJS_WASM] : [])];
-  const importLines = [`import * as tf from '${TFJS}';`, ...imports.slice(1).map((p) => `import '${p}';`)];
-  const source = [header((options.name ?? graph.method.name).replace(/\*\//g, '* /'), backend, files), importLines.join('\n'), '', ...units.map(namespaceText), footer(graph, backend, byFile(entry), byFile(graphFile), files)].join('\n');
-  return { source, files, imports, backend };
+  const imports = [TFJS, ...(backend === 'wasm' || collected.packages.has(TFJS_WASM) ? [TFJS_WASM] : [])];
+  const prelude = [`import * as tf from '${TFJS}';`, ...imports.slice(1).map((p) => `import '${p}';`), '', ...(pruned !== undefined && pruned.entries.length > 0 ? [PRUNED_STAND_IN] : [])];
+  const name = (options.name ?? graph.method.name).replace(/\*\//g, '* /');
+  const source = [header(name, backend, files), prelude.join('\n'), ...units.map(namespaceText), footer(graph, backend, byFile(entry), byFile(graphFile), files)].join('\n');
+  return { source, files, imports, backend, pruned };
 };
 
 /** The source of the standalone step module of `graph` (see `emitStepModule`). */

@@ -30,8 +30,14 @@ describe('tessera compile', () => {
     expect(lines[2]).toMatch(/the checked graph \(\d+ nodes, 5 modules, 2 loss terms, 1 objective\)/);
     // cpu: no wasm import
     expect(lines[3]).toBe('  imports:  @tensorflow/tfjs');
+    expect(lines[4]).toMatch(/^ {2}pruned: {3}\d+ rule-table entries the graph never uses, \d+ unreachable statements$/);
     expect(source).toContain('export const BACKEND: string = "cpu";');
     expect(source).not.toContain('tfjs-backend-wasm');
+    const all = await tessera('compile', 'moco-v3:tiny', '--emit', path.join(dir, 'all.ts'), '--keep-unused');
+    expect(all.code).toBe(0);
+    expect(all.out).not.toContain('pruned:');
+    expect(readFileSync(path.join(dir, 'all.ts'), 'utf8')).toContain('namespace compiler_lower_nets_unet {');
+    expect(source).not.toContain('namespace compiler_lower_nets_unet {');
   });
 
   it('usage errors exit 2 with a hint', async () => {

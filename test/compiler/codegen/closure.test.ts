@@ -9,16 +9,17 @@ import ts from 'typescript';
 import { describe, expect, test } from 'vitest';
 import { CodegenError, collectUnits } from '../../../compiler/codegen/closure.js';
 import { emitStepModule } from '../../../compiler/codegen/emit.js';
-import { namespaceText } from '../../../compiler/codegen/namespace.js';
+import { isEmptyUnit, namespaceText } from '../../../compiler/codegen/namespace.js';
+import { prune, PRUNED_STAND_IN } from '../../../compiler/codegen/prune.js';
 import { compileGraph } from '../../../compiler/compile.js';
 import { mocoV3 } from '../../../library/mocoV3.js';
 
-const project = (files: Readonly<Record<string, string>>): Project => {
+const project = (files: Readonly<Record<string, string>>, folder = 'src'): Project => {
   const p = new Project({
     useInMemoryFileSystem: true,
     compilerOptions: { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler },
   });
-  for (const [name, text] of Object.entries(files)) p.createSourceFile(`/repo/src/${name}`, text);
+  for (const [name, text] of Object.entries(files)) p.createSourceFile(`/repo/${folder}/${name}`, text);
   return p;
 };
 
@@ -87,5 +88,40 @@ describe('namespace rewriting', () => {
     const g = compileGraph(mocoV3({ preset: 'tiny', batch: 4 }));
     const broken = { ...g, nodes: g.nodes.map((n, i) => (i === 0 ? { ...n, flops: Number.POSITIVE_INFINITY } : n)) };
     expect(() => emitStepModule(broken)).toThrow(/graph\.nodes\[0\]\.flops is Infinity, which JSON cannot hold/);
+  });
+
+  test('pruning keeps what the graph reaches, every effect, and throws on a pruned rule', () => {
+    const p = project({
+      'index.ts': [
+        "import { aRule, bRule } from './rules.js';",
+        'export const netRules = { A: aRule, B: bRule };',
+        'export const run = (tag: string, x: number): number => (netRules as Record<string, (x: number) => number>)[tag]!(x);',
+      ].join('\n'),
+      'rules.ts': [
+        'const helperB = (x: number): number => x * 10;',
+        'export const aRule = (x: number): number => x + HALF * 2;',
+        'export const bRule = (x: number): number => helperB(x);',
+        'export const HALF = Math.log(Math.E) / 2;',
+        'export const unusedThing = 5;',
+        'export const effectful = ((globalThis as Record<string, unknown>)["__pruneEffect"] = 11);',
+      ].join('\n'),
+      'main.ts': "import { run } from './index.js';\nexport const main = (): number => run('A', 1);\nexport function unused(): number { return 2; }\n",
+    }, 'compiler/lower/nets');
+    const { units } = collectUnits([p.getSourceFileOrThrow('/repo/compiler/lower/nets/main.ts')], '/repo');
+    const main = units.find((u) => u.rel.endsWith('main.ts'))!;
+    const pruned = prune(units, { nets: [{ _tag: 'A' }] }, main.file.getStatements().filter((s) => s.getText().includes('const main')));
+    expect(pruned.entries).toEqual(['netRules.B']);
+    const text = [PRUNED_STAND_IN, ...units.filter((u) => !isEmptyUnit(u)).map(namespaceText), 'export const result = compiler_lower_nets_main.main();', 'export const runB = () => compiler_lower_nets_index.run("B", 1);'].join('\n');
+    expect(text).toContain('B: codegenPruned("net kind \\"B\\"")');
+    for (const gone of ['helperB', 'bRule', 'unusedThing', 'function unused']) expect(text).not.toContain(gone);
+    for (const kept of ['export const HALF', 'export const effectful', 'export const aRule']) expect(text).toContain(kept);
+    const out = p.createSourceFile('/repo/out.ts', text);
+    expect(out.getPreEmitDiagnostics().map((d) => ts.flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, '\n'))).toEqual([]);
+    const js = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const exports: { result?: unknown; runB?: () => number } = {};
+    new Function('exports', js)(exports);
+    expect(exports.result).toBe(2);
+    expect((globalThis as Record<string, unknown>)['__pruneEffect']).toBe(11);
+    expect(() => exports.runB!()).toThrow('net kind "B" was pruned from this emitted step');
   });
 });
