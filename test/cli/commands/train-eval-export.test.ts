@@ -18,6 +18,8 @@ import { loadRunWeights } from '../../../runtime/restore.js';
 import { readRunInfo } from '../../../runtime/runInfo.js';
 import { main } from '../../../cli/main.js';
 import { tessera } from '../capture.js';
+import { flagship } from '../../../cli/trainSpec.js';
+import { methods } from '../../../library/index.js';
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'tessera-cli-train-'));
 const SMALL = ['--method', 'moco-v3', '--data', 'builtin:appearance:84', '--batch', '8', '--checkpoint-every', '2'];
@@ -123,6 +125,20 @@ describe('tessera train -> eval -> export -> report', () => {
     expect(html).toContain('data-term="ctr_12"');
     expect(html).toMatch(/<svg class="scatter"/);
     expect(html).toMatch(/<tr class="probe-row">/);
+  });
+});
+
+describe('the main job', () => {
+  it('trains the flagship (the default method) and evaluates it, on tiny sizes', async () => {
+    const dir = join(tempDir(), 'flagship');
+    const r = await tessera('train', '--data', 'builtin:appearance:84', '--batch', '8', '--steps', '2', '--out', dir);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`(${flagship()} (tiny))`);
+    const e = await tessera('eval', '--run', dir, '--samples', '84', '--probe', 'knn');
+    expect(e.code).toBe(0);
+    const rows = parseEvalFile(JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8'))).rows;
+    expect(rows.length).toBe(2 * methods[flagship()]('tiny').representations.length);
   });
 });
 
