@@ -14,7 +14,7 @@ import { CodegenError } from '../../compiler/codegen/closure.js';
 import { emitStepModule, type EmittedStep } from '../../compiler/codegen/emit.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { renderIssues } from '../../compiler/ir/render.js';
-import { pipeline } from '../../compiler/passes/pipeline.js';
+import { pipelineFor } from '../../compiler/passes/pipeline.js';
 import type { BackendName } from '../../runtime/backend.js';
 import type { Command, Io } from '../command.js';
 import { specFromArgs } from '../specSource.js';
@@ -25,7 +25,7 @@ const usage = `usage: tessera compile SPEC [--emit FILE.ts [--keep-unused]] [--d
                   TF.js: import { createStep, selectBackend } from './FILE.js'
   --keep-unused   keep the net rules, loss kernels and code the graph cannot reach (pruned by default)
   --dump          print the IR after every compiler pass
-  --backend       the backend the emitted module selects by default (default wasm)
+  --backend       the backend the passes legalize for and the emitted module selects (default wasm)
   exit 0: done; 1: invalid spec or codegen failure; 2: usage`;
 
 const BACKEND_NAMES: ReadonlyArray<BackendName> = ['wasm', 'cpu', 'tensorflow'];
@@ -114,7 +114,7 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   if (!(BACKEND_NAMES as ReadonlyArray<string>).includes(backend)) return fail(io, `unknown backend "${backend}"\nhint: one of ${BACKEND_NAMES.join(', ')}`, 2);
   const loaded = await specFromArgs(parsed.positionals, parsed.values.method, parsed.values.preset);
   if (!loaded.ok) return 'error' in loaded ? fail(io, loaded.error, loaded.code) : fail(io, renderIssues(loaded.issues, loaded.name), 1);
-  const checked = checkMethod(loaded.spec, { passes: pipeline, dump: dump === true, log: (t) => io.out(`${t}\n`) });
+  const checked = checkMethod(loaded.spec, { passes: pipelineFor(backend), dump: dump === true, log: (t) => io.out(`${t}\n`) });
   if (E.isLeft(checked)) return fail(io, renderIssues(checked.left, loaded.name), 1);
   return out === undefined ? 0 : emit(io, out, checked.right, backend as BackendName, loaded.name, parsed.values['keep-unused'] === true);
 };

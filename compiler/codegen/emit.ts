@@ -25,7 +25,7 @@ import { prune, PRUNED_HELPER, PRUNED_STAND_IN, type Pruned } from './prune.js';
 
 /** Options of `emitStep`. */
 export interface EmitOptions {
-  /** The backend `selectBackend()` picks by default (default `wasm`, which the module then imports). */
+  /** The backend `selectBackend()` picks by default (default `wasm`, which the module then imports); compile the graph for it (`compileGraph(spec, { backend })`). */
   readonly backend?: BackendName;
   /** Where tessera's sources are (default: this checkout). */
   readonly root?: string;

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pipeline } from '../../../compiler/passes/pipeline.js';
+import { pipelineFor } from '../../../compiler/passes/pipeline.js';
 import { tessera } from '../capture.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tessera-cli-compile-'));
@@ -15,8 +15,11 @@ describe('tessera compile', () => {
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
     const headers = r.out.split('\n').filter((l) => l.startsWith('== after '));
-    expect(headers).toEqual(pipeline.map((p) => `== after ${p.name} ==`));
+    expect(headers).toEqual(pipelineFor('wasm').map((p) => `== after ${p.name} ==`));
+    expect(headers.length).toBeGreaterThan(3);
     expect(r.out).toContain('momentumBackbone');
+    const cpu = await tessera('compile', 'moco-v3:tiny', '--dump', '--backend', 'cpu');
+    expect(cpu.out.split('\n').filter((l) => l.startsWith('== after '))).toEqual(pipelineFor('cpu').map((p) => `== after ${p.name} ==`));
   });
 
   it('--emit writes the standalone module and says what it contains', async () => {
