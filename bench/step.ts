@@ -114,11 +114,8 @@ const roofSize = (graph: Graph, batch: number): number => {
   return Math.max(32, Math.round(Math.cbrt(batch * tokens * largest) / 32) * 32);
 };
 
-/** The memory-planning pass's prediction, when the graph carries one. */
-const predictedPeak = (graph: Graph): number | null => {
-  const memory = (graph as Graph & { readonly memory?: { readonly peakBytes?: unknown } }).memory;
-  return typeof memory?.peakBytes === 'number' ? memory.peakBytes : null;
-};
+/** The memory-planning pass's prediction (`graph.memory`), when the graph carries one. */
+const predictedPeak = (graph: Graph): number | null => graph.memory?.peakBytes ?? null;
 
 const time = (f: () => void): number => {
   const t0 = performance.now();

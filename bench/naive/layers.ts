@@ -60,11 +60,11 @@ export const gelu = (x: tf.Tensor): tf.Tensor => tf.mul(tf.mul(x, 0.5), tf.add(1
  */
 export const sincos = (g: number, dim: number, rowFirst: boolean): tf.Tensor2D => {
   const q = dim / 4;
+  const f = Array.from({ length: q }, (_, i) => 1 / 10000 ** (i / q));
   const rows: number[][] = [];
   for (let r = 0; r < g; r++) {
     for (let c = 0; c < g; c++) {
       const [a, b] = rowFirst ? [r, c] : [c, r];
-      const f = Array.from({ length: q }, (_, i) => 1 / 10000 ** (i / q));
       rows.push([...f.map((o) => Math.sin(a * o)), ...f.map((o) => Math.cos(a * o)), ...f.map((o) => Math.sin(b * o)), ...f.map((o) => Math.cos(b * o))]);
     }
   }

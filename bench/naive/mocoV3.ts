@@ -17,7 +17,7 @@ import type { Graph } from '../../compiler/ir/graph.js';
 import type { Mlp } from '../../compiler/ir/net.js';
 import { evaluateSchedule } from '../../compiler/ir/schedule.js';
 import { applyPipeline } from '../../data/augment/pipeline.js';
-import { at, batchNorm, linear, vit, type VitConfig, type Weights } from './layers.js';
+import { at, batchNorm, linear, vit, type Weights } from './layers.js';
 import { adamw, emaUpdate } from './optimizer.js';
 import { copyWeights, decayRule, lossOf, moduleDecl, netOf, onlyObjective, stepRng, viewPipeline, type NaiveMethod } from './baseline.js';
 
@@ -41,8 +41,6 @@ const contrastive = (q: tf.Tensor, k: tf.Tensor, tau: number): tf.Scalar => {
   return tf.mul(tf.losses.softmaxCrossEntropy(labels, logits), 2 * tau);
 };
 
-const vitConfig = (graph: Graph, name: string): VitConfig => netOf(graph, name, 'Vit');
-
 /**
  * The hand-written MoCo v3 step over a private copy of `weights` (a compiled method's
  * `variables()`), drawing the same views as the compiled step initialised with `seed`.
@@ -52,13 +50,13 @@ export const naiveMocoV3 = (graph: Graph, weights: Readonly<Record<string, tf.Va
   const objective = onlyObjective(graph);
   const spec = objective.optimizer;
   if (spec._tag !== 'AdamW') throw new Error(`naive moco-v3: only the AdamW (ViT) variant is written, got ${spec._tag}`);
-  const backbone = vitConfig(graph, 'backbone');
-  const frozen = netOf(graph, 'backbone', 'Vit').stopGradPatchEmbed ? 'backbone/patchEmbed.' : '\0';
+  const backbone = netOf(graph, 'backbone', 'Vit');
+  const frozen = (name: string): boolean => backbone.stopGradPatchEmbed && name.startsWith('backbone/patchEmbed.');
   const projector = netOf(graph, 'projector', 'Mlp');
   const predictor = netOf(graph, 'predictor', 'Mlp');
   const loss = lossOf(graph, 'InfoNCE');
   const trained = (name: string): boolean =>
-    objective.params.some((m) => name.startsWith(`${m}/`)) && !name.startsWith(frozen) && !/moving(Mean|Var)$/.test(name);
+    objective.params.some((m) => name.startsWith(`${m}/`)) && !frozen(name) && !/moving(Mean|Var)$/.test(name);
   const vars = copyWeights(weights, trained);
   const w: Weights = { table: vars, prefix: '' };
   const list = Object.entries(vars).filter(([n]) => trained(n)).map(([, v]) => v);
