@@ -30,8 +30,12 @@ const importEdits = (unit: Unit): ReadonlyArray<Edit> =>
 /** Removed statements (with their leading comments) replace every edit inside them. */
 const withRemovals = (unit: Unit, edits: ReadonlyArray<Edit>): ReadonlyArray<Edit> => {
   const text = unit.file.getFullText();
-  // from the line after the previous statement (its line break stays), to the end of the statement
-  const cuts = [...unit.removed].map((s) => ({ start: text[s.getPos()] === '\n' ? s.getPos() + 1 : s.getPos(), end: s.getEnd(), text: '' }));
+  // from the line after the previous statement (its line break stays) to the statement's own line break
+  const cuts = [...unit.removed].map((s) => ({
+    start: text[s.getPos()] === '\n' ? s.getPos() + 1 : s.getPos(),
+    end: text[s.getEnd()] === '\n' ? s.getEnd() + 1 : s.getEnd(),
+    text: '',
+  }));
   const inside = (e: Edit): boolean => cuts.some((c) => e.start >= c.start && e.end <= c.end);
   return [...edits.filter((e) => !inside(e)), ...cuts];
 };
