@@ -41,7 +41,7 @@ export interface EvalRunResult {
   readonly checkpointStep: number;
 }
 
-/** Frozen features of every representation and the labels of the same images, in dataset order. */
+/** Frozen features of every representation and the labels of the same images (at most `samples`, in a seeded random order). */
 export const embedDataset = async (
   compiled: CompiledMethod,
   dataset: Dataset,
@@ -52,7 +52,8 @@ export const embedDataset = async (
   const dims = new Map<string, number>();
   const labelParts = new Map<string, Int32Array[]>(Object.keys(dataset.classes).map((k) => [k, []]));
   let seen = 0;
-  for await (const b of dataset.batches(options.chunk, Rng.seeded(0), { shuffle: false, dropLast: false })) {
+  // a seeded shuffle: when `samples` is below the dataset size, the subset is a random sample (folders list images class by class)
+  for await (const b of dataset.batches(options.chunk, Rng.seeded(0).fork('eval'), { shuffle: true, dropLast: false })) {
     const take = Math.min(b.indices.length, options.samples - seen);
     const images = take < b.indices.length ? (b.images.slice(0, take) as tf.Tensor4D) : b.images;
     for (const name of names) {

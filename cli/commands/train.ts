@@ -17,7 +17,8 @@ import { evaluateRun, readRunSpec } from '../evalRun.js';
 import { parseOverride, type Override } from '../overrides.js';
 import { formatDuration, makeProgress } from '../progress.js';
 import { BUILTIN, openTrainingData, parseDataSource } from '../runData.js';
-import { resolveSpec, withSteps, type SpecRequest } from '../trainSpec.js';
+import { methodNames } from '../../library/index.js';
+import { flagship, resolveSpec, withSteps, type SpecRequest } from '../trainSpec.js';
 
 /**
  * Steps of the main job (`tessera train` with no options). ST-STORM `tiny` (batch 8) ran 150 steps
@@ -29,7 +30,7 @@ const usage = `usage: tessera train [--method NAME | --spec FILE] [--preset tiny
                      [--steps N | --epochs E] [--batch B] [--backend wasm|cpu|tensorflow] [--seed K]
                      [--out DIR] [--resume] [--set PATH=VALUE ...] [--checkpoint-every K] [--eval]
   no options: train the flagship (tiny preset) on the built-in appearance data for ${MAIN_JOB_STEPS} steps, then evaluate it
-  --method NAME        a library method (moco-v3, i-jepa); default the flagship
+  --method NAME        a library method (${methodNames.join(', ')}); default the flagship (${flagship()})
   --spec FILE          a .json spec or a .ts module exporting a method
   --preset P           library preset, default tiny
   --data SRC           an image folder (class subfolders optional) or builtin:appearance[:N] (default, N = 2520)
