@@ -21,8 +21,9 @@ import { methodNames } from '../../library/index.js';
 import { flagship, resolveSpec, withSteps, type SpecRequest } from '../trainSpec.js';
 
 /**
- * Steps of the main job (`tessera train` with no options). ST-STORM `tiny` (batch 8) ran 150 steps
- * plus evaluation in 1:40 on this 2-core machine (wasm, shared): 300 steps is about 3 minutes.
+ * Steps of the main job (`tessera train` with no options). Measured on the 2-core dev machine
+ * (wasm): ST-STORM `tiny` (batch 8), 300 steps + evaluation took 3:41 wall while the machine was
+ * shared (load 4-6), 1:43 of CPU time; so 2-4 minutes.
  */
 export const MAIN_JOB_STEPS = 300;
 
