@@ -30,6 +30,7 @@ describe('tessera train -> eval -> export -> report', () => {
     run = join(tempDir(), 'run');
     const r = await tessera('train', ...SMALL, '--steps', '3', '--out', run);
     expect(r.err).toBe('');
+    expect(r.out).toMatch(/step 1\/3 .*\n/); // not a TTY: plain progress lines
     expect(r.code).toBe(0);
   });
 
@@ -73,8 +74,10 @@ describe('tessera train -> eval -> export -> report', () => {
   });
 
   it('evaluates every representation for every label and writes eval.json and embeddings.json', async () => {
+    const before = tf.memory().numTensors;
     const r = await tessera('eval', '--run', run, '--samples', '84', '--probe', 'both');
     expect(r.code).toBe(0);
+    expect(tf.memory().numTensors).toBe(before); // method, features and probes all freed
     expect(r.out).toMatch(/representation\s+label\s+probe\s+acc %/);
     const file = parseEvalFile(JSON.parse(readFileSync(join(run, 'eval.json'), 'utf8')));
     expect(file.rows.map((x) => `${x.representation}/${x.label}/${x.probe}`)).toEqual([
