@@ -7,7 +7,9 @@
 import * as E from 'fp-ts/Either';
 import { parseArgs } from 'node:util';
 import { checkMethod } from '../../compiler/check.js';
-import { pipeline } from '../../compiler/passes/pipeline.js';
+import { cse } from '../../compiler/passes/cse.js';
+import { memoryPlanning } from '../../compiler/passes/memory.js';
+import { checkingPasses } from '../../compiler/passes/pipeline.js';
 import type { Graph, GraphNode, NodeId } from '../../compiler/ir/graph.js';
 import type { Issue } from '../../compiler/ir/issue.js';
 import { showCount, showFlops, showNet, showSchedule } from '../../compiler/ir/printer.js';
@@ -189,7 +191,9 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const loaded = await specFromArgs(positionals, values.method, values.preset);
   if (!loaded.ok) return 'error' in loaded ? fail(io, loaded.error, loaded.code) : invalid(io, json, loaded.name, loaded.issues);
   const specName = typeof (loaded.spec as { name?: unknown })?.name === 'string' ? (loaded.spec as { name: string }).name : loaded.name;
-  const result = checkMethod(loaded.spec, { passes: pipeline });
+  // the checked graph with shared forward passes merged and its memory planned; view batching
+  // and fusion are left out so the table shows one row per branch and view
+  const result = checkMethod(loaded.spec, { passes: [...checkingPasses, cse, memoryPlanning] });
   if (E.isLeft(result)) return invalid(io, json, specName, result.left);
   const report = checkReport(result.right);
   io.out(json ? `${JSON.stringify({ ok: true, ...report }, null, 2)}\n` : showReport(report));

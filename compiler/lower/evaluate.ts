@@ -9,6 +9,7 @@ import type { LossNode } from '../ir/loss.js';
 import type { ValueExpr } from '../ir/node.js';
 import type { Rng } from '../../runtime/rng.js';
 import { applyNet, subNet, type Lowered } from './nets/index.js';
+import { stopGradient } from './nets/rule.js';
 import { lowerLoss, type LossState } from './losses/index.js';
 import type { Kernels } from './legalize/index.js';
 import { randomValues } from './random.js';
@@ -100,6 +101,10 @@ const splitGroups = (out: Lowered, groups: number): Lowered => {
   return Object.fromEntries(split(out).map((v, g) => [String(g), v]));
 };
 
+/** The value with a zero gradient (TF.js has no stop-gradient op); structs field by field. */
+const detach = (v: Lowered): Lowered =>
+  v instanceof tf.Tensor ? stopGradient(v) : Object.fromEntries(Object.entries(v).map(([k, f]) => [k, detach(f)]));
+
 const valueRules: { readonly [K in Exclude<GraphOp, 'Loss'>]: Rule } = {
   Input: (_n, _i, ctx) => ctx.images,
   View: (n, i, ctx) => randomValues.view(n.expr as Extract<ValueExpr, { _tag: 'View' }>, asTensor(i.source, 'view source'), ctx.rng),
@@ -117,7 +122,7 @@ const valueRules: { readonly [K in Exclude<GraphOp, 'Loss'>]: Rule } = {
     if (src === undefined || src instanceof tf.Tensor || !(e.name in src)) throw new Error(`internal: no field ${e.name}`);
     return src[e.name]!;
   },
-  StopGradient: (_n, i) => i.source!,
+  StopGradient: (_n, i) => detach(i.source!),
   Masks: (n, _i, ctx) => randomValues.masks(n.expr as Extract<ValueExpr, { _tag: 'Masks' }>, ctx.images.shape[0], ctx.rng),
   TokenMask: (n, _i, ctx) => randomValues.tokenMask(n.expr as Extract<ValueExpr, { _tag: 'TokenMask' }>, ctx.images.shape[0], ctx.rng),
   Gather: (_n, i, ctx) => ctx.kernels.plain.gatherTokens(asTensor(i.source, 'gather source') as tf.Tensor3D, asTensor(i.index, 'gather index')),

@@ -47,8 +47,7 @@ const readsTrainable = (node: GraphNode, trainable: ReadonlySet<string>): boolea
 
 /**
  * The nodes reachable from `roots` without crossing a `StopGradient` (the StopGradient nodes
- * themselves included): only these can be on the tape. A node that is ALSO under a StopGradient
- * is taped and the StopGradient would read it before the tape runs: reported as an error.
+ * themselves included): only these can be on the tape.
  */
 const gradientSideOf = (graph: Graph, roots: ReadonlyArray<NodeId>): ReadonlySet<NodeId> => {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
@@ -73,14 +72,12 @@ export const planObjective = (graph: Graph, objective: Objective): ObjectivePlan
   const nodes = ancestors(graph, terms.map((t) => t.node));
   const gradientSide = gradientSideOf(graph, terms.map((t) => t.node));
   for (const node of nodes) {
-    // under a StopGradient only (e.g. PatchNCE keys from a trainable encoder): a constant
-    if (node.op === 'StopGradient' || !gradientSide.has(node.id)) continue;
+    // A node reading a taped value runs on the tape (after it); a StopGradient there is an
+    // identity with zero gradient (the generated image, detached for one term and not another).
+    // A trainable module applied only under a StopGradient to constant inputs (e.g. PatchNCE keys
+    // from a trainable encoder) is a constant, computed before the tape.
     const fromInputs = Object.values(node.inputs).some((id) => onTape.has(id));
-    if (fromInputs || readsTrainable(node, trainable)) onTape.add(node.id);
-  }
-  const mixed = nodes.find((n) => n.op === 'StopGradient' && Object.values(n.inputs).some((id) => onTape.has(id)));
-  if (mixed !== undefined) {
-    throw new Error(`lowering: StopGradient at ${mixed.origin.join('.')} reads a value that objective "${objective.name}" also differentiates\nhint: compute the detached value from its own application of the module`);
+    if (fromInputs || (node.op !== 'StopGradient' && gradientSide.has(node.id) && readsTrainable(node, trainable))) onTape.add(node.id);
   }
   const emaAfter = graph.method.modules.filter((m) => m.ema !== undefined && trainable.has(m.ema.source));
   return {
