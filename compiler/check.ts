@@ -9,7 +9,7 @@
  * checkMethod(spec, { dump: true });              // prints the IR after every pass
  * ```
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { decodeMethod } from './ir/codec.js';
 import type { Graph } from './ir/graph.js';
 import type { Issue } from './ir/issue.js';

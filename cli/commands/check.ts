@@ -4,7 +4,7 @@
  * with input and output shapes and FLOPs per step) and exits 0; otherwise prints every issue as
  * a tree and exits 1. Broken JSON is a list of issues, never a stack trace.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { parseArgs } from 'node:util';
 import { checkMethod } from '../../compiler/check.js';
 import { cse } from '../../compiler/passes/cse.js';

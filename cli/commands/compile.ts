@@ -5,7 +5,7 @@
  * (`compiler/codegen`), and prints its size and what it contains. Invalid specs print their
  * issues and exit 1; a source pattern codegen cannot embed is an error, not a broken file.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';

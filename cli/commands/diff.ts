@@ -4,7 +4,7 @@
  * representations added (+), removed (-) or changed (~, with the changed fields), and the
  * parameter and FLOP deltas when both specs check. Exit 0 when both load, 1 otherwise.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { parseArgs } from 'node:util';
 import { checkMethod } from '../../compiler/check.js';
 import { decodeMethod } from '../../compiler/ir/codec.js';

@@ -3,7 +3,7 @@
  * applications, with output shapes), loss terms with their weights, representations;
  * stop-gradient and EMA edges dashed. Invalid specs print their issues and exit 1.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { parseArgs } from 'node:util';
 import { checkMethod } from '../../compiler/check.js';
 import { renderIssues } from '../../compiler/ir/render.js';

@@ -13,7 +13,7 @@
  * unexpected field, a name outside a fixed set), `E_UNKNOWN_TAG` (the message lists the known
  * tags), `E_RANGE` (zero or negative sizes, probabilities outside `[0, 1]`, unordered ranges...).
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { type Issue, issue } from './issue.js';
 import type { EmaSpec, InputSpec, Method, ModuleDecl, Objective, Phase, Representation, Term, TrainingSpec, ValueDecl } from './node.js';

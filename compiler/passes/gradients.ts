@@ -13,7 +13,7 @@
  *   TokenMask, Permute, Memory): evaluation features must come from clean `Input` images.
  * - E_PARAMS_IN_FN: a `Fn` applies a net that has parameters (it needs a named module).
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { differences, showValue } from '../ir/difference.js';
 import type { Graph, GraphNode, NodeId } from '../ir/graph.js';
 import { type Issue, issue } from '../ir/issue.js';

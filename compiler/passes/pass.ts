@@ -3,7 +3,7 @@
  * (possibly rewritten) graph or every issue it found. A rewrite returns the same object when
  * nothing changed. `pipeline.ts` lists the passes in order.
  */
-import type { Either } from 'fp-ts/Either';
+import type { Either } from 'fp-ts/lib/Either.js';
 import type { Graph } from '../ir/graph.js';
 import type { Issue } from '../ir/issue.js';
 

@@ -12,7 +12,7 @@
  * other), E_PORT (missing or unexpected input ports of an applied net), E_PHASE (an objective
  * names an unknown phase, or a phase no objective runs in), E_UNUSED_MODULE.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { childPath, isRandomValue, lossChildren, valueChildren } from '../ir/children.js';
 import type { Graph, GraphNode, NodeId, SpecPath, TermRef } from '../ir/graph.js';
 import { type Issue, issue } from '../ir/issue.js';

@@ -16,7 +16,7 @@ export type StyleFeatures<T extends number> = Rec<
   { readonly tokens: Tok<T> } & Readonly<Record<`map${number}`, Img>>
 >;
 
-interface Pyramid {
+export interface Pyramid {
   readonly ngf?: number;
   readonly levels?: number;
   readonly maxChannels?: number;

@@ -2,8 +2,8 @@
  * Convolution arithmetic on NHWC images and the Conv2d rule. Composite nets (ResNet, U-Net,
  * PatchGAN) chain `convStep` through their layers and sum its FLOPs.
  */
-import { chain, left, right, type Either } from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import { chain, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { issue, type Issue } from '../../ir/issue.js';
 import type { Conv2d } from '../../ir/net.js';
 import { tensor, showType, type Dim, type TensorType } from '../../ir/types.js';

@@ -2,8 +2,8 @@
  * Rules for dense layers: Linear, Mlp (MoCo v3 `_build_mlp`), Norm and Activation. Linear layers
  * act on the last axis of vectors `[B, D]` and tokens `[B, N, D]`.
  */
-import { chain, map } from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import { chain, map } from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import type { Activation, Linear, Mlp, Norm } from '../../ir/net.js';
 import { tensor, type Dim, type TensorType } from '../../ir/types.js';
 import { linearParams, normParams, prefixed, type Params } from './params.js';

@@ -2,8 +2,8 @@
  * ST-STORM generator `G(x, style = y)` (content encoder, style encoder, SPADE decoder) and the
  * PatchGAN discriminator with optional spectral norm (methods.md 3.2).
  */
-import { chain, left, right, type Either } from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import { chain, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import type { Issue } from '../../ir/issue.js';
 import type { Generator, PatchGan } from '../../ir/net.js';
 import type { TensorType } from '../../ir/types.js';

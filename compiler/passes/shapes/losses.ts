@@ -4,7 +4,7 @@
  * LSGAN: discriminator logits) and type the loss `scalar[]`. Counted FLOPs: the InfoNCE
  * similarity matmuls; other losses are element-wise and not counted (README).
  */
-import { left, right, type Either } from 'fp-ts/Either';
+import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import type { SpecPath } from '../../ir/graph.js';
 import { issue, type Issue } from '../../ir/issue.js';
 import type { LossNode, LossTag } from '../../ir/loss.js';

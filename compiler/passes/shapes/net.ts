@@ -2,7 +2,7 @@
  * The exhaustive rule table over every `NetNode` kind (a missing kind is a type error), and the
  * entry points built on it: `inferNet`, `netParams`, `subNet`.
  */
-import { left, right, type Either } from 'fp-ts/Either';
+import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import type { ParamInfo, SpecPath } from '../../ir/graph.js';
 import { issue, type Issue } from '../../ir/issue.js';
 import type { NetNode, NetTag } from '../../ir/net.js';

@@ -3,7 +3,7 @@
  * lists every module's parameters, and collects all issues. A node whose input failed is left
  * unknown (no type, no issue), so one mistake is reported once rather than cascading.
  */
-import { left, right } from 'fp-ts/Either';
+import { left, right } from 'fp-ts/lib/Either.js';
 import type { Graph, GraphNode, NodeId } from '../../ir/graph.js';
 import type { Issue } from '../../ir/issue.js';
 import type { MultiBlockMask } from '../../ir/augment.js';

@@ -2,8 +2,8 @@
  * Predictor and head rules: the I-JEPA transformer predictor (methods.md 2.2), the Style-JEPA
  * token predictor and the ST-STORM fusion head (methods.md 3.2, 3.5).
  */
-import { chain, left, right, type Either } from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import { chain, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { issue, type Issue } from '../../ir/issue.js';
 import type { FusionHead, TokenPredictor, TransformerPredictor } from '../../ir/net.js';
 import { showType, tensor, type Dim, type TensorType } from '../../ir/types.js';

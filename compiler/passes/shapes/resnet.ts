@@ -2,8 +2,8 @@
  * ResNet rule (He et al. 2016; torchvision v1.5: the stride sits on the 3x3 conv of a
  * bottleneck). BatchNorm after every conv, no conv biases, no fc (the projector replaces it).
  */
-import { chain, left, right, type Either } from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import { chain, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import type { Issue } from '../../ir/issue.js';
 import type { ResNet } from '../../ir/net.js';
 import { tensor, type Dim, type TensorType } from '../../ir/types.js';

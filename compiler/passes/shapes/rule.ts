@@ -2,7 +2,7 @@
  * The shape of one net rule and the checks rules share: port kinds, feature dims, divisibility.
  * Checks return lists of issues (empty when fine) so a rule can report every problem at once.
  */
-import type { Either } from 'fp-ts/Either';
+import type { Either } from 'fp-ts/lib/Either.js';
 import type { SpecPath } from '../../ir/graph.js';
 import { issue, type Issue } from '../../ir/issue.js';
 import type { NetNode } from '../../ir/net.js';

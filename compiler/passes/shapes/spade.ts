@@ -4,8 +4,8 @@
  * modulates instance-normalised features with a spatial map (conv3x3 -> SiLU -> conv3x3 to
  * `2C`) and a style token (MLP `tokenDim -> tokenDim/2 -> 2C`), mixed by four gate scalars.
  */
-import { chain, left, right, type Either } from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import { chain, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { issue, type Issue } from '../../ir/issue.js';
 import type { SpadeResBlock } from '../../ir/net.js';
 import { showType, tensor, type Dim, type TensorType } from '../../ir/types.js';

@@ -2,8 +2,8 @@
  * Parameter-free structural rules (Pool, Field, L2Normalize, Flatten) and Sequential, which
  * threads its primary value through its layers (the first layer receives every input port).
  */
-import { chain, left, map, right, type Either } from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import { chain, left, map, right, type Either } from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { issue, type Issue } from '../../ir/issue.js';
 import type { Field, Flatten, L2Normalize, Pool, Sequential } from '../../ir/net.js';
 import { showType, tensor, type Dim, type ValueType } from '../../ir/types.js';

@@ -2,8 +2,8 @@
  * Rules for transformer nets: PatchEmbed, Attention, TransformerBlock and the ViT (MoCo v3
  * `vits.py`, I-JEPA `vision_transformer.py`; methods.md 1.6 and 2.2).
  */
-import { chain, left, right, type Either } from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import { chain, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { issue, type Issue } from '../../ir/issue.js';
 import type { Attention, PatchEmbed, TransformerBlock, Vit } from '../../ir/net.js';
 import { showType, tensor, type Dim, type TensorType } from '../../ir/types.js';

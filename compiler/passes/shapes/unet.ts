@@ -2,8 +2,8 @@
  * ST-STORM U-Net rules (methods.md 3.2): the content encoder, the pyramid style encoder (same
  * topology, own weights, plus map and token heads) and the SPADE decoder.
  */
-import { chain, left, right, type Either } from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import { chain, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { issue, type Issue } from '../../ir/issue.js';
 import type { StylePyramidEncoder, UNetDecoder, UNetEncoder } from '../../ir/net.js';
 import { showType, struct, tensor, type Dim, type TensorType, type ValueType } from '../../ir/types.js';

@@ -3,8 +3,8 @@
  * views, module applications, masks, gathers, concatenations. Each rule gets the typed inputs of
  * its node (by port) and returns the node's type and forward FLOPs.
  */
-import { left, map, right, type Either } from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import { left, map, right, type Either } from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import type { GraphNode, GraphOp, SpecPath } from '../../ir/graph.js';
 import { issue, type Issue } from '../../ir/issue.js';
 import type { ModuleDecl, ValueExpr } from '../../ir/node.js';
