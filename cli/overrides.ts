@@ -4,7 +4,7 @@
  * boolean, an array, a whole loss term `{"_tag": "InfoNCE", ...}`), a plain string otherwise. A
  * number given for a schedule becomes a constant schedule (`Method.tryOverride`, dsl/ablate.ts).
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { issue, type Issue } from '../compiler/ir/issue.js';
 import type { Method } from '../compiler/ir/node.js';
 import { tryOverride } from '../dsl/ablate.js';

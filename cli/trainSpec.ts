@@ -3,7 +3,7 @@
  * being resumed), with `--batch`, `--steps` and every `--set` applied, checked by the checker
  * before any tensor exists. The result is the fully resolved spec written to `DIR/spec.json`.
  */
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { checkMethod } from '../compiler/check.js';
 import type { Issue } from '../compiler/ir/issue.js';
 import type { Method } from '../compiler/ir/node.js';

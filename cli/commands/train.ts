@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { CheckError } from '../../compiler/check.js';
 import { renderProbeTable } from '../../eval/index.js';
 import { BACKENDS, type BackendName } from '../../runtime/backend.js';
