@@ -40,12 +40,18 @@ export interface CompiledMethod {
   embed(representation: string, images: tf.Tensor4D): tf.Tensor2D;
   /** All variables as `module/path` (weights and buffers). */
   variables(): Readonly<Record<string, tf.Variable>>;
-  /** Optimizer state of every objective as `objective/name`, and its inverse. */
+  /**
+   * Optimizer state of every objective as `objective/name`, plus the loss state (InfoNCE key
+   * queues) as `lossState/<node>`, and its inverse: what a checkpoint needs to resume exactly.
+   */
   optimizerState(): Record<string, tf.Tensor>;
   loadOptimizerState(state: Readonly<Record<string, tf.Tensor>>): void;
   /** Frees every tensor the method owns. */
   dispose(): void;
 }
+
+/** Prefix of the loss state (InfoNCE key queues) inside `optimizerState()`, saved with it in checkpoints. */
+const LOSS_STATE = 'lossState/';
 
 interface Runtime {
   readonly store: ParamStore;
@@ -191,14 +197,23 @@ export const lower = (graph: Graph): CompiledMethod => {
     },
     variables: () => flattenStore(runtime().store),
     optimizerState: () => {
+      const r = runtime();
       const out: Record<string, tf.Tensor> = {};
-      for (const [name, o] of runtime().optimizers) for (const [k, t] of Object.entries(o.state())) out[`${name}/${k}`] = t;
+      for (const [name, o] of r.optimizers) for (const [k, t] of Object.entries(o.state())) out[`${name}/${k}`] = t;
+      for (const [key, q] of r.lossState.queues) out[`${LOSS_STATE}${key}`] = q;
       return out;
     },
     loadOptimizerState: (state) => {
-      for (const [name, o] of runtime().optimizers) {
+      const r = runtime();
+      for (const [name, o] of r.optimizers) {
         const prefix = `${name}/`;
         o.load(Object.fromEntries(Object.entries(state).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t])));
+      }
+      for (const [k, t] of Object.entries(state)) {
+        if (!k.startsWith(LOSS_STATE)) continue;
+        const key = k.slice(LOSS_STATE.length);
+        r.lossState.queues.get(key)?.dispose();
+        r.lossState.queues.set(key, tf.variable(t, false));
       }
     },
     dispose,
