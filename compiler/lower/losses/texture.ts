@@ -54,7 +54,7 @@ export const patchGrid = (shape: readonly number[], patch: number): { k: number;
 };
 
 /**
- * Patches `[N, k k C]` (row-major inside each patch), each standardised (biased std, `+1e-6`).
+ * Patches `[N, k k C]` (row-major inside each patch), each standardised (biased std, `sqrt(var + 1e-12)`).
  * Patches are sliced from their image's own slice, so each patch's gradient (a pad) is one image,
  * not the whole batch.
  */
@@ -68,7 +68,9 @@ const standardPatches = (x: tf.Tensor4D, at: ReadonlyArray<PatchAt>, k: number):
   const rows = at.map((p) => tf.reshape(tf.slice(imageOf(p.image), [0, p.top, p.left, 0], [1, k, k, c]), [1, k * k * c]));
   const m = tf.concat(rows, 0) as tf.Tensor2D;
   const { mean, variance } = tf.moments(m, 1, true);
-  return tf.div(tf.sub(m, mean), tf.add(tf.sqrt(variance), 1e-6));
+  // sqrt(var + 1e-12) rather than sqrt(var) + 1e-6: the same value for a flat patch (1e-6), and a
+  // finite gradient there (sqrt'(0) is infinite, and 0 * inf made the whole step NaN)
+  return tf.div(tf.sub(m, mean), tf.sqrt(tf.add(variance, 1e-12)));
 };
 
 /** Each row of `v` `[P, N]` sorted ascending, differentiably: a constant one-hot `[P, N, N]` contraction. */
