@@ -19,7 +19,7 @@ import { type Issue, issue } from './issue.js';
 import type { EmaSpec, InputSpec, Method, ModuleDecl, Objective, Phase, Representation, Term, TrainingSpec, ValueDecl } from './node.js';
 import { netCodec } from './codecs/nets.js';
 import { exactly, type FailureInfo, type Field, isObject, list, nonNegInt, obj, optional, posInt, str } from './codecs/primitives.js';
-import { optimizerCodec, scheduleCodec } from './codecs/steps.js';
+import { optimizerCodec, scheduleCodec, scheduleWithin } from './codecs/steps.js';
 import { lossCodec, valueCodec } from './codecs/values.js';
 
 export { augCodec, multiBlockCodec, optimizerCodec, OPTIMIZER_TAGS, scheduleCodec, SCHEDULE_TAGS } from './codecs/steps.js';
@@ -29,7 +29,7 @@ export { netCodec } from './codecs/nets.js';
 const moduleDecl = obj<ModuleDecl>('module', {
   name: str,
   net: netCodec,
-  ema: optional(obj<EmaSpec>('ema', { source: str, momentum: scheduleCodec })),
+  ema: optional(obj<EmaSpec>('ema', { source: str, momentum: scheduleWithin('values in [0, 1]', (x) => x >= 0 && x <= 1) })),
   frozen: list(str),
 });
 

@@ -2,11 +2,12 @@
  * io-ts codecs of the augmentation, schedule and optimizer IR (`augment.ts`, `schedule.ts`,
  * `optim.ts`). Probabilities are in `[0, 1]`; crop and mask scales in `(0, 1]`; ranges ordered.
  */
+import * as t from 'io-ts';
 import type * as A from '../augment.js';
 import type * as O from '../optim.js';
 import type * as S from '../schedule.js';
 import {
-  bool, exactly, type Field, finite, fraction, list, nonNeg, nonNegInt, numberIn, obj, pair, positive, posInt, range, tagged, unit,
+  bool, exactly, failWith, type Field, finite, fraction, list, nonNeg, nonNegInt, numberIn, obj, pair, positive, posInt, range, tagged, unit,
 } from './primitives.js';
 
 /** Codec of any `Schedule`. Progress points (`start`, `end`, `warmup`) are in `[0, 1]`. */
@@ -19,6 +20,29 @@ export const scheduleCodec: Field<S.Schedule> = tagged<S.Schedule>('schedule', (
   }),
 }));
 
+const scheduleValues = (s: S.Schedule): ReadonlyArray<number> =>
+  s._tag === 'Constant' ? [s.value] : s._tag === 'WarmupCosine' ? [s.start, s.peak, s.end] : [s.from, s.to];
+
+/**
+ * A schedule whose every value lies in a domain (`lr >= 0`, `temperature > 0`, EMA momentum in
+ * `[0, 1]`); the values checked are the ones it interpolates between, so the whole curve is in it.
+ */
+export const scheduleWithin = (domain: string, ok: (x: number) => boolean): Field<S.Schedule> =>
+  new t.Type<S.Schedule, unknown, unknown>(
+    `schedule (${domain})`,
+    (u): u is S.Schedule => scheduleCodec.is(u) && scheduleValues(u).every(ok),
+    (u, c) => {
+      const r = scheduleCodec.validate(u, c);
+      if (r._tag === 'Left') return r;
+      const bad = scheduleValues(r.right).find((x) => !ok(x));
+      return bad === undefined ? r : failWith(u, c, { code: 'E_RANGE', message: `a schedule value ${bad} is out of range`, expected: domain, got: String(bad) });
+    },
+    (a) => a,
+  );
+
+/** Learning rates and weight decays: never negative. */
+export const nonNegSchedule = scheduleWithin('values >= 0', (x) => x >= 0);
+
 /** The schedule tags, for messages. */
 export const SCHEDULE_TAGS: ReadonlyArray<S.Schedule['_tag']> = ['Constant', 'Linear', 'Cosine', 'WarmupCosine'];
 
@@ -27,14 +51,14 @@ const beta = numberIn('a number in [0, 1)', (x) => x >= 0 && x < 1);
 /** Codec of any `Optimizer`. */
 export const optimizerCodec: Field<O.Optimizer> = tagged<O.Optimizer>('optimizer', () => ({
   AdamW: obj<O.AdamW>('AdamW', {
-    _tag: exactly('AdamW'), lr: scheduleCodec, betas: pair(beta), eps: positive, weightDecay: scheduleCodec, decayAll: bool,
+    _tag: exactly('AdamW'), lr: nonNegSchedule, betas: pair(beta), eps: positive, weightDecay: nonNegSchedule, decayAll: bool,
   }),
-  Adam: obj<O.Adam>('Adam', { _tag: exactly('Adam'), lr: scheduleCodec, betas: pair(beta), eps: positive }),
+  Adam: obj<O.Adam>('Adam', { _tag: exactly('Adam'), lr: nonNegSchedule, betas: pair(beta), eps: positive }),
   Lars: obj<O.Lars>('Lars', {
-    _tag: exactly('Lars'), lr: scheduleCodec, momentum: unit, weightDecay: scheduleCodec, trust: positive,
+    _tag: exactly('Lars'), lr: nonNegSchedule, momentum: unit, weightDecay: nonNegSchedule, trust: positive,
   }),
   Sgd: obj<O.Sgd>('Sgd', {
-    _tag: exactly('Sgd'), lr: scheduleCodec, momentum: unit, weightDecay: scheduleCodec, nesterov: bool,
+    _tag: exactly('Sgd'), lr: nonNegSchedule, momentum: unit, weightDecay: nonNegSchedule, nesterov: bool,
   }),
 }));
 

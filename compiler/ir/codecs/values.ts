@@ -8,7 +8,9 @@ import { netCodec } from './nets.js';
 import {
   dict, exactly, type Field, finite, list, nonNeg, obj, oneOf, positive, posInt, str, tagged, unit,
 } from './primitives.js';
-import { augCodec, multiBlockCodec, scheduleCodec } from './steps.js';
+import { augCodec, multiBlockCodec, scheduleCodec, scheduleWithin } from './steps.js';
+
+const positiveSchedule = scheduleWithin('values > 0', (x) => x > 0);
 
 /** Codec of any `ValueExpr` (recursive). */
 export const valueCodec: Field<V.ValueExpr> = tagged<V.ValueExpr>('value', () => ({
@@ -33,9 +35,9 @@ const s = scheduleCodec;
 /** Codec of any `LossNode`. */
 export const lossCodec: Field<L.LossNode> = tagged<L.LossNode>('loss', () => ({
   InfoNCE: obj<L.InfoNCE>('InfoNCE', {
-    _tag: exactly('InfoNCE'), query: v, key: v, temperature: s, scale: oneOf('scale', ['twoTau', 'none']),
+    _tag: exactly('InfoNCE'), query: v, key: v, temperature: positiveSchedule, scale: oneOf('scale', ['twoTau', 'none']),
   }),
-  InfoNCEQueue: obj<L.InfoNCEQueue>('InfoNCEQueue', { _tag: exactly('InfoNCEQueue'), query: v, key: v, temperature: s, queueSize: posInt }),
+  InfoNCEQueue: obj<L.InfoNCEQueue>('InfoNCEQueue', { _tag: exactly('InfoNCEQueue'), query: v, key: v, temperature: positiveSchedule, queueSize: posInt }),
   SmoothL1: obj<L.SmoothL1>('SmoothL1', { _tag: exactly('SmoothL1'), pred: v, target: v, beta: nonNeg }),
   L2: obj<L.L2>('L2', { _tag: exactly('L2'), pred: v, target: v }),
   L1: obj<L.L1>('L1', { _tag: exactly('L1'), pred: v, target: v }),

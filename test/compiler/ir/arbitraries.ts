@@ -88,22 +88,28 @@ export const netArb: fc.Arbitrary<N.NetNode> = fc.letrec<{ net: N.NetNode }>((ti
   ),
 })).net;
 
-/** Any schedule. */
-export const scheduleArb: fc.Arbitrary<S.Schedule> = fc.oneof(
-  fc.record<S.Constant>({ _tag: fc.constant('Constant'), value: finite }),
-  fc.record<S.LinearSchedule>({ _tag: fc.constant('Linear'), from: finite, to: finite, start: unit, end: unit }),
-  fc.record<S.CosineSchedule>({ _tag: fc.constant('Cosine'), from: finite, to: finite, start: unit, end: unit }),
-  fc.record<S.WarmupCosine>({ _tag: fc.constant('WarmupCosine'), warmup: unit, start: finite, peak: finite, end: finite }),
+/** A schedule whose values come from `value` (the domain of what it drives). */
+const scheduleOf = (value: fc.Arbitrary<number>): fc.Arbitrary<S.Schedule> => fc.oneof(
+  fc.record<S.Constant>({ _tag: fc.constant('Constant'), value }),
+  fc.record<S.LinearSchedule>({ _tag: fc.constant('Linear'), from: value, to: value, start: unit, end: unit }),
+  fc.record<S.CosineSchedule>({ _tag: fc.constant('Cosine'), from: value, to: value, start: unit, end: unit }),
+  fc.record<S.WarmupCosine>({ _tag: fc.constant('WarmupCosine'), warmup: unit, start: value, peak: value, end: value }),
 );
+
+/** Any schedule (loss weights); learning rates and decays are >= 0, temperatures > 0, momenta in [0, 1]. */
+export const scheduleArb: fc.Arbitrary<S.Schedule> = scheduleOf(finite);
+const rateArb = scheduleOf(dbl({ min: 0, max: 10 }));
+const temperatureArb = scheduleOf(dbl({ min: 1e-3, max: 10 }));
+const momentumArb = scheduleOf(dbl({ min: 0, max: 1 }));
 
 const beta = dbl({ min: 0, max: 1, maxExcluded: true });
 
 /** Any optimizer. */
 export const optimizerArb: fc.Arbitrary<O.Optimizer> = fc.oneof(
-  fc.record<O.AdamW>({ _tag: fc.constant('AdamW'), lr: scheduleArb, betas: fc.tuple(beta, beta), eps: positive, weightDecay: scheduleArb, decayAll: fc.boolean() }),
-  fc.record<O.Adam>({ _tag: fc.constant('Adam'), lr: scheduleArb, betas: fc.tuple(beta, beta), eps: positive }),
-  fc.record<O.Lars>({ _tag: fc.constant('Lars'), lr: scheduleArb, momentum: unit, weightDecay: scheduleArb, trust: positive }),
-  fc.record<O.Sgd>({ _tag: fc.constant('Sgd'), lr: scheduleArb, momentum: unit, weightDecay: scheduleArb, nesterov: fc.boolean() }),
+  fc.record<O.AdamW>({ _tag: fc.constant('AdamW'), lr: rateArb, betas: fc.tuple(beta, beta), eps: positive, weightDecay: rateArb, decayAll: fc.boolean() }),
+  fc.record<O.Adam>({ _tag: fc.constant('Adam'), lr: rateArb, betas: fc.tuple(beta, beta), eps: positive }),
+  fc.record<O.Lars>({ _tag: fc.constant('Lars'), lr: rateArb, momentum: unit, weightDecay: rateArb, trust: positive }),
+  fc.record<O.Sgd>({ _tag: fc.constant('Sgd'), lr: rateArb, momentum: unit, weightDecay: rateArb, nesterov: fc.boolean() }),
 );
 
 /** Any augmentation step. */
@@ -157,8 +163,8 @@ const s = scheduleArb;
 
 /** Any loss. */
 export const lossArb: fc.Arbitrary<L.LossNode> = fc.oneof(
-  fc.record<L.InfoNCE>({ _tag: fc.constant('InfoNCE'), query: v, key: v, temperature: s, scale: fc.constantFrom('twoTau', 'none') }),
-  fc.record<L.InfoNCEQueue>({ _tag: fc.constant('InfoNCEQueue'), query: v, key: v, temperature: s, queueSize: posInt }),
+  fc.record<L.InfoNCE>({ _tag: fc.constant('InfoNCE'), query: v, key: v, temperature: temperatureArb, scale: fc.constantFrom('twoTau', 'none') }),
+  fc.record<L.InfoNCEQueue>({ _tag: fc.constant('InfoNCEQueue'), query: v, key: v, temperature: temperatureArb, queueSize: posInt }),
   fc.record<L.SmoothL1>({ _tag: fc.constant('SmoothL1'), pred: v, target: v, beta: nonNeg }),
   fc.record<L.L2>({ _tag: fc.constant('L2'), pred: v, target: v }),
   fc.record<L.L1>({ _tag: fc.constant('L1'), pred: v, target: v }),
@@ -176,7 +182,7 @@ export const lossArb: fc.Arbitrary<L.LossNode> = fc.oneof(
 );
 
 const moduleArb: fc.Arbitrary<M.ModuleDecl> = fc.record<M.ModuleDecl>(
-  { name, net: netArb, ema: fc.record<M.EmaSpec>({ source: name, momentum: s }), frozen: fc.array(name, { maxLength: 2 }) },
+  { name, net: netArb, ema: fc.record<M.EmaSpec>({ source: name, momentum: momentumArb }), frozen: fc.array(name, { maxLength: 2 }) },
   { requiredKeys: ['name', 'net', 'frozen'] },
 );
 
