@@ -5,6 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { benchData, showDataBench } from '../../bench/data.js';
+import { compile } from '../../compiler/compile.js';
+import { mocoV3 } from '../../library/mocoV3.js';
+import { tf } from '../../runtime/backend.js';
 import { benchStep, showStepBench } from '../../bench/step.js';
 import { isMethodName, methodNames } from '../../library/index.js';
 import { BACKENDS, useBackend, type BackendName } from '../../runtime/backend.js';
@@ -26,10 +29,28 @@ const positiveInt = (name: string, raw: string | undefined, fallback: number): n
 const nonNegativeInt = (name: string, raw: string | undefined, fallback: number): number =>
   raw === '0' ? 0 : positiveInt(name, raw, fallback);
 
+/** Median ms of a compiled MoCo v3 `tiny` step at `batch` on random images (its views included), and its image size. */
+const mocoStepTime = async (batch: number, repeats: number): Promise<{ ms: number; size: number }> => {
+  const method = mocoV3({ preset: 'tiny', batch });
+  const compiled = await compile(method, { backend: tf.getBackend() as BackendName });
+  compiled.init(0);
+  const size = method.input.size;
+  const images = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const times: number[] = [];
+  for (let step = 0; step < repeats + 2; step++) {
+    const t0 = performance.now();
+    compiled.step(images, { step, totalSteps: 100 });
+    if (step >= 2) times.push(performance.now() - t0);
+  }
+  images.dispose();
+  compiled.dispose();
+  return { ms: [...times].sort((a, b) => a - b)[times.length >> 1]!, size };
+};
+
 const runData = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const { values } = parseArgs({
     args: [...args],
-    options: { batch: { type: 'string' }, size: { type: 'string' }, repeats: { type: 'string' }, backend: { type: 'string' } },
+    options: { batch: { type: 'string' }, size: { type: 'string' }, repeats: { type: 'string' }, backend: { type: 'string' }, 'no-step': { type: 'boolean' } },
     strict: true,
   });
   const backend = (values.backend ?? 'wasm') as BackendName;
@@ -40,7 +61,8 @@ const runData = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
     repeats: positiveInt('repeats', values.repeats, 5),
   };
   await useBackend(backend);
-  io.out(showDataBench(await benchData(options)));
+  const stepTime = values['no-step'] === true ? undefined : () => mocoStepTime(options.batch, options.repeats);
+  io.out(showDataBench(await benchData({ ...options, ...(stepTime ? { stepTime } : {}) })));
   return 0;
 };
 
@@ -81,7 +103,7 @@ const usage = [
   '',
   ...Object.entries(benches).map(([name, b]) => `  ${name.padEnd(8)} ${b.summary}`),
   '',
-  'tessera bench data [--batch 64] [--size 64] [--repeats 5] [--backend wasm|cpu|tensorflow]',
+  'tessera bench data [--batch 64] [--size 64] [--repeats 5] [--backend wasm|cpu|tensorflow] [--no-step]',
   'tessera bench step --method moco-v3|i-jepa [--preset tiny|paper] [--backend wasm|cpu] [--json]',
   '                   [--iters 7] [--warmup 2] [--batch N] [--seed 0]',
 ].join('\n');

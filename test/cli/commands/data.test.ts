@@ -62,7 +62,7 @@ describe('tessera data', () => {
 });
 
 describe('tessera bench data', () => {
-  it('prints every row and the pending step comparison (tiny sizes)', async () => {
+  it('prints every row and the input preparation vs a MoCo v3 tiny step (tiny sizes)', async () => {
     const r = await run(benchCommand, ['data', '--batch', '4', '--size', '16', '--repeats', '1', '--backend', 'wasm']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -70,7 +70,13 @@ describe('tessera bench data', () => {
       expect(r.out).toContain(name);
     }
     expect(r.out).toMatch(/input preparation per MoCo v3 step .*: [\d.]+ ms/);
-    expect(r.out).toMatch(/not measured yet \(stepTimeMs hook/);
+    expect(r.out).toMatch(/MoCo v3 tiny training step \(batch 4, 32x32, views included\): [\d.]+ ms; input preparation at 32x32: [\d.]+ ms = [\d.]+% of a step \(target < 20%: (met|NOT met)\)/);
+  });
+
+  it('--no-step leaves the step out', async () => {
+    const r = await run(benchCommand, ['data', '--batch', '2', '--size', '16', '--repeats', '1', '--no-step']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/not measured \(no stepTime hook\)/);
   });
 
   it('rejects unknown benchmarks and bad options', async () => {
