@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NetNode } from '../../ir/net.js';
+import { subNet as partAt } from '../../ir/ports.js';
 import { legalizeFor } from '../legalize/index.js';
 import { conv2dRule, patchEmbedRule } from './conv.js';
 import { activationRule, linearRule, mlpRule, normRule } from './dense.js';
@@ -88,18 +89,10 @@ export const applyNet = (net: NetNode, params: ParamTable, inputs: Readonly<Reco
  * The part of a composite net at `path` and its parameter prefix: a Generator's `encoder`,
  * `styleEncoder`, `decoder`; a Sequential's `<i>` (paths compose: `['2', 'decoder']`).
  */
-export const subNet = (net: NetNode, path: ReadonlyArray<string>): { net: NetNode; prefix: string } =>
-  path.reduce<{ net: NetNode; prefix: string }>(
-    (acc, step) => {
-      const join = (p: string) => (acc.prefix === '' ? p : `${acc.prefix}.${p}`);
-      const n = acc.net;
-      if (n._tag === 'Generator' && (step === 'encoder' || step === 'styleEncoder' || step === 'decoder')) {
-        return { net: n[step], prefix: join(step) };
-      }
-      if (n._tag === 'Sequential' && /^\d+$/.test(step) && n.layers[Number(step)] !== undefined) {
-        return { net: n.layers[Number(step)]!, prefix: join(step) };
-      }
-      throw new Error(`lowering: ${n._tag} has no part "${step}"\nhint: parts are a Generator's encoder/styleEncoder/decoder or a Sequential's index`);
-    },
-    { net, prefix: '' },
-  );
+export const subNet = (net: NetNode, path: ReadonlyArray<string>): { net: NetNode; prefix: string } => {
+  const part = partAt(net, path);
+  if ('net' in part) return { net: part.net, prefix: path.join('.') };
+  const parent = partAt(net, path.slice(0, part.bad));
+  const tag = 'net' in parent ? parent.net._tag : net._tag;
+  throw new Error(`lowering: ${tag} has no part "${path[part.bad] ?? ''}"\nhint: parts are a Generator's encoder/styleEncoder/decoder or a Sequential's index`);
+};

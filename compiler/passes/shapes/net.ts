@@ -6,6 +6,7 @@ import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import type { ParamInfo, SpecPath } from '../../ir/graph.js';
 import { issue, type Issue } from '../../ir/issue.js';
 import type { NetNode, NetTag } from '../../ir/net.js';
+import { subNet as partAt } from '../../ir/ports.js';
 import type { ValueType } from '../../ir/types.js';
 import { conv2dRule } from './conv.js';
 import { activationRule, linearRule, mlpRule, normRule } from './dense.js';
@@ -127,21 +128,11 @@ export const inferNet = (
  * `styleEncoder`, `decoder`; a Sequential's `<i>`. An empty path is the net itself (prefix '').
  */
 export const subNet = (net: NetNode, path: ReadonlyArray<string>): Either<string, { readonly net: NetNode; readonly prefix: string }> => {
-  let cur = net;
-  const done: string[] = [];
-  for (const step of path) {
-    const next =
-      cur._tag === 'Generator' && (GENERATOR_PARTS as ReadonlyArray<string>).includes(step)
-        ? cur[step as (typeof GENERATOR_PARTS)[number]]
-        : cur._tag === 'Sequential' && /^\d+$/.test(step)
-          ? cur.layers[Number(step)]
-          : undefined;
-    if (next === undefined) {
-      const parts = cur._tag === 'Generator' ? GENERATOR_PARTS.join(', ') : cur._tag === 'Sequential' ? `0..${cur.layers.length - 1}` : 'none';
-      return left(`${cur._tag}${done.length ? ` at '${done.join('.')}'` : ''} has no part '${step}' (parts: ${parts})`);
-    }
-    cur = next;
-    done.push(step);
-  }
-  return right({ net: cur, prefix: done.join('.') });
+  const part = partAt(net, path);
+  if ('net' in part) return right({ net: part.net, prefix: path.join('.') });
+  const done = path.slice(0, part.bad);
+  const parent = partAt(net, done);
+  const cur = 'net' in parent ? parent.net : net;
+  const parts = cur._tag === 'Generator' ? GENERATOR_PARTS.join(', ') : cur._tag === 'Sequential' ? `0..${cur.layers.length - 1}` : 'none';
+  return left(`${cur._tag}${done.length ? ` at '${done.join('.')}'` : ''} has no part '${path[part.bad] ?? ''}' (parts: ${parts})`);
 };
