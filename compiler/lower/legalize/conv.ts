@@ -51,6 +51,16 @@ const explicit = (p: Pads): [[number, number], [number, number], [number, number
   [0, 0],
 ];
 
+/** Stride `s`, dilation `d` (defaults 1) and the explicit spatial padding of `x [B, H, W, in]` convolved with `w [k, k, in, out]`. */
+const convGeometry = (x: tf.Tensor4D, w: tf.Tensor4D, opts: ConvOptions): { s: number; d: number; pads: Pads } => {
+  const s = opts.stride ?? 1;
+  const d = opts.dilation ?? 1;
+  const padding = opts.padding ?? 'valid';
+  const [kh, kw] = w.shape;
+  const pads: Pads = [padAmounts(x.shape[1], kh, s, d, padding), padAmounts(x.shape[2], kw, s, d, padding)];
+  return { s, d, pads };
+};
+
 /** Inserts `s - 1` zeros between neighbours on both spatial axes: `[B, h, w, C] -> [B, (h-1)s+1, (w-1)s+1, C]`. */
 export const dilateSpatial = (x: tf.Tensor4D, s: number): tf.Tensor4D => {
   if (s === 1) return x;
@@ -117,14 +127,8 @@ export const inputGrad = (
  * Stride and dilation cannot both exceed 1 (a TF.js restriction).
  */
 export const conv2dLegal = (x: tf.Tensor4D, w: tf.Tensor4D, opts: ConvOptions = {}): tf.Tensor4D => {
-  const s = opts.stride ?? 1;
-  const d = opts.dilation ?? 1;
-  const padding = opts.padding ?? 'valid';
+  const { s, d, pads } = convGeometry(x, w, opts);
   const [kh, kw] = w.shape;
-  const pads: Pads = [
-    padAmounts(x.shape[1], kh, s, d, padding),
-    padAmounts(x.shape[2], kw, s, d, padding),
-  ];
   const xShape = x.shape;
   const f = withGrad<tf.Tensor4D>(([xi, wi], save) => {
     save([xi!, wi!]);
@@ -154,13 +158,6 @@ export const dilateFilter = (w: tf.Tensor4D, d: number): tf.Tensor4D => {
  * filter with inserted zeros (same numbers, differentiable, and independent of the wasm rule).
  */
 export const conv2dPlain = (x: tf.Tensor4D, w: tf.Tensor4D, opts: ConvOptions = {}): tf.Tensor4D => {
-  const s = opts.stride ?? 1;
-  const d = opts.dilation ?? 1;
-  const padding = opts.padding ?? 'valid';
-  const [kh, kw] = w.shape;
-  const pads: Pads = [
-    padAmounts(x.shape[1], kh, s, d, padding),
-    padAmounts(x.shape[2], kw, s, d, padding),
-  ];
+  const { s, d, pads } = convGeometry(x, w, opts);
   return tf.conv2d(x, dilateFilter(w, d), s, explicit(pads), 'NHWC', 1);
 };
