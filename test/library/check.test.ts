@@ -2,23 +2,10 @@
  * The library methods pass the checking passes (resolve, shapes, gradients) in every preset, and
  * the parameter counts of their backbones match the reference architectures.
  */
-import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, test } from 'vitest';
-import { checkMethod } from '../../compiler/check.js';
-import type { Graph } from '../../compiler/ir/graph.js';
-import type { Method } from '../../compiler/ir/node.js';
 import { ijepa } from '../../library/ijepa.js';
 import { mocoV3 } from '../../library/mocoV3.js';
-
-const checked = (m: Method): Graph => {
-  const r = checkMethod(m);
-  if (E.isLeft(r)) throw new Error(JSON.stringify(r.left, null, 1));
-  return r.right;
-};
-const trainable = (g: Graph, name: string): number =>
-  (g.modules.find((x) => x.decl.name === name)?.params ?? [])
-    .filter((p) => !p.buffer)
-    .reduce((a, p) => a + p.shape.reduce((u, v) => u * v, 1), 0);
+import { checked, trainable } from './graph.js';
 
 /** timm ViT without head: patch conv, [CLS], depth x (2 LN, qkv, proj, fc1, fc2), final LN (sin-cos positions are fixed). */
 const vitParams = (o: { patch: number; dim: number; depth: number; cls: boolean }): number => {

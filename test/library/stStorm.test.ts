@@ -8,12 +8,12 @@ import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, test } from 'vitest';
 import { checkMethod } from '../../compiler/check.js';
 import { decodeMethod, encodeMethod } from '../../compiler/ir/codec.js';
-import type { Graph } from '../../compiler/ir/graph.js';
 import type { LossNode } from '../../compiler/ir/loss.js';
 import type { Method, ModuleDecl, Objective, ValueExpr } from '../../compiler/ir/node.js';
 import { gradientModules } from '../../compiler/passes/gradients.js';
 import { isMethodName, methodNames, methods } from '../../library/index.js';
 import { stStorm, type StStormOptions } from '../../library/stStorm.js';
+import { checked, trainable } from './graph.js';
 
 const mod = (m: Method, name: string): ModuleDecl => {
   const d = m.modules.find((x) => x.name === name);
@@ -32,15 +32,6 @@ const loss = (m: Method, o: string, term: string): LossNode => {
 };
 const weights = (o: Objective): Record<string, number> =>
   Object.fromEntries(o.terms.map((t) => [t.name, t.weight._tag === 'Constant' ? t.weight.value : NaN]));
-const checked = (m: Method): Graph => {
-  const r = checkMethod(m);
-  if (E.isLeft(r)) throw new Error(JSON.stringify(r.left, null, 1));
-  return r.right;
-};
-const trainable = (g: Graph, name: string): number =>
-  (g.modules.find((x) => x.decl.name === name)?.params ?? [])
-    .filter((p) => !p.buffer)
-    .reduce((a, p) => a + p.shape.reduce((u, v) => u * v, 1), 0);
 
 /** Every value expression under `e` (depth first), to find views, masks, memories. */
 const walk = (e: unknown): ReadonlyArray<ValueExpr> => {
