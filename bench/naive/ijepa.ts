@@ -21,7 +21,7 @@ import { evaluateSchedule } from '../../compiler/ir/schedule.js';
 import { applyPipeline } from '../../data/augment/pipeline.js';
 import { sampleMultiBlockMasks } from '../../data/masks/multiBlock.js';
 import { at, block, get, gatherRows, layerNorm, linear, sincos, vit, type Weights } from './layers.js';
-import { adamw, emaUpdate } from './optimizer.js';
+import { adamwMinimizer, emaUpdate } from './optimizer.js';
 import { copyWeights, decayRule, lossOf, maskSpec, moduleDecl, netOf, onlyObjective, stepRng, viewPipeline, type NaiveMethod } from './baseline.js';
 
 /** I-JEPA predictor LayerNorm eps. */
@@ -60,9 +60,7 @@ export const naiveIjepa = (graph: Graph, weights: Readonly<Record<string, tf.Var
   const trained = (name: string): boolean => objective.params.some((m) => name.startsWith(`${m}/`));
   const vars = copyWeights(weights, trained);
   const w: Weights = { table: vars, prefix: '' };
-  const list = Object.entries(vars).filter(([n]) => trained(n)).map(([, v]) => v);
-  const names = new Map(Object.entries(vars).map(([n, v]) => [v.name, n]));
-  const opt = adamw(decayRule(graph, spec.decayAll));
+  const opt = adamwMinimizer(vars, trained, spec, decayRule(graph, spec.decayAll));
   const pipeline = viewPipeline(graph, 'view');
   const ema = moduleDecl(graph, 'target').ema!;
   return {
@@ -80,13 +78,10 @@ export const naiveIjepa = (graph: Graph, weights: Readonly<Record<string, tf.Var
         const h = layerNorm(undefined, vit(at(w, 'target'), encoder, view), EPS);
         const tiled = tf.tile(h, [t, 1, 1]); // [T*B, N, D], target-major
         const wanted = gatherRows(tiled, targets.reshape([t * b, kt]));
-        const { value, grads } = tf.variableGrads(() => {
+        const value = opt.minimize(() => {
           const z = predict(at(w, 'predictor'), predictor, vit(at(w, 'encoder'), encoder, view, context), context, targets);
           return tf.losses.huberLoss(wanted, z, undefined, beta) as tf.Scalar;
-        }, list);
-        opt.apply(vars, Object.fromEntries(Object.entries(grads).map(([n, g]) => [names.get(n)!, g])), {
-          lr: evaluateSchedule(spec.lr, progress), weightDecay: evaluateSchedule(spec.weightDecay, progress), betas: spec.betas, eps: spec.eps,
-        });
+        }, progress);
         emaUpdate(vars, 'target', ema.source, evaluateSchedule(ema.momentum, progress));
         return value;
       });

@@ -18,7 +18,7 @@ import type { Mlp } from '../../compiler/ir/net.js';
 import { evaluateSchedule } from '../../compiler/ir/schedule.js';
 import { applyPipeline } from '../../data/augment/pipeline.js';
 import { at, batchNorm, linear, vit, type Weights } from './layers.js';
-import { adamw, emaUpdate } from './optimizer.js';
+import { adamwMinimizer, emaUpdate } from './optimizer.js';
 import { copyWeights, decayRule, lossOf, moduleDecl, netOf, onlyObjective, stepRng, viewPipeline, type NaiveMethod } from './baseline.js';
 
 /** MoCo v3 `_build_mlp`: `(L-1) x [Linear(no bias) -> BN -> ReLU]`, Linear, optional last BN. `[B, in] -> [B, out]`. */
@@ -59,9 +59,7 @@ export const naiveMocoV3 = (graph: Graph, weights: Readonly<Record<string, tf.Va
     objective.params.some((m) => name.startsWith(`${m}/`)) && !frozen(name) && !/moving(Mean|Var)$/.test(name);
   const vars = copyWeights(weights, trained);
   const w: Weights = { table: vars, prefix: '' };
-  const list = Object.entries(vars).filter(([n]) => trained(n)).map(([, v]) => v);
-  const names = new Map(Object.entries(vars).map(([n, v]) => [v.name, n]));
-  const opt = adamw(decayRule(graph, spec.decayAll));
+  const opt = adamwMinimizer(vars, trained, spec, decayRule(graph, spec.decayAll));
   const views = [viewPipeline(graph, 'view1'), viewPipeline(graph, 'view2')] as const;
   const query = (v: tf.Tensor4D) =>
     mlp(at(w, 'predictor'), predictor, mlp(at(w, 'projector'), projector, vit(at(w, 'backbone'), backbone, v).slice([0, 0, 0], [v.shape[0], 1, -1]).squeeze([1])));
@@ -77,10 +75,7 @@ export const naiveMocoV3 = (graph: Graph, weights: Readonly<Record<string, tf.Va
         const rng = stepRng(seed, s.step);
         const [v1, v2] = views.map((p, i) => applyPipeline(images, p, rng.fork(`view:view${i + 1}`)));
         const [k1, k2] = [key(v1!), key(v2!)];
-        const { value, grads } = tf.variableGrads(() => tf.add(contrastive(query(v1!), k2, tau), contrastive(query(v2!), k1, tau)) as tf.Scalar, list);
-        opt.apply(vars, Object.fromEntries(Object.entries(grads).map(([n, g]) => [names.get(n)!, g])), {
-          lr: evaluateSchedule(spec.lr, progress), weightDecay: evaluateSchedule(spec.weightDecay, progress), betas: spec.betas, eps: spec.eps,
-        });
+        const value = opt.minimize(() => tf.add(contrastive(query(v1!), k2, tau), contrastive(query(v2!), k1, tau)) as tf.Scalar, progress);
         for (const m of ['momentumBackbone', 'momentumProjector']) {
           const ema = moduleDecl(graph, m).ema!;
           emaUpdate(vars, m, ema.source, evaluateSchedule(ema.momentum, progress));

@@ -4,6 +4,8 @@
  * and the momentum-encoder update `target <- m target + (1 - m) source`.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { AdamW as AdamWSpec } from '../../compiler/ir/optim.js';
+import { evaluateSchedule } from '../../compiler/ir/schedule.js';
 
 /** Hyperparameters of one AdamW step (already evaluated from their schedules). */
 export interface AdamWStep {
@@ -69,3 +71,39 @@ export const emaUpdate = (vars: Readonly<Record<string, tf.Variable>>, target: s
       if (dst !== undefined) dst.assign(tf.add(tf.mul(dst, momentum), tf.mul(src, 1 - momentum)));
     }
   });
+
+/** Minimises a loss over the trained variables of a baseline with AdamW. */
+export interface Minimizer {
+  /**
+   * `tf.variableGrads` of `loss` over the trained variables, then one AdamW step with the spec's
+   * lr and weight decay evaluated at `progress` (in [0, 1]). Returns the loss, computed before the update.
+   */
+  minimize(loss: () => tf.Scalar, progress: number): tf.Scalar;
+  dispose(): void;
+}
+
+/**
+ * The AdamW minimiser of a baseline: `vars` are its weights (`module/path`), `trained(name)` the
+ * ones it optimises, `spec` the compiled method's AdamW (schedules, betas, eps), `decays(name)` the
+ * weights it decays.
+ */
+export const adamwMinimizer = (
+  vars: Readonly<Record<string, tf.Variable>>,
+  trained: (name: string) => boolean,
+  spec: AdamWSpec,
+  decays: (name: string) => boolean,
+): Minimizer => {
+  const list = Object.entries(vars).filter(([n]) => trained(n)).map(([, v]) => v);
+  const names = new Map(Object.entries(vars).map(([n, v]) => [v.name, n]));
+  const opt = adamw(decays);
+  return {
+    minimize: (loss, progress) => {
+      const { value, grads } = tf.variableGrads(loss, list);
+      opt.apply(vars, Object.fromEntries(Object.entries(grads).map(([n, g]) => [names.get(n)!, g])), {
+        lr: evaluateSchedule(spec.lr, progress), weightDecay: evaluateSchedule(spec.weightDecay, progress), betas: spec.betas, eps: spec.eps,
+      });
+      return value;
+    },
+    dispose: () => opt.dispose(),
+  };
+};
