@@ -5,67 +5,36 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ResNet } from '../../ir/net.js';
+import { needsDownsample, resnetBlockConvs, resnetBlocks, resnetExpansion, type ResNetBlock } from '../../passes/shapes/resnet.js';
 import { applyConv, convSpecs } from './conv.js';
 import { applyNorm, normSpecs } from './dense.js';
 import { port, under, type NetRule, type ParamSpec, type Scope } from './rule.js';
 
 const BN_EPS = 1e-5;
 
-/** One conv of a block: `[name, kernel, stride, in, out]`. */
-type ConvSpec = readonly [string, number, number, number, number];
-
-/** A block's position and widths. */
-interface Block {
-  readonly prefix: string;
-  readonly inCh: number;
-  readonly c: number;
-  readonly stride: number;
-}
-
-const expansion = (n: ResNet): number => (n.block === 'bottleneck' ? 4 : 1);
-
-const blockConvs = (n: ResNet, b: Block): ReadonlyArray<ConvSpec> =>
-  n.block === 'bottleneck'
-    ? [['1', 1, 1, b.inCh, b.c], ['2', 3, b.stride, b.c, b.c], ['3', 1, 1, b.c, 4 * b.c]]
-    : [['1', 3, b.stride, b.inCh, b.c], ['2', 3, 1, b.c, b.c]];
-
-/** Every block, in order. */
-const blocks = (n: ResNet): ReadonlyArray<Block> => {
-  let inCh = n.stem.channels;
-  return n.stages.flatMap((st, s) =>
-    Array.from({ length: st.blocks }, (_, b) => {
-      const blk = { prefix: `stages.${s}.${b}`, inCh, c: st.channels, stride: b === 0 ? st.stride : 1 };
-      inCh = st.channels * expansion(n);
-      return blk;
-    }),
-  );
-};
-
-const needsDown = (n: ResNet, b: Block): boolean => b.stride !== 1 || b.inCh !== b.c * expansion(n);
-
-const blockSpecs = (n: ResNet, b: Block): ReadonlyArray<ParamSpec> => {
-  const convs = blockConvs(n, b);
-  const out = b.c * expansion(n);
+const blockSpecs = (n: ResNet, b: ResNetBlock): ReadonlyArray<ParamSpec> => {
+  const convs = resnetBlockConvs(n, b);
+  const out = b.c * resnetExpansion(n);
   return [
     ...convs.flatMap(([id, k, , i, o], idx) => [
       ...under(`conv${id}`, convSpecs(k, i, o, { bias: false })),
       ...under(`bn${id}`, normSpecs('batch', o, true, n.zeroInitResidual && idx === convs.length - 1)),
     ]),
-    ...(needsDown(n, b)
+    ...(needsDownsample(n, b)
       ? [...under('downsample.conv', convSpecs(1, b.inCh, out, { bias: false })), ...under('downsample.bn', normSpecs('batch', out, true))]
       : []),
   ].map((p) => ({ ...p, path: `${b.prefix}.${p.path}` }));
 };
 
-const applyBlock = (n: ResNet, s: Scope, b: Block, x: tf.Tensor): tf.Tensor => {
+const applyBlock = (n: ResNet, s: Scope, b: ResNetBlock, x: tf.Tensor): tf.Tensor => {
   const bs = s.at(b.prefix);
-  const convs = blockConvs(n, b);
+  const convs = resnetBlockConvs(n, b);
   const main = convs.reduce((h, [id, k, stride], idx) => {
     const c = applyConv(bs.at(`conv${id}`), h, { stride, padding: Math.floor(k / 2), dilation: 1 }, { bias: false });
     const y = applyNorm(bs.at(`bn${id}`), 'batch', c, true, BN_EPS);
     return idx === convs.length - 1 ? y : tf.relu(y);
   }, x);
-  const short = needsDown(n, b)
+  const short = needsDownsample(n, b)
     ? applyNorm(bs.at('downsample.bn'), 'batch', applyConv(bs.at('downsample.conv'), x, { stride: b.stride, padding: 0, dilation: 1 }, { bias: false }), true, BN_EPS)
     : x;
   return tf.relu(tf.add(main, short));
@@ -79,14 +48,14 @@ export const resnetRule: NetRule<ResNet> = {
   params: (n) => [
     ...under('stem.conv', convSpecs(n.stem.kernel, n.inChannels, n.stem.channels, { bias: false })),
     ...under('stem.bn', normSpecs('batch', n.stem.channels, true)),
-    ...blocks(n).flatMap((b) => blockSpecs(n, b)),
+    ...resnetBlocks(n).flatMap((b) => blockSpecs(n, b)),
   ],
   apply: (n, s, i) => {
     const k = n.stem.kernel;
     const stem = applyConv(s.at('stem.conv'), port(i, 'x'), { stride: n.stem.stride, padding: Math.floor(k / 2), dilation: 1 }, { bias: false });
     let x: tf.Tensor = tf.relu(applyNorm(s.at('stem.bn'), 'batch', stem, true, BN_EPS));
     if (n.stem.maxPool) x = tf.maxPool(x as tf.Tensor4D, 3, 2, 1);
-    for (const b of blocks(n)) x = applyBlock(n, s, b, x);
+    for (const b of resnetBlocks(n)) x = applyBlock(n, s, b, x);
     return n.output === 'pooled' ? tf.mean(x, [1, 2]) : x;
   },
 };

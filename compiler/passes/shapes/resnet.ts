@@ -11,43 +11,54 @@ import { convSize, convStep, expectImage } from './conv.js';
 import { convParams, normParams, prefixed, type Params } from './params.js';
 import { expectPositive, type Inferred, type Rule, type RuleContext } from './rule.js';
 
-/** Output channels of a block: `channels`, times 4 for bottlenecks. */
-const expansion = (n: ResNet): number => (n.block === 'bottleneck' ? 4 : 1);
+/** Output channels of a ResNet block: `channels`, times 4 for bottlenecks. */
+export const resnetExpansion = (n: ResNet): number => (n.block === 'bottleneck' ? 4 : 1);
 
-/** One block's convs as `[name, kernel, stride, in, out]`. */
-type ConvSpec = readonly [string, number, number, number, number];
+/** One conv of a ResNet block: `[name, kernel, stride, in, out]` (name `1`, `2`, `3`: `conv<name>`, `bn<name>`). */
+export type ResNetConv = readonly [string, number, number, number, number];
 
-/** The convs of block `b` of a stage, given its input channels. */
-const blockConvs = (n: ResNet, inCh: number, c: number, stride: number): ReadonlyArray<ConvSpec> =>
+/** A ResNet block's parameter prefix (`stages.<s>.<b>`), input channels, base width `c` and stride. */
+export interface ResNetBlock {
+  readonly prefix: string;
+  readonly inCh: number;
+  readonly c: number;
+  readonly stride: number;
+}
+
+/** The convs of block `b`: bottleneck 1x1, 3x3 (strided), 1x1 (x4 wide); basic 3x3 (strided), 3x3. */
+export const resnetBlockConvs = (n: ResNet, b: ResNetBlock): ReadonlyArray<ResNetConv> =>
   n.block === 'bottleneck'
-    ? [['1', 1, 1, inCh, c], ['2', 3, stride, c, c], ['3', 1, 1, c, 4 * c]]
-    : [['1', 3, stride, inCh, c], ['2', 3, 1, c, c]];
+    ? [['1', 1, 1, b.inCh, b.c], ['2', 3, b.stride, b.c, b.c], ['3', 1, 1, b.c, 4 * b.c]]
+    : [['1', 3, b.stride, b.inCh, b.c], ['2', 3, 1, b.c, b.c]];
 
-/** Every block as `{ prefix, in, out, stride }`, in order. */
-const blocks = (n: ResNet) => {
+/** Every block of a ResNet, in order (the first block of a stage carries its stride). */
+export const resnetBlocks = (n: ResNet): ReadonlyArray<ResNetBlock> => {
   let inCh = n.stem.channels;
   return n.stages.flatMap((st, s) =>
     Array.from({ length: st.blocks }, (_, b) => {
       const blk = { prefix: `stages.${s}.${b}`, inCh, c: st.channels, stride: b === 0 ? st.stride : 1 };
-      inCh = st.channels * expansion(n);
+      inCh = st.channels * resnetExpansion(n);
       return blk;
     }),
   );
 };
+
+/** Whether block `b` has a downsample branch (1x1 conv + BN): it strides or changes the width. */
+export const needsDownsample = (n: ResNet, b: ResNetBlock): boolean => b.stride !== 1 || b.inCh !== b.c * resnetExpansion(n);
 
 const bn = (prefix: string, c: number): Params => prefixed(prefix, normParams('batch', c, true));
 
 const resnetParams = (n: ResNet): Params => [
   ...prefixed('stem.conv', convParams(n.stem.kernel, n.inChannels, n.stem.channels, false)),
   ...bn('stem.bn', n.stem.channels),
-  ...blocks(n).flatMap(({ prefix, inCh, c, stride }) => {
-    const out = c * expansion(n);
-    const convs = blockConvs(n, inCh, c, stride).flatMap(([k, ks, , i, o]) => [
-      ...prefixed(`${prefix}.conv${k}`, convParams(ks, i, o, false)),
-      ...bn(`${prefix}.bn${k}`, o),
+  ...resnetBlocks(n).flatMap((blk) => {
+    const out = blk.c * resnetExpansion(n);
+    const convs = resnetBlockConvs(n, blk).flatMap(([k, ks, , i, o]) => [
+      ...prefixed(`${blk.prefix}.conv${k}`, convParams(ks, i, o, false)),
+      ...bn(`${blk.prefix}.bn${k}`, o),
     ]);
-    const down = stride !== 1 || inCh !== out
-      ? [...prefixed(`${prefix}.downsample.conv`, convParams(1, inCh, out, false)), ...bn(`${prefix}.downsample.bn`, out)]
+    const down = needsDownsample(n, blk)
+      ? [...prefixed(`${blk.prefix}.downsample.conv`, convParams(1, blk.inCh, out, false)), ...bn(`${blk.prefix}.downsample.bn`, out)]
       : [];
     return [...convs, ...down];
   }),
@@ -56,10 +67,10 @@ const resnetParams = (n: ResNet): Params => [
 type Step = Either<ReadonlyArray<Issue>, Inferred & { readonly output: TensorType }>;
 
 /** Runs the convs of one block (and its downsample branch) on `x`. */
-const runBlock = (ctx: RuleContext, n: ResNet, x: TensorType, blk: ReturnType<typeof blocks>[number]): Step => {
-  const out = blk.c * expansion(n);
+const runBlock = (ctx: RuleContext, n: ResNet, x: TensorType, blk: ResNetBlock): Step => {
+  const out = blk.c * resnetExpansion(n);
   const start: Step = right({ output: x, flops: 0 });
-  const main = blockConvs(n, blk.inCh, blk.c, blk.stride).reduce<Step>(
+  const main = resnetBlockConvs(n, blk).reduce<Step>(
     (acc, [, k, s, , o]) =>
       pipe(acc, chain((a) => pipe(
         convStep(ctx, a.output, { kernel: k, stride: s, padding: Math.floor(k / 2) }, o, blk.prefix),
@@ -67,8 +78,7 @@ const runBlock = (ctx: RuleContext, n: ResNet, x: TensorType, blk: ReturnType<ty
       ))),
     start,
   );
-  const needsDown = blk.stride !== 1 || blk.inCh !== out;
-  return pipe(main, chain((m) => !needsDown ? right(m) : pipe(
+  return pipe(main, chain((m) => !needsDownsample(n, blk) ? right(m) : pipe(
     convStep(ctx, x, { kernel: 1, stride: blk.stride, padding: 0 }, out, `${blk.prefix}.downsample`),
     chain((d) => right({ output: m.output, flops: m.flops + d.flops })),
   )));
@@ -91,7 +101,7 @@ export const resnetRule: Rule<ResNet> = {
         const [b, h, w, c] = stem.output.shape as readonly [Dim, Dim, Dim, Dim];
         const pool = { kernel: 3, stride: 2, padding: 1 };
         const pooled = n.stem.maxPool ? tensor('image', [b, convSize(h, pool), convSize(w, pool), c]) : stem.output;
-        return blocks(n).reduce<Step>(
+        return resnetBlocks(n).reduce<Step>(
           (acc, blk) => pipe(acc, chain((a) => pipe(runBlock(ctx, n, a.output, blk), chain((r) => right({ output: r.output, flops: a.flops + r.flops }))))),
           right({ output: pooled, flops: stem.flops }),
         );
