@@ -10,6 +10,8 @@
  * never holds the full matrix.
  */
 
+import { predictedClass } from './metrics.js';
+
 /** Options of `knnPredict`. */
 export interface KnnOptions {
   /** Neighbours per query. Default 20 (DINO). Capped at the training-set size. */
@@ -125,9 +127,7 @@ export const knnPredict = (
       topK(sims, (r - r0) * nTrain, nTrain, k, idx, val);
       votes.fill(0);
       for (let i = 0; i < k; i++) votes[trainLabels[idx[i]!]!]! += Math.exp(val[i]! / temperature);
-      let best = 0;
-      for (let c = 1; c < nClasses; c++) if (votes[c]! > votes[best]!) best = c;
-      out[r] = best;
+      out[r] = predictedClass(votes);
     }
   }
   return out;

@@ -11,6 +11,7 @@
  */
 import { tf } from '../runtime/backend.js';
 import { Rng } from '../runtime/rng.js';
+import { predictedClass } from './metrics.js';
 
 /** Options of `trainLinearProbe`. */
 export interface LinearProbeOptions {
@@ -94,9 +95,7 @@ const predictWith = (w: Float32Array, b: Float32Array, mean: Float32Array, std: 
       const x = (features[i * dim + j]! - mean[j]!) / std[j]!;
       for (let c = 0; c < k; c++) z[c]! += x * w[j * k + c]!;
     }
-    let best = 0;
-    for (let c = 1; c < k; c++) if (z[c]! > z[best]!) best = c;
-    out[i] = best;
+    out[i] = predictedClass(z);
   }
   return out;
 };

@@ -23,6 +23,16 @@ export interface ClassificationMetrics {
   readonly perClass: ReadonlyArray<ClassScores>;
 }
 
+/**
+ * The predicted class of per-class scores `[nClasses]` (probe logits, kNN votes): the first index
+ * of the largest score, so ties go to the lower class index.
+ */
+export const predictedClass = (scores: ArrayLike<number>): number => {
+  let best = 0;
+  for (let c = 1; c < scores.length; c++) if (scores[c]! > scores[best]!) best = c;
+  return best;
+};
+
 const checkLabels = (y: ArrayLike<number>, nClasses: number, what: string): void => {
   for (let i = 0; i < y.length; i++) {
     const v = y[i]!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classificationMetrics, confusionMatrix } from '../../eval/metrics.js';
+import { classificationMetrics, confusionMatrix, predictedClass } from '../../eval/metrics.js';
 import { evalReference } from './reference.js';
 
 describe('classificationMetrics', () => {
@@ -24,5 +24,13 @@ describe('classificationMetrics', () => {
   it('refuses labels outside the class range and mismatched lengths', () => {
     expect(() => confusionMatrix([0, 3], [0, 1], 3)).toThrow('yTrue[1] = 3 is not a class index in [0, 3)');
     expect(() => confusionMatrix([0], [0, 1], 3)).toThrow('1 true labels but 2 predictions');
+  });
+});
+
+describe('predictedClass', () => {
+  it('is the index of the largest score, the lower index on a tie', () => {
+    expect(predictedClass([0.1, 2, -1, 0.5])).toBe(1);
+    expect(predictedClass(Float64Array.from([-3, -1, -1, -2]))).toBe(1);
+    expect(predictedClass([7])).toBe(0);
   });
 });
