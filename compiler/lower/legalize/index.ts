@@ -35,10 +35,14 @@ export interface Kernels {
   readonly upsample2: (x: tf.Tensor4D) => tf.Tensor4D;
 }
 
+/** A dense layer `x [m, k] . w [k, n] (+ bias [n]) -> [m, n]` over the given matMul kernel. */
+const denseWith = (matMul: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D): Kernels['dense'] => (x, w, bias) =>
+  bias === undefined ? matMul(x, w) : tf.add<tf.Tensor2D>(matMul(x, w), bias);
+
 /** Plain TF.js ops: the reference (cpu) and backends that have every kernel (tensorflow). */
 export const referenceKernels: Kernels = {
   name: 'reference',
-  dense: (x, w, bias) => (bias === undefined ? matMulPlain(x, w) : tf.add<tf.Tensor2D>(matMulPlain(x, w), bias)),
+  dense: denseWith(matMulPlain),
   conv2d: conv2dPlain,
   matMul: matMulPlain,
   batchMatMul: batchMatMulPlain,
@@ -50,7 +54,7 @@ export const referenceKernels: Kernels = {
 /** wasm: every rule rewritten to train there, on its fast kernels. */
 export const wasmKernels: Kernels = {
   name: 'wasm',
-  dense: (x, w, bias) => (bias === undefined ? matMulLegal(x, w) : tf.add<tf.Tensor2D>(matMulLegal(x, w), bias)),
+  dense: denseWith(matMulLegal),
   conv2d: conv2dLegal,
   matMul: matMulLegal,
   batchMatMul: batchMatMulLegal,
