@@ -88,3 +88,29 @@ export const decayRule = (graph: Graph, decayAll: boolean) => (name: string): bo
 
 /** The random stream of `step` for a method initialised with `seed` (as the compiled step forks it). */
 export const stepRng = (seed: number, step: number): Rng => Rng.seeded(seed).fork(`step:${step}`);
+
+/**
+ * A `NaiveMethod` over its weights `vars` (freed with `opt` by `dispose`): each step runs
+ * `body(images, progress, rng)` in one `tf.tidy`, with `progress = step / totalSteps` (0 when
+ * `totalSteps` is 0) and `rng = stepRng(seed, step)`, and returns the loss `body` returns (read, then freed).
+ */
+export const naiveMethod = (
+  vars: Readonly<Record<string, tf.Variable>>,
+  opt: { dispose(): void },
+  seed: number,
+  body: (images: tf.Tensor4D, progress: number, rng: Rng) => tf.Scalar,
+): NaiveMethod => ({
+  backend: tf.getBackend(),
+  variables: vars,
+  step: (images, s) => {
+    const progress = s.totalSteps > 0 ? s.step / s.totalSteps : 0;
+    const value = tf.tidy(() => body(images, progress, stepRng(seed, s.step)));
+    const out = value.dataSync()[0]!;
+    value.dispose();
+    return out;
+  },
+  dispose: () => {
+    Object.values(vars).forEach((v) => v.dispose());
+    opt.dispose();
+  },
+});

@@ -22,7 +22,7 @@ import { applyPipeline } from '../../data/augment/pipeline.js';
 import { sampleMultiBlockMasks } from '../../data/masks/multiBlock.js';
 import { at, block, get, gatherRows, layerNorm, linear, sincos, vit, type Weights } from './layers.js';
 import { adamwMinimizer, emaUpdate } from './optimizer.js';
-import { copyWeights, decayRule, lossOf, maskSpec, moduleDecl, netOf, onlyObjective, stepRng, viewPipeline, type NaiveMethod } from './baseline.js';
+import { copyWeights, decayRule, lossOf, maskSpec, moduleDecl, naiveMethod, netOf, onlyObjective, viewPipeline, type NaiveMethod } from './baseline.js';
 
 /** I-JEPA predictor LayerNorm eps. */
 const EPS = 1e-6;
@@ -63,35 +63,20 @@ export const naiveIjepa = (graph: Graph, weights: Readonly<Record<string, tf.Var
   const opt = adamwMinimizer(vars, trained, spec, decayRule(graph, spec.decayAll));
   const pipeline = viewPipeline(graph, 'view');
   const ema = moduleDecl(graph, 'target').ema!;
-  return {
-    backend: tf.getBackend(),
-    variables: vars,
-    step: (images, s) => {
-      const progress = s.totalSteps > 0 ? s.step / s.totalSteps : 0;
-      const value = tf.tidy(() => {
-        const rng = stepRng(seed, s.step);
-        const view = applyPipeline(images, pipeline, rng.fork('view:view'));
-        const drawn = sampleMultiBlockMasks(masks.spec, images.shape[0], rng.fork(`masks:${masks.name}`));
-        const context = tf.tensor(drawn.context.data, [...drawn.context.shape], 'int32');
-        const targets = tf.tensor(drawn.targets.data, [...drawn.targets.shape], 'int32');
-        const [t, b, kt] = targets.shape as [number, number, number];
-        const h = layerNorm(undefined, vit(at(w, 'target'), encoder, view), EPS);
-        const tiled = tf.tile(h, [t, 1, 1]); // [T*B, N, D], target-major
-        const wanted = gatherRows(tiled, targets.reshape([t * b, kt]));
-        const value = opt.minimize(() => {
-          const z = predict(at(w, 'predictor'), predictor, vit(at(w, 'encoder'), encoder, view, context), context, targets);
-          return tf.losses.huberLoss(wanted, z, undefined, beta) as tf.Scalar;
-        }, progress);
-        emaUpdate(vars, 'target', ema.source, evaluateSchedule(ema.momentum, progress));
-        return value;
-      });
-      const out = value.dataSync()[0]!;
-      value.dispose();
-      return out;
-    },
-    dispose: () => {
-      Object.values(vars).forEach((v) => v.dispose());
-      opt.dispose();
-    },
-  };
+  return naiveMethod(vars, opt, seed, (images, progress, rng) => {
+    const view = applyPipeline(images, pipeline, rng.fork('view:view'));
+    const drawn = sampleMultiBlockMasks(masks.spec, images.shape[0], rng.fork(`masks:${masks.name}`));
+    const context = tf.tensor(drawn.context.data, [...drawn.context.shape], 'int32');
+    const targets = tf.tensor(drawn.targets.data, [...drawn.targets.shape], 'int32');
+    const [t, b, kt] = targets.shape as [number, number, number];
+    const h = layerNorm(undefined, vit(at(w, 'target'), encoder, view), EPS);
+    const tiled = tf.tile(h, [t, 1, 1]); // [T*B, N, D], target-major
+    const wanted = gatherRows(tiled, targets.reshape([t * b, kt]));
+    const value = opt.minimize(() => {
+      const z = predict(at(w, 'predictor'), predictor, vit(at(w, 'encoder'), encoder, view, context), context, targets);
+      return tf.losses.huberLoss(wanted, z, undefined, beta) as tf.Scalar;
+    }, progress);
+    emaUpdate(vars, 'target', ema.source, evaluateSchedule(ema.momentum, progress));
+    return value;
+  });
 };

@@ -19,7 +19,7 @@ import { evaluateSchedule } from '../../compiler/ir/schedule.js';
 import { applyPipeline } from '../../data/augment/pipeline.js';
 import { at, batchNorm, linear, vit, type Weights } from './layers.js';
 import { adamwMinimizer, emaUpdate } from './optimizer.js';
-import { copyWeights, decayRule, lossOf, moduleDecl, netOf, onlyObjective, stepRng, viewPipeline, type NaiveMethod } from './baseline.js';
+import { copyWeights, decayRule, lossOf, moduleDecl, naiveMethod, netOf, onlyObjective, viewPipeline, type NaiveMethod } from './baseline.js';
 
 /** MoCo v3 `_build_mlp`: `(L-1) x [Linear(no bias) -> BN -> ReLU]`, Linear, optional last BN. `[B, in] -> [B, out]`. */
 const mlp = (w: Weights, n: Mlp, x: tf.Tensor): tf.Tensor => {
@@ -65,30 +65,15 @@ export const naiveMocoV3 = (graph: Graph, weights: Readonly<Record<string, tf.Va
     mlp(at(w, 'predictor'), predictor, mlp(at(w, 'projector'), projector, vit(at(w, 'backbone'), backbone, v).slice([0, 0, 0], [v.shape[0], 1, -1]).squeeze([1])));
   const key = (v: tf.Tensor4D) =>
     mlp(at(w, 'momentumProjector'), projector, vit(at(w, 'momentumBackbone'), backbone, v).slice([0, 0, 0], [v.shape[0], 1, -1]).squeeze([1]));
-  return {
-    backend: tf.getBackend(),
-    variables: vars,
-    step: (images, s) => {
-      const progress = s.totalSteps > 0 ? s.step / s.totalSteps : 0;
-      const tau = evaluateSchedule(loss.temperature, progress);
-      const value = tf.tidy(() => {
-        const rng = stepRng(seed, s.step);
-        const [v1, v2] = views.map((p, i) => applyPipeline(images, p, rng.fork(`view:view${i + 1}`)));
-        const [k1, k2] = [key(v1!), key(v2!)];
-        const value = opt.minimize(() => tf.add(contrastive(query(v1!), k2, tau), contrastive(query(v2!), k1, tau)) as tf.Scalar, progress);
-        for (const m of ['momentumBackbone', 'momentumProjector']) {
-          const ema = moduleDecl(graph, m).ema!;
-          emaUpdate(vars, m, ema.source, evaluateSchedule(ema.momentum, progress));
-        }
-        return value;
-      });
-      const out = value.dataSync()[0]!;
-      value.dispose();
-      return out;
-    },
-    dispose: () => {
-      Object.values(vars).forEach((v) => v.dispose());
-      opt.dispose();
-    },
-  };
+  return naiveMethod(vars, opt, seed, (images, progress, rng) => {
+    const tau = evaluateSchedule(loss.temperature, progress);
+    const [v1, v2] = views.map((p, i) => applyPipeline(images, p, rng.fork(`view:view${i + 1}`)));
+    const [k1, k2] = [key(v1!), key(v2!)];
+    const value = opt.minimize(() => tf.add(contrastive(query(v1!), k2, tau), contrastive(query(v2!), k1, tau)) as tf.Scalar, progress);
+    for (const m of ['momentumBackbone', 'momentumProjector']) {
+      const ema = moduleDecl(graph, m).ema!;
+      emaUpdate(vars, m, ema.source, evaluateSchedule(ema.momentum, progress));
+    }
+    return value;
+  });
 };
