@@ -60,7 +60,7 @@ interface Runtime {
   readonly seed: number;
 }
 
-const paramInfoOf = (graph: Graph, store: ParamStore, modules: ReadonlyArray<string>) =>
+const paramInfoOf = (store: ParamStore, modules: ReadonlyArray<string>) =>
   modules.flatMap((name) => {
     const m = store.get(name);
     if (m === undefined) return [];
@@ -94,7 +94,7 @@ const runObjective = (
     evaluateNodes(plan.taped, values, ctx);
     const weighted = plan.terms.map((t) => {
       const loss = scalarOf(values.get(t.node));
-      terms[t.name] = tf.keep(loss.clone());
+      terms[t.name in terms ? `${plan.objective.name}/${t.name}` : t.name] = tf.keep(loss.clone());
       return tf.mul(loss, evaluateSchedule(t.weight, base.progress));
     });
     return (weighted.length === 0 ? tf.scalar(0) : tf.addN(weighted)) as tf.Scalar;
@@ -114,13 +114,17 @@ const assignBuffers = (store: ParamStore, buffers: ReadonlyMap<string, tf.Tensor
   }
 };
 
-/** `target <- m * target + (1 - m) * source`, for weights and buffers alike. */
+/**
+ * `target <- m * target + (1 - m) * source` over the weights. Buffers (BatchNorm running
+ * statistics) are not averaged: the target's own forward passes update them, as in MoCo v3.
+ */
 const updateEma = (store: ParamStore, target: string, source: string, m: number): void => {
   const t = store.get(target)!;
   const s = store.get(source)!;
+  const buffers = new Set(t.info.filter((p) => p.buffer).map((p) => p.path));
   for (const [path, v] of Object.entries(t.vars)) {
     const src = s.vars[path];
-    if (src !== undefined) v.assign(tf.add(tf.mul(v, m), tf.mul(src, 1 - m)));
+    if (src !== undefined && !buffers.has(path)) v.assign(tf.add(tf.mul(v, m), tf.mul(src, 1 - m)));
   }
 };
 
@@ -147,7 +151,7 @@ export const lower = (graph: Graph): CompiledMethod => {
       dispose();
       const store = createStore(graph.modules, seed);
       const optimizers = new Map(
-        graph.method.objectives.map((o) => [o.name, makeOptimizer(o.optimizer, paramInfoOf(graph, store, o.params))]),
+        graph.method.objectives.map((o) => [o.name, makeOptimizer(o.optimizer, paramInfoOf(store, o.params))]),
       );
       rt = { store, optimizers, lossState: createLossState(), seed };
     },

@@ -74,4 +74,22 @@ describe('compiled step on wasm', () => {
     a.dispose();
     b.dispose();
   });
+
+  test('EMA: right after the update, target = m * target + (1 - m) * source', async () => {
+    const m = mocoV3({ preset: 'tiny', batch: 4 });
+    const c = await compile(m, { backend: 'wasm' });
+    c.init(3);
+    const read = (name: string): Float32Array => c.variables()[name]!.dataSync() as Float32Array;
+    const weight = 'projector/layers.0.linear.weight';
+    const before = read(weight).slice();
+    const images = randomImages(m, 9);
+    const metrics = c.step(images, { step: 0, totalSteps: 10 });
+    const momentum = metrics.ema['momentumProjector']!;
+    const after = read(weight);
+    const target = read(`momentum${weight[0]!.toUpperCase()}${weight.slice(1)}`);
+    // target started as a copy of the source
+    target.forEach((t, i) => expect(t).toBeCloseTo(momentum * before[i]! + (1 - momentum) * after[i]!, 6));
+    images.dispose();
+    c.dispose();
+  });
 });
