@@ -59,25 +59,23 @@ export const attentionSpecs = (dim: number, qkvBias: boolean, scheme: InitScheme
   ];
 };
 
-/** `[B, N, D]` -> `[B*H, N, D/H]`, slices `[start, start + H)` of the `3H` heads of a fused qkv. */
-const heads = (qkv: tf.Tensor4D, start: number, h: number): tf.Tensor3D => {
-  const [b, , n, dh] = qkv.shape;
-  return qkv.slice([0, start, 0, 0], [b, h, n, dh]).reshape([b * h, n, dh]);
-};
-
-/** Multi-head self-attention in `scope`: `tokens [B, N, dim] -> [B, N, dim]`, softmax(QK^T / sqrt(dh)) V. */
+/**
+ * Multi-head self-attention in `scope`: `tokens [B, N, dim] -> [B, N, dim]`, softmax(QK^T / sqrt(dh)) V.
+ * Heads are batched head-major (`[H*B, N, dh]`): the fused qkv `[B, N, 3H, dh]` is transposed once
+ * to `[3H, B, N, dh]` and split on its leading axis (contiguous pieces; the gradient is one concat,
+ * where slicing heads out of `[B, 3H, N, dh]` back-propagates as three full-size pads and two
+ * adds). The scale multiplies Q (`[H*B, N, dh]`), not the 4x larger scores `[H*B, N, N]`.
+ */
 export const applyAttention = (s: Scope, x: tf.Tensor, nHeads: number, qkvBias: boolean): tf.Tensor3D => {
   const [b, n, d] = x.shape as [number, number, number];
   const dh = d / nHeads;
   const qkv = applyLinear(s.at('qkv'), x, qkvBias)
     .reshape([b, n, 3 * nHeads, dh])
-    .transpose([0, 2, 1, 3]) as tf.Tensor4D; // [B, 3H, N, dh]
-  const q = heads(qkv, 0, nHeads);
-  const k = heads(qkv, nHeads, nHeads);
-  const v = heads(qkv, 2 * nHeads, nHeads);
-  const scores = tf.mul(s.kernels.batchMatMul(q, k, false, true), 1 / Math.sqrt(dh));
-  const ctx = s.kernels.batchMatMul(tf.softmax(scores) as tf.Tensor3D, v); // [B*H, N, dh]
-  const merged = ctx.reshape([b, nHeads, n, dh]).transpose([0, 2, 1, 3]).reshape([b, n, d]);
+    .transpose([2, 0, 1, 3]); // [3H, B, N, dh]
+  const [q, k, v] = tf.split(qkv, 3, 0).map((t) => t.reshape([nHeads * b, n, dh]) as tf.Tensor3D) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+  const scores = s.kernels.batchMatMul(tf.mul(q, 1 / Math.sqrt(dh)), k, false, true);
+  const ctx = s.kernels.batchMatMul(tf.softmax(scores) as tf.Tensor3D, v); // [H*B, N, dh]
+  const merged = ctx.reshape([nHeads, b, n, dh]).transpose([1, 2, 0, 3]).reshape([b, n, d]);
   return applyLinear(s.at('proj'), merged, true) as tf.Tensor3D;
 };
 
