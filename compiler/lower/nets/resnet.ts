@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ResNet } from '../../ir/net.js';
-import { needsDownsample, resnetBlockConvs, resnetBlocks, resnetExpansion, type ResNetBlock } from '../../passes/shapes/resnet.js';
+import { needsDownsample, resnetBlockConvs, resnetBlocks, resnetExpansion, type ResNetBlock } from '../../ir/resnet.js';
 import { applyConv, convSpecs } from './conv.js';
 import { applyNorm, normSpecs } from './dense.js';
 import { port, under, type NetRule, type ParamSpec, type Scope } from './rule.js';
