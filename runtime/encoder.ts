@@ -18,6 +18,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { compile, compileGraph } from '../compiler/compile.js';
+import { subNet } from '../compiler/ir/ports.js';
 import type { Method, ModuleDecl, Representation, ValueExpr } from '../compiler/ir/node.js';
 import type { BackendName } from './backend.js';
 import { writeFileAtomic } from './checkpoint/atomicWrite.js';
@@ -74,21 +75,84 @@ const modulesOf = (x: unknown, into: Set<string> = new Set()): Set<string> => {
   return into;
 };
 
-/**
- * The spec of the encoder behind `representation`: the modules its value applies (an EMA module
- * becomes a plain module), the value with named values inlined, no objectives. Throws on an
- * unknown representation, listing the known ones.
- */
-export const encoderSpec = (method: Method, representation: string): Method => {
+/** For each module, the distinct part paths (`styleEncoder`, or `''` for the whole net) an expression applies. */
+const partsOf = (x: unknown, into: Map<string, Set<string>> = new Map()): Map<string, Set<string>> => {
+  if (Array.isArray(x)) x.forEach((y) => partsOf(y, into));
+  else if (typeof x === 'object' && x !== null) {
+    const o = x as Record<string, unknown>;
+    if (o['_tag'] === 'Apply' && typeof o['module'] === 'string') {
+      const parts = into.get(o['module']) ?? new Set<string>();
+      parts.add((o['path'] as ReadonlyArray<string>).join('.'));
+      into.set(o['module'], parts);
+    }
+    Object.values(o).forEach((y) => partsOf(y, into));
+  }
+  return into;
+};
+
+/** The expression with every application of a module in `narrowed` made whole-net (`path: []`). */
+const wholeNets = (x: unknown, narrowed: ReadonlySet<string>): unknown => {
+  if (Array.isArray(x)) return x.map((y) => wholeNets(y, narrowed));
+  if (typeof x !== 'object' || x === null) return x;
+  const o = Object.fromEntries(Object.entries(x).map(([k, v]) => [k, wholeNets(v, narrowed)]));
+  return o['_tag'] === 'Apply' && narrowed.has(o['module'] as string) ? { ...o, path: [] } : o;
+};
+
+/** An encoder: its spec, and per module the parameter-path prefix of the part it keeps (`''`: all). */
+interface EncoderParts {
+  readonly spec: Method;
+  readonly prefixes: ReadonlyMap<string, string>;
+}
+
+const encoderParts = (method: Method, representation: string): EncoderParts => {
   const rep = method.representations.find((r) => r.name === representation);
   if (rep === undefined) {
     throw new Error(`unknown representation "${representation}" in "${method.name}"\nhint: one of ${method.representations.map((r) => r.name).join(', ')}`);
   }
-  const value = inline(rep.value, new Map(method.values.map((v) => [v.name, v.value]))) as ValueExpr;
-  const used = modulesOf(value);
-  const modules: ModuleDecl[] = method.modules.filter((d) => used.has(d.name)).map(({ ema: _ema, ...d }) => d);
+  const inlined = inline(rep.value, new Map(method.values.map((v) => [v.name, v.value]))) as ValueExpr;
+  const parts = partsOf(inlined);
+  const prefixes = new Map<string, string>();
+  const modules: ModuleDecl[] = method.modules
+    .filter((d) => modulesOf(inlined).has(d.name))
+    .map(({ ema: _ema, ...d }) => {
+      const used = [...(parts.get(d.name) ?? new Set(['']))];
+      const part = used.length === 1 && used[0] !== '' ? subNet(d.net, used[0]!.split('.')) : undefined;
+      if (part === undefined || !('net' in part)) {
+        prefixes.set(d.name, '');
+        return d;
+      }
+      // only one part of the module is read (ST-STORM's style encoder of the teacher generator)
+      prefixes.set(d.name, `${used[0]}.`);
+      return { ...d, net: part.net, frozen: [] };
+    });
+  const narrowed = new Set([...prefixes].filter(([, p]) => p !== '').map(([m]) => m));
+  const value = wholeNets(inlined, narrowed) as ValueExpr;
   const representations: ReadonlyArray<Representation> = [{ name: rep.name, value }];
-  return { ...method, name: `${method.name}/${representation}`, modules, values: [], objectives: [], phases: [], representations };
+  const spec = { ...method, name: `${method.name}/${representation}`, modules, values: [], objectives: [], phases: [], representations };
+  return { spec, prefixes };
+};
+
+/**
+ * The spec of the encoder behind `representation`: the modules its value applies (an EMA module
+ * becomes a plain module; a module of which only one part is applied, e.g. a generator's
+ * `styleEncoder`, becomes that part), the value with named values inlined, no objectives. Throws
+ * on an unknown representation, listing the known ones.
+ */
+export const encoderSpec = (method: Method, representation: string): Method => encoderParts(method, representation).spec;
+
+/** The saved weights an encoder keeps, renamed to its own parameter paths (`module/path`). */
+const encoderWeights = (
+  weights: Readonly<Record<string, NamedTensor>>,
+  prefixes: ReadonlyMap<string, string>,
+): Record<string, NamedTensor> => {
+  const out: Record<string, NamedTensor> = {};
+  for (const [name, t] of Object.entries(weights)) {
+    const slash = name.indexOf('/');
+    const prefix = prefixes.get(name.slice(0, slash));
+    const path = name.slice(slash + 1);
+    if (prefix !== undefined && path.startsWith(prefix)) out[`${name.slice(0, slash)}/${path.slice(prefix.length)}`] = t;
+  }
+  return out;
 };
 
 /** `x.safetensors` -> `x.json` (any other name gets `.json` appended). */
@@ -98,7 +162,7 @@ export const encoderSpecPath = (weightsFile: string): string =>
 /**
  * Writes the encoder of `representation` from a method and its saved weights (`module/path` ->
  * tensor, e.g. a checkpoint's `weights`) to `out` (`.safetensors`) and its spec to `out`'s `.json`.
- * Only the modules the representation applies are written. Returns the tensor names written.
+ * Only the modules (or module parts) the representation applies are written. Returns the tensor names written.
  */
 export const exportEncoder = async (
   method: Method,
@@ -107,10 +171,9 @@ export const exportEncoder = async (
   out: string,
   step?: number,
 ): Promise<ReadonlyArray<string>> => {
-  const spec = encoderSpec(method, representation);
+  const { spec, prefixes } = encoderParts(method, representation);
   compileGraph(spec); // throws CheckError if the encoder alone does not check
-  const prefixes = spec.modules.map((d) => `${d.name}/`);
-  const tensors = Object.fromEntries(Object.entries(weights).filter(([k]) => prefixes.some((p) => k.startsWith(p))));
+  const tensors = encoderWeights(weights, prefixes);
   const hash = specHash(method);
   await writeFileAtomic(out, encodeSafetensors(tensors, { format: 'tessera-encoder', representation, specHash: hash }));
   const file: EncoderFile = {

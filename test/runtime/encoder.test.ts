@@ -73,6 +73,26 @@ describe('exportEncoder / loadEncoder', () => {
     compiled.dispose();
   });
 
+  it('exports only the part a representation reads: ST-STORM style = the teacher\'s style encoder', async () => {
+    const method = { ...methods['st-storm']('tiny'), training: { batch: 4, steps: 1 } };
+    const compiled = await compile(method, { backend: 'wasm' });
+    compiled.init(4);
+    const images = (await appearanceDataset({ n: 4, size: 32, seed: 3 }).all()).images;
+    const weights: Record<string, NamedTensor> = {};
+    for (const [k, v] of Object.entries(compiled.variables())) weights[k] = { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array };
+    const out = join(mkdtempSync(join(tmpdir(), 'tessera-encoder-')), 'style.safetensors');
+    const names = await exportEncoder(method, weights, 'style', out);
+    const teacher = Object.keys(weights).filter((k) => k.startsWith('T_A/styleEncoder.'));
+    expect([...names].sort()).toEqual(teacher.map((k) => k.replace('T_A/styleEncoder.', 'T_A/')).sort());
+    expect(encoderSpec(method, 'style').modules.map((d) => d.net._tag)).toEqual(['StylePyramidEncoder']);
+    const encoder = await loadEncoder(out);
+    const [a, b] = [compiled.embed('style', images), encoder.embed(images)];
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0])).toBeLessThan(1e-5);
+    tf.dispose([a, b, images]);
+    encoder.dispose();
+    compiled.dispose();
+  });
+
   it('refuses a weights file that lacks a tensor of the spec, naming it', async () => {
     const method = methods['moco-v3']('tiny');
     const compiled = await compile(method, { backend: 'wasm' });
