@@ -10,6 +10,7 @@
  * teacher + identity L1 + teacher-token + gate + FFT + SWD. Teachers `T_A`, `T_B` and the key
  * encoders are EMAs (0.999) updated after their source's optimizer step.
  */
+import type { AugNode } from '../compiler/ir/augment.js';
 import type { Method as MethodIR } from '../compiler/ir/node.js';
 import type { Optimizer } from '../compiler/ir/optim.js';
 import {
@@ -36,6 +37,12 @@ export interface StStormOptions {
   readonly weights?: Partial<StormWeights>;
   /** The semantic content branch (`--sem_content`, on in the README command). Default true. */
   readonly semantic?: boolean;
+  /**
+   * `--sem_use_aug`: the semantic branch sees its own random views of `x` (query) and of the
+   * detached `far` (key): RRC scale (0.5, 1), flip, colour jitter 0.4 (hue 0.1) p 0.8,
+   * grayscale p 0.2, blur p 0.1 (methods.md 3.4). Default false (the README command does not set it).
+   */
+  readonly semanticViews?: boolean;
   /**
    * The style bank (2000 past `y`) and the replay of past `far` (50, ratio 0.3) of phase B, as
    * `Value.memory`. Default false: Memory nodes are not lowered yet (`compile` would fail).
@@ -144,8 +151,17 @@ const generatorA = (p: Parts, dA: Module<Img<3>, Img<1>>): ObjectiveOptions => {
   };
 };
 
+/** `--sem_use_aug` (methods.md 3.4): RRC (0.5, 1), flip, jitter 0.4 / hue 0.1 p 0.8, grayscale 0.2, blur 0.1. */
+const semanticAugmentation = (size: number): ReadonlyArray<AugNode> => [
+  Aug.randomResizedCrop({ size, scale: [0.5, 1] }),
+  Aug.horizontalFlip({ p: 0.5 }),
+  Aug.colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1, p: 0.8 }),
+  Aug.grayscale({ p: 0.2 }),
+  Aug.gaussianBlur({ sigma: [0.1, 2], p: 0.1 }),
+];
+
 /** The semantic content branch: ResNet + token linear + projector, EMA key encoder, queue. */
-const semanticBranch = (p: Parts, epochs: number) => {
+const semanticBranch = (p: Parts, epochs: number, views: boolean) => {
   const backboneNet: NetT<Img<3>, Vec, 'ResNet'> = p.a.resnet === 'resnet50' ? Net.resnet50() : Net.resnetTiny();
   const backbone = Branch.make('semBackbone', backboneNet);
   const projector = Branch.make('semProjector', Net.seq(
@@ -154,8 +170,9 @@ const semanticBranch = (p: Parts, epochs: number) => {
   ));
   const backboneKey = Branch.ema('semBackboneKey', backbone, { momentum: T.momentum });
   const projectorKey = Branch.ema('semProjectorKey', projector, { momentum: T.momentum });
-  const q = projector.apply(backbone.apply(p.x));
-  const k = Branch.stopGradient(projectorKey.apply(backboneKey.apply(Branch.stopGradient(p.far))));
+  const seen = (name: string, v: V<Img<3>>): V<Img<3>> => (views ? View.make(name, v, semanticAugmentation(p.a.image)) : v);
+  const q = projector.apply(backbone.apply(seen('semQuery', p.x)));
+  const k = Branch.stopGradient(projectorKey.apply(backboneKey.apply(seen('semKey', Branch.stopGradient(p.far)))));
   const objective: ObjectiveOptions = {
     name: 'semantic',
     terms: [Loss.term('moco', Loss.infoNCEQueue({ query: q, key: k, temperature: p.w.semTau, queueSize: p.a.queue }), { weight: p.w.sem })],
@@ -262,7 +279,7 @@ export const stStorm = (o: StStormOptions = {}): MethodIR => {
   const d = () => Net.patchGan({ ndf: a.ndf, layers: a.dLayers, spectralNorm: true });
   const dA = Branch.make('D_A', d());
   const dB = o.adversarialB === true ? Branch.make('D_B', d()) : undefined;
-  const sem = semantic ? semanticBranch(p, T.epochs) : undefined;
+  const sem = semantic ? semanticBranch(p, T.epochs, o.semanticViews ?? false) : undefined;
   const b = generatorB(p, o.memory === true, dB);
   const style = styleFeature(p.tA);
   const content = sem === undefined ? undefined : sem.backbone.apply(Value.images());

@@ -320,3 +320,26 @@ describe('stStorm checks and counts', () => {
     expect(E.isRight(checkMethod(JSON.parse(text)))).toBe(true);
   });
 });
+
+describe('semantic views (--sem_use_aug)', () => {
+  const viewNames = (m: Method): string[] => {
+    const names = new Set<string>();
+    const walk = (x: unknown): void => {
+      if (Array.isArray(x)) x.forEach(walk);
+      else if (typeof x === 'object' && x !== null) {
+        const o = x as Record<string, unknown>;
+        if (o['_tag'] === 'View') names.add(o['name'] as string);
+        Object.values(o).forEach(walk);
+      }
+    };
+    walk(m.objectives.find((o) => o.name === 'semantic'));
+    return [...names].sort();
+  };
+
+  test('semanticViews gives the semantic branch its own views of x and of far; off by default, as the README command', () => {
+    expect(viewNames(stStorm({ preset: 'tiny', semanticViews: true }))).toEqual(['semKey', 'semQuery', 'x']);
+    expect(viewNames(stStorm({ preset: 'paper' }))).toEqual(['x']);
+    expect(viewNames(stStorm({ preset: 'tiny' }))).toEqual(['x']);
+    expect(E.isRight(checkMethod(stStorm({ preset: 'tiny', semanticViews: true })))).toBe(true);
+  });
+});
