@@ -25,7 +25,7 @@ import type { Method } from '../compiler/ir/node.js';
 import type { CompiledMethod } from '../compiler/lower/compiled.js';
 import { stepFlops } from '../compiler/passes/shapes/index.js';
 import { methods, type MethodName, type Preset } from '../library/index.js';
-import { tf, useBackend, type BackendName } from '../runtime/backend.js';
+import { tf, type BackendName } from '../runtime/backend.js';
 import { Rng } from '../runtime/rng.js';
 import type { NaiveMethod } from './naive/baseline.js';
 import { naiveIjepa } from './naive/ijepa.js';

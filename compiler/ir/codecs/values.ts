@@ -8,7 +8,7 @@ import { netCodec } from './nets.js';
 import {
   dict, exactly, type Field, finite, list, nonNeg, obj, oneOf, positive, posInt, str, tagged, unit,
 } from './primitives.js';
-import { augCodec, multiBlockCodec, scheduleCodec, scheduleWithin } from './steps.js';
+import { augCodec, multiBlockCodec, scheduleWithin } from './steps.js';
 
 const positiveSchedule = scheduleWithin('values > 0', (x) => x > 0);
 
@@ -30,7 +30,6 @@ export const valueCodec: Field<V.ValueExpr> = tagged<V.ValueExpr>('value', () =>
 }));
 
 const v = valueCodec;
-const s = scheduleCodec;
 
 /** Codec of any `LossNode`. */
 export const lossCodec: Field<L.LossNode> = tagged<L.LossNode>('loss', () => ({
