@@ -152,9 +152,21 @@ const evaluateLoss = (node: GraphNode, inputs: Readonly<Record<string, Lowered>>
   });
 };
 
+const indexes = new WeakMap<Graph, ReadonlyMap<NodeId, GraphNode>>();
+
+/** The graph's nodes by id, built once per graph (not on every step). */
+const nodeIndex = (graph: Graph): ReadonlyMap<NodeId, GraphNode> => {
+  let index = indexes.get(graph);
+  if (index === undefined) {
+    index = new Map(graph.nodes.map((n) => [n.id, n]));
+    indexes.set(graph, index);
+  }
+  return index;
+};
+
 /** Evaluates `ids` in order into `values` (inputs must already be there or come earlier in `ids`). */
 export const evaluateNodes = (ids: ReadonlyArray<NodeId>, values: Values, ctx: EvalContext): void => {
-  const byId = new Map(ctx.graph.nodes.map((n) => [n.id, n]));
+  const byId = nodeIndex(ctx.graph);
   for (const id of ids) {
     const node = byId.get(id)!;
     const inputs: Record<string, Lowered> = {};

@@ -23,9 +23,8 @@ const leadsWithBatch = (t: ValueType | undefined): boolean =>
  * types, and the same use (all computed by the training step, or all evaluation-only: batching a
  * representation with training views would compute it every step).
  */
-const groupKey = (graph: Graph, n: GraphNode, inStep: ReadonlySet<NodeId>): string | undefined => {
+const groupKey = (byId: ReadonlyMap<NodeId, GraphNode>, n: GraphNode, inStep: ReadonlySet<NodeId>): string | undefined => {
   if (n.op !== 'Apply' || n.expr._tag !== 'Apply' || !leadsWithBatch(n.type)) return undefined;
-  const byId = new Map(graph.nodes.map((m) => [m.id, m]));
   const ports = Object.keys(n.inputs).sort();
   if (!ports.every((p) => leadsWithBatch(byId.get(n.inputs[p]!)?.type))) return undefined;
   const x = byId.get(n.inputs['x'] ?? '')?.type;
@@ -77,8 +76,9 @@ const batchGroup = (group: ReadonlyArray<GraphNode>): ReadonlyArray<GraphNode> =
 export const batchViewsOf = (graph: Graph): Graph => {
   const groups = new Map<string, GraphNode[]>();
   const inStep = new Set(ancestors(graph, graph.terms.map((t) => t.node)).map((n) => n.id));
+  const byId = new Map(graph.nodes.map((m) => [m.id, m]));
   for (const n of graph.nodes) {
-    const key = groupKey(graph, n, inStep);
+    const key = groupKey(byId, n, inStep);
     if (key !== undefined) groups.set(key, [...(groups.get(key) ?? []), n]);
   }
   const independent = [...groups.values()].filter((g) => {

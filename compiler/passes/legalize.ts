@@ -10,6 +10,7 @@ import { right } from 'fp-ts/lib/Either.js';
 import type { Graph, GraphNode, LegalRule, LegalTarget } from '../ir/graph.js';
 import type { NetNode } from '../ir/net.js';
 import type { Pass } from './pass.js';
+import { appliedNet } from './plan.js';
 
 type Op = 'conv' | 'matmul';
 
@@ -26,12 +27,9 @@ export const netOps = (net: NetNode): ReadonlySet<Op> => {
   return ops;
 };
 
-const netOf = (graph: Graph, n: GraphNode): NetNode | undefined =>
-  n.expr._tag === 'Fn' ? n.expr.net : n.expr._tag === 'Apply' ? graph.modules.find((m) => m.decl.name === (n.expr as { module: string }).module)?.decl.net : undefined;
-
 const needsGather = (graph: Graph, n: GraphNode): boolean => {
   if (n.op === 'Gather') return true;
-  const net = netOf(graph, n);
+  const net = appliedNet(graph, n);
   return net?._tag === 'TransformerPredictor' || (net?._tag === 'Vit' && n.inputs['keep'] !== undefined);
 };
 
@@ -46,7 +44,7 @@ const rule = (graph: Graph, name: LegalRule['rule'], why: string, test: (n: Grap
 /** The rewrite rules `graph` needs on `backend`. */
 export const legalTarget = (graph: Graph, backend: string): LegalTarget => {
   const wasm = backend === 'wasm';
-  const has = (op: Op) => (n: GraphNode): boolean => netOps(netOf(graph, n) ?? { _tag: 'Flatten' }).has(op);
+  const has = (op: Op) => (n: GraphNode): boolean => netOps(appliedNet(graph, n) ?? { _tag: 'Flatten' }).has(op);
   const rules = [
     wasm ? rule(graph, 'conv2d-gradients-as-convs', 'wasm has no Conv2DBackpropFilter; backprop-input is slow', has('conv')) : undefined,
     wasm ? rule(graph, 'matmul-explicit-transposes', 'wasm matMul with a transposed operand is ~13x slower than plain', has('matmul')) : undefined,

@@ -13,7 +13,8 @@ import type { Graph, GraphNode, MemoryPlan, NodeId } from '../ir/graph.js';
 import type { Optimizer } from '../ir/optim.js';
 import { elementsOf, savedElements } from './activations.js';
 import type { Pass } from './pass.js';
-import { planStep } from './plan.js';
+import { appliedNet, planStep } from './plan.js';
+import type { DimEnv } from './shapes/dims.js';
 import { graphEnv } from './shapes/pass.js';
 
 const BYTES = 4;
@@ -26,11 +27,9 @@ const paramElements = (graph: Graph, module: string, trainableOnly: boolean): nu
 const momentsPerParam = (o: Optimizer): number => (o._tag === 'Adam' || o._tag === 'AdamW' ? 2 : 1);
 
 /** Elements an Apply node's net keeps for backward (input types from its inputs' annotations). */
-const nodeSaved = (graph: Graph, node: GraphNode, byId: ReadonlyMap<NodeId, GraphNode>): number => {
-  const env = graphEnv(graph);
+const nodeSaved = (graph: Graph, env: DimEnv, node: GraphNode, byId: ReadonlyMap<NodeId, GraphNode>): number => {
   const out = elementsOf(node.type, env);
-  if (node.expr._tag !== 'Apply' && node.expr._tag !== 'Fn') return 2 * out;
-  const net = node.expr._tag === 'Fn' ? node.expr.net : graph.modules.find((m) => m.decl.name === (node.expr as { module: string }).module)?.decl.net;
+  const net = appliedNet(graph, node);
   const groups = node.op === 'Batched' ? Object.keys(node.inputs).filter((p) => p.startsWith('x.')).length : 1;
   const x = node.inputs[node.op === 'Batched' ? 'x.0' : 'x'];
   const input = x === undefined ? undefined : byId.get(x)?.type;
@@ -46,7 +45,7 @@ export const planMemory = (graph: Graph): MemoryPlan => {
   const optimizerState = plans.reduce((s, p) => s + momentsPerParam(p.objective.optimizer) * p.modules.reduce((a, m) => a + paramElements(graph, m, true), 0), 0) * BYTES;
   const objectives = plans.map((p) => {
     const constants = p.constant.reduce((s, id) => s + elementsOf(byId.get(id)?.type, env), 0) * BYTES;
-    const activations = p.taped.reduce((s, id) => s + nodeSaved(graph, byId.get(id)!, byId), 0) * BYTES;
+    const activations = p.taped.reduce((s, id) => s + nodeSaved(graph, env, byId.get(id)!, byId), 0) * BYTES;
     const gradients = p.modules.reduce((a, m) => a + paramElements(graph, m, true), 0) * BYTES;
     return { objective: p.objective.name, constants, activations, gradients, workingSet: constants + 2 * activations + gradients };
   });

@@ -10,7 +10,9 @@
  * And the EMA modules updated after the objective's optimizer step.
  */
 import type { Graph, GraphNode, NodeId } from '../ir/graph.js';
+import type { NetNode } from '../ir/net.js';
 import type { ModuleDecl, Objective, Phase } from '../ir/node.js';
+import { subNet } from '../ir/ports.js';
 
 /** The plan of one objective. */
 export interface ObjectivePlan {
@@ -37,6 +39,20 @@ export const ancestors = (graph: Graph, roots: ReadonlyArray<NodeId>): ReadonlyA
   };
   roots.forEach(visit);
   return graph.nodes.filter((n) => needed.has(n.id));
+};
+
+/**
+ * The net a node runs: an `Fn`'s inline net, or the applied module's net (its part at `path`,
+ * e.g. a generator's `styleEncoder`); `undefined` for other nodes.
+ */
+export const appliedNet = (graph: Graph, node: GraphNode): NetNode | undefined => {
+  if (node.expr._tag === 'Fn') return node.expr.net;
+  if (node.expr._tag !== 'Apply') return undefined;
+  const { module, path } = node.expr;
+  const net = graph.modules.find((m) => m.decl.name === module)?.decl.net;
+  if (net === undefined) return undefined;
+  const part = subNet(net, path);
+  return 'net' in part ? part.net : undefined;
 };
 
 /** Whether a node reads the parameters of a trainable module itself (not through its inputs). */
