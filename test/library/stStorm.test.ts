@@ -13,6 +13,7 @@ import type { Method, ModuleDecl, Objective, ValueExpr } from '../../compiler/ir
 import { gradientModules } from '../../compiler/passes/gradients.js';
 import { isMethodName, methodNames, methods } from '../../library/index.js';
 import { stStorm, type StStormOptions } from '../../library/stStorm.js';
+import { Method as MethodDsl } from '../../dsl/index.js';
 import { checked, trainable } from './graph.js';
 
 const mod = (m: Method, name: string): ModuleDecl => {
@@ -341,5 +342,36 @@ describe('semantic views (--sem_use_aug)', () => {
     expect(viewNames(stStorm({ preset: 'paper' }))).toEqual(['x']);
     expect(viewNames(stStorm({ preset: 'tiny' }))).toEqual(['x']);
     expect(E.isRight(checkMethod(stStorm({ preset: 'tiny', semanticViews: true })))).toBe(true);
+  });
+});
+
+/** ST-STORM with G_A's objective reduced to the teacher-token term (`tok`: L1 between T_A's tokens of far and of y). */
+export const tokOnly = (o: StStormOptions = { preset: 'tiny' }): Method => {
+  const m = stStorm(o);
+  const others = objective(m, 'generatorA').terms.map((t) => t.name).filter((n) => n !== 'tok');
+  return others.reduce((acc, term) => MethodDsl.removeLoss(acc, { objective: 'generatorA', term }), m);
+};
+
+describe('gradient check through EMA modules (regression)', () => {
+  test('the tok-only ablation checks: T_A is a constant, but the gradient flows through it to far = G_A(x, y)', () => {
+    const m = tokOnly();
+    expect(objective(m, 'generatorA').terms.map((t) => t.name)).toEqual(['tok']);
+    expect(objective(m, 'generatorA').params).toEqual(['G_A']);
+    const r = checkMethod(m);
+    expect(E.isRight(r) ? [] : r.left.map((i) => `${i.code} ${i.path.join('.')}`)).toEqual([]);
+    const g = checked(m);
+    const reached = gradientModules(g, g.terms.filter((t) => t.objective === 'generatorA').map((t) => t.node));
+    expect([...reached]).toEqual(['G_A']);
+  });
+
+  test('a StopGradient between the EMA module and the generator still blocks it (E_NO_GRADIENT)', () => {
+    const m = tokOnly();
+    const gA = objective(m, 'generatorA');
+    const tok = gA.terms[0]!;
+    if (tok.loss._tag !== 'TokenL1') throw new Error(tok.loss._tag);
+    const detached = { ...tok, loss: { ...tok.loss, pred: { _tag: 'StopGradient' as const, source: tok.loss.pred } } };
+    const broken = { ...m, objectives: m.objectives.map((o) => (o.name === 'generatorA' ? { ...o, terms: [detached] } : o)) };
+    const r = checkMethod(broken);
+    expect(E.isLeft(r) ? r.left.map((i) => i.code) : []).toContain('E_NO_GRADIENT');
   });
 });
