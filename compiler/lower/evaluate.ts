@@ -12,6 +12,7 @@ import { applyNet, subNet, type Lowered } from './nets/index.js';
 import { stopGradient } from './nets/rule.js';
 import { lowerLoss, type LossState } from './losses/index.js';
 import type { Kernels } from './legalize/index.js';
+import type { MemoryState } from './memory.js';
 import { randomValues } from './random.js';
 import type { ParamStore } from './store.js';
 
@@ -27,6 +28,8 @@ export interface EvalContext {
   readonly step: number;
   readonly progress: number;
   readonly lossState: LossState;
+  /** The style bank / replay memories (`Memory` nodes), state across steps. */
+  readonly memory: MemoryState;
   /** New buffer values (BatchNorm statistics...) produced by this evaluation, `module/path` keyed. */
   readonly buffers: Map<string, tf.Tensor>;
   /** The legalized kernels of the graph's backend (pass 7), and their fused variant (pass 6). */
@@ -133,9 +136,7 @@ const valueRules: { readonly [K in Exclude<GraphOp, 'Loss'>]: Rule } = {
     const { ports, groups } = groupedInputs(i);
     return splitGroups(applyModule(ctx, e.module, e.path, ports, n.fused === true, groups), groups);
   },
-  Memory: () => {
-    throw new Error('Memory nodes (replay banks) are not lowered yet');
-  },
+  Memory: (n, i, ctx) => ctx.memory.sample(n.expr as Extract<ValueExpr, { _tag: 'Memory' }>, asTensor(i.source, 'memory source'), ctx.rng),
 };
 
 const evaluateLoss = (node: GraphNode, inputs: Readonly<Record<string, Lowered>>, ctx: EvalContext): tf.Scalar => {
