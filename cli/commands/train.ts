@@ -19,6 +19,7 @@ import { formatDuration, makeProgress } from '../progress.js';
 import { BUILTIN, openTrainingData, parseDataSource } from '../runData.js';
 import { methodNames } from '../../library/index.js';
 import { flagship, resolveSpec, withSteps, type SpecRequest } from '../trainSpec.js';
+import { parseInits } from '../initOption.js';
 
 /**
  * Steps of the main job (`tessera train` with no options). Measured on the 2-core dev machine
@@ -30,6 +31,7 @@ export const MAIN_JOB_STEPS = 300;
 const usage = `usage: tessera train [--method NAME | --spec FILE] [--preset tiny|paper] [--data DIR | --data builtin:appearance[:N]]
                      [--steps N | --epochs E] [--batch B] [--backend wasm|cpu|tensorflow] [--seed K]
                      [--out DIR] [--resume] [--set PATH=VALUE ...] [--checkpoint-every K] [--eval]
+                     [--init MODULE=FILE.safetensors ...] [--init-map MODULE=MAP.json ...]
   no options: train the flagship (tiny preset) on the built-in appearance data for ${MAIN_JOB_STEPS} steps, then evaluate it
   --method NAME        a library method (${methodNames.join(', ')}); default the flagship (${flagship()})
   --spec FILE          a .json spec or a .ts module exporting a method
@@ -45,6 +47,9 @@ const usage = `usage: tessera train [--method NAME | --spec FILE] [--preset tiny
                        e.g. --set objectives.0.terms.0.loss.temperature=0.1
   --checkpoint-every K checkpoint every K steps (default 50) and at the end
   --eval               evaluate (tessera eval) after training (default with no options)
+  --init MODULE=FILE   start MODULE (and its EMA followers) from a .safetensors file, e.g. a tessera export
+                       (repeatable); every missing, extra or mis-shaped tensor is reported
+  --init-map MODULE=MAP.json  rename the file's tensors for MODULE: { "filePrefix/": "paramPathPrefix" }
   Ctrl-C finishes the current step, saves a checkpoint and exits; --resume continues.
   exit 0: trained; 1: invalid spec, data or run folder, or training failed; 2: usage`;
 
@@ -63,6 +68,8 @@ interface Options {
   readonly set?: string[] | undefined;
   readonly 'checkpoint-every'?: string | undefined;
   readonly eval?: boolean | undefined;
+  readonly init?: string[] | undefined;
+  readonly 'init-map'?: string[] | undefined;
 }
 
 const OPTIONS = {
@@ -70,6 +77,7 @@ const OPTIONS = {
   steps: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
   seed: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, set: { type: 'string', multiple: true },
   'checkpoint-every': { type: 'string' }, eval: { type: 'boolean' },
+  init: { type: 'string', multiple: true }, 'init-map': { type: 'string', multiple: true },
 } as const;
 
 /** A usage error: message and exit code 2. */
@@ -103,6 +111,8 @@ const plan = async (v: Options) => {
     overrides.push(o.right);
   }
   if (v.steps !== undefined && v.epochs !== undefined) throw new UsageError('give either --steps or --epochs, not both');
+  const inits = await parseInits(v.init ?? [], v['init-map'] ?? []);
+  if (typeof inits === 'string') throw new UsageError(inits);
   const previous: RunInfo | undefined = resumeOnly(v) ? await readRunInfo(v.out!) : undefined;
   const request: SpecRequest = previous
     ? { loaded: { spec: await readRunSpec(v.out!), name: previous.method }, overrides: [] }
@@ -110,6 +120,7 @@ const plan = async (v: Options) => {
   return {
     request,
     previous,
+    inits,
     steps: previous?.steps ?? int('steps', v.steps, 1),
     epochs: int('epochs', v.epochs, 1),
     seed: int('seed', v.seed, 0) ?? previous?.seed ?? 0,
@@ -183,7 +194,7 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   let result: TrainResult;
   try {
     result = await train({
-      method, dataset, steps, seed: p.seed, backend: p.backend, outDir: out, checkpointEvery: p.checkpointEvery,
+      method, dataset, steps, seed: p.seed, backend: p.backend, outDir: out, checkpointEvery: p.checkpointEvery, init: p.inits,
       resume: v.resume === true, onStep: progress.step, onEvent: progress.event, shouldStop: signal.stop,
       onStart: (specHash) => writeRunInfo(out, {
         version: 1, method: resolved.name, data: source.text, imageSize: method.input.size, datasetSize: dataset.size, seed: p.seed,
