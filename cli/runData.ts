@@ -1,6 +1,7 @@
 /**
  * The data of a run, named by the `--data` option: `builtin:appearance` (the built-in appearance
- * dataset, 2520 images), `builtin:appearance:N` (N images), or an image folder. Training and
+ * dataset, 2520 images), `builtin:appearance:N` (N images), `builtin:texture[:N]` (the texture
+ * family, `data/texture/`: appearance in texture, not colour statistics), or an image folder. Training and
  * evaluation open it from the same string (recorded in `run.json`), so `tessera eval` finds the
  * data a run was trained on.
  *
@@ -10,6 +11,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { appearanceDataset } from '../data/appearance/generator.js';
+import { textureDataset } from '../data/texture/generator.js';
 import type { Dataset } from '../data/dataset.js';
 import { openImageFolder } from '../data/imageFolder.js';
 
@@ -26,17 +28,18 @@ export const EVAL_DATA_SEED = 1000;
 
 /** A parsed `--data` value. */
 export type DataSource =
-  | { readonly kind: 'builtin'; readonly n: number; readonly text: string }
+  | { readonly kind: 'builtin'; readonly n: number; readonly text: string; readonly family?: 'texture' }
   | { readonly kind: 'folder'; readonly dir: string; readonly text: string };
 
 /** Parses `--data`; a folder path is made absolute. Throws (what, hint) on a malformed built-in name or a missing folder. */
 export const parseDataSource = async (value: string): Promise<DataSource> => {
   if (value.startsWith('builtin:')) {
-    const m = /^builtin:appearance(?::(\d+))?$/.exec(value);
-    if (m === null) throw new Error(`unknown built-in dataset "${value}"\nhint: builtin:appearance or builtin:appearance:N (N images)`);
-    const n = m[1] === undefined ? BUILTIN_TRAIN_IMAGES : Number(m[1]);
+    const m = /^builtin:(appearance|texture)(?::(\d+))?$/.exec(value);
+    if (m === null) throw new Error(`unknown built-in dataset "${value}"\nhint: builtin:appearance, builtin:texture, or either with :N (N images)`);
+    const n = m[2] === undefined ? BUILTIN_TRAIN_IMAGES : Number(m[2]);
     if (n < 1) throw new Error(`built-in dataset "${value}" needs at least one image`);
-    return { kind: 'builtin', n, text: m[1] === undefined ? BUILTIN : value };
+    const family = m[1] === 'texture' ? { family: 'texture' as const } : {};
+    return { kind: 'builtin', n, text: m[2] === undefined ? `builtin:${m[1]}` : value, ...family };
   }
   const dir = resolve(value);
   const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
@@ -44,10 +47,14 @@ export const parseDataSource = async (value: string): Promise<DataSource> => {
   return { kind: 'folder', dir, text: dir };
 };
 
+/** `n` images of a built-in family. */
+const builtinDataset = (source: { readonly family?: 'texture' }, n: number, size: number, seed: number, cache: boolean): Dataset =>
+  source.family === 'texture' ? textureDataset({ n, size, seed, cache }) : appearanceDataset({ n, size, seed, cache });
+
 /** The training set of a source, at `size x size` pixels. */
 export const openTrainingData = async (source: DataSource, size: number): Promise<Dataset> =>
   source.kind === 'builtin'
-    ? appearanceDataset({ n: source.n, size, seed: TRAIN_DATA_SEED, cache: true })
+    ? builtinDataset(source, source.n, size, TRAIN_DATA_SEED, true)
     : openImageFolder(source.dir, { size });
 
 /**
@@ -55,7 +62,7 @@ export const openTrainingData = async (source: DataSource, size: number): Promis
  * fresh images (seed `EVAL_DATA_SEED`); for a folder, the folder itself (it must have labels).
  */
 export const openEvalData = async (source: DataSource, size: number, samples: number): Promise<Dataset> => {
-  if (source.kind === 'builtin') return appearanceDataset({ n: samples, size, seed: EVAL_DATA_SEED });
+  if (source.kind === 'builtin') return builtinDataset(source, samples, size, EVAL_DATA_SEED, false);
   const ds = await openImageFolder(source.dir, { size });
   if (Object.keys(ds.classes).length === 0) {
     throw new Error(`image folder ${source.dir} has no labels to probe\nhint: put images in class subfolders (DIR/<class>/...) to evaluate with probes`);
