@@ -6,8 +6,8 @@
  * no training: the same encoders at initialisation, and raw pixels. The probes see held-out images
  * (built-in data: another seed; a folder: its own images, split per label).
  */
-import { compile } from '../compiler/compile.js';
-import type { CompiledMethod } from '../compiler/lower/compiled.js';
+import { compile } from '../runtime/compile.js';
+import type { CompiledMethod } from '../runtime/compiled.js';
 import type { Method } from '../compiler/ir/node.js';
 import type { Dataset } from '../data/dataset.js';
 import { embedDataset, methodEmbedder, pixelEmbedder } from '../eval/embed.js';
@@ -15,7 +15,7 @@ import { evaluateRepresentations, type FeatureMatrix, type LabelSet } from '../e
 import { methods, type MethodName } from '../library/index.js';
 import { useBackend, type BackendName } from '../runtime/backend.js';
 import { initModules, type ModuleInit } from '../runtime/init.js';
-import { Rng } from '../runtime/rng.js';
+import { Rng } from '../compiler/ir/rng.js';
 
 /** Options of `benchDisentangle`. */
 export interface DisentangleOptions {

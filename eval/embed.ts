@@ -4,8 +4,8 @@
  * dataset size). What `tessera eval` and `tessera bench disentangle` probe.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../data/dataset.js';
-import { Rng } from '../runtime/rng.js';
+import type { Dataset } from '../runtime/dataset.js';
+import { Rng } from '../compiler/ir/rng.js';
 import type { FeatureMatrix, LabelSet } from './probe.js';
 
 /** Anything that embeds images by representation name: a compiled method, an encoder, raw pixels. */

@@ -14,7 +14,7 @@
  * ```
  */
 import { readFile } from 'node:fs/promises';
-import type { CompiledMethod } from '../compiler/lower/compiled.js';
+import type { CompiledMethod } from './compiled.js';
 import { decodeSafetensors, type NamedTensor } from './checkpoint/safetensors.js';
 import { toTensor } from './checkpoint/checkpoint.js';
 

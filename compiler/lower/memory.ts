@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ValueExpr } from '../ir/node.js';
-import type { Rng } from '../../runtime/rng.js';
+import type { Rng } from '../ir/rng.js';
 
 type MemoryNode = Extract<ValueExpr, { _tag: 'Memory' }>;
 

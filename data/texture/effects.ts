@@ -4,7 +4,7 @@
  * canvas in place; `matchStatistics` then gives every channel back its original mean and standard
  * deviation, so a probe on colour histograms moments (or raw-pixel averages) cannot tell the classes apart.
  */
-import type { Rng } from '../../runtime/rng.js';
+import type { Rng } from '../../compiler/ir/rng.js';
 import type { Canvas } from '../appearance/shapes.js';
 
 /** The texture class names, in label-index order. */

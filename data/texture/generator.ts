@@ -6,7 +6,7 @@
  * compression blocks, halftone screen, scanlines). Image `i`: `content = i mod 6`,
  * `appearance = floor(i / 6) mod 6`, a pure function of `(seed, i, size)`.
  */
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 import { CONTENT_CLASSES, drawContent } from '../appearance/shapes.js';
 import { makeDataset, type Dataset, type Source } from '../dataset.js';
 import { applyTexture, TEXTURE_CLASSES } from './effects.js';

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { CONTENT_CLASSES, drawContent } from '../../data/appearance/shapes.js';
 import { applyTexture, channelStats, TEXTURE_CLASSES } from '../../data/texture/effects.js';
 import { renderTexture, textureDataset, textureLabels } from '../../data/texture/generator.js';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 
 describe('texture family', () => {
   test('labels: content i mod 6, appearance floor(i / 6) mod 6, balanced over 36 images', () => {

@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import type { ValueExpr } from '../../../compiler/ir/node.js';
 import { createMemoryState, replacedCount } from '../../../compiler/lower/memory.js';
 import { derangement } from '../../../compiler/lower/random.js';
-import { Rng } from '../../../runtime/rng.js';
+import { Rng } from '../../../compiler/ir/rng.js';
 
 type MemoryNode = Extract<ValueExpr, { _tag: 'Memory' }>;
 const node = (size: number, ratio: number): MemoryNode => ({ _tag: 'Memory', name: 'bank', source: { _tag: 'Input', name: 'images' }, size, ratio });
