@@ -22,7 +22,7 @@ import { flagship } from '../../../cli/trainSpec.js';
 import { methods } from '../../../library/index.js';
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'tessera-cli-train-'));
-const SMALL = ['--method', 'moco-v3', '--data', 'builtin:appearance:84', '--batch', '8', '--checkpoint-every', '2'];
+const SMALL = ['--method', 'moco-v3', '--data', 'builtin:appearance:84', '--batch', '8', '--checkpoint-every', '2', '--eval-every', '0'];
 
 describe('tessera train -> eval -> export -> report', () => {
   let run: string;
