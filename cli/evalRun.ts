@@ -28,6 +28,8 @@ export interface EvalRunOptions {
   readonly backend?: BackendName;
   /** Images per `embed` call. Default 128. */
   readonly chunk?: number;
+  /** Another labelled source to probe on (`--data`: a folder or `builtin:appearance[:N]`). Default: the run's own. */
+  readonly data?: string;
 }
 
 /** What `evaluateRun` produced. */
@@ -67,7 +69,7 @@ export const evaluateRun = async (runDir: string, options: EvalRunOptions = {}):
   try {
     compiled.init(info.seed);
     const ckpt = await loadRunWeights(compiled, runDir);
-    const data = await openEvalData(await parseDataSource(info.data), info.imageSize, options.samples ?? 1260);
+    const data = await openEvalData(await parseDataSource(options.data ?? info.data), info.imageSize, options.samples ?? 1260);
     const { features, labels } = await embedDataset(compiled, data, { samples: options.samples ?? 1260, chunk: options.chunk ?? 128 });
     const rows = evaluateRepresentations({ features, labels, probe, labelFraction, seed: info.seed });
     const evalFile: EvalFile & { readonly probe: ProbeKind; readonly checkpointStep: number; readonly data: string } = {

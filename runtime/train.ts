@@ -26,7 +26,7 @@ export interface TrainConfig {
   /** The fully resolved spec; `training.batch` is the batch size, `config.steps` the run length. */
   readonly method: Method;
   readonly dataset: Dataset;
-  /** Total optimisation steps of the run (schedules run from 0 to this). */
+  /** Total optimisation steps of the run (schedules run from 0 to this); 0 saves the initial weights as a step-0 checkpoint. */
   readonly steps: number;
   readonly seed: number;
   readonly backend: BackendName;
@@ -199,7 +199,7 @@ const evaluateOnline = async (e: OnlineEvaluation, compiled: CompiledMethod, don
 
 const checkConfig = (config: TrainConfig): void => {
   const batch = config.method.training.batch;
-  if (!Number.isInteger(config.steps) || config.steps < 1) throw new TrainError(`steps must be a positive integer, got ${config.steps}`);
+  if (!Number.isInteger(config.steps) || config.steps < 0) throw new TrainError(`steps must be an integer >= 0, got ${config.steps}`);
   if (!Number.isInteger(config.checkpointEvery) || config.checkpointEvery < 1) throw new TrainError(`checkpoint interval must be a positive integer, got ${config.checkpointEvery}`);
   const every = config.evaluate?.every ?? 1;
   if (!Number.isInteger(every) || every < 1) throw new TrainError(`online evaluation interval must be a positive integer, got ${every}`);
@@ -225,7 +225,7 @@ export const train = async (config: TrainConfig): Promise<TrainResult> => {
   else await writeFile(metricsFile, '');
   const stream = batchStream(config.dataset, config.method.training.batch, config.seed, startStep);
   const online = config.evaluate;
-  if (online !== undefined && startStep < config.steps) await evaluateOnline(online, compiled, startStep, metricsFile);
+  if (online !== undefined && (startStep < config.steps || ckpt === undefined)) await evaluateOnline(online, compiled, startStep, metricsFile);
   const t0 = performance.now();
   let last: StepMetrics | undefined;
   let step = startStep;
@@ -258,6 +258,7 @@ export const train = async (config: TrainConfig): Promise<TrainResult> => {
   } finally {
     await stream.return(undefined);
   }
-  if (step > startStep) await saveState(config, compiled, step, hash);
+  // a 0-step run saves its initial weights: the untrained encoder can be evaluated and exported
+  if (step > startStep || (ckpt === undefined && config.steps === 0)) await saveState(config, compiled, step, hash);
   return { compiled, startStep, endStep: step, lastMetrics: last, specHash: hash, stopped };
 };

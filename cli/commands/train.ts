@@ -11,7 +11,7 @@ import { CheckError } from '../../compiler/check.js';
 import type { Dataset } from '../../data/dataset.js';
 import { renderProbeTable } from '../../eval/index.js';
 import { makeOnlineEval } from '../../eval/online.js';
-import { BACKENDS, type BackendName } from '../../runtime/backend.js';
+import { BACKENDS, useBackend, type BackendName } from '../../runtime/backend.js';
 import { readRunInfo, writeRunInfo, type RunInfo } from '../../runtime/runInfo.js';
 import { train, type TrainResult } from '../../runtime/train.js';
 import type { Command, Io } from '../command.js';
@@ -43,7 +43,8 @@ const usage = `usage: tessera train [--method NAME | --spec FILE] [--preset tiny
   --spec FILE          a .json spec or a .ts module exporting a method
   --preset P           library preset, default tiny
   --data SRC           an image folder (class subfolders optional) or builtin:appearance[:N] (default, N = 2520)
-  --steps N            run length (default: the spec's training.steps); --epochs E = E passes over the data
+  --steps N            run length (default: the spec's training.steps); --epochs E = E passes over the data;
+                       --steps 0 saves the untrained weights (evaluate or export the untrained encoder)
   --batch B            batch size (default: the spec's training.batch)
   --backend B          wasm (default), cpu, tensorflow (needs @tensorflow/tfjs-node-gpu or -node)
   --seed K             seed of weights, views and data order (default 0)
@@ -123,7 +124,7 @@ const plan = async (v: Options) => {
   return {
     request,
     previous,
-    steps: previous?.steps ?? int('steps', v.steps, 1),
+    steps: previous?.steps ?? int('steps', v.steps, 0),
     epochs: int('epochs', v.epochs, 1),
     seed: int('seed', v.seed, 0) ?? previous?.seed ?? 0,
     backend: backendOf(v.backend) ?? previous?.backend ?? 'wasm',
@@ -151,6 +152,7 @@ const interruptible = (io: Io): { readonly stop: () => boolean; readonly release
 const summary = (r: TrainResult, out: string, seconds: number): string => {
   const done = r.endStep - r.startStep;
   const last = r.lastMetrics ? `, last loss ${r.lastMetrics.loss.toFixed(4)}` : '';
+  if (r.endStep === 0 && !r.stopped) return `saved the untrained weights (step 0) in ${formatDuration(seconds)}\nrun folder: ${out}\nnext: tessera eval --run ${out}   tessera export --run ${out} --representation NAME\n`;
   if (done === 0 && !r.stopped) return `the run in ${out} is already complete (step ${r.endStep})\nnext: tessera eval --run ${out}   tessera report --run ${out}\n`;
   const head = r.stopped ? `stopped at step ${r.endStep} (checkpoint saved)` : `trained steps ${r.startStep}..${r.endStep}`;
   const next = r.stopped ? `continue: tessera train --out ${out} --resume` : `next: tessera eval --run ${out}   tessera report --run ${out}`;
@@ -206,10 +208,12 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   const batch = resolved.method.training.batch;
   const perEpoch = Math.floor(dataset.size / batch);
   const steps = p.steps ?? (p.epochs !== undefined ? p.epochs * perEpoch : mainJob ? MAIN_JOB_STEPS : resolved.method.training.steps);
-  const method = withSteps(resolved.method, steps);
+  // --steps 0 (the untrained encoder, to evaluate or export) keeps the spec's training.steps
+  const method = steps === 0 ? resolved.method : withSteps(resolved.method, steps);
   const out = v.out ?? join('runs', `${method.name}-${timestamp(new Date())}`);
   io.out(`training "${method.name}" (${resolved.name}) on ${dataset.name}: ${steps} steps of batch ${batch}, backend ${p.backend}, seed ${p.seed}\nrun folder: ${out}\n`);
   const progress = makeProgress(io, Math.max(1, Math.round(steps / 20)));
+  await useBackend(p.backend); // the online evaluator keeps its images as tensors of this backend
   const online = await onlineEvaluation(source, method.input.size, p.evalEvery, p.evalSamples, io);
   const signal = interruptible(io);
   const t0 = performance.now();
