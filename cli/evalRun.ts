@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compile } from '../compiler/compile.js';
+import { compile } from '../runtime/compile.js';
 import { embedDataset } from '../eval/embed.js';
 import { evaluateRepresentations, makeEmbeddings, type EvalFile, type ProbeKind, type ProbeRow } from '../eval/index.js';
 import type { BackendName } from '../runtime/backend.js';

@@ -10,9 +10,9 @@ import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import type { AugNode } from '../compiler/ir/augment.js';
 import type { MultiBlockMask } from '../compiler/ir/node.js';
-import { Rng } from '../runtime/rng.js';
-import { applyPipeline } from './augment/pipeline.js';
-import { sampleMultiBlockMasks } from './masks/multiBlock.js';
+import { Rng } from '../compiler/ir/rng.js';
+import { applyPipeline } from '../compiler/lower/augment/pipeline.js';
+import { sampleMultiBlockMasks } from '../compiler/lower/masks/multiBlock.js';
 
 interface ViewNode { readonly _tag: 'View'; readonly name: string; readonly source: { readonly _tag: string; readonly name?: string }; readonly pipeline: ReadonlyArray<AugNode> }
 interface MasksNode { readonly _tag: 'Masks'; readonly name: string; readonly spec: MultiBlockMask }

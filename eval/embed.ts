@@ -4,8 +4,8 @@
  * sweeps (`bench/learn/`) probe.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../data/dataset.js';
-import { Rng } from '../runtime/rng.js';
+import type { Dataset } from '../runtime/dataset.js';
+import { Rng } from '../compiler/ir/rng.js';
 import type { Embedder } from './online.js';
 import type { FeatureMatrix, LabelSet } from './probe.js';
 

@@ -9,8 +9,8 @@
  * similarity product; with the defaults (512 images) that is a few training steps' worth.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../data/dataset.js';
-import { Rng } from '../runtime/rng.js';
+import type { Dataset } from '../runtime/dataset.js';
+import { Rng } from '../compiler/ir/rng.js';
 import { knnPredict } from './knn.js';
 import { classificationMetrics } from './metrics.js';
 import { gatherLabels, gatherRows, stratifiedSplit, type Split } from './split.js';

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
 import * as tf from '@tensorflow/tfjs';
 import { checkMethod } from '../../compiler/check.js';
-import { compile } from '../../compiler/compile.js';
+import { compile } from '../../runtime/compile.js';
 import type { Method } from '../../compiler/ir/node.js';
 import { renderIssues } from '../../compiler/ir/render.js';
 import { appearanceDataset } from '../../data/appearance/generator.js';
@@ -23,7 +23,7 @@ import { evaluateRepresentations, renderProbeTable } from '../../eval/index.js';
 import { makeOnlineEval } from '../../eval/online.js';
 import { ijepa, mocoV3, stStorm } from '../../library/index.js';
 import { useBackend, type BackendName } from '../../runtime/backend.js';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 import { embedDataset } from '../../eval/embed.js';
 
 /** Seeds of the built-in training and held-out images (as `cli/runData.ts`: 0 and 1000). */

@@ -17,7 +17,7 @@ import { folderStats, showStats } from '../../data/stats.js';
 import type { Batch, Dataset } from '../../data/dataset.js';
 import { viewSheet } from '../../data/views.js';
 import { useBackend } from '../../runtime/backend.js';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 import { BUILTIN, openTrainingData, parseDataSource } from '../runData.js';
 import { resolveSpec } from '../trainSpec.js';
 

@@ -10,11 +10,11 @@ import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appearanceDataset } from '../../data/appearance/generator.js';
-import { applyPipeline } from '../../data/augment/pipeline.js';
+import { applyPipeline } from '../../compiler/lower/augment/pipeline.js';
 import { randomNodes, viewSheet } from '../../data/views.js';
 import { methods } from '../../library/index.js';
 import { useBackend } from '../../runtime/backend.js';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 import { tessera } from '../cli/capture.js';
 
 /** Pixel `(row b, column c)` of a sheet of `size`-pixel cells, gap 2, zoom 1. */
