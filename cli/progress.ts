@@ -28,6 +28,10 @@ export const progressText = (m: StepMetrics, info: StepInfo): string => {
   return `step ${String(m.step + 1).padStart(width)}/${info.totalSteps}  ${rate.toFixed(2)} it/s  ETA ${formatDuration(eta)}  loss ${num(m.loss)}${terms ? `  ${terms}` : ''}`;
 };
 
+/** Online kNN accuracies as `content/content 31.2%  style/appearance 48.0%` (the `knn/` prefix dropped). */
+export const onlineText = (values: Readonly<Record<string, number>>): string =>
+  Object.entries(values).map(([k, v]) => `${k.startsWith('knn/') ? k.slice(4) : k} ${(100 * v).toFixed(1)}%`).join('  ');
+
 const bar = (fraction: number, width = 20): string => {
   const full = Math.round(Math.min(1, Math.max(0, fraction)) * width);
   return `[${'#'.repeat(full)}${'.'.repeat(width - full)}]`;
@@ -37,6 +41,8 @@ const bar = (fraction: number, width = 20): string => {
 export interface Progress {
   readonly step: (m: StepMetrics, info: StepInfo) => void;
   readonly event: (message: string) => void;
+  /** An online evaluation after `done` steps: printed as its own line and kept on the progress line. */
+  readonly online: (done: number, values: Readonly<Record<string, number>>, seconds: number) => void;
   readonly end: () => void;
 }
 
@@ -44,6 +50,7 @@ export interface Progress {
 export const makeProgress = (io: Io, every: number): Progress => {
   let drawn = false;
   let lastDraw = 0;
+  let knn = '';
   const clear = (): void => {
     if (drawn) io.out('\r\x1b[K');
     drawn = false;
@@ -56,15 +63,20 @@ export const makeProgress = (io: Io, every: number): Progress => {
         if (now - lastDraw < 100 && !last) return;
         lastDraw = now;
         clear();
-        io.out(`${bar((m.step + 1) / info.totalSteps)} ${progressText(m, info)}`);
+        io.out(`${bar((m.step + 1) / info.totalSteps)} ${progressText(m, info)}${knn}`);
         drawn = true;
       } else if ((m.step + 1) % every === 0 || last || info.done === 1) {
-        io.out(`${progressText(m, info)}\n`);
+        io.out(`${progressText(m, info)}${knn}\n`);
       }
     },
     event: (message) => {
       clear();
       io.out(`${message}\n`);
+    },
+    online: (done, values, seconds) => {
+      clear();
+      knn = `  kNN ${onlineText(values)}`;
+      io.out(`online kNN after ${done} steps${done === 0 ? ' (untrained)' : ''}: ${onlineText(values)}  (${seconds.toFixed(1)} s)\n`);
     },
     end: () => {
       if (drawn) io.out('\n');
