@@ -30,7 +30,7 @@ import { flagship, resolveSpec, withSteps, type SpecRequest } from '../trainSpec
 export const MAIN_JOB_STEPS = 300;
 
 /** Default `--eval-every`: online kNN every this many steps (and before the first). */
-export const ONLINE_EVERY = 50;
+export const ONLINE_EVERY = 100;
 
 /** Default `--eval-samples`: held-out images the online kNN keeps (half memory, half scored). */
 export const ONLINE_SAMPLES = 512;
