@@ -33,6 +33,9 @@ const processIo: Io = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   isTty: Boolean(process.stdout.isTTY),
+  get columns() {
+    return process.stdout.columns;
+  },
 };
 
 const helpText = (): string =>
