@@ -9,9 +9,6 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command, Io } from '../command.js';
-import { appearanceGrid } from '../../data/appearance/grid.js';
-import { writeAppearance } from '../../data/appearance/write.js';
-import { folderStats, showStats } from '../../data/stats.js';
 
 const usage = `usage:
   tessera data appearance --out DIR --n N [--size S] [--seed K]
@@ -50,6 +47,7 @@ const runAppearance = async (args: ReadonlyArray<string>, io: Io): Promise<numbe
   const size = intOption('size', o.size, 64, 16);
   const seed = intOption('seed', o.seed, 0, 0);
   for (const v of [n, size, seed]) if (typeof v === 'string') return fail(io, v, 2);
+  const { writeAppearance } = await import('../../data/appearance/write.js');
   const started = performance.now();
   await writeAppearance(o.out, { n: n as number, size: size as number, seed: seed as number });
   const seconds = (performance.now() - started) / 1000;
@@ -64,6 +62,7 @@ const runGrid = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
   const size = intOption('size', o.size, 64, 16);
   const seed = intOption('seed', o.seed, 0, 0);
   for (const v of [size, seed]) if (typeof v === 'string') return fail(io, v, 2);
+  const { appearanceGrid } = await import('../../data/appearance/grid.js');
   await fs.mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
   await fs.writeFile(o.out, await appearanceGrid(size as number, seed as number));
   io.out(`wrote ${o.out}\n`);
@@ -74,6 +73,7 @@ const runStats = async (args: ReadonlyArray<string>, io: Io): Promise<number> =>
   const { positionals } = parseArgs({ args: [...args], options: {}, strict: true, allowPositionals: true });
   if (positionals.length !== 1) return fail(io, `stats needs exactly one folder, got ${positionals.length}\nhint: tessera data stats ./images`, 2);
   try {
+    const { folderStats, showStats } = await import('../../data/stats.js');
     io.out(showStats(await folderStats(positionals[0]!)));
     return 0;
   } catch (e) {
