@@ -4,7 +4,7 @@
  * width (`progressLine`); otherwise one plain line with every term every `every` steps (and at
  * the last step), so logs stay short. `metrics.jsonl` always has every term.
  */
-import type { StepMetrics } from '../compiler/lower/compiled.js';
+import type { StepMetrics } from '../runtime/compiled.js';
 import type { Io } from './command.js';
 import type { StepInfo } from '../runtime/train.js';
 
@@ -33,6 +33,10 @@ const termTexts = (m: StepMetrics): ReadonlyArray<string> => Object.entries(m.te
 /** The status text of a step with every loss term: `step 120/600  2.10 it/s  ETA 3:48  loss 2.8312  ctr_12 1.4101 ...`. */
 export const progressText = (m: StepMetrics, info: StepInfo): string => [statusHead(m, info), ...termTexts(m)].join('  ');
 
+/** Online kNN accuracies as `content/content 31.2%  style/appearance 48.0%` (the `knn/` prefix dropped). */
+export const onlineText = (values: Readonly<Record<string, number>>): string =>
+  Object.entries(values).map(([k, v]) => `${k.startsWith('knn/') ? k.slice(4) : k} ${(100 * v).toFixed(1)}%`).join('  ');
+
 const bar = (fraction: number, width = 20): string => {
   const full = Math.round(Math.min(1, Math.max(0, fraction)) * width);
   return `[${'#'.repeat(full)}${'.'.repeat(width - full)}]`;
@@ -43,12 +47,12 @@ const more = (n: number): string => `  +${n} more`;
 /**
  * The redrawn status line of a step for a terminal `columns` wide: it stays under the width (one
  * column is left free so the cursor never wraps). Bar, step, rate, ETA and the total loss first,
- * then as many loss terms as fit in their order, then `+K more` for the rest. When even the head
- * does not fit, the bar goes, then the head is cut.
+ * and `online` (the last online kNN, `  kNN ...`), then as many loss terms as fit in their order,
+ * then `+K more` for the rest. When even the head does not fit, the bar goes, then the head is cut.
  */
-export const progressLine = (m: StepMetrics, info: StepInfo, columns: number): string => {
+export const progressLine = (m: StepMetrics, info: StepInfo, columns: number, online = ''): string => {
   const max = Number.isFinite(columns) ? Math.max(1, Math.floor(columns) - 1) : 79;
-  const head = statusHead(m, info);
+  const head = statusHead(m, info) + online;
   const withBar = `${bar((m.step + 1) / info.totalSteps)} ${head}`;
   let line = withBar.length <= max ? withBar : head.slice(0, max);
   const terms = termTexts(m);
@@ -68,6 +72,8 @@ export const progressLine = (m: StepMetrics, info: StepInfo, columns: number): s
 export interface Progress {
   readonly step: (m: StepMetrics, info: StepInfo) => void;
   readonly event: (message: string) => void;
+  /** An online evaluation after `done` steps: printed as its own line and kept on the progress line. */
+  readonly online: (done: number, values: Readonly<Record<string, number>>, seconds: number) => void;
   readonly end: () => void;
 }
 
@@ -75,6 +81,7 @@ export interface Progress {
 export const makeProgress = (io: Io, every: number): Progress => {
   let drawn = false;
   let lastDraw = 0;
+  let knn = '';
   const clear = (): void => {
     if (drawn) io.out('\r\x1b[K');
     drawn = false;
@@ -87,15 +94,20 @@ export const makeProgress = (io: Io, every: number): Progress => {
         if (now - lastDraw < 100 && !last) return;
         lastDraw = now;
         clear();
-        io.out(progressLine(m, info, io.columns ?? 80));
+        io.out(progressLine(m, info, io.columns ?? 80, knn));
         drawn = true;
       } else if ((m.step + 1) % every === 0 || last || info.done === 1) {
-        io.out(`${progressText(m, info)}\n`);
+        io.out(`${progressText(m, info)}${knn}\n`);
       }
     },
     event: (message) => {
       clear();
       io.out(`${message}\n`);
+    },
+    online: (done, values, seconds) => {
+      clear();
+      knn = `  kNN ${onlineText(values)}`;
+      io.out(`online kNN after ${done} steps${done === 0 ? ' (untrained)' : ''}: ${onlineText(values)}  (${seconds.toFixed(1)} s)\n`);
     },
     end: () => {
       if (drawn) io.out('\n');

@@ -30,6 +30,9 @@ export interface RunInfo {
   readonly batch: number;
   readonly backend: BackendName;
   readonly checkpointEvery: number;
+  /** Online kNN interval (`--eval-every`, 0: off) and its held-out images; absent in older runs. */
+  readonly evalEvery?: number;
+  readonly evalSamples?: number;
   /** `specHash(spec.json)`. */
   readonly specHash: string;
   readonly createdAt: string;

@@ -1,7 +1,7 @@
 /**
  * Builds the package into `dist/`: the library (`index.js` ESM, `index.cjs` CJS), the CLI
  * (`cli.js` and its chunks; commands that compute are separate chunks loaded on demand), and
- * `sources/`, the TypeScript files `tessera compile --emit` embeds (`compiler/codegen/sources.ts`).
+ * `sources/`, the TypeScript files `tessera compile --emit` embeds (`codegen/sources.ts`).
  * With `--types` (and always under `npm pack` / `npm publish`) also the declarations
  * (`index.d.ts`, `index.d.cts`), which take most of the time; `npm ci` in a checkout skips them.
  *
@@ -10,7 +10,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { build, type Options } from 'tsup';
-import { sourceFiles, SOURCES_DIR } from '../compiler/codegen/sources.js';
+import { sourceFiles, SOURCES_DIR } from '../codegen/sources.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dist = path.join(root, 'dist');

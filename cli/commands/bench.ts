@@ -28,7 +28,7 @@ const nonNegativeInt = (name: string, raw: string | undefined, fallback: number)
 
 /** Median ms of a compiled MoCo v3 `tiny` step at `batch` on random images (its views included), and its image size. */
 const mocoStepTime = async (batch: number, repeats: number): Promise<{ ms: number; size: number }> => {
-  const [{ compile }, { tf }] = await Promise.all([import('../../compiler/compile.js'), import('../../runtime/backend.js')]);
+  const [{ compile }, { tf }] = await Promise.all([import('../../runtime/compile.js'), import('../../runtime/backend.js')]);
   const method = mocoV3({ preset: 'tiny', batch });
   const compiled = await compile(method, { backend: tf.getBackend() as BackendName });
   compiled.init(0);

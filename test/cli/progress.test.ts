@@ -40,6 +40,8 @@ describe('progress', () => {
     expect(progressLine(metrics(119), info, 50)).toBe('step 120/600  2.40 it/s  ETA 3:20  loss 2.5000');
     expect(progressLine(metrics(119), info, 20)).toBe('step 120/600  2.40 ');
     expect(progressLine(metrics(119), info, Number.NaN).length).toBeLessThanOrEqual(79);
+    expect(progressLine(metrics(119), info, 200, '  kNN content 31.2%')).toBe(`[####................] step 120/600  2.40 it/s  ETA 3:20  loss 2.5000  kNN content 31.2%  a 1.2500  b 1.2500`);
+    expect(progressLine(metrics(119), info, 90, '  kNN content 31.2%')).toBe('[####................] step 120/600  2.40 it/s  ETA 3:20  loss 2.5000  kNN content 31.2%');
   });
 
   it('never exceeds the width; shows the first terms in order and counts the rest (property)', () => {
