@@ -2,20 +2,18 @@
  * `tessera train`: train a method (a library method, a spec file, or the flagship by default) on
  * an image folder or the built-in appearance data, with checkpoints, resume, `--set` ablations
  * and progress. With no options at all it is the README's main job: the flagship's `tiny` preset
- * on the built-in data for a few minutes, then `tessera eval` of the result.
+ * on the built-in data for a few minutes, then `tessera eval` of the result. The training and
+ * evaluation modules (TF.js) load when the command runs, not with the CLI.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
 import { CheckError } from '../../compiler/check.js';
 import type { Dataset } from '../../data/dataset.js';
-import { renderProbeTable } from '../../eval/index.js';
-import { makeOnlineEval } from '../../eval/online.js';
-import { BACKENDS, useBackend, type BackendName } from '../../runtime/backend.js';
-import { readRunInfo, writeRunInfo, type RunInfo } from '../../runtime/runInfo.js';
-import { train, type TrainResult } from '../../runtime/train.js';
+import { BACKENDS, type BackendName } from '../../runtime/backendName.js';
+import { readRunInfo, readRunSpec, writeRunInfo, type RunInfo } from '../../runtime/runInfo.js';
+import type { TrainResult } from '../../runtime/train.js';
 import type { Command, Io } from '../command.js';
-import { evaluateRun, readRunSpec } from '../evalRun.js';
 import { parseOverride, type Override } from '../overrides.js';
 import { formatDuration, makeProgress } from '../progress.js';
 import { BUILTIN, openEvalData, openTrainingData, parseDataSource, type DataSource } from '../runData.js';
@@ -193,6 +191,7 @@ const onlineEvaluation = async (source: DataSource, size: number, every: number 
     io.out('online kNN off: the data has no labels (class subfolders)\n');
     return undefined;
   }
+  const { makeOnlineEval } = await import('../../eval/online.js');
   return { every: every ?? ONLINE_EVERY, evaluator: await makeOnlineEval(held, { samples }) };
 };
 
@@ -203,6 +202,7 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
     io.err(resolved.code === 2 ? `tessera train: ${resolved.message}\n` : `${resolved.message}\nnothing was trained: the spec must check first\n`);
     return resolved.code;
   }
+  const [{ train }, { useBackend }] = await Promise.all([import('../../runtime/train.js'), import('../../runtime/backend.js')]);
   const source = await parseDataSource(p.data);
   const dataset = await openTrainingData(source, resolved.method.input.size);
   const batch = resolved.method.training.batch;
@@ -238,6 +238,7 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   io.out(summary(result, out, (performance.now() - t0) / 1000));
   if (result.stopped || !(mainJob || v.eval === true)) return 0;
   io.out('evaluating frozen features (linear probe and kNN, 10% labels)...\n');
+  const [{ evaluateRun }, { renderProbeTable }] = await Promise.all([import('../evalRun.js'), import('../../eval/index.js')]);
   const evaluated = await evaluateRun(out, { backend: p.backend });
   io.out(`${renderProbeTable(evaluated.rows)}\nwrote ${join(out, 'eval.json')}; report: tessera report --run ${out}\n`);
   return 0;
