@@ -30,11 +30,14 @@ export const appearanceLabels = (i: number): { readonly content: number; readonl
   appearance: Math.floor(i / CONTENT_CLASSES.length) % APPEARANCE_CLASSES.length,
 });
 
-/** Renders image `i` as RGB bytes `[size, size, 3]`. Deterministic in `(seed, i, size)`. */
-export const renderAppearance = (i: number, size: number, seed: number): Uint8Array => {
+/**
+ * Renders image `i` as RGB bytes `[size, size, 3]`. Deterministic in `(seed, i, size)`; `radius`
+ * (shape radius range as fractions of the side, default `SHAPE_RADIUS`) is for experiments.
+ */
+export const renderAppearance = (i: number, size: number, seed: number, radius?: readonly [number, number]): Uint8Array => {
   const base = Rng.seeded(seed).fork(`image:${i}`);
   const { content, appearance } = appearanceLabels(i);
-  const canvas = drawContent(CONTENT_CLASSES[content]!, size, base.fork('content'));
+  const canvas = drawContent(CONTENT_CLASSES[content]!, size, base.fork('content'), radius);
   APPEARANCE_EFFECT[APPEARANCE_CLASSES[appearance]!](canvas, base.fork('appearance'));
   const out = new Uint8Array(canvas.rgb.length);
   for (let k = 0; k < out.length; k++) out[k] = Math.round(Math.min(1, Math.max(0, canvas.rgb[k]!)) * 255);
