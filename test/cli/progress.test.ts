@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, makeProgress, progressText } from '../../cli/progress.js';
 
-const metrics = (step: number) => ({ step, phase: undefined, loss: 2.5, terms: { a: 1.25, b: 1.25 }, lr: {}, ema: {} });
+const metrics = (step: number) => ({ step, phase: undefined, loss: 2.5, weighted: 2.5, terms: { a: 1.25, b: 1.25 }, lr: {}, ema: {} });
 
 describe('progress', () => {
   it('formats durations', () => {
