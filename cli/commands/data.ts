@@ -12,6 +12,7 @@ import type { Command, Io } from '../command.js';
 import { appearanceGrid } from '../../data/appearance/grid.js';
 import { writeAppearance } from '../../data/appearance/write.js';
 import { folderStats, showStats } from '../../data/stats.js';
+import { parseIntOption, RANGES } from '../numbers.js';
 
 const usage = `usage:
   tessera data appearance --out DIR --n N [--size S] [--seed K]
@@ -23,12 +24,9 @@ const usage = `usage:
   tessera data stats DIR
       images per class, image sizes and unreadable files of an image folder`;
 
-/** Parses a non-negative integer option; returns an error line when it is not one. */
-const intOption = (name: string, raw: string | undefined, fallback: number, min: number): number | string => {
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  return Number.isInteger(v) && v >= min ? v : `--${name} must be an integer >= ${min}, got "${raw}"`;
-};
+/** Parses an integer option (decimal, at least `min`, at most 100000, seeds a uint32); returns an error line when it is not one. */
+const intOption = (name: string, raw: string | undefined, fallback: number, min: number): number | string =>
+  raw === undefined ? fallback : parseIntOption(name, raw, { min, max: name === 'seed' ? RANGES.seed.max : 100_000 });
 
 const fail = (io: Io, what: string, code: number): number => {
   io.err(`tessera data: ${what}\n`);

@@ -10,12 +10,15 @@ import * as E from 'fp-ts/lib/Either.js';
 import { CheckError } from '../../compiler/check.js';
 import { renderProbeTable } from '../../eval/index.js';
 import { BACKENDS, type BackendName } from '../../runtime/backend.js';
+import { describeFsError } from '../../runtime/fsErrors.js';
 import { readRunInfo, writeRunInfo, type RunInfo } from '../../runtime/runInfo.js';
-import { train, type TrainResult } from '../../runtime/train.js';
+import { DEFAULT_MAX_NON_FINITE, train, type TrainResult } from '../../runtime/train.js';
 import type { Command, Io } from '../command.js';
 import { evaluateRun, readRunSpec } from '../evalRun.js';
+import { parseIntOption, RANGES, type IntRange } from '../numbers.js';
 import { parseOverride, type Override } from '../overrides.js';
 import { formatDuration, makeProgress } from '../progress.js';
+import { defaultRunFolder } from '../runName.js';
 import { BUILTIN, openTrainingData, parseDataSource } from '../runData.js';
 import { methodNames } from '../../library/index.js';
 import { flagship, resolveSpec, withSteps, type SpecRequest } from '../trainSpec.js';
@@ -45,6 +48,7 @@ const usage = `usage: tessera train [--method NAME | --spec FILE] [--preset tiny
                        e.g. --set objectives.0.terms.0.loss.temperature=0.1
   --checkpoint-every K checkpoint every K steps (default 50) and at the end
   --eval               evaluate (tessera eval) after training (default with no options)
+  --max-non-finite K   stop after K non-finite steps in a row (default ${DEFAULT_MAX_NON_FINITE}); each is skipped (rolled back) and logged
   Ctrl-C finishes the current step, saves a checkpoint and exits; --resume continues.
   exit 0: trained; 1: invalid spec, data or run folder, or training failed; 2: usage`;
 
@@ -63,22 +67,23 @@ interface Options {
   readonly set?: string[] | undefined;
   readonly 'checkpoint-every'?: string | undefined;
   readonly eval?: boolean | undefined;
+  readonly 'max-non-finite'?: string | undefined;
 }
 
 const OPTIONS = {
   method: { type: 'string' }, spec: { type: 'string' }, preset: { type: 'string' }, data: { type: 'string' },
   steps: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
   seed: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, set: { type: 'string', multiple: true },
-  'checkpoint-every': { type: 'string' }, eval: { type: 'boolean' },
+  'checkpoint-every': { type: 'string' }, eval: { type: 'boolean' }, 'max-non-finite': { type: 'string' },
 } as const;
 
 /** A usage error: message and exit code 2. */
 class UsageError extends Error {}
 
-const int = (name: string, value: string | undefined, min: number): number | undefined => {
+const int = (name: string, value: string | undefined, range: IntRange): number | undefined => {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} ${value}: expected an integer >= ${min}`);
+  const n = parseIntOption(name, value, range);
+  if (typeof n === 'string') throw new UsageError(n);
   return n;
 };
 
@@ -87,8 +92,6 @@ const backendOf = (value: string | undefined): BackendName | undefined => {
   if (!(BACKENDS as ReadonlyArray<string>).includes(value)) throw new UsageError(`--backend ${value}: expected one of ${BACKENDS.join(', ')}`);
   return value as BackendName;
 };
-
-const timestamp = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, '').replace(/:/g, '-');
 
 /** `--resume` alone (with `--out`): the run's own spec and options. */
 const resumeOnly = (v: Options): boolean =>
@@ -103,19 +106,21 @@ const plan = async (v: Options) => {
     overrides.push(o.right);
   }
   if (v.steps !== undefined && v.epochs !== undefined) throw new UsageError('give either --steps or --epochs, not both');
+  if (v.resume === true && v.out === undefined) throw new UsageError('--resume needs --out DIR, the run folder to continue');
   const previous: RunInfo | undefined = resumeOnly(v) ? await readRunInfo(v.out!) : undefined;
   const request: SpecRequest = previous
     ? { loaded: { spec: await readRunSpec(v.out!), name: previous.method }, overrides: [] }
-    : { method: v.method, spec: v.spec, preset: v.preset, batch: int('batch', v.batch, 1), overrides };
+    : { method: v.method, spec: v.spec, preset: v.preset, batch: int('batch', v.batch, RANGES.batch), overrides };
   return {
     request,
     previous,
-    steps: previous?.steps ?? int('steps', v.steps, 1),
-    epochs: int('epochs', v.epochs, 1),
-    seed: int('seed', v.seed, 0) ?? previous?.seed ?? 0,
+    steps: previous?.steps ?? int('steps', v.steps, RANGES.steps),
+    epochs: int('epochs', v.epochs, RANGES.epochs),
+    seed: int('seed', v.seed, RANGES.seed) ?? previous?.seed ?? 0,
     backend: backendOf(v.backend) ?? previous?.backend ?? 'wasm',
     data: v.data ?? previous?.data ?? BUILTIN,
-    checkpointEvery: int('checkpoint-every', v['checkpoint-every'], 1) ?? previous?.checkpointEvery ?? 50,
+    checkpointEvery: int('checkpoint-every', v['checkpoint-every'], RANGES.checkpointEvery) ?? previous?.checkpointEvery ?? 50,
+    maxNonFinite: int('max-non-finite', v['max-non-finite'], RANGES.maxNonFinite),
   };
 };
 
@@ -137,7 +142,8 @@ const summary = (r: TrainResult, out: string, seconds: number): string => {
   const done = r.endStep - r.startStep;
   const last = r.lastMetrics ? `, last loss ${r.lastMetrics.loss.toFixed(4)}` : '';
   if (done === 0 && !r.stopped) return `the run in ${out} is already complete (step ${r.endStep})\nnext: tessera eval --run ${out}   tessera report --run ${out}\n`;
-  const head = r.stopped ? `stopped at step ${r.endStep} (checkpoint saved)` : `trained steps ${r.startStep}..${r.endStep}`;
+  const skips = r.skipped > 0 ? ` (${r.skipped} non-finite steps skipped: see metrics.jsonl)` : '';
+  const head = (r.stopped ? `stopped at step ${r.endStep} (checkpoint saved)` : `trained steps ${r.startStep}..${r.endStep}`) + skips;
   const next = r.stopped ? `continue: tessera train --out ${out} --resume` : `next: tessera eval --run ${out}   tessera report --run ${out}`;
   return `${head} in ${formatDuration(seconds)} (${(done / Math.max(seconds, 1e-9)).toFixed(2)} steps/s${last})\nrun folder: ${out}\n${next}\n`;
 };
@@ -157,7 +163,7 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
       io.err(`tessera train: ${e.message}\n${usage}\n`);
       return 2;
     }
-    io.err(e instanceof CheckError ? `${e.message}\n` : `tessera train: ${(e as Error).message}\n`);
+    io.err(e instanceof CheckError ? `${e.message}\n` : `tessera train: ${describeFsError(e) ?? (e as Error).message}\n`);
     return 1;
   }
 };
@@ -175,7 +181,7 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   const perEpoch = Math.floor(dataset.size / batch);
   const steps = p.steps ?? (p.epochs !== undefined ? p.epochs * perEpoch : mainJob ? MAIN_JOB_STEPS : resolved.method.training.steps);
   const method = withSteps(resolved.method, steps);
-  const out = v.out ?? join('runs', `${method.name}-${timestamp(new Date())}`);
+  const out = v.out ?? defaultRunFolder(method.name, new Date());
   io.out(`training "${method.name}" (${resolved.name}) on ${dataset.name}: ${steps} steps of batch ${batch}, backend ${p.backend}, seed ${p.seed}\nrun folder: ${out}\n`);
   const progress = makeProgress(io, Math.max(1, Math.round(steps / 20)));
   const signal = interruptible(io);
@@ -184,7 +190,7 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   try {
     result = await train({
       method, dataset, steps, seed: p.seed, backend: p.backend, outDir: out, checkpointEvery: p.checkpointEvery,
-      resume: v.resume === true, onStep: progress.step, onEvent: progress.event, shouldStop: signal.stop,
+      resume: v.resume === true, ...(p.maxNonFinite !== undefined ? { maxNonFinite: p.maxNonFinite } : {}), onStep: progress.step, onEvent: progress.event, shouldStop: signal.stop,
       onStart: (specHash) => writeRunInfo(out, {
         version: 1, method: resolved.name, data: source.text, imageSize: method.input.size, datasetSize: dataset.size, seed: p.seed,
         steps, batch, backend: p.backend, checkpointEvery: p.checkpointEvery, specHash, createdAt: p.previous?.createdAt ?? new Date().toISOString(),
