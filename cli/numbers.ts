@@ -12,13 +12,17 @@ export interface IntRange {
 
 /** Common ranges of the CLI's integer options. */
 export const RANGES = {
-  steps: { min: 1, max: 1_000_000_000 },
+  /** 0 saves the untrained weights (to evaluate or export them). */
+  steps: { min: 0, max: 1_000_000_000 },
   epochs: { min: 1, max: 1_000_000 },
   batch: { min: 1, max: 65_536 },
   /** The seed is a uint32 (the RNG's state). */
   seed: { min: 0, max: 2 ** 32 - 1 },
   checkpointEvery: { min: 1, max: 1_000_000_000 },
   maxNonFinite: { min: 1, max: 1_000_000 },
+  /** 0: no online evaluation. */
+  evalEvery: { min: 0, max: 1_000_000_000 },
+  evalSamples: { min: 4, max: 1_000_000 },
 } as const satisfies Record<string, IntRange>;
 
 const DECIMAL_INT = /^[0-9]+$/;

@@ -8,7 +8,7 @@
  * it computed survives.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { CompiledMethod, StepMetrics } from '../compiler/lower/compiled.js';
+import type { CompiledMethod, StepMetrics } from './compiled.js';
 
 /** The training state before a step, by reference (no copy). */
 export interface StateSnapshot {

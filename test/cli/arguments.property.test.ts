@@ -15,7 +15,7 @@ const VALUES = [
   '/nonexistent/x', 'builtin:appearance:0', 'builtin:appearance:99999999', 'x'.repeat(300), '\u{1F642}', 'moco-v3', 'tiny',
 ];
 const FLAGS: Readonly<Record<string, ReadonlyArray<string>>> = {
-  train: ['--method', '--spec', '--preset', '--data', '--steps', '--epochs', '--batch', '--backend', '--seed', '--out', '--resume', '--set', '--checkpoint-every', '--max-non-finite'],
+  train: ['--method', '--spec', '--preset', '--data', '--steps', '--epochs', '--batch', '--backend', '--seed', '--out', '--resume', '--set', '--checkpoint-every', '--max-non-finite', '--eval-every', '--eval-samples'],
   eval: ['--run', '--label-fraction', '--probe', '--samples', '--backend'],
   export: ['--run', '--representation', '--out'],
   report: ['--run', '--out'],
@@ -51,8 +51,8 @@ const argumentLists = fc.constantFrom(...Object.keys(FLAGS)).chain((command) =>
 
 describe('CLI arguments', () => {
   it('numbers are parsed strictly: decimal integers in range only', () => {
-    for (const bad of ['0x2', '1e3', '', ' 7', '7 ', '1.5', '-1', 'NaN', 'Infinity', '1e20', '99999999999999999999']) {
-      expect(parseIntOption('steps', bad, RANGES.steps), bad).toMatch(/^--steps ".*": expected a whole number from 1 to 1000000000$/);
+    for (const bad of ['0x2', '1e3', '', ' 7', '7 ', '1.5', '-1', 'NaN', 'Infinity', '1e20', '99999999999999999999', '1000000001']) {
+      expect(parseIntOption('steps', bad, RANGES.steps), bad).toMatch(/^--steps ".*": expected a whole number from 0 to 1000000000$/);
     }
     expect(parseIntOption('seed', '4294967296', RANGES.seed)).toMatch(/from 0 to 4294967295/);
     expect(parseIntOption('seed', '4294967295', RANGES.seed)).toBe(4294967295);

@@ -14,7 +14,7 @@ import { appearanceDataset } from '../../data/appearance/generator.js';
 import { methods } from '../../library/index.js';
 import { useBackend } from '../../runtime/backend.js';
 import { saveCheckpoint } from '../../runtime/checkpoint/index.js';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 import { checkFreshRun, checkpointToResume, RunFolderError, tidyForResume } from '../../runtime/runFolder.js';
 import { train } from '../../runtime/train.js';
 

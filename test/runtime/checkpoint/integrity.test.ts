@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../runtime/backend.js';
 import { loadLatestCheckpoint, saveCheckpoint, syncPointer, type SaveCheckpointInput } from '../../../runtime/checkpoint/index.js';
 import { removeOrphanTemps } from '../../../runtime/checkpoint/integrity.js';
-import { Rng } from '../../../runtime/rng.js';
+import { Rng } from '../../../compiler/ir/rng.js';
 
 const runDir = (): string => mkdtempSync(join(tmpdir(), 'tessera-integrity-'));
 const input = (step: number, kernel: number[] = [1, 2, 3, 4]): SaveCheckpointInput => ({
