@@ -5,7 +5,6 @@
  * `DIR/embeddings.json` (formats: eval/report/README.md). What `tessera eval` and the end of the
  * main job run.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compile } from '../runtime/compile.js';
 import { embedDataset } from '../eval/embed.js';
@@ -13,7 +12,7 @@ import { evaluateRepresentations, makeEmbeddings, type EvalFile, type ProbeKind,
 import type { BackendName } from '../runtime/backend.js';
 import { writeFileAtomic } from '../runtime/checkpoint/atomicWrite.js';
 import { loadRunWeights } from '../runtime/restore.js';
-import { readRunInfo } from '../runtime/runInfo.js';
+import { readRunInfo, readRunSpec } from '../runtime/runInfo.js';
 import { openEvalData, parseDataSource } from './runData.js';
 
 /** Options of `evaluateRun`. */
@@ -39,22 +38,6 @@ export interface EvalRunResult {
   readonly representations: ReadonlyArray<string>;
   readonly checkpointStep: number;
 }
-
-/** Reads and checks `DIR/spec.json`. */
-export const readRunSpec = async (runDir: string): Promise<unknown> => {
-  const file = join(runDir, 'spec.json');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new Error(`${file} is missing\nhint: give the --out folder of a tessera train run`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
-  }
-};
 
 /**
  * Evaluates the run in `runDir` and writes `eval.json` and `embeddings.json` there. Throws (what,
