@@ -202,10 +202,7 @@ class Method:
             name = plan["objective"]
             if not is_active(self.by_name[name], phase, step):
                 continue
-            values = {}
-            with torch.no_grad():
-                evaluate_nodes(plan["constant"], values, ctx)
-            total_loss, terms = self.runners[name](values, ctx)
+            total_loss, terms = self._forward(plan, ctx)
             opt = self.optimizers[name]
             opt.zero_grad(set_to_none=True)
             total_loss.backward()
@@ -218,6 +215,31 @@ class Method:
         self.loss_state.after_step()
         out["loss"] = sum(out["terms"].values())
         return out
+
+    def _forward(self, plan, ctx):
+        values = {}
+        with torch.no_grad():
+            evaluate_nodes(plan["constant"], values, ctx)
+        return self.runners[plan["objective"]](values, ctx)
+
+    def gradients(self, objective, images, step, total_steps, fixed=None):
+        """Loss terms and gradients (``<module>/<path>`` in tessera's layout) of one objective at
+        ``step``, without updating anything but BatchNorm statistics. For equivalence tests."""
+        self.modules.train()
+        plan = next(p for p in self.plans if p["objective"] == objective)
+        ctx = Context(self, images, step, step / total_steps if total_steps > 0 else 0.0, True, images.shape[0], 0, fixed)
+        for p in self.modules.parameters():
+            p.grad = None
+        total, terms = self._forward(plan, ctx)
+        total.backward()
+        grads = {}
+        for name in plan["modules"]:
+            params = dict(self.modules[name].named_parameters())
+            for key, path, kind in layouts.names(self.modules[name]):
+                p = params.get(key)
+                if p is not None and p.grad is not None:
+                    grads[f"{name}/{path}"] = layouts.to_tessera(p.grad, kind)
+        return {k: float(v) for k, v in terms.items()}, grads
 
     @torch.no_grad()
     def _ema(self, target, progress):
@@ -246,4 +268,6 @@ class Method:
         ctx = Context(self, images, 0, 1.0, False, images.shape[0], 0)
         evaluate_nodes([n["id"] for n in self.graph["nodes"] if n["id"] in needed], values, ctx)
         out = values[rep["node"]]
+        if out.dim() == 4:  # images flatten in tessera's NHWC order
+            out = out.permute(0, 2, 3, 1)
         return out if out.dim() == 2 else out.reshape(out.shape[0], -1)
