@@ -44,8 +44,8 @@ def is_active(o, phase, step):
 class Context:
     """What evaluating nodes needs: the step, progress, local/global batch geometry, the seed."""
 
-    def __init__(self, method, images, step, progress, training, total, offset, fixed=None):
-        self.method, self.images, self.step, self.progress, self.training = method, images, step, progress, training
+    def __init__(self, method, images, step, progress, total, offset, fixed=None):
+        self.method, self.images, self.step, self.progress = method, images, step, progress
         self.total, self.offset, self.fixed = total, offset, fixed or {}
 
     def rng(self, key):
@@ -88,7 +88,8 @@ def _permute(node, inputs, ctx):
     return x[order][ctx.offset:ctx.offset + inputs["source"].shape[0]]
 
 
-def _fixed_or(key, make):
+def _fixed_or(make):
+    """A random node's rule, unless ``ctx.fixed`` gives its value (tests feed TF.js's draws)."""
     def rule(node, inputs, ctx):
         return ctx.fixed[node["id"]] if node["id"] in ctx.fixed else make(node, inputs, ctx)
     return rule
@@ -96,13 +97,13 @@ def _fixed_or(key, make):
 
 VALUE_RULES = {
     "Input": lambda n, i, ctx: ctx.images,
-    "View": _fixed_or("view", lambda n, i, ctx: apply_pipeline(i["source"], n["expr"]["pipeline"], ctx.rng(f"view:{n['expr']['name']}"), ctx.offset, ctx.total)),
+    "View": _fixed_or(lambda n, i, ctx: apply_pipeline(i["source"], n["expr"]["pipeline"], ctx.rng(f"view:{n['expr']['name']}"), ctx.offset, ctx.total)),
     "Apply": lambda n, i, ctx: _apply(ctx, n["expr"], i),
     "Fn": lambda n, i, ctx: build_net(n["expr"]["net"])(i["x"], **{k: v for k, v in i.items() if k != "x"}),
     "FieldOf": lambda n, i, ctx: i["source"][n["expr"]["name"]],
     "StopGradient": lambda n, i, ctx: _detach(i["source"]),
-    "Masks": _fixed_or("masks", lambda n, i, ctx: multi_block(n["expr"]["spec"], ctx.total, ctx.rng(f"masks:{n['expr']['name']}"), ctx.offset, ctx.images.shape[0])),
-    "TokenMask": _fixed_or("tokenMask", lambda n, i, ctx: token_mask(n["expr"], ctx.total, ctx.rng(f"tokenMask:{n['expr']['name']}"), ctx.offset, ctx.images.shape[0])),
+    "Masks": _fixed_or(lambda n, i, ctx: multi_block(n["expr"]["spec"], ctx.total, ctx.rng(f"masks:{n['expr']['name']}"), ctx.offset, ctx.images.shape[0])),
+    "TokenMask": _fixed_or(lambda n, i, ctx: token_mask(n["expr"], ctx.total, ctx.rng(f"tokenMask:{n['expr']['name']}"), ctx.offset, ctx.images.shape[0])),
     "Gather": lambda n, i, ctx: gather_tokens(i["source"], i["index"]),
     "Permute": _permute,
     "Concat": lambda n, i, ctx: torch.cat([i[k] for k in sorted(i, key=int)], 0),
@@ -196,7 +197,7 @@ class Method:
         self.modules.train()
         phase = phase_at(self.graph["method"]["phases"], step)
         progress = step / total_steps if total_steps > 0 else 0.0
-        ctx = Context(self, images, step, progress, True, total or images.shape[0], offset, fixed)
+        ctx = Context(self, images, step, progress, total or images.shape[0], offset, fixed)
         out = {"terms": {}, "lr": {}, "ema": {}, "phase": phase}
         for plan in self.plans:
             name = plan["objective"]
@@ -227,7 +228,7 @@ class Method:
         ``step``, without updating anything but BatchNorm statistics. For equivalence tests."""
         self.modules.train()
         plan = next(p for p in self.plans if p["objective"] == objective)
-        ctx = Context(self, images, step, step / total_steps if total_steps > 0 else 0.0, True, images.shape[0], 0, fixed)
+        ctx = Context(self, images, step, step / total_steps if total_steps > 0 else 0.0, images.shape[0], 0, fixed)
         for p in self.modules.parameters():
             p.grad = None
         total, terms = self._forward(plan, ctx)
@@ -265,7 +266,7 @@ class Method:
                 needed.add(nid)
                 stack.extend(self.nodes[nid]["inputs"].values())
         values = {}
-        ctx = Context(self, images, 0, 1.0, False, images.shape[0], 0)
+        ctx = Context(self, images, 0, 1.0, images.shape[0], 0)
         evaluate_nodes([n["id"] for n in self.graph["nodes"] if n["id"] in needed], values, ctx)
         out = values[rep["node"]]
         if out.dim() == 4:  # images flatten in tessera's NHWC order
