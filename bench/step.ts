@@ -19,14 +19,14 @@
  * Where the naive step cannot run on the backend (a missing kernel on wasm: the gather and
  * conv-filter gradients in I-JEPA), the report says so and the naive side runs on `cpu`.
  */
-import { compile } from '../compiler/compile.js';
+import { compile } from '../runtime/compile.js';
 import type { Graph } from '../compiler/ir/graph.js';
 import type { Method } from '../compiler/ir/node.js';
-import type { CompiledMethod } from '../compiler/lower/compiled.js';
+import type { CompiledMethod } from '../runtime/compiled.js';
 import { stepFlops } from '../compiler/passes/shapes/index.js';
 import { methods, type MethodName, type Preset } from '../library/index.js';
 import { tf, type BackendName } from '../runtime/backend.js';
-import { Rng } from '../runtime/rng.js';
+import { Rng } from '../compiler/ir/rng.js';
 import type { NaiveMethod } from './naive/baseline.js';
 import { naiveIjepa } from './naive/ijepa.js';
 import { naiveMocoV3 } from './naive/mocoV3.js';

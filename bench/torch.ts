@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { TORCH_PACKAGE } from '../cli/torchTarget.js';
-import { compile } from '../compiler/compile.js';
+import { compile } from '../runtime/compile.js';
 import { torchTarget } from '../compiler/targets/torch.js';
 import { renderAppearance } from '../data/appearance/generator.js';
 import { methods, type MethodName } from '../library/index.js';

@@ -1,6 +1,8 @@
 /**
- * `tessera`: the command-line entry. Sub-commands are listed here, one line each.
+ * `tessera`: the command-line entry. Sub-commands are listed here, one line each. Loading this
+ * module loads no TF.js: the commands that compute import it when they run.
  */
+import packageJson from '../package.json' with { type: 'json' };
 import type { Command, Io } from './command.js';
 import { benchCommand } from './commands/bench.js';
 import { checkCommand } from './commands/check.js';
@@ -33,13 +35,16 @@ const processIo: Io = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   isTty: Boolean(process.stdout.isTTY),
+  get columns() {
+    return process.stdout.columns;
+  },
 };
 
 const helpText = (): string =>
   [
     'tessera: typed SSL architectures, checked before training, compiled to TF.js.',
     '',
-    'usage: tessera <command> [options]   (tessera <command> --help for details)',
+    'usage: tessera <command> [options]   (tessera <command> --help for details; tessera --version)',
     '',
     ...commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
     '',
@@ -50,6 +55,10 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = processIo): Pro
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(helpText());
+    return 0;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.out(`tessera ${packageJson.version}\n`);
     return 0;
   }
   const command = commands.find((c) => c.name === name);

@@ -6,12 +6,14 @@
  *
  * Held-out images for evaluation: for the built-in set, images the run never saw (the generator
  * with another seed); for a folder, its labeled images (the probes split them into train / test).
+ * The data modules (TF.js, sharp) load only when a set is opened.
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { appearanceDataset } from '../data/appearance/generator.js';
 import type { Dataset } from '../data/dataset.js';
-import { openImageFolder } from '../data/imageFolder.js';
+
+const appearance = async () => (await import('../data/appearance/generator.js')).appearanceDataset;
+const imageFolder = async () => (await import('../data/imageFolder.js')).openImageFolder;
 
 /** The `--data` default: the built-in appearance dataset. */
 export const BUILTIN = 'builtin:appearance';
@@ -47,16 +49,16 @@ export const parseDataSource = async (value: string): Promise<DataSource> => {
 /** The training set of a source, at `size x size` pixels. */
 export const openTrainingData = async (source: DataSource, size: number): Promise<Dataset> =>
   source.kind === 'builtin'
-    ? appearanceDataset({ n: source.n, size, seed: TRAIN_DATA_SEED, cache: true })
-    : openImageFolder(source.dir, { size });
+    ? (await appearance())({ n: source.n, size, seed: TRAIN_DATA_SEED, cache: true })
+    : (await imageFolder())(source.dir, { size });
 
 /**
  * Held-out evaluation images of a source, at most `samples` of them: for the built-in set, `samples`
  * fresh images (seed `EVAL_DATA_SEED`); for a folder, the folder itself (it must have labels).
  */
 export const openEvalData = async (source: DataSource, size: number, samples: number): Promise<Dataset> => {
-  if (source.kind === 'builtin') return appearanceDataset({ n: samples, size, seed: EVAL_DATA_SEED });
-  const ds = await openImageFolder(source.dir, { size });
+  if (source.kind === 'builtin') return (await appearance())({ n: samples, size, seed: EVAL_DATA_SEED });
+  const ds = await (await imageFolder())(source.dir, { size });
   if (Object.keys(ds.classes).length === 0) {
     throw new Error(`image folder ${source.dir} has no labels to probe\nhint: put images in class subfolders (DIR/<class>/...) to evaluate with probes`);
   }

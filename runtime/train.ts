@@ -12,21 +12,21 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { compile } from '../compiler/compile.js';
-import type { CompiledMethod, StepMetrics } from '../compiler/lower/compiled.js';
+import { compile } from './compile.js';
+import type { CompiledMethod, StepMetrics } from './compiled.js';
 import type { Method } from '../compiler/ir/node.js';
-import type { Dataset } from '../data/dataset.js';
+import type { Dataset } from './dataset.js';
 import type { BackendName } from './backend.js';
 import { loadLatestCheckpoint, saveCheckpoint, specHash, toTensor, type LoadedCheckpoint } from './checkpoint/index.js';
 import { loadWeights } from './restore.js';
-import { Rng } from './rng.js';
+import { Rng } from '../compiler/ir/rng.js';
 
 /** Everything a run needs. */
 export interface TrainConfig {
   /** The fully resolved spec; `training.batch` is the batch size, `config.steps` the run length. */
   readonly method: Method;
   readonly dataset: Dataset;
-  /** Total optimisation steps of the run (schedules run from 0 to this). */
+  /** Total optimisation steps of the run (schedules run from 0 to this); 0 saves the initial weights as a step-0 checkpoint. */
   readonly steps: number;
   readonly seed: number;
   readonly backend: BackendName;
@@ -46,6 +46,20 @@ export interface TrainConfig {
   readonly onStart?: (specHash: string) => Promise<void>;
   /** Stop cleanly (checkpoint, then return) when this becomes true; checked before every step. */
   readonly shouldStop?: () => boolean;
+  /** Online evaluation: measured before the first step and after every `every` steps (and the last). */
+  readonly evaluate?: OnlineEvaluation;
+}
+
+/**
+ * An online evaluation hook (the runtime does not know what is measured; `eval/online.ts` makes
+ * one). Its values go to `metrics.jsonl` as a line `{ "step": s, ...values, "time": seconds }`,
+ * where `s` is the number of optimisation steps done (0: the untrained weights).
+ */
+export interface OnlineEvaluation {
+  readonly every: number;
+  readonly measure: (compiled: CompiledMethod) => Promise<Readonly<Record<string, number>>>;
+  /** Called with each measurement, e.g. to print it. */
+  readonly onResult?: (step: number, values: Readonly<Record<string, number>>, seconds: number) => void;
 }
 
 /** Timing of one step, for progress displays. */
@@ -174,10 +188,21 @@ export const metricsLine = (method: Method, m: StepMetrics, stepMs: number, elap
   return `${JSON.stringify(record)}\n`;
 };
 
+/** Runs the online evaluation after `done` steps and appends its line to `metrics.jsonl`. */
+const evaluateOnline = async (e: OnlineEvaluation, compiled: CompiledMethod, done: number, metricsFile: string): Promise<void> => {
+  const t = performance.now();
+  const values = await e.measure(compiled);
+  const seconds = (performance.now() - t) / 1000;
+  await appendFile(metricsFile, `${JSON.stringify({ step: done, ...values, time: Math.round(seconds * 1000) / 1000 })}\n`);
+  e.onResult?.(done, values, seconds);
+};
+
 const checkConfig = (config: TrainConfig): void => {
   const batch = config.method.training.batch;
-  if (!Number.isInteger(config.steps) || config.steps < 1) throw new TrainError(`steps must be a positive integer, got ${config.steps}`);
+  if (!Number.isInteger(config.steps) || config.steps < 0) throw new TrainError(`steps must be an integer >= 0, got ${config.steps}`);
   if (!Number.isInteger(config.checkpointEvery) || config.checkpointEvery < 1) throw new TrainError(`checkpoint interval must be a positive integer, got ${config.checkpointEvery}`);
+  const every = config.evaluate?.every ?? 1;
+  if (!Number.isInteger(every) || every < 1) throw new TrainError(`online evaluation interval must be a positive integer, got ${every}`);
   if (batchesPerEpoch(config.dataset, batch) < 1) {
     throw new TrainError(`dataset "${config.dataset.name}" has ${config.dataset.size} images, fewer than one batch of ${batch}\nhint: lower --batch or add images`);
   }
@@ -199,6 +224,8 @@ export const train = async (config: TrainConfig): Promise<TrainResult> => {
   if (ckpt !== undefined) await truncateMetrics(metricsFile, startStep);
   else await writeFile(metricsFile, '');
   const stream = batchStream(config.dataset, config.method.training.batch, config.seed, startStep);
+  const online = config.evaluate;
+  if (online !== undefined && (startStep < config.steps || ckpt === undefined)) await evaluateOnline(online, compiled, startStep, metricsFile);
   const t0 = performance.now();
   let last: StepMetrics | undefined;
   let step = startStep;
@@ -225,11 +252,13 @@ export const train = async (config: TrainConfig): Promise<TrainResult> => {
       await appendFile(metricsFile, metricsLine(config.method, m, stepMs, elapsed));
       config.onStep?.(m, { totalSteps: config.steps, stepMs, elapsed, done: step + 1 - startStep });
       last = m;
+      if (online !== undefined && ((step + 1) % online.every === 0 || step + 1 === config.steps)) await evaluateOnline(online, compiled, step + 1, metricsFile);
       if ((step + 1) % config.checkpointEvery === 0 && step + 1 < config.steps) await saveState(config, compiled, step + 1, hash);
     }
   } finally {
     await stream.return(undefined);
   }
-  if (step > startStep) await saveState(config, compiled, step, hash);
+  // a 0-step run saves its initial weights: the untrained encoder can be evaluated and exported
+  if (step > startStep || (ckpt === undefined && config.steps === 0)) await saveState(config, compiled, step, hash);
   return { compiled, startStep, endStep: step, lastMetrics: last, specHash: hash, stopped };
 };

@@ -2,21 +2,21 @@
  * `tessera compile SPEC (--emit FILE.ts | --dump) [--backend wasm|cpu|tensorflow]`: runs every
  * compiler pass on a spec. `--dump` prints the IR after each pass; `--emit` writes the lowered
  * training step as one standalone TypeScript module that imports only TF.js
- * (`compiler/codegen`), and prints its size and what it contains. `--target torch --out DIR`
- * writes the checked graph and a PyTorch trainer instead (`cli/torchTarget.ts`). Invalid specs
- * print their issues and exit 1; a source pattern codegen cannot embed is an error, not a broken file.
+ * (`codegen`), and prints its size and what it contains. `--target torch --out DIR` writes the
+ * checked graph and a PyTorch trainer instead (`cli/torchTarget.ts`). Invalid specs print their
+ * issues and exit 1; a source pattern codegen cannot embed is an error, not a broken file.
+ * Codegen (ts-morph) loads only for `--emit`.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkMethod } from '../../compiler/check.js';
-import { CodegenError } from '../../compiler/codegen/closure.js';
-import { emitStepModule, type EmittedStep } from '../../compiler/codegen/emit.js';
+import type { EmittedStep } from '../../codegen/emit.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { renderIssues } from '../../compiler/ir/render.js';
 import { pipelineFor } from '../../compiler/passes/pipeline.js';
-import type { BackendName } from '../../runtime/backend.js';
+import type { BackendName } from '../../runtime/backendName.js';
 import type { Command, Io } from '../command.js';
 import { specFromArgs } from '../specSource.js';
 import { resolveSpec, withSteps } from '../trainSpec.js';
@@ -97,6 +97,7 @@ const emit = async (io: Io, file: string, graph: Graph, backend: BackendName, na
   if (!(await fs.stat(folder).then((st) => st.isDirectory(), () => false))) {
     return fail(io, `cannot write ${file}: no folder ${folder}\nhint: create it first`, 1);
   }
+  const [{ CodegenError }, { emitStepModule }] = await Promise.all([import('../../codegen/closure.js'), import('../../codegen/emit.js')]);
   let emitted: EmittedStep;
   try {
     emitted = emitStepModule(graph, { backend, name, prune: !keep });

@@ -2,21 +2,21 @@
  * `tessera train`: train a method (a library method, a spec file, or the flagship by default) on
  * an image folder or the built-in appearance data, with checkpoints, resume, `--set` ablations
  * and progress. With no options at all it is the README's main job: the flagship's `tiny` preset
- * on the built-in data for a few minutes, then `tessera eval` of the result.
+ * on the built-in data for a few minutes, then `tessera eval` of the result. The training and
+ * evaluation modules (TF.js) load when the command runs, not with the CLI.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
 import { CheckError } from '../../compiler/check.js';
-import { renderProbeTable } from '../../eval/index.js';
-import { BACKENDS, type BackendName } from '../../runtime/backend.js';
-import { readRunInfo, writeRunInfo, type RunInfo } from '../../runtime/runInfo.js';
-import { train, type TrainResult } from '../../runtime/train.js';
+import type { Dataset } from '../../data/dataset.js';
+import { BACKENDS, type BackendName } from '../../runtime/backendName.js';
+import { readRunInfo, readRunSpec, writeRunInfo, type RunInfo } from '../../runtime/runInfo.js';
+import type { TrainResult } from '../../runtime/train.js';
 import type { Command, Io } from '../command.js';
-import { evaluateRun, readRunSpec } from '../evalRun.js';
 import { parseOverride, type Override } from '../overrides.js';
 import { formatDuration, makeProgress } from '../progress.js';
-import { BUILTIN, openTrainingData, parseDataSource } from '../runData.js';
+import { BUILTIN, openEvalData, openTrainingData, parseDataSource, type DataSource } from '../runData.js';
 import { methodNames } from '../../library/index.js';
 import { flagship, resolveSpec, withSteps, type SpecRequest } from '../trainSpec.js';
 
@@ -27,15 +27,22 @@ import { flagship, resolveSpec, withSteps, type SpecRequest } from '../trainSpec
  */
 export const MAIN_JOB_STEPS = 300;
 
+/** Default `--eval-every`: online kNN every this many steps (and before the first). */
+export const ONLINE_EVERY = 50;
+
+/** Default `--eval-samples`: held-out images the online kNN keeps (half memory, half scored). */
+export const ONLINE_SAMPLES = 512;
+
 const usage = `usage: tessera train [--method NAME | --spec FILE] [--preset tiny|paper] [--data DIR | --data builtin:appearance[:N]]
                      [--steps N | --epochs E] [--batch B] [--backend wasm|cpu|tensorflow] [--seed K]
-                     [--out DIR] [--resume] [--set PATH=VALUE ...] [--checkpoint-every K] [--eval]
+                     [--out DIR] [--resume] [--set PATH=VALUE ...] [--checkpoint-every K] [--eval-every K] [--eval-samples N] [--eval]
   no options: train the flagship (tiny preset) on the built-in appearance data for ${MAIN_JOB_STEPS} steps, then evaluate it
   --method NAME        a library method (${methodNames.join(', ')}); default the flagship (${flagship()})
   --spec FILE          a .json spec or a .ts module exporting a method
   --preset P           library preset, default tiny
   --data SRC           an image folder (class subfolders optional) or builtin:appearance[:N] (default, N = 2520)
-  --steps N            run length (default: the spec's training.steps); --epochs E = E passes over the data
+  --steps N            run length (default: the spec's training.steps); --epochs E = E passes over the data;
+                       --steps 0 saves the untrained weights (evaluate or export the untrained encoder)
   --batch B            batch size (default: the spec's training.batch)
   --backend B          wasm (default), cpu, tensorflow (needs @tensorflow/tfjs-node-gpu or -node)
   --seed K             seed of weights, views and data order (default 0)
@@ -44,6 +51,9 @@ const usage = `usage: tessera train [--method NAME | --spec FILE] [--preset tiny
   --set PATH=VALUE     override any spec option (repeatable): a number, JSON, or a whole loss term as JSON
                        e.g. --set objectives.0.terms.0.loss.temperature=0.1
   --checkpoint-every K checkpoint every K steps (default 50) and at the end
+  --eval-every K       online kNN of every representation on held-out labelled images before training
+                       and every K steps (default ${ONLINE_EVERY}; 0: off); in metrics.jsonl, progress and report
+  --eval-samples N     held-out images of the online kNN (default ${ONLINE_SAMPLES}: half memory, half scored)
   --eval               evaluate (tessera eval) after training (default with no options)
   Ctrl-C finishes the current step, saves a checkpoint and exits; --resume continues.
   exit 0: trained; 1: invalid spec, data or run folder, or training failed; 2: usage`;
@@ -62,6 +72,8 @@ interface Options {
   readonly resume?: boolean | undefined;
   readonly set?: string[] | undefined;
   readonly 'checkpoint-every'?: string | undefined;
+  readonly 'eval-every'?: string | undefined;
+  readonly 'eval-samples'?: string | undefined;
   readonly eval?: boolean | undefined;
 }
 
@@ -69,7 +81,7 @@ const OPTIONS = {
   method: { type: 'string' }, spec: { type: 'string' }, preset: { type: 'string' }, data: { type: 'string' },
   steps: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
   seed: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, set: { type: 'string', multiple: true },
-  'checkpoint-every': { type: 'string' }, eval: { type: 'boolean' },
+  'checkpoint-every': { type: 'string' }, 'eval-every': { type: 'string' }, 'eval-samples': { type: 'string' }, eval: { type: 'boolean' },
 } as const;
 
 /** A usage error: message and exit code 2. */
@@ -110,12 +122,14 @@ const plan = async (v: Options) => {
   return {
     request,
     previous,
-    steps: previous?.steps ?? int('steps', v.steps, 1),
+    steps: previous?.steps ?? int('steps', v.steps, 0),
     epochs: int('epochs', v.epochs, 1),
     seed: int('seed', v.seed, 0) ?? previous?.seed ?? 0,
     backend: backendOf(v.backend) ?? previous?.backend ?? 'wasm',
     data: v.data ?? previous?.data ?? BUILTIN,
     checkpointEvery: int('checkpoint-every', v['checkpoint-every'], 1) ?? previous?.checkpointEvery ?? 50,
+    evalEvery: int('eval-every', v['eval-every'], 0) ?? previous?.evalEvery,
+    evalSamples: int('eval-samples', v['eval-samples'], 4) ?? previous?.evalSamples ?? ONLINE_SAMPLES,
   };
 };
 
@@ -136,6 +150,7 @@ const interruptible = (io: Io): { readonly stop: () => boolean; readonly release
 const summary = (r: TrainResult, out: string, seconds: number): string => {
   const done = r.endStep - r.startStep;
   const last = r.lastMetrics ? `, last loss ${r.lastMetrics.loss.toFixed(4)}` : '';
+  if (r.endStep === 0 && !r.stopped) return `saved the untrained weights (step 0) in ${formatDuration(seconds)}\nrun folder: ${out}\nnext: tessera eval --run ${out}   tessera export --run ${out} --representation NAME\n`;
   if (done === 0 && !r.stopped) return `the run in ${out} is already complete (step ${r.endStep})\nnext: tessera eval --run ${out}   tessera report --run ${out}\n`;
   const head = r.stopped ? `stopped at step ${r.endStep} (checkpoint saved)` : `trained steps ${r.startStep}..${r.endStep}`;
   const next = r.stopped ? `continue: tessera train --out ${out} --resume` : `next: tessera eval --run ${out}   tessera report --run ${out}`;
@@ -162,6 +177,24 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   }
 };
 
+/**
+ * The online kNN of a run: `--eval-every 0` turns it off; by default it is skipped (with a note)
+ * when the data has no labels, while an explicit `--eval-every K` on unlabelled data is an error.
+ */
+const onlineEvaluation = async (source: DataSource, size: number, every: number | undefined, samples: number, io: Io) => {
+  if (every === 0) return undefined;
+  let held: Dataset;
+  try {
+    held = await openEvalData(source, size, samples);
+  } catch (e) {
+    if (every !== undefined) throw e;
+    io.out('online kNN off: the data has no labels (class subfolders)\n');
+    return undefined;
+  }
+  const { makeOnlineEval } = await import('../../eval/online.js');
+  return { every: every ?? ONLINE_EVERY, evaluator: await makeOnlineEval(held, { samples }) };
+};
+
 const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<number> => {
   const p = await plan(v);
   const resolved = await resolveSpec(p.request);
@@ -169,15 +202,19 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
     io.err(resolved.code === 2 ? `tessera train: ${resolved.message}\n` : `${resolved.message}\nnothing was trained: the spec must check first\n`);
     return resolved.code;
   }
+  const [{ train }, { useBackend }] = await Promise.all([import('../../runtime/train.js'), import('../../runtime/backend.js')]);
   const source = await parseDataSource(p.data);
   const dataset = await openTrainingData(source, resolved.method.input.size);
   const batch = resolved.method.training.batch;
   const perEpoch = Math.floor(dataset.size / batch);
   const steps = p.steps ?? (p.epochs !== undefined ? p.epochs * perEpoch : mainJob ? MAIN_JOB_STEPS : resolved.method.training.steps);
-  const method = withSteps(resolved.method, steps);
+  // --steps 0 (the untrained encoder, to evaluate or export) keeps the spec's training.steps
+  const method = steps === 0 ? resolved.method : withSteps(resolved.method, steps);
   const out = v.out ?? join('runs', `${method.name}-${timestamp(new Date())}`);
   io.out(`training "${method.name}" (${resolved.name}) on ${dataset.name}: ${steps} steps of batch ${batch}, backend ${p.backend}, seed ${p.seed}\nrun folder: ${out}\n`);
   const progress = makeProgress(io, Math.max(1, Math.round(steps / 20)));
+  await useBackend(p.backend); // the online evaluator keeps its images as tensors of this backend
+  const online = await onlineEvaluation(source, method.input.size, p.evalEvery, p.evalSamples, io);
   const signal = interruptible(io);
   const t0 = performance.now();
   let result: TrainResult;
@@ -185,19 +222,23 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
     result = await train({
       method, dataset, steps, seed: p.seed, backend: p.backend, outDir: out, checkpointEvery: p.checkpointEvery,
       resume: v.resume === true, onStep: progress.step, onEvent: progress.event, shouldStop: signal.stop,
+      ...(online === undefined ? {} : { evaluate: { every: online.every, measure: online.evaluator.measure, onResult: progress.online } }),
       onStart: (specHash) => writeRunInfo(out, {
         version: 1, method: resolved.name, data: source.text, imageSize: method.input.size, datasetSize: dataset.size, seed: p.seed,
-        steps, batch, backend: p.backend, checkpointEvery: p.checkpointEvery, specHash, createdAt: p.previous?.createdAt ?? new Date().toISOString(),
+        steps, batch, backend: p.backend, checkpointEvery: p.checkpointEvery,
+        evalEvery: online?.every ?? 0, evalSamples: p.evalSamples, specHash, createdAt: p.previous?.createdAt ?? new Date().toISOString(),
       }),
     });
   } finally {
     progress.end();
     signal.release();
+    online?.evaluator.dispose();
   }
   result.compiled.dispose();
   io.out(summary(result, out, (performance.now() - t0) / 1000));
   if (result.stopped || !(mainJob || v.eval === true)) return 0;
   io.out('evaluating frozen features (linear probe and kNN, 10% labels)...\n');
+  const [{ evaluateRun }, { renderProbeTable }] = await Promise.all([import('../evalRun.js'), import('../../eval/index.js')]);
   const evaluated = await evaluateRun(out, { backend: p.backend });
   io.out(`${renderProbeTable(evaluated.rows)}\nwrote ${join(out, 'eval.json')}; report: tessera report --run ${out}\n`);
   return 0;

@@ -7,7 +7,7 @@
  * Labels are balanced and independent: `content = i mod 6`, `appearance = floor(i / 6) mod 7`,
  * so every block of 42 consecutive indices holds each (content, appearance) pair exactly once.
  */
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 import { makeDataset, type Dataset, type Source } from '../dataset.js';
 import { CONTENT_CLASSES, drawContent } from './shapes.js';
 import { APPEARANCE_CLASSES, APPEARANCE_EFFECT } from './weather.js';
@@ -30,11 +30,14 @@ export const appearanceLabels = (i: number): { readonly content: number; readonl
   appearance: Math.floor(i / CONTENT_CLASSES.length) % APPEARANCE_CLASSES.length,
 });
 
-/** Renders image `i` as RGB bytes `[size, size, 3]`. Deterministic in `(seed, i, size)`. */
-export const renderAppearance = (i: number, size: number, seed: number): Uint8Array => {
+/**
+ * Renders image `i` as RGB bytes `[size, size, 3]`. Deterministic in `(seed, i, size)`; `radius`
+ * (shape radius range as fractions of the side, default `SHAPE_RADIUS`) is for experiments.
+ */
+export const renderAppearance = (i: number, size: number, seed: number, radius?: readonly [number, number]): Uint8Array => {
   const base = Rng.seeded(seed).fork(`image:${i}`);
   const { content, appearance } = appearanceLabels(i);
-  const canvas = drawContent(CONTENT_CLASSES[content]!, size, base.fork('content'));
+  const canvas = drawContent(CONTENT_CLASSES[content]!, size, base.fork('content'), radius);
   APPEARANCE_EFFECT[APPEARANCE_CLASSES[appearance]!](canvas, base.fork('appearance'));
   const out = new Uint8Array(canvas.rgb.length);
   for (let k = 0; k < out.length; k++) out[k] = Math.round(Math.min(1, Math.max(0, canvas.rgb[k]!)) * 255);

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../../compiler/compile.js';
-import type { CompiledMethod } from '../../compiler/lower/compiled.js';
+import { compile } from '../../runtime/compile.js';
+import type { CompiledMethod } from '../../runtime/compiled.js';
 import type { Method } from '../../compiler/ir/node.js';
 import { appearanceDataset } from '../../data/appearance/generator.js';
 import { tryOverride } from '../../dsl/ablate.js';
@@ -32,7 +32,7 @@ const weightsOf = async (dir: string): Promise<Record<string, Float32Array>> => 
   const ckpt = await loadLatestCheckpoint(dir);
   return Object.fromEntries(Object.entries(ckpt!.weights).map(([k, t]) => [k, t.data as Float32Array]));
 };
-const lossesOf = (dir: string): number[] => parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')).records.map((r) => r.loss);
+const lossesOf = (dir: string): number[] => parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')).records.flatMap((r) => (r.loss === undefined ? [] : [r.loss]));
 
 /** `compiled` whose step throws (or reports a NaN loss) at step `at`. */
 const failingAt = (compiled: CompiledMethod, at: number, how: 'throw' | 'nan'): CompiledMethod => ({
@@ -123,5 +123,27 @@ describe('train', () => {
   it('refuses a dataset smaller than one batch', async () => {
     const tiny = appearanceDataset({ n: 5, size: 32 });
     await expect(train(config(tempDir(), { dataset: tiny }))).rejects.toThrow(/5 images, fewer than one batch of 8/);
+  });
+
+  it('runs the online evaluation before the first step, every K steps and at the end, as metrics lines', async () => {
+    const dir = tempDir();
+    const seen: Array<[number, number]> = [];
+    let calls = 0;
+    const r = await train(config(dir, {
+      steps: 5,
+      evaluate: {
+        every: 2,
+        measure: async (compiled) => ({ 'knn/backbone/content': ++calls / 10, 'knn/reps': compiled.graph.representations.length }),
+        onResult: (done, values) => seen.push([done, values['knn/backbone/content']!]),
+      },
+    }));
+    r.compiled.dispose();
+    expect(seen).toEqual([[0, 0.1], [2, 0.2], [4, 0.3], [5, 0.4]]);
+    const { records, problems } = parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8'));
+    expect(problems).toEqual([]);
+    const online = records.filter((x) => x.loss === undefined);
+    expect(online.map((x) => [x.step, x['knn/backbone/content'], x['knn/reps']])).toEqual([[0, 0.1, 1], [2, 0.2, 1], [4, 0.3, 1], [5, 0.4, 1]]);
+    expect(records.filter((x) => x.loss !== undefined).map((x) => x.step)).toEqual([0, 1, 2, 3, 4]);
+    await expect(train(config(tempDir(), { evaluate: { every: 0, measure: async () => ({}) } }))).rejects.toThrow(/online evaluation interval must be a positive integer/);
   });
 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TORCH_PACKAGE } from '../../cli/torchTarget.js';
-import { compileGraph } from '../../compiler/compile.js';
+import { compileGraph } from '../../runtime/compile.js';
 import type { Method } from '../../compiler/ir/node.js';
 import { torchTarget } from '../../compiler/targets/torch.js';
 import { ijepa } from '../../library/ijepa.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileGraph } from '../../compiler/compile.js';
+import { compileGraph } from '../../runtime/compile.js';
 import type { Method } from '../../compiler/ir/node.js';
 import { torchTarget } from '../../compiler/targets/torch.js';
 import { renderAppearance } from '../../data/appearance/generator.js';

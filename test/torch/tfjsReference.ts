@@ -12,12 +12,12 @@ import type { Graph } from '../../compiler/ir/graph.js';
 import { evaluateSchedule } from '../../compiler/ir/schedule.js';
 import { evaluateNodes, type EvalContext } from '../../compiler/lower/evaluate.js';
 import { legalizeFor, withFusion } from '../../compiler/lower/legalize/index.js';
-import { createLossState } from '../../compiler/lower/losses/index.js';
+import { createLossState } from '../../runtime/lossState.js';
 import type { Lowered } from '../../compiler/lower/nets/index.js';
-import { createStore, disposeStore, flattenStore, trainableOf } from '../../compiler/lower/store.js';
+import { createStore, disposeStore, flattenStore, trainableOf } from '../../runtime/store.js';
 import { planStep } from '../../compiler/passes/plan.js';
 import { encodeSafetensors, type NamedTensor } from '../../runtime/checkpoint/safetensors.js';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 
 const RANDOM_OPS = new Set(['View', 'Masks', 'TokenMask']);
 

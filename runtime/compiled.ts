@@ -1,0 +1,199 @@
+/**
+ * The trainable state of a compiled method: `lower(graph)` gives a `CompiledMethod` that owns the
+ * parameter store (`store.ts`), one optimizer per objective, the loss state (InfoNCE key queues)
+ * and the EMA updates. Its `step` runs, per active objective, the lowering's pure
+ * `objectiveStep` (losses, gradients, new buffers), then the optimizer update, the buffer writes,
+ * and the EMA updates that read from the objective's modules. `compile.ts` checks a spec and
+ * calls `lower`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { evaluateSchedule } from '../compiler/ir/schedule.js';
+import type { Graph } from '../compiler/ir/graph.js';
+import { Rng } from '../compiler/ir/rng.js';
+import { makeOptimizer, type OptimizerRuntime } from './optim/index.js';
+import type { LossState } from '../compiler/lower/losses/index.js';
+import { createLossState } from './lossState.js';
+import { legalizeFor, withFusion } from '../compiler/lower/legalize/index.js';
+import { embedStep, objectiveStep, type StepContext } from '../compiler/lower/step.js';
+import { isActive, phaseAt, planStep, type ObjectivePlan } from '../compiler/passes/plan.js';
+import { createStore, disposeStore, flattenStore, trainableOf, type ParamStore } from './store.js';
+
+/** What one training step reports. */
+export interface StepMetrics {
+  readonly step: number;
+  readonly phase: string | undefined;
+  /** Total loss over the objectives that ran. */
+  readonly loss: number;
+  /** Every loss term that ran, by `term` name (and `objective.term` when names repeat). */
+  readonly terms: Readonly<Record<string, number>>;
+  /** Learning rate of each objective that ran. */
+  readonly lr: Readonly<Record<string, number>>;
+  /** EMA momentum of each EMA module updated. */
+  readonly ema: Readonly<Record<string, number>>;
+}
+
+/** A method lowered to TF.js, ready to train. */
+export interface CompiledMethod {
+  readonly graph: Graph;
+  /** Creates the parameters from `seed` (same seed, same weights on every backend). */
+  init(seed: number): void;
+  /** One training step on `images` (NHWC in [0, 1]) at `step` of `totalSteps`. */
+  step(images: tf.Tensor4D, at: { readonly step: number; readonly totalSteps: number }): StepMetrics;
+  /** Features `[n, d]` of a named representation, in inference mode. */
+  embed(representation: string, images: tf.Tensor4D): tf.Tensor2D;
+  /** All variables as `module/path` (weights and buffers). */
+  variables(): Readonly<Record<string, tf.Variable>>;
+  /**
+   * Optimizer state of every objective as `objective/name`, plus the loss state (InfoNCE key
+   * queues) as `lossState/<node>`, and its inverse: what a checkpoint needs to resume exactly.
+   */
+  optimizerState(): Record<string, tf.Tensor>;
+  loadOptimizerState(state: Readonly<Record<string, tf.Tensor>>): void;
+  /** Frees every tensor the method owns. */
+  dispose(): void;
+}
+
+/** Prefix of the loss state (InfoNCE key queues) inside `optimizerState()`, saved with it in checkpoints. */
+const LOSS_STATE = 'lossState/';
+
+interface Runtime {
+  readonly store: ParamStore;
+  readonly optimizers: ReadonlyMap<string, OptimizerRuntime>;
+  readonly lossState: LossState;
+  readonly seed: number;
+}
+
+const paramInfoOf = (store: ParamStore, modules: ReadonlyArray<string>) =>
+  modules.flatMap((name) => {
+    const m = store.get(name);
+    if (m === undefined) return [];
+    return Object.entries(m.vars)
+      .filter(([, v]) => v.trainable)
+      .map(([path, v]) => ({
+        path: `${name}/${path}`,
+        shape: v.shape,
+        decay: m.info.find((p) => p.path === path)?.decay ?? v.shape.length > 1,
+      }));
+  });
+
+/** Runs one objective: the pure step (forward, losses, gradients), then update, buffers, EMA. */
+const runObjective = (plan: ObjectivePlan, rt: Runtime, base: StepContext, terms: Record<string, tf.Scalar>): void => {
+  const vars = trainableOf(rt.store, plan.modules);
+  const out = objectiveStep(plan, vars, base);
+  for (const t of out.terms) terms[t.name in terms ? `${plan.objective.name}/${t.name}` : t.name] = t.value;
+  rt.optimizers.get(plan.objective.name)!.apply(vars, out.grads, base.progress);
+  assignBuffers(rt.store, out.buffers);
+  for (const ema of plan.emaAfter) updateEma(rt.store, ema.name, ema.ema!.source, evaluateSchedule(ema.ema!.momentum, base.progress));
+};
+
+const assignBuffers = (store: ParamStore, buffers: ReadonlyMap<string, tf.Tensor>): void => {
+  for (const [key, value] of buffers) {
+    const slash = key.indexOf('/');
+    store.get(key.slice(0, slash))?.vars[key.slice(slash + 1)]?.assign(value);
+    value.dispose();
+  }
+};
+
+/**
+ * `target <- m * target + (1 - m) * source` over the weights. Buffers (BatchNorm running
+ * statistics) are not averaged: the target's own forward passes update them, as in MoCo v3.
+ */
+const updateEma = (store: ParamStore, target: string, source: string, m: number): void => {
+  const t = store.get(target)!;
+  const s = store.get(source)!;
+  const buffers = new Set(t.info.filter((p) => p.buffer).map((p) => p.path));
+  for (const [path, v] of Object.entries(t.vars)) {
+    const src = s.vars[path];
+    if (src !== undefined && !buffers.has(path)) v.assign(tf.add(tf.mul(v, m), tf.mul(src, 1 - m)));
+  }
+};
+
+/** A trainable method around the pure step of a checked graph (`init` creates its state). */
+export const lower = (graph: Graph): CompiledMethod => {
+  const plans = planStep(graph);
+  const plain = legalizeFor(graph.target?.backend ?? tf.getBackend());
+  const kernels = { plain, fused: withFusion(plain) };
+  let rt: Runtime | undefined;
+  const runtime = (): Runtime => {
+    if (rt === undefined) throw new Error('call init(seed) before step or embed');
+    return rt;
+  };
+  const dispose = (): void => {
+    if (rt === undefined) return;
+    disposeStore(rt.store);
+    rt.optimizers.forEach((o) => Object.values(o.state()).forEach((t) => t.dispose()));
+    rt.lossState.dispose();
+    rt = undefined;
+  };
+  return {
+    graph,
+    init: (seed) => {
+      dispose();
+      const store = createStore(graph.modules, seed);
+      const optimizers = new Map(
+        graph.method.objectives.map((o) => [o.name, makeOptimizer(o.optimizer, paramInfoOf(store, o.params))]),
+      );
+      rt = { store, optimizers, lossState: createLossState(), seed };
+    },
+    step: (images, at) => {
+      const r = runtime();
+      const phase = phaseAt(graph.method.phases, at.step);
+      const progress = at.totalSteps > 0 ? at.step / at.totalSteps : 0;
+      const base = {
+        graph, store: r.store, images, training: true, step: at.step, progress, lossState: r.lossState, kernels,
+        rng: Rng.seeded(r.seed).fork(`step:${at.step}`),
+      };
+      const terms: Record<string, tf.Scalar> = {};
+      const lr: Record<string, number> = {};
+      const ema: Record<string, number> = {};
+      tf.tidy(() => {
+        for (const plan of plans) {
+          if (!isActive(plan.objective, phase, at.step)) continue;
+          runObjective(plan, r, base, terms);
+          lr[plan.objective.name] = evaluateSchedule(plan.objective.optimizer.lr, progress);
+          for (const e of plan.emaAfter) ema[e.name] = evaluateSchedule(e.ema!.momentum, progress);
+        }
+      });
+      r.lossState.afterStep();
+      const numbers = Object.fromEntries(Object.entries(terms).map(([k, t]) => [k, t.dataSync()[0]!]));
+      Object.values(terms).forEach((t) => t.dispose());
+      const loss = Object.values(numbers).reduce((s, x) => s + x, 0);
+      return { step: at.step, phase, loss, terms: numbers, lr, ema };
+    },
+    embed: (representation, images) => {
+      const r = runtime();
+      const rep = graph.representations.find((x) => x.name === representation);
+      if (rep === undefined) {
+        throw new Error(`unknown representation "${representation}"; known: ${graph.representations.map((x) => x.name).join(', ')}`);
+      }
+      const ctx: StepContext = {
+        graph, store: r.store, images, training: false, step: 0, progress: 1, lossState: r.lossState, kernels,
+        rng: Rng.seeded(r.seed).fork('embed'),
+      };
+      return embedStep(representation, rep.node, ctx);
+    },
+    variables: () => flattenStore(runtime().store),
+    optimizerState: () => {
+      const r = runtime();
+      const out: Record<string, tf.Tensor> = {};
+      for (const [name, o] of r.optimizers) for (const [k, t] of Object.entries(o.state())) out[`${name}/${k}`] = t;
+      for (const [key, q] of r.lossState.queues) out[`${LOSS_STATE}${key}`] = q;
+      return out;
+    },
+    loadOptimizerState: (state) => {
+      const r = runtime();
+      for (const [name, o] of r.optimizers) {
+        const prefix = `${name}/`;
+        o.load(Object.fromEntries(Object.entries(state).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t])));
+      }
+      for (const [k, t] of Object.entries(state)) {
+        if (!k.startsWith(LOSS_STATE)) continue;
+        const key = k.slice(LOSS_STATE.length);
+        r.lossState.queues.get(key)?.dispose();
+        r.lossState.queues.set(key, tf.variable(t, false));
+      }
+    },
+    dispose,
+  };
+};
+
