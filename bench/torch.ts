@@ -12,14 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { TORCH_PACKAGE } from '../cli/torchTarget.js';
+import { PYTHON, TORCH_PACKAGE } from '../runtime/torchPackage.js';
 import { compile } from '../runtime/compile.js';
-import { torchTarget } from '../compiler/targets/torch.js';
+import { torchTarget } from '../compiler/torchTarget.js';
 import { renderAppearance } from '../data/appearance/generator.js';
 import { methods, type MethodName } from '../library/index.js';
 import { tf, type BackendName } from '../runtime/backend.js';
 import { encodeSafetensors } from '../runtime/checkpoint/safetensors.js';
-import { PYTHON } from '../test/torch/python.js';
 
 const { values } = parseArgs({ options: { iters: { type: 'string' }, backend: { type: 'string' } } });
 const iters = Number(values.iters ?? 9);

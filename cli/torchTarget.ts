@@ -3,7 +3,7 @@
  * under PyTorch (`torchrun --nproc_per_node=N DIR/train.py --data IMAGES --out RUN`):
  *
  * ```
- * DIR/graph.json        the checked graph and its step plan (compiler/targets/torch.ts)
+ * DIR/graph.json        the checked graph and its step plan (compiler/torchTarget.ts)
  * DIR/spec.json         the resolved spec (what `tessera train` would record)
  * DIR/train.py          the entry point (runs tessera_torch.train)
  * DIR/torchrun.py       torchrun with the fix Debian's torch 1.13 on Python 3.11 needs (tessera_torch/launch.py)
@@ -12,13 +12,10 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Graph } from '../compiler/ir/graph.js';
-import { torchTarget } from '../compiler/targets/torch.js';
+import { torchTarget } from '../compiler/torchTarget.js';
 import { specHash } from '../runtime/specHash.js';
-
-/** The Python package shipped with tessera. */
-export const TORCH_PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'python', 'tessera_torch');
+import { TORCH_PACKAGE } from '../runtime/torchPackage.js';
 
 const LAUNCHER = `"""Trains the tessera graph in graph.json with PyTorch; see tessera_torch/train.py.
 

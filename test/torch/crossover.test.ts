@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { TORCH_PACKAGE } from '../../cli/torchTarget.js';
+import { TORCH_PACKAGE } from '../../runtime/torchPackage.js';
 import { compile } from '../../runtime/compile.js';
 import type { CompiledMethod } from '../../runtime/compiled.js';
 import type { Method } from '../../compiler/ir/node.js';
-import { torchTarget } from '../../compiler/targets/torch.js';
+import { torchTarget } from '../../compiler/torchTarget.js';
 import { renderAppearance } from '../../data/appearance/generator.js';
 import { ijepa } from '../../library/ijepa.js';
 import { mocoV3 } from '../../library/mocoV3.js';
@@ -90,11 +90,11 @@ describe('torch <-> TF.js checkpoints', () => {
     expect(r.dim).toBe(64);
     expect(r.tfToTorch).toBeLessThan(1e-4);
     expect(r.torchToTf).toBeLessThan(1e-4);
-  }, 120_000);
+  }, 300_000);
 
   it('I-JEPA tiny: same embeddings both ways within 1e-4', async () => {
     const r = await crossover('ijepa', ijepa({ preset: 'tiny' }));
     expect(r.tfToTorch).toBeLessThan(1e-4);
     expect(r.torchToTf).toBeLessThan(1e-4);
-  }, 120_000);
+  }, 300_000);
 });

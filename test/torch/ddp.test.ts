@@ -9,10 +9,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TORCH_PACKAGE } from '../../cli/torchTarget.js';
+import { TORCH_PACKAGE } from '../../runtime/torchPackage.js';
 import { compileGraph } from '../../runtime/compile.js';
 import type { Method } from '../../compiler/ir/node.js';
-import { torchTarget } from '../../compiler/targets/torch.js';
+import { torchTarget } from '../../compiler/torchTarget.js';
 import { ijepa } from '../../library/ijepa.js';
 import { mocoV3 } from '../../library/mocoV3.js';
 import { runPython } from './python.js';
@@ -67,10 +67,10 @@ describe('torch target: 2 processes (gloo) == 1 process with the global batch', 
     const [one, two] = await runBoth('moco', mocoV3({ preset: 'tiny' }));
     expectSame(one, two);
     expect(Object.keys(one.losses[0]!)).toEqual(['ctr_12', 'ctr_21']);
-  }, 180_000);
+  }, 600_000);
 
   it('I-JEPA tiny, 5 steps', async () => {
     const [one, two] = await runBoth('ijepa', ijepa({ preset: 'tiny' }));
     expectSame(one, two);
-  }, 180_000);
+  }, 600_000);
 });

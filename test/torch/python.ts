@@ -3,10 +3,9 @@
  * else Debian's `/usr/bin/python3` where `.ci/run` installs `python3-torch`, else `python3`).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { PYTHON } from '../../runtime/torchPackage.js';
 
-/** The Python with torch. */
-export const PYTHON = process.env['TESSERA_PYTHON'] ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+export { PYTHON };
 
 /** Runs `python args` and returns stdout; on failure the error carries stderr and a set-up hint. */
 export const runPython = (args: ReadonlyArray<string>, env: Record<string, string> = {}, program = PYTHON): string => {

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TORCH_PACKAGE } from '../../cli/torchTarget.js';
+import { TORCH_PACKAGE } from '../../runtime/torchPackage.js';
 import { AUG_TAGS } from '../../compiler/ir/augment.js';
 import { LOSS_TAGS } from '../../compiler/ir/loss.js';
 import { NET_TAGS } from '../../compiler/ir/net.js';

@@ -4,8 +4,8 @@
  * per objective, the nodes computed without gradient, the taped nodes, the EMA modules updated
  * after its optimizer step), so both targets run the same nodes in the same order.
  */
-import type { Graph, NodeId } from '../ir/graph.js';
-import { planStep } from '../passes/plan.js';
+import type { Graph, NodeId } from './ir/graph.js';
+import { planStep } from './passes/plan.js';
 
 /** The format of `graph.json` in a torch target folder. */
 export const TORCH_TARGET_FORMAT = 'tessera-torch-target';
