@@ -2,6 +2,7 @@
  * `tessera`: the command-line entry. Sub-commands are listed here, one line each. Loading this
  * module loads no TF.js: the commands that compute import it when they run.
  */
+import { describeFsError } from '../runtime/fsErrors.js';
 import packageJson from '../package.json' with { type: 'json' };
 import type { Command, Io } from './command.js';
 import { benchCommand } from './commands/bench.js';
@@ -50,7 +51,11 @@ const helpText = (): string =>
     '',
   ].join('\n');
 
-/** Runs the CLI with `argv` (without `node` and the script) and returns the exit code. */
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and returns the exit code: 0 done, 1 a
+ * clear error (anything a command lets through is printed as one message, never a stack trace),
+ * 2 usage.
+ */
 export const main = async (argv: ReadonlyArray<string>, io: Io = processIo): Promise<number> => {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -70,5 +75,10 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = processIo): Pro
     io.out(command.usage + '\n');
     return 0;
   }
-  return command.run(rest, io);
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    io.err(`tessera ${name}: ${describeFsError(e) ?? (e instanceof Error ? e.message : String(e))}\n`);
+    return 1;
+  }
 };

@@ -26,6 +26,9 @@ export const TRAIN_DATA_SEED = 0;
 /** Seed of the built-in held-out evaluation images (never seen in training). */
 export const EVAL_DATA_SEED = 1000;
 
+/** Most images of a built-in dataset (each is drawn and held in memory: 100000 at 64 px is ~5 GB). */
+export const MAX_BUILTIN_IMAGES = 100_000;
+
 /** A parsed `--data` value. */
 export type DataSource =
   | { readonly kind: 'builtin'; readonly n: number; readonly text: string }
@@ -37,7 +40,7 @@ export const parseDataSource = async (value: string): Promise<DataSource> => {
     const m = /^builtin:appearance(?::(\d+))?$/.exec(value);
     if (m === null) throw new Error(`unknown built-in dataset "${value}"\nhint: builtin:appearance or builtin:appearance:N (N images)`);
     const n = m[1] === undefined ? BUILTIN_TRAIN_IMAGES : Number(m[1]);
-    if (n < 1) throw new Error(`built-in dataset "${value}" needs at least one image`);
+    if (n < 1 || n > MAX_BUILTIN_IMAGES) throw new Error(`built-in dataset "${value}": N must be from 1 to ${MAX_BUILTIN_IMAGES}\nhint: builtin:appearance:${BUILTIN_TRAIN_IMAGES} (the default), or an image folder for more`);
     return { kind: 'builtin', n, text: m[1] === undefined ? BUILTIN : value };
   }
   const dir = resolve(value);

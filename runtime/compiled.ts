@@ -22,8 +22,10 @@ import { createStore, disposeStore, flattenStore, trainableOf, type ParamStore }
 export interface StepMetrics {
   readonly step: number;
   readonly phase: string | undefined;
-  /** Total loss over the objectives that ran. */
+  /** Total loss over the objectives that ran: the unweighted sum of the terms. */
   readonly loss: number;
+  /** What the optimizers minimised: the sum over the objectives that ran of their weighted terms. */
+  readonly weighted: number;
   /** Every loss term that ran, by `term` name (and `objective.term` when names repeat). */
   readonly terms: Readonly<Record<string, number>>;
   /** Learning rate of each objective that ran. */
@@ -77,13 +79,14 @@ const paramInfoOf = (store: ParamStore, modules: ReadonlyArray<string>) =>
   });
 
 /** Runs one objective: the pure step (forward, losses, gradients), then update, buffers, EMA. */
-const runObjective = (plan: ObjectivePlan, rt: Runtime, base: StepContext, terms: Record<string, tf.Scalar>): void => {
+const runObjective = (plan: ObjectivePlan, rt: Runtime, base: StepContext, terms: Record<string, tf.Scalar>): tf.Scalar => {
   const vars = trainableOf(rt.store, plan.modules);
   const out = objectiveStep(plan, vars, base);
   for (const t of out.terms) terms[t.name in terms ? `${plan.objective.name}/${t.name}` : t.name] = t.value;
   rt.optimizers.get(plan.objective.name)!.apply(vars, out.grads, base.progress);
   assignBuffers(rt.store, out.buffers);
   for (const ema of plan.emaAfter) updateEma(rt.store, ema.name, ema.ema!.source, evaluateSchedule(ema.ema!.momentum, base.progress));
+  return out.weighted;
 };
 
 const assignBuffers = (store: ParamStore, buffers: ReadonlyMap<string, tf.Tensor>): void => {
@@ -146,19 +149,23 @@ export const lower = (graph: Graph): CompiledMethod => {
       const terms: Record<string, tf.Scalar> = {};
       const lr: Record<string, number> = {};
       const ema: Record<string, number> = {};
-      tf.tidy(() => {
+      const weighted = tf.tidy(() => {
+        const totals: tf.Scalar[] = [];
         for (const plan of plans) {
           if (!isActive(plan.objective, phase, at.step)) continue;
-          runObjective(plan, r, base, terms);
+          totals.push(runObjective(plan, r, base, terms));
           lr[plan.objective.name] = evaluateSchedule(plan.objective.optimizer.lr, progress);
           for (const e of plan.emaAfter) ema[e.name] = evaluateSchedule(e.ema!.momentum, progress);
         }
+        return totals.length === 0 ? tf.scalar(0) : tf.addN(totals);
       });
       r.lossState.afterStep();
       const numbers = Object.fromEntries(Object.entries(terms).map(([k, t]) => [k, t.dataSync()[0]!]));
       Object.values(terms).forEach((t) => t.dispose());
       const loss = Object.values(numbers).reduce((s, x) => s + x, 0);
-      return { step: at.step, phase, loss, terms: numbers, lr, ema };
+      const total = weighted.dataSync()[0]!;
+      weighted.dispose();
+      return { step: at.step, phase, loss, weighted: total, terms: numbers, lr, ema };
     },
     embed: (representation, images) => {
       const r = runtime();

@@ -9,6 +9,7 @@ import { mocoV3 } from '../../library/mocoV3.js';
 import { isMethodName, methodNames } from '../../library/index.js';
 import { BACKENDS, type BackendName } from '../../runtime/backendName.js';
 import type { Command, Io } from '../command.js';
+import { parseIntOption } from '../numbers.js';
 
 /** One benchmark: its summary and its runner (arguments after the name). */
 interface Bench {
@@ -18,8 +19,8 @@ interface Bench {
 
 const positiveInt = (name: string, raw: string | undefined, fallback: number): number => {
   if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`--${name} must be a positive integer, got "${raw}"`);
+  const v = parseIntOption(name, raw, { min: 1, max: 1_000_000 });
+  if (typeof v === 'string') throw new RangeError(v);
   return v;
 };
 

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Tensor4D } from '@tensorflow/tfjs';
 import type { Command, Io } from '../command.js';
+import { parseIntOption, RANGES } from '../numbers.js';
 import type { Batch, Dataset } from '../../data/dataset.js';
 import { Rng } from '../../compiler/ir/rng.js';
 import { BUILTIN, openTrainingData, parseDataSource } from '../runData.js';
@@ -30,12 +31,9 @@ const usage = `usage:
       image of its batch (first N, default 8), columns input, each view, and I-JEPA masks (context:
       dropped patches dimmed; targets: one colour per block); default FILE views-<method>.png`;
 
-/** Parses a non-negative integer option; returns an error line when it is not one. */
-const intOption = (name: string, raw: string | undefined, fallback: number, min: number): number | string => {
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  return Number.isInteger(v) && v >= min ? v : `--${name} must be an integer >= ${min}, got "${raw}"`;
-};
+/** Parses an integer option (decimal, at least `min`, at most 100000, seeds a uint32); returns an error line when it is not one. */
+const intOption = (name: string, raw: string | undefined, fallback: number, min: number): number | string =>
+  raw === undefined ? fallback : parseIntOption(name, raw, { min, max: name === 'seed' ? RANGES.seed.max : 100_000 });
 
 const fail = (io: Io, what: string, code: number): number => {
   io.err(`tessera data: ${what}\n`);

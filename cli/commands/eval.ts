@@ -5,6 +5,7 @@
  * `DIR/eval.json` and `DIR/embeddings.json` (for `tessera report`). TF.js loads when it runs.
  */
 import { join } from 'node:path';
+import { parseFractionOption, parseIntOption } from '../numbers.js';
 import { parseArgs } from 'node:util';
 import { CheckError } from '../../compiler/check.js';
 import type { ProbeKind } from '../../eval/index.js';
@@ -40,12 +41,12 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     return fail(io, (e as Error).message, 2);
   }
   if (values.run === undefined) return fail(io, 'missing --run DIR', 2);
-  const fraction = Number(values['label-fraction'] ?? '0.1');
-  if (!(fraction > 0 && fraction <= 1)) return fail(io, `--label-fraction ${values['label-fraction']}: expected a number in (0, 1]`, 2);
+  const fraction = parseFractionOption('label-fraction', values['label-fraction'] ?? '0.1', 0, 1);
+  if (typeof fraction === 'string') return fail(io, fraction, 2);
   const probe = values.probe ?? 'both';
   if (!['linear', 'knn', 'both'].includes(probe)) return fail(io, `--probe ${probe}: expected linear, knn or both`, 2);
-  const samples = Number(values.samples ?? '1260');
-  if (!Number.isInteger(samples) || samples < 10) return fail(io, `--samples ${values.samples}: expected an integer >= 10`, 2);
+  const samples = parseIntOption('samples', values.samples ?? '1260', { min: 10, max: 1_000_000 });
+  if (typeof samples === 'string') return fail(io, samples, 2);
   if (values.backend !== undefined && !(BACKENDS as ReadonlyArray<string>).includes(values.backend)) return fail(io, `--backend ${values.backend}: expected one of ${BACKENDS.join(', ')}`, 2);
   try {
     const [{ evaluateRun }, { renderProbeTable }] = await Promise.all([import('../evalRun.js'), import('../../eval/index.js')]);

@@ -17,6 +17,9 @@ import type { Command, Io } from '../command.js';
 import { parseOverride, type Override } from '../overrides.js';
 import { formatDuration, makeProgress } from '../progress.js';
 import { BUILTIN, openEvalData, openTrainingData, parseDataSource, type DataSource } from '../runData.js';
+import { describeFsError } from '../../runtime/fsErrors.js';
+import { parseIntOption, RANGES, type IntRange } from '../numbers.js';
+import { defaultRunFolder } from '../runName.js';
 import { methodNames } from '../../library/index.js';
 import { flagship, resolveSpec, withSteps, type SpecRequest } from '../trainSpec.js';
 
@@ -55,6 +58,7 @@ const usage = `usage: tessera train [--method NAME | --spec FILE] [--preset tiny
                        and every K steps (default ${ONLINE_EVERY}; 0: off); in metrics.jsonl, progress and report
   --eval-samples N     held-out images of the online kNN (default ${ONLINE_SAMPLES}: half memory, half scored)
   --eval               evaluate (tessera eval) after training (default with no options)
+  --max-non-finite K   stop after K non-finite steps in a row (default 5); each is skipped (rolled back) and logged
   Ctrl-C finishes the current step, saves a checkpoint and exits; --resume continues.
   exit 0: trained; 1: invalid spec, data or run folder, or training failed; 2: usage`;
 
@@ -75,6 +79,7 @@ interface Options {
   readonly 'eval-every'?: string | undefined;
   readonly 'eval-samples'?: string | undefined;
   readonly eval?: boolean | undefined;
+  readonly 'max-non-finite'?: string | undefined;
 }
 
 const OPTIONS = {
@@ -82,15 +87,16 @@ const OPTIONS = {
   steps: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
   seed: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, set: { type: 'string', multiple: true },
   'checkpoint-every': { type: 'string' }, 'eval-every': { type: 'string' }, 'eval-samples': { type: 'string' }, eval: { type: 'boolean' },
+  'max-non-finite': { type: 'string' },
 } as const;
 
 /** A usage error: message and exit code 2. */
 class UsageError extends Error {}
 
-const int = (name: string, value: string | undefined, min: number): number | undefined => {
+const int = (name: string, value: string | undefined, range: IntRange): number | undefined => {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} ${value}: expected an integer >= ${min}`);
+  const n = parseIntOption(name, value, range);
+  if (typeof n === 'string') throw new UsageError(n);
   return n;
 };
 
@@ -99,8 +105,6 @@ const backendOf = (value: string | undefined): BackendName | undefined => {
   if (!(BACKENDS as ReadonlyArray<string>).includes(value)) throw new UsageError(`--backend ${value}: expected one of ${BACKENDS.join(', ')}`);
   return value as BackendName;
 };
-
-const timestamp = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, '').replace(/:/g, '-');
 
 /** `--resume` alone (with `--out`): the run's own spec and options. */
 const resumeOnly = (v: Options): boolean =>
@@ -115,21 +119,23 @@ const plan = async (v: Options) => {
     overrides.push(o.right);
   }
   if (v.steps !== undefined && v.epochs !== undefined) throw new UsageError('give either --steps or --epochs, not both');
+  if (v.resume === true && v.out === undefined) throw new UsageError('--resume needs --out DIR, the run folder to continue');
   const previous: RunInfo | undefined = resumeOnly(v) ? await readRunInfo(v.out!) : undefined;
   const request: SpecRequest = previous
     ? { loaded: { spec: await readRunSpec(v.out!), name: previous.method }, overrides: [] }
-    : { method: v.method, spec: v.spec, preset: v.preset, batch: int('batch', v.batch, 1), overrides };
+    : { method: v.method, spec: v.spec, preset: v.preset, batch: int('batch', v.batch, RANGES.batch), overrides };
   return {
     request,
     previous,
-    steps: previous?.steps ?? int('steps', v.steps, 0),
-    epochs: int('epochs', v.epochs, 1),
-    seed: int('seed', v.seed, 0) ?? previous?.seed ?? 0,
+    steps: previous?.steps ?? int('steps', v.steps, RANGES.steps),
+    epochs: int('epochs', v.epochs, RANGES.epochs),
+    seed: int('seed', v.seed, RANGES.seed) ?? previous?.seed ?? 0,
     backend: backendOf(v.backend) ?? previous?.backend ?? 'wasm',
     data: v.data ?? previous?.data ?? BUILTIN,
-    checkpointEvery: int('checkpoint-every', v['checkpoint-every'], 1) ?? previous?.checkpointEvery ?? 50,
-    evalEvery: int('eval-every', v['eval-every'], 0) ?? previous?.evalEvery,
-    evalSamples: int('eval-samples', v['eval-samples'], 4) ?? previous?.evalSamples ?? ONLINE_SAMPLES,
+    checkpointEvery: int('checkpoint-every', v['checkpoint-every'], RANGES.checkpointEvery) ?? previous?.checkpointEvery ?? 50,
+    maxNonFinite: int('max-non-finite', v['max-non-finite'], RANGES.maxNonFinite),
+    evalEvery: int('eval-every', v['eval-every'], RANGES.evalEvery) ?? previous?.evalEvery,
+    evalSamples: int('eval-samples', v['eval-samples'], RANGES.evalSamples) ?? previous?.evalSamples ?? ONLINE_SAMPLES,
   };
 };
 
@@ -152,7 +158,8 @@ const summary = (r: TrainResult, out: string, seconds: number): string => {
   const last = r.lastMetrics ? `, last loss ${r.lastMetrics.loss.toFixed(4)}` : '';
   if (r.endStep === 0 && !r.stopped) return `saved the untrained weights (step 0) in ${formatDuration(seconds)}\nrun folder: ${out}\nnext: tessera eval --run ${out}   tessera export --run ${out} --representation NAME\n`;
   if (done === 0 && !r.stopped) return `the run in ${out} is already complete (step ${r.endStep})\nnext: tessera eval --run ${out}   tessera report --run ${out}\n`;
-  const head = r.stopped ? `stopped at step ${r.endStep} (checkpoint saved)` : `trained steps ${r.startStep}..${r.endStep}`;
+  const skips = r.skipped > 0 ? ` (${r.skipped} non-finite steps skipped: see metrics.jsonl)` : '';
+  const head = (r.stopped ? `stopped at step ${r.endStep} (checkpoint saved)` : `trained steps ${r.startStep}..${r.endStep}`) + skips;
   const next = r.stopped ? `continue: tessera train --out ${out} --resume` : `next: tessera eval --run ${out}   tessera report --run ${out}`;
   return `${head} in ${formatDuration(seconds)} (${(done / Math.max(seconds, 1e-9)).toFixed(2)} steps/s${last})\nrun folder: ${out}\n${next}\n`;
 };
@@ -172,7 +179,7 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
       io.err(`tessera train: ${e.message}\n${usage}\n`);
       return 2;
     }
-    io.err(e instanceof CheckError ? `${e.message}\n` : `tessera train: ${(e as Error).message}\n`);
+    io.err(e instanceof CheckError ? `${e.message}\n` : `tessera train: ${describeFsError(e) ?? (e as Error).message}\n`);
     return 1;
   }
 };
@@ -210,7 +217,7 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   const steps = p.steps ?? (p.epochs !== undefined ? p.epochs * perEpoch : mainJob ? MAIN_JOB_STEPS : resolved.method.training.steps);
   // --steps 0 (the untrained encoder, to evaluate or export) keeps the spec's training.steps
   const method = steps === 0 ? resolved.method : withSteps(resolved.method, steps);
-  const out = v.out ?? join('runs', `${method.name}-${timestamp(new Date())}`);
+  const out = v.out ?? defaultRunFolder(method.name, new Date());
   io.out(`training "${method.name}" (${resolved.name}) on ${dataset.name}: ${steps} steps of batch ${batch}, backend ${p.backend}, seed ${p.seed}\nrun folder: ${out}\n`);
   const progress = makeProgress(io, Math.max(1, Math.round(steps / 20)));
   await useBackend(p.backend); // the online evaluator keeps its images as tensors of this backend
@@ -221,7 +228,7 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   try {
     result = await train({
       method, dataset, steps, seed: p.seed, backend: p.backend, outDir: out, checkpointEvery: p.checkpointEvery,
-      resume: v.resume === true, onStep: progress.step, onEvent: progress.event, shouldStop: signal.stop,
+      resume: v.resume === true, ...(p.maxNonFinite !== undefined ? { maxNonFinite: p.maxNonFinite } : {}), onStep: progress.step, onEvent: progress.event, shouldStop: signal.stop,
       ...(online === undefined ? {} : { evaluate: { every: online.every, measure: online.evaluator.measure, onResult: progress.online } }),
       onStart: (specHash) => writeRunInfo(out, {
         version: 1, method: resolved.name, data: source.text, imageSize: method.input.size, datasetSize: dataset.size, seed: p.seed,

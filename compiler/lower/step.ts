@@ -23,6 +23,8 @@ export interface ObjectiveStep {
   readonly grads: Readonly<Record<string, tf.Tensor>>;
   /** New buffer values by `module/path`. */
   readonly buffers: ReadonlyMap<string, tf.Tensor>;
+  /** The weighted loss sum the gradients are of (what the optimizer minimises). */
+  readonly weighted: tf.Scalar;
 }
 
 const scalarOf = (v: Lowered | undefined): tf.Scalar => {
@@ -42,7 +44,7 @@ export const objectiveStep = (plan: ObjectivePlan, trainable: Readonly<Record<st
   evaluateNodes(plan.constant, values, ctx);
   const terms: Array<{ name: string; value: tf.Scalar }> = [];
   const paths = Object.keys(trainable);
-  const { grads } = tf.engine().gradients(
+  const { value, grads } = tf.engine().gradients(
     () => {
       evaluateNodes(plan.taped, values, ctx);
       const weighted = plan.terms.map((t) => {
@@ -60,7 +62,7 @@ export const objectiveStep = (plan: ObjectivePlan, trainable: Readonly<Record<st
   paths.forEach((p, i) => {
     if (grads[i] != null) byPath[p] = grads[i]!;
   });
-  return { terms, grads: byPath, buffers };
+  return { terms, grads: byPath, buffers, weighted: value as tf.Scalar };
 };
 
 /**

@@ -37,15 +37,21 @@ export const keyRole = (key: string): { role: 'term' | 'schedule' | 'online' | '
 /**
  * Parses `metrics.jsonl` text: one JSON object per line; blank lines are skipped; a malformed line
  * (e.g. the last one of a run killed mid-write) is skipped and reported in `problems` with its
- * line number. An online evaluation line has `step` and `knn/...` keys and no `loss`.
+ * line number. An online evaluation line has `step` and `knn/...` keys and no `loss`. Lines of
+ * steps the trainer skipped as non-finite (`"skipped": "non-finite"`) are listed in `skipped` by step.
  */
-export const parseMetricsJsonl = (text: string): { records: MetricsRecord[]; problems: string[] } => {
+export const parseMetricsJsonl = (text: string): { records: MetricsRecord[]; problems: string[]; skipped: number[] } => {
   const records: MetricsRecord[] = [];
   const problems: string[] = [];
+  const skipped: number[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     try {
       const r = JSON.parse(line) as Record<string, unknown>;
+      if (typeof r['step'] === 'number' && typeof r['skipped'] === 'string') {
+        skipped.push(r['step']);
+        return;
+      }
       const online = Object.keys(r).some((k) => k.startsWith(ONLINE_PREFIX));
       if (typeof r['step'] !== 'number' || (typeof r['loss'] !== 'number' && !online)) throw new Error('needs numeric "step" and "loss"');
       records.push(r as MetricsRecord);
@@ -53,7 +59,7 @@ export const parseMetricsJsonl = (text: string): { records: MetricsRecord[]; pro
       problems.push(`metrics.jsonl line ${i + 1}: ${(e as Error).message}`);
     }
   });
-  return { records, problems };
+  return { records, problems, skipped };
 };
 
 /** Splits records into loss-term and schedule series (non-finite and non-numeric values are skipped). */

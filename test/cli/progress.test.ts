@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatDuration, makeProgress, progressLine, progressText } from '../../cli/progress.js';
 
-const metrics = (step: number, terms: Readonly<Record<string, number>> = { a: 1.25, b: 1.25 }) => ({ step, phase: undefined, loss: 2.5, terms, lr: {}, ema: {} });
+const metrics = (step: number, terms: Readonly<Record<string, number>> = { a: 1.25, b: 1.25 }) => ({ step, phase: undefined, loss: 2.5, weighted: 2.5, terms, lr: {}, ema: {} });
 
 /** ST-STORM-like metrics: 16 loss terms with long names. */
 const sixteen = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`term_${String(i).padStart(2, '0')}_name`, 0.123 * (i + 1)]));

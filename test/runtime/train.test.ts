@@ -40,7 +40,8 @@ const failingAt = (compiled: CompiledMethod, at: number, how: 'throw' | 'nan'): 
   step: (images, s) => {
     if (s.step !== at) return compiled.step(images, s);
     if (how === 'throw') throw new Error('simulated crash in the step');
-    return { ...compiled.step(images, s), loss: Number.NaN };
+    const m = compiled.step(images, s);
+    return { ...m, loss: Number.NaN, weighted: Number.NaN, terms: { ...m.terms, ctr_12: Number.NaN } };
   },
 });
 
@@ -100,10 +101,10 @@ describe('train', () => {
     for (const k of Object.keys(b)) expect(Array.from(a[k]!), k).toEqual(Array.from(b[k]!));
   });
 
-  it('stops on a non-finite loss before saving, naming the step', async () => {
+  it('with maxNonFinite 1, stops on a non-finite loss before saving, naming the step', async () => {
     const dir = tempDir();
     const compiled = failingAt(await compile(method, { backend: 'wasm' }), 3, 'nan');
-    await expect(train(config(dir, { compiled }))).rejects.toThrow(/loss became NaN at step 3[\s\S]*hint: lower the learning rate/);
+    await expect(train(config(dir, { compiled, maxNonFinite: 1 }))).rejects.toThrow(/1 non-finite step\(s\) in a row, the last at step 3: weighted loss NaN; terms ctr_12=NaN[\s\S]*hint: lower the learning rate/);
     compiled.dispose();
     expect((await loadLatestCheckpoint(dir))!.step).toBe(2);
     expect(lossesOf(dir)).toHaveLength(3);

@@ -184,7 +184,7 @@ describe('tessera train: bad inputs', () => {
     expect((await tessera('train', '--steps', '2', '--epochs', '1')).code).toBe(2);
     const bad = await tessera('train', '--steps', 'many');
     expect(bad.code).toBe(2);
-    expect(bad.err).toContain('--steps many: expected an integer >= 0');
+    expect(bad.err).toContain('--steps "many": expected a whole number from 0 to 1000000000');
     expect((await tessera('train', '--lr', '0.1')).code).toBe(2);
   });
 
