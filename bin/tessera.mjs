@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// Runs the CLI from its TypeScript source through tsx, so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
+// The `tessera` command: runs the compiled CLI in dist/ (`npm run build`; in a checkout `npm ci`
+// builds it). Commands that compute load TF.js when they run, so `tessera --help` starts fast.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../cli/main.ts');
+const cli = new URL('../dist/cli.js', import.meta.url);
+if (!existsSync(cli)) {
+  process.stderr.write(`tessera: ${cli.pathname} is missing\nhint: in a checkout, run \`npm run build\` (npm ci does it); an installed package always has it\n`);
+  process.exit(1);
+}
+const { main } = await import(cli.href);
 process.exitCode = await main(process.argv.slice(2));

@@ -10,6 +10,8 @@ export interface Io {
   readonly err: (text: string) => void;
   /** True when stdout is a terminal (progress bars only then). */
   readonly isTty: boolean;
+  /** The terminal's width in characters when stdout is a terminal (read at each redraw; 80 when unknown). */
+  readonly columns?: number | undefined;
 }
 
 /** One `tessera` sub-command. */

@@ -5,7 +5,6 @@
  * `DIR/embeddings.json` (formats: eval/report/README.md). What `tessera eval` and the end of the
  * main job run.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compile } from '../runtime/compile.js';
 import { embedDataset, methodEmbedder } from '../eval/embed.js';
@@ -13,7 +12,7 @@ import { evaluateRepresentations, makeEmbeddings, type EvalFile, type ProbeKind,
 import type { BackendName } from '../runtime/backend.js';
 import { writeFileAtomic } from '../runtime/checkpoint/atomicWrite.js';
 import { loadRunWeights } from '../runtime/restore.js';
-import { readRunInfo } from '../runtime/runInfo.js';
+import { readRunInfo, readRunSpec } from '../runtime/runInfo.js';
 import { openEvalData, parseDataSource } from './runData.js';
 
 /** Options of `evaluateRun`. */
@@ -28,6 +27,8 @@ export interface EvalRunOptions {
   readonly backend?: BackendName;
   /** Images per `embed` call. Default 128. */
   readonly chunk?: number;
+  /** Another labelled source to probe on (`--data`: a folder or `builtin:appearance[:N]`). Default: the run's own. */
+  readonly data?: string;
 }
 
 /** What `evaluateRun` produced. */
@@ -37,22 +38,6 @@ export interface EvalRunResult {
   readonly representations: ReadonlyArray<string>;
   readonly checkpointStep: number;
 }
-
-/** Reads and checks `DIR/spec.json`. */
-export const readRunSpec = async (runDir: string): Promise<unknown> => {
-  const file = join(runDir, 'spec.json');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new Error(`${file} is missing\nhint: give the --out folder of a tessera train run`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
-  }
-};
 
 /**
  * Evaluates the run in `runDir` and writes `eval.json` and `embeddings.json` there. Throws (what,
@@ -67,7 +52,7 @@ export const evaluateRun = async (runDir: string, options: EvalRunOptions = {}):
   try {
     compiled.init(info.seed);
     const ckpt = await loadRunWeights(compiled, runDir);
-    const data = await openEvalData(await parseDataSource(info.data), info.imageSize, options.samples ?? 1260);
+    const data = await openEvalData(await parseDataSource(options.data ?? info.data), info.imageSize, options.samples ?? 1260);
     const { features, labels } = await embedDataset(methodEmbedder(compiled), data, { samples: options.samples ?? 1260, chunk: options.chunk ?? 128 });
     const rows = evaluateRepresentations({ features, labels, probe, labelFraction, seed: info.seed });
     const evalFile: EvalFile & { readonly probe: ProbeKind; readonly checkpointStep: number; readonly data: string } = {

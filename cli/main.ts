@@ -1,6 +1,9 @@
 /**
- * `tessera`: the command-line entry. Sub-commands are listed here, one line each.
+ * `tessera`: the command-line entry. Sub-commands are listed here, one line each. Loading this
+ * module loads no TF.js: the commands that compute import it when they run.
  */
+import { describeFsError } from '../runtime/fsErrors.js';
+import packageJson from '../package.json' with { type: 'json' };
 import type { Command, Io } from './command.js';
 import { benchCommand } from './commands/bench.js';
 import { checkCommand } from './commands/check.js';
@@ -33,23 +36,34 @@ const processIo: Io = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   isTty: Boolean(process.stdout.isTTY),
+  get columns() {
+    return process.stdout.columns;
+  },
 };
 
 const helpText = (): string =>
   [
     'tessera: typed SSL architectures, checked before training, compiled to TF.js.',
     '',
-    'usage: tessera <command> [options]   (tessera <command> --help for details)',
+    'usage: tessera <command> [options]   (tessera <command> --help for details; tessera --version)',
     '',
     ...commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
     '',
   ].join('\n');
 
-/** Runs the CLI with `argv` (without `node` and the script) and returns the exit code. */
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and returns the exit code: 0 done, 1 a
+ * clear error (anything a command lets through is printed as one message, never a stack trace),
+ * 2 usage.
+ */
 export const main = async (argv: ReadonlyArray<string>, io: Io = processIo): Promise<number> => {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(helpText());
+    return 0;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.out(`tessera ${packageJson.version}\n`);
     return 0;
   }
   const command = commands.find((c) => c.name === name);
@@ -61,5 +75,10 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = processIo): Pro
     io.out(command.usage + '\n');
     return 0;
   }
-  return command.run(rest, io);
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    io.err(`tessera ${name}: ${describeFsError(e) ?? (e instanceof Error ? e.message : String(e))}\n`);
+    return 1;
+  }
 };

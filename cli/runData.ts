@@ -7,13 +7,14 @@
  *
  * Held-out images for evaluation: for the built-in set, images the run never saw (the generator
  * with another seed); for a folder, its labeled images (the probes split them into train / test).
+ * The data modules (TF.js, sharp) load only when a set is opened.
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { appearanceDataset } from '../data/appearance/generator.js';
-import { textureDataset } from '../data/texture/generator.js';
 import type { Dataset } from '../data/dataset.js';
-import { openImageFolder } from '../data/imageFolder.js';
+
+const appearance = async () => (await import('../data/appearance/generator.js')).appearanceDataset;
+const imageFolder = async () => (await import('../data/imageFolder.js')).openImageFolder;
 
 /** The `--data` default: the built-in appearance dataset. */
 export const BUILTIN = 'builtin:appearance';
@@ -26,6 +27,9 @@ export const TRAIN_DATA_SEED = 0;
 /** Seed of the built-in held-out evaluation images (never seen in training). */
 export const EVAL_DATA_SEED = 1000;
 
+/** Most images of a built-in dataset (each is drawn and held in memory: 100000 at 64 px is ~5 GB). */
+export const MAX_BUILTIN_IMAGES = 100_000;
+
 /** A parsed `--data` value. */
 export type DataSource =
   | { readonly kind: 'builtin'; readonly n: number; readonly text: string; readonly family?: 'texture' }
@@ -37,7 +41,7 @@ export const parseDataSource = async (value: string): Promise<DataSource> => {
     const m = /^builtin:(appearance|texture)(?::(\d+))?$/.exec(value);
     if (m === null) throw new Error(`unknown built-in dataset "${value}"\nhint: builtin:appearance, builtin:texture, or either with :N (N images)`);
     const n = m[2] === undefined ? BUILTIN_TRAIN_IMAGES : Number(m[2]);
-    if (n < 1) throw new Error(`built-in dataset "${value}" needs at least one image`);
+    if (n < 1 || n > MAX_BUILTIN_IMAGES) throw new Error(`built-in dataset "${value}": N must be from 1 to ${MAX_BUILTIN_IMAGES}\nhint: builtin:${m[1]}:${BUILTIN_TRAIN_IMAGES} (the default), or an image folder for more`);
     const family = m[1] === 'texture' ? { family: 'texture' as const } : {};
     return { kind: 'builtin', n, text: m[2] === undefined ? `builtin:${m[1]}` : value, ...family };
   }
@@ -48,14 +52,16 @@ export const parseDataSource = async (value: string): Promise<DataSource> => {
 };
 
 /** `n` images of a built-in family. */
-const builtinDataset = (source: { readonly family?: 'texture' }, n: number, size: number, seed: number, cache: boolean): Dataset =>
-  source.family === 'texture' ? textureDataset({ n, size, seed, cache }) : appearanceDataset({ n, size, seed, cache });
+const texture = async () => (await import('../data/texture/generator.js')).textureDataset;
+
+const builtinDataset = async (source: { readonly family?: 'texture' }, n: number, size: number, seed: number, cache: boolean): Promise<Dataset> =>
+  source.family === 'texture' ? (await texture())({ n, size, seed, cache }) : (await appearance())({ n, size, seed, cache });
 
 /** The training set of a source, at `size x size` pixels. */
 export const openTrainingData = async (source: DataSource, size: number): Promise<Dataset> =>
   source.kind === 'builtin'
     ? builtinDataset(source, source.n, size, TRAIN_DATA_SEED, true)
-    : openImageFolder(source.dir, { size });
+    : (await imageFolder())(source.dir, { size });
 
 /**
  * Held-out evaluation images of a source, at most `samples` of them: for the built-in set, `samples`
@@ -63,7 +69,7 @@ export const openTrainingData = async (source: DataSource, size: number): Promis
  */
 export const openEvalData = async (source: DataSource, size: number, samples: number): Promise<Dataset> => {
   if (source.kind === 'builtin') return builtinDataset(source, samples, size, EVAL_DATA_SEED, false);
-  const ds = await openImageFolder(source.dir, { size });
+  const ds = await (await imageFolder())(source.dir, { size });
   if (Object.keys(ds.classes).length === 0) {
     throw new Error(`image folder ${source.dir} has no labels to probe\nhint: put images in class subfolders (DIR/<class>/...) to evaluate with probes`);
   }

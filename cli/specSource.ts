@@ -1,10 +1,12 @@
 /**
  * Where a CLI command gets a method spec from: a `.json` file, a TypeScript/JavaScript module
- * exporting a method (default export or a named `method`; loaded with `import()`, the CLI runs
- * under tsx), or a library method (`--method moco-v3 --preset tiny`, or `moco-v3:tiny` where a
+ * exporting a method (default export or a named `method`; loaded with `import()`; a `.ts` file
+ * Node cannot run itself goes through `tsx`, found from the spec's folder: the user's project
+ * installs it, tessera does not depend on it), or a library method (`--method moco-v3 --preset tiny`, or `moco-v3:tiny` where a
  * file is expected). The result is undecoded: `checkMethod`/`decodeMethod` report what is wrong.
  */
 import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Issue, issue } from '../compiler/ir/issue.js';
@@ -43,12 +45,45 @@ const fromJson = async (file: string): Promise<Loaded> => {
   }
 };
 
+type TsImport = (url: string, parent: string) => Promise<unknown>;
+
+/** tsx's ESM `tsImport`, resolved from `file`'s folder (the user's project), else from tessera's; undefined when neither has tsx. */
+const tsxImport = async (file: string): Promise<TsImport | undefined> => {
+  for (const from of [path.resolve(file), import.meta.url]) {
+    let manifest: string;
+    try {
+      manifest = createRequire(from).resolve('tsx/package.json');
+    } catch {
+      continue;
+    }
+    const pkg = JSON.parse(await fs.readFile(manifest, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> };
+    const api = pkg.exports?.['./esm/api']?.import?.default;
+    if (api === undefined) continue;
+    return ((await import(pathToFileURL(path.join(path.dirname(manifest), api)).href)) as { tsImport: TsImport }).tsImport;
+  }
+  return undefined;
+};
+
+/** Imports a spec module; a TypeScript file Node cannot load itself is loaded through tsx. */
+const importModule = async (file: string): Promise<Record<string, unknown>> => {
+  const url = pathToFileURL(path.resolve(file)).href;
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw e;
+    const tsImport = await tsxImport(file);
+    if (tsImport === undefined) throw new Error(`Node cannot run TypeScript by itself and tsx is not installed\nhint: npm install --save-dev tsx, or give a .mjs/.json spec (tessera spec --method NAME > spec.json)`);
+    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+  }
+};
+
 const fromModule = async (file: string): Promise<Loaded> => {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(path.resolve(file)).href)) as Record<string, unknown>;
+    mod = await importModule(file);
   } catch (e) {
-    return { ok: false, code: 1, error: `cannot load ${file}: ${(e as Error).message}\nhint: the module must run under tsx and export a method` };
+    const message = (e as Error).message;
+    return { ok: false, code: 1, error: `cannot load ${file}: ${message}${message.includes('hint:') ? '' : '\nhint: the module must load (TypeScript through tsx) and export a method'}` };
   }
   const spec = mod['default'] ?? mod['method'];
   if (spec === undefined) {

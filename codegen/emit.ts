@@ -14,20 +14,19 @@
  * ```
  * Unsupported source patterns throw a `CodegenError` at emit time rather than emit broken code.
  */
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Node, Project, SyntaxKind, type Identifier, type SourceFile, type Statement } from 'ts-morph';
+import { Node, SyntaxKind, type Identifier, type SourceFile, type Statement } from 'ts-morph';
 import type { Graph } from '../compiler/ir/graph.js';
-import type { BackendName } from '../runtime/backend.js';
+import type { BackendName } from '../runtime/backendName.js';
 import { CodegenError, collectUnits, TFJS, TFJS_WASM, type Unit } from './closure.js';
 import { isEmptyUnit, namespaceText } from './namespace.js';
 import { prune, PRUNED_HELPER, PRUNED_STAND_IN, type Pruned } from './prune.js';
+import { openSources, sourceRoot } from './sources.js';
 
 /** Options of `emitStep`. */
 export interface EmitOptions {
   /** The backend `selectBackend()` picks by default (default `wasm`, which the module then imports); compile the graph for it (`compileGraph(spec, { backend })`). */
   readonly backend?: BackendName;
-  /** Where tessera's sources are (default: this checkout). */
+  /** Where tessera's sources are (default `sourceRoot()`: the checkout, or `dist/sources` of the installed package). */
   readonly root?: string;
   /** A name for the header comment (default: the method's name). */
   readonly name?: string;
@@ -47,13 +46,8 @@ export interface EmittedStep {
   readonly pruned: Pruned | undefined;
 }
 
-/** The files the emitted module starts from: the lowering entry and the graph's type. */
-const ENTRY = 'runtime/compiled.ts';
-const GRAPH = 'compiler/ir/graph.ts';
 /** Module-scope names of the emitted module besides the namespaces. */
 const FOOTER_NAMES = ['tf', PRUNED_HELPER, 'graphData', 'graph', 'CompiledMethod', 'StepMetrics', 'BACKEND', 'SOURCES', 'selectBackend', 'createStep'];
-
-const defaultRoot = (): string => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Fails unless `value` survives `JSON.stringify` unchanged (the graph is embedded as JSON). */
 const checkJson = (value: unknown, at: string): void => {
@@ -146,17 +140,9 @@ export const createStep = (): CompiledMethod => ${entry.ns}.lower(graph);
 /** Emits the module and reports what it contains. Throws `CodegenError` on unsupported sources. */
 export const emitStepModule = (graph: Graph, options: EmitOptions = {}): EmittedStep => {
   checkJson(graph, '');
-  const root = options.root ?? defaultRoot();
+  const root = options.root ?? sourceRoot();
   const backend = options.backend ?? 'wasm';
-  const project = new Project({ tsConfigFilePath: path.join(root, 'tsconfig.json'), skipAddingFilesFromTsConfig: true });
-  let entry: SourceFile, graphFile: SourceFile;
-  try {
-    entry = project.addSourceFileAtPath(path.join(root, ENTRY));
-    graphFile = project.addSourceFileAtPath(path.join(root, GRAPH));
-  } catch (e) {
-    throw new CodegenError(`tessera's sources are not under ${root} (${(e as Error).message})\nhint: run from a source checkout`);
-  }
-  project.resolveSourceFileDependencies();
+  const { entry, graph: graphFile } = openSources(root);
   const collected = collectUnits([entry, graphFile], root);
   checkNames(collected.units);
   const pruned = options.prune === false ? undefined : prune(collected.units, graph, [...declarations(entry, ['lower', 'CompiledMethod', 'StepMetrics']), ...declarations(graphFile, ['Graph'])]);

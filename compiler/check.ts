@@ -11,6 +11,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { decodeMethod } from './ir/codec.js';
+import { nestingIssue } from './ir/depth.js';
 import type { Graph } from './ir/graph.js';
 import type { Issue } from './ir/issue.js';
 import { printGraph } from './ir/printer.js';
@@ -47,6 +48,8 @@ const runPass = (pass: Pass, graph: Graph, options: CheckOptions): E.Either<Read
 
 /** Decodes `spec` and runs the passes; the graph, or every issue of the first failing stage. */
 export const checkMethod = (spec: unknown, options: CheckOptions = {}): E.Either<ReadonlyArray<Issue>, Graph> => {
+  const tooDeep = nestingIssue(spec);
+  if (tooDeep !== undefined) return E.left([tooDeep]);
   const decoded = decodeMethod(spec);
   if (E.isLeft(decoded)) return decoded;
   let graph = emptyGraph(decoded.right);

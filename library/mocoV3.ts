@@ -30,6 +30,12 @@ export interface MocoV3Options {
   readonly steps?: number;
   /** Minimum RandomResizedCrop scale (paper 0.08 ViT, 0.2 ResNet). */
   readonly cropMin?: number;
+  /** Peak learning rate (paper: 1.5e-4 x B/256 for ViT with AdamW, 0.6 x B/256 for ResNet with LARS). */
+  readonly lr?: number;
+  /** Colour jitter strengths and probability (paper: brightness 0.4, contrast 0.4, saturation 0.2, hue 0.1, p 0.8). */
+  readonly colorJitter?: { readonly brightness: number; readonly contrast: number; readonly saturation: number; readonly hue: number; readonly p: number };
+  /** Probability of grayscale (paper 0.2). */
+  readonly grayscale?: number;
 }
 
 interface Sizes {
@@ -40,6 +46,9 @@ interface Sizes {
   readonly momentum: number;
   readonly cropMin: number;
   readonly blurSigma: readonly [number, number];
+  readonly lr: number | undefined;
+  readonly jitter: { readonly brightness: number; readonly contrast: number; readonly saturation: number; readonly hue: number; readonly p: number };
+  readonly grayscale: number;
 }
 
 const defaults = (o: MocoV3Options): Sizes => {
@@ -55,14 +64,17 @@ const defaults = (o: MocoV3Options): Sizes => {
     momentum: o.momentum ?? 0.99,
     cropMin: o.cropMin ?? (vit ? 0.08 : 0.2),
     blurSigma: paper ? [0.1, 2] : [0.1, 0.5],
+    lr: o.lr,
+    jitter: o.colorJitter ?? { brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1, p: 0.8 },
+    grayscale: o.grayscale ?? 0.2,
   };
 };
 
 /** The BYOL augmentation pipeline of one view (methods.md 1.5). */
 const byol = (s: Sizes) => (p: { readonly blur: number; readonly solarize: number }): ReadonlyArray<AugNode> => [
   Aug.randomResizedCrop({ size: s.image, scale: [s.cropMin, 1] }),
-  Aug.colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1, p: 0.8 }),
-  Aug.grayscale({ p: 0.2 }),
+  Aug.colorJitter(s.jitter),
+  Aug.grayscale({ p: s.grayscale }),
   Aug.gaussianBlur({ sigma: s.blurSigma, p: p.blur }),
   Aug.solarize({ p: p.solarize }),
   Aug.horizontalFlip({ p: 0.5 }),
@@ -89,7 +101,7 @@ const vitParts = (paper: boolean, s: Sizes): Parts => {
     projector: Net.mlp({ in: dim, hidden: mlpDim, out, layers: 3, lastNorm: 'batchNoAffine' }),
     predictor: Predictor.mlp({ in: out, hidden: mlpDim, layers: 2, lastNorm: 'batchNoAffine' }),
     optimizer: Optim.adamw({
-      lr: Schedule.warmupCosine({ warmup: 40 / epochs, peak: (paper ? 1.5e-4 : 1.5e-3) * (s.batch / 256) }),
+      lr: Schedule.warmupCosine({ warmup: 40 / epochs, peak: s.lr ?? (paper ? 1.5e-4 : 1.5e-3) * (s.batch / 256) }),
       weightDecay: paper ? 0.1 : 0.05,
       decayAll: true,
     }),
@@ -105,7 +117,7 @@ const resnetParts = (paper: boolean, s: Sizes): Parts => {
     projector: Net.mlp({ in: dim, hidden: mlpDim, out, layers: 2, lastNorm: 'batchNoAffine' }),
     predictor: Predictor.mlp({ in: out, hidden: mlpDim, layers: 2, lastNorm: 'none' }),
     optimizer: Optim.lars({
-      lr: Schedule.warmupCosine({ warmup: 10 / 100, peak: (paper ? 0.6 : 0.3) * (s.batch / 256) }),
+      lr: Schedule.warmupCosine({ warmup: 10 / 100, peak: s.lr ?? (paper ? 0.6 : 0.3) * (s.batch / 256) }),
       weightDecay: 1e-6,
       momentum: 0.9,
     }),

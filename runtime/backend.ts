@@ -6,12 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
+import type { BackendName } from './backendName.js';
 
-/** The backends tessera runs on. */
-export type BackendName = 'wasm' | 'cpu' | 'tensorflow';
-
-/** All backend names, for CLI validation. */
-export const BACKENDS: ReadonlyArray<BackendName> = ['wasm', 'cpu', 'tensorflow'];
+export { BACKENDS, type BackendName } from './backendName.js';
 
 const require = createRequire(import.meta.url);
 

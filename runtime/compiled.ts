@@ -1,27 +1,32 @@
 /**
- * `compile(method, { backend })`: check the method, then lower it to a `CompiledMethod` whose
- * `step` runs one fused training step: per active objective, one gradient computation over all
- * its loss terms, its optimizer update, then the EMA updates that read from it.
+ * The trainable state of a compiled method: `lower(graph)` gives a `CompiledMethod` that owns the
+ * parameter store (`store.ts`), one optimizer per objective, the loss state (InfoNCE key queues)
+ * and the EMA updates. Its `step` runs, per active objective, the lowering's pure
+ * `objectiveStep` (losses, gradients, new buffers), then the optimizer update, the buffer writes,
+ * and the EMA updates that read from the objective's modules. `compile.ts` checks a spec and
+ * calls `lower`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { evaluateSchedule } from '../compiler/ir/schedule.js';
-import type { Graph, NodeId } from '../compiler/ir/graph.js';
+import type { Graph } from '../compiler/ir/graph.js';
 import { Rng } from '../compiler/ir/rng.js';
 import { makeOptimizer, type OptimizerRuntime } from './optim/index.js';
-import { createLossState, type LossState } from '../compiler/lower/losses/index.js';
+import type { LossState } from '../compiler/lower/losses/index.js';
+import { createLossState } from './lossState.js';
 import { legalizeFor, withFusion } from '../compiler/lower/legalize/index.js';
-import type { Lowered } from '../compiler/lower/nets/index.js';
-import { evaluateNodes, type EvalContext } from '../compiler/lower/evaluate.js';
 import { createMemoryState, type MemoryState } from '../compiler/lower/memory.js';
-import { ancestors, isActive, phaseAt, planStep, type ObjectivePlan } from '../compiler/passes/plan.js';
+import { embedStep, objectiveStep, type StepContext } from '../compiler/lower/step.js';
+import { isActive, phaseAt, planStep, type ObjectivePlan } from '../compiler/passes/plan.js';
 import { createStore, disposeStore, flattenStore, trainableOf, type ParamStore } from './store.js';
 
 /** What one training step reports. */
 export interface StepMetrics {
   readonly step: number;
   readonly phase: string | undefined;
-  /** Total loss over the objectives that ran. */
+  /** Total loss over the objectives that ran: the unweighted sum of the terms. */
   readonly loss: number;
+  /** What the optimizers minimised: the sum over the objectives that ran of their weighted terms. */
+  readonly weighted: number;
   /** Every loss term that ran, by `term` name (and `objective.term` when names repeat). */
   readonly terms: Readonly<Record<string, number>>;
   /** Learning rate of each objective that ran. */
@@ -78,37 +83,15 @@ const paramInfoOf = (store: ParamStore, modules: ReadonlyArray<string>) =>
       }));
   });
 
-const scalarOf = (v: Lowered | undefined): tf.Scalar => {
-  if (v instanceof tf.Tensor) return v as tf.Scalar;
-  throw new Error('internal: loss node did not produce a scalar');
-};
-
-/** Runs one objective: forward constants, taped forward + gradients, update, EMA. */
-const runObjective = (
-  plan: ObjectivePlan,
-  rt: Runtime,
-  base: Omit<EvalContext, 'buffers'>,
-  terms: Record<string, tf.Scalar>,
-): void => {
-  const values = new Map<NodeId, Lowered>();
-  const buffers = new Map<string, tf.Tensor>();
-  const ctx: EvalContext = { ...base, buffers };
-  evaluateNodes(plan.constant, values, ctx);
+/** Runs one objective: the pure step (forward, losses, gradients), then update, buffers, EMA. */
+const runObjective = (plan: ObjectivePlan, rt: Runtime, base: StepContext, terms: Record<string, tf.Scalar>): tf.Scalar => {
   const vars = trainableOf(rt.store, plan.modules);
-  const { grads } = tf.variableGrads(() => {
-    evaluateNodes(plan.taped, values, ctx);
-    const weighted = plan.terms.map((t) => {
-      const loss = scalarOf(values.get(t.node));
-      terms[t.name in terms ? `${plan.objective.name}/${t.name}` : t.name] = tf.keep(loss.clone());
-      return tf.mul(loss, evaluateSchedule(t.weight, base.progress));
-    });
-    return (weighted.length === 0 ? tf.scalar(0) : tf.addN(weighted)) as tf.Scalar;
-  }, Object.values(vars));
-  const byPath: Record<string, tf.Tensor> = {};
-  for (const [path, v] of Object.entries(vars)) if (grads[v.name] !== undefined) byPath[path] = grads[v.name]!;
-  rt.optimizers.get(plan.objective.name)!.apply(vars, byPath, base.progress);
-  assignBuffers(rt.store, buffers);
+  const out = objectiveStep(plan, vars, base);
+  for (const t of out.terms) terms[t.name in terms ? `${plan.objective.name}/${t.name}` : t.name] = t.value;
+  rt.optimizers.get(plan.objective.name)!.apply(vars, out.grads, base.progress);
+  assignBuffers(rt.store, out.buffers);
   for (const ema of plan.emaAfter) updateEma(rt.store, ema.name, ema.ema!.source, evaluateSchedule(ema.ema!.momentum, base.progress));
+  return out.weighted;
 };
 
 const assignBuffers = (store: ParamStore, buffers: ReadonlyMap<string, tf.Tensor>): void => {
@@ -133,7 +116,7 @@ const updateEma = (store: ParamStore, target: string, source: string, m: number)
   }
 };
 
-/** Lowers a checked graph. */
+/** A trainable method around the pure step of a checked graph (`init` creates its state). */
 export const lower = (graph: Graph): CompiledMethod => {
   const plans = planStep(graph);
   const plain = legalizeFor(graph.target?.backend ?? tf.getBackend());
@@ -172,20 +155,24 @@ export const lower = (graph: Graph): CompiledMethod => {
       const terms: Record<string, tf.Scalar> = {};
       const lr: Record<string, number> = {};
       const ema: Record<string, number> = {};
-      tf.tidy(() => {
+      const weighted = tf.tidy(() => {
+        const totals: tf.Scalar[] = [];
         for (const plan of plans) {
           if (!isActive(plan.objective, phase, at.step)) continue;
-          runObjective(plan, r, base, terms);
+          totals.push(runObjective(plan, r, base, terms));
           lr[plan.objective.name] = evaluateSchedule(plan.objective.optimizer.lr, progress);
           for (const e of plan.emaAfter) ema[e.name] = evaluateSchedule(e.ema!.momentum, progress);
         }
+        return totals.length === 0 ? tf.scalar(0) : tf.addN(totals);
       });
       r.lossState.afterStep();
       r.memory.afterStep();
       const numbers = Object.fromEntries(Object.entries(terms).map(([k, t]) => [k, t.dataSync()[0]!]));
       Object.values(terms).forEach((t) => t.dispose());
       const loss = Object.values(numbers).reduce((s, x) => s + x, 0);
-      return { step: at.step, phase, loss, terms: numbers, lr, ema };
+      const total = weighted.dataSync()[0]!;
+      weighted.dispose();
+      return { step: at.step, phase, loss, weighted: total, terms: numbers, lr, ema };
     },
     embed: (representation, images) => {
       const r = runtime();
@@ -193,18 +180,11 @@ export const lower = (graph: Graph): CompiledMethod => {
       if (rep === undefined) {
         throw new Error(`unknown representation "${representation}"; known: ${graph.representations.map((x) => x.name).join(', ')}`);
       }
-      return tf.tidy(() => {
-        const values = new Map<NodeId, Lowered>();
-        const ctx: EvalContext = {
-          graph, store: r.store, images, training: false, step: 0, progress: 1, lossState: r.lossState, memory: r.memory, kernels,
-          rng: Rng.seeded(r.seed).fork('embed'), buffers: new Map(),
-        };
-        evaluateNodes(ancestors(graph, [rep.node]).map((n) => n.id), values, ctx);
-        ctx.buffers.forEach((t) => t.dispose());
-        const out = values.get(rep.node);
-        if (!(out instanceof tf.Tensor)) throw new Error(`representation "${representation}" is not a tensor`);
-        return (out.rank === 2 ? out : out.reshape([out.shape[0]!, -1])) as tf.Tensor2D;
-      });
+      const ctx: StepContext = {
+        graph, store: r.store, images, training: false, step: 0, progress: 1, lossState: r.lossState, memory: r.memory, kernels,
+        rng: Rng.seeded(r.seed).fork('embed'),
+      };
+      return embedStep(representation, rep.node, ctx);
     },
     variables: () => flattenStore(runtime().store),
     optimizerState: () => {

@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BackendName } from './backend.js';
+import type { BackendName } from './backendName.js';
 import { writeFileAtomic } from './checkpoint/atomicWrite.js';
 
 /** The content of `run.json`. */
@@ -30,6 +30,9 @@ export interface RunInfo {
   readonly batch: number;
   readonly backend: BackendName;
   readonly checkpointEvery: number;
+  /** Online kNN interval (`--eval-every`, 0: off) and its held-out images; absent in older runs. */
+  readonly evalEvery?: number;
+  readonly evalSamples?: number;
   /** `specHash(spec.json)`. */
   readonly specHash: string;
   readonly createdAt: string;
@@ -67,4 +70,20 @@ export const readRunInfo = async (runDir: string): Promise<RunInfo> => {
     if (typeof value[key] !== type) throw new Error(`${file}: field "${key}" should be a ${type}, got ${JSON.stringify(value[key])}`);
   }
   return value as unknown as RunInfo;
+};
+
+/** Reads and checks `DIR/spec.json`. */
+export const readRunSpec = async (runDir: string): Promise<unknown> => {
+  const file = join(runDir, 'spec.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new Error(`${file} is missing\nhint: give the --out folder of a tessera train run`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
 };

@@ -1,8 +1,10 @@
 /**
  * The training loop: compile, (re)start from the last checkpoint, step through the data, log every
  * step to `metrics.jsonl`, checkpoint every K steps and at the end. A crash or Ctrl-C never
- * leaves a half-written checkpoint (writes are atomic); a non-finite loss stops the run *before*
- * anything is saved, so the last checkpoint stays the last good one.
+ * leaves a half-written checkpoint (writes are atomic). A step whose weighted loss or updated state
+ * (weights, optimizer state, EMA, loss queues) is not finite is rolled back and logged as skipped
+ * (`finiteGuard.ts`); `maxNonFinite` of them in a row stop the run, naming the step and the terms.
+ * Only finite checkpoints are ever written, so every kept checkpoint is a good one.
  *
  * Determinism: the randomness of step `s` derives from `(seed, s)` only (views, masks: the
  * compiled step forks `step:s`; data order: epoch `e` is shuffled by `(seed, e)`), so a run
@@ -17,17 +19,20 @@ import type { CompiledMethod, StepMetrics } from './compiled.js';
 import type { Method } from '../compiler/ir/node.js';
 import type { Dataset } from './dataset.js';
 import type { BackendName } from './backend.js';
-import { loadLatestCheckpoint, saveCheckpoint, specHash, toTensor, type LoadedCheckpoint } from './checkpoint/index.js';
+import { saveCheckpoint, specHash, toTensor, type LoadedCheckpoint } from './checkpoint/index.js';
+import { describeFsError } from './fsErrors.js';
+import { guardedStep, skippedLine, type NonFinite } from './finiteGuard.js';
 import { initModules, type ModuleInit } from './init.js';
 import { loadWeights } from './restore.js';
 import { Rng } from '../compiler/ir/rng.js';
+import { checkFreshRun, checkpointToResume, tidyForResume } from './runFolder.js';
 
 /** Everything a run needs. */
 export interface TrainConfig {
   /** The fully resolved spec; `training.batch` is the batch size, `config.steps` the run length. */
   readonly method: Method;
   readonly dataset: Dataset;
-  /** Total optimisation steps of the run (schedules run from 0 to this). */
+  /** Total optimisation steps of the run (schedules run from 0 to this); 0 saves the initial weights as a step-0 checkpoint. */
   readonly steps: number;
   readonly seed: number;
   readonly backend: BackendName;
@@ -49,7 +54,26 @@ export interface TrainConfig {
   readonly onStart?: (specHash: string) => Promise<void>;
   /** Stop cleanly (checkpoint, then return) when this becomes true; checked before every step. */
   readonly shouldStop?: () => boolean;
+  /** Stop the run (`TrainError`) after this many non-finite (skipped) steps in a row. Default `DEFAULT_MAX_NON_FINITE`. */
+  readonly maxNonFinite?: number;
+  /** Online evaluation: measured before the first step and after every `every` steps (and the last). */
+  readonly evaluate?: OnlineEvaluation;
 }
+
+/**
+ * An online evaluation hook (the runtime does not know what is measured; `eval/online.ts` makes
+ * one). Its values go to `metrics.jsonl` as a line `{ "step": s, ...values, "time": seconds }`,
+ * where `s` is the number of optimisation steps done (0: the untrained weights).
+ */
+export interface OnlineEvaluation {
+  readonly every: number;
+  readonly measure: (compiled: CompiledMethod) => Promise<Readonly<Record<string, number>>>;
+  /** Called with each measurement, e.g. to print it. */
+  readonly onResult?: (step: number, values: Readonly<Record<string, number>>, seconds: number) => void;
+}
+
+/** Non-finite steps in a row that stop a run, unless `TrainConfig.maxNonFinite` says otherwise. */
+export const DEFAULT_MAX_NON_FINITE = 5;
 
 /** Timing of one step, for progress displays. */
 export interface StepInfo {
@@ -71,6 +95,8 @@ export interface TrainResult {
   readonly specHash: string;
   /** True when `shouldStop` ended the run before `steps`. */
   readonly stopped: boolean;
+  /** Steps skipped (rolled back) because they were not finite. */
+  readonly skipped: number;
 }
 
 /** A training run that cannot start or has to stop; the message says why and what to do. */
@@ -102,20 +128,24 @@ const saveState = async (config: TrainConfig, compiled: CompiledMethod, step: nu
   config.onEvent?.(`checkpoint saved at step ${step}`);
 };
 
-/** Refuses an existing run without `resume`, or one with another spec; returns the checkpoint to resume (if any). */
+/**
+ * Refuses an existing run without `resume`, a `resume` without a loadable checkpoint, or one with
+ * another spec or seed; returns the checkpoint to resume (if any), after tidying its folder.
+ */
 const checkResume = async (config: TrainConfig, hash: string): Promise<LoadedCheckpoint | undefined> => {
-  const ckpt = await loadLatestCheckpoint(config.outDir);
-  if (ckpt === undefined) return undefined;
-  for (const s of ckpt.skipped) config.onEvent?.(`skipped unusable checkpoint ${s.file}: ${s.reason}`);
   if (!config.resume) {
-    throw new TrainError(`${config.outDir} already holds a run (checkpoint at step ${ckpt.step})\nhint: add --resume to continue it, or choose another --out`);
+    await checkFreshRun(config.outDir);
+    return undefined;
   }
+  const ckpt = await checkpointToResume(config.outDir);
+  for (const s of ckpt.skipped) config.onEvent?.(`skipped unusable checkpoint ${s.file}: ${s.reason}`);
   if (ckpt.meta.specHash !== hash) {
     throw new TrainError(`cannot resume ${config.outDir}: its spec hash ${ckpt.meta.specHash.slice(0, 12)} differs from this spec's ${hash.slice(0, 12)}\nhint: resume with the same spec, --set, --batch and --steps options (or none: --resume alone reuses the run's spec), or choose another --out`);
   }
   if (ckpt.meta.seed !== config.seed) {
     throw new TrainError(`cannot resume ${config.outDir}: it was trained with seed ${ckpt.meta.seed}, not ${config.seed}\nhint: resume with --seed ${ckpt.meta.seed}`);
   }
+  for (const note of await tidyForResume(config.outDir, ckpt)) config.onEvent?.(note);
   return ckpt;
 };
 
@@ -177,17 +207,51 @@ export const metricsLine = (method: Method, m: StepMetrics, stepMs: number, elap
   return `${JSON.stringify(record)}\n`;
 };
 
+/** The error that stops a run after `count` non-finite steps in a row. */
+const nonFiniteStop = (n: NonFinite, count: number, outDir: string): TrainError => {
+  const terms = Object.entries(n.terms).map(([k, v]) => `${k}=${v}`).join(', ');
+  const what = n.what.length > 6 ? [...n.what.slice(0, 6), `... (${n.what.length} in all)`] : n.what;
+  return new TrainError(
+    `training stopped: ${count} non-finite step(s) in a row, the last at step ${n.step}: weighted loss ${n.weighted}; terms ${terms || '(none)'}; non-finite: ${what.join(', ')}\n` +
+      `these steps were skipped (rolled back); the checkpoints in ${outDir} hold only finite values\n` +
+      'hint: lower the learning rate or the loss weights (see metrics.jsonl for the skipped steps), then --resume',
+  );
+};
+
+/** Runs the online evaluation after `done` steps and appends its line to `metrics.jsonl`. */
+const evaluateOnline = async (e: OnlineEvaluation, compiled: CompiledMethod, done: number, metricsFile: string): Promise<void> => {
+  const t = performance.now();
+  const values = await e.measure(compiled);
+  const seconds = (performance.now() - t) / 1000;
+  await appendFile(metricsFile, `${JSON.stringify({ step: done, ...values, time: Math.round(seconds * 1000) / 1000 })}\n`);
+  e.onResult?.(done, values, seconds);
+};
+
 const checkConfig = (config: TrainConfig): void => {
   const batch = config.method.training.batch;
-  if (!Number.isInteger(config.steps) || config.steps < 1) throw new TrainError(`steps must be a positive integer, got ${config.steps}`);
+  if (!Number.isInteger(config.steps) || config.steps < 0) throw new TrainError(`steps must be an integer >= 0, got ${config.steps}`);
   if (!Number.isInteger(config.checkpointEvery) || config.checkpointEvery < 1) throw new TrainError(`checkpoint interval must be a positive integer, got ${config.checkpointEvery}`);
+  const every = config.evaluate?.every ?? 1;
+  if (!Number.isInteger(every) || every < 1) throw new TrainError(`online evaluation interval must be a positive integer, got ${every}`);
   if (batchesPerEpoch(config.dataset, batch) < 1) {
     throw new TrainError(`dataset "${config.dataset.name}" has ${config.dataset.size} images, fewer than one batch of ${batch}\nhint: lower --batch or add images`);
   }
 };
 
-/** Trains `config.method` on `config.dataset`. Throws `TrainError` (and the checker's `CheckError`) with a hint. */
+/**
+ * Trains `config.method` on `config.dataset`. Throws `TrainError` (file-system errors included, with
+ * the path and a hint), `RunFolderError`, `CheckpointError` and the checker's `CheckError`.
+ */
 export const train = async (config: TrainConfig): Promise<TrainResult> => {
+  try {
+    return await trainChecked(config);
+  } catch (e) {
+    const fs = describeFsError(e, config.outDir);
+    throw fs === undefined ? e : new TrainError(fs);
+  }
+};
+
+const trainChecked = async (config: TrainConfig): Promise<TrainResult> => {
   checkConfig(config);
   const hash = specHash(config.method);
   const ckpt = await checkResume(config, hash);
@@ -206,10 +270,14 @@ export const train = async (config: TrainConfig): Promise<TrainResult> => {
   if (ckpt !== undefined) await truncateMetrics(metricsFile, startStep);
   else await writeFile(metricsFile, '');
   const stream = batchStream(config.dataset, config.method.training.batch, config.seed, startStep);
+  const online = config.evaluate;
+  if (online !== undefined && (startStep < config.steps || ckpt === undefined)) await evaluateOnline(online, compiled, startStep, metricsFile);
   const t0 = performance.now();
   let last: StepMetrics | undefined;
   let step = startStep;
   let stopped = false;
+  let [inARow, skipped] = [0, 0];
+  const maxNonFinite = config.maxNonFinite ?? DEFAULT_MAX_NON_FINITE;
   try {
     for (; step < config.steps; step++) {
       if (config.shouldStop?.() === true) {
@@ -218,25 +286,33 @@ export const train = async (config: TrainConfig): Promise<TrainResult> => {
       }
       const images = (await stream.next()).value as tf.Tensor4D;
       const ts = performance.now();
-      let m: StepMetrics;
+      let r: ReturnType<typeof guardedStep>;
       try {
-        m = compiled.step(images, { step, totalSteps: config.steps });
+        r = guardedStep(compiled, images, { step, totalSteps: config.steps });
       } finally {
         images.dispose();
       }
       const stepMs = performance.now() - ts;
-      if (!Number.isFinite(m.loss)) {
-        throw new TrainError(`loss became ${m.loss} at step ${step} (${JSON.stringify(m.terms)}); the last checkpoint is kept\nhint: lower the learning rate or check the loss weights`);
-      }
       const elapsed = (performance.now() - t0) / 1000;
-      await appendFile(metricsFile, metricsLine(config.method, m, stepMs, elapsed));
-      config.onStep?.(m, { totalSteps: config.steps, stepMs, elapsed, done: step + 1 - startStep });
-      last = m;
+      if (r.nonFinite !== undefined) {
+        inARow++;
+        skipped++;
+        await appendFile(metricsFile, skippedLine(r.nonFinite, inARow, skipped));
+        config.onEvent?.(`step ${step} skipped: non-finite ${r.nonFinite.what.slice(0, 4).join(', ')}`);
+        if (inARow >= maxNonFinite) throw nonFiniteStop(r.nonFinite, inARow, config.outDir);
+      } else {
+        inARow = 0;
+        await appendFile(metricsFile, metricsLine(config.method, r.metrics, stepMs, elapsed));
+        config.onStep?.(r.metrics, { totalSteps: config.steps, stepMs, elapsed, done: step + 1 - startStep });
+        last = r.metrics;
+        if (online !== undefined && ((step + 1) % online.every === 0 || step + 1 === config.steps)) await evaluateOnline(online, compiled, step + 1, metricsFile);
+      }
       if ((step + 1) % config.checkpointEvery === 0 && step + 1 < config.steps) await saveState(config, compiled, step + 1, hash);
     }
   } finally {
     await stream.return(undefined);
   }
-  if (step > startStep) await saveState(config, compiled, step, hash);
-  return { compiled, startStep, endStep: step, lastMetrics: last, specHash: hash, stopped };
+  // a 0-step run saves its initial weights: the untrained encoder can be evaluated and exported
+  if (step > startStep || (ckpt === undefined && config.steps === 0)) await saveState(config, compiled, step, hash);
+  return { compiled, startStep, endStep: step, lastMetrics: last, specHash: hash, stopped, skipped };
 };

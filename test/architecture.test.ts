@@ -23,7 +23,7 @@ const LAYERS: ReadonlyArray<ReadonlyArray<string>> = [
   ['library'], // the built-in methods
   ['index.ts'], // the package entry
   ['bench'],
-  ['cli', 'examples', 'tsup.config.ts', 'vitest.config.ts'],
+  ['cli', 'examples', 'scripts', 'vitest.config.ts'],
 ];
 /** Folders that must not import TF.js. */
 const PURE = ['compiler/ir', 'dsl', 'compiler/passes', 'compiler', 'library'];
@@ -139,9 +139,9 @@ describe('architecture', () => {
     file('data/d.ts', "import { e } from '../eval/e.js';\n");
     file('eval/e.ts', "import { d } from '../data/d.js';\nimport { z } from '../runtime/z.js';\n");
     file('runtime/x.ts', "import * as tf from '@tensorflow/tfjs';\n");
-    file('scripts/f.ts', 'export const f = 1;\n');
+    file('tools/f.ts', 'export const f = 1;\n');
     expect([...violations(project, base)].sort()).toEqual([
-      'scripts/f.ts is in no layer (add its folder to LAYERS)',
+      'tools/f.ts is in no layer (add its folder to LAYERS)',
       'dsl/a.ts:1 imports @tensorflow/tfjs (TF.js in a pure layer)',
       'dsl/a.ts:2 imports ../runtime/x.js (dsl, layer 1, imports runtime, layer 3 above it)',
       'compiler/ir/b.ts:2 imports ../lower/nets/index.js (compiler/ir, layer 0, imports compiler/lower, layer 2 above it)',

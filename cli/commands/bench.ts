@@ -1,21 +1,17 @@
 /**
  * `tessera bench <what>`: benchmarks (not tests; they print one run's medians).
  * Sub-commands are a table, one entry per benchmark: `data` (input preparation); the training
- * step benchmark joins it as `step`.
+ * step benchmark joins it as `step`. The benchmarks and TF.js load when one runs.
  */
 import { parseArgs } from 'node:util';
-import { benchData, showDataBench } from '../../bench/data.js';
-import { compile } from '../../runtime/compile.js';
+import type { Tensor4D } from '@tensorflow/tfjs';
 import { mocoV3 } from '../../library/mocoV3.js';
-import { tf } from '../../runtime/backend.js';
-import { benchStep, showStepBench } from '../../bench/step.js';
-import { benchDisentangle, showDisentangle } from '../../bench/disentangle.js';
 import { writeFile } from 'node:fs/promises';
 import type { ModuleInit } from '../../runtime/init.js';
-import { BUILTIN, openEvalData, openTrainingData, parseDataSource } from '../runData.js';
 import { isMethodName, methodNames, type MethodName } from '../../library/index.js';
-import { BACKENDS, useBackend, type BackendName } from '../../runtime/backend.js';
+import { BACKENDS, type BackendName } from '../../runtime/backendName.js';
 import type { Command, Io } from '../command.js';
+import { parseIntOption } from '../numbers.js';
 
 /** One benchmark: its summary and its runner (arguments after the name). */
 interface Bench {
@@ -25,8 +21,8 @@ interface Bench {
 
 const positiveInt = (name: string, raw: string | undefined, fallback: number): number => {
   if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`--${name} must be a positive integer, got "${raw}"`);
+  const v = parseIntOption(name, raw, { min: 1, max: 1_000_000 });
+  if (typeof v === 'string') throw new RangeError(v);
   return v;
 };
 
@@ -35,11 +31,12 @@ const nonNegativeInt = (name: string, raw: string | undefined, fallback: number)
 
 /** Median ms of a compiled MoCo v3 `tiny` step at `batch` on random images (its views included), and its image size. */
 const mocoStepTime = async (batch: number, repeats: number): Promise<{ ms: number; size: number }> => {
+  const [{ compile }, { tf }] = await Promise.all([import('../../runtime/compile.js'), import('../../runtime/backend.js')]);
   const method = mocoV3({ preset: 'tiny', batch });
   const compiled = await compile(method, { backend: tf.getBackend() as BackendName });
   compiled.init(0);
   const size = method.input.size;
-  const images = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const images = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 1) as Tensor4D;
   const times: number[] = [];
   for (let step = 0; step < repeats + 2; step++) {
     const t0 = performance.now();
@@ -64,6 +61,7 @@ const runData = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
     size: positiveInt('size', values.size, 64),
     repeats: positiveInt('repeats', values.repeats, 5),
   };
+  const [{ benchData, showDataBench }, { useBackend }] = await Promise.all([import('../../bench/data.js'), import('../../runtime/backend.js')]);
   await useBackend(backend);
   const stepTime = values['no-step'] === true ? undefined : () => mocoStepTime(options.batch, options.repeats);
   io.out(showDataBench(await benchData({ ...options, ...(stepTime ? { stepTime } : {}) })));
@@ -85,6 +83,7 @@ const runStep = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
   if (preset !== 'tiny' && preset !== 'paper') throw new RangeError(`--preset must be tiny or paper, got "${preset}"`);
   const backend = values.backend ?? 'wasm';
   if (backend !== 'wasm' && backend !== 'cpu') throw new RangeError(`--backend must be wasm or cpu, got "${backend}"`);
+  const { benchStep, showStepBench } = await import('../../bench/step.js');
   const report = await benchStep({
     method, preset, backend,
     warmup: nonNegativeInt('warmup', values.warmup, 2),
@@ -124,6 +123,9 @@ const runDisentangle = async (args: ReadonlyArray<string>, io: Io): Promise<numb
   const backend = (values.backend ?? 'wasm') as BackendName;
   if (!BACKENDS.includes(backend)) throw new RangeError(`--backend must be one of ${BACKENDS.join(', ')}, got "${values.backend}"`);
   const samples = positiveInt('samples', values.samples, 1260);
+  const [{ benchDisentangle, showDisentangle }, { useBackend }, { BUILTIN, openEvalData, openTrainingData, parseDataSource }] = await Promise.all([
+    import('../../bench/disentangle.js'), import('../../runtime/backend.js'), import('../runData.js'),
+  ]);
   const source = await parseDataSource(values.data ?? BUILTIN);
   const size = 32;
   const init: Partial<Record<MethodName, ModuleInit[]>> = {};

@@ -4,14 +4,18 @@
  *   tessera data appearance --out DIR --n N [--size S] [--seed K]   write PNGs + labels.json
  *   tessera data grid --out FILE [--size S] [--seed K]              a sample grid (README)
  *   tessera data stats DIR                                           counts, sizes, unreadable files
+ *   tessera data views --method NAME [--out FILE] [--n N] [--step S]   the views (and masks) a step trains on
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Tensor4D } from '@tensorflow/tfjs';
 import type { Command, Io } from '../command.js';
-import { appearanceGrid } from '../../data/appearance/grid.js';
-import { writeAppearance } from '../../data/appearance/write.js';
-import { folderStats, showStats } from '../../data/stats.js';
+import { parseIntOption, RANGES } from '../numbers.js';
+import type { Batch, Dataset } from '../../data/dataset.js';
+import { Rng } from '../../compiler/ir/rng.js';
+import { BUILTIN, openTrainingData, parseDataSource } from '../runData.js';
+import { resolveSpec } from '../trainSpec.js';
 
 const usage = `usage:
   tessera data appearance --out DIR --n N [--size S] [--seed K]
@@ -21,14 +25,15 @@ const usage = `usage:
   tessera data grid --out FILE [--size S] [--seed K]
       a PNG grid of samples: one row per appearance class, one column per content class
   tessera data stats DIR
-      images per class, image sizes and unreadable files of an image folder`;
+      images per class, image sizes and unreadable files of an image folder
+  tessera data views [--method NAME | --spec FILE] [--preset tiny|paper] [--data SRC] [--out FILE] [--n N] [--step S] [--seed K]
+      a PNG grid of what training step S (default 0) of a run with seed K (default 0) sees: one row per
+      image of its batch (first N, default 8), columns input, each view, and I-JEPA masks (context:
+      dropped patches dimmed; targets: one colour per block); default FILE views-<method>.png`;
 
-/** Parses a non-negative integer option; returns an error line when it is not one. */
-const intOption = (name: string, raw: string | undefined, fallback: number, min: number): number | string => {
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  return Number.isInteger(v) && v >= min ? v : `--${name} must be an integer >= ${min}, got "${raw}"`;
-};
+/** Parses an integer option (decimal, at least `min`, at most 100000, seeds a uint32); returns an error line when it is not one. */
+const intOption = (name: string, raw: string | undefined, fallback: number, min: number): number | string =>
+  raw === undefined ? fallback : parseIntOption(name, raw, { min, max: name === 'seed' ? RANGES.seed.max : 100_000 });
 
 const fail = (io: Io, what: string, code: number): number => {
   io.err(`tessera data: ${what}\n`);
@@ -50,6 +55,7 @@ const runAppearance = async (args: ReadonlyArray<string>, io: Io): Promise<numbe
   const size = intOption('size', o.size, 64, 16);
   const seed = intOption('seed', o.seed, 0, 0);
   for (const v of [n, size, seed]) if (typeof v === 'string') return fail(io, v, 2);
+  const { writeAppearance } = await import('../../data/appearance/write.js');
   const started = performance.now();
   await writeAppearance(o.out, { n: n as number, size: size as number, seed: seed as number });
   const seconds = (performance.now() - started) / 1000;
@@ -64,6 +70,7 @@ const runGrid = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
   const size = intOption('size', o.size, 64, 16);
   const seed = intOption('seed', o.seed, 0, 0);
   for (const v of [size, seed]) if (typeof v === 'string') return fail(io, v, 2);
+  const { appearanceGrid } = await import('../../data/appearance/grid.js');
   await fs.mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
   await fs.writeFile(o.out, await appearanceGrid(size as number, seed as number));
   io.out(`wrote ${o.out}\n`);
@@ -74,6 +81,7 @@ const runStats = async (args: ReadonlyArray<string>, io: Io): Promise<number> =>
   const { positionals } = parseArgs({ args: [...args], options: {}, strict: true, allowPositionals: true });
   if (positionals.length !== 1) return fail(io, `stats needs exactly one folder, got ${positionals.length}\nhint: tessera data stats ./images`, 2);
   try {
+    const { folderStats, showStats } = await import('../../data/stats.js');
     io.out(showStats(await folderStats(positionals[0]!)));
     return 0;
   } catch (e) {
@@ -81,10 +89,55 @@ const runStats = async (args: ReadonlyArray<string>, io: Io): Promise<number> =>
   }
 };
 
+const runViews = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const o = parseArgs({
+    args: [...args],
+    options: { method: { type: 'string' }, spec: { type: 'string' }, preset: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, n: { type: 'string' }, step: { type: 'string' }, seed: { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  }).values;
+  const n = intOption('n', o.n, 8, 1);
+  const step = intOption('step', o.step, 0, 0);
+  const seed = intOption('seed', o.seed, 0, 0);
+  for (const v of [n, step, seed]) if (typeof v === 'string') return fail(io, v, 2);
+  const resolved = await resolveSpec({ method: o.method, spec: o.spec, preset: o.preset, overrides: [] });
+  if (!resolved.ok) return fail(io, `views: ${resolved.message}`, resolved.code);
+  const [{ useBackend }, { viewSheet }] = await Promise.all([import('../../runtime/backend.js'), import('../../data/views.js')]);
+  await useBackend('wasm');
+  const method = resolved.method;
+  const dataset = await openTrainingData(await parseDataSource(o.data ?? BUILTIN), method.input.size);
+  const images = await stepBatch(dataset, method.training.batch, seed as number, step as number);
+  const shown = images.slice(0, Math.min(n as number, images.shape[0])) as Tensor4D;
+  images.dispose();
+  try {
+    const sheet = await viewSheet(method, shown, { seed: seed as number, step: step as number });
+    const out = o.out ?? `views-${method.name}.png`;
+    await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true });
+    await fs.writeFile(out, sheet.png);
+    io.out(`wrote ${out}: ${shown.shape[0]} images of step ${step} (seed ${seed}); columns: ${sheet.columns.join(' | ')}\n`);
+    if (sheet.skipped.length > 0) io.out(`not drawn: ${sheet.skipped.join('; ')}\n`);
+    return 0;
+  } finally {
+    shown.dispose();
+  }
+};
+
+/** The images of training step `step` of a run with `seed` (epoch order as `runtime/train.ts` draws it). */
+const stepBatch = async (dataset: Dataset, batch: number, seed: number, step: number): Promise<Tensor4D> => {
+  const perEpoch = Math.floor(dataset.size / batch);
+  if (perEpoch < 1) throw new Error(`dataset "${dataset.name}" has ${dataset.size} images, fewer than one batch of ${batch}`);
+  const epoch = Math.floor(step / perEpoch);
+  const stream = dataset.batches(batch, Rng.seeded(seed).fork(`epoch:${epoch}`), { skip: step % perEpoch, prefetch: 0 });
+  const first = await stream.next();
+  await stream.return(undefined);
+  return (first.value as Batch).images;
+};
+
 const subcommands: Readonly<Record<string, (args: ReadonlyArray<string>, io: Io) => Promise<number>>> = {
   appearance: runAppearance,
   grid: runGrid,
   stats: runStats,
+  views: runViews,
 };
 
 /** `tessera data`: generate the appearance dataset, draw its grid, inspect an image folder. */

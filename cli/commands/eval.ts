@@ -1,19 +1,21 @@
 /**
- * `tessera eval --run DIR [--label-fraction 0.1] [--probe linear|knn|both] [--samples N]`: frozen
+ * `tessera eval --run DIR [--data SRC] [--label-fraction 0.1] [--probe linear|knn|both] [--samples N]`: frozen
  * features of every representation of a trained run on held-out images, probed for every label
  * (linear probe and kNN; accuracy, weighted and macro F1); prints the table and writes
- * `DIR/eval.json` and `DIR/embeddings.json` (for `tessera report`).
+ * `DIR/eval.json` and `DIR/embeddings.json` (for `tessera report`). TF.js loads when it runs.
  */
 import { join } from 'node:path';
+import { parseFractionOption, parseIntOption } from '../numbers.js';
 import { parseArgs } from 'node:util';
 import { CheckError } from '../../compiler/check.js';
-import { renderProbeTable, type ProbeKind } from '../../eval/index.js';
-import { BACKENDS, type BackendName } from '../../runtime/backend.js';
+import type { ProbeKind } from '../../eval/index.js';
+import { BACKENDS, type BackendName } from '../../runtime/backendName.js';
 import type { Command, Io } from '../command.js';
-import { evaluateRun } from '../evalRun.js';
 
-const usage = `usage: tessera eval --run DIR [--label-fraction F] [--probe linear|knn|both] [--samples N] [--backend B]
+const usage = `usage: tessera eval --run DIR [--data SRC] [--label-fraction F] [--probe linear|knn|both] [--samples N] [--backend B]
   --run DIR            a tessera train run folder (spec.json, run.json, checkpoints/)
+  --data SRC           probe on another labelled image folder (class subfolders) or builtin:appearance[:N]
+                       (default: the run's held-out data); images are resized to the run's size
   --label-fraction F   fraction of each class's training split the probes see (default 0.1)
   --probe P            linear (softmax regression), knn, or both (default)
   --samples N          held-out images to embed (default 1260; built-in data renders images the run never saw)
@@ -27,11 +29,11 @@ const fail = (io: Io, message: string, code: number): number => {
 };
 
 const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  let values: { run?: string | undefined; 'label-fraction'?: string | undefined; probe?: string | undefined; samples?: string | undefined; backend?: string | undefined };
+  let values: { run?: string | undefined; data?: string | undefined; 'label-fraction'?: string | undefined; probe?: string | undefined; samples?: string | undefined; backend?: string | undefined };
   try {
     values = parseArgs({
       args: [...args],
-      options: { run: { type: 'string' }, 'label-fraction': { type: 'string' }, probe: { type: 'string' }, samples: { type: 'string' }, backend: { type: 'string' } },
+      options: { run: { type: 'string' }, data: { type: 'string' }, 'label-fraction': { type: 'string' }, probe: { type: 'string' }, samples: { type: 'string' }, backend: { type: 'string' } },
       strict: true,
       allowPositionals: false,
     }).values;
@@ -39,19 +41,20 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     return fail(io, (e as Error).message, 2);
   }
   if (values.run === undefined) return fail(io, 'missing --run DIR', 2);
-  const fraction = Number(values['label-fraction'] ?? '0.1');
-  if (!(fraction > 0 && fraction <= 1)) return fail(io, `--label-fraction ${values['label-fraction']}: expected a number in (0, 1]`, 2);
+  const fraction = parseFractionOption('label-fraction', values['label-fraction'] ?? '0.1', 0, 1);
+  if (typeof fraction === 'string') return fail(io, fraction, 2);
   const probe = values.probe ?? 'both';
   if (!['linear', 'knn', 'both'].includes(probe)) return fail(io, `--probe ${probe}: expected linear, knn or both`, 2);
-  const samples = Number(values.samples ?? '1260');
-  if (!Number.isInteger(samples) || samples < 10) return fail(io, `--samples ${values.samples}: expected an integer >= 10`, 2);
+  const samples = parseIntOption('samples', values.samples ?? '1260', { min: 10, max: 1_000_000 });
+  if (typeof samples === 'string') return fail(io, samples, 2);
   if (values.backend !== undefined && !(BACKENDS as ReadonlyArray<string>).includes(values.backend)) return fail(io, `--backend ${values.backend}: expected one of ${BACKENDS.join(', ')}`, 2);
   try {
+    const [{ evaluateRun }, { renderProbeTable }] = await Promise.all([import('../evalRun.js'), import('../../eval/index.js')]);
     const r = await evaluateRun(values.run, {
-      labelFraction: fraction, probe: probe as ProbeKind, samples,
+      labelFraction: fraction, probe: probe as ProbeKind, samples, ...(values.data !== undefined ? { data: values.data } : {}),
       ...(values.backend !== undefined ? { backend: values.backend as BackendName } : {}),
     });
-    io.out(`${values.run}: checkpoint at step ${r.checkpointStep}, ${r.samples} held-out images, representations ${r.representations.join(', ')}, ${Math.round(fraction * 100)}% labels\n`);
+    io.out(`${values.run}: checkpoint at step ${r.checkpointStep}${values.data !== undefined ? `, data ${values.data}` : ''}, ${r.samples} held-out images, representations ${r.representations.join(', ')}, ${Math.round(fraction * 100)}% labels\n`);
     io.out(`${renderProbeTable(r.rows)}\nwrote ${join(values.run, 'eval.json')} and ${join(values.run, 'embeddings.json')}\n`);
     return 0;
   } catch (e) {

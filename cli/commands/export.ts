@@ -3,15 +3,13 @@
  * modules one representation reads (no predictor, projector, teacher or optimizer state unless the
  * representation applies them), from the run's last checkpoint, as safetensors with the parameter
  * paths as tensor names, and `FILE.json` with the encoder's spec. `loadEncoder(FILE)`
- * (runtime/encoder.ts) reads it back.
+ * (runtime/encoder.ts) reads it back. TF.js loads when it runs.
  */
 import { parseArgs } from 'node:util';
 import { CheckError } from '../../compiler/check.js';
 import type { Method } from '../../compiler/ir/node.js';
-import { loadLatestCheckpoint } from '../../runtime/checkpoint/index.js';
-import { encoderSpecPath, exportEncoder } from '../../runtime/encoder.js';
+import { readRunSpec } from '../../runtime/runInfo.js';
 import type { Command, Io } from '../command.js';
-import { readRunSpec } from '../evalRun.js';
 
 const usage = `usage: tessera export --run DIR --representation NAME --out FILE.safetensors
   --run DIR              a tessera train run folder
@@ -41,6 +39,7 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const { run: dir, representation, out } = values as Required<typeof values>;
   if (!out.endsWith('.safetensors')) return fail(io, `--out ${out}: the file name must end in .safetensors`, 2);
   try {
+    const [{ loadLatestCheckpoint }, { encoderSpecPath, exportEncoder }] = await Promise.all([import('../../runtime/checkpoint/index.js'), import('../../runtime/encoder.js')]);
     const spec = (await readRunSpec(dir)) as Method;
     const ckpt = await loadLatestCheckpoint(dir);
     if (ckpt === undefined) return fail(io, `run folder ${dir} has no checkpoint yet\nhint: train it first (tessera train --out ${dir})`, 1);

@@ -5,7 +5,6 @@
  */
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { writeReport } from '../../eval/index.js';
 import type { Command, Io } from '../command.js';
 
 const usage = `usage: tessera report --run DIR [--out FILE.html]
@@ -29,6 +28,7 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const isDir = await stat(values.run).then((s) => s.isDirectory(), () => false);
   if (!isDir) return fail(io, `no such run folder: ${values.run}\nhint: give the --out folder of a tessera train run`, 1);
   try {
+    const { writeReport } = await import('../../eval/index.js');
     const r = await writeReport(values.run, values.out !== undefined ? { out: values.out } : {});
     for (const note of r.notes) io.err(`note: ${note}\n`);
     io.out(`wrote ${r.path}\n`);

@@ -2,21 +2,24 @@
  * `tessera train`: train a method (a library method, a spec file, or the flagship by default) on
  * an image folder or the built-in appearance data, with checkpoints, resume, `--set` ablations
  * and progress. With no options at all it is the README's main job: the flagship's `tiny` preset
- * on the built-in data for a few minutes, then `tessera eval` of the result.
+ * on the built-in data for a few minutes, then `tessera eval` of the result. The training and
+ * evaluation modules (TF.js) load when the command runs, not with the CLI.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
 import { CheckError } from '../../compiler/check.js';
-import { renderProbeTable } from '../../eval/index.js';
-import { BACKENDS, type BackendName } from '../../runtime/backend.js';
-import { readRunInfo, writeRunInfo, type RunInfo } from '../../runtime/runInfo.js';
-import { train, type TrainResult } from '../../runtime/train.js';
+import type { Dataset } from '../../data/dataset.js';
+import { BACKENDS, type BackendName } from '../../runtime/backendName.js';
+import { readRunInfo, readRunSpec, writeRunInfo, type RunInfo } from '../../runtime/runInfo.js';
+import type { TrainResult } from '../../runtime/train.js';
 import type { Command, Io } from '../command.js';
-import { evaluateRun, readRunSpec } from '../evalRun.js';
 import { parseOverride, type Override } from '../overrides.js';
 import { formatDuration, makeProgress } from '../progress.js';
-import { BUILTIN, openTrainingData, parseDataSource } from '../runData.js';
+import { BUILTIN, openEvalData, openTrainingData, parseDataSource, type DataSource } from '../runData.js';
+import { describeFsError } from '../../runtime/fsErrors.js';
+import { parseIntOption, RANGES, type IntRange } from '../numbers.js';
+import { defaultRunFolder } from '../runName.js';
 import { methodNames } from '../../library/index.js';
 import { flagship, resolveSpec, withSteps, type SpecRequest } from '../trainSpec.js';
 import { parseInits } from '../initOption.js';
@@ -28,16 +31,23 @@ import { parseInits } from '../initOption.js';
  */
 export const MAIN_JOB_STEPS = 300;
 
+/** Default `--eval-every`: online kNN every this many steps (and before the first). */
+export const ONLINE_EVERY = 100;
+
+/** Default `--eval-samples`: held-out images the online kNN keeps (half memory, half scored). */
+export const ONLINE_SAMPLES = 512;
+
 const usage = `usage: tessera train [--method NAME | --spec FILE] [--preset tiny|paper] [--data DIR | --data builtin:appearance[:N]]
                      [--steps N | --epochs E] [--batch B] [--backend wasm|cpu|tensorflow] [--seed K]
-                     [--out DIR] [--resume] [--set PATH=VALUE ...] [--checkpoint-every K] [--eval]
+                     [--out DIR] [--resume] [--set PATH=VALUE ...] [--checkpoint-every K] [--eval-every K] [--eval-samples N] [--eval]
                      [--init MODULE=FILE.safetensors ...] [--init-map MODULE=MAP.json ...]
   no options: train the flagship (tiny preset) on the built-in appearance data for ${MAIN_JOB_STEPS} steps, then evaluate it
   --method NAME        a library method (${methodNames.join(', ')}); default the flagship (${flagship()})
   --spec FILE          a .json spec or a .ts module exporting a method
   --preset P           library preset, default tiny
   --data SRC           an image folder (class subfolders optional) or builtin:appearance[:N] (default, N = 2520)
-  --steps N            run length (default: the spec's training.steps); --epochs E = E passes over the data
+  --steps N            run length (default: the spec's training.steps); --epochs E = E passes over the data;
+                       --steps 0 saves the untrained weights (evaluate or export the untrained encoder)
   --batch B            batch size (default: the spec's training.batch)
   --backend B          wasm (default), cpu, tensorflow (needs @tensorflow/tfjs-node-gpu or -node)
   --seed K             seed of weights, views and data order (default 0)
@@ -46,7 +56,11 @@ const usage = `usage: tessera train [--method NAME | --spec FILE] [--preset tiny
   --set PATH=VALUE     override any spec option (repeatable): a number, JSON, or a whole loss term as JSON
                        e.g. --set objectives.0.terms.0.loss.temperature=0.1
   --checkpoint-every K checkpoint every K steps (default 50) and at the end
+  --eval-every K       online kNN of every representation on held-out labelled images before training
+                       and every K steps (default ${ONLINE_EVERY}; 0: off); in metrics.jsonl, progress and report
+  --eval-samples N     held-out images of the online kNN (default ${ONLINE_SAMPLES}: half memory, half scored)
   --eval               evaluate (tessera eval) after training (default with no options)
+  --max-non-finite K   stop after K non-finite steps in a row (default 5); each is skipped (rolled back) and logged
   --init MODULE=FILE   start MODULE (and its EMA followers) from a .safetensors file, e.g. a tessera export
                        (repeatable); every missing, extra or mis-shaped tensor is reported
   --init-map MODULE=MAP.json  rename the file's tensors for MODULE: { "filePrefix/": "paramPathPrefix" }
@@ -67,26 +81,29 @@ interface Options {
   readonly resume?: boolean | undefined;
   readonly set?: string[] | undefined;
   readonly 'checkpoint-every'?: string | undefined;
+  readonly 'eval-every'?: string | undefined;
+  readonly 'eval-samples'?: string | undefined;
   readonly eval?: boolean | undefined;
   readonly init?: string[] | undefined;
   readonly 'init-map'?: string[] | undefined;
+  readonly 'max-non-finite'?: string | undefined;
 }
 
 const OPTIONS = {
   method: { type: 'string' }, spec: { type: 'string' }, preset: { type: 'string' }, data: { type: 'string' },
   steps: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
   seed: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, set: { type: 'string', multiple: true },
-  'checkpoint-every': { type: 'string' }, eval: { type: 'boolean' },
-  init: { type: 'string', multiple: true }, 'init-map': { type: 'string', multiple: true },
+  'checkpoint-every': { type: 'string' }, 'eval-every': { type: 'string' }, 'eval-samples': { type: 'string' }, eval: { type: 'boolean' },
+  'max-non-finite': { type: 'string' }, init: { type: 'string', multiple: true }, 'init-map': { type: 'string', multiple: true },
 } as const;
 
 /** A usage error: message and exit code 2. */
 class UsageError extends Error {}
 
-const int = (name: string, value: string | undefined, min: number): number | undefined => {
+const int = (name: string, value: string | undefined, range: IntRange): number | undefined => {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} ${value}: expected an integer >= ${min}`);
+  const n = parseIntOption(name, value, range);
+  if (typeof n === 'string') throw new UsageError(n);
   return n;
 };
 
@@ -95,8 +112,6 @@ const backendOf = (value: string | undefined): BackendName | undefined => {
   if (!(BACKENDS as ReadonlyArray<string>).includes(value)) throw new UsageError(`--backend ${value}: expected one of ${BACKENDS.join(', ')}`);
   return value as BackendName;
 };
-
-const timestamp = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, '').replace(/:/g, '-');
 
 /** `--resume` alone (with `--out`): the run's own spec and options. */
 const resumeOnly = (v: Options): boolean =>
@@ -111,22 +126,26 @@ const plan = async (v: Options) => {
     overrides.push(o.right);
   }
   if (v.steps !== undefined && v.epochs !== undefined) throw new UsageError('give either --steps or --epochs, not both');
+  if (v.resume === true && v.out === undefined) throw new UsageError('--resume needs --out DIR, the run folder to continue');
   const inits = await parseInits(v.init ?? [], v['init-map'] ?? []);
   if (typeof inits === 'string') throw new UsageError(inits);
   const previous: RunInfo | undefined = resumeOnly(v) ? await readRunInfo(v.out!) : undefined;
   const request: SpecRequest = previous
     ? { loaded: { spec: await readRunSpec(v.out!), name: previous.method }, overrides: [] }
-    : { method: v.method, spec: v.spec, preset: v.preset, batch: int('batch', v.batch, 1), overrides };
+    : { method: v.method, spec: v.spec, preset: v.preset, batch: int('batch', v.batch, RANGES.batch), overrides };
   return {
     request,
     previous,
     inits,
-    steps: previous?.steps ?? int('steps', v.steps, 1),
-    epochs: int('epochs', v.epochs, 1),
-    seed: int('seed', v.seed, 0) ?? previous?.seed ?? 0,
+    steps: previous?.steps ?? int('steps', v.steps, RANGES.steps),
+    epochs: int('epochs', v.epochs, RANGES.epochs),
+    seed: int('seed', v.seed, RANGES.seed) ?? previous?.seed ?? 0,
     backend: backendOf(v.backend) ?? previous?.backend ?? 'wasm',
     data: v.data ?? previous?.data ?? BUILTIN,
-    checkpointEvery: int('checkpoint-every', v['checkpoint-every'], 1) ?? previous?.checkpointEvery ?? 50,
+    checkpointEvery: int('checkpoint-every', v['checkpoint-every'], RANGES.checkpointEvery) ?? previous?.checkpointEvery ?? 50,
+    maxNonFinite: int('max-non-finite', v['max-non-finite'], RANGES.maxNonFinite),
+    evalEvery: int('eval-every', v['eval-every'], RANGES.evalEvery) ?? previous?.evalEvery,
+    evalSamples: int('eval-samples', v['eval-samples'], RANGES.evalSamples) ?? previous?.evalSamples ?? ONLINE_SAMPLES,
   };
 };
 
@@ -147,10 +166,23 @@ const interruptible = (io: Io): { readonly stop: () => boolean; readonly release
 const summary = (r: TrainResult, out: string, seconds: number): string => {
   const done = r.endStep - r.startStep;
   const last = r.lastMetrics ? `, last loss ${r.lastMetrics.loss.toFixed(4)}` : '';
+  if (r.endStep === 0 && !r.stopped) return `saved the untrained weights (step 0) in ${formatDuration(seconds)}\nrun folder: ${out}\nnext: tessera eval --run ${out}   tessera export --run ${out} --representation NAME\n`;
   if (done === 0 && !r.stopped) return `the run in ${out} is already complete (step ${r.endStep})\nnext: tessera eval --run ${out}   tessera report --run ${out}\n`;
-  const head = r.stopped ? `stopped at step ${r.endStep} (checkpoint saved)` : `trained steps ${r.startStep}..${r.endStep}`;
+  const skips = r.skipped > 0 ? ` (${r.skipped} non-finite steps skipped: see metrics.jsonl)` : '';
+  const head = (r.stopped ? `stopped at step ${r.endStep} (checkpoint saved)` : `trained steps ${r.startStep}..${r.endStep}`) + skips;
   const next = r.stopped ? `continue: tessera train --out ${out} --resume` : `next: tessera eval --run ${out}   tessera report --run ${out}`;
   return `${head} in ${formatDuration(seconds)} (${(done / Math.max(seconds, 1e-9)).toFixed(2)} steps/s${last})\nrun folder: ${out}\n${next}\n`;
+};
+
+/** `online kNN, step 0 -> 300: content/content 16.3% -> 41.0% (+24.7 points)  ...`: what training changed. */
+export const gainText = (first: readonly [number, Readonly<Record<string, number>>], last: readonly [number, Readonly<Record<string, number>>]): string => {
+  const parts = Object.entries(last[1]).flatMap(([k, v]) => {
+    const v0 = first[1][k];
+    if (v0 === undefined) return [];
+    const d = 100 * (v - v0);
+    return [`${k.replace(/^knn\//, '')} ${(100 * v0).toFixed(1)}% -> ${(100 * v).toFixed(1)}% (${d >= 0 ? '+' : ''}${d.toFixed(1)} points)`];
+  });
+  return `online kNN, step ${first[0]} -> ${last[0]}: ${parts.join('  ')}\n`;
 };
 
 const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
@@ -168,9 +200,27 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
       io.err(`tessera train: ${e.message}\n${usage}\n`);
       return 2;
     }
-    io.err(e instanceof CheckError ? `${e.message}\n` : `tessera train: ${(e as Error).message}\n`);
+    io.err(e instanceof CheckError ? `${e.message}\n` : `tessera train: ${describeFsError(e) ?? (e as Error).message}\n`);
     return 1;
   }
+};
+
+/**
+ * The online kNN of a run: `--eval-every 0` turns it off; by default it is skipped (with a note)
+ * when the data has no labels, while an explicit `--eval-every K` on unlabelled data is an error.
+ */
+const onlineEvaluation = async (source: DataSource, size: number, every: number | undefined, samples: number, io: Io) => {
+  if (every === 0) return undefined;
+  let held: Dataset;
+  try {
+    held = await openEvalData(source, size, samples);
+  } catch (e) {
+    if (every !== undefined) throw e;
+    io.out('online kNN off: the data has no labels (class subfolders)\n');
+    return undefined;
+  }
+  const { makeOnlineEval } = await import('../../eval/online.js');
+  return { every: every ?? ONLINE_EVERY, evaluator: await makeOnlineEval(held, { samples }) };
 };
 
 const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<number> => {
@@ -180,35 +230,45 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
     io.err(resolved.code === 2 ? `tessera train: ${resolved.message}\n` : `${resolved.message}\nnothing was trained: the spec must check first\n`);
     return resolved.code;
   }
+  const [{ train }, { useBackend }] = await Promise.all([import('../../runtime/train.js'), import('../../runtime/backend.js')]);
   const source = await parseDataSource(p.data);
   const dataset = await openTrainingData(source, resolved.method.input.size);
   const batch = resolved.method.training.batch;
   const perEpoch = Math.floor(dataset.size / batch);
   const steps = p.steps ?? (p.epochs !== undefined ? p.epochs * perEpoch : mainJob ? MAIN_JOB_STEPS : resolved.method.training.steps);
-  const method = withSteps(resolved.method, steps);
-  const out = v.out ?? join('runs', `${method.name}-${timestamp(new Date())}`);
+  // --steps 0 (the untrained encoder, to evaluate or export) keeps the spec's training.steps
+  const method = steps === 0 ? resolved.method : withSteps(resolved.method, steps);
+  const out = v.out ?? defaultRunFolder(method.name, new Date());
   io.out(`training "${method.name}" (${resolved.name}) on ${dataset.name}: ${steps} steps of batch ${batch}, backend ${p.backend}, seed ${p.seed}\nrun folder: ${out}\n`);
   const progress = makeProgress(io, Math.max(1, Math.round(steps / 20)));
+  await useBackend(p.backend); // the online evaluator keeps its images as tensors of this backend
+  const online = await onlineEvaluation(source, method.input.size, p.evalEvery, p.evalSamples, io);
   const signal = interruptible(io);
+  const measured: Array<readonly [number, Readonly<Record<string, number>>]> = [];
   const t0 = performance.now();
   let result: TrainResult;
   try {
     result = await train({
       method, dataset, steps, seed: p.seed, backend: p.backend, outDir: out, checkpointEvery: p.checkpointEvery, init: p.inits,
-      resume: v.resume === true, onStep: progress.step, onEvent: progress.event, shouldStop: signal.stop,
+      resume: v.resume === true, ...(p.maxNonFinite !== undefined ? { maxNonFinite: p.maxNonFinite } : {}), onStep: progress.step, onEvent: progress.event, shouldStop: signal.stop,
+      ...(online === undefined ? {} : { evaluate: { every: online.every, measure: online.evaluator.measure, onResult: (d, values, sec) => (measured.push([d, values]), progress.online(d, values, sec)) } }),
       onStart: (specHash) => writeRunInfo(out, {
         version: 1, method: resolved.name, data: source.text, imageSize: method.input.size, datasetSize: dataset.size, seed: p.seed,
-        steps, batch, backend: p.backend, checkpointEvery: p.checkpointEvery, specHash, createdAt: p.previous?.createdAt ?? new Date().toISOString(),
+        steps, batch, backend: p.backend, checkpointEvery: p.checkpointEvery,
+        evalEvery: online?.every ?? 0, evalSamples: p.evalSamples, specHash, createdAt: p.previous?.createdAt ?? new Date().toISOString(),
       }),
     });
   } finally {
     progress.end();
     signal.release();
+    online?.evaluator.dispose();
   }
   result.compiled.dispose();
   io.out(summary(result, out, (performance.now() - t0) / 1000));
+  if (measured.length > 1) io.out(gainText(measured[0]!, measured[measured.length - 1]!));
   if (result.stopped || !(mainJob || v.eval === true)) return 0;
   io.out('evaluating frozen features (linear probe and kNN, 10% labels)...\n');
+  const [{ evaluateRun }, { renderProbeTable }] = await Promise.all([import('../evalRun.js'), import('../../eval/index.js')]);
   const evaluated = await evaluateRun(out, { backend: p.backend });
   io.out(`${renderProbeTable(evaluated.rows)}\nwrote ${join(out, 'eval.json')}; report: tessera report --run ${out}\n`);
   return 0;

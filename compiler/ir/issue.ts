@@ -24,7 +24,9 @@ export type IssueCode =
   | 'E_NO_GRADIENT' // an optimized module receives no gradient from its objective
   | 'E_UNUSED_MODULE' // a module nothing applies
   | 'E_REPRESENTATION' // a representation depends on random views, masks or loss-only values
-  | 'E_PHASE'; // an objective names an unknown phase, or a phase has no objective
+  | 'E_PHASE' // an objective names an unknown phase, or a phase has no objective
+  | 'E_TOO_DEEP' // the spec nests deeper than the checker follows (recursion limit)
+  | 'E_TOO_LARGE'; // a size, count or predicted parameter/activation total beyond what TF.js can hold
 
 /** One finding, located by the path of the problem in the user's spec. */
 export interface Issue {

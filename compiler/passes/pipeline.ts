@@ -8,6 +8,7 @@ import { cse } from './cse.js';
 import { fuse } from './fuse.js';
 import { gradients } from './gradients.js';
 import { legalize } from './legalize.js';
+import { limits } from './limits.js';
 import { memoryPlanning } from './memory.js';
 import type { Pass } from './pass.js';
 import { resolve } from './resolve.js';
@@ -17,6 +18,7 @@ import { inferShapes } from './shapes/index.js';
 export const checkingPasses: ReadonlyArray<Pass> = [
   resolve, // 1. names -> nodes: refs, modules, ports, phases, cycles
   inferShapes, // 2. shapes, parameters, FLOPs
+  limits, // 2b. sizes TF.js can hold (parameters, largest tensor)
   gradients, // 3. gradient flow and EMA
 ];
 

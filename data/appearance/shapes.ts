@@ -99,14 +99,18 @@ const shapeColour = (rng: Rng, background: ReadonlyArray<number>): number[] => {
   return c.map((v) => Math.min(1, Math.max(0, v + shift)));
 };
 
+/** The default range of shape radii, as fractions of the image side. */
+export const SHAPE_RADIUS: readonly [number, number] = [0.2, 0.34];
+
 /**
  * Draws a content image: random gradient background, then `shape` with radius in
- * `[0.2, 0.34] * size`, any rotation, centre kept inside the image, anti-aliased edges.
+ * `radius * size` (default `SHAPE_RADIUS`), any rotation, centre kept inside the image,
+ * anti-aliased edges.
  */
-export const drawContent = (shape: ContentClass, size: number, rng: Rng): Canvas => {
+export const drawContent = (shape: ContentClass, size: number, rng: Rng, radiusRange: readonly [number, number] = SHAPE_RADIUS): Canvas => {
   const canvas: Canvas = { size, rgb: new Float32Array(size * size * 3) };
   const colour = shapeColour(rng, paintBackground(canvas, rng));
-  const radius = rng.uniform(0.2, 0.34) * size;
+  const radius = rng.uniform(radiusRange[0], radiusRange[1]) * size;
   const angle = rng.uniform(0, 2 * Math.PI);
   const cx = rng.uniform(radius, size - radius);
   const cy = rng.uniform(radius, size - radius);

@@ -7,7 +7,7 @@ import { pca2 } from '../pca.js';
 import type { FeatureMatrix, LabelSet, ProbeRow } from '../probe.js';
 
 /** One line of `metrics.jsonl`: `step`, total `loss`, loss terms and schedules by name. */
-export type MetricsRecord = { readonly step: number; readonly loss: number } & Readonly<Record<string, unknown>>;
+export type MetricsRecord = { readonly step: number; readonly loss?: number } & Readonly<Record<string, unknown>>;
 
 /** Keys (and `<key>/<name>` prefixes) of `metrics.jsonl` that are schedules, drawn in their own charts. */
 export const SCHEDULE_KEYS: ReadonlyArray<string> = ['lr', 'ema', 'wd', 'temperature'];
@@ -19,11 +19,17 @@ export const IGNORED_KEYS: ReadonlyArray<string> = ['step', 'time', 'elapsed', '
 export interface MetricSeries {
   readonly terms: ReadonlyMap<string, ReadonlyArray<readonly [number, number]>>;
   readonly schedules: ReadonlyMap<string, ReadonlyArray<readonly [number, number]>>;
+  /** Online evaluation (`knn/<representation>/<label>` accuracies), by key. Empty when the run had none. */
+  readonly online: ReadonlyMap<string, ReadonlyArray<readonly [number, number]>>;
 }
 
+/** Prefix of the online evaluation keys (`knn/<representation>/<label>`, written by `tessera train --eval-every`). */
+export const ONLINE_PREFIX = 'knn/';
+
 /** The role of a numeric `metrics.jsonl` key: a loss term (`loss/<name>` is shown as `<name>`), a schedule, or ignored. */
-export const keyRole = (key: string): { role: 'term' | 'schedule' | 'ignored'; name: string } => {
+export const keyRole = (key: string): { role: 'term' | 'schedule' | 'online' | 'ignored'; name: string } => {
   if (key.startsWith('_') || IGNORED_KEYS.includes(key)) return { role: 'ignored', name: key };
+  if (key.startsWith(ONLINE_PREFIX)) return { role: 'online', name: key };
   if (SCHEDULE_KEYS.some((s) => key === s || key.startsWith(`${s}/`))) return { role: 'schedule', name: key };
   return { role: 'term', name: key.startsWith('loss/') ? key.slice(5) : key };
 };
@@ -31,39 +37,47 @@ export const keyRole = (key: string): { role: 'term' | 'schedule' | 'ignored'; n
 /**
  * Parses `metrics.jsonl` text: one JSON object per line; blank lines are skipped; a malformed line
  * (e.g. the last one of a run killed mid-write) is skipped and reported in `problems` with its
- * line number.
+ * line number. An online evaluation line has `step` and `knn/...` keys and no `loss`. Lines of
+ * steps the trainer skipped as non-finite (`"skipped": "non-finite"`) are listed in `skipped` by step.
  */
-export const parseMetricsJsonl = (text: string): { records: MetricsRecord[]; problems: string[] } => {
+export const parseMetricsJsonl = (text: string): { records: MetricsRecord[]; problems: string[]; skipped: number[] } => {
   const records: MetricsRecord[] = [];
   const problems: string[] = [];
+  const skipped: number[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     try {
       const r = JSON.parse(line) as Record<string, unknown>;
-      if (typeof r['step'] !== 'number' || typeof r['loss'] !== 'number') throw new Error('needs numeric "step" and "loss"');
+      if (typeof r['step'] === 'number' && typeof r['skipped'] === 'string') {
+        skipped.push(r['step']);
+        return;
+      }
+      const online = Object.keys(r).some((k) => k.startsWith(ONLINE_PREFIX));
+      if (typeof r['step'] !== 'number' || (typeof r['loss'] !== 'number' && !online)) throw new Error('needs numeric "step" and "loss"');
       records.push(r as MetricsRecord);
     } catch (e) {
       problems.push(`metrics.jsonl line ${i + 1}: ${(e as Error).message}`);
     }
   });
-  return { records, problems };
+  return { records, problems, skipped };
 };
 
 /** Splits records into loss-term and schedule series (non-finite and non-numeric values are skipped). */
 export const metricSeries = (records: ReadonlyArray<MetricsRecord>): MetricSeries => {
   const terms = new Map<string, Array<readonly [number, number]>>([['loss', []]]);
   const schedules = new Map<string, Array<readonly [number, number]>>();
+  const online = new Map<string, Array<readonly [number, number]>>();
   for (const r of records) {
     for (const [key, v] of Object.entries(r)) {
       if (typeof v !== 'number' || !Number.isFinite(v)) continue;
       const { role, name } = keyRole(key);
       if (role === 'ignored') continue;
-      const target = role === 'term' ? terms : schedules;
+      const target = role === 'term' ? terms : role === 'online' ? online : schedules;
       if (!target.has(name)) target.set(name, []);
       target.get(name)!.push([r.step, v]);
     }
   }
-  return { terms, schedules };
+  return { terms, schedules, online };
 };
 
 /** `eval.json`: the probe rows of `evaluateRepresentations` and how they were made. */

@@ -81,6 +81,24 @@ const scheduleSection = (m: MetricSeries | undefined): string => {
   return `<h2 id="schedules">Schedules</h2><div class="grid">${cards.join('')}</div>`;
 };
 
+/** One chart per label: the online kNN accuracy of every representation against the step. */
+const onlineSection = (m: MetricSeries | undefined): string => {
+  if (!m || m.online.size === 0) return '';
+  const byLabel = new Map<string, Array<{ name: string; points: ReadonlyArray<readonly [number, number]> }>>();
+  for (const [key, points] of m.online) {
+    const [, representation = key, label = ''] = key.split('/');
+    if (!byLabel.has(label)) byLabel.set(label, []);
+    byLabel.get(label)!.push({ name: representation, points: points.map(([x, y]) => [x, 100 * y] as const) });
+  }
+  const cards = [...byLabel].map(([label, series]) => {
+    const lines = series.map((s, i) => ({ ...s, color: PALETTE[i % PALETTE.length]! }));
+    const last = lines.map((s) => `${escapeXml(s.name)} ${(s.points[s.points.length - 1]?.[1] ?? NaN).toFixed(1)}%`).join(', ');
+    const keys = lines.map((s) => `<span><i style="background:${s.color}"></i>${escapeXml(s.name)}</span>`).join('');
+    return `<div class="card" data-online="${escapeXml(label)}"><h3>${escapeXml(label)} <span class="muted">· last ${last}</span></h3>${lineChart(lines, { smooth: false })}<div class="legend">${keys}</div></div>`;
+  });
+  return `<h2 id="online">Online kNN accuracy (%) while training</h2><p class="muted">Held-out images, kNN (k = 20) on each representation, every K steps; step 0 is the untrained encoder.</p><div class="grid">${cards.join('')}</div>`;
+};
+
 const probeSection = (e: EvalFile | undefined): string => {
   if (!e || e.rows.length === 0) return `<h2>Probes</h2>${missing('eval.json (run tessera eval)')}`;
   const head = '<tr><th>representation</th><th>label</th><th>probe</th><th>accuracy</th><th>F1 weighted</th><th>F1 macro</th><th>train</th><th>test</th></tr>';
@@ -135,6 +153,7 @@ export const renderReport = (d: ReportData, options: RenderOptions = {}): string
 ${summary(d)}
 ${lossSection(d.metrics, options.logScale ?? 'auto')}
 ${scheduleSection(d.metrics)}
+${onlineSection(d.metrics)}
 ${probeSection(d.evalFile)}
 ${embeddingSection(d.embeddings)}
 ${notes}

@@ -7,15 +7,19 @@
  * DIR/checkpoints/latest.json               { "step": 123, "checkpoint": "step-000123.json" }
  * ```
  * Every file is written atomically (temp + fsync + rename), weights first, record second, pointer
- * last, so a crash leaves the previous checkpoint loadable. Loading verifies the sha256 and falls
- * back to older checkpoints when the newest is corrupt, reporting which file was skipped and why.
+ * last, so a crash leaves the previous checkpoint loadable. Only finite values are saved. Loading
+ * verifies the sha256, the finiteness and that the record agrees with its weights (`integrity.ts`),
+ * and falls back to older checkpoints when the newest is unusable, reporting which file was skipped
+ * and why. The newest complete checkpoint wins even when `latest.json` lags behind it (a writer
+ * killed between the record and the pointer); `syncPointer` then repairs the pointer.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { tf } from '../backend.js';
 import type { RngState } from '../../compiler/ir/rng.js';
 import { writeFileAtomic, type AtomicWriteHooks } from './atomicWrite.js';
+import { nonFiniteNames, recordMismatch, someNames } from './integrity.js';
 import { decodeSafetensors, dtypeOf, encodeSafetensors, type NamedTensor, type SafetensorsDtype, type TensorData } from './safetensors.js';
 
 /** A tensor to save: a TF.js tensor (float32, int32 or bool) or raw row-major data with its shape. */
@@ -127,6 +131,8 @@ export const saveCheckpoint = async (
   const tensors: Record<string, NamedTensor> = {};
   await collect(tensors, WEIGHTS, input.weights);
   await collect(tensors, OPTIMIZER, input.optimizer ?? {});
+  const bad = nonFiniteNames(tensors);
+  if (bad.length > 0) throw new Error(`saveCheckpoint: refusing to save step ${step}: non-finite values in ${someNames(bad)}`);
   const bytes = encodeSafetensors(tensors, { format: 'tessera-checkpoint', step: String(step), specHash: meta.specHash });
   const file = `${stem(step)}.safetensors`;
   await writeFileAtomic(join(dir, file), bytes, hooks);
@@ -211,6 +217,10 @@ export const loadCheckpoint = async (recordPath: string): Promise<LoadedCheckpoi
   } catch (e) {
     throw new CheckpointError(file, (e as Error).message);
   }
+  const mismatch = recordMismatch(Number(STEM.exec(basename(recordPath))?.[1] ?? NaN), meta, decoded.metadata);
+  if (mismatch !== undefined) throw new CheckpointError(recordPath, mismatch);
+  const bad = nonFiniteNames(decoded.tensors);
+  if (bad.length > 0) throw new CheckpointError(file, `it holds non-finite values in ${someNames(bad)} (saved before tessera refused poisoned checkpoints)`);
   return { step: meta.step, weights: split(decoded.tensors, WEIGHTS), optimizer: split(decoded.tensors, OPTIMIZER), meta, file, skipped: [] };
 };
 
@@ -224,16 +234,13 @@ const latestPointer = async (dir: string): Promise<string | undefined> => {
 };
 
 /**
- * Loads the checkpoint `latest.json` points at (or the newest record when the pointer is missing
- * or broken). When it is corrupt, tries older ones, newest first, and lists the skipped files in
- * `skipped`. Returns `undefined` when the run has no checkpoint; throws `CheckpointError` (naming
- * every file tried) when none loads.
+ * Loads the newest complete checkpoint (whatever `latest.json` says: the pointer is written last
+ * and may lag). When it is unusable, tries older ones, newest first, and lists the skipped files
+ * in `skipped`. Returns `undefined` when the run has no checkpoint record; throws
+ * `CheckpointError` (naming every file tried) when none loads.
  */
 export const loadLatestCheckpoint = async (runDir: string): Promise<LoadedCheckpoint | undefined> => {
-  const all = await listCheckpoints(runDir);
-  const pointed = await latestPointer(checkpointsDir(runDir));
-  const pointedStep = pointed ? Number(STEM.exec(pointed.split(/[\\/]/).pop() ?? '')?.[1]) : Infinity;
-  const candidates = [...(pointed ? [pointed] : []), ...all.filter((c) => c.step < pointedStep).map((c) => c.record)];
+  const candidates = (await listCheckpoints(runDir)).map((c) => c.record);
   if (candidates.length === 0) return undefined;
   const skipped: Array<{ file: string; reason: string }> = [];
   for (const record of candidates) {
@@ -246,6 +253,15 @@ export const loadLatestCheckpoint = async (runDir: string): Promise<LoadedCheckp
   }
   const tried = skipped.map((s) => `  ${s.file}: ${s.reason}`).join('\n');
   throw new CheckpointError(checkpointsDir(runDir), `no checkpoint loads:\n${tried}\nhint: delete the run folder's checkpoints to start afresh, or restore a backup`);
+};
+
+/** Points `latest.json` at `loaded` when it points elsewhere (or nowhere); returns true when it rewrote it. */
+export const syncPointer = async (runDir: string, loaded: LoadedCheckpoint): Promise<boolean> => {
+  const dir = checkpointsDir(runDir);
+  const recordName = `${stem(loaded.step)}.json`;
+  if ((await latestPointer(dir)) === join(dir, recordName)) return false;
+  await writeFileAtomic(join(dir, 'latest.json'), `${JSON.stringify({ step: loaded.step, checkpoint: recordName })}\n`);
+  return true;
 };
 
 /** A TF.js tensor of a loaded tensor (F32 -> float32, I32 -> int32, BOOL -> bool; others are refused). */

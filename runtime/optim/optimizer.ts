@@ -100,7 +100,9 @@ export const runtimeOf = (rule: UpdateRule, params: ReadonlyArray<ParamSpec>): O
       for (const [k, v] of own) {
         const t = state[k]!;
         if (!same(t.shape, v.shape)) throw new Error(`optimizer state "${k}": expected [${v.shape.join(', ')}], got [${t.shape.join(', ')}]`);
-        v.assign(t.toFloat());
+        const value = t.toFloat();
+        v.assign(value);
+        value.dispose();
       }
       for (const p of params) steps.set(p.path, Math.round(stepVars.get(p.path)!.dataSync()[0]!));
     },

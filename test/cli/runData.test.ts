@@ -15,7 +15,7 @@ describe('parseDataSource', () => {
 
   it('rejects unknown built-ins and missing folders with a hint', async () => {
     await expect(parseDataSource('builtin:cifar10')).rejects.toThrow(/unknown built-in dataset "builtin:cifar10"\nhint: builtin:appearance/);
-    await expect(parseDataSource('builtin:appearance:0')).rejects.toThrow(/at least one image/);
+    await expect(parseDataSource('builtin:appearance:0')).rejects.toThrow(/N must be from 1 to 100000/);
     await expect(parseDataSource('./no/such/dir')).rejects.toThrow(/--data \.\/no\/such\/dir: no such folder\nhint:/);
   });
 

@@ -32,7 +32,7 @@ const weightsOf = async (dir: string): Promise<Record<string, Float32Array>> => 
   const ckpt = await loadLatestCheckpoint(dir);
   return Object.fromEntries(Object.entries(ckpt!.weights).map(([k, t]) => [k, t.data as Float32Array]));
 };
-const lossesOf = (dir: string): number[] => parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')).records.map((r) => r.loss);
+const lossesOf = (dir: string): number[] => parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')).records.flatMap((r) => (r.loss === undefined ? [] : [r.loss]));
 
 /** `compiled` whose step throws (or reports a NaN loss) at step `at`. */
 const failingAt = (compiled: CompiledMethod, at: number, how: 'throw' | 'nan'): CompiledMethod => ({
@@ -40,7 +40,8 @@ const failingAt = (compiled: CompiledMethod, at: number, how: 'throw' | 'nan'): 
   step: (images, s) => {
     if (s.step !== at) return compiled.step(images, s);
     if (how === 'throw') throw new Error('simulated crash in the step');
-    return { ...compiled.step(images, s), loss: Number.NaN };
+    const m = compiled.step(images, s);
+    return { ...m, loss: Number.NaN, weighted: Number.NaN, terms: { ...m.terms, ctr_12: Number.NaN } };
   },
 });
 
@@ -100,10 +101,10 @@ describe('train', () => {
     for (const k of Object.keys(b)) expect(Array.from(a[k]!), k).toEqual(Array.from(b[k]!));
   });
 
-  it('stops on a non-finite loss before saving, naming the step', async () => {
+  it('with maxNonFinite 1, stops on a non-finite loss before saving, naming the step', async () => {
     const dir = tempDir();
     const compiled = failingAt(await compile(method, { backend: 'wasm' }), 3, 'nan');
-    await expect(train(config(dir, { compiled }))).rejects.toThrow(/loss became NaN at step 3[\s\S]*hint: lower the learning rate/);
+    await expect(train(config(dir, { compiled, maxNonFinite: 1 }))).rejects.toThrow(/1 non-finite step\(s\) in a row, the last at step 3: weighted loss NaN; terms ctr_12=NaN[\s\S]*hint: lower the learning rate/);
     compiled.dispose();
     expect((await loadLatestCheckpoint(dir))!.step).toBe(2);
     expect(lossesOf(dir)).toHaveLength(3);
@@ -123,5 +124,27 @@ describe('train', () => {
   it('refuses a dataset smaller than one batch', async () => {
     const tiny = appearanceDataset({ n: 5, size: 32 });
     await expect(train(config(tempDir(), { dataset: tiny }))).rejects.toThrow(/5 images, fewer than one batch of 8/);
+  });
+
+  it('runs the online evaluation before the first step, every K steps and at the end, as metrics lines', async () => {
+    const dir = tempDir();
+    const seen: Array<[number, number]> = [];
+    let calls = 0;
+    const r = await train(config(dir, {
+      steps: 5,
+      evaluate: {
+        every: 2,
+        measure: async (compiled) => ({ 'knn/backbone/content': ++calls / 10, 'knn/reps': compiled.graph.representations.length }),
+        onResult: (done, values) => seen.push([done, values['knn/backbone/content']!]),
+      },
+    }));
+    r.compiled.dispose();
+    expect(seen).toEqual([[0, 0.1], [2, 0.2], [4, 0.3], [5, 0.4]]);
+    const { records, problems } = parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8'));
+    expect(problems).toEqual([]);
+    const online = records.filter((x) => x.loss === undefined);
+    expect(online.map((x) => [x.step, x['knn/backbone/content'], x['knn/reps']])).toEqual([[0, 0.1, 1], [2, 0.2, 1], [4, 0.3, 1], [5, 0.4, 1]]);
+    expect(records.filter((x) => x.loss !== undefined).map((x) => x.step)).toEqual([0, 1, 2, 3, 4]);
+    await expect(train(config(tempDir(), { evaluate: { every: 0, measure: async () => ({}) } }))).rejects.toThrow(/online evaluation interval must be a positive integer/);
   });
 });

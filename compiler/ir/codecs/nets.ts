@@ -4,7 +4,7 @@
  */
 import * as t from 'io-ts';
 import type * as N from '../net.js';
-import { bool, exactly, type Field, list, nonNegInt, obj, oneOf, pair, positive, posInt, str, tagged, finite } from './primitives.js';
+import { bool, exactly, type Field, list, nonNegInt, obj, oneOf, pair, positive, posInt, repeats, str, tagged, finite } from './primitives.js';
 
 const activationFn = oneOf<N.ActivationFn>('activation', [
   'relu', 'gelu', 'silu', 'leakyRelu', 'tanh', 'sigmoid', 'softplus', 'identity',
@@ -21,7 +21,7 @@ const padding: Field<number | 'same' | 'valid'> = new t.Type<number | 'same' | '
 const linear = obj<N.Linear>('Linear', { _tag: exactly('Linear'), in: posInt, out: posInt, bias: bool, init: initScheme });
 
 const mlp = obj<N.Mlp>('Mlp', {
-  _tag: exactly('Mlp'), in: posInt, hidden: posInt, out: posInt, layers: posInt,
+  _tag: exactly('Mlp'), in: posInt, hidden: posInt, out: posInt, layers: repeats,
   norm: oneOf('norm', ['batch', 'layer', 'none']),
   lastNorm: oneOf('lastNorm', ['none', 'batch', 'batchNoAffine']),
   activation: activationFn, bias: bool,
@@ -47,12 +47,12 @@ const transformerBlock = obj<N.TransformerBlock>('TransformerBlock', {
 });
 
 const vit = obj<N.Vit>('Vit', {
-  _tag: exactly('Vit'), imageSize: posInt, patch: posInt, inChannels: posInt, dim: posInt, depth: posInt,
+  _tag: exactly('Vit'), imageSize: posInt, patch: posInt, inChannels: posInt, dim: posInt, depth: repeats,
   heads: posInt, mlpRatio: positive, qkvBias: bool, cls: bool, output: oneOf('output', ['cls', 'mean', 'tokens']),
   stopGradPatchEmbed: bool, eps: positive,
 });
 
-const resNetStage = obj<N.ResNetStage>('ResNetStage', { channels: posInt, blocks: posInt, stride: posInt });
+const resNetStage = obj<N.ResNetStage>('ResNetStage', { channels: posInt, blocks: repeats, stride: posInt });
 
 const resNet = obj<N.ResNet>('ResNet', {
   _tag: exactly('ResNet'), inChannels: posInt,
@@ -62,11 +62,11 @@ const resNet = obj<N.ResNet>('ResNet', {
 });
 
 const unetEncoder = obj<N.UNetEncoder>('UNetEncoder', {
-  _tag: exactly('UNetEncoder'), inChannels: posInt, ngf: posInt, levels: posInt, maxChannels: posInt,
+  _tag: exactly('UNetEncoder'), inChannels: posInt, ngf: posInt, levels: repeats, maxChannels: posInt,
 });
 
 const styleEncoder = obj<N.StylePyramidEncoder>('StylePyramidEncoder', {
-  _tag: exactly('StylePyramidEncoder'), inChannels: posInt, ngf: posInt, levels: posInt, maxChannels: posInt,
+  _tag: exactly('StylePyramidEncoder'), inChannels: posInt, ngf: posInt, levels: repeats, maxChannels: posInt,
   tokenDim: posInt, mapChannels: posInt,
 });
 
@@ -75,7 +75,7 @@ const spadeResBlock = obj<N.SpadeResBlock>('SpadeResBlock', {
 });
 
 const unetDecoder = obj<N.UNetDecoder>('UNetDecoder', {
-  _tag: exactly('UNetDecoder'), outChannels: posInt, ngf: posInt, levels: posInt, maxChannels: posInt,
+  _tag: exactly('UNetDecoder'), outChannels: posInt, ngf: posInt, levels: repeats, maxChannels: posInt,
   tokenDim: posInt, mapChannels: posInt,
 });
 
@@ -84,7 +84,7 @@ const generator = obj<N.Generator>('Generator', {
 });
 
 const patchGan = obj<N.PatchGan>('PatchGan', {
-  _tag: exactly('PatchGan'), inChannels: posInt, ndf: posInt, layers: posInt, spectralNorm: bool,
+  _tag: exactly('PatchGan'), inChannels: posInt, ndf: posInt, layers: repeats, spectralNorm: bool,
 });
 
 const sequential = obj<N.Sequential>('Sequential', { _tag: exactly('Sequential'), layers: list(lazyNet()) });
@@ -95,7 +95,7 @@ const l2Normalize = obj<N.L2Normalize>('L2Normalize', { _tag: exactly('L2Normali
 const flatten = obj<N.Flatten>('Flatten', { _tag: exactly('Flatten') });
 
 const transformerPredictor = obj<N.TransformerPredictor>('TransformerPredictor', {
-  _tag: exactly('TransformerPredictor'), inDim: posInt, dim: posInt, depth: posInt, heads: posInt,
+  _tag: exactly('TransformerPredictor'), inDim: posInt, dim: posInt, depth: repeats, heads: posInt,
   mlpRatio: positive, grid: pair(posInt),
 });
 

@@ -74,10 +74,31 @@ export const numberIn = (domain: string, ok: (x: number) => boolean): Field<numb
     (a) => a,
   );
 
+/** Largest size, dimension or count a spec may give (2^24): beyond it shape inference alone would run out of time or memory. */
+export const MAX_SIZE = 2 ** 24;
+/** Largest repeat count (layers, depth, levels, blocks): each repeat is a layer the checker and the lowering walk. */
+export const MAX_REPEATS = 1024;
+
+/** An integer from 1 to `max` (`domain` names it in messages); a larger one is `E_TOO_LARGE` with the number and `hint`. */
+export const intUpTo = (domain: string, max: number, hint: string): Field<number> => {
+  const base = numberIn(domain, (x) => Number.isInteger(x) && x >= 1);
+  return new t.Type<number, unknown, unknown>(
+    domain,
+    (u): u is number => base.is(u) && u <= max,
+    (u, c) =>
+      typeof u === 'number' && (u > max || u === Number.POSITIVE_INFINITY)
+        ? failWith(u, c, { code: 'E_TOO_LARGE', message: `${describe(u)} is too large`, expected: `at most ${max}`, got: describe(u), hint })
+        : base.validate(u, c),
+    (a) => a,
+  );
+};
+
 /** Any finite number. */
 export const finite = numberIn('a finite number', () => true);
-/** An integer >= 1 (sizes, dims, counts). */
-export const posInt = numberIn('an integer >= 1', (x) => Number.isInteger(x) && x >= 1);
+/** An integer from 1 to `MAX_SIZE` (sizes, dims, counts). */
+export const posInt = intUpTo('an integer >= 1', MAX_SIZE, 'sizes and counts above 2^24 cannot be trained with TF.js; use a realistic value');
+/** An integer from 1 to `MAX_REPEATS` (layers, depth, levels, blocks). */
+export const repeats = intUpTo(`an integer from 1 to ${MAX_REPEATS}`, MAX_REPEATS, `networks deeper than ${MAX_REPEATS} repeats are out of reach; paper models use at most a few dozen`);
 /** An integer >= 0. */
 export const nonNegInt = numberIn('an integer >= 0', (x) => Number.isInteger(x) && x >= 0);
 /** A number > 0. */

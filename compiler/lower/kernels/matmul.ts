@@ -12,8 +12,9 @@ type CustomGradient = Parameters<typeof tf.customGrad>[0];
 
 /**
  * `a @ b` for `a [M, K]`, `b [K, N]`, with gradients `dA = dy @ b^T`, `dB = a^T @ dy` computed as
- * explicit transposes followed by plain matmuls. Second-order gradients flow through it (the
- * gradient is built from differentiable ops on the saved inputs).
+ * explicit transposes followed by `matMul2d` itself, so gradients of gradients (R1) stay plain
+ * products too. The one plain-product helper of the lowering (the wasm legalization's dense and
+ * matmul rules use it).
  */
 export const matMul2d = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D =>
   tf.customGrad(((x: tf.Tensor2D, y: tf.Tensor2D, save: tf.GradSaveFunc) => {
@@ -21,8 +22,8 @@ export const matMul2d = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D =>
     return {
       value: tf.matMul(x, y),
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [
-        tf.matMul(dy, tf.transpose(saved[1]! as tf.Tensor2D)),
-        tf.matMul(tf.transpose(saved[0]! as tf.Tensor2D), dy),
+        matMul2d(dy, tf.transpose(saved[1]! as tf.Tensor2D)),
+        matMul2d(tf.transpose(saved[0]! as tf.Tensor2D), dy),
       ],
     };
   }) as unknown as CustomGradient)(a, b) as tf.Tensor2D;

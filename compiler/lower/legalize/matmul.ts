@@ -6,22 +6,9 @@
  * the native batched kernel or a loop of 2-D products, whichever the shape favours on wasm.
  */
 import * as tf from '@tensorflow/tfjs';
-import { withGrad } from './custom.js';
+import { matMul2d } from '../kernels/matmul.js';
 
 const t2 = (x: tf.Tensor2D): tf.Tensor2D => tf.transpose(x);
-
-/** `a [m, k] . b [k, n] -> [m, n]` whose gradient uses only plain products and explicit transposes. */
-const plainProduct = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D => {
-  const f = withGrad<tf.Tensor>(([ai, bi], save) => {
-    save([ai!, bi!]);
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [as, bs] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [plainProduct(dy as tf.Tensor2D, t2(bs)), plainProduct(t2(as), dy as tf.Tensor2D)];
-    };
-    return { value: tf.matMul(ai as tf.Tensor2D, bi as tf.Tensor2D), gradFunc };
-  });
-  return f(a, b) as tf.Tensor2D;
-};
 
 /** 2-D product `op(a) . op(b)` with explicit transposes (wasm rule). */
 export const matMulLegal = (
@@ -29,7 +16,7 @@ export const matMulLegal = (
   b: tf.Tensor2D,
   transposeA = false,
   transposeB = false,
-): tf.Tensor2D => plainProduct(transposeA ? t2(a) : a, transposeB ? t2(b) : b);
+): tf.Tensor2D => matMul2d(transposeA ? t2(a) : a, transposeB ? t2(b) : b);
 
 /** The reference: TF.js's `matMul` as is. */
 export const matMulPlain = (
@@ -58,7 +45,7 @@ export const batchMatMulLoop = (
 ): tf.Tensor3D => {
   const as = tf.unstack(transposeA ? t3(a) : a) as tf.Tensor2D[];
   const bs = tf.unstack(transposeB ? t3(b) : b) as tf.Tensor2D[];
-  return tf.stack(as.map((ai, i) => plainProduct(ai, bs[i]!))) as tf.Tensor3D;
+  return tf.stack(as.map((ai, i) => matMul2d(ai, bs[i]!))) as tf.Tensor3D;
 };
 
 /**

@@ -16,12 +16,11 @@ import { fusionHeadRule, tokenPredictorRule, transformerPredictorRule } from './
 import { resnetRule } from './resnet.js';
 import {
   makeScope,
-  paramsOf,
-  registerRules,
-  run,
   type Inputs,
   type Lowered,
   type NetContext,
+  type NetParts,
+  type NetRule,
   type NetRules,
   type ParamSpec,
   type ParamTable,
@@ -31,7 +30,7 @@ import { fieldRule, flattenRule, l2NormalizeRule, poolRule, sequentialRule } fro
 import { attentionRule, transformerBlockRule, vitRule } from './transformer.js';
 import { generatorRule, styleEncoderRule, unetDecoderRule, unetEncoderRule } from './unet.js';
 
-export type { Lowered, NetContext, NetRule, NetRules, ParamSpec, ParamTable, Scope } from './rule.js';
+export type { Lowered, NetContext, NetParts, NetRule, NetRules, ParamSpec, ParamTable, Scope } from './rule.js';
 export type { Init } from './init.js';
 
 /** Every net kind's lowering rule. */
@@ -62,10 +61,20 @@ export const netRules: NetRules = {
   FusionHead: fusionHeadRule,
 };
 
-registerRules(netRules);
+const ruleOf = (net: NetNode): NetRule<NetNode> => {
+  const rule = (netRules as Readonly<Record<string, NetRule<NetNode>>>)[net._tag];
+  if (rule === undefined) throw new Error(`lowering: unknown net kind "${String(net._tag)}"`);
+  return rule;
+};
+
+/** Any net through the table: what composite rules apply their parts with. */
+const parts: NetParts = {
+  params: (net) => ruleOf(net).params(net, parts),
+  run: (net, scope, inputs) => ruleOf(net).apply(net, scope, inputs, parts),
+};
 
 /** Parameters and buffers of a net (paths, shapes, decay, buffer flag, initialiser), in a stable order. */
-export const netParams = (net: NetNode): ReadonlyArray<ParamSpec> => paramsOf(net);
+export const netParams = (net: NetNode): ReadonlyArray<ParamSpec> => parts.params(net);
 
 /**
  * Seeded initial parameters (and buffers) of a net, by path: same seed -> same numbers on every
@@ -73,7 +82,7 @@ export const netParams = (net: NetNode): ReadonlyArray<ParamSpec> => paramsOf(ne
  */
 export const initNet = (net: NetNode, seed: number): Record<string, tf.Tensor> => {
   const out: Record<string, tf.Tensor> = {};
-  for (const p of paramsOf(net)) out[p.path] = tf.tensor(initValues(p.init, p.shape, seed, p.path), [...p.shape], 'float32');
+  for (const p of netParams(net)) out[p.path] = tf.tensor(initValues(p.init, p.shape, seed, p.path), [...p.shape], 'float32');
   return out;
 };
 
@@ -83,7 +92,7 @@ export const initNet = (net: NetNode, seed: number): Record<string, tf.Tensor> =
  * are written to `ctx.buffers` when `ctx.training`. Kernels default to the active backend's.
  */
 export const applyNet = (net: NetNode, params: ParamTable, inputs: Readonly<Record<string, Lowered>>, ctx: NetContext): Lowered =>
-  run(net, makeScope(params, { ...ctx, kernels: ctx.kernels ?? legalizeFor(tf.getBackend()) }), inputs as Inputs);
+  parts.run(net, makeScope(params, { ...ctx, kernels: ctx.kernels ?? legalizeFor(tf.getBackend()) }), inputs as Inputs);
 
 /**
  * The part of a composite net at `path` and its parameter prefix: a Generator's `encoder`,

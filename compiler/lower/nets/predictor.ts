@@ -76,9 +76,9 @@ export const tokenPredictorRule: NetRule<TokenPredictor> = {
       ...under('mlp.fc2', linearSpecs(h, n.dim, true, schemeInit('default', h, n.dim))),
     ];
   },
-  apply: (n, s, i) => {
+  apply: (n, s, i, parts) => {
     const x = port(i, 'x');
-    const unit = l2NormalizeRule.apply({ _tag: 'L2Normalize' }, s, { x }) as tf.Tensor;
+    const unit = l2NormalizeRule.apply({ _tag: 'L2Normalize' }, s, { x }, parts) as tf.Tensor;
     const q = tf.add(applyNorm(s.at('norm1'), 'layer', unit, true, TORCH_EPS), s.param('pos'));
     const a = applyAttention(s.at('attn'), q, n.heads, true);
     const m = applyNorm(s.at('norm2'), 'layer', a, true, TORCH_EPS);

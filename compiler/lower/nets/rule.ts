@@ -1,8 +1,8 @@
 /**
  * The shape of a lowering rule and the scope it runs in. A rule says which parameters a net kind
  * has (paths, shapes, initialisers: the convention of `compiler/passes/shapes/README.md`) and how
- * to apply it with TF.js. Composite nets run their parts through `run`, under a child scope, so a
- * ViT block's parameters are `blocks.<i>.*` by construction.
+ * to apply it with TF.js. Composite nets run their parts through `NetParts`, under a child scope,
+ * so a ViT block's parameters are `blocks.<i>.*` by construction.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ParamInfo } from '../../ir/graph.js';
@@ -55,12 +55,23 @@ export interface Scope {
   readonly setBuffer: (path: string, value: tf.Tensor) => void;
 }
 
+/**
+ * Any net through the whole rule table, for composite nets (Sequential, Generator) whose parts
+ * are nets of any kind: `nets/index.ts` passes it to every rule, so no rule file imports the table.
+ */
+export interface NetParts {
+  /** Parameters of a part, relative paths. */
+  readonly params: (net: NetNode) => ReadonlyArray<ParamSpec>;
+  /** Applies a part in its scope. */
+  readonly run: (net: NetNode, scope: Scope, inputs: Inputs) => Lowered;
+}
+
 /** One net kind's lowering. */
 export interface NetRule<N extends NetNode> {
   /** Parameters and buffers, relative paths, in a stable order. */
-  readonly params: (net: N) => ReadonlyArray<ParamSpec>;
+  readonly params: (net: N, parts: NetParts) => ReadonlyArray<ParamSpec>;
   /** Forward pass. */
-  readonly apply: (net: N, scope: Scope, inputs: Inputs) => Lowered;
+  readonly apply: (net: N, scope: Scope, inputs: Inputs, parts: NetParts) => Lowered;
 }
 
 /** The exhaustive rule table: a missing net kind is a type error. */
@@ -105,29 +116,9 @@ export const stopGradient = (x: tf.Tensor): tf.Tensor =>
     gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
   }))(x);
 
-let table: NetRules | undefined;
-
-/** Installs the rule table (done once by `nets/index.ts`). */
-export const registerRules = (rules: NetRules): void => {
-  table = rules;
-};
-
-const ruleOf = (net: NetNode): NetRule<NetNode> => {
-  if (table === undefined) throw new Error('internal: lowering rules are not registered (import compiler/lower/nets/index.js)');
-  const rule = (table as Readonly<Record<string, NetRule<NetNode>>>)[net._tag];
-  if (rule === undefined) throw new Error(`lowering: unknown net kind "${String(net._tag)}"`);
-  return rule;
-};
-
-/** Parameters of any net, relative paths. */
-export const paramsOf = (net: NetNode): ReadonlyArray<ParamSpec> => ruleOf(net).params(net);
-
 /** Parameters of a part under `prefix`. */
 export const under = (prefix: string, specs: ReadonlyArray<ParamSpec>): ReadonlyArray<ParamSpec> =>
   specs.map((p) => ({ ...p, path: join(prefix, p.path) }));
-
-/** Applies any net in `scope`. */
-export const run = (net: NetNode, scope: Scope, inputs: Inputs): Lowered => ruleOf(net).apply(net, scope, inputs);
 
 /** The tensor a port holds (throws a clear error for a missing port or a struct). */
 export const port = (inputs: Inputs, name: string): tf.Tensor => {
@@ -135,13 +126,6 @@ export const port = (inputs: Inputs, name: string): tf.Tensor => {
   if (v === undefined) throw new Error(`lowering: missing input port "${name}" (got ${Object.keys(inputs).join(', ') || 'none'})`);
   if (!(v instanceof tf.Tensor)) throw new Error(`lowering: port "${name}" holds a struct where a tensor is expected`);
   return v;
-};
-
-/** Applies a single-input net to a tensor and expects a tensor back. */
-export const runX = (net: NetNode, scope: Scope, x: tf.Tensor): tf.Tensor => {
-  const out = run(net, scope, { x });
-  if (!(out instanceof tf.Tensor)) throw new Error(`internal: ${net._tag} returned a struct`);
-  return out;
 };
 
 /** A trainable parameter; `decay` is false for biases and rank <= 1 (as the shape pass says). */

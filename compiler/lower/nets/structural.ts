@@ -3,13 +3,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Field, Flatten, L2Normalize, Pool, Sequential } from '../../ir/net.js';
-import { paramsOf, port, run, under, type NetRule } from './rule.js';
+import { port, under, type NetRule } from './rule.js';
 
 /** `Sequential`: layers in order; parameters `<i>.<inner path>`. Structs pass through as `x`. */
 export const sequentialRule: NetRule<Sequential> = {
-  params: (n) => n.layers.flatMap((l, i) => under(String(i), paramsOf(l))),
-  apply: (n, s, i) =>
-    n.layers.reduce((x, layer, idx) => run(layer, s.at(String(idx)), idx === 0 ? i : { x }), i['x'] ?? port(i, 'x')),
+  params: (n, parts) => n.layers.flatMap((l, i) => under(String(i), parts.params(l))),
+  apply: (n, s, i, parts) =>
+    n.layers.reduce((x, layer, idx) => parts.run(layer, s.at(String(idx)), idx === 0 ? i : { x }), i['x'] ?? port(i, 'x')),
 };
 
 /**

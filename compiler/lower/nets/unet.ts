@@ -7,7 +7,7 @@ import type { Generator, StylePyramidEncoder, UNetDecoder, UNetEncoder } from '.
 import { applyConv, convSpecs } from './conv.js';
 import { applyNorm, normSpecs } from './dense.js';
 import { applySpadeBlock, spadeBlockSpecs } from './spade.js';
-import { paramsOf, port, run, under, type Inputs, type Lowered, type NetRule, type ParamSpec, type Scope } from './rule.js';
+import { port, under, type Inputs, type Lowered, type NetRule, type ParamSpec, type Scope } from './rule.js';
 
 const IN_EPS = 1e-5;
 const down4 = { stride: 2, padding: 1, dilation: 1 } as const;
@@ -137,17 +137,17 @@ export const unetDecoderRule: NetRule<UNetDecoder> = {
  * code, the SPADE spatial maps are the style encoder's map heads applied to the CONTENT skips.
  */
 export const generatorRule: NetRule<Generator> = {
-  params: (n) => [
-    ...under('encoder', paramsOf(n.encoder)),
-    ...under('styleEncoder', paramsOf(n.styleEncoder)),
-    ...under('decoder', paramsOf(n.decoder)),
+  params: (n, parts) => [
+    ...under('encoder', parts.params(n.encoder)),
+    ...under('styleEncoder', parts.params(n.styleEncoder)),
+    ...under('decoder', parts.params(n.decoder)),
   ],
-  apply: (n, s, i) => {
-    const content = run(n.encoder, s.at('encoder'), { x: port(i, 'x') }) as Record<string, tf.Tensor>;
-    const styled = run(n.styleEncoder, s.at('styleEncoder'), { x: port(i, 'style') }) as Record<string, tf.Tensor>;
+  apply: (n, s, i, parts) => {
+    const content = parts.run(n.encoder, s.at('encoder'), { x: port(i, 'x') }) as Record<string, tf.Tensor>;
+    const styled = parts.run(n.styleEncoder, s.at('styleEncoder'), { x: port(i, 'style') }) as Record<string, tf.Tensor>;
     const maps: Record<string, tf.Tensor> = {};
     for (let l = 1; l <= n.styleEncoder.levels; l++) maps[`map${l}`] = mapHead(s.at('styleEncoder'), l, content[`skip${l}`]!);
     const style: Inputs = { tokens: styled['tokens']!, ...maps };
-    return run(n.decoder, s.at('decoder'), { content, style });
+    return parts.run(n.decoder, s.at('decoder'), { content, style });
   },
 };

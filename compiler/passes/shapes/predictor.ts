@@ -5,6 +5,7 @@
 import { chain, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { issue, type Issue } from '../../ir/issue.js';
+import { MAX_TENSOR_ELEMENTS } from '../../ir/limits.js';
 import type { FusionHead, TokenPredictor, TransformerPredictor } from '../../ir/net.js';
 import { showType, tensor, type Dim, type TensorType } from '../../ir/types.js';
 import { addDim, dimsCompatible, mulDim } from './dims.js';
@@ -60,6 +61,11 @@ export const transformerPredictorRule: Rule<TransformerPredictor> = {
       ...expectPositive(ctx, 'heads', n.heads),
       ...n.grid.flatMap((g, i) => expectPositive(ctx, `grid.${i}`, g)),
       ...expectDivisible(ctx, 'dim', n.dim, n.heads, `choose heads dividing ${n.dim}`),
+      ...(n.grid[0] * n.grid[1] * n.dim > MAX_TENSOR_ELEMENTS
+        ? [issue('E_TOO_LARGE', [...ctx.path, 'grid'], `the position table of grid ${n.grid.join('x')} at dim ${n.dim} has ${(n.grid[0] * n.grid[1] * n.dim).toExponential(2)} elements`, {
+          expected: `at most ${MAX_TENSOR_ELEMENTS} elements`, got: `${n.grid.join('x')}x${n.dim}`, hint: 'the grid is the image size over the patch size (e.g. 14x14 for 224/16)',
+        })]
+        : []),
     ];
     if (x._tag === 'Left' || context._tag === 'Left' || targets._tag === 'Left') return left(problems);
     const [b, kc] = x.right.shape as readonly [Dim, Dim, Dim];

@@ -54,7 +54,7 @@ describe('tessera data', () => {
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/does not exist\nhint: /);
     expect((await run(dataCommand, ['appearance', '--out', path.join(dir, 'c')])).code).toBe(2);
-    expect((await run(dataCommand, ['appearance', '--out', path.join(dir, 'c'), '--n', '0'])).err).toMatch(/--n must be an integer >= 1/);
+    expect((await run(dataCommand, ['appearance', '--out', path.join(dir, 'c'), '--n', '0'])).err).toMatch(/--n "0": expected a whole number from 1 to/);
     expect((await run(dataCommand, ['appearance', '--out', path.join(dir, 'c'), '--n', '3', '--what'])).code).toBe(2);
     expect((await run(dataCommand, ['frobnicate'])).err).toMatch(/unknown sub-command "frobnicate"\nhint: one of appearance, grid, stats/);
     expect(existsSync(path.join(dir, 'c'))).toBe(false);
@@ -81,6 +81,6 @@ describe('tessera bench data', () => {
 
   it('rejects unknown benchmarks and bad options', async () => {
     expect((await run(benchCommand, ['nope'])).code).toBe(2);
-    expect((await run(benchCommand, ['data', '--batch', '0'])).err).toMatch(/--batch must be a positive integer/);
+    expect((await run(benchCommand, ['data', '--batch', '0'])).err).toMatch(/--batch "0": expected a whole number from 1 to/);
   });
 });

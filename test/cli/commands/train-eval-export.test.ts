@@ -22,7 +22,7 @@ import { flagship } from '../../../cli/trainSpec.js';
 import { methods } from '../../../library/index.js';
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'tessera-cli-train-'));
-const SMALL = ['--method', 'moco-v3', '--data', 'builtin:appearance:84', '--batch', '8', '--checkpoint-every', '2'];
+const SMALL = ['--method', 'moco-v3', '--data', 'builtin:appearance:84', '--batch', '8', '--checkpoint-every', '2', '--eval-every', '0'];
 
 describe('tessera train -> eval -> export -> report', () => {
   let run: string;
@@ -134,10 +134,12 @@ describe('tessera train -> eval -> export -> report', () => {
 describe('the main job', () => {
   it('trains the flagship (the default method) and evaluates it, on tiny sizes', async () => {
     const dir = join(tempDir(), 'flagship');
-    const r = await tessera('train', '--data', 'builtin:appearance:84', '--batch', '8', '--steps', '2', '--out', dir);
+    const r = await tessera('train', '--data', 'builtin:appearance:84', '--batch', '8', '--steps', '2', '--eval-samples', '48', '--out', dir);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain(`(${flagship()} (tiny))`);
+    expect(r.out).toMatch(/online kNN after 0 steps \(untrained\): .*content\/content \d+\.\d%/);
+    expect(r.out).toMatch(/online kNN, step 0 -> 2: .*content\/content \d+\.\d% -> \d+\.\d% \([+-]\d+\.\d points\)/);
     const e = await tessera('eval', '--run', dir, '--samples', '84', '--probe', 'knn');
     expect(e.code).toBe(0);
     const rows = parseEvalFile(JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8'))).rows;
@@ -184,7 +186,7 @@ describe('tessera train: bad inputs', () => {
     expect((await tessera('train', '--steps', '2', '--epochs', '1')).code).toBe(2);
     const bad = await tessera('train', '--steps', 'many');
     expect(bad.code).toBe(2);
-    expect(bad.err).toContain('--steps many: expected an integer >= 1');
+    expect(bad.err).toContain('--steps "many": expected a whole number from 0 to 1000000000');
     expect((await tessera('train', '--lr', '0.1')).code).toBe(2);
   });
 
@@ -200,5 +202,39 @@ describe('tessera train: bad inputs', () => {
     }
     expect((await tessera('eval')).code).toBe(2);
     expect((await tessera('export', '--run', dir)).code).toBe(2);
+  });
+});
+
+describe('the untrained encoder, online kNN and evaluating on other data', () => {
+  it('--steps 0 saves the initial weights, prints the untrained online kNN, and evaluates them; eval --data probes another folder', async () => {
+    const dir = join(tempDir(), 'untrained');
+    const r = await tessera('train', '--method', 'moco-v3', '--data', 'builtin:appearance:84', '--batch', '8', '--steps', '0', '--eval-samples', '48', '--eval', '--out', dir);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/online kNN after 0 steps \(untrained\): backbone\/content \d+\.\d% {2}backbone\/appearance \d+\.\d%/);
+    expect(r.out).toContain('saved the untrained weights (step 0)');
+    expect((await loadLatestCheckpoint(dir))!.step).toBe(0);
+    const lines = parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')).records;
+    expect(lines.map((l) => [l.step, typeof l['knn/backbone/content']])).toEqual([[0, 'number']]);
+    expect(parseEvalFile(JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8'))).rows.length).toBe(4);
+    // the same weights as a fresh init with the run's seed
+    const compiled = await compile(methods['moco-v3']('tiny'), { backend: 'wasm' });
+    compiled.init(0);
+    const ckpt = await loadLatestCheckpoint(dir);
+    const name = Object.keys(ckpt!.weights).find((k) => k.startsWith('backbone/'))!;
+    expect(Array.from(ckpt!.weights[name]!.data as Float32Array)).toEqual(Array.from((await compiled.variables()[name]!.data()) as Float32Array));
+    compiled.dispose();
+
+    const folder = join(tempDir(), 'other');
+    expect((await tessera('data', 'appearance', '--out', folder, '--n', '42', '--size', '32', '--seed', '5')).code).toBe(0);
+    const e = await tessera('eval', '--run', dir, '--data', folder, '--probe', 'knn');
+    expect(e.err).toBe('');
+    expect(e.code).toBe(0);
+    expect(e.out).toContain(`data ${folder}, 42 held-out images`);
+    const file = JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8')) as { data: string };
+    expect(file.data).toContain(folder);
+    const missing = await tessera('eval', '--run', dir, '--data', join(folder, 'nope'));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/no such folder\nhint: /);
   });
 });

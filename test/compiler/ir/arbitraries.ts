@@ -15,6 +15,8 @@ const noNegZero = (x: number): number => (Object.is(x, -0) ? 0 : x);
 const dbl = (c: fc.DoubleConstraints): fc.Arbitrary<number> => fc.double({ noNaN: true, noDefaultInfinity: true, ...c }).map(noNegZero);
 
 const posInt = fc.integer({ min: 1, max: 4096 });
+/** Repeat counts (layers, depth, levels, blocks): the codec caps them at `MAX_REPEATS`. */
+const repeats = fc.integer({ min: 1, max: 1024 });
 const nonNegInt = fc.integer({ min: 0, max: 1000 });
 const finite = dbl({});
 const unit = dbl({ min: 0, max: 1 });
@@ -27,18 +29,18 @@ const ordered = (a: fc.Arbitrary<number>): fc.Arbitrary<readonly [number, number
 
 const activationFn = fc.constantFrom<N.ActivationFn>('relu', 'gelu', 'silu', 'leakyRelu', 'tanh', 'sigmoid', 'softplus', 'identity');
 
-const unetEncoder = fc.record<N.UNetEncoder>({ _tag: fc.constant('UNetEncoder'), inChannels: posInt, ngf: posInt, levels: posInt, maxChannels: posInt });
+const unetEncoder = fc.record<N.UNetEncoder>({ _tag: fc.constant('UNetEncoder'), inChannels: posInt, ngf: posInt, levels: repeats, maxChannels: posInt });
 const styleEncoder = fc.record<N.StylePyramidEncoder>({
-  _tag: fc.constant('StylePyramidEncoder'), inChannels: posInt, ngf: posInt, levels: posInt, maxChannels: posInt, tokenDim: posInt, mapChannels: posInt,
+  _tag: fc.constant('StylePyramidEncoder'), inChannels: posInt, ngf: posInt, levels: repeats, maxChannels: posInt, tokenDim: posInt, mapChannels: posInt,
 });
 const unetDecoder = fc.record<N.UNetDecoder>({
-  _tag: fc.constant('UNetDecoder'), outChannels: posInt, ngf: posInt, levels: posInt, maxChannels: posInt, tokenDim: posInt, mapChannels: posInt,
+  _tag: fc.constant('UNetDecoder'), outChannels: posInt, ngf: posInt, levels: repeats, maxChannels: posInt, tokenDim: posInt, mapChannels: posInt,
 });
 
 const leafNets: ReadonlyArray<fc.Arbitrary<N.NetNode>> = [
   fc.record<N.Linear>({ _tag: fc.constant('Linear'), in: posInt, out: posInt, bias: fc.boolean(), init: fc.constantFrom('xavierUniform', 'truncNormal02', 'kaimingNormal', 'normal001', 'default') }),
   fc.record<N.Mlp>({
-    _tag: fc.constant('Mlp'), in: posInt, hidden: posInt, out: posInt, layers: posInt, norm: fc.constantFrom('batch', 'layer', 'none'),
+    _tag: fc.constant('Mlp'), in: posInt, hidden: posInt, out: posInt, layers: repeats, norm: fc.constantFrom('batch', 'layer', 'none'),
     lastNorm: fc.constantFrom('none', 'batch', 'batchNoAffine'), activation: activationFn, bias: fc.boolean(),
   }),
   fc.record<N.Conv2d>({
@@ -51,14 +53,14 @@ const leafNets: ReadonlyArray<fc.Arbitrary<N.NetNode>> = [
   fc.record<N.Attention>({ _tag: fc.constant('Attention'), dim: posInt, heads: posInt, qkvBias: fc.boolean() }),
   fc.record<N.TransformerBlock>({ _tag: fc.constant('TransformerBlock'), dim: posInt, heads: posInt, mlpRatio: positive, qkvBias: fc.boolean(), eps: positive }),
   fc.record<N.Vit>({
-    _tag: fc.constant('Vit'), imageSize: posInt, patch: posInt, inChannels: posInt, dim: posInt, depth: posInt, heads: posInt,
+    _tag: fc.constant('Vit'), imageSize: posInt, patch: posInt, inChannels: posInt, dim: posInt, depth: repeats, heads: posInt,
     mlpRatio: positive, qkvBias: fc.boolean(), cls: fc.boolean(), output: fc.constantFrom('cls', 'mean', 'tokens'),
     stopGradPatchEmbed: fc.boolean(), eps: positive,
   }),
   fc.record<N.ResNet>({
     _tag: fc.constant('ResNet'), inChannels: posInt,
     stem: fc.record({ channels: posInt, kernel: posInt, stride: posInt, maxPool: fc.boolean() }),
-    stages: fc.array(fc.record({ channels: posInt, blocks: posInt, stride: posInt }), { maxLength: 4 }),
+    stages: fc.array(fc.record({ channels: posInt, blocks: repeats, stride: posInt }), { maxLength: 4 }),
     block: fc.constantFrom('basic', 'bottleneck'), zeroInitResidual: fc.boolean(), output: fc.constantFrom('pooled', 'map'),
   }),
   unetEncoder,
@@ -66,13 +68,13 @@ const leafNets: ReadonlyArray<fc.Arbitrary<N.NetNode>> = [
   fc.record<N.SpadeResBlock>({ _tag: fc.constant('SpadeResBlock'), in: posInt, out: posInt, mapChannels: posInt, tokenDim: posInt }),
   unetDecoder,
   fc.record<N.Generator>({ _tag: fc.constant('Generator'), encoder: unetEncoder, styleEncoder, decoder: unetDecoder }),
-  fc.record<N.PatchGan>({ _tag: fc.constant('PatchGan'), inChannels: posInt, ndf: posInt, layers: posInt, spectralNorm: fc.boolean() }),
+  fc.record<N.PatchGan>({ _tag: fc.constant('PatchGan'), inChannels: posInt, ndf: posInt, layers: repeats, spectralNorm: fc.boolean() }),
   fc.record<N.Pool>({ _tag: fc.constant('Pool'), kind: fc.constantFrom('mean', 'cls', 'max') }),
   fc.record<N.Field>({ _tag: fc.constant('Field'), name }),
   fc.constant<N.L2Normalize>({ _tag: 'L2Normalize' }),
   fc.constant<N.Flatten>({ _tag: 'Flatten' }),
   fc.record<N.TransformerPredictor>({
-    _tag: fc.constant('TransformerPredictor'), inDim: posInt, dim: posInt, depth: posInt, heads: posInt, mlpRatio: positive,
+    _tag: fc.constant('TransformerPredictor'), inDim: posInt, dim: posInt, depth: repeats, heads: posInt, mlpRatio: positive,
     grid: fc.tuple(posInt, posInt),
   }),
   fc.record<N.TokenPredictor>({ _tag: fc.constant('TokenPredictor'), dim: posInt, count: posInt, heads: posInt, hiddenRatio: positive }),

@@ -123,6 +123,20 @@ const CASES: { readonly [K in IssueCode]: Case } = {
     path: 'objectives.0.phases.0',
     lines: ['objective "main" runs in unknown phase "A"', 'expected no phases (the method declares none), got "A"'],
   },
+  E_TOO_DEEP: {
+    issues: () => checked(mutate(tinyMoco, (s) => {
+      let v: unknown = { _tag: 'Input', name: 'images' };
+      for (let i = 0; i < 1000; i++) v = { _tag: 'StopGradient', source: v };
+      s.values[0].value = v;
+    })),
+    path: 'values.0.value.source.source.source.source.source.source.source.source.source',
+    lines: ['the spec nests more than 128 levels deep', 'hint: name intermediate results as values'],
+  },
+  E_TOO_LARGE: {
+    issues: () => checked(mutate(tinyMoco, (s) => (s.modules[0].net.layers[0].depth = 1e9))),
+    path: 'modules.0.net.layers.0.depth',
+    lines: ['1000000000 is too large', 'expected at most 1024, got 1000000000', 'hint: networks deeper than 1024 repeats are out of reach'],
+  },
 };
 
 describe('renderIssues', () => {

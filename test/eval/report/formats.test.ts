@@ -69,3 +69,26 @@ describe('eval.json and embeddings.json', () => {
     expect(all.labels['l']!.values).toEqual([...values]);
   });
 });
+
+describe('online kNN lines', () => {
+  it('are parsed without a loss, kept apart from loss terms, and drawn as one chart per label', async () => {
+    const { renderReport } = await import('../../../eval/report/html.js');
+    const text = [
+      '{"step":0,"knn/content/content":0.2,"knn/style/content":0.17,"knn/content/appearance":0.5,"time":1.2}',
+      '{"step":0,"loss":2.5,"loss/moco":2.5,"lr":0}',
+      '{"step":1,"loss":2.4,"loss/moco":2.4,"lr":0.1}',
+      '{"step":2,"knn/content/content":0.45,"knn/style/content":0.2,"knn/content/appearance":0.55}',
+      '{"step":3}',
+    ].join('\n');
+    const { records, problems } = parseMetricsJsonl(text);
+    expect(problems).toEqual(['metrics.jsonl line 5: needs numeric "step" and "loss"']);
+    const s = metricSeries(records);
+    expect([...s.terms.keys()]).toEqual(['loss', 'moco']);
+    expect(s.online.get('knn/content/content')).toEqual([[0, 0.2], [2, 0.45]]);
+    expect(keyRole('knn/content/content').role).toBe('online');
+    const html = renderReport({ title: 't', runDir: 'r', notes: [], generatedAt: 'now', metrics: s });
+    expect(html).toContain('id="online"');
+    expect(html.match(/data-online="(\w+)"/g)).toEqual(['data-online="content"', 'data-online="appearance"']);
+    expect(html).toContain('content 45.0%, style 20.0%');
+  });
+});

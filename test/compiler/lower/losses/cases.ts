@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LossNode } from '../../../../compiler/ir/loss.js';
-import { createLossState, lossKernels, patchNceAt, slicedWassersteinAt, type LossContext, type LossModule, type PatchAt } from '../../../../compiler/lower/losses/index.js';
+import { lossKernels, patchNceAt, slicedWassersteinAt, type LossContext, type LossModule, type PatchAt } from '../../../../compiler/lower/losses/index.js';
+import { createLossState } from '../../../../runtime/lossState.js';
 import { Rng } from '../../../../compiler/ir/rng.js';
 import { fromStored, loadFixture, type StoredArray } from '../../../fixtures/fixture.js';
 

@@ -6,7 +6,8 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { SlicedWasserstein } from '../../../../compiler/ir/loss.js';
-import { createLossState, lossKernels } from '../../../../compiler/lower/losses/index.js';
+import { lossKernels } from '../../../../compiler/lower/losses/index.js';
+import { createLossState } from '../../../../runtime/lossState.js';
 import { useBackend } from '../../../../runtime/backend.js';
 import { Rng } from '../../../../compiler/ir/rng.js';
 

@@ -2,8 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { LossNode } from '../../../../compiler/ir/loss.js';
 import {
-  createLossState, lossKernels, patchGrid, patchNceAt, randomProjections, slicedWassersteinAt, type LossContext,
+  lossKernels, patchGrid, patchNceAt, randomProjections, slicedWassersteinAt, type LossContext,
 } from '../../../../compiler/lower/losses/index.js';
+import { createLossState } from '../../../../runtime/lossState.js';
 import { useBackend } from '../../../../runtime/backend.js';
 import { Rng } from '../../../../compiler/ir/rng.js';
 import { contextWith } from './cases.js';
