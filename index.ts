@@ -26,6 +26,7 @@ export { methods, methodNames, mocoV3, ijepa, stStorm, type MethodName, type Pre
 export { useBackend, BACKENDS, type BackendName } from './runtime/backend.js';
 export { train, TrainError, type TrainConfig, type TrainResult } from './runtime/train.js';
 export { loadEncoder, exportEncoder, type Encoder } from './runtime/encoder.js';
+export { initModule, initModules, InitError, type ModuleInit } from './runtime/init.js';
 export { Rng } from './compiler/ir/rng.js';
 export type { Dataset, Batch } from './runtime/dataset.js';
 export { appearanceDataset } from './data/appearance/generator.js';

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { compile } from '../runtime/compile.js';
-import { embedDataset } from '../eval/embed.js';
+import { embedDataset, methodEmbedder } from '../eval/embed.js';
 import { evaluateRepresentations, makeEmbeddings, type EvalFile, type ProbeKind, type ProbeRow } from '../eval/index.js';
 import type { BackendName } from '../runtime/backend.js';
 import { writeFileAtomic } from '../runtime/checkpoint/atomicWrite.js';
@@ -53,7 +53,7 @@ export const evaluateRun = async (runDir: string, options: EvalRunOptions = {}):
     compiled.init(info.seed);
     const ckpt = await loadRunWeights(compiled, runDir);
     const data = await openEvalData(await parseDataSource(options.data ?? info.data), info.imageSize, options.samples ?? 1260);
-    const { features, labels } = await embedDataset(compiled, data, { samples: options.samples ?? 1260, chunk: options.chunk ?? 128 });
+    const { features, labels } = await embedDataset(methodEmbedder(compiled), data, { samples: options.samples ?? 1260, chunk: options.chunk ?? 128 });
     const rows = evaluateRepresentations({ features, labels, probe, labelFraction, seed: info.seed });
     const evalFile: EvalFile & { readonly probe: ProbeKind; readonly checkpointStep: number; readonly data: string } = {
       version: 1, labelFraction, seed: info.seed, probe, checkpointStep: ckpt.step, data: data.name, rows,

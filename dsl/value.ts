@@ -57,7 +57,8 @@ export const gather = <D extends number>(source: V<Tok<D>>, index: V<Idx>): V<To
   valueOf({ _tag: 'Gather', source: source.expr, index: index.expr }, source, index);
 
 /**
- * A random permutation of the batch; `name` identifies the random stream.
+ * A random permutation of the batch without self-pairs (each sample is paired with another one);
+ * `name` identifies the random stream.
  * @example
  * ```ts
  * const y = Value.permute('style', Value.images());
@@ -78,7 +79,9 @@ export const concat = <T extends Ty>(first: V<T>, ...rest: ReadonlyArray<V<T>>):
 
 /**
  * A replay memory: keeps the last `size` samples of `source` (detached) and returns a batch where a
- * fraction `ratio` is replaced by stored samples. Defaults: `size: 50`, `ratio: 0.3` (ST-STORM replay).
+ * fraction `ratio` of the positions (random ones) hold samples drawn uniformly from what it stored
+ * before this step (an empty memory returns `source`). State of the compiled step: seeded by the
+ * step, saved in checkpoints, restored by `--resume` (`compiler/lower/memory.ts`). Defaults: `size: 50`, `ratio: 0.3` (ST-STORM replay).
  * @example
  * ```ts
  * const replay = Value.memory('replay', Value.images(), { size: 50, ratio: 0.3 });
@@ -103,14 +106,14 @@ export const fn = <In extends Ty, Out extends Ty, T extends Ty>(net: Net<In, Out
 
 /**
  * LayerNorm without affine parameters over the last axis (I-JEPA's target normalisation),
- * inline. Default `eps: 1e-6`.
+ * inline. Default `eps: 1e-5` (PyTorch's `F.layer_norm`, as the I-JEPA reference calls it).
  * @example
  * ```ts
  * const t = Value.layerNorm(Value.fn(Net.pool(), Value.images()), { features: 3 });
  * ```
  */
 export const layerNorm = <T extends Ty>(x: V<T>, o: { readonly features: number; readonly eps?: number }): V<T> =>
-  fn(asNet<Any, T, 'Norm'>({ _tag: 'Norm', kind: 'layer', features: o.features, affine: false, eps: o.eps ?? 1e-6 }), x) as V<T>;
+  fn(asNet<Any, T, 'Norm'>({ _tag: 'Norm', kind: 'layer', features: o.features, affine: false, eps: o.eps ?? 1e-5 }), x) as V<T>;
 
 /**
  * Names a value: the method lists it once in `values` and every use refers to it by name.

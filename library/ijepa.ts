@@ -69,7 +69,8 @@ export const ijepa = (o: IjepaOptions = {}): MethodIR => {
   const context = Value.field(masks, 'context');
   const targets = Value.field(masks, 'targets');
   const prediction = predictor.apply(encoder.apply(view, { keep: context }), { context, targets });
-  const h = Value.layerNorm(Branch.stopGradient(target.apply(view)), { features: a.dim });
+  // the reference's F.layer_norm(h, (h.size(-1),)) (src/train.py): PyTorch's default eps 1e-5
+  const h = Value.layerNorm(Branch.stopGradient(target.apply(view)), { features: a.dim, eps: 1e-5 });
   return Method.make({
     name: 'i-jepa',
     input: { size: a.image },

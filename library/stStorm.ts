@@ -1,58 +1,31 @@
 /**
  * ST-STORM (Ouattara, Duthon, Salmane, Bernardin, Ait Aider, "ST-STORM", arXiv 2604.16086 [0];
  * authors' code Hamedkiri/RT-STORM-V2 @ 4a77b29 [1]) as a pure DSL value. methods.md section 3.
- * It follows the CODE (the paper body was not readable): README-command weights, quirks Q1-Q4.
+ * It follows the CODE and its README's recommended command (the paper body was not readable),
+ * and the intended behaviour where the code has a quirk (each with a flag for the other).
  *
- * Phase A (style transfer): `far = G_A(x, style = y)`, `y` a permuted batch. `D_A` learns LSGAN +
- * R1; the semantic content branch learns MoCo-v2 InfoNCE with a queue on `(x, far)`; `G_A` learns
- * adversarial + PatchNCE + teacher-token + L1 + gate + FFT + SWD + Style-JEPA. Phase B
- * (reconstruction): `recon = G_B(spectralNoise(far), style = x)` learns PatchNCE against its
- * teacher + identity L1 + teacher-token + gate + FFT + SWD. Teachers `T_A`, `T_B` and the key
- * encoders are EMAs (0.999) updated after their source's optimizer step.
+ * Phase A (style transfer): `far = G_A(x, style = y)`, `y` another image of the batch. `D_A`
+ * learns LSGAN + R1; the semantic content branch learns MoCo-v2 InfoNCE with a queue on
+ * `(x, far)`; `G_A` learns adversarial + PatchNCE + teacher-token + L1 + gate + FFT + SWD +
+ * Style-JEPA. Phase B (reconstruction): `recon = G_B(spectralNoise(far_mix), style = x)` learns
+ * PatchNCE against its teacher + identity L1 + teacher-token + gate + FFT + SWD, and the semantic
+ * branch learns on `(x, recon)`. Teachers `T_A`, `T_B` and the key encoders are EMAs (0.999)
+ * updated after their source's optimizer step.
  */
-import type { AugNode } from '../compiler/ir/augment.js';
 import type { Method as MethodIR } from '../compiler/ir/node.js';
+import type { Schedule as ScheduleIR } from '../compiler/ir/schedule.js';
 import type { Optimizer } from '../compiler/ir/optim.js';
 import {
   Aug, Branch, Loss, Mask, Method, Net, Optim, Predictor, Schedule, Value, View,
-  type Any, type Img, type Module, type Net as NetT, type ObjectiveOptions, type StyleFeatures, type Term, type Same, type Tok, type UNetFeatures, type Value as V, type Vec,
+  type Any, type Img, type Module, type ObjectiveOptions, type StyleFeatures, type Term, type Same, type Tok, type UNetFeatures, type Value as V, type Vec,
 } from '../dsl/index.js';
+import { semanticBranch } from './stStormSemantic.js';
 import { JEPA_SCALE_WEIGHTS, PAPER_ARCH, PAPER_EPOCH_IMAGES, README_WEIGHTS, STORM_TRAINING as T, TINY_ARCH, type StormArch, type StormWeights } from './stStormSizes.js';
 
-export { PAPER_ARCH, README_WEIGHTS, TINY_ARCH, type StormArch, type StormWeights } from './stStormSizes.js';
+import type { StStormOptions } from './stStormOptions.js';
 
-/** Options of `stStorm`. Every field has the preset's default. */
-export interface StStormOptions {
-  /** `paper`: the code's 256x256 settings; `tiny`: 32x32, trains on 2 CPU cores. Default `paper`. */
-  readonly preset?: 'paper' | 'tiny';
-  /** Batch size (8 in both presets: the reference's argparse default). */
-  readonly batch?: number;
-  /** Training steps (`paper`: 41 epochs of `epochImages / batch`; `tiny`: 600). */
-  readonly steps?: number;
-  /** Images per epoch, to turn the cycle's epochs into steps (`paper`: ImageNet-1k, 1,281,167). */
-  readonly epochImages?: number;
-  /** Steps of phase A and phase B per cycle (`paper`: 2 epochs each; `tiny`: 20 and 20). */
-  readonly phaseSteps?: readonly [number, number];
-  /** Override loss weights (README command by default). */
-  readonly weights?: Partial<StormWeights>;
-  /** The semantic content branch (`--sem_content`, on in the README command). Default true. */
-  readonly semantic?: boolean;
-  /**
-   * `--sem_use_aug`: the semantic branch sees its own random views of `x` (query) and of the
-   * detached `far` (key): RRC scale (0.5, 1), flip, colour jitter 0.4 (hue 0.1) p 0.8,
-   * grayscale p 0.2, blur p 0.1 (methods.md 3.4). Default false (the README command does not set it).
-   */
-  readonly semanticViews?: boolean;
-  /**
-   * The style bank (2000 past `y`) and the replay of past `far` (50, ratio 0.3) of phase B, as
-   * `Value.memory`. Default false: Memory nodes are not lowered yet (`compile` would fail).
-   */
-  readonly memory?: boolean;
-  /** The adversarial term of phase B with its own discriminator `D_B` (`--adv_enable_B`). Default false. */
-  readonly adversarialB?: boolean;
-  /** The `fused` representation through an untrained FusionHead (needs `semantic`). Default true. */
-  readonly fused?: boolean;
-}
+export { PAPER_ARCH, README_WEIGHTS, TINY_ARCH, type StormArch, type StormWeights } from './stStormSizes.js';
+export type { StStormOptions } from './stStormOptions.js';
 
 /** The base loader: Resize 286 -> RandomCrop 256 is a fixed-area crop of (256/286)^2 then resize, plus flip. */
 const BASE_CROP = (256 / 286) ** 2;
@@ -70,6 +43,10 @@ interface Parts {
   readonly tA: Module<Img<3>, Img<3>>;
   readonly tB: Module<Img<3>, Img<3>>;
   readonly far: V<Img<3>>;
+  /** The teacher-token weight of phase A (a linear ramp unless `quirks: 'code'`). */
+  readonly styleA: ScheduleIR | number;
+  /** Q5 as in the code: the Style-JEPA predictor is a frozen random net. */
+  readonly frozenPredictor: boolean;
 }
 
 const part = <T extends StyleFeatures<number> | UNetFeatures>(m: Module, p: 'encoder' | 'styleEncoder', x: V<Img<3>>): V<T> =>
@@ -131,7 +108,7 @@ const styleJepaTerms = (p: Parts, predictor: Module<Tok, Tok>, standardize: Modu
   ];
 };
 
-/** Phase A generator objective (`train_step_phase_A`, generator side). */
+/** Phase A generator objective (`helpers.py: train_step_phase_A`, generator side). */
 const generatorA = (p: Parts, dA: Module<Img<3>, Img<1>>): ObjectiveOptions => {
   const predictor = Branch.make('jepaPredictor', Predictor.tokens({ dim: p.a.tokenDim, count: p.a.levels + 1, heads: 4, hiddenRatio: 2 }));
   const standardize = Branch.make('jepaStandardize', Net.batchNorm({ features: p.a.tokenDim, affine: false }));
@@ -140,53 +117,18 @@ const generatorA = (p: Parts, dA: Module<Img<3>, Img<1>>): ObjectiveOptions => {
     terms: [
       Loss.term('adv', Loss.lsganGenerator({ fake: dA.apply(p.far) }), { weight: p.w.adv }),
       ...patchNceTerms(p, p.w.nceA, { m: p.gA, x: p.far }, { m: p.gA, x: p.x }),
-      Loss.term('tok', Loss.tokenL1({ pred: tokensOf(p.tA, p.far), target: Branch.stopGradient(tokensOf(p.tA, p.y)) }), { weight: p.w.style }),
+      Loss.term('tok', Loss.tokenL1({ pred: tokensOf(p.tA, p.far), target: Branch.stopGradient(tokensOf(p.tA, p.y)) }), { weight: p.styleA }),
       Loss.term('l1', Loss.l1({ pred: p.far, target: p.x }), { weight: p.w.l1A }),
       ...textureTerms(p, p.gA, p.far, p.y),
       ...styleJepaTerms(p, predictor, standardize),
     ],
     optimizer: adam(T.generatorLr),
-    params: [p.gA, predictor],
+    params: p.frozenPredictor ? [p.gA] : [p.gA, predictor],
     phases: ['A'],
   };
 };
 
-/** `--sem_use_aug` (methods.md 3.4): RRC (0.5, 1), flip, jitter 0.4 / hue 0.1 p 0.8, grayscale 0.2, blur 0.1. */
-const semanticAugmentation = (size: number): ReadonlyArray<AugNode> => [
-  Aug.randomResizedCrop({ size, scale: [0.5, 1] }),
-  Aug.horizontalFlip({ p: 0.5 }),
-  Aug.colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1, p: 0.8 }),
-  Aug.grayscale({ p: 0.2 }),
-  Aug.gaussianBlur({ sigma: [0.1, 2], p: 0.1 }),
-];
-
-/** The semantic content branch: ResNet + token linear + projector, EMA key encoder, queue. */
-const semanticBranch = (p: Parts, epochs: number, views: boolean) => {
-  const backboneNet: NetT<Img<3>, Vec, 'ResNet'> = p.a.resnet === 'resnet50' ? Net.resnet50() : Net.resnetTiny();
-  const backbone = Branch.make('semBackbone', backboneNet);
-  const projector = Branch.make('semProjector', Net.seq(
-    Net.linear({ in: p.a.semFeature, out: p.a.semDim, init: 'default' }),
-    Net.mlp({ in: p.a.semDim, hidden: p.a.semHidden, out: p.a.semDim, norm: 'none', bias: true }),
-  ));
-  const backboneKey = Branch.ema('semBackboneKey', backbone, { momentum: T.momentum });
-  const projectorKey = Branch.ema('semProjectorKey', projector, { momentum: T.momentum });
-  const seen = (name: string, v: V<Img<3>>): V<Img<3>> => (views ? View.make(name, v, semanticAugmentation(p.a.image)) : v);
-  const q = projector.apply(backbone.apply(seen('semQuery', p.x)));
-  const k = Branch.stopGradient(projectorKey.apply(backboneKey.apply(seen('semKey', Branch.stopGradient(p.far)))));
-  const objective: ObjectiveOptions = {
-    name: 'semantic',
-    terms: [Loss.term('moco', Loss.infoNCEQueue({ query: q, key: k, temperature: p.w.semTau, queueSize: p.a.queue }), { weight: p.w.sem })],
-    optimizer: Optim.adamw({
-      lr: Schedule.warmupCosine({ warmup: T.semanticWarmupEpochs / epochs, start: T.semanticStartLr, peak: T.semanticLr, end: T.semanticEndLr }),
-      weightDecay: T.semanticWd,
-    }),
-    params: [backbone, projector],
-    phases: ['A'],
-  };
-  return { objective, backbone };
-};
-
-/** Phase B generator objective (`train_step_phase_B`), with the optional adversarial term. */
+/** Phase B generator objective (`helpers.py: train_step_phase_B`), with the optional adversarial term. */
 const generatorB = (p: Parts, memory: boolean, dB: Module<Img<3>, Img<1>> | undefined) => {
   const styles = memory ? Value.memory('styleBank', p.y, { size: 2000, ratio: 1 }) : p.y;
   const fresh = Branch.stopGradient(p.gA.apply(p.x, { style: styles }));
@@ -209,58 +151,83 @@ const generatorB = (p: Parts, memory: boolean, dB: Module<Img<3>, Img<1>> | unde
   return { objective, recon };
 };
 
-/** Representation `style`: tok6, the teacher `T_A`'s L2-normalised style tokens, flattened `[batch, (levels+1) tokenDim]`. */
-const styleFeature = (tA: Module): V<Vec> => Value.fn(Net.flatten(), Value.fn(Net.l2Normalize(), tokensOf(tA, Value.images())));
+/** Representation `style`: tok6, a style encoder's L2-normalised tokens, flattened `[batch, (levels+1) tokenDim]`. */
+const styleFeature = (m: Module): V<Vec> => Value.fn(Net.flatten(), Value.fn(Net.l2Normalize(), tokensOf(m, Value.images())));
+
+/** Steps of phase A, phase B and the whole run. */
+const stepCounts = (o: StStormOptions, paper: boolean, batch: number): { stepsA: number; stepsB: number; steps: number } => {
+  const per = o.epoch === 'dataset' ? batch : T.kFolds * batch;
+  const epochSteps = Math.floor((o.epochImages ?? PAPER_EPOCH_IMAGES) / per);
+  const [stepsA, stepsB] = o.phaseSteps ?? (paper ? [T.advEpochs * epochSteps, T.recEpochs * epochSteps] : [20, 20]);
+  return { stepsA, stepsB, steps: o.steps ?? (paper ? T.epochs * epochSteps : 600) };
+};
 
 /**
- * ST-STORM as a method (see the module comment). `paper`: 256x256, generators ngf 64 with 5 U-Net
- * levels (6 style tokens of 256, SPADE maps 64), PatchGAN 64 x 4 with spectral norm, ResNet-50
- * semantic branch (1x1 conv 2048 -> 256 = a Linear on the pooled feature, projector 256-512-256,
- * queue 6000, tau 0.2), batch 8, 41 epochs of 2 + 2 epoch A/B rounds. `tiny`: 32x32, ngf 8, 3 levels
- * (4 tokens of 32), PatchGAN 8 x 3, the tiny ResNet (128 -> 32 -> 64 -> 32, queue 256), SWD patch 8,
+ * ST-STORM as a method (see the module comment). Reference files: [1] `README.md` (recommended
+ * command), `config.py` (argparse defaults), `helpers.py` (phase steps and losses),
+ * `train_style_disentangle.py` (loop, optimisers, cycle), `models/*.py` (nets), `training/scheduler.py`.
+ *
+ * Sizes. `paper`: 256x256, generators ngf 64 with 5 U-Net levels (6 style tokens of 256, SPADE
+ * maps 64), PatchGAN 64 x 4 with spectral norm (`models/generator.py`, `models/discriminator.py`),
+ * ResNet-50 semantic branch (1x1 conv 2048 -> 256 = a Linear on the pooled feature, projector
+ * 256-512-256, queue 6000 `--sem_queue`, tau 0.2; `models/semantic_moco_jepa.py`), batch 8
+ * (`config.py`), 41 epochs (README command) of one fold each (`--k_folds 2`, option `epoch`),
+ * rounds of 2 + 2 epochs A/B (`CycleScheduler`, `--skip_amix`). `tiny`: 32x32, ngf 8, 3 levels (4
+ * tokens of 32), PatchGAN 8 x 3, the tiny ResNet (128 -> 32 -> 64 -> 32, queue 256), SWD patch 8,
  * PatchNCE 16 positions, phases of 20 + 20 steps, 600 steps.
  *
- * Weights (README command): adv 1, PatchNCE 0.2 (1/3 per layer), teacher tokens 50, L1 0.05, gate
- * 0.05 (margin 0.75), FFT 0.1, SWD 0.05, Style-JEPA 0.15 (mask 0.6, bias 2, scale weights
- * 2, 2, 1.5, 1, 0.75, 0.5; VICReg 0.05 / 0.05), R1 gamma 10 every 16, semantic 1; phase B PatchNCE 1,
- * identity 1, tokens 0.005, and the same gate / FFT / SWD weights as A [inferred]. Optimisers: Adam
- * 2e-4 (0.5, 0.999) for generators (G_A with the JEPA predictor), 1e-4 for discriminators (betas
- * as G [inferred]); AdamW 1e-4, wd 1e-4, warmup 5 epochs from 1e-5, cosine to 1e-6 (semantic).
+ * Weights (README command, `helpers.py`): adv 1, PatchNCE 0.2 (`--lambda_nce_a_adv`, 1/3 per
+ * layer `bot,skip64,skip32`), teacher tokens 5 -> 50 (Q3), L1 0.05 (`--lambda_reg_a_adv`), gate
+ * 0.05 (margin 0.75), FFT 0.1, SWD 0.05, Style-JEPA 2 (Q1; mask 0.6, bias 2, scale weights 2, 2,
+ * 1.5, 1, 0.75, 0.5, VICReg 0.05 / 0.05: `models/jepa.py`), R1 gamma 10 every 16, semantic 1
+ * (`--lambda_sem`, two styles averaged); phase B PatchNCE 1, identity 1, tokens 0.005, the same
+ * gate / FFT / SWD weights as A [inferred]. Optimisers (`train_style_disentangle.py`): Adam 2e-4
+ * (0.5, 0.999) for generators (G_A with the JEPA predictor unless frozen, Q5), 1e-4 for
+ * discriminators (betas as G [inferred]); AdamW 1e-4, wd 1e-4 for the semantic branch, lr per step
+ * (Q7, `training/scheduler.py`; `semanticSchedule`). Teachers and key encoders: EMA 0.999.
  *
- * Quirks of the reference, followed: Q1 `--lambda_jepa` is ignored (0.15 is used); Q2 content-NCE
- * across two styles is inactive (not modelled); Q3 the lambda_style ramp never runs (fixed 50);
- * Q4 the U-Net content-JEPA is off with the semantic branch (not modelled).
+ * Options that follow the reference by default, each with a flag for the other behaviour:
+ * `styleFrom` (G_B, Q8), `semanticViews` (`--sem_use_aug`), `semanticTwoStyles`
+ * (`--sem_two_styles`), `semanticPhaseB` (Q9), `semanticSchedule` (Q7), `memory` (style bank 2000
+ * and replay 50 @ 0.3, `helpers.py`), `epoch` (one fold), `quirks` (Q1, Q3, Q5: intended by default).
+ * Q2 (content-NCE across two styles, inactive in the code) and Q4 (U-Net content-JEPA off with the
+ * semantic branch) are not modelled.
  *
- * Simplifications the DSL forces (all documented, none silent):
+ * Differences that remain (documented, none silent):
  * - images stay in `[0, 1]` (the reference normalises to `[-1, 1]`): representations read clean
  *   `Input` images, and a Normalize view would make them random; spectral noise clips to `[0, 1]`;
- * - the pseudo-domain folds (2 random halves swapped every 4 rounds) are not modelled: `y` is a
- *   permuted batch (`Value.permute`); phases are counted in steps, not epochs;
+ * - pseudo-domain folds are approximated within the batch: `y` is another image of the same batch
+ *   (`Value.permute`, never the image itself); the dataset is not split into 2 folds and there is
+ *   no fold swap every 4 rounds; phases are counted in steps;
+ * - the semantic branch's pretrained start (`--sem_pretrained`, a MoCo v3 checkpoint) is
+ *   `tessera train --init semBackbone=FILE.safetensors`, not part of the spec; it sees images at
+ *   the generator's resolution (224 in the reference); phase B and the second style get their own
+ *   InfoNCE queue (and phase B its own AdamW state); the content-JEPA on ResNet tokens is absent;
+ *   the per-step lr drops its warm-up from 0 over 5000 steps (see `semanticLr`);
  * - the adaptive lambda_styB (0.005, x(1 + 0.1 (d - 0.06)/0.06), clip [1e-4, 2]) is fixed at 0.005;
- * - Style-JEPA runs every step (`jepa_every` 1 as in the README command; the default 2 is not modelled);
- * - PatchNCE uses CUT's form (keys detached, negatives: other sampled positions of the same image);
- * - SWD is single-level (the reference averages a 3-level Laplacian pyramid);
- * - the semantic branch sees `x` and the detached `far` without its own augmentations
- *   (`--sem_use_aug`) and at the generator's resolution (224 in the reference); the optional
- *   content-JEPA on ResNet tokens is not modelled; its lr steps per step, not per epoch;
+ * - SWD is single-level (the reference averages all 9 Laplacian bands at 256, Q11);
+ * - the SPADE residual block has no ReLU after the add and its map branch is `mapChannels` wide
+ *   (reference: ReLU, 128); the style gain (x10 in A, x1.5 in B, Q6) is absent; T_B is updated
+ *   only in phase B (the reference also moves it in phase A);
+ * - Style-JEPA runs every step (`--jepa_every 1`); PatchNCE uses CUT's form (keys detached,
+ *   negatives: other sampled positions of the same image);
  * - objectives run in the order D_A, semantic, G_A so that `far` in the semantic step comes from
  *   G_A before its update, as the reference's `far.detach()` does;
- * - the style bank / replay are `Value.memory` and OFF by default (`memory`); `D_B` exists only
- *   with `adversarialB`; `fused` is an untrained FusionHead (the reference trains it downstream).
+ * - `D_B` exists only with `adversarialB`; `fused` is an untrained FusionHead (the reference
+ *   trains it downstream).
  *
  * Modules: `G_A`, `G_B`, `T_A`, `T_B` (EMA 0.999), `D_A` (`D_B`), `jepaPredictor`,
  * `jepaStandardize` (buffers only), `semBackbone`, `semProjector`, `semBackboneKey`,
- * `semProjectorKey` (EMA 0.999), `fusion`. Representations: `style` (tok6), `content` (the
- * semantic ResNet's pooled feature, 2048 for paper), `fused` (`[batch, 1024]`).
+ * `semProjectorKey` (EMA 0.999), `fusion`. Representations: `style` (tok6 of `styleFrom`),
+ * `content` (the semantic ResNet's pooled feature, 2048 for paper), `fused` (`[batch, 1024]`).
  */
 export const stStorm = (o: StStormOptions = {}): MethodIR => {
   const paper = (o.preset ?? 'paper') === 'paper';
   const a = paper ? PAPER_ARCH : TINY_ARCH;
-  const w: StormWeights = { ...README_WEIGHTS, ...o.weights };
+  const code = o.quirks === 'code';
+  const w: StormWeights = { ...README_WEIGHTS, styleJepa: code ? README_WEIGHTS.styleJepa : T.styleJepaIntended, ...o.weights };
   const batch = o.batch ?? T.batch;
-  const epochSteps = Math.floor((o.epochImages ?? PAPER_EPOCH_IMAGES) / batch);
-  const [stepsA, stepsB] = o.phaseSteps ?? (paper ? [T.advEpochs * epochSteps, T.recEpochs * epochSteps] : [20, 20]);
-  const steps = o.steps ?? (paper ? T.epochs * epochSteps : 600);
+  const { stepsA, stepsB, steps } = stepCounts(o, paper, batch);
   const semantic = o.semantic ?? true;
   const g = Net.generator({ ngf: a.ngf, levels: a.levels, maxChannels: a.maxChannels, tokenDim: a.tokenDim, mapChannels: a.mapChannels });
   const gA = Branch.make('G_A', g);
@@ -270,20 +237,29 @@ export const stStorm = (o: StStormOptions = {}): MethodIR => {
     Aug.horizontalFlip({ p: 0.5 }),
   ]);
   const y = Value.permute('style', x);
+  const styleRamp = Schedule.linear({ from: T.styleLambdaMin, to: w.style, start: 0, end: T.styleLambdaWarmupEpochs / T.epochs });
   const p: Parts = {
     a, w, x, y, gA, gB,
     tA: Branch.ema('T_A', gA, { momentum: T.momentum }),
     tB: Branch.ema('T_B', gB, { momentum: T.momentum }),
     far: gA.apply(x, { style: y }),
+    styleA: code || o.weights?.style !== undefined ? w.style : styleRamp,
+    frozenPredictor: code,
   };
   const d = () => Net.patchGan({ ndf: a.ndf, layers: a.dLayers, spectralNorm: true });
   const dA = Branch.make('D_A', d());
   const dB = o.adversarialB === true ? Branch.make('D_B', d()) : undefined;
-  const sem = semantic ? semanticBranch(p, T.epochs, o.semanticViews ?? false) : undefined;
-  const b = generatorB(p, o.memory === true, dB);
-  const style = styleFeature(p.tA);
+  const b = generatorB(p, o.memory ?? true, dB);
+  const sem = semantic
+    ? semanticBranch(
+        { arch: a, weights: w, x, keysA: [p.far, gA.apply(x, { style: Value.permute('style2', x) })], keyB: b.recon, steps },
+        { views: o.semanticViews ?? true, twoStyles: o.semanticTwoStyles ?? true, phaseB: o.semanticPhaseB ?? true, schedule: o.semanticSchedule ?? 'step' },
+      )
+    : undefined;
+  const style = styleFeature((o.styleFrom ?? 'G_B') === 'G_B' ? gB : p.tA);
   const content = sem === undefined ? undefined : sem.backbone.apply(Value.images());
   const fusion = Branch.make('fusion', Net.fusionHead({ styleDim: (a.levels + 1) * a.tokenDim, contentDim: a.semFeature, dim: a.fusionDim }));
+  const [semA, ...semB] = sem?.objectives ?? [];
   return Method.make({
     name: 'st-storm',
     input: { size: a.image },
@@ -291,9 +267,10 @@ export const stStorm = (o: StStormOptions = {}): MethodIR => {
     phases: [{ name: 'A', steps: stepsA }, { name: 'B', steps: stepsB }],
     objectives: [
       discriminatorObjective(p, 'discriminatorA', dA, y, p.far, 'A'),
-      ...(sem === undefined ? [] : [sem.objective]),
+      ...(semA === undefined ? [] : [semA]),
       generatorA(p, dA),
       ...(dB === undefined ? [] : [discriminatorObjective(p, 'discriminatorB', dB, x, b.recon, 'B')]),
+      ...semB,
       b.objective,
     ],
     representations: {

@@ -108,6 +108,17 @@ export const STORM_TRAINING = {
   semanticWarmupEpochs: 5,
   semanticStartLr: 1e-5,
   semanticEndLr: 1e-6,
+  /** The per-step scheduler that overrides it (`training/scheduler.py`, Q7): warm-up 5000 steps, cosine to 1e-5 at 100k. */
+  semanticWarmupSteps: 5000,
+  semanticCosineSteps: 100_000,
+  semanticStepEndLr: 1e-5,
+  /** Pseudo-domain folds (`--k_folds 2`): an epoch is one fold, N / (2 batch) steps. */
+  kFolds: 2,
+  /** `--style_lambda 50 --style_lambda_min 5 --style_lambda_sched linear`, warm-up 20 epochs (`config.py`; Q3). */
+  styleLambdaMin: 5,
+  styleLambdaWarmupEpochs: 20,
+  /** `--lambda_jepa 2` of the README command (Q1: the code uses `--lambda_jepa_style`, 0.15). */
+  styleJepaIntended: 2,
   /** Teacher and key-encoder EMA momentum. */
   momentum: 0.999,
   /** 41 epochs, batch 8; each cycle round = 2 epochs of phase A + 2 epochs of phase B. */

@@ -14,6 +14,7 @@ import { makeOptimizer, type OptimizerRuntime } from './optim/index.js';
 import type { LossState } from '../compiler/lower/losses/index.js';
 import { createLossState } from './lossState.js';
 import { legalizeFor, withFusion } from '../compiler/lower/legalize/index.js';
+import { createMemoryState, type MemoryState } from '../compiler/lower/memory.js';
 import { embedStep, objectiveStep, type StepContext } from '../compiler/lower/step.js';
 import { isActive, phaseAt, planStep, type ObjectivePlan } from '../compiler/passes/plan.js';
 import { createStore, disposeStore, flattenStore, trainableOf, type ParamStore } from './store.js';
@@ -47,7 +48,8 @@ export interface CompiledMethod {
   variables(): Readonly<Record<string, tf.Variable>>;
   /**
    * Optimizer state of every objective as `objective/name`, plus the loss state (InfoNCE key
-   * queues) as `lossState/<node>`, and its inverse: what a checkpoint needs to resume exactly.
+   * queues) as `lossState/<node>` and the memories (style bank, replay) as `memory/<name>`, and
+   * its inverse: what a checkpoint needs to resume exactly.
    */
   optimizerState(): Record<string, tf.Tensor>;
   loadOptimizerState(state: Readonly<Record<string, tf.Tensor>>): void;
@@ -57,11 +59,14 @@ export interface CompiledMethod {
 
 /** Prefix of the loss state (InfoNCE key queues) inside `optimizerState()`, saved with it in checkpoints. */
 const LOSS_STATE = 'lossState/';
+/** Prefix of the `Memory` node contents inside `optimizerState()`. */
+const MEMORY = 'memory/';
 
 interface Runtime {
   readonly store: ParamStore;
   readonly optimizers: ReadonlyMap<string, OptimizerRuntime>;
   readonly lossState: LossState;
+  readonly memory: MemoryState;
   readonly seed: number;
 }
 
@@ -126,6 +131,7 @@ export const lower = (graph: Graph): CompiledMethod => {
     disposeStore(rt.store);
     rt.optimizers.forEach((o) => Object.values(o.state()).forEach((t) => t.dispose()));
     rt.lossState.dispose();
+    rt.memory.dispose();
     rt = undefined;
   };
   return {
@@ -136,14 +142,14 @@ export const lower = (graph: Graph): CompiledMethod => {
       const optimizers = new Map(
         graph.method.objectives.map((o) => [o.name, makeOptimizer(o.optimizer, paramInfoOf(store, o.params))]),
       );
-      rt = { store, optimizers, lossState: createLossState(), seed };
+      rt = { store, optimizers, lossState: createLossState(), memory: createMemoryState(), seed };
     },
     step: (images, at) => {
       const r = runtime();
       const phase = phaseAt(graph.method.phases, at.step);
       const progress = at.totalSteps > 0 ? at.step / at.totalSteps : 0;
       const base = {
-        graph, store: r.store, images, training: true, step: at.step, progress, lossState: r.lossState, kernels,
+        graph, store: r.store, images, training: true, step: at.step, progress, lossState: r.lossState, memory: r.memory, kernels,
         rng: Rng.seeded(r.seed).fork(`step:${at.step}`),
       };
       const terms: Record<string, tf.Scalar> = {};
@@ -160,6 +166,7 @@ export const lower = (graph: Graph): CompiledMethod => {
         return totals.length === 0 ? tf.scalar(0) : tf.addN(totals);
       });
       r.lossState.afterStep();
+      r.memory.afterStep();
       const numbers = Object.fromEntries(Object.entries(terms).map(([k, t]) => [k, t.dataSync()[0]!]));
       Object.values(terms).forEach((t) => t.dispose());
       const loss = Object.values(numbers).reduce((s, x) => s + x, 0);
@@ -174,7 +181,7 @@ export const lower = (graph: Graph): CompiledMethod => {
         throw new Error(`unknown representation "${representation}"; known: ${graph.representations.map((x) => x.name).join(', ')}`);
       }
       const ctx: StepContext = {
-        graph, store: r.store, images, training: false, step: 0, progress: 1, lossState: r.lossState, kernels,
+        graph, store: r.store, images, training: false, step: 0, progress: 1, lossState: r.lossState, memory: r.memory, kernels,
         rng: Rng.seeded(r.seed).fork('embed'),
       };
       return embedStep(representation, rep.node, ctx);
@@ -185,6 +192,7 @@ export const lower = (graph: Graph): CompiledMethod => {
       const out: Record<string, tf.Tensor> = {};
       for (const [name, o] of r.optimizers) for (const [k, t] of Object.entries(o.state())) out[`${name}/${k}`] = t;
       for (const [key, q] of r.lossState.queues) out[`${LOSS_STATE}${key}`] = q;
+      for (const [name, t] of Object.entries(r.memory.snapshot())) out[`${MEMORY}${name}`] = t;
       return out;
     },
     loadOptimizerState: (state) => {
@@ -199,6 +207,8 @@ export const lower = (graph: Graph): CompiledMethod => {
         r.lossState.queues.get(key)?.dispose();
         r.lossState.queues.set(key, tf.variable(t, false));
       }
+      const memories = Object.entries(state).filter(([k]) => k.startsWith(MEMORY));
+      r.memory.restore(Object.fromEntries(memories.map(([k, t]) => [k.slice(MEMORY.length), t])));
     },
     dispose,
   };

@@ -8,8 +8,8 @@
  *
  * Determinism: the randomness of step `s` derives from `(seed, s)` only (views, masks: the
  * compiled step forks `step:s`; data order: epoch `e` is shuffled by `(seed, e)`), so a run
- * resumed from a checkpoint at step `s` follows the trajectory of an uninterrupted run.
- * Not covered: loss state outside the parameters (InfoNCE queues, replay memories) restarts empty.
+ * resumed from a checkpoint at step `s` follows the trajectory of an uninterrupted run: the
+ * checkpoint holds the optimizer state, the InfoNCE key queues and the `Memory` contents.
  */
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import type { BackendName } from './backend.js';
 import { saveCheckpoint, specHash, toTensor, type LoadedCheckpoint } from './checkpoint/index.js';
 import { describeFsError } from './fsErrors.js';
 import { guardedStep, skippedLine, type NonFinite } from './finiteGuard.js';
+import { initModules, type ModuleInit } from './init.js';
 import { loadWeights } from './restore.js';
 import { Rng } from '../compiler/ir/rng.js';
 import { checkFreshRun, checkpointToResume, tidyForResume } from './runFolder.js';
@@ -41,6 +42,8 @@ export interface TrainConfig {
   readonly checkpointEvery: number;
   /** Continue from the last checkpoint in `outDir` (refused if the spec changed). */
   readonly resume: boolean;
+  /** Modules to start from a weights file (`--init MODULE=FILE`), applied to a fresh run only (a resumed run has its checkpoint). */
+  readonly init?: ReadonlyArray<ModuleInit>;
   /** `method` already compiled (and possibly wrapped, e.g. by tests); default: `compile(method, { backend })`. */
   readonly compiled?: CompiledMethod;
   /** Called after every step with its metrics and timing. */
@@ -258,6 +261,10 @@ const trainChecked = async (config: TrainConfig): Promise<TrainResult> => {
   await writeFile(join(config.outDir, 'spec.sha256'), `${hash}\n`);
   await config.onStart?.(hash);
   compiled.init(config.seed);
+  if (ckpt === undefined && config.init !== undefined && config.init.length > 0) {
+    await initModules(compiled, config.init);
+    config.onEvent?.(`initialised ${config.init.map((i) => `${i.module} from ${i.file}`).join(', ')}`);
+  }
   const startStep = ckpt === undefined ? 0 : restore(config, compiled, ckpt);
   const metricsFile = join(config.outDir, 'metrics.jsonl');
   if (ckpt !== undefined) await truncateMetrics(metricsFile, startStep);

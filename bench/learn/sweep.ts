@@ -25,7 +25,7 @@ import { makeOnlineEval } from '../../eval/online.js';
 import { ijepa, mocoV3, stStorm } from '../../library/index.js';
 import { useBackend, type BackendName } from '../../runtime/backend.js';
 import { Rng } from '../../compiler/ir/rng.js';
-import { embedDataset } from '../../eval/embed.js';
+import { embedDataset, methodEmbedder } from '../../eval/embed.js';
 
 /** Seeds of the built-in training and held-out images (as `cli/runData.ts`: 0 and 1000). */
 const TRAIN_SEED = 0;
@@ -109,7 +109,7 @@ const main = async (): Promise<void> => {
   }
   const trainSeconds = (performance.now() - t0 - evalMs) / 1000;
   await probe(step, loss);
-  const { features, labels } = await embedDataset(compiled, held, { samples: held.size, chunk: 256 });
+  const { features, labels } = await embedDataset(methodEmbedder(compiled), held, { samples: held.size, chunk: 256 });
   const rows = evaluateRepresentations({ features, labels, probe: 'both', labelFraction: 0.1, seed });
   console.log(renderProbeTable(rows));
   const record = {

@@ -26,6 +26,8 @@ import { copyWeights, decayRule, lossOf, maskSpec, moduleDecl, naiveMethod, netO
 
 /** I-JEPA predictor LayerNorm eps. */
 const EPS = 1e-6;
+/** The target LayerNorm: `F.layer_norm` with PyTorch's default eps (I-JEPA src/train.py). */
+const TARGET_EPS = 1e-5;
 
 /**
  * The I-JEPA predictor: embed context tokens `[B, Kc, D] -> dim`, add positions, repeat per target
@@ -69,7 +71,7 @@ export const naiveIjepa = (graph: Graph, weights: Readonly<Record<string, tf.Var
     const context = tf.tensor(drawn.context.data, [...drawn.context.shape], 'int32');
     const targets = tf.tensor(drawn.targets.data, [...drawn.targets.shape], 'int32');
     const [t, b, kt] = targets.shape as [number, number, number];
-    const h = layerNorm(undefined, vit(at(w, 'target'), encoder, view), EPS);
+    const h = layerNorm(undefined, vit(at(w, 'target'), encoder, view), TARGET_EPS);
     const tiled = tf.tile(h, [t, 1, 1]); // [T*B, N, D], target-major
     const wanted = gatherRows(tiled, targets.reshape([t * b, kt]));
     const value = opt.minimize(() => {

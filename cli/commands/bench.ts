@@ -6,7 +6,9 @@
 import { parseArgs } from 'node:util';
 import type { Tensor4D } from '@tensorflow/tfjs';
 import { mocoV3 } from '../../library/mocoV3.js';
-import { isMethodName, methodNames } from '../../library/index.js';
+import { writeFile } from 'node:fs/promises';
+import type { ModuleInit } from '../../runtime/init.js';
+import { isMethodName, methodNames, type MethodName } from '../../library/index.js';
 import { BACKENDS, type BackendName } from '../../runtime/backendName.js';
 import type { Command, Io } from '../command.js';
 import { parseIntOption } from '../numbers.js';
@@ -93,10 +95,62 @@ const runStep = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
   return 0;
 };
 
+/** Default `bench disentangle` budget: minutes of pretraining for all methods together (<= 15 min in all on 2 cores). */
+const DISENTANGLE_MINUTES = 12;
+
+/** `--init METHOD:MODULE=FILE`, e.g. `st-storm:semBackbone=moco.safetensors`. */
+const parseBenchInit = (text: string): [MethodName, ModuleInit] => {
+  const m = /^([a-z0-9-]+):([^=]+)=(.+)$/.exec(text);
+  if (m === null || !isMethodName(m[1]!)) throw new RangeError(`--init ${text}: expected METHOD:MODULE=FILE with METHOD one of ${methodNames.join(', ')}`);
+  return [m[1], { module: m[2]!, file: m[3]! }];
+};
+
+const runDisentangle = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      data: { type: 'string' }, labels: { type: 'string' }, methods: { type: 'string' }, steps: { type: 'string' }, minutes: { type: 'string' },
+      samples: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' },
+      init: { type: 'string', multiple: true },
+    },
+    strict: true,
+  });
+  const chosen = (values.methods ?? 'st-storm,moco-v3,i-jepa').split(',');
+  const bad = chosen.find((m) => !isMethodName(m));
+  if (bad !== undefined) throw new RangeError(`--methods: unknown method "${bad}"; known: ${methodNames.join(', ')}`);
+  const minutes = Number(values.minutes ?? DISENTANGLE_MINUTES);
+  if (!(minutes > 0)) throw new RangeError(`--minutes must be a positive number, got "${values.minutes}"`);
+  const backend = (values.backend ?? 'wasm') as BackendName;
+  if (!BACKENDS.includes(backend)) throw new RangeError(`--backend must be one of ${BACKENDS.join(', ')}, got "${values.backend}"`);
+  const samples = positiveInt('samples', values.samples, 1260);
+  const [{ benchDisentangle, showDisentangle }, { useBackend }, { BUILTIN, openEvalData, openTrainingData, parseDataSource }] = await Promise.all([
+    import('../../bench/disentangle.js'), import('../../runtime/backend.js'), import('../runData.js'),
+  ]);
+  const source = await parseDataSource(values.data ?? BUILTIN);
+  const size = 32;
+  const init: Partial<Record<MethodName, ModuleInit[]>> = {};
+  for (const [m, i] of (values.init ?? []).map(parseBenchInit)) init[m] = [...(init[m] ?? []), i];
+  await useBackend(backend);
+  const say = (line: string) => void io.err(`${line}\n`);
+  const report = await benchDisentangle({
+    train: await openTrainingData(source, size),
+    probe: await openEvalData(source, size, samples),
+    labels: (values.labels ?? 'content,appearance').split(','),
+    methods: chosen as MethodName[],
+    steps: positiveInt('steps', values.steps, 600),
+    seconds: (minutes * 60) / chosen.length,
+    samples, seed: nonNegativeInt('seed', values.seed, 0), backend, init, onEvent: say,
+  });
+  if (values.out !== undefined) await writeFile(values.out, `${JSON.stringify(report, null, 1)}\n`);
+  io.out(values.json === true ? `${JSON.stringify(report)}\n` : `${showDisentangle(report)}\n${values.out === undefined ? '' : `wrote ${values.out}\n`}`);
+  return 0;
+};
+
 /** The benchmarks, by name. */
 const benches: Readonly<Record<string, Bench>> = {
   data: { summary: 'images/s of the appearance generator, the folder loader, each augmentation; input prep vs a step', run: runData },
   step: { summary: 'compiled training step vs a hand-written eager TF.js step: time, loss, GFLOP/s vs a matmul roof', run: runStep },
+  disentangle: { summary: 'pretrain ST-STORM, MoCo v3, I-JEPA (tiny) alike, probe each representation for content and appearance', run: runDisentangle },
 };
 
 const usage = [
@@ -107,12 +161,15 @@ const usage = [
   'tessera bench data [--batch 64] [--size 64] [--repeats 5] [--backend wasm|cpu|tensorflow] [--no-step]',
   'tessera bench step --method moco-v3|i-jepa [--preset tiny|paper] [--backend wasm|cpu] [--json]',
   '                   [--iters 7] [--warmup 2] [--batch N] [--seed 0]',
+  `tessera bench disentangle [--data builtin:appearance|builtin:texture|DIR] [--labels content,appearance]`,
+  `                   [--methods st-storm,moco-v3,i-jepa] [--minutes ${DISENTANGLE_MINUTES} (all methods)] [--steps 600 (each)]`,
+  '                   [--samples 1260] [--seed 0] [--backend wasm] [--init METHOD:MODULE=FILE ...] [--out FILE.json] [--json]',
 ].join('\n');
 
 /** `tessera bench`: runs one benchmark from the table. */
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'benchmarks: data (input preparation throughput), step (compiled vs hand-written step)',
+  summary: 'benchmarks: data (input preparation throughput), step (compiled vs hand-written step), disentangle (the ST-STORM claim)',
   usage,
   run: async (args, io) => {
     const [name, ...rest] = args;

@@ -22,6 +22,7 @@ import { parseIntOption, RANGES, type IntRange } from '../numbers.js';
 import { defaultRunFolder } from '../runName.js';
 import { methodNames } from '../../library/index.js';
 import { flagship, resolveSpec, withSteps, type SpecRequest } from '../trainSpec.js';
+import { parseInits } from '../initOption.js';
 
 /**
  * Steps of the main job (`tessera train` with no options). Measured on the 2-core dev machine
@@ -39,6 +40,7 @@ export const ONLINE_SAMPLES = 512;
 const usage = `usage: tessera train [--method NAME | --spec FILE] [--preset tiny|paper] [--data DIR | --data builtin:appearance[:N]]
                      [--steps N | --epochs E] [--batch B] [--backend wasm|cpu|tensorflow] [--seed K]
                      [--out DIR] [--resume] [--set PATH=VALUE ...] [--checkpoint-every K] [--eval-every K] [--eval-samples N] [--eval]
+                     [--init MODULE=FILE.safetensors ...] [--init-map MODULE=MAP.json ...]
   no options: train the flagship (tiny preset) on the built-in appearance data for ${MAIN_JOB_STEPS} steps, then evaluate it
   --method NAME        a library method (${methodNames.join(', ')}); default the flagship (${flagship()})
   --spec FILE          a .json spec or a .ts module exporting a method
@@ -59,6 +61,9 @@ const usage = `usage: tessera train [--method NAME | --spec FILE] [--preset tiny
   --eval-samples N     held-out images of the online kNN (default ${ONLINE_SAMPLES}: half memory, half scored)
   --eval               evaluate (tessera eval) after training (default with no options)
   --max-non-finite K   stop after K non-finite steps in a row (default 5); each is skipped (rolled back) and logged
+  --init MODULE=FILE   start MODULE (and its EMA followers) from a .safetensors file, e.g. a tessera export
+                       (repeatable); every missing, extra or mis-shaped tensor is reported
+  --init-map MODULE=MAP.json  rename the file's tensors for MODULE: { "filePrefix/": "paramPathPrefix" }
   Ctrl-C finishes the current step, saves a checkpoint and exits; --resume continues.
   exit 0: trained; 1: invalid spec, data or run folder, or training failed; 2: usage`;
 
@@ -79,6 +84,8 @@ interface Options {
   readonly 'eval-every'?: string | undefined;
   readonly 'eval-samples'?: string | undefined;
   readonly eval?: boolean | undefined;
+  readonly init?: string[] | undefined;
+  readonly 'init-map'?: string[] | undefined;
   readonly 'max-non-finite'?: string | undefined;
 }
 
@@ -87,7 +94,7 @@ const OPTIONS = {
   steps: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
   seed: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, set: { type: 'string', multiple: true },
   'checkpoint-every': { type: 'string' }, 'eval-every': { type: 'string' }, 'eval-samples': { type: 'string' }, eval: { type: 'boolean' },
-  'max-non-finite': { type: 'string' },
+  'max-non-finite': { type: 'string' }, init: { type: 'string', multiple: true }, 'init-map': { type: 'string', multiple: true },
 } as const;
 
 /** A usage error: message and exit code 2. */
@@ -120,6 +127,8 @@ const plan = async (v: Options) => {
   }
   if (v.steps !== undefined && v.epochs !== undefined) throw new UsageError('give either --steps or --epochs, not both');
   if (v.resume === true && v.out === undefined) throw new UsageError('--resume needs --out DIR, the run folder to continue');
+  const inits = await parseInits(v.init ?? [], v['init-map'] ?? []);
+  if (typeof inits === 'string') throw new UsageError(inits);
   const previous: RunInfo | undefined = resumeOnly(v) ? await readRunInfo(v.out!) : undefined;
   const request: SpecRequest = previous
     ? { loaded: { spec: await readRunSpec(v.out!), name: previous.method }, overrides: [] }
@@ -127,6 +136,7 @@ const plan = async (v: Options) => {
   return {
     request,
     previous,
+    inits,
     steps: previous?.steps ?? int('steps', v.steps, RANGES.steps),
     epochs: int('epochs', v.epochs, RANGES.epochs),
     seed: int('seed', v.seed, RANGES.seed) ?? previous?.seed ?? 0,
@@ -239,7 +249,7 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   let result: TrainResult;
   try {
     result = await train({
-      method, dataset, steps, seed: p.seed, backend: p.backend, outDir: out, checkpointEvery: p.checkpointEvery,
+      method, dataset, steps, seed: p.seed, backend: p.backend, outDir: out, checkpointEvery: p.checkpointEvery, init: p.inits,
       resume: v.resume === true, ...(p.maxNonFinite !== undefined ? { maxNonFinite: p.maxNonFinite } : {}), onStep: progress.step, onEvent: progress.event, shouldStop: signal.stop,
       ...(online === undefined ? {} : { evaluate: { every: online.every, measure: online.evaluator.measure, onResult: (d, values, sec) => (measured.push([d, values]), progress.online(d, values, sec)) } }),
       onStart: (specHash) => writeRunInfo(out, {

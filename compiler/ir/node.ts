@@ -104,7 +104,7 @@ export interface Gather {
   readonly index: ValueExpr;
 }
 
-/** A random permutation of the batch (ST-STORM's second style image `y`). */
+/** A random permutation of the batch without fixed points (ST-STORM's style image `y`: always another sample). */
 export interface Permute {
   readonly _tag: 'Permute';
   readonly name: string;

@@ -12,6 +12,7 @@ import { applyNet, subNet, type Lowered } from './nets/index.js';
 import { stopGradient } from './nets/rule.js';
 import { lowerLoss, type LossState } from './losses/index.js';
 import type { Kernels } from './legalize/index.js';
+import type { MemoryState } from './memory.js';
 import { randomValues } from './random.js';
 
 /** One module's parameters and buffers as evaluation reads them (the runtime's store provides them). */
@@ -32,6 +33,8 @@ export interface EvalContext {
   readonly step: number;
   readonly progress: number;
   readonly lossState: LossState;
+  /** The style bank / replay memories (`Memory` nodes), state across steps. */
+  readonly memory: MemoryState;
   /** New buffer values (BatchNorm statistics...) produced by this evaluation, `module/path` keyed. */
   readonly buffers: Map<string, tf.Tensor>;
   /** The legalized kernels of the graph's backend (pass 7), and their fused variant (pass 6). */
@@ -138,9 +141,7 @@ const valueRules: { readonly [K in Exclude<GraphOp, 'Loss'>]: Rule } = {
     const { ports, groups } = groupedInputs(i);
     return splitGroups(applyModule(ctx, e.module, e.path, ports, n.fused === true, groups), groups);
   },
-  Memory: () => {
-    throw new Error('Memory nodes (replay banks) are not lowered yet');
-  },
+  Memory: (n, i, ctx) => ctx.memory.sample(n.expr as Extract<ValueExpr, { _tag: 'Memory' }>, asTensor(i.source, 'memory source'), ctx.rng),
 };
 
 const evaluateLoss = (node: GraphNode, inputs: Readonly<Record<string, Lowered>>, ctx: EvalContext): tf.Scalar => {

@@ -1,6 +1,6 @@
 /**
  * Lowering of the random and index nodes: views (augmentation pipelines), I-JEPA block masks,
- * Style-JEPA token masks and batch permutations. Each random node draws from the
+ * Style-JEPA token masks and batch permutations (without self-pairs). Each random node draws from the
  * step's stream forked by the node's name, so two views with the same pipeline differ and a
  * resumed run draws the same numbers. Views carry no gradient (augmentations are inputs).
  */
@@ -13,6 +13,18 @@ import { sampleTokenMask } from './masks/tokenMask.js';
 import type { Lowered } from './nets/index.js';
 
 type Of<T extends ValueExpr['_tag']> = Extract<ValueExpr, { _tag: T }>;
+
+/**
+ * A random permutation of `0..n-1` without fixed points for `n >= 2` (one random cycle through a
+ * shuffled order): every image is paired with ANOTHER image, never itself (ST-STORM's style image
+ * `y` comes from a different sample; a plain shuffle gives `y = x` for about 1 pair in `n`).
+ */
+export const derangement = (n: number, rng: Rng): number[] => {
+  const order = rng.permutation(n);
+  const out = new Array<number>(n);
+  order.forEach((v, k) => (out[v] = order[(k + 1) % n]!));
+  return out;
+};
 
 /** The lowering rules of the random and index value nodes. */
 export const randomValues = {
@@ -29,8 +41,6 @@ export const randomValues = {
     const drawn = sampleTokenMask(m, batch, rng.fork(`tokenMask:${m.name}`));
     return tf.tensor(drawn.data, [...drawn.shape], 'float32');
   },
-  permute: (p: Of<'Permute'>, source: tf.Tensor, rng: Rng): tf.Tensor => {
-    const order = rng.fork(`permute:${p.name}`).permutation(source.shape[0]!);
-    return tf.gather(source, tf.tensor1d(order, 'int32'));
-  },
+  permute: (p: Of<'Permute'>, source: tf.Tensor, rng: Rng): tf.Tensor =>
+    tf.gather(source, tf.tensor1d(derangement(source.shape[0]!, rng.fork(`permute:${p.name}`)), 'int32')),
 };

@@ -6,9 +6,10 @@
  * - E_EMA_CHAIN: an EMA of itself or of another EMA module.
  * - E_EMA_MISMATCH: an EMA target's net differs from its source's (first differing field shown).
  * - E_NO_GRADIENT: an optimized module gets no gradient from any term of its objective: every
- *   path from the losses to its applications crosses a `StopGradient`, a `Memory` (detached
- *   replay) or an EMA module (a constant in the lowering). `R1` and `SpadeGate` reach the module
- *   they name directly.
+ *   path from the losses to its applications crosses a `StopGradient` or a `Memory` (detached
+ *   replay). An EMA module's own weights are constants, but the lowering differentiates through
+ *   it to its input (ST-STORM's `tok` term: `T_A(far)` trains `G_A`), so the walk continues past
+ *   it. `R1` and `SpadeGate` reach the module they name directly.
  * - E_REPRESENTATION: a representation depends on a random or stateful value (View, Masks,
  *   TokenMask, Permute, Memory): evaluation features must come from clean `Input` images.
  * - E_PARAMS_IN_FN: a `Fn` applies a net that has parameters (it needs a named module).
@@ -54,7 +55,7 @@ const emaIssues = (m: Method): ReadonlyArray<Issue> => {
   return [...optimized, ...targets];
 };
 
-/** The modules that receive gradient from `roots`, walking inputs backwards. */
+/** The modules that receive gradient from `roots`, walking inputs backwards (through EMA modules, not into their weights). */
 export const gradientModules = (g: Graph, roots: ReadonlyArray<NodeId>): ReadonlySet<string> => {
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
   const ema = new Set(g.method.modules.filter((d) => d.ema !== undefined).map((d) => d.name));
@@ -65,10 +66,7 @@ export const gradientModules = (g: Graph, roots: ReadonlyArray<NodeId>): Readonl
     if (node === undefined || seen.has(id)) return;
     seen.add(id);
     if (node.op === 'StopGradient' || node.op === 'Memory') return;
-    if (node.expr._tag === 'Apply') {
-      if (ema.has(node.expr.module)) return;
-      reached.add(node.expr.module);
-    }
+    if (node.expr._tag === 'Apply' && !ema.has(node.expr.module)) reached.add(node.expr.module);
     if ((node.expr._tag === 'R1' || node.expr._tag === 'SpadeGate') && !ema.has(node.expr.module)) reached.add(node.expr.module);
     Object.values(node.inputs).forEach(visit);
   };

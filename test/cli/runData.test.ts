@@ -9,6 +9,8 @@ describe('parseDataSource', () => {
   it('reads builtin:appearance with and without a count', async () => {
     expect(await parseDataSource('builtin:appearance')).toEqual({ kind: 'builtin', n: BUILTIN_TRAIN_IMAGES, text: 'builtin:appearance' });
     expect(await parseDataSource('builtin:appearance:84')).toEqual({ kind: 'builtin', n: 84, text: 'builtin:appearance:84' });
+    expect(await parseDataSource('builtin:texture:36')).toEqual({ kind: 'builtin', n: 36, text: 'builtin:texture:36', family: 'texture' });
+    expect(await parseDataSource('builtin:texture')).toEqual({ kind: 'builtin', n: BUILTIN_TRAIN_IMAGES, text: 'builtin:texture', family: 'texture' });
   });
 
   it('rejects unknown built-ins and missing folders with a hint', async () => {

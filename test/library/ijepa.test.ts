@@ -27,7 +27,7 @@ describe('ijepa paper (ViT-H/14)', () => {
     if (t._tag !== 'Gather') throw new Error('not Gather');
     expect(t.index).toEqual({ _tag: 'FieldOf', name: 'targets', source: expect.objectContaining({ _tag: 'Masks', name: 'masks' }) });
     const ln = t.source;
-    expect(ln).toMatchObject({ _tag: 'Fn', net: { _tag: 'Norm', kind: 'layer', affine: false, features: 1280 } });
+    expect(ln).toMatchObject({ _tag: 'Fn', net: { _tag: 'Norm', kind: 'layer', affine: false, features: 1280, eps: 1e-5 } });
     const inner = ln._tag === 'Fn' ? ln.inputs.x : undefined;
     expect(inner).toMatchObject({ _tag: 'StopGradient', source: { _tag: 'Apply', module: 'target', inputs: { x: { _tag: 'View', name: 'view' } } } });
     expect(l.pred).toMatchObject({ _tag: 'Apply', module: 'predictor', inputs: { x: { _tag: 'Apply', module: 'encoder', inputs: { keep: { _tag: 'FieldOf', name: 'context' } } } } });

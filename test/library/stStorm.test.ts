@@ -10,10 +10,11 @@ import { checkMethod } from '../../compiler/check.js';
 import { decodeMethod, encodeMethod } from '../../compiler/ir/codec.js';
 import type { LossNode } from '../../compiler/ir/loss.js';
 import type { Method, ModuleDecl, Objective, ValueExpr } from '../../compiler/ir/node.js';
+import { evaluateSchedule } from '../../compiler/ir/schedule.js';
 import { gradientModules } from '../../compiler/passes/gradients.js';
 import { isMethodName, methodNames, methods } from '../../library/index.js';
 import { stStorm, type StStormOptions } from '../../library/stStorm.js';
-import { checked, trainable } from './graph.js';
+import { checked, tokOnly, trainable } from './graph.js';
 
 const mod = (m: Method, name: string): ModuleDecl => {
   const d = m.modules.find((x) => x.name === name);
@@ -43,7 +44,8 @@ const walk = (e: unknown): ReadonlyArray<ValueExpr> => {
 const applied = (e: ValueExpr): string =>
   e._tag === 'StopGradient' ? `sg(${applied(e.source)})` : e._tag === 'FieldOf' ? `${applied(e.source)}.${e.name}` : e._tag === 'Apply' ? [e.module, ...e.path].join('.') : e._tag;
 
-const EPOCH = Math.floor(1_281_167 / 8);
+/** One epoch = one of the 2 pseudo-domain folds: N / (2 batch) steps. */
+const EPOCH = Math.floor(1_281_167 / 16);
 
 describe('stStorm paper preset: the numbers of the reference code', () => {
   const m = stStorm({ preset: 'paper' });
@@ -72,16 +74,27 @@ describe('stStorm paper preset: the numbers of the reference code', () => {
     expect(pairs).toHaveLength(4);
   });
 
-  test('batch 8, 41 epochs; cycle of 2 epochs phase A + 2 epochs phase B (ImageNet epochs)', () => {
+  test('batch 8, 41 epochs of one fold; cycle of 2 epochs phase A + 2 epochs phase B (epoch: dataset counts N / batch)', () => {
     expect(m.training).toEqual({ batch: 8, steps: 41 * EPOCH });
     expect(m.phases).toEqual([{ name: 'A', steps: 2 * EPOCH }, { name: 'B', steps: 2 * EPOCH }]);
+    expect(stStorm({ preset: 'paper', epoch: 'dataset' }).training.steps).toBe(41 * Math.floor(1_281_167 / 8));
   });
 
-  test('phase A generator weights: adv 1, PatchNCE 0.2 over 3 layers, tokens 50, L1 0.05, gate 0.05, FFT 0.1, SWD 0.05, Style-JEPA 0.15', () => {
-    expect(weights(objective(m, 'generatorA'))).toEqual({
-      adv: 1, nce_bottleneck: 0.2 / 3, nce_skip2: 0.2 / 3, nce_skip3: 0.2 / 3, tok: 50, l1: 0.05, gate: 0.05, fft: 0.1, swd: 0.05,
-      jepa: 0.15, jepa_var: 0.15 * 0.05, jepa_cov: (0.15 * 0.05) / 255,
+  test('phase A generator weights: adv 1, PatchNCE 0.2 over 3 layers, tokens 5 -> 50 (Q3 intended), L1 0.05, gate 0.05, FFT 0.1, SWD 0.05, Style-JEPA 2 (Q1 intended)', () => {
+    const gA = objective(m, 'generatorA');
+    expect(weights(gA)).toEqual({
+      adv: 1, nce_bottleneck: 0.2 / 3, nce_skip2: 0.2 / 3, nce_skip3: 0.2 / 3, tok: NaN, l1: 0.05, gate: 0.05, fft: 0.1, swd: 0.05,
+      jepa: 2, jepa_var: 2 * 0.05, jepa_cov: (2 * 0.05) / 255,
     });
+    expect(gA.terms.find((t) => t.name === 'tok')?.weight).toEqual({ _tag: 'Linear', from: 5, to: 50, start: 0, end: 20 / 41 });
+  });
+
+  test("quirks: 'code' follows the code instead: Style-JEPA 0.15 (Q1), tokens fixed 50 (Q3), predictor frozen (Q5)", () => {
+    const code = stStorm({ preset: 'paper', quirks: 'code' });
+    expect(weights(objective(code, 'generatorA'))).toMatchObject({ tok: 50, jepa: 0.15, jepa_var: 0.15 * 0.05 });
+    expect(objective(code, 'generatorA').params).toEqual(['G_A']);
+    expect(objective(m, 'generatorA').params).toEqual(['G_A', 'jepaPredictor']);
+    expect(code.modules.some((d) => d.name === 'jepaPredictor')).toBe(true);
   });
 
   test('phase B weights: PatchNCE 1, identity 1, tokens 0.005 (start of the adaptive weight), gate / FFT / SWD', () => {
@@ -114,26 +127,37 @@ describe('stStorm paper preset: the numbers of the reference code', () => {
     expect(applied(l.target)).toBe('sg(T_A.styleEncoder.tokens)');
   });
 
-  test('semantic branch: InfoNCE with a queue of 6000 at tau 0.2, weight 1, keys from the EMA encoder on the detached far', () => {
+  test('semantic branch: InfoNCE with a queue of 6000 at tau 0.2, weight 1 over two styles, keys from the EMA encoder on the detached far', () => {
     const l = loss(m, 'semantic', 'moco');
     expect(l).toMatchObject({ _tag: 'InfoNCEQueue', queueSize: 6000, temperature: { _tag: 'Constant', value: 0.2 } });
-    expect(weights(objective(m, 'semantic'))).toEqual({ moco: 1 });
+    expect(weights(objective(m, 'semantic'))).toEqual({ moco: 0.5, moco2: 0.5 });
     if (l._tag !== 'InfoNCEQueue') throw new Error(l._tag);
     expect(applied(l.query)).toBe('semProjector');
     expect(applied(l.key)).toBe('sg(semProjectorKey)');
     expect(walk(l.key).filter((e) => e._tag === 'Apply').map((e) => applied(e))).toEqual(['semProjectorKey', 'semBackboneKey', 'G_A']);
+    const styles = (k: ValueExpr) => walk(k).filter((e) => e._tag === 'Permute').map((e) => (e._tag === 'Permute' ? e.name : ''));
+    const l2 = loss(m, 'semantic', 'moco2');
+    if (l2._tag !== 'InfoNCEQueue') throw new Error(l2._tag);
+    expect([styles(l.key), styles(l2.key)]).toEqual([['style'], ['style2']]);
     expect(mod(m, 'semBackbone').net).toMatchObject({ _tag: 'ResNet', block: 'bottleneck', output: 'pooled' });
   });
 
-  test('optimizers: Adam 2e-4 (0.5, 0.999) for generators, x 0.5 for D; AdamW 1e-4 wd 1e-4, 5/41 warmup from 1e-5, cosine to 1e-6', () => {
+  test('optimizers: Adam 2e-4 (0.5, 0.999) for generators, x 0.5 for D; AdamW 1e-4 wd 1e-4, per step (Q7): cosine 1e-4 at step 5000 -> 1e-5 at 100k', () => {
     const adam = (lr: number) => ({ _tag: 'Adam', lr: { _tag: 'Constant', value: lr }, betas: [0.5, 0.999], eps: 1e-8 });
     expect(objective(m, 'generatorA').optimizer).toEqual(adam(2e-4));
     expect(objective(m, 'generatorB').optimizer).toEqual(adam(2e-4));
     expect(objective(m, 'discriminatorA').optimizer).toEqual(adam(1e-4));
+    const steps = 41 * EPOCH;
     expect(objective(m, 'semantic').optimizer).toEqual({
-      _tag: 'AdamW', lr: { _tag: 'WarmupCosine', warmup: 5 / 41, start: 1e-5, peak: 1e-4, end: 1e-6 },
+      _tag: 'AdamW', lr: { _tag: 'Cosine', from: 1e-4, to: 1e-5, start: 5000 / steps, end: 100_000 / steps },
       betas: [0.9, 0.999], eps: 1e-8, weightDecay: { _tag: 'Constant', value: 1e-4 }, decayAll: false,
     });
+    expect(objective(m, 'semanticB').optimizer).toEqual(objective(m, 'semantic').optimizer);
+    expect(objective(stStorm({ preset: 'paper', semanticSchedule: 'epoch' }), 'semantic').optimizer.lr)
+      .toEqual({ _tag: 'WarmupCosine', warmup: 5 / 41, start: 1e-5, peak: 1e-4, end: 1e-6 });
+    // tiny (600 steps) stays before step 5000: 1e-4 throughout
+    const tinyLr = objective(stStorm({ preset: 'tiny' }), 'semantic').optimizer.lr;
+    expect([0, 0.5, 0.99].map((t) => evaluateSchedule(tinyLr, t))).toEqual([1e-4, 1e-4, 1e-4]);
   });
 });
 
@@ -145,6 +169,7 @@ describe('stStorm structure', () => {
       ['discriminatorA', ['A'], ['D_A'], 1, 0],
       ['semantic', ['A'], ['semBackbone', 'semProjector'], 1, 0],
       ['generatorA', ['A'], ['G_A', 'jepaPredictor'], 1, 0],
+      ['semanticB', ['B'], ['semBackbone', 'semProjector'], 1, 0],
       ['generatorB', ['B'], ['G_B'], 1, 0],
     ]);
   });
@@ -199,11 +224,13 @@ describe('stStorm structure', () => {
     expect(m.phases).toEqual([{ name: 'A', steps: 20 }, { name: 'B', steps: 20 }]);
   });
 
-  test('representations: style = flattened L2-normalised T_A tokens, content = semantic ResNet, fused = FusionHead of both', () => {
+  test('representations: style = flattened L2-normalised G_B tokens (--sup_from GB; styleFrom T_A), content = semantic ResNet, fused = FusionHead of both', () => {
     expect(m.representations.map((r) => r.name)).toEqual(['style', 'content', 'fused']);
     const [style, content, fused] = m.representations.map((r) => r.value);
     expect(style).toMatchObject({ _tag: 'Fn', net: { _tag: 'Flatten' }, inputs: { x: { _tag: 'Fn', net: { _tag: 'L2Normalize' } } } });
-    expect(walk(style).filter((e) => e._tag === 'Apply').map(applied)).toEqual(['T_A.styleEncoder']);
+    expect(walk(style).filter((e) => e._tag === 'Apply').map(applied)).toEqual(['G_B.styleEncoder']);
+    const teacher = stStorm({ preset: 'tiny', styleFrom: 'T_A' }).representations[0]!.value;
+    expect(walk(teacher).filter((e) => e._tag === 'Apply').map(applied)).toEqual(['T_A.styleEncoder']);
     expect(content).toEqual({ _tag: 'Apply', module: 'semBackbone', path: [], inputs: { x: { _tag: 'Input', name: 'images' } } });
     expect(fused).toEqual({ _tag: 'Apply', module: 'fusion', path: [], inputs: { style, content } });
     expect(mod(m, 'fusion').net).toEqual({ _tag: 'FusionHead', styleDim: 4 * 32, contentDim: 128, dim: 64 });
@@ -213,17 +240,30 @@ describe('stStorm structure', () => {
 describe('stStorm options', () => {
   test('adversarialB adds D_B, its objective in phase B and an adversarial term for G_B', () => {
     const m = stStorm({ preset: 'tiny', adversarialB: true });
-    expect(m.objectives.map((o) => o.name)).toEqual(['discriminatorA', 'semantic', 'generatorA', 'discriminatorB', 'generatorB']);
+    expect(m.objectives.map((o) => o.name)).toEqual(['discriminatorA', 'semantic', 'generatorA', 'discriminatorB', 'semanticB', 'generatorB']);
     expect(objective(m, 'discriminatorB')).toMatchObject({ phases: ['B'], params: ['D_B'] });
     expect(loss(m, 'generatorB', 'adv')).toMatchObject({ _tag: 'LsganGenerator', fake: { _tag: 'Apply', module: 'D_B' } });
     expect(stStorm({ preset: 'tiny' }).modules.some((d) => d.name === 'D_B')).toBe(false);
   });
 
-  test('memory adds the style bank (2000, all styles) and the replay (50, ratio 0.3); off by default', () => {
+  test('memory: the style bank (2000, all styles) and the replay (50, ratio 0.3) in phase B; on by default, memory: false drops them', () => {
     const memories = (o: StStormOptions) => walk(stStorm(o).objectives).filter((e) => e._tag === 'Memory').map((e) => e._tag === 'Memory' ? [e.name, e.size, e.ratio] : []);
-    expect(memories({ preset: 'paper', memory: true })).toEqual(expect.arrayContaining([['styleBank', 2000, 1], ['replay', 50, 0.3]]));
-    expect(memories({ preset: 'tiny' })).toEqual([]);
-    expect(memories({ preset: 'paper' })).toEqual([]);
+    expect(memories({ preset: 'paper' })).toEqual(expect.arrayContaining([['styleBank', 2000, 1], ['replay', 50, 0.3]]));
+    expect(memories({ preset: 'tiny' })).toEqual(expect.arrayContaining([['styleBank', 2000, 1], ['replay', 50, 0.3]]));
+    expect(memories({ preset: 'paper', memory: false })).toEqual([]);
+  });
+
+  test('semanticPhaseB: the semantic branch also learns in phase B, query x and key the detached reconstruction; off: phase A only', () => {
+    const m = stStorm({ preset: 'tiny' });
+    const l = loss(m, 'semanticB', 'moco');
+    if (l._tag !== 'InfoNCEQueue') throw new Error(l._tag);
+    expect(walk(l.key).filter((e) => e._tag === 'Apply').map((e) => applied(e))).toEqual(['semProjectorKey', 'semBackboneKey', 'G_B', 'G_A']);
+    expect(l.query).toEqual((loss(m, 'semantic', 'moco') as Extract<LossNode, { _tag: 'InfoNCEQueue' }>).query);
+    expect(stStorm({ preset: 'tiny', semanticPhaseB: false }).objectives.map((o) => o.name)).not.toContain('semanticB');
+  });
+
+  test('semanticTwoStyles: false keeps one key (far) with weight 1', () => {
+    expect(weights(objective(stStorm({ preset: 'tiny', semanticTwoStyles: false }), 'semantic'))).toEqual({ moco: 1 });
   });
 
   test('semantic: false drops the semantic objective, content and fused; fused: false keeps content', () => {
@@ -234,7 +274,7 @@ describe('stStorm options', () => {
   });
 
   test('weights, batch, steps and phase lengths override the preset', () => {
-    const m = stStorm({ preset: 'paper', weights: { style: 10, nceA: 1 }, batch: 16, epochImages: 1600, phaseSteps: [5, 3] });
+    const m = stStorm({ preset: 'paper', weights: { style: 10, nceA: 1 }, batch: 16, epochImages: 3200, phaseSteps: [5, 3] });
     expect(weights(objective(m, 'generatorA'))).toMatchObject({ tok: 10, nce_skip2: 1 / 3 });
     expect(m.training).toEqual({ batch: 16, steps: 41 * 100 });
     expect(m.phases).toEqual([{ name: 'A', steps: 5 }, { name: 'B', steps: 3 }]);
@@ -254,6 +294,7 @@ describe('stStorm checks and counts', () => {
     ['paper + adversarialB + memory', { preset: 'paper', adversarialB: true, memory: true }],
     ['tiny + adversarialB + memory', { preset: 'tiny', adversarialB: true, memory: true }],
     ['tiny without semantic branch', { preset: 'tiny', semantic: false }],
+    ['tiny, every flag the other way', { preset: 'tiny', memory: false, semanticViews: false, semanticTwoStyles: false, semanticPhaseB: false, semanticSchedule: 'epoch', styleFrom: 'T_A', quirks: 'code', epoch: 'dataset' }],
   ])('%s passes resolve, shapes and gradients', (_name, o) => {
     const g = checked(stStorm(o));
     expect(g.terms.length).toBeGreaterThan(10);
@@ -336,10 +377,35 @@ describe('semantic views (--sem_use_aug)', () => {
     return [...names].sort();
   };
 
-  test('semanticViews gives the semantic branch its own views of x and of far; off by default, as the README command', () => {
-    expect(viewNames(stStorm({ preset: 'tiny', semanticViews: true }))).toEqual(['semKey', 'semQuery', 'x']);
-    expect(viewNames(stStorm({ preset: 'paper' }))).toEqual(['x']);
-    expect(viewNames(stStorm({ preset: 'tiny' }))).toEqual(['x']);
-    expect(E.isRight(checkMethod(stStorm({ preset: 'tiny', semanticViews: true })))).toBe(true);
+  test('semanticViews gives the semantic branch its own views of x and of both keys; on by default, as the README command', () => {
+    expect(viewNames(stStorm({ preset: 'tiny', semanticViews: true }))).toEqual(['semKey', 'semKey2', 'semQuery', 'x']);
+    expect(viewNames(stStorm({ preset: 'paper' }))).toEqual(['semKey', 'semKey2', 'semQuery', 'x']);
+    expect(viewNames(stStorm({ preset: 'tiny', semanticViews: false }))).toEqual(['x']);
+    expect(E.isRight(checkMethod(stStorm({ preset: 'tiny', semanticViews: false })))).toBe(true);
+  });
+});
+
+
+describe('gradient check through EMA modules (regression)', () => {
+  test('the tok-only ablation checks: T_A is a constant, but the gradient flows through it to far = G_A(x, y)', () => {
+    const m = tokOnly();
+    expect(objective(m, 'generatorA').terms.map((t) => t.name)).toEqual(['tok']);
+    expect(objective(m, 'generatorA').params).toEqual(['G_A']);
+    const r = checkMethod(m);
+    expect(E.isRight(r) ? [] : r.left.map((i) => `${i.code} ${i.path.join('.')}`)).toEqual([]);
+    const g = checked(m);
+    const reached = gradientModules(g, g.terms.filter((t) => t.objective === 'generatorA').map((t) => t.node));
+    expect([...reached]).toEqual(['G_A']);
+  });
+
+  test('a StopGradient between the EMA module and the generator still blocks it (E_NO_GRADIENT)', () => {
+    const m = tokOnly();
+    const gA = objective(m, 'generatorA');
+    const tok = gA.terms[0]!;
+    if (tok.loss._tag !== 'TokenL1') throw new Error(tok.loss._tag);
+    const detached = { ...tok, loss: { ...tok.loss, pred: { _tag: 'StopGradient' as const, source: tok.loss.pred } } };
+    const broken = { ...m, objectives: m.objectives.map((o) => (o.name === 'generatorA' ? { ...o, terms: [detached] } : o)) };
+    const r = checkMethod(broken);
+    expect(E.isLeft(r) ? r.left.map((i) => i.code) : []).toContain('E_NO_GRADIENT');
   });
 });

@@ -23,8 +23,8 @@ describe('encoderSpec', () => {
     ['i-jepa', 'target', ['target']],
     ['i-jepa', 'context', ['encoder']],
     ['st-storm', 'content', ['semBackbone']],
-    ['st-storm', 'style', ['T_A']],
-    ['st-storm', 'fused', ['semBackbone', 'T_A', 'fusion']],
+    ['st-storm', 'style', ['G_B']],
+    ['st-storm', 'fused', ['semBackbone', 'G_B', 'fusion']],
   ] as const)('%s %s keeps only the modules it applies, without EMA links or objectives, and checks alone', (name, rep, modules) => {
     const spec = encoderSpec(methods[name]('tiny'), rep);
     expect(spec.modules.map((d) => d.name).sort()).toEqual([...modules].sort());
@@ -73,7 +73,7 @@ describe('exportEncoder / loadEncoder', () => {
     compiled.dispose();
   });
 
-  it('exports only the part a representation reads: ST-STORM style = the teacher\'s style encoder', async () => {
+  it('exports only the part a representation reads: ST-STORM style = G_B\'s style encoder (--sup_from GB)', async () => {
     const method = { ...methods['st-storm']('tiny'), training: { batch: 4, steps: 1 } };
     const compiled = await compile(method, { backend: 'wasm' });
     compiled.init(4);
@@ -82,8 +82,8 @@ describe('exportEncoder / loadEncoder', () => {
     for (const [k, v] of Object.entries(compiled.variables())) weights[k] = { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array };
     const out = join(mkdtempSync(join(tmpdir(), 'tessera-encoder-')), 'style.safetensors');
     const names = await exportEncoder(method, weights, 'style', out);
-    const teacher = Object.keys(weights).filter((k) => k.startsWith('T_A/styleEncoder.'));
-    expect([...names].sort()).toEqual(teacher.map((k) => k.replace('T_A/styleEncoder.', 'T_A/')).sort());
+    const teacher = Object.keys(weights).filter((k) => k.startsWith('G_B/styleEncoder.'));
+    expect([...names].sort()).toEqual(teacher.map((k) => k.replace('G_B/styleEncoder.', 'G_B/')).sort());
     expect(encoderSpec(method, 'style').modules.map((d) => d.net._tag)).toEqual(['StylePyramidEncoder']);
     const encoder = await loadEncoder(out);
     const [a, b] = [compiled.embed('style', images), encoder.embed(images)];

@@ -16,7 +16,26 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const losses = (dir: string): number[] =>
   readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { loss: number }).loss);
 
+const wholeAndSplit = async (name: string, method: ReturnType<typeof stStorm>): Promise<[number[], number[]]> => {
+  const base = { method, dataset: appearanceDataset({ n: 84, size: 32 }), steps: 6, seed: 0, backend: 'wasm' as const, checkpointEvery: 3 };
+  const whole = join(root, `${name}-whole`);
+  const split = join(root, `${name}-split`);
+  (await train({ ...base, outDir: whole, resume: false })).compiled.dispose();
+  let calls = 0;
+  const first = await train({ ...base, outDir: split, resume: false, shouldStop: () => calls++ >= 3 });
+  first.compiled.dispose();
+  expect(first.stopped).toBe(true);
+  (await train({ ...base, outDir: split, resume: true })).compiled.dispose();
+  return [losses(split), losses(whole)];
+};
+
 describe('resume with loss state', () => {
+  test('ST-STORM tiny with the style bank and replay (phases of 1 + 1 steps): 3 + resume 3 == 6 steps', async () => {
+    const [split, whole] = await wholeAndSplit('memory', stStorm({ preset: 'tiny', batch: 4, steps: 6, phaseSteps: [1, 1], memory: true }));
+    expect(split).toEqual(whole);
+    expect(whole.every(Number.isFinite)).toBe(true);
+  }, 120_000);
+
   test('ST-STORM tiny: 3 steps + resume 3 steps == 6 steps (the key queue is checkpointed)', async () => {
     const base = {
       method: stStorm({ preset: 'tiny', batch: 4, steps: 6 }),

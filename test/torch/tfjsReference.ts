@@ -13,6 +13,7 @@ import { evaluateSchedule } from '../../compiler/ir/schedule.js';
 import { evaluateNodes, type EvalContext } from '../../compiler/lower/evaluate.js';
 import { legalizeFor, withFusion } from '../../compiler/lower/legalize/index.js';
 import { createLossState } from '../../runtime/lossState.js';
+import { createMemoryState } from '../../compiler/lower/memory.js';
 import type { Lowered } from '../../compiler/lower/nets/index.js';
 import { createStore, disposeStore, flattenStore, trainableOf } from '../../runtime/store.js';
 import { planStep } from '../../compiler/passes/plan.js';
@@ -55,7 +56,7 @@ export const writeReference = async (
   const plain = legalizeFor('cpu');
   const progress = at.step / at.totalSteps;
   const ctx: EvalContext = {
-    graph, store, images, training: true, step: at.step, progress, lossState: createLossState(),
+    graph, store, images, training: true, step: at.step, progress, lossState: createLossState(), memory: createMemoryState(),
     kernels: { plain, fused: withFusion(plain) }, rng: Rng.seeded(at.seed).fork(`step:${at.step}`), buffers: new Map(),
   };
   const values = new Map<string, Lowered>();

@@ -1,0 +1,64 @@
+/**
+ * The options of `stStorm` (`stStorm.ts`): sizes and schedule, loss weights, and one flag per
+ * difference from the authors' code (RT-STORM-V2), each defaulting to the recommended command or,
+ * for a quirk of the code, to the intended behaviour. Pure types.
+ */
+import type { StormWeights } from './stStormSizes.js';
+
+/** Options of `stStorm`. Every field has the preset's default. */
+export interface StStormOptions {
+  /** `paper`: the code's 256x256 settings; `tiny`: 32x32, trains on 2 CPU cores. Default `paper`. */
+  readonly preset?: 'paper' | 'tiny';
+  /** Batch size (8 in both presets: the reference's argparse default). */
+  readonly batch?: number;
+  /** Training steps (`paper`: 41 epochs of one fold, `epochImages / (2 batch)`; `tiny`: 600). */
+  readonly steps?: number;
+  /** Images in the dataset, to turn the cycle's epochs into steps (`paper`: ImageNet-1k, 1,281,167). */
+  readonly epochImages?: number;
+  /**
+   * What an epoch is (`paper` only): `fold` (default; `train_style_disentangle.py` iterates one
+   * pseudo-domain fold, `N / (k_folds batch)` steps, `--k_folds 2`) or `dataset` (`N / batch`).
+   */
+  readonly epoch?: 'fold' | 'dataset';
+  /** Steps of phase A and phase B per cycle (`paper`: 2 epochs each; `tiny`: 20 and 20). */
+  readonly phaseSteps?: readonly [number, number];
+  /** Override loss weights (README command by default). */
+  readonly weights?: Partial<StormWeights>;
+  /** The semantic content branch (`--sem_content`, on in the README command). Default true. */
+  readonly semantic?: boolean;
+  /**
+   * `--sem_use_aug`: the semantic branch sees its own random views of `x` (query) and of the
+   * detached keys: RRC scale (0.5, 1), flip, colour jitter 0.4 (hue 0.1) p 0.8, grayscale p 0.2,
+   * blur p 0.1 (methods.md 3.4). Default true (set in the README's recommended command).
+   */
+  readonly semanticViews?: boolean;
+  /** `--sem_two_styles`: a second key `G_A(x, y')`, the two InfoNCE terms averaged. Default true (README command). */
+  readonly semanticTwoStyles?: boolean;
+  /** Q9: the semantic branch also trains in phase B on `(x, recon)` (`helpers.py: train_step_phase_B`). Default true. */
+  readonly semanticPhaseB?: boolean;
+  /** Q7: the semantic lr schedule, `step` (default: `training/scheduler.py`, the one in effect) or `epoch`. */
+  readonly semanticSchedule?: 'step' | 'epoch';
+  /**
+   * The style bank (2000 past `y`, all of phase B's styles drawn from it) and the replay of past
+   * `far` (50, 30% of the batch) of phase B (`helpers.py`, `style_bank` / `replay` deques), as
+   * `Value.memory`: state of the compiled step, checkpointed. Default true.
+   */
+  readonly memory?: boolean;
+  /**
+   * Which style encoder the `style` representation (tok6) reads: `G_B` (default: `config.py`
+   * `--sup_from GB`, Q8, G_B's student style encoder) or `T_A` (the phase-A teacher).
+   */
+  readonly styleFrom?: 'G_B' | 'T_A';
+  /**
+   * `intended` (default) or `code`, for the reference's quirks: Q1 Style-JEPA weight 2
+   * (`--lambda_jepa 2`) vs 0.15 (the code reads `--lambda_jepa_style`); Q3 teacher-token weight
+   * ramped linearly 5 -> 50 over 20 of 41 epochs (`--style_lambda_min 5 --style_lambda_sched linear`)
+   * vs fixed 50 (`get_style_lambda` never runs); Q5 Style-JEPA predictor trained with G_A vs a
+   * frozen random net (`train_style_disentangle.py` never gives it to an optimizer).
+   */
+  readonly quirks?: 'intended' | 'code';
+  /** The adversarial term of phase B with its own discriminator `D_B` (`--adv_enable_B`). Default false. */
+  readonly adversarialB?: boolean;
+  /** The `fused` representation through an untrained FusionHead (needs `semantic`). Default true. */
+  readonly fused?: boolean;
+}
