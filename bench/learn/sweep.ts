@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/learn/sweep.ts --method moco-v3 --opts '{"lr":2e-3}' --steps 300 --eval-every 50
  *   npx tsx bench/learn/sweep.ts --method moco-v3 --set training.batch=64 --minutes 5
+ *   npx tsx bench/learn/sweep.ts --method moco-v3 --radius 0.32,0.45 --steps 600   (bigger shapes)
  *
  * Not a test: numbers depend on the budget and seeds; record them in docs/learning.md.
  */
@@ -35,7 +36,7 @@ const { values: v } = parseArgs({
     method: { type: 'string', default: 'moco-v3' }, opts: { type: 'string', default: '{}' }, set: { type: 'string', multiple: true },
     steps: { type: 'string', default: '300' }, minutes: { type: 'string' }, 'eval-every': { type: 'string', default: '50' },
     seed: { type: 'string', default: '0' }, backend: { type: 'string', default: 'wasm' }, n: { type: 'string', default: '2520' },
-    samples: { type: 'string', default: '1260' }, log: { type: 'string', default: 'bench/learn/runs.jsonl' }, tag: { type: 'string', default: '' },
+    samples: { type: 'string', default: '1260' }, radius: { type: 'string' }, log: { type: 'string', default: 'bench/learn/runs.jsonl' }, tag: { type: 'string', default: '' },
   },
 });
 
@@ -74,8 +75,9 @@ const main = async (): Promise<void> => {
   const every = Number(v['eval-every']);
   const seed = Number(v.seed);
   const budget = v.minutes !== undefined ? Number(v.minutes) * 60 : Infinity;
-  const data = appearanceDataset({ n: Number(v.n), size: method.input.size, seed: TRAIN_SEED, cache: true });
-  const held = appearanceDataset({ n: Number(v.samples), size: method.input.size, seed: EVAL_SEED, cache: true });
+  const radius = v.radius === undefined ? {} : { radius: v.radius.split(',').map(Number) as unknown as readonly [number, number] };
+  const data = appearanceDataset({ n: Number(v.n), size: method.input.size, seed: TRAIN_SEED, cache: true, ...radius });
+  const held = appearanceDataset({ n: Number(v.samples), size: method.input.size, seed: EVAL_SEED, cache: true, ...radius });
   const online = await makeOnlineEval(held, { samples: 512 });
   const compiled = await compile(method, { backend: v.backend as BackendName });
   compiled.init(seed);
@@ -111,7 +113,7 @@ const main = async (): Promise<void> => {
   const rows = evaluateRepresentations({ features, labels, probe: 'both', labelFraction: 0.1, seed });
   console.log(renderProbeTable(rows));
   const record = {
-    tag: v.tag, method: v.method, opts: JSON.parse(v.opts!) as unknown, set: v.set ?? [], seed, steps: step, batch,
+    tag: v.tag, method: v.method, radius: v.radius, opts: JSON.parse(v.opts!) as unknown, set: v.set ?? [], seed, steps: step, batch,
     trainSeconds: Math.round(trainSeconds), evalSeconds: Math.round(evalMs / 1000), curve,
     probes: Object.fromEntries(rows.map((r) => [`${r.probe}/${r.representation}/${r.label}`, Math.round(1000 * r.accuracy) / 1000])),
   };

@@ -17,11 +17,14 @@ import { renderIssues } from '../../compiler/ir/render.js';
 import { showType } from '../../compiler/ir/types.js';
 import { countParams, stepFlops } from '../../compiler/passes/shapes/index.js';
 import type { Command, Io } from '../command.js';
+import { perProcess, showPerProcess } from '../processes.js';
 import { specFromArgs } from '../specSource.js';
 
-const usage = `usage: tessera check SPEC [--json]
-       tessera check --method NAME [--preset paper|tiny] [--json]
+const usage = `usage: tessera check SPEC [--json] [--processes N]
+       tessera check --method NAME [--preset paper|tiny] [--json] [--processes N]
   SPEC: a .json spec, or a .ts module exporting a method (default export or \`method\`)
+  --processes N  also print the memory and FLOPs of one process of an N-process data-parallel run
+                 (torch target: batch / N images per process, all parameters and optimizer state each)
   exit 0: valid (prints modules, branches, parameters, FLOPs); 1: invalid (prints every issue); 2: usage`;
 
 /** One module row of the report. */
@@ -175,11 +178,11 @@ const invalid = (io: Io, json: boolean, name: string, issues: ReadonlyArray<Issu
 };
 
 const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  let parsed: { values: { method?: string | undefined; preset?: string | undefined; json?: boolean | undefined }; positionals: string[] };
+  let parsed: { values: { method?: string | undefined; preset?: string | undefined; json?: boolean | undefined; processes?: string | undefined }; positionals: string[] };
   try {
     parsed = parseArgs({
       args: [...args],
-      options: { method: { type: 'string' }, preset: { type: 'string' }, json: { type: 'boolean' } },
+      options: { method: { type: 'string' }, preset: { type: 'string' }, json: { type: 'boolean' }, processes: { type: 'string' } },
       strict: true,
       allowPositionals: true,
     });
@@ -196,7 +199,10 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const result = checkMethod(loaded.spec, { passes: [...checkingPasses, cse, memoryPlanning] });
   if (E.isLeft(result)) return invalid(io, json, specName, result.left);
   const report = checkReport(result.right);
-  io.out(json ? `${JSON.stringify({ ok: true, ...report }, null, 2)}\n` : showReport(report));
+  const perProc = values.processes === undefined ? undefined : perProcess(result.right.method, Number(values.processes));
+  if (typeof perProc === 'string') return fail(io, perProc, 2);
+  io.out(json ? `${JSON.stringify({ ok: true, ...report, ...(perProc ? { perProcess: perProc } : {}) }, null, 2)}\n` : showReport(report));
+  if (!json && perProc !== undefined) io.out(showPerProcess(perProc));
   return 0;
 };
 

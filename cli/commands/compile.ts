@@ -2,7 +2,8 @@
  * `tessera compile SPEC (--emit FILE.ts | --dump) [--backend wasm|cpu|tensorflow]`: runs every
  * compiler pass on a spec. `--dump` prints the IR after each pass; `--emit` writes the lowered
  * training step as one standalone TypeScript module that imports only TF.js
- * (`codegen`), and prints its size and what it contains. Invalid specs print their
+ * (`codegen`), and prints its size and what it contains. `--target torch --out DIR` writes the
+ * checked graph and a PyTorch trainer instead (`cli/torchTarget.ts`). Invalid specs print their
  * issues and exit 1; a source pattern codegen cannot embed is an error, not a broken file.
  * Codegen (ts-morph) loads only for `--emit`.
  */
@@ -18,6 +19,8 @@ import { pipelineFor } from '../../compiler/passes/pipeline.js';
 import type { BackendName } from '../../runtime/backendName.js';
 import type { Command, Io } from '../command.js';
 import { specFromArgs } from '../specSource.js';
+import { resolveSpec, withSteps } from '../trainSpec.js';
+import { writeTorchTarget } from '../torchTarget.js';
 
 const usage = `usage: tessera compile SPEC [--emit FILE.ts [--keep-unused]] [--dump] [--backend wasm|cpu|tensorflow]
        tessera compile --method NAME [--preset paper|tiny] [--emit FILE.ts] [--dump] [--backend B]
@@ -26,6 +29,10 @@ const usage = `usage: tessera compile SPEC [--emit FILE.ts [--keep-unused]] [--d
   --keep-unused   keep the net rules, loss kernels and code the graph cannot reach (pruned by default)
   --dump          print the IR after every compiler pass
   --backend       the backend the passes legalize for and the emitted module selects (default wasm)
+       tessera compile SPEC|--method NAME [--preset P] --target torch --out DIR [--batch B] [--steps S]
+  --target torch  write DIR/graph.json (checked graph + step plan), spec.json, train.py and the
+                  Python runtime; train with torchrun --nproc_per_node=N DIR/train.py --data IMAGES --out RUN
+  --batch, --steps  the global batch and run length recorded in the spec (as tessera train's options)
   exit 0: done; 1: invalid spec or codegen failure; 2: usage`;
 
 const BACKEND_NAMES: ReadonlyArray<BackendName> = ['wasm', 'cpu', 'tensorflow'];
@@ -42,12 +49,17 @@ interface Options {
   readonly dump?: boolean | undefined;
   readonly 'keep-unused'?: boolean | undefined;
   readonly backend?: string | undefined;
+  readonly target?: string | undefined;
+  readonly out?: string | undefined;
+  readonly batch?: string | undefined;
+  readonly steps?: string | undefined;
 }
 
 const parse = (args: ReadonlyArray<string>): { values: Options; positionals: string[] } =>
   parseArgs({
     args: [...args],
-    options: { method: { type: 'string' }, preset: { type: 'string' }, emit: { type: 'string' }, dump: { type: 'boolean' }, 'keep-unused': { type: 'boolean' }, backend: { type: 'string' } },
+    options: { method: { type: 'string' }, preset: { type: 'string' }, emit: { type: 'string' }, dump: { type: 'boolean' }, 'keep-unused': { type: 'boolean' }, backend: { type: 'string' },
+      target: { type: 'string' }, out: { type: 'string' }, batch: { type: 'string' }, steps: { type: 'string' } },
     strict: true,
     allowPositionals: true,
   });
@@ -109,7 +121,9 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   } catch (e) {
     return fail(io, `${(e as Error).message}\n${usage}`, 2);
   }
-  const { emit: out, dump, backend = 'wasm' } = parsed.values;
+  const { emit: out, dump, backend = 'wasm', target = 'tfjs' } = parsed.values;
+  if (target === 'torch') return compileTorch(io, parsed);
+  if (target !== 'tfjs') return fail(io, `unknown target "${target}"\nhint: --target tfjs (default) or --target torch`, 2);
   if (out === undefined && dump !== true) return fail(io, `nothing to do: give --emit FILE.ts and/or --dump\n${usage}`, 2);
   if (out !== undefined && !out.endsWith('.ts')) return fail(io, `--emit expects a .ts file, got "${out}"\nhint: --emit step.ts`, 2);
   if (!(BACKEND_NAMES as ReadonlyArray<string>).includes(backend)) return fail(io, `unknown backend "${backend}"\nhint: one of ${BACKEND_NAMES.join(', ')}`, 2);
@@ -118,6 +132,29 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const checked = checkMethod(loaded.spec, { passes: pipelineFor(backend), dump: dump === true, log: (t) => io.out(`${t}\n`) });
   if (E.isLeft(checked)) return fail(io, renderIssues(checked.left, loaded.name), 1);
   return out === undefined ? 0 : emit(io, out, checked.right, backend as BackendName, loaded.name, parsed.values['keep-unused'] === true);
+};
+
+const positiveInt = (name: string, raw: string | undefined): number | undefined | string => {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  return Number.isInteger(v) && v >= 1 ? v : `--${name} must be a positive integer, got "${raw}"`;
+};
+
+/** `--target torch --out DIR`: resolve (with --batch/--steps), check, write the torch folder. */
+const compileTorch = async (io: Io, parsed: { values: Options; positionals: string[] }): Promise<number> => {
+  const { out, method, preset } = parsed.values;
+  if (out === undefined) return fail(io, `--target torch needs --out DIR\nhint: tessera compile --method moco-v3 --preset tiny --target torch --out moco-torch`, 2);
+  if (parsed.positionals.length > 1) return fail(io, `expected one SPEC, got ${parsed.positionals.length}`, 2);
+  const batch = positiveInt('batch', parsed.values.batch);
+  const steps = positiveInt('steps', parsed.values.steps);
+  for (const v of [batch, steps]) if (typeof v === 'string') return fail(io, v, 2);
+  const resolved = await resolveSpec({ method, spec: parsed.positionals[0], preset, batch: batch as number | undefined, overrides: [] });
+  if (!resolved.ok) return fail(io, resolved.message, resolved.code);
+  const spec = steps === undefined ? resolved.method : withSteps(resolved.method, steps as number);
+  const checked = checkMethod(spec, { passes: pipelineFor('cpu') });
+  if (E.isLeft(checked)) return fail(io, renderIssues(checked.left, resolved.name), 1);
+  io.out(await writeTorchTarget(out, checked.right, resolved.name));
+  return 0;
 };
 
 /** The `compile` command. */

@@ -31,7 +31,7 @@ import { flagship, resolveSpec, withSteps, type SpecRequest } from '../trainSpec
 export const MAIN_JOB_STEPS = 300;
 
 /** Default `--eval-every`: online kNN every this many steps (and before the first). */
-export const ONLINE_EVERY = 50;
+export const ONLINE_EVERY = 100;
 
 /** Default `--eval-samples`: held-out images the online kNN keeps (half memory, half scored). */
 export const ONLINE_SAMPLES = 512;
@@ -164,6 +164,17 @@ const summary = (r: TrainResult, out: string, seconds: number): string => {
   return `${head} in ${formatDuration(seconds)} (${(done / Math.max(seconds, 1e-9)).toFixed(2)} steps/s${last})\nrun folder: ${out}\n${next}\n`;
 };
 
+/** `online kNN, step 0 -> 300: content/content 16.3% -> 41.0% (+24.7 points)  ...`: what training changed. */
+export const gainText = (first: readonly [number, Readonly<Record<string, number>>], last: readonly [number, Readonly<Record<string, number>>]): string => {
+  const parts = Object.entries(last[1]).flatMap(([k, v]) => {
+    const v0 = first[1][k];
+    if (v0 === undefined) return [];
+    const d = 100 * (v - v0);
+    return [`${k.replace(/^knn\//, '')} ${(100 * v0).toFixed(1)}% -> ${(100 * v).toFixed(1)}% (${d >= 0 ? '+' : ''}${d.toFixed(1)} points)`];
+  });
+  return `online kNN, step ${first[0]} -> ${last[0]}: ${parts.join('  ')}\n`;
+};
+
 const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   let values: Options;
   try {
@@ -223,13 +234,14 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   await useBackend(p.backend); // the online evaluator keeps its images as tensors of this backend
   const online = await onlineEvaluation(source, method.input.size, p.evalEvery, p.evalSamples, io);
   const signal = interruptible(io);
+  const measured: Array<readonly [number, Readonly<Record<string, number>>]> = [];
   const t0 = performance.now();
   let result: TrainResult;
   try {
     result = await train({
       method, dataset, steps, seed: p.seed, backend: p.backend, outDir: out, checkpointEvery: p.checkpointEvery,
       resume: v.resume === true, ...(p.maxNonFinite !== undefined ? { maxNonFinite: p.maxNonFinite } : {}), onStep: progress.step, onEvent: progress.event, shouldStop: signal.stop,
-      ...(online === undefined ? {} : { evaluate: { every: online.every, measure: online.evaluator.measure, onResult: progress.online } }),
+      ...(online === undefined ? {} : { evaluate: { every: online.every, measure: online.evaluator.measure, onResult: (d, values, sec) => (measured.push([d, values]), progress.online(d, values, sec)) } }),
       onStart: (specHash) => writeRunInfo(out, {
         version: 1, method: resolved.name, data: source.text, imageSize: method.input.size, datasetSize: dataset.size, seed: p.seed,
         steps, batch, backend: p.backend, checkpointEvery: p.checkpointEvery,
@@ -243,6 +255,7 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   }
   result.compiled.dispose();
   io.out(summary(result, out, (performance.now() - t0) / 1000));
+  if (measured.length > 1) io.out(gainText(measured[0]!, measured[measured.length - 1]!));
   if (result.stopped || !(mainJob || v.eval === true)) return 0;
   io.out('evaluating frozen features (linear probe and kNN, 10% labels)...\n');
   const [{ evaluateRun }, { renderProbeTable }] = await Promise.all([import('../evalRun.js'), import('../../eval/index.js')]);

@@ -22,6 +22,8 @@ export interface AppearanceOptions {
   readonly seed?: number;
   /** Keep rendered images in memory (`n * size^2 * 3` bytes) so later epochs skip rendering. Default false. */
   readonly cache?: boolean;
+  /** Shape radius range as fractions of the side (experiments, docs/learning.md). Default `SHAPE_RADIUS` (0.2-0.34). */
+  readonly radius?: readonly [number, number];
 }
 
 /** The two label indices of image `i`. */
@@ -44,7 +46,7 @@ export const renderAppearance = (i: number, size: number, seed: number, radius?:
   return out;
 };
 
-const checkOptions = (o: AppearanceOptions): Required<Omit<AppearanceOptions, 'cache'>> => {
+const checkOptions = (o: AppearanceOptions): Required<Omit<AppearanceOptions, 'cache' | 'radius'>> => {
   const size = o.size ?? 64;
   const seed = o.seed ?? 0;
   if (!Number.isInteger(o.n) || o.n < 1) throw new Error(`appearance dataset: n must be a positive integer, got ${o.n}`);
@@ -59,11 +61,11 @@ export const appearanceSource = (options: AppearanceOptions): Source => {
   const labels = Array.from({ length: n }, (_, i) => appearanceLabels(i));
   const cache: (Uint8Array | undefined)[] = [];
   const render = (i: number): Uint8Array => {
-    if (options.cache !== true) return renderAppearance(i, size, seed);
-    return (cache[i] ??= renderAppearance(i, size, seed));
+    if (options.cache !== true) return renderAppearance(i, size, seed, options.radius);
+    return (cache[i] ??= renderAppearance(i, size, seed, options.radius));
   };
   return {
-    name: `appearance(n=${n}, size=${size}, seed=${seed})`,
+    name: `appearance(n=${n}, size=${size}, seed=${seed}${options.radius ? `, radius=${options.radius.join('-')}` : ''})`,
     size: n,
     imageSize: size,
     classes: { content: CONTENT_CLASSES, appearance: APPEARANCE_CLASSES },

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appearanceDataset, appearanceLabels, renderAppearance } from '../../data/appearance/generator.js';
-import { CONTENT_CLASSES } from '../../data/appearance/shapes.js';
+import { CONTENT_CLASSES, drawContent, SHAPE_RADIUS } from '../../data/appearance/shapes.js';
 import { APPEARANCE_CLASSES } from '../../data/appearance/weather.js';
 import { writeAppearance } from '../../data/appearance/write.js';
 import { openImageFolder } from '../../data/imageFolder.js';
@@ -126,5 +126,19 @@ describe('appearance dataset: memory and files agree', () => {
     }
     expect(again.length).toBe(45);
     expect(again.slice(0, 40)).toEqual(seen);
+  });
+});
+
+describe('shape radius (an experiment parameter)', () => {
+  it('defaults to SHAPE_RADIUS (same bytes) and a larger range draws larger shapes', () => {
+    expect(renderAppearance(5, 32, 0, SHAPE_RADIUS)).toEqual(renderAppearance(5, 32, 0));
+    // the same random draws: only the radius differs, so a bigger range covers more pixels
+    const covered = (radius: readonly [number, number]): number => {
+      const plain = drawContent('square', 32, Rng.seeded(1), [0, 0]);
+      const drawn = drawContent('square', 32, Rng.seeded(1), radius);
+      return drawn.rgb.filter((v, i) => Math.abs(v - plain.rgb[i]!) > 1e-6).length;
+    };
+    expect(covered([0.4, 0.45])).toBeGreaterThan(1.5 * covered([0.2, 0.25]));
+    expect(appearanceDataset({ n: 2, size: 16, radius: [0.3, 0.4] }).name).toContain('radius=0.3-0.4');
   });
 });

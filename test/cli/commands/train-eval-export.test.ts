@@ -134,10 +134,12 @@ describe('tessera train -> eval -> export -> report', () => {
 describe('the main job', () => {
   it('trains the flagship (the default method) and evaluates it, on tiny sizes', async () => {
     const dir = join(tempDir(), 'flagship');
-    const r = await tessera('train', '--data', 'builtin:appearance:84', '--batch', '8', '--steps', '2', '--out', dir);
+    const r = await tessera('train', '--data', 'builtin:appearance:84', '--batch', '8', '--steps', '2', '--eval-samples', '48', '--out', dir);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain(`(${flagship()} (tiny))`);
+    expect(r.out).toMatch(/online kNN after 0 steps \(untrained\): .*content\/content \d+\.\d%/);
+    expect(r.out).toMatch(/online kNN, step 0 -> 2: .*content\/content \d+\.\d% -> \d+\.\d% \([+-]\d+\.\d points\)/);
     const e = await tessera('eval', '--run', dir, '--samples', '84', '--probe', 'knn');
     expect(e.code).toBe(0);
     const rows = parseEvalFile(JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8'))).rows;

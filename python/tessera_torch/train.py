@@ -1,0 +1,98 @@
+"""``torchrun --nproc_per_node=N DIR/train.py --data IMAGES --out RUN``: trains the graph that
+``tessera compile SPEC --target torch --out DIR`` wrote, with DistributedDataParallel (gloo on
+CPU, nccl on GPU) when launched with more than one process, and writes RUN as ``tessera train``
+does (rank 0 writes). The spec's ``training.batch`` is the *global* batch."""
+import argparse
+import datetime
+import json
+import os
+import sys
+import time
+
+import torch
+import torch.distributed as dist
+
+from . import distributed as D
+from .data import global_batch_indices, load_folder, shard
+from .method import Method
+from .runfolder import metrics_line, rng_state, save_checkpoint, write_atomic
+
+
+def parse(argv, compiled_dir):
+    p = argparse.ArgumentParser(prog="train.py", description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", required=True, help="image folder (tessera data appearance --out DIR writes one)")
+    p.add_argument("--out", required=True, help="run folder to write")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--checkpoint-every", type=int, default=50)
+    p.add_argument("--log-every", type=int, default=10)
+    p.add_argument("--graph", default=os.path.join(compiled_dir, "graph.json"))
+    return p.parse_args(argv)
+
+
+def fail(message):
+    print(f"train.py: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def init_processes():
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+
+
+def main(argv=None, compiled_dir=None):
+    compiled_dir = compiled_dir or os.path.dirname(os.path.abspath(sys.argv[0]))
+    a = parse(sys.argv[1:] if argv is None else argv, compiled_dir)
+    init_processes()
+    rank, world = D.rank(), D.world()
+    with open(a.graph) as f:
+        compiled = json.load(f)
+    method_ir = compiled["graph"]["method"]
+    batch, steps = method_ir["training"]["batch"], method_ir["training"]["steps"]
+    if batch % world != 0:
+        fail(f"the global batch {batch} does not split over {world} processes\nhint: recompile with --batch a multiple of {world}")
+    if os.path.exists(os.path.join(a.out, "checkpoints", "latest.json")):
+        fail(f"{a.out} already holds a run\nhint: choose another --out")
+    size = method_ir["input"]["size"]
+    images, files = load_folder(os.path.abspath(a.data), size)
+    method = Method(compiled, seed=a.seed)
+    meta = {"specHash": compiled["specHash"], "seed": a.seed, "rng": rng_state(a.seed), "backend": "torch",
+            "totalSteps": steps, "processes": world}
+    metrics = os.path.join(a.out, "metrics.jsonl")
+    if rank == 0:
+        os.makedirs(a.out, exist_ok=True)
+        write_atomic(os.path.join(a.out, "spec.json"), json.dumps(method_ir, indent=2) + "\n")
+        write_atomic(os.path.join(a.out, "spec.sha256"), compiled["specHash"] + "\n")
+        info = {"version": 1, "method": compiled.get("name", method_ir["name"]), "data": os.path.abspath(a.data),
+                "imageSize": size, "datasetSize": len(files), "seed": a.seed, "steps": steps, "batch": batch,
+                "backend": "wasm", "target": "torch", "processes": world, "checkpointEvery": a.checkpoint_every,
+                "specHash": compiled["specHash"],
+                "createdAt": datetime.datetime.now(datetime.timezone.utc).isoformat().replace("+00:00", "Z")}
+        write_atomic(os.path.join(a.out, "run.json"), json.dumps(info, indent=2) + "\n")
+        open(metrics, "w").close()
+        print(f"training {method_ir['name']} for {steps} steps: global batch {batch} on {world} process(es), "
+              f"{len(files)} images from {a.data}", flush=True)
+    t0 = time.perf_counter()
+    for step in range(steps):
+        idx = global_batch_indices(len(files), batch, a.seed, step)
+        x = shard(images, idx, rank, world)
+        ts = time.perf_counter()
+        m = method.step(x, step, steps, total=batch, offset=rank * (batch // world))
+        step_s = time.perf_counter() - ts
+        m["step"] = step
+        if not all(map(lambda v: v == v and abs(v) != float("inf"), m["terms"].values())):
+            fail(f"loss became non-finite at step {step} ({m['terms']}); the last checkpoint is kept\nhint: lower the learning rate")
+        if rank == 0:
+            with open(metrics, "a") as f:
+                f.write(metrics_line(method_ir, m, step_s, time.perf_counter() - t0))
+            if (step + 1) % a.log_every == 0 or step == 0:
+                print(f"step {step + 1}/{steps}  loss {m['loss']:.4f}  {step_s * 1000:.0f} ms/step", flush=True)
+            if (step + 1) % a.checkpoint_every == 0 or step + 1 == steps:
+                save_checkpoint(a.out, step + 1, method, {**meta, "step": step + 1})
+    if rank == 0:
+        print(f"done: {a.out} (tessera eval --run {a.out})", flush=True)
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()

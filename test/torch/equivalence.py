@@ -1,0 +1,52 @@
+"""Torch side of test/torch/equivalence.test.ts: loads the TF.js reference file (initial weights,
+images, the step's views/masks, expected loss terms and gradients), runs the same objective with
+tessera_torch and prints the differences as JSON."""
+import json
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, sys.argv[3])
+from tessera_torch import safetensors  # noqa: E402
+from tessera_torch.method import Method  # noqa: E402
+from tessera_torch.runfolder import load_weights  # noqa: E402
+
+torch.set_default_dtype(torch.float32)
+tensors, _ = safetensors.load(sys.argv[1])
+with open(sys.argv[2]) as f:
+    compiled = json.load(f)
+step, total = int(sys.argv[4]), int(sys.argv[5])
+method = Method(compiled, seed=0, distributed=False)
+load_weights(method, {k[len("weights/"):]: v for k, v in tensors.items() if k.startswith("weights/")}, "reference")
+nodes = {n["id"]: n for n in compiled["graph"]["nodes"]}
+fixed = {}
+for k, v in tensors.items():
+    if not k.startswith("fixed/"):
+        continue
+    parts = k.split("/")
+    t = torch.from_numpy(np.array(v))
+    if len(parts) == 3:
+        fixed.setdefault(parts[1], {})[parts[2]] = t.long()
+    elif nodes[parts[1]]["op"] == "View":
+        fixed[parts[1]] = t.permute(0, 3, 1, 2).contiguous()
+    else:
+        fixed[parts[1]] = t
+images = torch.from_numpy(np.array(tensors["images"])).permute(0, 3, 1, 2).contiguous()
+objective = compiled["plan"][0]["objective"]
+terms, grads = method.gradients(objective, images, step, total, fixed)
+report = {"terms": {}, "grads": {}, "missing": []}
+for k, v in tensors.items():
+    if k.startswith("expect/terms/"):
+        name = k[len("expect/terms/"):]
+        report["terms"][name] = {"tfjs": float(v), "torch": terms[name], "abs": abs(float(v) - terms[name])}
+    elif k.startswith("expect/grads/"):
+        name = k[len("expect/grads/"):]
+        if name not in grads:
+            report["missing"].append(name)
+            continue
+        ref, got = np.array(v, dtype=np.float64), grads[name].double().numpy()
+        scale = float(np.abs(ref).max())
+        report["grads"][name] = {"maxAbs": float(np.abs(ref - got).max()), "scale": float(scale)}
+report["extra"] = sorted(set(grads) - {k[len("expect/grads/"):] for k in tensors if k.startswith("expect/grads/")})
+print(json.dumps(report))

@@ -1,0 +1,80 @@
+/**
+ * The TF.js side of the torch equivalence tests: one objective's forward and gradients on the
+ * `cpu` backend, exactly as `compiler/lower/compiled.ts` runs it (constant nodes, then the taped
+ * ones under `tf.variableGrads`), keeping the initial weights and the step's random values (views,
+ * masks) so that torch can be fed the same. Written to one safetensors file:
+ * `weights/<module>/<path>`, `images`, `fixed/<node>[/<field>]`, `expect/terms/<term>`,
+ * `expect/grads/<module>/<path>`.
+ */
+import { writeFile } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs';
+import type { Graph } from '../../compiler/ir/graph.js';
+import { evaluateSchedule } from '../../compiler/ir/schedule.js';
+import { evaluateNodes, type EvalContext } from '../../compiler/lower/evaluate.js';
+import { legalizeFor, withFusion } from '../../compiler/lower/legalize/index.js';
+import { createLossState } from '../../runtime/lossState.js';
+import type { Lowered } from '../../compiler/lower/nets/index.js';
+import { createStore, disposeStore, flattenStore, trainableOf } from '../../runtime/store.js';
+import { planStep } from '../../compiler/passes/plan.js';
+import { encodeSafetensors, type NamedTensor } from '../../runtime/checkpoint/safetensors.js';
+import { Rng } from '../../compiler/ir/rng.js';
+
+const RANDOM_OPS = new Set(['View', 'Masks', 'TokenMask']);
+
+const named = (t: tf.Tensor): NamedTensor =>
+  t.dtype === 'int32'
+    ? { dtype: 'I32', shape: t.shape, data: t.dataSync() as Int32Array }
+    : { dtype: 'F32', shape: t.shape, data: Float32Array.from(t.dataSync()) };
+
+/** The random values of the step, by node id (struct fields as `<id>/<field>`). */
+const randomValues = (graph: Graph, values: ReadonlyMap<string, Lowered>): Record<string, NamedTensor> => {
+  const out: Record<string, NamedTensor> = {};
+  for (const n of graph.nodes) {
+    const v = values.get(n.id);
+    if (!RANDOM_OPS.has(n.op) || v === undefined) continue;
+    if (v instanceof tf.Tensor) out[`fixed/${n.id}`] = named(v);
+    else for (const [k, f] of Object.entries(v)) out[`fixed/${n.id}/${k}`] = named(f as tf.Tensor);
+  }
+  return out;
+};
+
+/**
+ * Runs objective 0 of `graph` at `step` of `totalSteps` on `images` (NHWC in [0, 1]) from
+ * `seed`'s initial weights and writes the reference file; returns the terms.
+ */
+export const writeReference = async (
+  file: string,
+  graph: Graph,
+  images: tf.Tensor4D,
+  at: { readonly seed: number; readonly step: number; readonly totalSteps: number },
+): Promise<Record<string, number>> => {
+  const plan = planStep(graph)[0]!;
+  const store = createStore(graph.modules, at.seed);
+  const out: Record<string, NamedTensor> = { images: named(images) };
+  for (const [k, v] of Object.entries(flattenStore(store))) out[`weights/${k}`] = named(v);
+  const plain = legalizeFor('cpu');
+  const progress = at.step / at.totalSteps;
+  const ctx: EvalContext = {
+    graph, store, images, training: true, step: at.step, progress, lossState: createLossState(),
+    kernels: { plain, fused: withFusion(plain) }, rng: Rng.seeded(at.seed).fork(`step:${at.step}`), buffers: new Map(),
+  };
+  const values = new Map<string, Lowered>();
+  const terms: Record<string, number> = {};
+  evaluateNodes(plan.constant, values, ctx);
+  const vars = trainableOf(store, plan.modules);
+  const { grads } = tf.variableGrads(() => {
+    evaluateNodes(plan.taped, values, ctx);
+    const weighted = plan.terms.map((t) => {
+      const loss = values.get(t.node) as tf.Scalar;
+      terms[t.name] = loss.dataSync()[0]!;
+      return tf.mul(loss, evaluateSchedule(t.weight, progress));
+    });
+    return tf.addN(weighted) as tf.Scalar;
+  }, Object.values(vars));
+  for (const [path, v] of Object.entries(vars)) if (grads[v.name] !== undefined) out[`expect/grads/${path}`] = named(grads[v.name]!);
+  for (const [k, v] of Object.entries(terms)) out[`expect/terms/${k}`] = { dtype: 'F32', shape: [], data: Float32Array.of(v) };
+  Object.assign(out, randomValues(graph, values));
+  await writeFile(file, encodeSafetensors(out));
+  disposeStore(store);
+  return terms;
+};
