@@ -43,6 +43,6 @@ describe('tessera bench step', () => {
     expect(bad.err).toMatch(/--method must be one of moco-v3, i-jepa/);
     const iters = await tessera('bench', 'step', '--iters', '0');
     expect(iters.code).toBe(2);
-    expect(iters.err).toMatch(/--iters must be a positive integer/);
+    expect(iters.err).toMatch(/--iters "0": expected a whole number from 1 to 1000000/);
   });
 });
