@@ -1,0 +1,11 @@
+import { compile } from '../compiler/compile.js';
+import { methods } from '../library/index.js';
+import { profileStep, showProfile } from './profile.js';
+import { useBackend, tf } from '../runtime/backend.js';
+await useBackend('wasm');
+const m = (process.argv[2] ?? 'moco-v3') as 'moco-v3';
+const c = await compile(methods[m]('tiny'), { backend: 'wasm' });
+c.init(0);
+const images = tf.randomUniform([32, 32, 32, 3]) as tf.Tensor4D;
+c.step(images, { step: 300, totalSteps: 600 });
+console.log(showProfile(await profileStep(c, images, { step: 301, totalSteps: 600 }), 25));
