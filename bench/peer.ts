@@ -73,7 +73,7 @@ const netsOf = (graph: Graph, method: MethodName): Record<string, unknown> => {
 };
 
 /** Masks of `step` as the compiled step draws them (I-JEPA), in the peer's wire format. */
-export const peerMasks = (graph: Graph, seed: number, step: number): Record<string, ReadonlyArray<number>> | undefined => {
+export const peerMasks = (graph: Graph, seed: number, step: number): PeerMasks | undefined => {
   if (!graph.nodes.some((n) => n.expr._tag === 'Masks')) return undefined;
   const { name, spec } = maskSpec(graph);
   const m = sampleMultiBlockMasks(spec, graph.method.training.batch, stepRng(seed, step).fork(`masks:${name}`));
@@ -99,11 +99,15 @@ const replyOf = (lines: Interface, proc: ChildProcessWithoutNullStreams, stderr:
     });
   });
 
+/** Masks in the peer's wire format. */
+export type PeerMasks = Readonly<Record<string, ReadonlyArray<number>>>;
+
 /**
  * Starts the peer for `graph` with `threads` threads (torch, OpenMP and OpenBLAS all told, since
- * OpenBLAS threads itself whatever torch says).
+ * OpenBLAS threads itself whatever torch says). `masks`: the masks it holds before any step
+ * (default: those of step 0).
  */
-export const startTorchPeer = (python: string, graph: Graph, method: MethodName, threads: number, seed: number): TorchPeer => {
+export const startTorchPeer = (python: string, graph: Graph, method: MethodName, threads: number, seed: number, masks?: PeerMasks): TorchPeer => {
   if (!PEER_METHODS.includes(method)) throw new Error(`torch peer: no PyTorch step written for ${method} (written: ${PEER_METHODS.join(', ')})`);
   const n = String(threads);
   const proc = spawn(python, [SCRIPT], { env: { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n } });
@@ -114,7 +118,7 @@ export const startTorchPeer = (python: string, graph: Graph, method: MethodName,
     proc.stdin.write(`${JSON.stringify(o)}\n`);
     return replyOf(lines, proc, () => err);
   };
-  proc.stdin.write(`${JSON.stringify(peerConfig(graph, method, threads, seed))}\n`);
+  proc.stdin.write(`${JSON.stringify(peerConfig(graph, method, threads, seed, masks ?? peerMasks(graph, seed, 0)))}\n`);
   return {
     threads,
     info: async () => (await send({ cmd: 'info' })) as unknown as PeerInfo,
