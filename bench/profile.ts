@@ -8,7 +8,7 @@
  * the backward pass, the optimizer update and the EMA run after the forward and get one row each
  * per objective (`backward:<objective>`, ...). Categories:
  * - `augmentation`: every kernel of a `View` or `Masks` node (whatever its kind);
- * - `attention products`: batched matmuls (`BatchMatMul` / `_FusedMatMul` whose operands carry a
+ * - `attention products`: batched matmuls (`BatchMatMul`, `TesseraBatchMatMul`, `_FusedMatMul` whose operands carry a
  *   batch of more than one matrix: the per-head products and their gradients);
  * - `other matmuls`: plain 2-D products (linears, their gradients, logits);
  * - `convolutions`: `Conv2D` and its gradients, depthwise and transposed variants;
@@ -49,7 +49,7 @@ export interface StepProfile {
   readonly by_node: ReadonlyArray<NodeShare>;
 }
 
-const MATMULS = new Set(['BatchMatMul', '_FusedMatMul', 'MatMul']);
+const MATMULS = new Set(['BatchMatMul', '_FusedMatMul', 'MatMul', 'TesseraBatchMatMul']);
 const CONVS = new Set(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'FusedConv2D', 'DepthwiseConv2dNative',
   'FusedDepthwiseConv2D', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'Conv2DTranspose']);
 const MOVES = new Set(['Reshape', 'Transpose', 'Identity', 'Concat', 'Slice', 'StridedSlice', 'SplitV', 'Gather', 'GatherV2',

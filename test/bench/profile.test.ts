@@ -8,6 +8,7 @@ import { tf, useBackend } from '../../runtime/backend.js';
 describe('step profile', () => {
   it('sorts kernels into categories', () => {
     expect(categoryOf('BatchMatMul', [[256, 65, 16], [256, 65, 16]], 'Apply')).toBe('attention products');
+    expect(categoryOf('TesseraBatchMatMul', [[256, 65, 65], [256, 65, 16]], 'Apply')).toBe('attention products');
     expect(categoryOf('BatchMatMul', [[1, 2080, 64], [1, 64, 192]], 'Apply')).toBe('other matmuls');
     expect(categoryOf('_FusedMatMul', [[2080, 64], [64, 192]], undefined)).toBe('other matmuls');
     expect(categoryOf('Conv2DBackpropFilter', [[4, 32, 32, 3]], undefined)).toBe('convolutions');
