@@ -12,13 +12,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { AugNode } from '../compiler/ir/augment.js';
-import { applyPipeline } from '../data/augment/pipeline.js';
+import { applyPipeline } from '../compiler/lower/augment/pipeline.js';
 import { appearanceDataset, renderAppearance } from '../data/appearance/generator.js';
 import { writeAppearance } from '../data/appearance/write.js';
 import type { Dataset } from '../data/dataset.js';
 import { openImageFolder } from '../data/imageFolder.js';
 import { tf } from '../runtime/backend.js';
-import { Rng } from '../runtime/rng.js';
+import { Rng } from '../compiler/ir/rng.js';
 
 /** Settings of the data benchmark. */
 export interface DataBenchOptions {

@@ -15,7 +15,7 @@ import { referenceKernels, wasmKernels, type Kernels } from '../compiler/lower/l
 import type { NetNode } from '../compiler/ir/net.js';
 import { applyNet, initNet, netParams } from '../compiler/lower/nets/index.js';
 import { useBackend, type BackendName } from '../runtime/backend.js';
-import { Rng } from '../runtime/rng.js';
+import { Rng } from '../compiler/ir/rng.js';
 
 const { values } = parseArgs({ options: { reps: { type: 'string', default: '7' }, 'no-steps': { type: 'boolean', default: false } } });
 const REPS = Number(values.reps);

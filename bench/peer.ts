@@ -12,7 +12,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Graph } from '../compiler/ir/graph.js';
 import { evaluateSchedule } from '../compiler/ir/schedule.js';
-import { sampleMultiBlockMasks } from '../data/masks/multiBlock.js';
+import { sampleMultiBlockMasks } from '../compiler/lower/masks/multiBlock.js';
 import type { MethodName } from '../library/index.js';
 import { lossOf, maskSpec, moduleDecl, onlyObjective, stepRng } from './naive/baseline.js';
 

@@ -15,7 +15,7 @@
  * - `data movement`: reshapes, transposes, copies, concat / slice / split, gathers, pads, casts;
  * - `element-wise`: everything else (arithmetic, activations, reductions, softmax...).
  */
-import type { CompiledMethod } from '../compiler/lower/compiled.js';
+import type { CompiledMethod } from '../runtime/compiled.js';
 import { tf } from '../runtime/backend.js';
 
 /** The kernel categories of the profile, in print order. */

@@ -25,17 +25,17 @@
  * conv-filter gradients in I-JEPA), the report says so and the naive side runs on `cpu`. ST-STORM
  * has no hand-written baseline: its compiled step is timed per phase (A and B), with the profile.
  */
-import { compile } from '../compiler/compile.js';
+import { compile } from '../runtime/compile.js';
 import type { Graph } from '../compiler/ir/graph.js';
 import type { Method } from '../compiler/ir/node.js';
-import type { CompiledMethod } from '../compiler/lower/compiled.js';
+import type { CompiledMethod } from '../runtime/compiled.js';
 import { phaseAt } from '../compiler/passes/plan.js';
 import { stepFlops } from '../compiler/passes/shapes/index.js';
-import { applyPipeline } from '../data/augment/pipeline.js';
-import { sampleMultiBlockMasks } from '../data/masks/multiBlock.js';
+import { applyPipeline } from '../compiler/lower/augment/pipeline.js';
+import { sampleMultiBlockMasks } from '../compiler/lower/masks/multiBlock.js';
 import { methods, type MethodName, type Preset } from '../library/index.js';
 import { tf, type BackendName } from '../runtime/backend.js';
-import { Rng } from '../runtime/rng.js';
+import { Rng } from '../compiler/ir/rng.js';
 import { stepRng, type NaiveMethod } from './naive/baseline.js';
 import { naiveIjepa } from './naive/ijepa.js';
 import { naiveMocoV3 } from './naive/mocoV3.js';

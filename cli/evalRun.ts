@@ -8,14 +8,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { compile } from '../compiler/compile.js';
-import type { CompiledMethod } from '../compiler/lower/compiled.js';
+import { compile } from '../runtime/compile.js';
+import type { CompiledMethod } from '../runtime/compiled.js';
 import type { Dataset } from '../data/dataset.js';
 import { evaluateRepresentations, makeEmbeddings, type EvalFile, type FeatureMatrix, type LabelSet, type ProbeKind, type ProbeRow } from '../eval/index.js';
 import type { BackendName } from '../runtime/backend.js';
 import { writeFileAtomic } from '../runtime/checkpoint/atomicWrite.js';
 import { loadRunWeights } from '../runtime/restore.js';
-import { Rng } from '../runtime/rng.js';
+import { Rng } from '../compiler/ir/rng.js';
 import { readRunInfo } from '../runtime/runInfo.js';
 import { openEvalData, parseDataSource } from './runData.js';
 

@@ -3,7 +3,7 @@
  * second) with step, bar, rate, ETA and the loss terms; otherwise one plain line every `every`
  * steps (and at the last step), so logs stay short.
  */
-import type { StepMetrics } from '../compiler/lower/compiled.js';
+import type { StepMetrics } from '../runtime/compiled.js';
 import type { Io } from './command.js';
 import type { StepInfo } from '../runtime/train.js';
 

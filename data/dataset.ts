@@ -1,51 +1,14 @@
 /**
- * The common dataset interface that training and evaluation consume, and the one generic
- * implementation behind both the image-folder loader and the built-in appearance generator:
- * a `Source` that can produce the pixels of any index, plus seeded shuffling, batching and
- * prefetch.
+ * The one generic implementation of the `Dataset` interface (declared by the runtime, which
+ * consumes it; re-exported here) behind both the image-folder loader and the built-in
+ * appearance generator: a `Source` that can produce the pixels of any index, plus seeded
+ * shuffling, batching and prefetch.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../runtime/rng.js';
+import { Rng } from '../compiler/ir/rng.js';
+import type { Batch, BatchOptions, Dataset } from '../runtime/dataset.js';
 
-/** One batch: images NHWC float32 in `[0, 1]`, `[batch, size, size, 3]`, and its labels. */
-export interface Batch {
-  readonly images: tf.Tensor4D;
-  /** Per label name, the class index of each image, `[batch]`. Empty for unlabeled data. */
-  readonly labels: Readonly<Record<string, Int32Array>>;
-  /** The dataset index of each image, `[batch]`. */
-  readonly indices: Int32Array;
-}
-
-/** Options of `Dataset.batches`. */
-export interface BatchOptions {
-  /** Drop the last incomplete batch (default `true`: training wants fixed shapes). */
-  readonly dropLast?: boolean;
-  /** Batches decoded ahead of the consumer (default `2`; `0` decodes on demand). */
-  readonly prefetch?: number;
-  /** Shuffle with the given rng (default `true`). */
-  readonly shuffle?: boolean;
-  /** Skip this many batches at the start of the epoch without decoding them (resuming mid-epoch). Default 0. */
-  readonly skip?: number;
-}
-
-/** A finite image dataset with zero or more labels per image. */
-export interface Dataset {
-  /** A short description (the folder path or the generator settings). */
-  readonly name: string;
-  /** Number of images. */
-  readonly size: number;
-  /** Side of the square images it yields, in pixels. */
-  readonly imageSize: number;
-  /** Per label name (`class`, or `content` and `appearance`), the class names in index order. */
-  readonly classes: Readonly<Record<string, ReadonlyArray<string>>>;
-  /**
-   * One epoch of batches in a seeded shuffled order; batch `k + prefetch` is being decoded while
-   * the consumer works on batch `k`. The caller disposes each `images` tensor.
-   */
-  batches(batchSize: number, rng: Rng, options?: BatchOptions): AsyncGenerator<Batch>;
-  /** Every image in index order, as one batch (for evaluation; mind the memory). */
-  all(): Promise<Batch>;
-}
+export type { Batch, BatchOptions, Dataset } from '../runtime/dataset.js';
 
 /** Decoded pixels for some indices: RGB bytes, `[count, size, size, 3]` flattened. */
 export interface Pixels {

@@ -10,7 +10,7 @@
  * the seeded RNG.
  */
 import { tf } from '../runtime/backend.js';
-import { Rng } from '../runtime/rng.js';
+import { Rng } from '../compiler/ir/rng.js';
 import { predictedClass } from './metrics.js';
 
 /** Options of `trainLinearProbe`. */

@@ -6,7 +6,7 @@
  * projected matrix). Same result as numpy's SVD of the centred data, up to the sign convention
  * below.
  */
-import { Rng } from '../runtime/rng.js';
+import { Rng } from '../compiler/ir/rng.js';
 
 /** The 2-D projection of `[n, dim]` data. */
 export interface Pca2 {

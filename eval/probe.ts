@@ -4,7 +4,7 @@
  * probe and/or the kNN probe, scored by accuracy and weighted / macro F1 (sklearn semantics).
  * This is what `tessera eval` runs and writes to `DIR/eval.json` (see `eval/report/README.md`).
  */
-import { Rng } from '../runtime/rng.js';
+import { Rng } from '../compiler/ir/rng.js';
 import { knnPredict, type KnnOptions } from './knn.js';
 import { trainLinearProbe, type LinearProbeOptions } from './linearProbe.js';
 import { classificationMetrics } from './metrics.js';

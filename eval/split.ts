@@ -2,7 +2,7 @@
  * Stratified, seeded sample selection for probes: a held-out test split that keeps each class's
  * proportion, and a label fraction of the training split (the "10% labels" protocol).
  */
-import type { Rng } from '../runtime/rng.js';
+import type { Rng } from '../compiler/ir/rng.js';
 
 /** Indices of a train / test split, each sorted ascending. */
 export interface Split {

@@ -17,7 +17,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { compile, compileGraph } from '../compiler/compile.js';
+import { compile, compileGraph } from './compile.js';
 import { subNet } from '../compiler/ir/ports.js';
 import type { Method, ModuleDecl, Representation, ValueExpr } from '../compiler/ir/node.js';
 import type { BackendName } from './backend.js';

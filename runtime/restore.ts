@@ -3,7 +3,7 @@
  * export) or from an exported encoder file. Every variable must be present with its shape;
  * extra saved tensors are ignored only when the caller says so (an encoder file holds a subset).
  */
-import type { CompiledMethod } from '../compiler/lower/compiled.js';
+import type { CompiledMethod } from './compiled.js';
 import { CheckpointError, loadLatestCheckpoint, toTensor, type LoadedCheckpoint, type NamedTensor } from './checkpoint/index.js';
 
 const sameShape = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean => a.length === b.length && a.every((d, i) => d === b[i]);

@@ -12,14 +12,14 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { compile } from '../compiler/compile.js';
-import type { CompiledMethod, StepMetrics } from '../compiler/lower/compiled.js';
+import { compile } from './compile.js';
+import type { CompiledMethod, StepMetrics } from './compiled.js';
 import type { Method } from '../compiler/ir/node.js';
-import type { Dataset } from '../data/dataset.js';
+import type { Dataset } from './dataset.js';
 import type { BackendName } from './backend.js';
 import { loadLatestCheckpoint, saveCheckpoint, specHash, toTensor, type LoadedCheckpoint } from './checkpoint/index.js';
 import { loadWeights } from './restore.js';
-import { Rng } from './rng.js';
+import { Rng } from '../compiler/ir/rng.js';
 
 /** Everything a run needs. */
 export interface TrainConfig {

@@ -4,8 +4,8 @@
  *
  * Same views and masks: the compiled step draws each view from
  * `Rng.seeded(seed).fork('step:<step>').fork('view:<name>')` (and masks from `...fork('masks:<name>')`,
- * see `compiler/lower/random.ts`). A baseline calls the same data functions (`data/augment`,
- * `data/masks`) with the same forks, so for a given (seed, step, images) both steps train on
+ * see `compiler/lower/random.ts`). A baseline calls the same data functions (`compiler/lower/augment`,
+ * `compiler/lower/masks`) with the same forks, so for a given (seed, step, images) both steps train on
  * identical view and mask tensors, with no hook in `CompiledMethod`. Augmentation time is thus
  * inside both measured steps.
  */
@@ -14,7 +14,7 @@ import type { AugNode, MultiBlockMask } from '../../compiler/ir/augment.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import type { NetNode } from '../../compiler/ir/net.js';
 import type { ModuleDecl, Objective } from '../../compiler/ir/node.js';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 
 /** A hand-written eager training step of the same model as a compiled method. */
 export interface NaiveMethod {

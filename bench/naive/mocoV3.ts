@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Graph } from '../../compiler/ir/graph.js';
 import type { Mlp } from '../../compiler/ir/net.js';
 import { evaluateSchedule } from '../../compiler/ir/schedule.js';
-import { applyPipeline } from '../../data/augment/pipeline.js';
+import { applyPipeline } from '../../compiler/lower/augment/pipeline.js';
 import { at, batchNorm, linear, vit, type Weights } from './layers.js';
 import { adamwMinimizer, emaUpdate } from './optimizer.js';
 import { copyWeights, decayRule, lossOf, moduleDecl, naiveMethod, netOf, onlyObjective, viewPipeline, type NaiveMethod } from './baseline.js';

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { benchData, showDataBench } from '../../bench/data.js';
-import { compile } from '../../compiler/compile.js';
+import { compile } from '../../runtime/compile.js';
 import { mocoV3 } from '../../library/mocoV3.js';
 import { tf } from '../../runtime/backend.js';
 import { benchStep, showStepBench } from '../../bench/step.js';

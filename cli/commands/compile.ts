@@ -2,7 +2,7 @@
  * `tessera compile SPEC (--emit FILE.ts | --dump) [--backend wasm|cpu|tensorflow]`: runs every
  * compiler pass on a spec. `--dump` prints the IR after each pass; `--emit` writes the lowered
  * training step as one standalone TypeScript module that imports only TF.js
- * (`compiler/codegen`), and prints its size and what it contains. Invalid specs print their
+ * (`codegen`), and prints its size and what it contains. Invalid specs print their
  * issues and exit 1; a source pattern codegen cannot embed is an error, not a broken file.
  */
 import * as E from 'fp-ts/lib/Either.js';
@@ -10,8 +10,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkMethod } from '../../compiler/check.js';
-import { CodegenError } from '../../compiler/codegen/closure.js';
-import { emitStepModule, type EmittedStep } from '../../compiler/codegen/emit.js';
+import { CodegenError } from '../../codegen/closure.js';
+import { emitStepModule, type EmittedStep } from '../../codegen/emit.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { renderIssues } from '../../compiler/ir/render.js';
 import { pipelineFor } from '../../compiler/passes/pipeline.js';

@@ -1,24 +1,29 @@
 /**
  * Evaluates graph nodes with TF.js: the rule table from value/loss nodes to kernels. Networks go
- * through `nets/`, losses through `losses/`, random views and masks through `data/augment`.
+ * through `nets/`, losses through `losses/`, random views and masks through `augment/` and `masks/`.
  * Evaluation is synchronous and runs inside the caller's `tf.tidy` / gradient tape.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Graph, GraphNode, GraphOp, NodeId } from '../ir/graph.js';
 import type { LossNode } from '../ir/loss.js';
-import type { ValueExpr } from '../ir/node.js';
-import type { Rng } from '../../runtime/rng.js';
+import type { ModuleDecl, ValueExpr } from '../ir/node.js';
+import type { Rng } from '../ir/rng.js';
 import { applyNet, subNet, type Lowered } from './nets/index.js';
 import { stopGradient } from './nets/rule.js';
 import { lowerLoss, type LossState } from './losses/index.js';
 import type { Kernels } from './legalize/index.js';
 import { randomValues } from './random.js';
-import type { ParamStore } from './store.js';
+
+/** One module's parameters and buffers as evaluation reads them (the runtime's store provides them). */
+export interface ModuleParams {
+  readonly decl: ModuleDecl;
+  readonly vars: Readonly<Record<string, tf.Tensor>>;
+}
 
 /** What evaluation needs besides the graph. */
 export interface EvalContext {
   readonly graph: Graph;
-  readonly store: ParamStore;
+  readonly store: ReadonlyMap<string, ModuleParams>;
   /** The batch of input images, NHWC in [0, 1]. */
   readonly images: tf.Tensor4D;
   readonly training: boolean;

@@ -6,10 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ValueExpr } from '../ir/node.js';
-import type { Rng } from '../../runtime/rng.js';
-import { applyPipeline } from '../../data/augment/pipeline.js';
-import { sampleMultiBlockMasks } from '../../data/masks/multiBlock.js';
-import { sampleTokenMask } from '../../data/masks/tokenMask.js';
+import type { Rng } from '../ir/rng.js';
+import { applyPipeline } from './augment/pipeline.js';
+import { sampleMultiBlockMasks } from './masks/multiBlock.js';
+import { sampleTokenMask } from './masks/tokenMask.js';
 import type { Lowered } from './nets/index.js';
 
 type Of<T extends ValueExpr['_tag']> = Extract<ValueExpr, { _tag: T }>;

@@ -7,7 +7,7 @@
  * Labels are balanced and independent: `content = i mod 6`, `appearance = floor(i / 6) mod 7`,
  * so every block of 42 consecutive indices holds each (content, appearance) pair exactly once.
  */
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 import { makeDataset, type Dataset, type Source } from '../dataset.js';
 import { CONTENT_CLASSES, drawContent } from './shapes.js';
 import { APPEARANCE_CLASSES, APPEARANCE_EFFECT } from './weather.js';

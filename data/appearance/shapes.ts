@@ -4,7 +4,7 @@
  * Shapes are signed-distance functions in a unit frame (radius about 1), rasterised with
  * one-pixel anti-aliasing into an RGB float canvas `[size, size, 3]` in `[0, 1]`.
  */
-import type { Rng } from '../../runtime/rng.js';
+import type { Rng } from '../../compiler/ir/rng.js';
 
 /** The content class names, in label-index order. */
 export const CONTENT_CLASSES = ['circle', 'square', 'triangle', 'star', 'cross', 'ring'] as const;

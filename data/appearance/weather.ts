@@ -11,7 +11,7 @@
  * - `glare`: a bright sun spot with a wide warm halo and a thin halo ring, scene washed out.
  * - `grain`: heavy monochrome film grain (per-pixel noise, std 0.09-0.15) over the scene.
  */
-import type { Rng } from '../../runtime/rng.js';
+import type { Rng } from '../../compiler/ir/rng.js';
 import type { Canvas } from './shapes.js';
 
 /** The appearance class names, in label-index order. */

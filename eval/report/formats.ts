@@ -2,7 +2,7 @@
  * The run-folder files the report reads, their TypeScript shapes and tolerant parsers. The exact
  * formats are documented in `eval/report/README.md`; the training and eval commands write them.
  */
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 import { pca2 } from '../pca.js';
 import type { FeatureMatrix, LabelSet, ProbeRow } from '../probe.js';
 

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf } from '../backend.js';
-import type { RngState } from '../rng.js';
+import type { RngState } from '../../compiler/ir/rng.js';
 import { writeFileAtomic, type AtomicWriteHooks } from './atomicWrite.js';
 import { decodeSafetensors, dtypeOf, encodeSafetensors, type NamedTensor, type SafetensorsDtype, type TensorData } from './safetensors.js';
 

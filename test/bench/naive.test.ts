@@ -7,11 +7,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { naiveIjepa } from '../../bench/naive/ijepa.js';
 import { naiveMocoV3 } from '../../bench/naive/mocoV3.js';
 import type { NaiveMethod } from '../../bench/naive/baseline.js';
-import { compile } from '../../compiler/compile.js';
+import { compile } from '../../runtime/compile.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { methods, type MethodName } from '../../library/index.js';
 import { tf, useBackend } from '../../runtime/backend.js';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 
 const BATCH = 4;
 const SEED = 5;

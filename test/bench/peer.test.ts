@@ -8,7 +8,7 @@
  * must still work there: `npm test` stays green on a fresh clone without torch).
  */
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../compiler/compile.js';
+import { compile } from '../../runtime/compile.js';
 import { maskEstimates } from '../../compiler/passes/shapes/index.js';
 import { methods } from '../../library/index.js';
 import { maskSpec } from '../../bench/naive/baseline.js';

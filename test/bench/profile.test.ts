@@ -1,6 +1,6 @@
 /** `tessera bench step --profile` (`bench/profile.ts`): kernel categories and attribution to IR nodes. */
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../compiler/compile.js';
+import { compile } from '../../runtime/compile.js';
 import { mocoV3 } from '../../library/mocoV3.js';
 import { CATEGORIES, categoryOf, profileStep } from '../../bench/profile.js';
 import { tf, useBackend } from '../../runtime/backend.js';

@@ -9,7 +9,7 @@ import { APPEARANCE_CLASSES } from '../../data/appearance/weather.js';
 import { writeAppearance } from '../../data/appearance/write.js';
 import { openImageFolder } from '../../data/imageFolder.js';
 import { tf, useBackend } from '../../runtime/backend.js';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 
 const meanOf = (img: Uint8Array): number => img.reduce((s, v) => s + v, 0) / img.length / 255;
 

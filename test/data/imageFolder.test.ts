@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openImageFolder } from '../../data/imageFolder.js';
 import { folderStats, showStats } from '../../data/stats.js';
 import { tf, useBackend } from '../../runtime/backend.js';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 
 let root: string;
 

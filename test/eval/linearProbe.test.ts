@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { columnStats, trainLinearProbe } from '../../eval/linearProbe.js';
 import { tf, useBackend } from '../../runtime/backend.js';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 import { evalReference } from './reference.js';
 
 /** One Gaussian blob per class (centres drawn from `centreRng`, samples from `rng`): `[n, dim]` and labels. */

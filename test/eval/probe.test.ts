@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateRepresentations, renderProbeTable, type ProbeRow } from '../../eval/probe.js';
 import { tf, useBackend } from '../../runtime/backend.js';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 
 /** n samples with two independent labels; "content" features encode the first, "style" the second. */
 const dataset = (n: number) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gatherLabels, gatherRows, labelFractionSubset, stratifiedSplit } from '../../eval/split.js';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 
 const labels = Int32Array.from({ length: 103 }, (_, i) => (i < 50 ? 0 : i < 100 ? 1 : 2)); // 50, 50, 3
 

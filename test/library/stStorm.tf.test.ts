@@ -6,13 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { compile } from '../../compiler/compile.js';
-import type { CompiledMethod, StepMetrics } from '../../compiler/lower/compiled.js';
+import { compile } from '../../runtime/compile.js';
+import type { CompiledMethod, StepMetrics } from '../../runtime/compiled.js';
 import { createLossState, lossKernels, type Lowered } from '../../compiler/lower/losses/index.js';
 import { applyNet, initNet } from '../../compiler/lower/nets/index.js';
 import { stStorm } from '../../library/stStorm.js';
 import { useBackend } from '../../runtime/backend.js';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../compiler/ir/rng.js';
 
 const A_TERMS = ['lsgan', 'r1', 'moco', 'adv', 'nce_bottleneck', 'nce_skip2', 'nce_skip3', 'tok', 'l1', 'gate', 'fft', 'swd', 'jepa', 'jepa_var', 'jepa_cov'];
 const B_TERMS = ['nce_bottleneck', 'nce_skip2', 'nce_skip3', 'idt', 'tok', 'gate', 'fft', 'swd'];

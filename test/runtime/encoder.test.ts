@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/Either';
 import { describe, expect, it } from 'vitest';
 import { checkMethod } from '../../compiler/check.js';
-import { compile } from '../../compiler/compile.js';
+import { compile } from '../../runtime/compile.js';
 import { appearanceDataset } from '../../data/appearance/generator.js';
 import { methods } from '../../library/index.js';
 import type { NamedTensor } from '../../runtime/checkpoint/index.js';

@@ -4,7 +4,7 @@
  * (R1 applies the discriminator; SpadeGate reads gate parameters).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../../../runtime/rng.js';
+import type { Rng } from '../../ir/rng.js';
 
 /** A lowered value: a tensor or a struct of named values (a U-Net encoder's skips, ...). */
 export type Lowered = tf.Tensor | { readonly [field: string]: Lowered };

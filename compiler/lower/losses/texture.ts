@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FftAmplitudeL1, SlicedWasserstein } from '../../ir/loss.js';
-import type { Rng } from '../../../runtime/rng.js';
+import type { Rng } from '../../ir/rng.js';
 import { dft2, halfSpectrum, logAmplitude } from '../kernels/dft.js';
 import { matMulConst } from '../kernels/matmul.js';
 import { inputTensor, l2Norm, type LossKernel } from './context.js';

@@ -5,7 +5,7 @@
  * parameter never shifts the values of the others.
  */
 import type { InitScheme } from '../../ir/net.js';
-import { Rng } from '../../../runtime/rng.js';
+import { Rng } from '../../ir/rng.js';
 
 /** How one parameter starts. */
 export type Init =

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../../../compiler/compile.js';
+import { compile } from '../../../runtime/compile.js';
 import { appearanceDataset } from '../../../data/appearance/generator.js';
 import { parseEmbeddingsFile, parseEvalFile, parseMetricsJsonl } from '../../../eval/report/formats.js';
 import { decodeSafetensors, loadLatestCheckpoint } from '../../../runtime/checkpoint/index.js';

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, type BackendName } from '../../../runtime/backend.js';
-import { Rng } from '../../../runtime/rng.js';
+import { Rng } from '../../../compiler/ir/rng.js';
 
 /** Numbers from `fn` run on `backend` inside `tf.tidy` (read back, disposed, and checked for leaks). */
 export const onBackend = async (

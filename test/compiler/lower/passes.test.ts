@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { checkOrThrow } from '../../../compiler/check.js';
 import type { Method } from '../../../compiler/ir/node.js';
-import { lower } from '../../../compiler/lower/compiled.js';
+import { lower } from '../../../runtime/compiled.js';
 import type { Pass } from '../../../compiler/passes/pass.js';
 import { checkingPasses, optimisationPasses } from '../../../compiler/passes/pipeline.js';
 import { ijepa } from '../../../library/ijepa.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { keyRole, makeEmbeddings, metricSeries, parseEmbeddingsFile, parseEvalFile, parseMetricsJsonl } from '../../../eval/report/formats.js';
 import { pca2 } from '../../../eval/pca.js';
-import { Rng } from '../../../runtime/rng.js';
+import { Rng } from '../../../compiler/ir/rng.js';
 
 describe('metrics.jsonl', () => {
   it('classifies keys: loss terms, schedules, bookkeeping', () => {

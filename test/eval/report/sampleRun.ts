@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeEmbeddings } from '../../../eval/report/formats.js';
 import type { ProbeRow } from '../../../eval/probe.js';
-import { Rng } from '../../../runtime/rng.js';
+import { Rng } from '../../../compiler/ir/rng.js';
 
 /** Number of points per representation in the sample embeddings. */
 export const SAMPLE_POINTS = 300;

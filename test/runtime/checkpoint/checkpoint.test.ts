@@ -6,7 +6,7 @@ import { tf, useBackend } from '../../../runtime/backend.js';
 import {
   CheckpointError, loadCheckpoint, loadLatestCheckpoint, saveCheckpoint, toTensor, type SaveCheckpointInput,
 } from '../../../runtime/checkpoint/index.js';
-import { Rng } from '../../../runtime/rng.js';
+import { Rng } from '../../../compiler/ir/rng.js';
 
 const runDir = (): string => mkdtempSync(join(tmpdir(), 'tessera-ckpt-'));
 

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossNode } from '../../../../compiler/ir/loss.js';
 import { createLossState, lossKernels, patchNceAt, slicedWassersteinAt, type LossContext, type LossModule, type PatchAt } from '../../../../compiler/lower/losses/index.js';
-import { Rng } from '../../../../runtime/rng.js';
+import { Rng } from '../../../../compiler/ir/rng.js';
 import { fromStored, loadFixture, type StoredArray } from '../../../fixtures/fixture.js';
 
 /** One fixture case. */

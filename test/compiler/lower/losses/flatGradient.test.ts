@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { SlicedWasserstein } from '../../../../compiler/ir/loss.js';
 import { createLossState, lossKernels } from '../../../../compiler/lower/losses/index.js';
 import { useBackend } from '../../../../runtime/backend.js';
-import { Rng } from '../../../../runtime/rng.js';
+import { Rng } from '../../../../compiler/ir/rng.js';
 
 describe('finite gradients on flat inputs', () => {
   beforeAll(async () => useBackend('wasm'));

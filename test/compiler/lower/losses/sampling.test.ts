@@ -5,7 +5,7 @@ import {
   createLossState, lossKernels, patchGrid, patchNceAt, randomProjections, slicedWassersteinAt, type LossContext,
 } from '../../../../compiler/lower/losses/index.js';
 import { useBackend } from '../../../../runtime/backend.js';
-import { Rng } from '../../../../runtime/rng.js';
+import { Rng } from '../../../../compiler/ir/rng.js';
 import { contextWith } from './cases.js';
 
 const ref = { _tag: 'Ref', name: 'unused' } as never;

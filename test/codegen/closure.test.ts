@@ -1,5 +1,5 @@
 /**
- * The namespace rewriting of `compiler/codegen` on small in-memory projects: imports through
+ * The namespace rewriting of `codegen` on small in-memory projects: imports through
  * `export *`, renamed and type re-exports, default and namespace imports, type-only generic
  * imports and load-time side effects become one module that type-checks and computes what the
  * original modules compute; unsupported patterns fail at emit time with a `CodegenError`.
@@ -7,12 +7,12 @@
 import { Project } from 'ts-morph';
 import ts from 'typescript';
 import { describe, expect, test } from 'vitest';
-import { CodegenError, collectUnits } from '../../../compiler/codegen/closure.js';
-import { emitStepModule } from '../../../compiler/codegen/emit.js';
-import { isEmptyUnit, namespaceText } from '../../../compiler/codegen/namespace.js';
-import { prune, PRUNED_STAND_IN } from '../../../compiler/codegen/prune.js';
-import { compileGraph } from '../../../compiler/compile.js';
-import { mocoV3 } from '../../../library/mocoV3.js';
+import { CodegenError, collectUnits } from '../../codegen/closure.js';
+import { emitStepModule } from '../../codegen/emit.js';
+import { isEmptyUnit, namespaceText } from '../../codegen/namespace.js';
+import { prune, PRUNED_STAND_IN } from '../../codegen/prune.js';
+import { compileGraph } from '../../runtime/compile.js';
+import { mocoV3 } from '../../library/mocoV3.js';
 
 const project = (files: Readonly<Record<string, string>>, folder = 'src'): Project => {
   const p = new Project({

@@ -5,8 +5,8 @@
  * per-image parameters `[batch]`, so one op serves the whole batch.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ColorJitter, Grayscale, Normalize, Solarize } from '../../compiler/ir/augment.js';
-import type { Rng } from '../../runtime/rng.js';
+import type { ColorJitter, Grayscale, Normalize, Solarize } from '../../ir/augment.js';
+import type { Rng } from '../../ir/rng.js';
 import { sampleCoins } from './geometry.js';
 
 /** ITU-R 601 luma weights (r, g, b), as torchvision's `rgb_to_grayscale` (0.2989 there). */

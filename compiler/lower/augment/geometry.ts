@@ -4,8 +4,8 @@
  * applied to the whole batch in one TF.js op (`apply*`), so tests can pin both halves.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../../runtime/rng.js';
-import type { HorizontalFlip, RandomResizedCrop } from '../../compiler/ir/augment.js';
+import type { Rng } from '../../ir/rng.js';
+import type { HorizontalFlip, RandomResizedCrop } from '../../ir/augment.js';
 
 /** A crop in pixels: rows `[top, top + height)`, columns `[left, left + width)`. */
 export interface CropBox {

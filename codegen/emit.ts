@@ -1,7 +1,7 @@
 /**
  * `emitStep(graph, options)`: the source of ONE standalone TypeScript module that trains the
  * given checked graph, importing only TF.js. It is made from tessera's own lowering sources, not
- * from a second implementation: ts-morph collects the files `compiler/lower/compiled.ts` needs
+ * from a second implementation: ts-morph collects the files `runtime/compiled.ts` needs
  * (`closure.ts`), each becomes a `namespace` (`namespace.ts`) in load order, and the graph is
  * embedded as a JSON constant. The module exports
  *
@@ -17,8 +17,8 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Node, Project, SyntaxKind, type Identifier, type SourceFile, type Statement } from 'ts-morph';
-import type { Graph } from '../ir/graph.js';
-import type { BackendName } from '../../runtime/backend.js';
+import type { Graph } from '../compiler/ir/graph.js';
+import type { BackendName } from '../runtime/backend.js';
 import { CodegenError, collectUnits, TFJS, TFJS_WASM, type Unit } from './closure.js';
 import { isEmptyUnit, namespaceText } from './namespace.js';
 import { prune, PRUNED_HELPER, PRUNED_STAND_IN, type Pruned } from './prune.js';
@@ -48,12 +48,12 @@ export interface EmittedStep {
 }
 
 /** The files the emitted module starts from: the lowering entry and the graph's type. */
-const ENTRY = 'compiler/lower/compiled.ts';
+const ENTRY = 'runtime/compiled.ts';
 const GRAPH = 'compiler/ir/graph.ts';
 /** Module-scope names of the emitted module besides the namespaces. */
 const FOOTER_NAMES = ['tf', PRUNED_HELPER, 'graphData', 'graph', 'CompiledMethod', 'StepMetrics', 'BACKEND', 'SOURCES', 'selectBackend', 'createStep'];
 
-const defaultRoot = (): string => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const defaultRoot = (): string => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Fails unless `value` survives `JSON.stringify` unchanged (the graph is embedded as JSON). */
 const checkJson = (value: unknown, at: string): void => {
@@ -103,7 +103,7 @@ const declarations = (file: SourceFile, names: ReadonlyArray<string>): ReadonlyA
 const header = (name: string, backend: BackendName, files: ReadonlyArray<string>): string =>
   [
     '/**',
-    ` * The lowered training step of "${name}", emitted by \`tessera compile --emit\` (compiler/codegen).`,
+    ` * The lowered training step of "${name}", emitted by \`tessera compile --emit\` (codegen/).`,
     ' * Generated code: do not edit. It is tessera\'s own lowering (the files below, one namespace each,',
     ' * in load order) and the checked graph, as one module that imports only TF.js.',
     ' *',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../runtime/rng.js';
+import { Rng } from '../../../compiler/ir/rng.js';
 
 describe('Rng', () => {
   it('is deterministic for a seed and resumes from a saved state', () => {

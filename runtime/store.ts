@@ -4,10 +4,10 @@
  * source. Names are `module/path` when flattened (checkpoints, export).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModuleInfo, ParamInfo } from '../ir/graph.js';
-import type { NetNode } from '../ir/net.js';
-import type { ModuleDecl } from '../ir/node.js';
-import { initNet } from './nets/index.js';
+import type { ModuleInfo, ParamInfo } from '../compiler/ir/graph.js';
+import type { NetNode } from '../compiler/ir/net.js';
+import type { ModuleDecl } from '../compiler/ir/node.js';
+import { initNet } from '../compiler/lower/nets/index.js';
 
 /** The variables of one module. */
 export interface ModuleVars {

@@ -9,11 +9,11 @@
  * ```
  * Throws a `CheckError` (the rendered issue tree) when the spec does not check.
  */
-import { useBackend, type BackendName } from '../runtime/backend.js';
-import { checkOrThrow } from './check.js';
-import type { Graph } from './ir/graph.js';
-import { lower, type CompiledMethod } from './lower/compiled.js';
-import { pipelineFor } from './passes/pipeline.js';
+import { useBackend, type BackendName } from './backend.js';
+import { checkOrThrow } from '../compiler/check.js';
+import type { Graph } from '../compiler/ir/graph.js';
+import { lower, type CompiledMethod } from './compiled.js';
+import { pipelineFor } from '../compiler/passes/pipeline.js';
 
 /** Options of `compile`. */
 export interface CompileOptions {

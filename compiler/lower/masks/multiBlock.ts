@@ -10,8 +10,8 @@
  *   keeps more than `minKeep` patches; after 20 failures one target constraint is dropped (and so on);
  * - index lists sorted, truncated to the batch minimum (the highest indices dropped).
  */
-import type { MultiBlockMask } from '../../compiler/ir/augment.js';
-import type { Rng } from '../../runtime/rng.js';
+import type { MultiBlockMask } from '../../ir/augment.js';
+import type { Rng } from '../../ir/rng.js';
 
 /** Integer indices and their shape (row-major). */
 export interface IndexBlock {

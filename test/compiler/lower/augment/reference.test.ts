@@ -5,12 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tf, useBackend, type BackendName } from '../../../runtime/backend.js';
-import { applyBlur } from '../../../data/augment/blur.js';
-import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, applyGrayscale, applySolarize } from '../../../data/augment/color.js';
-import { applyCrops, resize } from '../../../data/augment/geometry.js';
-import { applySpectralNoise } from '../../../data/augment/spectral.js';
-import { clearDftCache } from '../../../compiler/lower/kernels/dft.js';
+import { tf, useBackend, type BackendName } from '../../../../runtime/backend.js';
+import { applyBlur } from '../../../../compiler/lower/augment/blur.js';
+import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, applyGrayscale, applySolarize } from '../../../../compiler/lower/augment/color.js';
+import { applyCrops, resize } from '../../../../compiler/lower/augment/geometry.js';
+import { applySpectralNoise } from '../../../../compiler/lower/augment/spectral.js';
+import { clearDftCache } from '../../../../compiler/lower/kernels/dft.js';
 
 interface Case {
   readonly params?: number[];
@@ -22,7 +22,7 @@ interface Case {
   readonly gamma?: number;
   readonly eps?: number[];
 }
-const fixture = JSON.parse(readFileSync(new URL('../../fixtures/augment.json', import.meta.url), 'utf8')) as {
+const fixture = JSON.parse(readFileSync(new URL('../../../fixtures/augment.json', import.meta.url), 'utf8')) as {
   shape: [number, number, number, number];
   input: number[];
   cases: Record<string, Case>;

@@ -10,9 +10,9 @@
  * same distribution and keeps `x'` real.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { SpectralNoise } from '../../compiler/ir/augment.js';
-import type { Rng } from '../../runtime/rng.js';
-import { dft2, idft2Real } from '../../compiler/lower/kernels/dft.js';
+import type { SpectralNoise } from '../../ir/augment.js';
+import type { Rng } from '../../ir/rng.js';
+import { dft2, idft2Real } from '../kernels/dft.js';
 
 /** numpy's `fftfreq(n)`: `0, 1, ..., -1` divided by `n`. */
 const fftfreq = (n: number): number[] => Array.from({ length: n }, (_, k) => (k < Math.ceil(n / 2) ? k : k - n) / n);

@@ -4,8 +4,8 @@
  * which favours the first (global, coarsest) style tokens. A row may come out with no masked
  * position (probability `prod_s (1 - p_s)`); the loss averages over the masked ones of the batch.
  */
-import type { TokenMask } from '../../compiler/ir/node.js';
-import type { Rng } from '../../runtime/rng.js';
+import type { TokenMask } from '../../ir/node.js';
+import type { Rng } from '../../ir/rng.js';
 
 /** The masking probability of each position, `[count]`. */
 export const tokenMaskProbabilities = (node: Pick<TokenMask, 'count' | 'ratio' | 'bias'>): Float32Array => {

@@ -5,8 +5,8 @@
  * `DepthwiseConv2dNative` and `MirrorPad` both have wasm kernels (forward is all we need).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { GaussianBlur } from '../../compiler/ir/augment.js';
-import type { Rng } from '../../runtime/rng.js';
+import type { GaussianBlur } from '../../ir/augment.js';
+import type { Rng } from '../../ir/rng.js';
 
 /**
  * The normalized 1-D Gaussian kernel `exp(-x^2 / (2 sigma^2)) / sum`, `x = -(k-1)/2 .. (k-1)/2`.

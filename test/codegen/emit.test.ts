@@ -11,13 +11,13 @@ import * as tf from '@tensorflow/tfjs';
 import { Node, Project } from 'ts-morph';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { emitStepModule, type EmittedStep } from '../../../compiler/codegen/emit.js';
-import { compile, compileGraph } from '../../../compiler/compile.js';
-import type { CompiledMethod } from '../../../compiler/lower/compiled.js';
-import { mocoV3 } from '../../../library/mocoV3.js';
-import { useBackend } from '../../../runtime/backend.js';
+import { emitStepModule, type EmittedStep } from '../../codegen/emit.js';
+import { compile, compileGraph } from '../../runtime/compile.js';
+import type { CompiledMethod } from '../../runtime/compiled.js';
+import { mocoV3 } from '../../library/mocoV3.js';
+import { useBackend } from '../../runtime/backend.js';
 
-const root = path.resolve(import.meta.dirname, '../../..');
+const root = path.resolve(import.meta.dirname, '../..');
 const spec = mocoV3({ preset: 'tiny', batch: 4 });
 
 interface StepModule {
@@ -59,7 +59,7 @@ describe('emitStep (MoCo v3 tiny)', () => {
   test('imports only TF.js and embeds the lowering sources and the graph', () => {
     expect([...new Set(specifiers(emitted.source))].sort()).toEqual(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
     expect(emitted.imports).toEqual(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
-    expect(emitted.files).toContain('compiler/lower/compiled.ts');
+    expect(emitted.files).toContain('runtime/compiled.ts');
     expect(emitted.files).toContain('compiler/lower/nets/transformer.ts');
     expect(emitted.files.some((f) => f.startsWith('dsl/') || f.startsWith('cli/') || f.startsWith('library/'))).toBe(false);
     // each file is one namespace, declared after the ones it reads at load time

@@ -5,11 +5,11 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { compile } from '../../../compiler/compile.js';
-import type { Method } from '../../../compiler/ir/node.js';
-import { ijepa } from '../../../library/ijepa.js';
-import { mocoV3 } from '../../../library/mocoV3.js';
-import { useBackend } from '../../../runtime/backend.js';
+import { compile } from '../../runtime/compile.js';
+import type { Method } from '../../compiler/ir/node.js';
+import { ijepa } from '../../library/ijepa.js';
+import { mocoV3 } from '../../library/mocoV3.js';
+import { useBackend } from '../../runtime/backend.js';
 
 const randomImages = (m: Method, seed: number): tf.Tensor4D =>
   tf.randomUniform([m.training.batch, m.input.size, m.input.size, 3], 0, 1, 'float32', seed) as tf.Tensor4D;

@@ -4,15 +4,15 @@
  * its loss terms, its optimizer update, then the EMA updates that read from it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { evaluateSchedule } from '../ir/schedule.js';
-import type { Graph, NodeId } from '../ir/graph.js';
-import { Rng } from '../../runtime/rng.js';
-import { makeOptimizer, type OptimizerRuntime } from '../../runtime/optim/index.js';
-import { createLossState, type LossState } from './losses/index.js';
-import { legalizeFor, withFusion } from './legalize/index.js';
-import type { Lowered } from './nets/index.js';
-import { evaluateNodes, type EvalContext } from './evaluate.js';
-import { ancestors, isActive, phaseAt, planStep, type ObjectivePlan } from '../passes/plan.js';
+import { evaluateSchedule } from '../compiler/ir/schedule.js';
+import type { Graph, NodeId } from '../compiler/ir/graph.js';
+import { Rng } from '../compiler/ir/rng.js';
+import { makeOptimizer, type OptimizerRuntime } from './optim/index.js';
+import { createLossState, type LossState } from '../compiler/lower/losses/index.js';
+import { legalizeFor, withFusion } from '../compiler/lower/legalize/index.js';
+import type { Lowered } from '../compiler/lower/nets/index.js';
+import { evaluateNodes, type EvalContext } from '../compiler/lower/evaluate.js';
+import { ancestors, isActive, phaseAt, planStep, type ObjectivePlan } from '../compiler/passes/plan.js';
 import { createStore, disposeStore, flattenStore, trainableOf, type ParamStore } from './store.js';
 
 /** What one training step reports. */

@@ -5,8 +5,8 @@
  * through augmentations.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { AugNode } from '../../compiler/ir/augment.js';
-import type { Rng } from '../../runtime/rng.js';
+import type { AugNode } from '../../ir/augment.js';
+import type { Rng } from '../../ir/rng.js';
 import { gaussianBlur } from './blur.js';
 import { colorJitter, grayscale, normalize, solarize } from './color.js';
 import { horizontalFlip, randomResizedCrop, resize } from './geometry.js';

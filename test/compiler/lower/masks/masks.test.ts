@@ -1,9 +1,9 @@
 /** I-JEPA multi-block masks and the Style-JEPA token mask: statistics over many batches. */
 import { describe, expect, it } from 'vitest';
-import type { MultiBlockMask } from '../../../compiler/ir/augment.js';
-import { sampleBlockSize, sampleMultiBlockMasks } from '../../../data/masks/multiBlock.js';
-import { sampleTokenMask, tokenMaskProbabilities } from '../../../data/masks/tokenMask.js';
-import { Rng } from '../../../runtime/rng.js';
+import type { MultiBlockMask } from '../../../../compiler/ir/augment.js';
+import { sampleBlockSize, sampleMultiBlockMasks } from '../../../../compiler/lower/masks/multiBlock.js';
+import { sampleTokenMask, tokenMaskProbabilities } from '../../../../compiler/lower/masks/tokenMask.js';
+import { Rng } from '../../../../compiler/ir/rng.js';
 
 const ijepa: MultiBlockMask = {
   grid: [14, 14], targets: 4, targetScale: [0.15, 0.2], targetAspect: [0.75, 1.5],

@@ -1,12 +1,12 @@
 /** The random halves of the augmentations: ranges over many draws, probabilities, determinism. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AugNode, ColorJitter, GaussianBlur, RandomResizedCrop } from '../../../compiler/ir/augment.js';
-import { blurKernelSize, gaussianKernel, sampleSigmas } from '../../../data/augment/blur.js';
-import { LUMA, applyJitter, sampleJitter } from '../../../data/augment/color.js';
-import { sampleCropBox } from '../../../data/augment/geometry.js';
-import { applyPipeline } from '../../../data/augment/pipeline.js';
-import { tf, useBackend } from '../../../runtime/backend.js';
-import { Rng } from '../../../runtime/rng.js';
+import type { AugNode, ColorJitter, GaussianBlur, RandomResizedCrop } from '../../../../compiler/ir/augment.js';
+import { blurKernelSize, gaussianKernel, sampleSigmas } from '../../../../compiler/lower/augment/blur.js';
+import { LUMA, applyJitter, sampleJitter } from '../../../../compiler/lower/augment/color.js';
+import { sampleCropBox } from '../../../../compiler/lower/augment/geometry.js';
+import { applyPipeline } from '../../../../compiler/lower/augment/pipeline.js';
+import { tf, useBackend } from '../../../../runtime/backend.js';
+import { Rng } from '../../../../compiler/ir/rng.js';
 
 const rrc: RandomResizedCrop = { _tag: 'RandomResizedCrop', size: 32, scale: [0.08, 1], ratio: [3 / 4, 4 / 3] };
 const jitter: ColorJitter = { _tag: 'ColorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1, p: 0.8 };
