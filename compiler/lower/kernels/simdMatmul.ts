@@ -2,7 +2,7 @@
  * tessera's own batched matmul kernel for the wasm backend: `TesseraBatchMatMul`, a WebAssembly
  * SIMD kernel (source: `simdMatmulCode.ts`, assembled at load time) that runs in the TF.js wasm
  * backend's memory, on the tensors in place. TF.js 4.22's wasm `BatchMatMul` runs attention's many
- * small products (`[256, 65, 16] x [256, 16, 65]`) at ~1-2 GFLOP/s; see `bench/kernels.ts` for this one.
+ * small products (`[256, 65, 16] x [256, 16, 65]`) at ~1-2 GFLOP/s; `npx tsx bench/kernels.ts` times both.
  *
  * `op(a) [g, m, k] . op(b) [g, k, n] -> [g, m, n]`, float32, same `g` on both sides (no
  * broadcasting). A transposed `a` is read in place (strides); a transposed `b` is first transposed
