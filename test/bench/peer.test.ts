@@ -62,7 +62,7 @@ describe('PyTorch peer', () => {
     } finally {
       await peer.close();
     }
-  }, 120_000);
+  }, 600_000); // a loaded machine: torch's import alone took 20 s
 
   it('without torch: the report says how to install it; the rest of the bench runs', async () => {
     const r = await tessera('bench', 'step', '--method', 'moco-v3', '--iters', '1', '--warmup', '0', '--batch', '4', '--peer', 'torch', '--python', '/nonexistent/python3');
@@ -70,7 +70,7 @@ describe('PyTorch peer', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/pytorch peer: not run: torch not found \(tried \/nonexistent\/python3\); install: sudo apt-get install -y python3-torch libopenblas0-pthread/);
     expect(r.out).toMatch(/compiled\s+median .* ms/);
-  }, 120_000);
+  }, 600_000);
 
   it('warns when torch runs on the reference BLAS, not when on OpenBLAS', () => {
     const peers = (kind: string) => ({

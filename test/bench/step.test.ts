@@ -49,7 +49,7 @@ describe('tessera bench step', () => {
     expect(profile.by_category['convolutions']!.kernels).toBeGreaterThan(0);
     expect(profile.by_node.some((n) => n.node.startsWith('backward:'))).toBe(true);
     expect(j['tensor_delta_compiled']).toBe(0);
-  }, 300_000);
+  }, 600_000);
 
   it('rejects an unknown method and a bad count as usage errors', async () => {
     const bad = await tessera('bench', 'step', '--method', 'simclr');
