@@ -27,7 +27,7 @@ describe('tessera bench step', () => {
     expect(j['peak_bytes_measured']).toBeGreaterThan(0);
     expect(j['tensor_delta_compiled']).toBe(0);
     expect(j['tensor_delta_naive']).toBe(0);
-  });
+  }, 600_000);
 
   it('prints a readable report (MoCo v3 on wasm, naive on wasm too)', async () => {
     const r = await tessera('bench', 'step', '--method', 'moco-v3', '--iters', '1', '--warmup', '0', '--batch', '4');
