@@ -33,7 +33,8 @@ export const sleb = (n: number): number[] => {
   }
 };
 
-const bytesOf = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s, 'utf8')];
+/** A name (ASCII: the kernels' export and import names) as a length-prefixed byte vector. */
+const bytesOf = (s: string): number[] => [...uleb(s.length), ...[...s].map((ch) => ch.charCodeAt(0))];
 const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 
