@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { conv2dLegal, filterGrad, inputGrad, padAmounts } from '../compiler/lower/legalize/conv.js';
 import { gatherTokensLegal } from '../compiler/lower/legalize/gather.js';
 import { batchMatMulLegal, batchMatMulLoop, batchMatMulNative, LOOP_THRESHOLD, matMulLegal } from '../compiler/lower/legalize/matmul.js';
+import { batchMatMulSimd, simdMatmulAvailable } from '../compiler/lower/kernels/simdMatmul.js';
 import { upsample2Legal, upsample2Plain } from '../compiler/lower/legalize/resize.js';
 import { referenceKernels, wasmKernels, type Kernels } from '../compiler/lower/legalize/index.js';
 import type { NetNode } from '../compiler/ir/net.js';
@@ -102,17 +103,20 @@ const matmulCases = (): void => {
   report('matMul forward+both gradients [256,384] x [384,1536]', 'tf.matMul + tf.grads', 'matMulLegal + tf.grads', 3 * f,
     ab(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D), dy)))([a, b]),
       () => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(matMulLegal(x as tf.Tensor2D, y as tf.Tensor2D), dy)))([a, b])));
-  for (const [g, n, d] of [[24, 65, 64], [48, 197, 32], [6, 257, 64]] as const) {
+  for (const [g, n, d] of [[256, 65, 16], [24, 65, 64], [48, 197, 32], [6, 257, 64]] as const) {
     const q = randn([g, n, d]) as tf.Tensor3D;
     const k = randn([g, n, d], 2) as tf.Tensor3D;
     const fl = 2 * g * n * n * d;
     report(`attention scores QK^T [${g},${n},${d}]`, 'native batched matMul (transposeB)', 'loop of 2-D products', fl,
       ab(() => tf.matMul(q, k, false, true), () => batchMatMulLoop(q, k, false, true)));
-    report(`attention scores QK^T [${g},${n},${d}] (dispatch)`, 'native batched matMul (transposeB)', `batchMatMulLegal (${n * n * d >= LOOP_THRESHOLD ? 'loop' : 'native'})`, fl,
+    report(`attention scores QK^T [${g},${n},${d}] (dispatch)`, 'native batched matMul (transposeB)', `batchMatMulLegal (${n * n * d >= LOOP_THRESHOLD ? 'loop' : simdMatmulAvailable() ? 'simd' : 'native'})`, fl,
       ab(() => tf.matMul(q, k, false, true), () => batchMatMulLegal(q, k, false, true)));
     report(`attention scores QK^T [${g},${n},${d}] fwd+grads`, 'native batched + TF.js grads', 'native batched, explicit-T grads', 3 * fl,
       ab(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x as tf.Tensor3D, y as tf.Tensor3D, false, true)))([q, k]),
         () => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(batchMatMulNative(x as tf.Tensor3D, y as tf.Tensor3D, false, true)))([q, k])));
+    report(`attention scores QK^T [${g},${n},${d}] fwd+grads`, 'native batched + TF.js grads', 'tessera SIMD kernel + its grads', 3 * fl,
+      ab(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x as tf.Tensor3D, y as tf.Tensor3D, false, true)))([q, k]),
+        () => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(batchMatMulSimd(x as tf.Tensor3D, y as tf.Tensor3D, false, true)))([q, k])));
   }
 };
 

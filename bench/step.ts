@@ -16,20 +16,34 @@
  * 5. Memory: `tf.profile` peak bytes of one compiled step; the prediction is read from the graph's
  *    `memory.peakBytes` when the memory-planning pass has annotated it, else null (and a note).
  *
+ * 6. Augmentation: the views' pipelines (and masks) of one step timed alone in the same loop
+ *    (`augment_ms`): it is inside the compiled and naive steps, not in the PyTorch peer's.
+ * 7. `--peer torch` (`bench/peer.ts`): the hand-written PyTorch step, 1 and 2 threads, in the same
+ *    loop; `--profile` (`bench/profile.ts`): kernel time of one compiled step by category and IR node.
+ *
  * Where the naive step cannot run on the backend (a missing kernel on wasm: the gather and
- * conv-filter gradients in I-JEPA), the report says so and the naive side runs on `cpu`.
+ * conv-filter gradients in I-JEPA), the report says so and the naive side runs on `cpu`. ST-STORM
+ * has no hand-written baseline: its compiled step is timed per phase (A and B), with the profile.
  */
 import { compile } from '../runtime/compile.js';
 import type { Graph } from '../compiler/ir/graph.js';
 import type { Method } from '../compiler/ir/node.js';
 import type { CompiledMethod } from '../runtime/compiled.js';
+import { phaseAt } from '../compiler/passes/plan.js';
 import { stepFlops } from '../compiler/passes/shapes/index.js';
+import { applyPipeline } from '../compiler/lower/augment/pipeline.js';
+import { sampleMultiBlockMasks } from '../compiler/lower/masks/multiBlock.js';
 import { methods, type MethodName, type Preset } from '../library/index.js';
 import { tf, type BackendName } from '../runtime/backend.js';
 import { Rng } from '../compiler/ir/rng.js';
-import type { NaiveMethod } from './naive/baseline.js';
+import { stepRng, type NaiveMethod } from './naive/baseline.js';
 import { naiveIjepa } from './naive/ijepa.js';
 import { naiveMocoV3 } from './naive/mocoV3.js';
+import { NO_PEERS, openPeers, peerRuns, type Peers } from './peerRuns.js';
+import { profileStep } from './profile.js';
+import { spread, type Spread, type StepBenchReport } from './stepReport.js';
+
+export { showStepBench, type StepBenchReport } from './stepReport.js';
 
 /** Settings of the step benchmark. */
 export interface StepBenchOptions {
@@ -44,60 +58,16 @@ export interface StepBenchOptions {
   readonly batch?: number;
   /** Seed of the weights, the images and the views (default 0). */
   readonly seed?: number;
+  /** Run the PyTorch peer (1 and 2 threads) in the same loop. */
+  readonly peer?: 'torch';
+  /** The Python with torch (default: `TESSERA_TORCH_PYTHON`, `python3`, `/usr/bin/python3`). */
+  readonly python?: string;
+  /** Profile one compiled step (kernel time by category and IR node). */
+  readonly profile?: boolean;
 }
 
-/** Median, min and max of a series, ms. */
-export interface Spread {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-}
-
-/** The report, as printed by `--json` (snake case). */
-export interface StepBenchReport {
-  readonly method: MethodName;
-  readonly preset: Preset;
-  readonly backend: string;
-  readonly batch: number;
-  readonly iters: number;
-  readonly warmup: number;
-  readonly compiled_ms: number;
-  readonly compiled_min_ms: number;
-  readonly compiled_max_ms: number;
-  readonly naive_ms: number;
-  readonly naive_min_ms: number;
-  readonly naive_max_ms: number;
-  /** Where the naive step ran (`cpu` when it cannot run on `backend`). */
-  readonly naive_backend: string;
-  /** Why the naive step did not run on `backend`, or null. */
-  readonly naive_note: string | null;
-  readonly ratio: number;
-  readonly loss_compiled: number;
-  readonly loss_naive: number;
-  readonly loss_abs_diff: number;
-  readonly loss_abs_diff_step1: number;
-  readonly step_flops: number;
-  readonly gflops: number;
-  readonly roof_size: number;
-  readonly roof_gflops: number;
-  readonly roof_min_gflops: number;
-  readonly roof_max_gflops: number;
-  readonly gflops_vs_roof: number;
-  readonly peak_bytes_predicted: number | null;
-  readonly peak_bytes_predicted_note: string | null;
-  readonly peak_bytes_measured: number;
-  /** Tensor count after minus before one step of each (0 = no leak). */
-  readonly tensor_delta_compiled: number;
-  readonly tensor_delta_naive: number;
-}
-
-const spread = (xs: ReadonlyArray<number>): Spread => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { median: s[s.length >> 1]!, min: s[0]!, max: s[s.length - 1]! };
-};
-
-const naiveOf = (name: MethodName): ((g: Graph, w: Readonly<Record<string, tf.Variable>>, seed: number) => NaiveMethod) =>
-  name === 'moco-v3' ? naiveMocoV3 : naiveIjepa;
+type NaiveMaker = (g: Graph, w: Readonly<Record<string, tf.Variable>>, seed: number) => NaiveMethod;
+const naiveMakers: Partial<Record<MethodName, NaiveMaker>> = { 'moco-v3': naiveMocoV3, 'i-jepa': naiveIjepa };
 
 /** Uniform images `[batch, size, size, 3]` in [0, 1] from `seed` (on the current backend). */
 const randomImages = (batch: number, size: number, seed: number): tf.Tensor4D => {
@@ -113,9 +83,6 @@ const roofSize = (graph: Graph, batch: number): number => {
   const largest = Math.max(1, ...weights.map((p) => p.shape[0]! * p.shape[1]!));
   return Math.max(32, Math.round(Math.cbrt(batch * tokens * largest) / 32) * 32);
 };
-
-/** The memory-planning pass's prediction (`graph.memory`), when the graph carries one. */
-const predictedPeak = (graph: Graph): number | null => graph.memory?.peakBytes ?? null;
 
 const time = (f: () => void): number => {
   const t0 = performance.now();
@@ -135,11 +102,7 @@ const onBackend = async <T>(backend: string, f: () => T): Promise<T> => {
 };
 
 /** The naive step on `backend` if it trains there (probed with one step on a throw-away copy), else on `cpu`. */
-const placeNaive = async (
-  make: () => NaiveMethod,
-  images: tf.Tensor4D,
-  backend: string,
-): Promise<{ readonly backend: string; readonly note: string | null }> => {
+const placeNaive = async (make: () => NaiveMethod, images: tf.Tensor4D, backend: string): Promise<{ backend: string; note: string | null }> => {
   if (backend === 'cpu') return { backend, note: null }; // the reference backend has every kernel
   const probe = make();
   try {
@@ -157,49 +120,101 @@ const placeNaive = async (
 const withBatch = (spec: Method, batch: number | undefined): Method =>
   batch === undefined ? spec : { ...spec, training: { ...spec.training, batch } };
 
-interface Sides {
-  readonly compiled: CompiledMethod;
-  readonly naive: NaiveMethod;
+/** The hand-written eager step, its images and where it runs. */
+interface Naive {
+  readonly method: NaiveMethod;
   readonly images: tf.Tensor4D;
-  readonly naiveImages: tf.Tensor4D;
-  readonly naiveBackend: string;
+  readonly backend: string;
+  readonly note: string | null;
 }
 
-/** Compiled losses and naive losses of two successive steps from the same weights. */
-const checkLosses = async (s: Sides, at0: number, total: number): Promise<{ c: number[]; n: number[] }> => {
-  const c: number[] = [];
-  const n: number[] = [];
-  for (const step of [at0, at0 + 1]) {
-    c.push(s.compiled.step(s.images, { step, totalSteps: total }).loss);
-    n.push(await onBackend(s.naiveBackend, () => s.naive.step(s.naiveImages, { step, totalSteps: total })));
-  }
-  return { c, n };
+const startNaive = async (o: StepBenchOptions, compiled: CompiledMethod, images: tf.Tensor4D, seed: number): Promise<Naive | null> => {
+  const maker = naiveMakers[o.method];
+  if (maker === undefined) return null;
+  const make = () => maker(compiled.graph, compiled.variables(), seed);
+  const placed = await placeNaive(make, images, o.backend);
+  const method = await onBackend(placed.backend, make);
+  const naiveImages = await onBackend(placed.backend, () => tf.tensor4d(images.dataSync(), images.shape));
+  return { method, images: naiveImages, ...placed };
 };
 
-/** Alternating A/B timing with a roofline matmul in the same loop. */
-const timeSides = async (s: Sides, o: { warmup: number; iters: number; roof: number; at0: number; total: number }) => {
+/** Compiled and naive losses of one step at `step` (the loss is computed before the update). */
+const lossPair = async (c: CompiledMethod, images: tf.Tensor4D, naive: Naive | null, step: number, total: number) => ({
+  c: c.step(images, { step, totalSteps: total }).loss,
+  n: naive === null ? null : await onBackend(naive.backend, () => naive.method.step(naive.images, { step, totalSteps: total })),
+});
+
+/** The step numbers of timed iteration `i`: one per phase of a phased method, from the middle of the schedule. */
+const stepsOf = (graph: Graph, at0: number, i: number): ReadonlyArray<{ readonly phase: string | undefined; readonly step: number }> => {
+  const phases = graph.method.phases;
+  const cycle = phases.reduce((s, p) => s + p.steps, 0);
+  if (phases.length === 0 || cycle <= 0) return [{ phase: undefined, step: at0 + i }];
+  const base = cycle * Math.ceil(at0 / cycle);
+  let offset = 0;
+  return phases.map((p) => {
+    const step = base + offset + (i % p.steps);
+    offset += p.steps;
+    return { phase: phaseAt(phases, step), step };
+  });
+};
+
+/** The views' pipelines and masks of `step`, as the compiled step draws them (on the current backend). */
+const augmentOf = (graph: Graph, seed: number) => (images: tf.Tensor4D, step: number): void =>
+  tf.tidy(() => {
+    const rng = stepRng(seed, step);
+    for (const n of graph.nodes) {
+      if (n.expr._tag === 'View') applyPipeline(images, n.expr.pipeline, rng.fork(`view:${n.expr.name}`)).dataSync();
+      if (n.expr._tag === 'Masks') sampleMultiBlockMasks(n.expr.spec, images.shape[0], rng.fork(`masks:${n.expr.name}`));
+    }
+  });
+
+interface Series {
+  readonly compiled: Map<string, number[]>;
+  readonly naive: number[];
+  readonly augment: number[];
+  readonly roof: number[];
+  readonly peers: number[][];
+  readonly peerLoss: number[];
+}
+
+/** Alternating timing: compiled (each phase), naive, each peer, augmentation, roofline matmul. */
+const timeLanes = async (
+  c: CompiledMethod, images: tf.Tensor4D, naive: Naive | null, peers: Peers,
+  o: { warmup: number; iters: number; roof: number; at0: number; total: number; seed: number },
+): Promise<Series> => {
   const a = tf.randomUniform([o.roof, o.roof]) as tf.Tensor2D;
   const b = tf.randomUniform([o.roof, o.roof]) as tf.Tensor2D;
   // the tidy returns nothing: returning the typed array makes tidy walk its elements (~10x the matmul)
   const runRoof = () => tf.tidy(() => void tf.matMul(a, b).dataSync());
-  const runC = (i: number) => s.compiled.step(s.images, { step: o.at0 + 2 + i, totalSteps: o.total });
-  const runN = (i: number) => onBackend(s.naiveBackend, () => time(() => s.naive.step(s.naiveImages, { step: o.at0 + 2 + i, totalSteps: o.total })));
-  for (let i = 0; i < o.warmup; i++) {
-    runC(i);
-    await runN(i);
-    runRoof();
-  }
-  const compiled: number[] = [];
-  const naive: number[] = [];
-  const roof: number[] = [];
-  for (let i = 0; i < o.iters; i++) {
-    compiled.push(time(() => runC(o.warmup + i)));
-    naive.push(await runN(o.warmup + i));
-    roof.push((2 * o.roof ** 3) / (time(runRoof) * 1e6));
+  const augment = augmentOf(c.graph, o.seed);
+  const s: Series = { compiled: new Map(), naive: [], augment: [], roof: [], peers: peers.list.map(() => []), peerLoss: [] };
+  for (let i = 0; i < o.warmup + o.iters; i++) {
+    const timed = i >= o.warmup;
+    const steps = stepsOf(c.graph, o.at0, i);
+    for (const { phase, step } of steps) {
+      const ms = time(() => c.step(images, { step, totalSteps: o.total }));
+      if (timed) s.compiled.set(phase ?? '', [...(s.compiled.get(phase ?? '') ?? []), ms]);
+    }
+    const step = steps[0]!.step;
+    if (naive !== null) {
+      const ms = await onBackend(naive.backend, () => time(() => naive.method.step(naive.images, { step, totalSteps: o.total })));
+      if (timed) s.naive.push(ms);
+    }
+    for (const [j, peer] of peers.list.entries()) {
+      const r = await peer.step(step);
+      if (timed) s.peers[j]!.push(r.ms);
+      if (i === o.warmup) s.peerLoss.push(r.loss);
+    }
+    const augMs = time(() => augment(images, step));
+    const roofMs = time(runRoof);
+    if (timed) {
+      s.augment.push(augMs);
+      s.roof.push((2 * o.roof ** 3) / (roofMs * 1e6));
+    }
   }
   a.dispose();
   b.dispose();
-  return { compiled: spread(compiled), naive: spread(naive), roof: spread(roof) };
+  return s;
 };
 
 /** Tensor count after minus before `f`. */
@@ -214,64 +229,59 @@ export const benchStep = async (o: StepBenchOptions): Promise<StepBenchReport> =
   const iters = o.iters ?? 7;
   const warmup = o.warmup ?? 2;
   const seed = o.seed ?? 0;
-  const spec = withBatch(methods[o.method](o.preset), o.batch);
-  const compiled = await compile(spec, { backend: o.backend });
+  const compiled = await compile(withBatch(methods[o.method](o.preset), o.batch), { backend: o.backend });
   compiled.init(seed);
   const { graph } = compiled;
   const batch = graph.method.training.batch;
   const total = graph.method.training.steps;
   const at0 = Math.floor(total / 2);
   const images = randomImages(batch, graph.method.input.size, seed);
-  const make = () => naiveOf(o.method)(graph, compiled.variables(), seed);
-  const placed = await placeNaive(make, images, o.backend);
-  const naive = await onBackend(placed.backend, make);
-  const naiveImages = await onBackend(placed.backend, () => tf.tensor4d(images.dataSync(), images.shape));
-  const sides: Sides = { compiled, naive, images, naiveImages, naiveBackend: placed.backend };
-  const losses = await checkLosses(sides, at0, total);
-  const t = await timeSides(sides, { warmup, iters, roof: roofSize(graph, batch), at0, total });
-  const next = at0 + 2 + warmup + iters;
-  const profile = await tf.profile(() => void compiled.step(images, { step: next, totalSteps: total }));
-  const tensorDeltaCompiled = await tensorDelta(() => compiled.step(images, { step: next + 1, totalSteps: total }));
-  const tensorDeltaNaive = await tensorDelta(() => onBackend(placed.backend, () => naive.step(naiveImages, { step: next + 1, totalSteps: total })));
-  const flops = stepFlops(graph).training;
-  const gflops = flops / (t.compiled.median * 1e6);
-  const predicted = predictedPeak(graph);
-  const report: StepBenchReport = {
-    method: o.method, preset: o.preset, backend: o.backend, batch, iters, warmup,
-    compiled_ms: t.compiled.median, compiled_min_ms: t.compiled.min, compiled_max_ms: t.compiled.max,
-    naive_ms: t.naive.median, naive_min_ms: t.naive.min, naive_max_ms: t.naive.max,
-    naive_backend: placed.backend, naive_note: placed.note,
-    ratio: t.naive.median / t.compiled.median,
-    loss_compiled: losses.c[0]!, loss_naive: losses.n[0]!,
-    loss_abs_diff: Math.abs(losses.c[0]! - losses.n[0]!),
-    loss_abs_diff_step1: Math.abs(losses.c[1]! - losses.n[1]!),
-    step_flops: flops, gflops,
-    roof_size: roofSize(graph, batch), roof_gflops: t.roof.median, roof_min_gflops: t.roof.min, roof_max_gflops: t.roof.max,
-    gflops_vs_roof: gflops / t.roof.median,
-    peak_bytes_predicted: predicted,
-    peak_bytes_predicted_note: predicted === null ? 'the graph carries no memory plan (no `memory.peakBytes`): the memory-planning pass has not annotated it' : null,
-    peak_bytes_measured: profile.peakBytes,
-    tensor_delta_compiled: tensorDeltaCompiled, tensor_delta_naive: tensorDeltaNaive,
-  };
-  for (const x of [images, naiveImages]) x.dispose();
-  naive.dispose();
-  compiled.dispose();
-  return report;
+  const naive = await startNaive(o, compiled, images, seed);
+  const peers = o.peer === 'torch' ? await openPeers(graph, o.method, seed, o.python) : null;
+  try {
+    const first = await lossPair(compiled, images, naive, at0, total);
+    const second = naive === null ? null : await lossPair(compiled, images, naive, at0 + 1, total);
+    const t = await timeLanes(compiled, images, naive, peers ?? NO_PEERS, { warmup, iters, roof: roofSize(graph, batch), at0: at0 + 2, total, seed });
+    const next = at0 + 2 + warmup + iters;
+    const profile = o.profile === true ? await profileStep(compiled, images, { step: next, totalSteps: total }) : null;
+    const memory = await tf.profile(() => void compiled.step(images, { step: next, totalSteps: total }));
+    const tensorDeltaCompiled = await tensorDelta(() => compiled.step(images, { step: next + 1, totalSteps: total }));
+    const tensorDeltaNaive = naive === null ? null : await tensorDelta(() => onBackend(naive.backend, () => naive.method.step(naive.images, { step: next + 1, totalSteps: total })));
+    const all = [...t.compiled.values()].flat();
+    const c = spread(all);
+    const n: Spread | null = naive === null ? null : spread(t.naive);
+    const aug = spread(t.augment);
+    const roof = spread(t.roof);
+    const flops = stepFlops(graph).training;
+    const predicted = graph.memory?.peakBytes ?? null;
+    return {
+      method: o.method, preset: o.preset, backend: o.backend, batch, iters, warmup,
+      compiled_ms: c.median, compiled_min_ms: c.min, compiled_max_ms: c.max,
+      phases: graph.method.phases.length === 0 ? null : [...t.compiled].map(([phase, xs]) => ({ phase, ms: spread(xs).median, min_ms: spread(xs).min, max_ms: spread(xs).max })),
+      naive_ms: n?.median ?? null, naive_min_ms: n?.min ?? null, naive_max_ms: n?.max ?? null,
+      naive_backend: naive?.backend ?? null, naive_note: naive === null ? `no hand-written eager baseline for ${o.method}` : naive.note,
+      ratio: n === null ? null : n.median / c.median,
+      loss_compiled: first.c, loss_naive: first.n,
+      loss_abs_diff: first.n === null ? null : Math.abs(first.c - first.n),
+      loss_abs_diff_step1: second === null || second.n === null ? null : Math.abs(second.c - second.n),
+      augment_ms: aug.median, augment_min_ms: aug.min, augment_max_ms: aug.max,
+      step_flops: flops, gflops: flops / (c.median * 1e6),
+      roof_size: roofSize(graph, batch), roof_gflops: roof.median, roof_min_gflops: roof.min, roof_max_gflops: roof.max,
+      gflops_vs_roof: flops / (c.median * 1e6) / roof.median,
+      peak_bytes_predicted: predicted,
+      peak_bytes_predicted_note: predicted === null ? 'the graph carries no memory plan (no `memory.peakBytes`): the memory-planning pass has not annotated it' : null,
+      peak_bytes_measured: memory.peakBytes,
+      tensor_delta_compiled: tensorDeltaCompiled, tensor_delta_naive: tensorDeltaNaive,
+      peer: peers === null ? null : peerRuns(peers, t.peers, t.peerLoss, c.median, aug.median),
+      profile,
+    };
+  } finally {
+    await peers?.close();
+    if (naive !== null) {
+      naive.images.dispose();
+      naive.method.dispose();
+    }
+    images.dispose();
+    compiled.dispose();
+  }
 };
-
-const ms = (x: number): string => `${x.toFixed(1)} ms`;
-
-/** The human-readable report. */
-export const showStepBench = (r: StepBenchReport): string =>
-  [
-    `step benchmark: ${r.method} ${r.preset} on ${r.backend}, batch ${r.batch}, ${r.iters} alternating runs after ${r.warmup} warm-up`,
-    `  compiled  median ${ms(r.compiled_ms)}  (min ${ms(r.compiled_min_ms)}, max ${ms(r.compiled_max_ms)})`,
-    `  naive     median ${ms(r.naive_ms)}  (min ${ms(r.naive_min_ms)}, max ${ms(r.naive_max_ms)}) on ${r.naive_backend}`,
-    ...(r.naive_note ? [`  note: ${r.naive_note}`] : []),
-    `  ratio naive/compiled ${r.ratio.toFixed(2)}x`,
-    `  loss compiled ${r.loss_compiled.toPrecision(7)}, naive ${r.loss_naive.toPrecision(7)}: |diff| ${r.loss_abs_diff.toExponential(2)} (next step ${r.loss_abs_diff_step1.toExponential(2)})`,
-    `  compiled ${r.gflops.toFixed(2)} GFLOP/s (${(r.step_flops / 1e9).toFixed(3)} GFLOP/step) vs roof ${r.roof_gflops.toFixed(2)} GFLOP/s ` +
-      `(${r.roof_size}^2 matMul, min ${r.roof_min_gflops.toFixed(2)}, max ${r.roof_max_gflops.toFixed(2)}): ${(100 * r.gflops_vs_roof).toFixed(0)}%`,
-    `  peak bytes measured ${r.peak_bytes_measured}, predicted ${r.peak_bytes_predicted ?? `n/a (${r.peak_bytes_predicted_note})`}`,
-    `  tensors left after one step: compiled ${r.tensor_delta_compiled}, naive ${r.tensor_delta_naive}`,
-  ].join('\n');

@@ -35,13 +35,22 @@ export interface StepMetrics {
   readonly ema: Readonly<Record<string, number>>;
 }
 
+/** Options of one training step. */
+export interface StepOptions {
+  /**
+   * Profiling hook: called with each IR node id before it is evaluated, and with the markers
+   * `backward:<objective>`, `optimizer:<objective>`, `ema:<objective>` before those phases.
+   */
+  readonly trace?: (marker: string) => void;
+}
+
 /** A method lowered to TF.js, ready to train. */
 export interface CompiledMethod {
   readonly graph: Graph;
   /** Creates the parameters from `seed` (same seed, same weights on every backend). */
   init(seed: number): void;
   /** One training step on `images` (NHWC in [0, 1]) at `step` of `totalSteps`. */
-  step(images: tf.Tensor4D, at: { readonly step: number; readonly totalSteps: number }): StepMetrics;
+  step(images: tf.Tensor4D, at: { readonly step: number; readonly totalSteps: number }, options?: StepOptions): StepMetrics;
   /** Features `[n, d]` of a named representation, in inference mode. */
   embed(representation: string, images: tf.Tensor4D): tf.Tensor2D;
   /** All variables as `module/path` (weights and buffers). */
@@ -88,8 +97,10 @@ const runObjective = (plan: ObjectivePlan, rt: Runtime, base: StepContext, terms
   const vars = trainableOf(rt.store, plan.modules);
   const out = objectiveStep(plan, vars, base);
   for (const t of out.terms) terms[t.name in terms ? `${plan.objective.name}/${t.name}` : t.name] = t.value;
+  base.trace?.(`optimizer:${plan.objective.name}`);
   rt.optimizers.get(plan.objective.name)!.apply(vars, out.grads, base.progress);
   assignBuffers(rt.store, out.buffers);
+  base.trace?.(`ema:${plan.objective.name}`);
   for (const ema of plan.emaAfter) updateEma(rt.store, ema.name, ema.ema!.source, evaluateSchedule(ema.ema!.momentum, base.progress));
   return out.weighted;
 };
@@ -144,13 +155,13 @@ export const lower = (graph: Graph): CompiledMethod => {
       );
       rt = { store, optimizers, lossState: createLossState(), memory: createMemoryState(), seed };
     },
-    step: (images, at) => {
+    step: (images, at, options) => {
       const r = runtime();
       const phase = phaseAt(graph.method.phases, at.step);
       const progress = at.totalSteps > 0 ? at.step / at.totalSteps : 0;
       const base = {
         graph, store: r.store, images, training: true, step: at.step, progress, lossState: r.lossState, memory: r.memory, kernels,
-        rng: Rng.seeded(r.seed).fork(`step:${at.step}`),
+        rng: Rng.seeded(r.seed).fork(`step:${at.step}`), ...(options?.trace ? { trace: options.trace } : {}),
       };
       const terms: Record<string, tf.Scalar> = {};
       const lr: Record<string, number> = {};

@@ -74,6 +74,7 @@ const runStep = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
     options: {
       method: { type: 'string' }, preset: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' },
       iters: { type: 'string' }, warmup: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' },
+      peer: { type: 'string' }, python: { type: 'string' }, profile: { type: 'boolean' },
     },
     strict: true,
   });
@@ -83,9 +84,14 @@ const runStep = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
   if (preset !== 'tiny' && preset !== 'paper') throw new RangeError(`--preset must be tiny or paper, got "${preset}"`);
   const backend = values.backend ?? 'wasm';
   if (backend !== 'wasm' && backend !== 'cpu') throw new RangeError(`--backend must be wasm or cpu, got "${backend}"`);
+  if (values.peer !== undefined && values.peer !== 'torch') throw new RangeError(`--peer must be torch, got "${values.peer}"`);
+  if (values.python !== undefined && values.peer === undefined) throw new RangeError('--python goes with --peer torch');
   const { benchStep, showStepBench } = await import('../../bench/step.js');
   const report = await benchStep({
     method, preset, backend,
+    ...(values.peer === 'torch' ? { peer: 'torch' as const } : {}),
+    ...(values.python === undefined ? {} : { python: values.python }),
+    profile: values.profile === true,
     warmup: nonNegativeInt('warmup', values.warmup, 2),
     iters: positiveInt('iters', values.iters, 7),
     ...(values.batch === undefined ? {} : { batch: positiveInt('batch', values.batch, 1) }),
@@ -149,7 +155,7 @@ const runDisentangle = async (args: ReadonlyArray<string>, io: Io): Promise<numb
 /** The benchmarks, by name. */
 const benches: Readonly<Record<string, Bench>> = {
   data: { summary: 'images/s of the appearance generator, the folder loader, each augmentation; input prep vs a step', run: runData },
-  step: { summary: 'compiled training step vs a hand-written eager TF.js step: time, loss, GFLOP/s vs a matmul roof', run: runStep },
+  step: { summary: 'compiled training step vs hand-written eager TF.js and PyTorch steps: time, loss, GFLOP/s vs a matmul roof, profile', run: runStep },
   disentangle: { summary: 'pretrain ST-STORM, MoCo v3, I-JEPA (tiny) alike, probe each representation for content and appearance', run: runDisentangle },
 };
 
@@ -159,8 +165,10 @@ const usage = [
   ...Object.entries(benches).map(([name, b]) => `  ${name.padEnd(8)} ${b.summary}`),
   '',
   'tessera bench data [--batch 64] [--size 64] [--repeats 5] [--backend wasm|cpu|tensorflow] [--no-step]',
-  'tessera bench step --method moco-v3|i-jepa [--preset tiny|paper] [--backend wasm|cpu] [--json]',
-  '                   [--iters 7] [--warmup 2] [--batch N] [--seed 0]',
+  'tessera bench step --method moco-v3|i-jepa|st-storm [--preset tiny|paper] [--backend wasm|cpu] [--json]',
+  '                   [--iters 7] [--warmup 2] [--batch N] [--seed 0] [--profile] [--peer torch [--python PATH]]',
+  '  --peer torch: a hand-written PyTorch CPU step of the same model (bench/peers/), 1 and 2 threads, interleaved',
+  '  --profile:    kernel time of one compiled step by category and by IR node',
   `tessera bench disentangle [--data builtin:appearance|builtin:texture|DIR] [--labels content,appearance]`,
   `                   [--methods st-storm,moco-v3,i-jepa] [--minutes ${DISENTANGLE_MINUTES} (all methods)] [--steps 600 (each)]`,
   '                   [--samples 1260] [--seed 0] [--backend wasm] [--init METHOD:MODULE=FILE ...] [--out FILE.json] [--json]',

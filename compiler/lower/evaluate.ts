@@ -39,6 +39,8 @@ export interface EvalContext {
   readonly buffers: Map<string, tf.Tensor>;
   /** The legalized kernels of the graph's backend (pass 7), and their fused variant (pass 6). */
   readonly kernels: { readonly plain: Kernels; readonly fused: Kernels };
+  /** Called with each node id before the node runs (and with step phases, see `StepOptions`); for profiling. */
+  readonly trace?: (marker: string) => void;
 }
 
 type Values = Map<NodeId, Lowered>;
@@ -175,6 +177,7 @@ export const evaluateNodes = (ids: ReadonlyArray<NodeId>, values: Values, ctx: E
   const byId = nodeIndex(ctx.graph);
   for (const id of ids) {
     const node = byId.get(id)!;
+    ctx.trace?.(id);
     const inputs: Record<string, Lowered> = {};
     for (const [port, child] of Object.entries(node.inputs)) {
       const v = values.get(child);

@@ -52,7 +52,9 @@ export const objectiveStep = (plan: ObjectivePlan, trainable: Readonly<Record<st
         terms.push({ name: t.name, value: tf.keep(loss.clone()) });
         return tf.mul(loss, evaluateSchedule(t.weight, base.progress));
       });
-      return (weighted.length === 0 ? tf.scalar(0) : tf.addN(weighted)) as tf.Scalar;
+      const total = (weighted.length === 0 ? tf.scalar(0) : tf.addN(weighted)) as tf.Scalar;
+      base.trace?.(`backward:${plan.objective.name}`);
+      return total;
     },
     paths.map((p) => trainable[p]!),
     undefined,

@@ -27,7 +27,7 @@ describe('tessera bench step', () => {
     expect(j['peak_bytes_measured']).toBeGreaterThan(0);
     expect(j['tensor_delta_compiled']).toBe(0);
     expect(j['tensor_delta_naive']).toBe(0);
-  });
+  }, 600_000);
 
   it('prints a readable report (MoCo v3 on wasm, naive on wasm too)', async () => {
     const r = await tessera('bench', 'step', '--method', 'moco-v3', '--iters', '1', '--warmup', '0', '--batch', '4');
@@ -37,10 +37,24 @@ describe('tessera bench step', () => {
     expect(r.out).toMatch(/ratio naive\/compiled/);
   });
 
+  it('ST-STORM: the compiled step per phase (A and B), no eager baseline, the profile', async () => {
+    const r = await tessera('bench', 'step', '--method', 'st-storm', '--json', '--iters', '1', '--warmup', '0', '--batch', '2', '--profile');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as Record<string, unknown>;
+    expect((j['phases'] as Array<{ phase: string; ms: number }>).map((p) => p.phase)).toEqual(['A', 'B']);
+    for (const p of j['phases'] as Array<{ ms: number }>) expect(p.ms).toBeGreaterThan(0);
+    expect(j).toMatchObject({ naive_ms: null, ratio: null, loss_abs_diff: null, naive_note: 'no hand-written eager baseline for st-storm' });
+    const profile = j['profile'] as { by_category: Record<string, { kernels: number }>; by_node: Array<{ node: string }> };
+    expect(profile.by_category['convolutions']!.kernels).toBeGreaterThan(0);
+    expect(profile.by_node.some((n) => n.node.startsWith('backward:'))).toBe(true);
+    expect(j['tensor_delta_compiled']).toBe(0);
+  }, 600_000);
+
   it('rejects an unknown method and a bad count as usage errors', async () => {
     const bad = await tessera('bench', 'step', '--method', 'simclr');
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/--method must be one of moco-v3, i-jepa/);
+    expect(bad.err).toMatch(/--method must be one of moco-v3, i-jepa, st-storm/);
     const iters = await tessera('bench', 'step', '--iters', '0');
     expect(iters.code).toBe(2);
     expect(iters.err).toMatch(/--iters "0": expected a whole number from 1 to 1000000/);

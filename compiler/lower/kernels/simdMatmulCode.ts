@@ -1,0 +1,111 @@
+/**
+ * The source of tessera's WebAssembly SIMD batched matmul (assembled at load time by `wasmAsm.ts`).
+ *
+ * `mm(a, b, c, batch, m, k, n, sam, sak, aBatch, bBatch)`: for each slice `t`,
+ * `C[t] (m x n, row-major, contiguous) = A[t] . B[t]`, `B[t]` row-major `k x n`, `A[t][i][p]` at
+ * byte `a + t*aBatch + i*sam + p*sak` (so a transposed A is read in place). Per row of C, columns go
+ * 16 at a time (4 f32x4 accumulators over `p`), then 4 at a time, then one by one: any `n`.
+ * `tr(src, dst, batch, rows, cols)`: `dst[t] = src[t]^T` (a transposed B is made contiguous first).
+ * Pointers and strides are bytes; the memory is the TF.js wasm backend's own.
+ */
+import { addTo, F32, I32, module, op, V128, whileLt, type WasmFunction } from './wasmAsm.js';
+
+// mm: parameters 0-10, then locals
+const [A, B, C, BATCH, M, K, N, SAM, SAK, ABATCH, BBATCH] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+const [T, I, J, P, AP, BP, AROW, ABAT, BBASE, CROW, N16, N4, ROWB] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23];
+const [ACC0, ACC1, ACC2, ACC3, AV] = [24, 25, 26, 27, 28];
+const X = 29;
+
+/** `acc += av * B[bP + offset]` (f32x4). */
+const fma = (acc: number, offset: number): number[] => [
+  ...op.get(acc), ...op.get(AV), ...op.get(BP), ...op.v128Load(offset), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(acc),
+];
+
+/** The reduction over `p` for columns `j..j+4*accs` of row `i`, then the stores. */
+const vectorColumns = (accs: number, limit: number): number[] => {
+  const acc = [ACC0, ACC1, ACC2, ACC3].slice(0, accs);
+  return whileLt(J, op.get(limit), [
+    ...acc.flatMap((a) => [...op.v128Zero, ...op.set(a)]),
+    ...op.i32(0), ...op.set(P),
+    ...op.get(AROW), ...op.set(AP),
+    ...op.get(BBASE), ...op.get(J), ...op.i32(2), ...op.shl, ...op.add, ...op.set(BP),
+    ...whileLt(P, op.get(K), [
+      ...op.get(AP), ...op.f32Load(), ...op.f32x4Splat, ...op.set(AV),
+      ...acc.flatMap((a, q) => fma(a, 16 * q)),
+      ...addTo(AP, op.get(SAK)), ...addTo(BP, op.get(ROWB)), ...addTo(P, 1),
+    ]),
+    ...acc.flatMap((a, q) => [...op.get(CROW), ...op.get(J), ...op.i32(2), ...op.shl, ...op.add, ...op.get(a), ...op.v128Store(16 * q)]),
+    ...addTo(J, 4 * accs),
+  ]);
+};
+
+/** The last `n mod 4` columns, one dot product each. */
+const scalarColumns: number[] = whileLt(J, op.get(N), [
+  ...op.f32(0), ...op.set(X),
+  ...op.i32(0), ...op.set(P),
+  ...op.get(AROW), ...op.set(AP),
+  ...op.get(BBASE), ...op.get(J), ...op.i32(2), ...op.shl, ...op.add, ...op.set(BP),
+  ...whileLt(P, op.get(K), [
+    ...op.get(X), ...op.get(AP), ...op.f32Load(), ...op.get(BP), ...op.f32Load(), ...op.f32Mul, ...op.f32Add, ...op.set(X),
+    ...addTo(AP, op.get(SAK)), ...addTo(BP, op.get(ROWB)), ...addTo(P, 1),
+  ]),
+  ...op.get(CROW), ...op.get(J), ...op.i32(2), ...op.shl, ...op.add, ...op.get(X), ...op.f32Store(),
+  ...addTo(J, 1),
+]);
+
+const mm: WasmFunction = {
+  name: 'mm',
+  params: new Array<number>(11).fill(I32),
+  locals: [...new Array<number>(13).fill(I32), V128, V128, V128, V128, V128, F32],
+  body: [
+    ...op.get(N), ...op.i32(-16), ...op.and, ...op.set(N16),
+    ...op.get(N), ...op.i32(-4), ...op.and, ...op.set(N4),
+    ...op.get(N), ...op.i32(2), ...op.shl, ...op.set(ROWB),
+    ...op.get(A), ...op.set(ABAT), ...op.get(B), ...op.set(BBASE), ...op.get(C), ...op.set(CROW),
+    ...op.i32(0), ...op.set(T),
+    ...whileLt(T, op.get(BATCH), [
+      ...op.get(ABAT), ...op.set(AROW),
+      ...op.i32(0), ...op.set(I),
+      ...whileLt(I, op.get(M), [
+        ...op.i32(0), ...op.set(J),
+        ...vectorColumns(4, N16),
+        ...vectorColumns(1, N4),
+        ...scalarColumns,
+        ...addTo(AROW, op.get(SAM)), ...addTo(CROW, op.get(ROWB)), ...addTo(I, 1),
+      ]),
+      ...addTo(ABAT, op.get(ABATCH)), ...addTo(BBASE, op.get(BBATCH)), ...addTo(T, 1),
+    ]),
+  ],
+};
+
+// tr: parameters 0-4, then locals
+const [SRC, DST, TB, ROWS, COLS] = [0, 1, 2, 3, 4];
+const [TT, R, CC, SP, DBASE, DP, DSTEP] = [5, 6, 7, 8, 9, 10, 11];
+
+const tr: WasmFunction = {
+  name: 'tr',
+  params: new Array<number>(5).fill(I32),
+  locals: new Array<number>(7).fill(I32),
+  body: [
+    ...op.get(SRC), ...op.set(SP), ...op.get(DST), ...op.set(DBASE),
+    ...op.get(ROWS), ...op.i32(2), ...op.shl, ...op.set(DSTEP),
+    ...op.i32(0), ...op.set(TT),
+    ...whileLt(TT, op.get(TB), [
+      ...op.i32(0), ...op.set(R),
+      ...whileLt(R, op.get(ROWS), [
+        ...op.get(DBASE), ...op.get(R), ...op.i32(2), ...op.shl, ...op.add, ...op.set(DP),
+        ...op.i32(0), ...op.set(CC),
+        ...whileLt(CC, op.get(COLS), [
+          ...op.get(DP), ...op.get(SP), ...op.f32Load(), ...op.f32Store(),
+          ...addTo(SP, 4), ...addTo(DP, op.get(DSTEP)), ...addTo(CC, 1),
+        ]),
+        ...addTo(R, 1),
+      ]),
+      ...op.get(DBASE), ...op.get(ROWS), ...op.get(COLS), ...op.mul, ...op.i32(2), ...op.shl, ...op.add, ...op.set(DBASE),
+      ...addTo(TT, 1),
+    ]),
+  ],
+};
+
+/** The kernel module's bytes. */
+export const simdMatmulModule = (): Uint8Array => module([mm, tr]);
