@@ -6,7 +6,12 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
+import { installSharedIdentity } from '../compiler/lower/kernels/identity.js';
 import type { BackendName } from './backendName.js';
+
+// The wasm backend's kernels are registered now: replace its copying Identity (the tape's
+// saved-tensor clones) with the zero-copy one.
+installSharedIdentity();
 
 export { BACKENDS, type BackendName } from './backendName.js';
 

@@ -4,11 +4,12 @@
  * was ~5% of a MoCo v3 `tiny` step's kernel time (581 copies per step, `tessera bench step
  * --profile`). TF.js tensors are immutable (a variable's `assign` swaps its data, it does not write
  * into it), so sharing the data under a reference count is exact: this is what the `cpu` backend's
- * `Identity` and the wasm backend's own `Reshape` already do. Installed when this module loads
- * (the lowering imports it), for the whole process.
+ * `Identity` and the wasm backend's own `Reshape` already do. `runtime/backend.ts` installs it,
+ * for the whole process, right after it loads the wasm backend (whose own registration would
+ * otherwise replace it). The lowering does not import the wasm package, so a step emitted for
+ * `cpu` needs none.
  */
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
 
 /** What the kernel uses of the TF.js wasm backend. */
 interface RefCounted {
@@ -27,5 +28,3 @@ export const installSharedIdentity = (): void => {
   if (tf.getKernel('Identity', 'wasm') !== undefined) tf.unregisterKernel('Identity', 'wasm');
   tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identity });
 };
-
-installSharedIdentity();

@@ -24,7 +24,7 @@ interface WasmApi {
 }
 const WA = (globalThis as unknown as { readonly WebAssembly: WasmApi }).WebAssembly;
 
-/** What the kernel uses of the TF.js wasm backend (`@tensorflow/tfjs-backend-wasm` internals). */
+/** What the kernel uses of the TF.js wasm backend's internals. */
 interface WasmBackendLike {
   readonly wasm?: { readonly asm?: { readonly memory?: object } };
   readonly dataIdMap: { get(id: unknown): { readonly memoryOffset: number } | undefined };

@@ -8,7 +8,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { matMul2d } from '../kernels/matmul.js';
 import { batchMatMulSimd, simdMatmulAvailable } from '../kernels/simdMatmul.js';
-import '../kernels/identity.js'; // zero-copy Identity on wasm (the tape's saved-tensor clones)
 
 const t2 = (x: tf.Tensor2D): tf.Tensor2D => tf.transpose(x);
 

@@ -5,7 +5,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import '../../../../compiler/lower/kernels/identity.js';
 import { useBackend } from '../../../../runtime/backend.js';
 import { onBackend, randn, relErr } from '../compare.js';
 
