@@ -25,7 +25,10 @@ export default defineConfig(
       'import-x/no-self-import': 'error',
       'import-x/no-unresolved': ['error', { ignore: ['^@tensorflow/tfjs-node'] }],
       'import-x/no-duplicates': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
   {

@@ -11,7 +11,16 @@
  */
 export * from './dsl/index.js';
 export type {
-  Method as MethodSpec, ModuleDecl, Objective, Phase, Representation, ValueExpr, NetNode, LossNode, AugNode, Optimizer,
+  Method as MethodSpec,
+  ModuleDecl,
+  Objective,
+  Phase,
+  Representation,
+  ValueExpr,
+  NetNode,
+  LossNode,
+  AugNode,
+  Optimizer,
   Schedule as ScheduleSpec,
 } from './compiler/ir/node.js';
 export type { Graph, GraphNode, MemoryPlan } from './compiler/ir/graph.js';
@@ -22,7 +31,15 @@ export { printGraph } from './compiler/ir/printer.js';
 export { checkMethod, checkOrThrow, CheckError } from './compiler/check.js';
 export { compile, compileGraph, type CompileOptions } from './runtime/compile.js';
 export type { CompiledMethod, StepMetrics } from './runtime/compiled.js';
-export { methods, methodNames, mocoV3, ijepa, stStorm, type MethodName, type Preset } from './library/index.js';
+export {
+  methods,
+  methodNames,
+  mocoV3,
+  ijepa,
+  stStorm,
+  type MethodName,
+  type Preset,
+} from './library/index.js';
 export { useBackend, BACKENDS, type BackendName } from './runtime/backend.js';
 export { train, TrainError, type TrainConfig, type TrainResult } from './runtime/train.js';
 export { loadEncoder, exportEncoder, type Encoder } from './runtime/encoder.js';

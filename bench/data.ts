@@ -48,11 +48,14 @@ export interface DataBenchReport {
   /** Input preparation of one MoCo v3 step: a batch from memory + both views, ms. */
   readonly inputPrepMs: number;
   /** The MoCo v3 tiny step (ms) and its image size; `undefined` without the `stepTime` hook. */
-  readonly step: { readonly ms: number; readonly size: number; readonly inputPrepMs: number } | undefined;
+  readonly step:
+    { readonly ms: number; readonly size: number; readonly inputPrepMs: number } | undefined;
 }
 
 /** MoCo v3 view 1 and view 2 at `size` (methods.md 1.5: blur 1.0 / 0.1, solarize 0 / 0.2). */
-export const mocoViews = (size: number): readonly [ReadonlyArray<AugNode>, ReadonlyArray<AugNode>] => {
+export const mocoViews = (
+  size: number,
+): readonly [ReadonlyArray<AugNode>, ReadonlyArray<AugNode>] => {
   const common = (blurP: number): AugNode[] => [
     { _tag: 'RandomResizedCrop', size, scale: [0.08, 1], ratio: [3 / 4, 4 / 3] },
     { _tag: 'ColorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1, p: 0.8 },
@@ -63,7 +66,10 @@ export const mocoViews = (size: number): readonly [ReadonlyArray<AugNode>, Reado
     { _tag: 'HorizontalFlip', p: 0.5 },
     { _tag: 'Normalize', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
   ];
-  return [[...common(1), ...tail], [...common(0.1), { _tag: 'Solarize', threshold: 0.5, p: 0.2 }, ...tail]];
+  return [
+    [...common(1), ...tail],
+    [...common(0.1), { _tag: 'Solarize', threshold: 0.5, p: 0.2 }, ...tail],
+  ];
 };
 
 /** The median of `repeats` timings of `f` (ms), after one warm-up run. */
@@ -79,7 +85,11 @@ const timeMedian = async (repeats: number, f: () => Promise<void> | void): Promi
   return times[Math.floor(times.length / 2)]!;
 };
 
-const row = (name: string, ms: number, images: number): BenchRow => ({ name, ms, imagesPerSecond: (images / ms) * 1000 });
+const row = (name: string, ms: number, images: number): BenchRow => ({
+  name,
+  ms,
+  imagesPerSecond: (images / ms) * 1000,
+});
 
 /** One batch from a dataset, materialised. */
 const oneBatch = async (ds: Dataset, batch: number, rng: Rng): Promise<void> => {
@@ -90,12 +100,22 @@ const oneBatch = async (ds: Dataset, batch: number, rng: Rng): Promise<void> => 
 };
 
 /** Times each augmentation alone and the two MoCo views on a batch. */
-const augmentationRows = async (images: tf.Tensor4D, size: number, repeats: number): Promise<BenchRow[]> => {
+const augmentationRows = async (
+  images: tf.Tensor4D,
+  size: number,
+  repeats: number,
+): Promise<BenchRow[]> => {
   const [view1, view2] = mocoViews(size);
   const single: AugNode[] = [
-    view1[0]!, { _tag: 'HorizontalFlip', p: 0.5 }, view1[1]!, view1[2]!, view1[3]!,
-    { _tag: 'Solarize', threshold: 0.5, p: 1 }, { _tag: 'SpectralNoise', sigma: 2, gamma: 3, p: 1 },
-    { _tag: 'Resize', size: Math.round(size * 1.5) }, view1[5]!,
+    view1[0]!,
+    { _tag: 'HorizontalFlip', p: 0.5 },
+    view1[1]!,
+    view1[2]!,
+    view1[3]!,
+    { _tag: 'Solarize', threshold: 0.5, p: 1 },
+    { _tag: 'SpectralNoise', sigma: 2, gamma: 3, p: 1 },
+    { _tag: 'Resize', size: Math.round(size * 1.5) },
+    view1[5]!,
   ];
   const rng = Rng.seeded(1);
   const rows: BenchRow[] = [];
@@ -109,7 +129,10 @@ const augmentationRows = async (images: tf.Tensor4D, size: number, repeats: numb
     const pName = 'p' in node ? ` (p ${node.p})` : '';
     rows.push(row(`augment ${node._tag}${pName}`, ms, b));
   }
-  for (const [name, view] of [['MoCo v3 view 1', view1], ['MoCo v3 view 2', view2]] as const) {
+  for (const [name, view] of [
+    ['MoCo v3 view 1', view1],
+    ['MoCo v3 view 2', view2],
+  ] as const) {
     const ms = await timeMedian(repeats, () => {
       const out = applyPipeline(images, view, rng);
       out.dataSync();
@@ -126,12 +149,27 @@ export const benchData = async (options: DataBenchOptions = {}): Promise<DataBen
   const size = options.size ?? 64;
   const repeats = options.repeats ?? 5;
   const rows: BenchRow[] = [];
-  rows.push(row('appearance generator (render)', await timeMedian(repeats, () => void Array.from({ length: batch }, (_, i) => renderAppearance(i, size, 0))), batch));
+  rows.push(
+    row(
+      'appearance generator (render)',
+      await timeMedian(
+        repeats,
+        () => void Array.from({ length: batch }, (_, i) => renderAppearance(i, size, 0)),
+      ),
+      batch,
+    ),
+  );
   const memory = appearanceDataset({ n: batch * 4, size, seed: 0 });
   const memoryMs = await timeMedian(repeats, () => oneBatch(memory, batch, Rng.seeded(2)));
   rows.push(row('appearance dataset batch (render + tensor)', memoryMs, batch));
   const cached = appearanceDataset({ n: batch, size, seed: 0, cache: true });
-  rows.push(row('appearance dataset batch, cached (tensor only)', await timeMedian(repeats, () => oneBatch(cached, batch, Rng.seeded(2))), batch));
+  rows.push(
+    row(
+      'appearance dataset batch, cached (tensor only)',
+      await timeMedian(repeats, () => oneBatch(cached, batch, Rng.seeded(2))),
+      batch,
+    ),
+  );
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-'));
   try {
     const n = batch * 4;
@@ -139,7 +177,13 @@ export const benchData = async (options: DataBenchOptions = {}): Promise<DataBen
     await writeAppearance(dir, { n, size, seed: 0 });
     rows.push(row('write PNGs (render + encode)', performance.now() - t0, n));
     const folder = await openImageFolder(dir, { size });
-    rows.push(row('image folder batch (PNG decode + tensor)', await timeMedian(repeats, () => oneBatch(folder, batch, Rng.seeded(3))), batch));
+    rows.push(
+      row(
+        'image folder batch (PNG decode + tensor)',
+        await timeMedian(repeats, () => oneBatch(folder, batch, Rng.seeded(3))),
+        batch,
+      ),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -152,9 +196,14 @@ export const benchData = async (options: DataBenchOptions = {}): Promise<DataBen
   const viewsMs = augRows.filter((r) => r.name.startsWith('MoCo')).reduce((s, r) => s + r.ms, 0);
   const inputPrepMs = memoryMs + viewsMs;
   const measured = options.stepTime === undefined ? undefined : await options.stepTime();
-  const step = measured === undefined
-    ? undefined
-    : { ...measured, inputPrepMs: measured.size === size ? inputPrepMs : await inputPrepAt(measured.size, batch, repeats) };
+  const step =
+    measured === undefined
+      ? undefined
+      : {
+          ...measured,
+          inputPrepMs:
+            measured.size === size ? inputPrepMs : await inputPrepAt(measured.size, batch, repeats),
+        };
   return { backend: tf.getBackend(), batch, size, rows, inputPrepMs, step };
 };
 
@@ -183,12 +232,17 @@ export const showDataBench = (r: DataBenchReport): string => {
     `tessera bench data: backend ${r.backend}, batch ${r.batch}, ${r.size}x${r.size}, medians`,
     '',
     `${'what'.padEnd(46)} ${'ms/batch'.padStart(10)} ${'images/s'.padStart(10)}`,
-    ...r.rows.map((x) => `${x.name.padEnd(46)} ${x.ms.toFixed(1).padStart(10)} ${x.imagesPerSecond.toFixed(0).padStart(10)}`),
+    ...r.rows.map(
+      (x) =>
+        `${x.name.padEnd(46)} ${x.ms.toFixed(1).padStart(10)} ${x.imagesPerSecond.toFixed(0).padStart(10)}`,
+    ),
     '',
     `input preparation per MoCo v3 step (batch from memory + 2 views): ${r.inputPrepMs.toFixed(1)} ms`,
   ];
   if (r.step === undefined) {
-    lines.push('MoCo v3 tiny training step: not measured (no stepTime hook); target: input preparation < 20% of a step');
+    lines.push(
+      'MoCo v3 tiny training step: not measured (no stepTime hook); target: input preparation < 20% of a step',
+    );
   } else {
     const share = (100 * r.step.inputPrepMs) / r.step.ms;
     lines.push(

@@ -67,7 +67,11 @@ export interface PretrainRecord {
 /** The whole result, as `--json` writes it. */
 export interface DisentangleReport {
   readonly version: 1;
-  readonly data: { readonly train: string; readonly probe: string; readonly labels: ReadonlyArray<string> };
+  readonly data: {
+    readonly train: string;
+    readonly probe: string;
+    readonly labels: ReadonlyArray<string>;
+  };
   readonly budget: { readonly steps: number; readonly seconds: number };
   readonly seed: number;
   readonly backend: BackendName;
@@ -82,7 +86,12 @@ const specOf = (name: MethodName, steps: number): Method => {
 };
 
 /** Steps `compiled` on `train` until `steps` or `seconds` run out; returns what was done. */
-const pretrain = async (compiled: CompiledMethod, method: Method, o: DisentangleOptions, seed: number): Promise<PretrainRecord> => {
+const pretrain = async (
+  compiled: CompiledMethod,
+  method: Method,
+  o: DisentangleOptions,
+  seed: number,
+): Promise<PretrainRecord> => {
   const batch = method.training.batch;
   const t0 = performance.now();
   let step = 0;
@@ -93,13 +102,25 @@ const pretrain = async (compiled: CompiledMethod, method: Method, o: Disentangle
       const m = compiled.step(b.images, { step, totalSteps: o.steps });
       b.images.dispose();
       lastLoss = m.loss;
-      if (!Number.isFinite(m.loss)) throw new Error(`${method.name}: loss became ${m.loss} at step ${step} (${JSON.stringify(m.terms)})`);
+      if (!Number.isFinite(m.loss))
+        throw new Error(
+          `${method.name}: loss became ${m.loss} at step ${step} (${JSON.stringify(m.terms)})`,
+        );
       step++;
-      if (step % every === 0) o.onEvent?.(`  ${method.name} step ${step}: loss ${m.loss.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      if (step % every === 0)
+        o.onEvent?.(
+          `  ${method.name} step ${step}: loss ${m.loss.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+        );
       if (step >= o.steps || (performance.now() - t0) / 1000 >= o.seconds) break;
     }
   }
-  return { method: method.name, steps: step, seconds: Math.round((performance.now() - t0) / 100) / 10, batch, lastLoss };
+  return {
+    method: method.name,
+    steps: step,
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+    batch,
+    lastLoss,
+  };
 };
 
 /** Probe rows of one set of features, for every label and fraction. */
@@ -111,8 +132,20 @@ const probeAll = (
 ): DisentangleRow[] => {
   const labels = Object.fromEntries(o.labels.map((l) => [l, allLabels[l]!]));
   return (o.fractions ?? [0.1, 1]).flatMap((labelFraction) =>
-    evaluateRepresentations({ features, labels, probe: 'both', labelFraction, seed: o.seed ?? 0 }).map((r) => ({
-      ...tag, representation: r.representation, label: r.label, labelFraction, probe: r.probe, accuracy: r.accuracy, f1Weighted: r.f1Weighted,
+    evaluateRepresentations({
+      features,
+      labels,
+      probe: 'both',
+      labelFraction,
+      seed: o.seed ?? 0,
+    }).map((r) => ({
+      ...tag,
+      representation: r.representation,
+      label: r.label,
+      labelFraction,
+      probe: r.probe,
+      accuracy: r.accuracy,
+      f1Weighted: r.f1Weighted,
     })),
   );
 };
@@ -121,7 +154,9 @@ const probeAll = (
 export const benchDisentangle = async (o: DisentangleOptions): Promise<DisentangleReport> => {
   const missing = o.labels.filter((l) => o.probe.classes[l] === undefined);
   if (missing.length > 0) {
-    throw new Error(`the probe data ${o.probe.name} has no label ${missing.map((l) => `"${l}"`).join(', ')}\nhint: its labels: ${Object.keys(o.probe.classes).join(', ') || 'none'} (folders: DIR/<class>/..., or a labels.json as tessera data appearance writes)`);
+    throw new Error(
+      `the probe data ${o.probe.name} has no label ${missing.map((l) => `"${l}"`).join(', ')}\nhint: its labels: ${Object.keys(o.probe.classes).join(', ') || 'none'} (folders: DIR/<class>/..., or a labels.json as tessera data appearance writes)`,
+    );
   }
   await useBackend(o.backend);
   const seed = o.seed ?? 0;
@@ -150,8 +185,13 @@ export const benchDisentangle = async (o: DisentangleOptions): Promise<Disentang
     }
   }
   return {
-    version: 1, data: { train: o.train.name, probe: o.probe.name, labels: o.labels }, budget: { steps: o.steps, seconds: o.seconds },
-    seed, backend: o.backend, pretraining, rows,
+    version: 1,
+    data: { train: o.train.name, probe: o.probe.name, labels: o.labels },
+    budget: { steps: o.steps, seconds: o.seconds },
+    seed,
+    backend: o.backend,
+    pretraining,
+    rows,
   };
 };
 
@@ -162,21 +202,52 @@ const pct = (x: number | undefined): string => (x === undefined ? '-' : (100 * x
  * linear and kNN accuracy and weighted F1 in percent, then how each pretraining went.
  */
 export const showDisentangle = (r: DisentangleReport): string => {
-  const key = (x: DisentangleRow) => `${x.method}|${x.weights}|${x.representation}|${x.label}|${x.labelFraction}`;
+  const key = (x: DisentangleRow) =>
+    `${x.method}|${x.weights}|${x.representation}|${x.label}|${x.labelFraction}`;
   const groups = new Map<string, DisentangleRow[]>();
   for (const x of r.rows) groups.set(key(x), [...(groups.get(key(x)) ?? []), x]);
-  const header = ['method', 'weights', 'representation', 'label', 'labels %', 'lin acc', 'lin F1w', 'kNN acc', 'kNN F1w'];
+  const header = [
+    'method',
+    'weights',
+    'representation',
+    'label',
+    'labels %',
+    'lin acc',
+    'lin F1w',
+    'kNN acc',
+    'kNN F1w',
+  ];
   const body = [...groups.values()].map((g) => {
     const [a] = g as [DisentangleRow];
     const lin = g.find((x) => x.probe === 'linear');
     const knn = g.find((x) => x.probe === 'knn');
-    return [a.method, a.weights, a.representation, a.label, String(Math.round(a.labelFraction * 100)), pct(lin?.accuracy), pct(lin?.f1Weighted), pct(knn?.accuracy), pct(knn?.f1Weighted)];
+    return [
+      a.method,
+      a.weights,
+      a.representation,
+      a.label,
+      String(Math.round(a.labelFraction * 100)),
+      pct(lin?.accuracy),
+      pct(lin?.f1Weighted),
+      pct(knn?.accuracy),
+      pct(knn?.f1Weighted),
+    ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
-  const runs = r.pretraining.map((p) => `${p.method}: ${p.steps} steps of batch ${p.batch} in ${p.seconds} s, last loss ${p.lastLoss.toFixed(4)}`);
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const runs = r.pretraining.map(
+    (p) =>
+      `${p.method}: ${p.steps} steps of batch ${p.batch} in ${p.seconds} s, last loss ${p.lastLoss.toFixed(4)}`,
+  );
   return [
     `bench disentangle: pretrain on ${r.data.train}; probe ${r.data.labels.join(', ')} on ${r.data.probe}; budget ${r.budget.steps} steps or ${r.budget.seconds} s per method; ${r.backend}, seed ${r.seed}`,
-    line(header), ...body.map(line), '', ...runs,
+    line(header),
+    ...body.map(line),
+    '',
+    ...runs,
   ].join('\n');
 };

@@ -29,8 +29,11 @@ const main = async (): Promise<void> => {
     guardedStep(compiled, images, { step: 2 * i + 1, totalSteps: 1000 });
     if (i > 0) guarded.push(performance.now() - t);
   }
-  const tensors = Object.keys(compiled.variables()).length + Object.keys(compiled.optimizerState()).length;
-  console.log(`${name} tiny (batch ${method.training.batch}, ${tensors} state tensors): plain ${median(plain).toFixed(1)} ms, guarded ${median(guarded).toFixed(1)} ms, ratio ${(median(guarded) / median(plain)).toFixed(3)} (medians of ${pairs})`);
+  const tensors =
+    Object.keys(compiled.variables()).length + Object.keys(compiled.optimizerState()).length;
+  console.log(
+    `${name} tiny (batch ${method.training.batch}, ${tensors} state tensors): plain ${median(plain).toFixed(1)} ms, guarded ${median(guarded).toFixed(1)} ms, ratio ${(median(guarded) / median(plain)).toFixed(3)} (medians of ${pairs})`,
+  );
   images.dispose();
   compiled.dispose();
 };

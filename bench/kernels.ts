@@ -9,7 +9,13 @@ import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { conv2dLegal, filterGrad, inputGrad, padAmounts } from '../compiler/lower/legalize/conv.js';
 import { gatherTokensLegal } from '../compiler/lower/legalize/gather.js';
-import { batchMatMulLegal, batchMatMulLoop, batchMatMulNative, LOOP_THRESHOLD, matMulLegal } from '../compiler/lower/legalize/matmul.js';
+import {
+  batchMatMulLegal,
+  batchMatMulLoop,
+  batchMatMulNative,
+  LOOP_THRESHOLD,
+  matMulLegal,
+} from '../compiler/lower/legalize/matmul.js';
 import { batchMatMulSimd, simdMatmulAvailable } from '../compiler/lower/kernels/simdMatmul.js';
 import { upsample2Legal, upsample2Plain } from '../compiler/lower/legalize/resize.js';
 import { referenceKernels, wasmKernels, type Kernels } from '../compiler/lower/legalize/index.js';
@@ -18,13 +24,21 @@ import { applyNet, initNet, netParams } from '../compiler/lower/nets/index.js';
 import { useBackend, type BackendName } from '../runtime/backend.js';
 import { Rng } from '../compiler/ir/rng.js';
 
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '7' }, 'no-steps': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    reps: { type: 'string', default: '7' },
+    'no-steps': { type: 'boolean', default: false },
+  },
+});
 const REPS = Number(values.reps);
 
 const randn = (shape: number[], seed = 1): tf.Tensor => {
   const r = Rng.seeded(seed);
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => r.normal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => r.normal()),
+    shape,
+  );
 };
 
 /** Milliseconds of one run of `f` (result read back, intermediates disposed). */
@@ -40,14 +54,19 @@ const once = (f: () => tf.Tensor | tf.Tensor[]): number => {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** Alternating A/B runs after one warm-up each; medians in ms, or undefined when A cannot run. */
-const ab = (a: () => tf.Tensor | tf.Tensor[], b: () => tf.Tensor | tf.Tensor[]): { a?: number; b: number; err?: string } => {
+const ab = (
+  a: () => tf.Tensor | tf.Tensor[],
+  b: () => tf.Tensor | tf.Tensor[],
+): { a?: number; b: number; err?: string } => {
   let aOk = true;
   let err: string | undefined;
   try {
     once(a);
   } catch (e) {
     aOk = false;
-    err = String((e as Error).message).split('\n')[0]!.slice(0, 70);
+    err = String((e as Error).message)
+      .split('\n')[0]!
+      .slice(0, 70);
   }
   once(b);
   const ta: number[] = [];
@@ -59,12 +78,21 @@ const ab = (a: () => tf.Tensor | tf.Tensor[], b: () => tf.Tensor | tf.Tensor[]):
   return aOk ? { a: median(ta), b: median(tb) } : { b: median(tb), err };
 };
 
-const gf = (flops: number, ms: number): string => `${(flops / ms / 1e6).toFixed(2)} GFLOP/s (${ms.toFixed(1)} ms)`;
+const gf = (flops: number, ms: number): string =>
+  `${(flops / ms / 1e6).toFixed(2)} GFLOP/s (${ms.toFixed(1)} ms)`;
 
-const report = (name: string, naive: string, legal: string, flops: number, r: { a?: number; b: number; err?: string }): void => {
+const report = (
+  name: string,
+  naive: string,
+  legal: string,
+  flops: number,
+  r: { a?: number; b: number; err?: string },
+): void => {
   const left = r.a === undefined ? `cannot run: ${r.err}` : gf(flops, r.a);
   const ratio = r.a === undefined ? 'n/a' : `${(r.a / r.b).toFixed(1)}x`;
-  console.log(`${name}\n  naive  ${naive.padEnd(34)} ${left}\n  legal  ${legal.padEnd(34)} ${gf(flops, r.b)}\n  speed-up ${ratio}`);
+  console.log(
+    `${name}\n  naive  ${naive.padEnd(34)} ${left}\n  legal  ${legal.padEnd(34)} ${gf(flops, r.b)}\n  speed-up ${ratio}`,
+  );
 };
 
 const convCase = (x: number[], k: number, out: number, stride: number): void => {
@@ -74,49 +102,180 @@ const convCase = (x: number[], k: number, out: number, stride: number): void => 
   const ho = Math.floor((x[1]! + 2 * pad - k) / stride) + 1;
   const dy = randn([x[0]!, ho, ho, out], 3) as tf.Tensor4D;
   const flops = 2 * x[0]! * ho * ho * k * k * x[3]! * out;
-  const pads = [padAmounts(x[1]!, k, stride, 1, pad), padAmounts(x[2]!, k, stride, 1, pad)] as const;
+  const pads = [
+    padAmounts(x[1]!, k, stride, 1, pad),
+    padAmounts(x[2]!, k, stride, 1, pad),
+  ] as const;
   const tag = `[${x.join(',')}] k${k} s${stride} -> ${out}`;
-  report(`conv2d input gradient ${tag}`, 'conv2dTranspose (BackpropInput)', 'conv of dilated dy, flipped w', flops,
-    ab(() => tf.conv2dTranspose(dy, w, xs.shape, stride, pad), () => inputGrad(dy, w, xs.shape, pads, stride, 1)));
+  report(
+    `conv2d input gradient ${tag}`,
+    'conv2dTranspose (BackpropInput)',
+    'conv of dilated dy, flipped w',
+    flops,
+    ab(
+      () => tf.conv2dTranspose(dy, w, xs.shape, stride, pad),
+      () => inputGrad(dy, w, xs.shape, pads, stride, 1),
+    ),
+  );
   // the filter gradient has no wasm kernel; the nearest native alternative is conv3d's (depth 1)
-  report(`conv2d filter gradient ${tag}`, 'tf.grad of conv2d (BackpropFilter)', 'conv with batch<->channel swap', flops,
-    ab(() => tf.grad((wi: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xs, wi as tf.Tensor4D, stride, pad), dy)))(w), () => filterGrad(xs, dy, [k, k], pads, stride, 1)));
+  report(
+    `conv2d filter gradient ${tag}`,
+    'tf.grad of conv2d (BackpropFilter)',
+    'conv with batch<->channel swap',
+    flops,
+    ab(
+      () =>
+        tf.grad((wi: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(xs, wi as tf.Tensor4D, stride, pad), dy)),
+        )(w),
+      () => filterGrad(xs, dy, [k, k], pads, stride, 1),
+    ),
+  );
   const x5 = xs.reshape([x[0]!, 1, x[1]!, x[2]!, x[3]!]) as tf.Tensor5D;
   const dy5 = dy.reshape([x[0]!, 1, ho, ho, out]) as tf.Tensor5D;
-  const p3 = pad === 0 ? x5 : tf.pad(x5, [[0, 0], [0, 0], [pad, pad], [pad, pad], [0, 0]]);
-  report(`conv2d filter gradient ${tag} (alternative)`, 'conv3DBackpropFilterV2, depth 1', 'conv with batch<->channel swap', flops,
-    ab(() => tf.engine().runKernel('Conv3DBackpropFilterV2', { x: p3, dy: dy5 }, { strides: [1, stride, stride], pad: 'valid', filterShape: [1, k, k, x[3]!, out], dilations: [1, 1, 1] }) as tf.Tensor,
-      () => filterGrad(xs, dy, [k, k], pads, stride, 1)));
-  report(`conv2d forward+both gradients ${tag}`, 'tf.conv2d + tf.grads', 'conv2dLegal + tf.grads', 3 * flops,
-    ab(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), dy)))([xs, w]),
-      () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv2dLegal(a as tf.Tensor4D, b as tf.Tensor4D, { stride, padding: pad }), dy)))([xs, w])));
+  const p3 =
+    pad === 0
+      ? x5
+      : tf.pad(x5, [
+          [0, 0],
+          [0, 0],
+          [pad, pad],
+          [pad, pad],
+          [0, 0],
+        ]);
+  report(
+    `conv2d filter gradient ${tag} (alternative)`,
+    'conv3DBackpropFilterV2, depth 1',
+    'conv with batch<->channel swap',
+    flops,
+    ab(
+      () =>
+        tf.engine().runKernel(
+          'Conv3DBackpropFilterV2',
+          { x: p3, dy: dy5 },
+          {
+            strides: [1, stride, stride],
+            pad: 'valid',
+            filterShape: [1, k, k, x[3]!, out],
+            dilations: [1, 1, 1],
+          },
+        ) as tf.Tensor,
+      () => filterGrad(xs, dy, [k, k], pads, stride, 1),
+    ),
+  );
+  report(
+    `conv2d forward+both gradients ${tag}`,
+    'tf.conv2d + tf.grads',
+    'conv2dLegal + tf.grads',
+    3 * flops,
+    ab(
+      () =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), dy)),
+        )([xs, w]),
+      () =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(
+            tf.mul(conv2dLegal(a as tf.Tensor4D, b as tf.Tensor4D, { stride, padding: pad }), dy),
+          ),
+        )([xs, w]),
+    ),
+  );
 };
 
 const matmulCases = (): void => {
   const a = randn([256, 384]) as tf.Tensor2D;
   const bT = randn([1536, 384], 2) as tf.Tensor2D;
   const f = 2 * 256 * 384 * 1536;
-  report('matMul transposeB [256,384] x [1536,384]^T', 'tf.matMul(a, b, false, true)', 'explicit transpose + plain', f,
-    ab(() => tf.matMul(a, bT, false, true), () => matMulLegal(a, bT, false, true)));
+  report(
+    'matMul transposeB [256,384] x [1536,384]^T',
+    'tf.matMul(a, b, false, true)',
+    'explicit transpose + plain',
+    f,
+    ab(
+      () => tf.matMul(a, bT, false, true),
+      () => matMulLegal(a, bT, false, true),
+    ),
+  );
   const b = randn([384, 1536], 3) as tf.Tensor2D;
   const dy = randn([256, 1536], 4) as tf.Tensor2D;
-  report('matMul forward+both gradients [256,384] x [384,1536]', 'tf.matMul + tf.grads', 'matMulLegal + tf.grads', 3 * f,
-    ab(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D), dy)))([a, b]),
-      () => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(matMulLegal(x as tf.Tensor2D, y as tf.Tensor2D), dy)))([a, b])));
-  for (const [g, n, d] of [[256, 65, 16], [24, 65, 64], [48, 197, 32], [6, 257, 64]] as const) {
+  report(
+    'matMul forward+both gradients [256,384] x [384,1536]',
+    'tf.matMul + tf.grads',
+    'matMulLegal + tf.grads',
+    3 * f,
+    ab(
+      () =>
+        tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+          tf.sum(tf.mul(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D), dy)),
+        )([a, b]),
+      () =>
+        tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+          tf.sum(tf.mul(matMulLegal(x as tf.Tensor2D, y as tf.Tensor2D), dy)),
+        )([a, b]),
+    ),
+  );
+  for (const [g, n, d] of [
+    [256, 65, 16],
+    [24, 65, 64],
+    [48, 197, 32],
+    [6, 257, 64],
+  ] as const) {
     const q = randn([g, n, d]) as tf.Tensor3D;
     const k = randn([g, n, d], 2) as tf.Tensor3D;
     const fl = 2 * g * n * n * d;
-    report(`attention scores QK^T [${g},${n},${d}]`, 'native batched matMul (transposeB)', 'loop of 2-D products', fl,
-      ab(() => tf.matMul(q, k, false, true), () => batchMatMulLoop(q, k, false, true)));
-    report(`attention scores QK^T [${g},${n},${d}] (dispatch)`, 'native batched matMul (transposeB)', `batchMatMulLegal (${n * n * d >= LOOP_THRESHOLD ? 'loop' : simdMatmulAvailable() ? 'simd' : 'native'})`, fl,
-      ab(() => tf.matMul(q, k, false, true), () => batchMatMulLegal(q, k, false, true)));
-    report(`attention scores QK^T [${g},${n},${d}] fwd+grads`, 'native batched + TF.js grads', 'native batched, explicit-T grads', 3 * fl,
-      ab(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x as tf.Tensor3D, y as tf.Tensor3D, false, true)))([q, k]),
-        () => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(batchMatMulNative(x as tf.Tensor3D, y as tf.Tensor3D, false, true)))([q, k])));
-    report(`attention scores QK^T [${g},${n},${d}] fwd+grads`, 'native batched + TF.js grads', 'tessera SIMD kernel + its grads', 3 * fl,
-      ab(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x as tf.Tensor3D, y as tf.Tensor3D, false, true)))([q, k]),
-        () => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(batchMatMulSimd(x as tf.Tensor3D, y as tf.Tensor3D, false, true)))([q, k])));
+    report(
+      `attention scores QK^T [${g},${n},${d}]`,
+      'native batched matMul (transposeB)',
+      'loop of 2-D products',
+      fl,
+      ab(
+        () => tf.matMul(q, k, false, true),
+        () => batchMatMulLoop(q, k, false, true),
+      ),
+    );
+    report(
+      `attention scores QK^T [${g},${n},${d}] (dispatch)`,
+      'native batched matMul (transposeB)',
+      `batchMatMulLegal (${n * n * d >= LOOP_THRESHOLD ? 'loop' : simdMatmulAvailable() ? 'simd' : 'native'})`,
+      fl,
+      ab(
+        () => tf.matMul(q, k, false, true),
+        () => batchMatMulLegal(q, k, false, true),
+      ),
+    );
+    report(
+      `attention scores QK^T [${g},${n},${d}] fwd+grads`,
+      'native batched + TF.js grads',
+      'native batched, explicit-T grads',
+      3 * fl,
+      ab(
+        () =>
+          tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+            tf.sum(tf.matMul(x as tf.Tensor3D, y as tf.Tensor3D, false, true)),
+          )([q, k]),
+        () =>
+          tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+            tf.sum(batchMatMulNative(x as tf.Tensor3D, y as tf.Tensor3D, false, true)),
+          )([q, k]),
+      ),
+    );
+    report(
+      `attention scores QK^T [${g},${n},${d}] fwd+grads`,
+      'native batched + TF.js grads',
+      'tessera SIMD kernel + its grads',
+      3 * fl,
+      ab(
+        () =>
+          tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+            tf.sum(tf.matMul(x as tf.Tensor3D, y as tf.Tensor3D, false, true)),
+          )([q, k]),
+        () =>
+          tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+            tf.sum(batchMatMulSimd(x as tf.Tensor3D, y as tf.Tensor3D, false, true)),
+          )([q, k]),
+      ),
+    );
   }
 };
 
@@ -124,36 +283,93 @@ const otherCases = (): void => {
   const [b, n, d, kk] = [32, 196, 384, 49];
   const x = randn([b, n, d]) as tf.Tensor3D;
   const r = Rng.seeded(5);
-  const idx = tf.tensor2d(Array.from({ length: b }, () => r.permutation(n).slice(0, kk)), [b, kk], 'int32');
-  const onehot = (v: tf.Tensor3D) => tf.matMul(tf.oneHot(tf.add(idx, tf.range(0, b * n, n, 'int32').reshape([b, 1])).reshape([-1]), b * n).asType('float32'), v.reshape([b * n, d])).reshape([b, kk, d]);
-  report(`gather [${b},${n},${d}] keep ${kk}, fwd+grad`, 'one-hot matMul (differentiable)', 'gather + scatterND gradient', 2 * 2 * b * kk * b * n * d,
-    ab(() => tf.grad((v: tf.Tensor) => tf.sum(onehot(v as tf.Tensor3D)))(x), () => tf.grad((v: tf.Tensor) => tf.sum(gatherTokensLegal(v as tf.Tensor3D, idx)))(x)));
-  report(`gather [${b},${n},${d}] keep ${kk}, fwd+grad (plain)`, 'tf.gather + TF.js gradient', 'gather + scatterND gradient', 2 * 2 * b * kk * b * n * d,
-    ab(() => tf.grad((v: tf.Tensor) => tf.sum(tf.gather(v.reshape([b * n, d]), idx.reshape([-1]))))(x), () => tf.grad((v: tf.Tensor) => tf.sum(gatherTokensLegal(v as tf.Tensor3D, idx)))(x)));
+  const idx = tf.tensor2d(
+    Array.from({ length: b }, () => r.permutation(n).slice(0, kk)),
+    [b, kk],
+    'int32',
+  );
+  const onehot = (v: tf.Tensor3D) =>
+    tf
+      .matMul(
+        tf
+          .oneHot(tf.add(idx, tf.range(0, b * n, n, 'int32').reshape([b, 1])).reshape([-1]), b * n)
+          .asType('float32'),
+        v.reshape([b * n, d]),
+      )
+      .reshape([b, kk, d]);
+  report(
+    `gather [${b},${n},${d}] keep ${kk}, fwd+grad`,
+    'one-hot matMul (differentiable)',
+    'gather + scatterND gradient',
+    2 * 2 * b * kk * b * n * d,
+    ab(
+      () => tf.grad((v: tf.Tensor) => tf.sum(onehot(v as tf.Tensor3D)))(x),
+      () => tf.grad((v: tf.Tensor) => tf.sum(gatherTokensLegal(v as tf.Tensor3D, idx)))(x),
+    ),
+  );
+  report(
+    `gather [${b},${n},${d}] keep ${kk}, fwd+grad (plain)`,
+    'tf.gather + TF.js gradient',
+    'gather + scatterND gradient',
+    2 * 2 * b * kk * b * n * d,
+    ab(
+      () =>
+        tf.grad((v: tf.Tensor) => tf.sum(tf.gather(v.reshape([b * n, d]), idx.reshape([-1]))))(x),
+      () => tf.grad((v: tf.Tensor) => tf.sum(gatherTokensLegal(v as tf.Tensor3D, idx)))(x),
+    ),
+  );
   const im = randn([8, 32, 32, 64]) as tf.Tensor4D;
   // wasm keeps resizeNearestNeighbor (correct there); reshape+concat replaces it on cpu, whose gradient is wrong
-  report('upsample x2 [8,32,32,64] fwd+grad (FLOPs: elements)', 'reshape + concat (the cpu rule)', 'resizeNearestNeighbor (wasm rule)', 8 * 64 * 64 * 64,
-    ab(() => tf.grad((v: tf.Tensor) => tf.sum(upsample2Legal(v as tf.Tensor4D)))(im), () => tf.grad((v: tf.Tensor) => tf.sum(upsample2Plain(v as tf.Tensor4D)))(im)));
+  report(
+    'upsample x2 [8,32,32,64] fwd+grad (FLOPs: elements)',
+    'reshape + concat (the cpu rule)',
+    'resizeNearestNeighbor (wasm rule)',
+    8 * 64 * 64 * 64,
+    ab(
+      () => tf.grad((v: tf.Tensor) => tf.sum(upsample2Legal(v as tf.Tensor4D)))(im),
+      () => tf.grad((v: tf.Tensor) => tf.sum(upsample2Plain(v as tf.Tensor4D)))(im),
+    ),
+  );
   const [bb, nn, h, dh] = [32, 197, 6, 64];
   const qkv = randn([bb, nn, 3 * h * dh]);
-  report(`qkv split [${bb},${nn},3x${h}x${dh}] (FLOPs: elements)`, 'rank-5 transpose [2,0,3,1,4]', 'rank-4 transpose + slices', bb * nn * 3 * h * dh,
-    ab(() => qkv.reshape([bb, nn, 3, h, dh]).transpose([2, 0, 3, 1, 4]),
+  report(
+    `qkv split [${bb},${nn},3x${h}x${dh}] (FLOPs: elements)`,
+    'rank-5 transpose [2,0,3,1,4]',
+    'rank-4 transpose + slices',
+    bb * nn * 3 * h * dh,
+    ab(
+      () => qkv.reshape([bb, nn, 3, h, dh]).transpose([2, 0, 3, 1, 4]),
       () => {
         const t = qkv.reshape([bb, nn, 3 * h, dh]).transpose([0, 2, 1, 3]);
-        return [0, 1, 2].map((i) => t.slice([0, i * h, 0, 0], [bb, h, nn, dh]).reshape([bb * h, nn, dh]));
-      }));
+        return [0, 1, 2].map((i) =>
+          t.slice([0, i * h, 0, 0], [bb, h, nn, dh]).reshape([bb * h, nn, dh]),
+        );
+      },
+    ),
+  );
 };
 
 /** Median ms of one training step (forward + gradients of every trainable parameter) of `net`. */
 const stepMs = (net: NetNode, x: number[], kernels: Kernels): number | string => {
   const params = initNet(net, 1);
-  const trainable = netParams(net).filter((p) => !p.buffer).map((p) => p.path);
+  const trainable = netParams(net)
+    .filter((p) => !p.buffer)
+    .map((p) => p.path);
   const images = randn(x, 9);
   const step = () => {
     const buffers = new Map<string, tf.Tensor>();
     const g = tf.grads((...ws: tf.Tensor[]) => {
       const table = { ...params, ...Object.fromEntries(trainable.map((p, i) => [p, ws[i]!])) };
-      return tf.sum(tf.square(applyNet(net, table, { x: images }, { training: true, buffers, prefix: '', kernels }) as tf.Tensor));
+      return tf.sum(
+        tf.square(
+          applyNet(
+            net,
+            table,
+            { x: images },
+            { training: true, buffers, prefix: '', kernels },
+          ) as tf.Tensor,
+        ),
+      );
     })(trainable.map((p) => params[p]!));
     tf.dispose([...buffers.values()]);
     return g;
@@ -161,7 +377,9 @@ const stepMs = (net: NetNode, x: number[], kernels: Kernels): number | string =>
   try {
     once(step);
   } catch (e) {
-    return `cannot run: ${String((e as Error).message).split('\n')[0]!.slice(0, 60)}`;
+    return `cannot run: ${String((e as Error).message)
+      .split('\n')[0]!
+      .slice(0, 60)}`;
   }
   const ts = Array.from({ length: REPS }, () => once(step));
   tf.dispose([...Object.values(params), images]);
@@ -169,13 +387,32 @@ const stepMs = (net: NetNode, x: number[], kernels: Kernels): number | string =>
 };
 
 const vitTiny: NetNode = {
-  _tag: 'Vit', imageSize: 64, patch: 8, inChannels: 3, dim: 192, depth: 4, heads: 3, mlpRatio: 4, qkvBias: true,
-  cls: true, output: 'cls', stopGradPatchEmbed: false, eps: 1e-6,
+  _tag: 'Vit',
+  imageSize: 64,
+  patch: 8,
+  inChannels: 3,
+  dim: 192,
+  depth: 4,
+  heads: 3,
+  mlpRatio: 4,
+  qkvBias: true,
+  cls: true,
+  output: 'cls',
+  stopGradPatchEmbed: false,
+  eps: 1e-6,
 };
 const resnetTiny: NetNode = {
-  _tag: 'ResNet', inChannels: 3, stem: { channels: 32, kernel: 3, stride: 1, maxPool: false },
-  stages: [{ channels: 32, blocks: 2, stride: 1 }, { channels: 64, blocks: 2, stride: 2 }, { channels: 128, blocks: 2, stride: 2 }],
-  block: 'basic', zeroInitResidual: true, output: 'pooled',
+  _tag: 'ResNet',
+  inChannels: 3,
+  stem: { channels: 32, kernel: 3, stride: 1, maxPool: false },
+  stages: [
+    { channels: 32, blocks: 2, stride: 1 },
+    { channels: 64, blocks: 2, stride: 2 },
+    { channels: 128, blocks: 2, stride: 2 },
+  ],
+  block: 'basic',
+  zeroInitResidual: true,
+  output: 'pooled',
 };
 
 const stepCases = async (): Promise<void> => {
@@ -184,7 +421,10 @@ const stepCases = async (): Promise<void> => {
     ['wasm, legalized kernels', 'wasm', wasmKernels],
     ['cpu, plain TF.js ops (reference)', 'cpu', referenceKernels],
   ];
-  for (const [name, net, x] of [['ViT tiny (64px, patch 8, dim 192, depth 4), batch 8', vitTiny, [8, 64, 64, 3]], ['ResNet tiny (32px, 3 stages x 2 basic blocks), batch 8', resnetTiny, [8, 32, 32, 3]]] as const) {
+  for (const [name, net, x] of [
+    ['ViT tiny (64px, patch 8, dim 192, depth 4), batch 8', vitTiny, [8, 64, 64, 3]],
+    ['ResNet tiny (32px, 3 stages x 2 basic blocks), batch 8', resnetTiny, [8, 32, 32, 3]],
+  ] as const) {
     console.log(`training step (forward + all parameter gradients): ${name}`);
     for (const [label, backend, kernels] of rows) {
       await useBackend(backend);
@@ -197,7 +437,9 @@ const stepCases = async (): Promise<void> => {
 
 const main = async (): Promise<void> => {
   await useBackend('wasm');
-  console.log(`tessera kernel benchmark: backend ${tf.getBackend()}, TF.js ${tf.version.tfjs}, medians of ${REPS} alternating A/B runs\n`);
+  console.log(
+    `tessera kernel benchmark: backend ${tf.getBackend()}, TF.js ${tf.version.tfjs}, medians of ${REPS} alternating A/B runs\n`,
+  );
   convCase([8, 32, 32, 32], 3, 64, 1);
   convCase([8, 32, 32, 32], 3, 64, 2);
   convCase([8, 64, 64, 16], 4, 32, 2);

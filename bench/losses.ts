@@ -41,7 +41,8 @@ export const tinyLosses = async (name: MethodName, steps: number): Promise<Metho
   return { loss, bits: loss.map(bits), terms };
 };
 
-const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
+const isMain =
+  process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
 if (isMain) {
   const steps = Number(process.argv[2] ?? 5);
   const out: Record<string, MethodLosses> = {};

@@ -37,7 +37,11 @@ export const findTorchPython = (candidates: ReadonlyArray<string>): string | nul
 
 /** Where to look for torch: `--python`, then `TESSERA_TORCH_PYTHON`, `python3` on PATH, Debian's `/usr/bin/python3`. */
 export const torchCandidates = (explicit: string | undefined): ReadonlyArray<string> =>
-  explicit !== undefined ? [explicit] : [process.env['TESSERA_TORCH_PYTHON'], 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
+  explicit !== undefined
+    ? [explicit]
+    : [process.env['TESSERA_TORCH_PYTHON'], 'python3', '/usr/bin/python3'].filter(
+        (p): p is string => !!p,
+      );
 
 /** What the peer says about itself. */
 export interface PeerInfo {
@@ -59,16 +63,23 @@ export interface TorchPeer {
 
 const hyperOf = (graph: Graph, method: MethodName): Record<string, number | boolean> => {
   const opt = onlyObjective(graph).optimizer;
-  if (opt._tag !== 'AdamW') throw new Error(`torch peer: only AdamW methods are written, got ${opt._tag}`);
+  if (opt._tag !== 'AdamW')
+    throw new Error(`torch peer: only AdamW methods are written, got ${opt._tag}`);
   const ema = graph.method.modules.find((m) => m.ema !== undefined)!.ema!;
-  const common = { lr: evaluateSchedule(opt.lr, 0.5), weightDecay: evaluateSchedule(opt.weightDecay, 0.5), decayAll: opt.decayAll, momentum: evaluateSchedule(ema.momentum, 0.5) };
+  const common = {
+    lr: evaluateSchedule(opt.lr, 0.5),
+    weightDecay: evaluateSchedule(opt.weightDecay, 0.5),
+    decayAll: opt.decayAll,
+    momentum: evaluateSchedule(ema.momentum, 0.5),
+  };
   return method === 'moco-v3'
     ? { ...common, temperature: evaluateSchedule(lossOf(graph, 'InfoNCE').temperature, 0.5) }
     : { ...common, beta: lossOf(graph, 'SmoothL1').beta };
 };
 
 const netsOf = (graph: Graph, method: MethodName): Record<string, unknown> => {
-  const names = method === 'moco-v3' ? ['backbone', 'projector', 'predictor'] : ['encoder', 'predictor'];
+  const names =
+    method === 'moco-v3' ? ['backbone', 'projector', 'predictor'] : ['encoder', 'predictor'];
   return Object.fromEntries(names.map((n) => [n, moduleDecl(graph, n).net]));
 };
 
@@ -76,20 +87,46 @@ const netsOf = (graph: Graph, method: MethodName): Record<string, unknown> => {
 export const peerMasks = (graph: Graph, seed: number, step: number): PeerMasks | undefined => {
   if (!graph.nodes.some((n) => n.expr._tag === 'Masks')) return undefined;
   const { name, spec } = maskSpec(graph);
-  const m = sampleMultiBlockMasks(spec, graph.method.training.batch, stepRng(seed, step).fork(`masks:${name}`));
-  return { context: [...m.context.data], contextShape: m.context.shape, targets: [...m.targets.data], targetsShape: m.targets.shape };
+  const m = sampleMultiBlockMasks(
+    spec,
+    graph.method.training.batch,
+    stepRng(seed, step).fork(`masks:${name}`),
+  );
+  return {
+    context: [...m.context.data],
+    contextShape: m.context.shape,
+    targets: [...m.targets.data],
+    targetsShape: m.targets.shape,
+  };
 };
 
 /** The config line the peer reads first. `masks` fixes the masks (used before any step, e.g. for `info`). */
-export const peerConfig = (graph: Graph, method: MethodName, threads: number, seed: number, masks = peerMasks(graph, seed, 0)) => ({
-  method, batch: graph.method.training.batch, image: graph.method.input.size, threads, seed,
-  nets: netsOf(graph, method), hyper: hyperOf(graph, method), ...(masks ? { masks } : {}),
+export const peerConfig = (
+  graph: Graph,
+  method: MethodName,
+  threads: number,
+  seed: number,
+  masks = peerMasks(graph, seed, 0),
+) => ({
+  method,
+  batch: graph.method.training.batch,
+  image: graph.method.input.size,
+  threads,
+  seed,
+  nets: netsOf(graph, method),
+  hyper: hyperOf(graph, method),
+  ...(masks ? { masks } : {}),
 });
 
 /** Reads one JSON reply line; rejects with the peer's error or its exit. */
 const replyOf = (lines: Interface, proc: ChildProcessWithoutNullStreams, stderr: () => string) =>
   new Promise<Record<string, unknown>>((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`torch peer exited (${code}): ${stderr().trim().split('\n').slice(-3).join(' | ')}`));
+    const onExit = (code: number | null) =>
+      reject(
+        new Error(
+          `torch peer exited (${code}): ${stderr().trim().split('\n').slice(-3).join(' | ')}`,
+        ),
+      );
     proc.once('exit', onExit);
     lines.once('line', (line) => {
       proc.off('exit', onExit);
@@ -107,10 +144,22 @@ export type PeerMasks = Readonly<Record<string, ReadonlyArray<number>>>;
  * OpenBLAS threads itself whatever torch says). `masks`: the masks it holds before any step
  * (default: those of step 0).
  */
-export const startTorchPeer = (python: string, graph: Graph, method: MethodName, threads: number, seed: number, masks?: PeerMasks): TorchPeer => {
-  if (!PEER_METHODS.includes(method)) throw new Error(`torch peer: no PyTorch step written for ${method} (written: ${PEER_METHODS.join(', ')})`);
+export const startTorchPeer = (
+  python: string,
+  graph: Graph,
+  method: MethodName,
+  threads: number,
+  seed: number,
+  masks?: PeerMasks,
+): TorchPeer => {
+  if (!PEER_METHODS.includes(method))
+    throw new Error(
+      `torch peer: no PyTorch step written for ${method} (written: ${PEER_METHODS.join(', ')})`,
+    );
   const n = String(threads);
-  const proc = spawn(python, [SCRIPT], { env: { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n } });
+  const proc = spawn(python, [SCRIPT], {
+    env: { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n },
+  });
   let err = '';
   proc.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   const lines = createInterface({ input: proc.stdout });
@@ -118,7 +167,9 @@ export const startTorchPeer = (python: string, graph: Graph, method: MethodName,
     proc.stdin.write(`${JSON.stringify(o)}\n`);
     return replyOf(lines, proc, () => err);
   };
-  proc.stdin.write(`${JSON.stringify(peerConfig(graph, method, threads, seed, masks ?? peerMasks(graph, seed, 0)))}\n`);
+  proc.stdin.write(
+    `${JSON.stringify(peerConfig(graph, method, threads, seed, masks ?? peerMasks(graph, seed, 0)))}\n`,
+  );
   return {
     threads,
     info: async () => (await send({ cmd: 'info' })) as unknown as PeerInfo,

@@ -6,7 +6,15 @@
  */
 import type { Graph } from '../compiler/ir/graph.js';
 import type { MethodName } from '../library/index.js';
-import { findTorchPython, PEER_METHODS, startTorchPeer, TORCH_INSTALL_HINT, torchCandidates, type PeerInfo, type TorchPeer } from './peer.js';
+import {
+  findTorchPython,
+  PEER_METHODS,
+  startTorchPeer,
+  TORCH_INSTALL_HINT,
+  torchCandidates,
+  type PeerInfo,
+  type TorchPeer,
+} from './peer.js';
 import { spread, type PeerReport } from './stepReport.js';
 
 /** Thread counts the peer runs with. */
@@ -24,11 +32,24 @@ export interface Peers {
 export const NO_PEERS: Peers = { list: [], info: null, close: async () => {} };
 
 /** Starts the peers for `graph` (1 and 2 threads), or says why there are none. */
-export const openPeers = async (graph: Graph, method: MethodName, seed: number, python: string | undefined): Promise<Peers> => {
-  if (!PEER_METHODS.includes(method)) return { ...NO_PEERS, note: `no PyTorch step written for ${method} (written: ${PEER_METHODS.join(', ')})` };
+export const openPeers = async (
+  graph: Graph,
+  method: MethodName,
+  seed: number,
+  python: string | undefined,
+): Promise<Peers> => {
+  if (!PEER_METHODS.includes(method))
+    return {
+      ...NO_PEERS,
+      note: `no PyTorch step written for ${method} (written: ${PEER_METHODS.join(', ')})`,
+    };
   const candidates = torchCandidates(python);
   const found = findTorchPython(candidates);
-  if (found === null) return { ...NO_PEERS, note: `torch not found (tried ${candidates.join(', ')}); install: ${TORCH_INSTALL_HINT}` };
+  if (found === null)
+    return {
+      ...NO_PEERS,
+      note: `torch not found (tried ${candidates.join(', ')}); install: ${TORCH_INSTALL_HINT}`,
+    };
   const list = PEER_THREADS.map((n) => startTorchPeer(found, graph, method, n, seed));
   const close = async () => void (await Promise.all(list.map((p) => p.close())));
   try {
@@ -54,14 +75,36 @@ export const peerRuns = (
 ): PeerReport => {
   const info = peers.info;
   if (info === null) {
-    return { available: false, note: peers.note ?? 'no peer', torch: null, blas: null, blas_warning: null, params: null, forward_flops: null, runs: [] };
+    return {
+      available: false,
+      note: peers.note ?? 'no peer',
+      torch: null,
+      blas: null,
+      blas_warning: null,
+      params: null,
+      forward_flops: null,
+      runs: [],
+    };
   }
   return {
-    available: true, note: null, torch: info.torch, blas: info.blas.kind, blas_warning: blasWarning(info.blas.kind),
-    params: info.params, forward_flops: info.forward_flops,
+    available: true,
+    note: null,
+    torch: info.torch,
+    blas: info.blas.kind,
+    blas_warning: blasWarning(info.blas.kind),
+    params: info.params,
+    forward_flops: info.forward_flops,
     runs: peers.list.map((p, i) => {
       const s = spread(series[i] ?? []);
-      return { threads: p.threads, ms: s.median, min_ms: s.min, max_ms: s.max, ratio: compiledMs / s.median, ratio_no_aug: (compiledMs - augmentMs) / s.median, loss: losses[i] ?? NaN };
+      return {
+        threads: p.threads,
+        ms: s.median,
+        min_ms: s.min,
+        max_ms: s.max,
+        ratio: compiledMs / s.median,
+        ratio_no_aug: (compiledMs - augmentMs) / s.median,
+        loss: losses[i] ?? NaN,
+      };
     }),
   };
 };

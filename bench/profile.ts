@@ -19,7 +19,14 @@ import type { CompiledMethod } from '../runtime/compiled.js';
 import { tf } from '../runtime/backend.js';
 
 /** The kernel categories of the profile, in print order. */
-export const CATEGORIES = ['attention products', 'other matmuls', 'convolutions', 'element-wise', 'data movement', 'augmentation'] as const;
+export const CATEGORIES = [
+  'attention products',
+  'other matmuls',
+  'convolutions',
+  'element-wise',
+  'data movement',
+  'augmentation',
+] as const;
 /** One kernel category. */
 export type Category = (typeof CATEGORIES)[number];
 
@@ -50,20 +57,65 @@ export interface StepProfile {
 }
 
 const MATMULS = new Set(['BatchMatMul', '_FusedMatMul', 'MatMul', 'TesseraBatchMatMul']);
-const CONVS = new Set(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'FusedConv2D', 'DepthwiseConv2dNative',
-  'FusedDepthwiseConv2D', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'Conv2DTranspose']);
-const MOVES = new Set(['Reshape', 'Transpose', 'Identity', 'Concat', 'Slice', 'StridedSlice', 'SplitV', 'Gather', 'GatherV2',
-  'GatherNd', 'Tile', 'Pad', 'PadV2', 'MirrorPad', 'Pack', 'Unpack', 'Cast', 'Reverse', 'ScatterNd', 'Fill', 'ZerosLike',
-  'OnesLike', 'Range', 'OneHot', 'ExpandDims', 'Squeeze', 'BroadcastTo', 'Clone', 'TensorScatterUpdate']);
+const CONVS = new Set([
+  'Conv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'FusedConv2D',
+  'DepthwiseConv2dNative',
+  'FusedDepthwiseConv2D',
+  'DepthwiseConv2dNativeBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'Conv2DTranspose',
+]);
+const MOVES = new Set([
+  'Reshape',
+  'Transpose',
+  'Identity',
+  'Concat',
+  'Slice',
+  'StridedSlice',
+  'SplitV',
+  'Gather',
+  'GatherV2',
+  'GatherNd',
+  'Tile',
+  'Pad',
+  'PadV2',
+  'MirrorPad',
+  'Pack',
+  'Unpack',
+  'Cast',
+  'Reverse',
+  'ScatterNd',
+  'Fill',
+  'ZerosLike',
+  'OnesLike',
+  'Range',
+  'OneHot',
+  'ExpandDims',
+  'Squeeze',
+  'BroadcastTo',
+  'Clone',
+  'TensorScatterUpdate',
+]);
 const AUG_OPS = new Set(['View', 'Masks']);
 
 /** Number of matrices in a matmul operand shape `[...batch, m, n]`. */
-const batchOf = (shape: ReadonlyArray<number> | undefined): number => (shape ?? []).slice(0, -2).reduce((a, b) => a * b, 1);
+const batchOf = (shape: ReadonlyArray<number> | undefined): number =>
+  (shape ?? []).slice(0, -2).reduce((a, b) => a * b, 1);
 
 /** The category of a kernel run inside a node of op `op` (undefined for phases). */
-export const categoryOf = (kernel: string, inputShapes: ReadonlyArray<ReadonlyArray<number>>, op: string | undefined): Category => {
+export const categoryOf = (
+  kernel: string,
+  inputShapes: ReadonlyArray<ReadonlyArray<number>>,
+  op: string | undefined,
+): Category => {
   if (op !== undefined && AUG_OPS.has(op)) return 'augmentation';
-  if (MATMULS.has(kernel)) return Math.max(batchOf(inputShapes[0]), batchOf(inputShapes[1])) > 1 ? 'attention products' : 'other matmuls';
+  if (MATMULS.has(kernel))
+    return Math.max(batchOf(inputShapes[0]), batchOf(inputShapes[1])) > 1
+      ? 'attention products'
+      : 'other matmuls';
   if (CONVS.has(kernel)) return 'convolutions';
   if (MOVES.has(kernel)) return 'data movement';
   return 'element-wise';
@@ -74,11 +126,19 @@ const add = (m: Map<string, { ms: number; kernels: number }>, key: string, ms: n
   m.set(key, { ms: e.ms + ms, kernels: e.kernels + 1 });
 };
 
-const nodeWhat = (compiled: CompiledMethod, marker: string): { op: string | undefined; what: string } => {
+const nodeWhat = (
+  compiled: CompiledMethod,
+  marker: string,
+): { op: string | undefined; what: string } => {
   const n = compiled.graph.nodes.find((x) => x.id === marker);
   if (n === undefined) return { op: undefined, what: marker.split(':')[0]! };
   const e = n.expr as { readonly _tag: string; readonly name?: string; readonly module?: string };
-  return { op: n.op === 'Loss' ? 'Loss' : e._tag, what: [n.op, e._tag !== n.op ? e._tag : '', e.module ?? e.name ?? ''].filter((s) => s !== '').join(' ') };
+  return {
+    op: n.op === 'Loss' ? 'Loss' : e._tag,
+    what: [n.op, e._tag !== n.op ? e._tag : '', e.module ?? e.name ?? '']
+      .filter((s) => s !== '')
+      .join(' '),
+  };
 };
 
 /** Profiles one compiled step at `at` on `images` (see the file comment). */
@@ -87,12 +147,17 @@ export const profileStep = async (
   images: tf.Tensor4D,
   at: { readonly step: number; readonly totalSteps: number },
 ): Promise<StepProfile> => {
-  const marks: Array<{ readonly marker: string; readonly from: number }> = [{ marker: 'setup', from: 0 }];
-  const trace = (marker: string) => marks.push({ marker, from: tf.engine().state.activeProfile.kernels.length });
+  const marks: Array<{ readonly marker: string; readonly from: number }> = [
+    { marker: 'setup', from: 0 },
+  ];
+  const trace = (marker: string) =>
+    marks.push({ marker, from: tf.engine().state.activeProfile.kernels.length });
   const t0 = performance.now();
   const info = await tf.profile(() => void compiled.step(images, at, { trace }));
   const wall = performance.now() - t0;
-  const cats = new Map<string, { ms: number; kernels: number }>(CATEGORIES.map((c) => [c, { ms: 0, kernels: 0 }]));
+  const cats = new Map<string, { ms: number; kernels: number }>(
+    CATEGORIES.map((c) => [c, { ms: 0, kernels: 0 }]),
+  );
   const names = new Map<string, { ms: number; kernels: number }>();
   const nodes = new Map<string, { ms: number; kernels: number }>();
   const backend = tf.getBackend();
@@ -112,15 +177,19 @@ export const profileStep = async (
     wall_ms: wall,
     by_category: Object.fromEntries(cats) as Record<Category, KernelShare>,
     by_kernel: sorted([...names].map(([kernel, s]) => ({ kernel, ...s }))).slice(0, 12),
-    by_node: sorted([...nodes].map(([node, s]) => ({ node, what: nodeWhat(compiled, node).what, ...s }))),
+    by_node: sorted(
+      [...nodes].map(([node, s]) => ({ node, what: nodeWhat(compiled, node).what, ...s })),
+    ),
   };
 };
 
-const pct = (x: number, total: number): string => `${((100 * x) / Math.max(total, 1e-9)).toFixed(1).padStart(5)}%`;
+const pct = (x: number, total: number): string =>
+  `${((100 * x) / Math.max(total, 1e-9)).toFixed(1).padStart(5)}%`;
 
 /** The human-readable profile (`top` rows of the by-node and by-kernel views). */
 export const showProfile = (p: StepProfile, top = 15): string => {
-  const row = (label: string, s: KernelShare) => `    ${label.padEnd(40)} ${s.ms.toFixed(1).padStart(9)} ms ${pct(s.ms, p.kernel_ms)}  ${String(s.kernels).padStart(6)} kernels`;
+  const row = (label: string, s: KernelShare) =>
+    `    ${label.padEnd(40)} ${s.ms.toFixed(1).padStart(9)} ms ${pct(s.ms, p.kernel_ms)}  ${String(s.kernels).padStart(6)} kernels`;
   return [
     `  profile of one compiled step: ${p.kernel_ms.toFixed(1)} ms in ${p.kernels} kernels (wall ${p.wall_ms.toFixed(1)} ms under the profiler)`,
     '  by category:',

@@ -9,14 +9,18 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
-const COMMANDS: ReadonlyArray<ReadonlyArray<string>> = [['--help'], ['check', '--method', 'moco-v3', '--preset', 'tiny']];
+const COMMANDS: ReadonlyArray<ReadonlyArray<string>> = [
+  ['--help'],
+  ['check', '--method', 'moco-v3', '--preset', 'tiny'],
+];
 
 /** Wall milliseconds of one run; throws when the command fails. */
 const time = (bin: string, args: ReadonlyArray<string>): number => {
   const t0 = performance.now();
   const r = spawnSync(bin, [...args], { encoding: 'utf8' });
   const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(0, 500)}`);
+  if (r.status !== 0)
+    throw new Error(`${bin} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(0, 500)}`);
   return ms;
 };
 
@@ -25,7 +29,10 @@ const median = (xs: ReadonlyArray<number>): number => {
   return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-const { values, positionals: bins } = parseArgs({ options: { runs: { type: 'string', default: '7' } }, allowPositionals: true });
+const { values, positionals: bins } = parseArgs({
+  options: { runs: { type: 'string', default: '7' } },
+  allowPositionals: true,
+});
 const runs = Number(values.runs);
 if (bins.length === 0 || !Number.isInteger(runs) || runs < 1) {
   console.error('usage: npx tsx bench/startup.ts [--runs 7] BIN [BIN ...]');
@@ -40,7 +47,12 @@ COMMANDS.forEach((args, c) => {
   console.log(`\ntessera ${args.join(' ')}`);
   bins.forEach((bin, b) => {
     const t = times[b]![c]!;
-    console.log(`  ${median(t).toFixed(0).padStart(6)} (${Math.min(...t).toFixed(0)}-${Math.max(...t).toFixed(0)})  ${bin}`);
+    console.log(
+      `  ${median(t).toFixed(0).padStart(6)} (${Math.min(...t).toFixed(0)}-${Math.max(...t).toFixed(0)})  ${bin}`,
+    );
   });
-  if (bins.length === 2) console.log(`  ratio first/second: ${(median(times[0]![c]!) / median(times[1]![c]!)).toFixed(1)}x`);
+  if (bins.length === 2)
+    console.log(
+      `  ratio first/second: ${(median(times[0]![c]!) / median(times[1]![c]!)).toFixed(1)}x`,
+    );
 });

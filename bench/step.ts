@@ -67,18 +67,25 @@ export interface StepBenchOptions {
 }
 
 type NaiveMaker = (g: Graph, w: Readonly<Record<string, tf.Variable>>, seed: number) => NaiveMethod;
-const naiveMakers: Partial<Record<MethodName, NaiveMaker>> = { 'moco-v3': naiveMocoV3, 'i-jepa': naiveIjepa };
+const naiveMakers: Partial<Record<MethodName, NaiveMaker>> = {
+  'moco-v3': naiveMocoV3,
+  'i-jepa': naiveIjepa,
+};
 
 /** Uniform images `[batch, size, size, 3]` in [0, 1] from `seed` (on the current backend). */
 const randomImages = (batch: number, size: number, seed: number): tf.Tensor4D => {
   const r = Rng.seeded(seed).fork('bench:images');
-  return tf.tensor4d(Float32Array.from({ length: batch * size * size * 3 }, () => r.next()), [batch, size, size, 3]);
+  return tf.tensor4d(
+    Float32Array.from({ length: batch * size * size * 3 }, () => r.next()),
+    [batch, size, size, 3],
+  );
 };
 
 /** Side of the square matmul with as many FLOPs as the largest linear on `[batch * tokens, in]`. */
 const roofSize = (graph: Graph, batch: number): number => {
   const vit = graph.method.modules.map((m) => m.net).find((n) => n._tag === 'Vit');
-  const tokens = vit && vit._tag === 'Vit' ? (vit.imageSize / vit.patch) ** 2 + (vit.cls ? 1 : 0) : 1;
+  const tokens =
+    vit && vit._tag === 'Vit' ? (vit.imageSize / vit.patch) ** 2 + (vit.cls ? 1 : 0) : 1;
   const weights = graph.modules.flatMap((m) => m.params ?? []).filter((p) => p.shape.length === 2);
   const largest = Math.max(1, ...weights.map((p) => p.shape[0]! * p.shape[1]!));
   return Math.max(32, Math.round(Math.cbrt(batch * tokens * largest) / 32) * 32);
@@ -102,7 +109,11 @@ const onBackend = async <T>(backend: string, f: () => T): Promise<T> => {
 };
 
 /** The naive step on `backend` if it trains there (probed with one step on a throw-away copy), else on `cpu`. */
-const placeNaive = async (make: () => NaiveMethod, images: tf.Tensor4D, backend: string): Promise<{ backend: string; note: string | null }> => {
+const placeNaive = async (
+  make: () => NaiveMethod,
+  images: tf.Tensor4D,
+  backend: string,
+): Promise<{ backend: string; note: string | null }> => {
   if (backend === 'cpu') return { backend, note: null }; // the reference backend has every kernel
   const probe = make();
   try {
@@ -110,7 +121,10 @@ const placeNaive = async (make: () => NaiveMethod, images: tf.Tensor4D, backend:
     return { backend, note: null };
   } catch (e) {
     const first = String(e instanceof Error ? e.message : e).split('\n')[0]!;
-    return { backend: 'cpu', note: `naive step cannot run on ${backend} (${first}); naive measured on cpu` };
+    return {
+      backend: 'cpu',
+      note: `naive step cannot run on ${backend} (${first}); naive measured on cpu`,
+    };
   } finally {
     probe.dispose();
   }
@@ -128,24 +142,46 @@ interface Naive {
   readonly note: string | null;
 }
 
-const startNaive = async (o: StepBenchOptions, compiled: CompiledMethod, images: tf.Tensor4D, seed: number): Promise<Naive | null> => {
+const startNaive = async (
+  o: StepBenchOptions,
+  compiled: CompiledMethod,
+  images: tf.Tensor4D,
+  seed: number,
+): Promise<Naive | null> => {
   const maker = naiveMakers[o.method];
   if (maker === undefined) return null;
   const make = () => maker(compiled.graph, compiled.variables(), seed);
   const placed = await placeNaive(make, images, o.backend);
   const method = await onBackend(placed.backend, make);
-  const naiveImages = await onBackend(placed.backend, () => tf.tensor4d(images.dataSync(), images.shape));
+  const naiveImages = await onBackend(placed.backend, () =>
+    tf.tensor4d(images.dataSync(), images.shape),
+  );
   return { method, images: naiveImages, ...placed };
 };
 
 /** Compiled and naive losses of one step at `step` (the loss is computed before the update). */
-const lossPair = async (c: CompiledMethod, images: tf.Tensor4D, naive: Naive | null, step: number, total: number) => ({
+const lossPair = async (
+  c: CompiledMethod,
+  images: tf.Tensor4D,
+  naive: Naive | null,
+  step: number,
+  total: number,
+) => ({
   c: c.step(images, { step, totalSteps: total }).loss,
-  n: naive === null ? null : await onBackend(naive.backend, () => naive.method.step(naive.images, { step, totalSteps: total })),
+  n:
+    naive === null
+      ? null
+      : await onBackend(naive.backend, () =>
+          naive.method.step(naive.images, { step, totalSteps: total }),
+        ),
 });
 
 /** The step numbers of timed iteration `i`: one per phase of a phased method, from the middle of the schedule. */
-const stepsOf = (graph: Graph, at0: number, i: number): ReadonlyArray<{ readonly phase: string | undefined; readonly step: number }> => {
+const stepsOf = (
+  graph: Graph,
+  at0: number,
+  i: number,
+): ReadonlyArray<{ readonly phase: string | undefined; readonly step: number }> => {
   const phases = graph.method.phases;
   const cycle = phases.reduce((s, p) => s + p.steps, 0);
   if (phases.length === 0 || cycle <= 0) return [{ phase: undefined, step: at0 + i }];
@@ -159,14 +195,18 @@ const stepsOf = (graph: Graph, at0: number, i: number): ReadonlyArray<{ readonly
 };
 
 /** The views' pipelines and masks of `step`, as the compiled step draws them (on the current backend). */
-const augmentOf = (graph: Graph, seed: number) => (images: tf.Tensor4D, step: number): void =>
-  tf.tidy(() => {
-    const rng = stepRng(seed, step);
-    for (const n of graph.nodes) {
-      if (n.expr._tag === 'View') applyPipeline(images, n.expr.pipeline, rng.fork(`view:${n.expr.name}`)).dataSync();
-      if (n.expr._tag === 'Masks') sampleMultiBlockMasks(n.expr.spec, images.shape[0], rng.fork(`masks:${n.expr.name}`));
-    }
-  });
+const augmentOf =
+  (graph: Graph, seed: number) =>
+  (images: tf.Tensor4D, step: number): void =>
+    tf.tidy(() => {
+      const rng = stepRng(seed, step);
+      for (const n of graph.nodes) {
+        if (n.expr._tag === 'View')
+          applyPipeline(images, n.expr.pipeline, rng.fork(`view:${n.expr.name}`)).dataSync();
+        if (n.expr._tag === 'Masks')
+          sampleMultiBlockMasks(n.expr.spec, images.shape[0], rng.fork(`masks:${n.expr.name}`));
+      }
+    });
 
 interface Series {
   readonly compiled: Map<string, number[]>;
@@ -179,7 +219,10 @@ interface Series {
 
 /** Alternating timing: compiled (each phase), naive, each peer, augmentation, roofline matmul. */
 const timeLanes = async (
-  c: CompiledMethod, images: tf.Tensor4D, naive: Naive | null, peers: Peers,
+  c: CompiledMethod,
+  images: tf.Tensor4D,
+  naive: Naive | null,
+  peers: Peers,
   o: { warmup: number; iters: number; roof: number; at0: number; total: number; seed: number },
 ): Promise<Series> => {
   const a = tf.randomUniform([o.roof, o.roof]) as tf.Tensor2D;
@@ -187,7 +230,14 @@ const timeLanes = async (
   // the tidy returns nothing: returning the typed array makes tidy walk its elements (~10x the matmul)
   const runRoof = () => tf.tidy(() => void tf.matMul(a, b).dataSync());
   const augment = augmentOf(c.graph, o.seed);
-  const s: Series = { compiled: new Map(), naive: [], augment: [], roof: [], peers: peers.list.map(() => []), peerLoss: [] };
+  const s: Series = {
+    compiled: new Map(),
+    naive: [],
+    augment: [],
+    roof: [],
+    peers: peers.list.map(() => []),
+    peerLoss: [],
+  };
   for (let i = 0; i < o.warmup + o.iters; i++) {
     const timed = i >= o.warmup;
     const steps = stepsOf(c.graph, o.at0, i);
@@ -197,7 +247,9 @@ const timeLanes = async (
     }
     const step = steps[0]!.step;
     if (naive !== null) {
-      const ms = await onBackend(naive.backend, () => time(() => naive.method.step(naive.images, { step, totalSteps: o.total })));
+      const ms = await onBackend(naive.backend, () =>
+        time(() => naive.method.step(naive.images, { step, totalSteps: o.total })),
+      );
       if (timed) s.naive.push(ms);
     }
     for (const [j, peer] of peers.list.entries()) {
@@ -229,7 +281,9 @@ export const benchStep = async (o: StepBenchOptions): Promise<StepBenchReport> =
   const iters = o.iters ?? 7;
   const warmup = o.warmup ?? 2;
   const seed = o.seed ?? 0;
-  const compiled = await compile(withBatch(methods[o.method](o.preset), o.batch), { backend: o.backend });
+  const compiled = await compile(withBatch(methods[o.method](o.preset), o.batch), {
+    backend: o.backend,
+  });
   compiled.init(seed);
   const { graph } = compiled;
   const batch = graph.method.training.batch;
@@ -241,12 +295,33 @@ export const benchStep = async (o: StepBenchOptions): Promise<StepBenchReport> =
   try {
     const first = await lossPair(compiled, images, naive, at0, total);
     const second = naive === null ? null : await lossPair(compiled, images, naive, at0 + 1, total);
-    const t = await timeLanes(compiled, images, naive, peers ?? NO_PEERS, { warmup, iters, roof: roofSize(graph, batch), at0: at0 + 2, total, seed });
+    const t = await timeLanes(compiled, images, naive, peers ?? NO_PEERS, {
+      warmup,
+      iters,
+      roof: roofSize(graph, batch),
+      at0: at0 + 2,
+      total,
+      seed,
+    });
     const next = at0 + 2 + warmup + iters;
-    const profile = o.profile === true ? await profileStep(compiled, images, { step: next, totalSteps: total }) : null;
-    const memory = await tf.profile(() => void compiled.step(images, { step: next, totalSteps: total }));
-    const tensorDeltaCompiled = await tensorDelta(() => compiled.step(images, { step: next + 1, totalSteps: total }));
-    const tensorDeltaNaive = naive === null ? null : await tensorDelta(() => onBackend(naive.backend, () => naive.method.step(naive.images, { step: next + 1, totalSteps: total })));
+    const profile =
+      o.profile === true
+        ? await profileStep(compiled, images, { step: next, totalSteps: total })
+        : null;
+    const memory = await tf.profile(
+      () => void compiled.step(images, { step: next, totalSteps: total }),
+    );
+    const tensorDeltaCompiled = await tensorDelta(() =>
+      compiled.step(images, { step: next + 1, totalSteps: total }),
+    );
+    const tensorDeltaNaive =
+      naive === null
+        ? null
+        : await tensorDelta(() =>
+            onBackend(naive.backend, () =>
+              naive.method.step(naive.images, { step: next + 1, totalSteps: total }),
+            ),
+          );
     const all = [...t.compiled.values()].flat();
     const c = spread(all);
     const n: Spread | null = naive === null ? null : spread(t.naive);
@@ -255,23 +330,53 @@ export const benchStep = async (o: StepBenchOptions): Promise<StepBenchReport> =
     const flops = stepFlops(graph).training;
     const predicted = graph.memory?.peakBytes ?? null;
     return {
-      method: o.method, preset: o.preset, backend: o.backend, batch, iters, warmup,
-      compiled_ms: c.median, compiled_min_ms: c.min, compiled_max_ms: c.max,
-      phases: graph.method.phases.length === 0 ? null : [...t.compiled].map(([phase, xs]) => ({ phase, ms: spread(xs).median, min_ms: spread(xs).min, max_ms: spread(xs).max })),
-      naive_ms: n?.median ?? null, naive_min_ms: n?.min ?? null, naive_max_ms: n?.max ?? null,
-      naive_backend: naive?.backend ?? null, naive_note: naive === null ? `no hand-written eager baseline for ${o.method}` : naive.note,
+      method: o.method,
+      preset: o.preset,
+      backend: o.backend,
+      batch,
+      iters,
+      warmup,
+      compiled_ms: c.median,
+      compiled_min_ms: c.min,
+      compiled_max_ms: c.max,
+      phases:
+        graph.method.phases.length === 0
+          ? null
+          : [...t.compiled].map(([phase, xs]) => ({
+              phase,
+              ms: spread(xs).median,
+              min_ms: spread(xs).min,
+              max_ms: spread(xs).max,
+            })),
+      naive_ms: n?.median ?? null,
+      naive_min_ms: n?.min ?? null,
+      naive_max_ms: n?.max ?? null,
+      naive_backend: naive?.backend ?? null,
+      naive_note: naive === null ? `no hand-written eager baseline for ${o.method}` : naive.note,
       ratio: n === null ? null : n.median / c.median,
-      loss_compiled: first.c, loss_naive: first.n,
+      loss_compiled: first.c,
+      loss_naive: first.n,
       loss_abs_diff: first.n === null ? null : Math.abs(first.c - first.n),
-      loss_abs_diff_step1: second === null || second.n === null ? null : Math.abs(second.c - second.n),
-      augment_ms: aug.median, augment_min_ms: aug.min, augment_max_ms: aug.max,
-      step_flops: flops, gflops: flops / (c.median * 1e6),
-      roof_size: roofSize(graph, batch), roof_gflops: roof.median, roof_min_gflops: roof.min, roof_max_gflops: roof.max,
+      loss_abs_diff_step1:
+        second === null || second.n === null ? null : Math.abs(second.c - second.n),
+      augment_ms: aug.median,
+      augment_min_ms: aug.min,
+      augment_max_ms: aug.max,
+      step_flops: flops,
+      gflops: flops / (c.median * 1e6),
+      roof_size: roofSize(graph, batch),
+      roof_gflops: roof.median,
+      roof_min_gflops: roof.min,
+      roof_max_gflops: roof.max,
       gflops_vs_roof: flops / (c.median * 1e6) / roof.median,
       peak_bytes_predicted: predicted,
-      peak_bytes_predicted_note: predicted === null ? 'the graph carries no memory plan (no `memory.peakBytes`): the memory-planning pass has not annotated it' : null,
+      peak_bytes_predicted_note:
+        predicted === null
+          ? 'the graph carries no memory plan (no `memory.peakBytes`): the memory-planning pass has not annotated it'
+          : null,
       peak_bytes_measured: memory.peakBytes,
-      tensor_delta_compiled: tensorDeltaCompiled, tensor_delta_naive: tensorDeltaNaive,
+      tensor_delta_compiled: tensorDeltaCompiled,
+      tensor_delta_naive: tensorDeltaNaive,
       peer: peers === null ? null : peerRuns(peers, t.peers, t.peerLoss, c.median, aug.median),
       profile,
     };

@@ -133,7 +133,10 @@ export const showStepBench = (r: StepBenchReport): string =>
   [
     `step benchmark: ${r.method} ${r.preset} on ${r.backend}, batch ${r.batch}, ${r.iters} alternating runs after ${r.warmup} warm-up`,
     `  compiled  median ${ms(r.compiled_ms)}  (min ${ms(r.compiled_min_ms)}, max ${ms(r.compiled_max_ms)})`,
-    ...(r.phases ?? []).map((p) => `    phase ${p.phase}   median ${ms(p.ms)}  (min ${ms(p.min_ms)}, max ${ms(p.max_ms)})`),
+    ...(r.phases ?? []).map(
+      (p) =>
+        `    phase ${p.phase}   median ${ms(p.ms)}  (min ${ms(p.min_ms)}, max ${ms(p.max_ms)})`,
+    ),
     `  augment   median ${ms(r.augment_ms)}  (min ${ms(r.augment_min_ms)}, max ${ms(r.augment_max_ms)}) (inside the compiled and naive steps)`,
     ...naiveLines(r),
     ...peerLines(r.peer),

@@ -20,7 +20,9 @@ import { methods, type MethodName } from '../library/index.js';
 import { tf, type BackendName } from '../runtime/backend.js';
 import { encodeSafetensors } from '../runtime/checkpoint/safetensors.js';
 
-const { values } = parseArgs({ options: { iters: { type: 'string' }, backend: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { iters: { type: 'string' }, backend: { type: 'string' } },
+});
 const iters = Number(values.iters ?? 9);
 const backend = (values.backend ?? 'wasm') as BackendName;
 const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-torch-'));
@@ -32,16 +34,26 @@ const stats = (xs: number[]): { median: number; min: number; max: number } => {
 
 /** A persistent torch worker: `step()` resolves with the milliseconds of one step. */
 const worker = (graph: string, images: string) => {
-  const child = spawn(PYTHON, [join(import.meta.dirname, 'torch_step.py'), graph, images, join(TORCH_PACKAGE, '..')], {
-    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    PYTHON,
+    [join(import.meta.dirname, 'torch_step.py'), graph, images, join(TORCH_PACKAGE, '..')],
+    {
+      env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<Record<string, number | string | boolean>> =>
-    JSON.parse(((await lines.next()).value as string | undefined) ?? '{"ready": false, "error": "the torch worker exited"}') as Record<string, number | string | boolean>;
+    JSON.parse(
+      ((await lines.next()).value as string | undefined) ??
+        '{"ready": false, "error": "the torch worker exited"}',
+    ) as Record<string, number | string | boolean>;
   return {
     ready: next,
-    step: async (): Promise<number> => (child.stdin.write('step\n'), (await next())['ms'] as number),
+    step: async (): Promise<number> => (
+      child.stdin.write('step\n'),
+      (await next())['ms'] as number
+    ),
     stop: () => child.stdin.end('quit\n'),
   };
 };
@@ -54,9 +66,13 @@ const benchOne = async (name: MethodName): Promise<string> => {
   const { size } = method.input;
   const b = method.training.batch;
   const data = new Float32Array(b * size * size * 3);
-  for (let i = 0; i < b; i++) renderAppearance(i, size, 0).forEach((v, j) => (data[i * size * size * 3 + j] = v / 255));
+  for (let i = 0; i < b; i++)
+    renderAppearance(i, size, 0).forEach((v, j) => (data[i * size * size * 3 + j] = v / 255));
   const imagesFile = join(dir, `${name}.images.safetensors`);
-  writeFileSync(imagesFile, encodeSafetensors({ images: { dtype: 'F32', shape: [b, size, size, 3], data } }));
+  writeFileSync(
+    imagesFile,
+    encodeSafetensors({ images: { dtype: 'F32', shape: [b, size, size, 3], data } }),
+  );
   const images = tf.tensor4d(data, [b, size, size, 3]);
   compiled.init(0);
   const w = worker(graphFile, imagesFile);
@@ -80,7 +96,8 @@ const benchOne = async (name: MethodName): Promise<string> => {
     compiled.dispose();
   }
   const [x, y] = [stats(tfjsMs), stats(torchMs)];
-  const show = (s: typeof x): string => `${s.median.toFixed(0)} ms (${s.min.toFixed(0)}-${s.max.toFixed(0)})`;
+  const show = (s: typeof x): string =>
+    `${s.median.toFixed(0)} ms (${s.min.toFixed(0)}-${s.max.toFixed(0)})`;
   return `${name.padEnd(9)} batch ${b}: TF.js ${backend} ${show(x)}  torch ${show(y)}  TF.js/torch ${(x.median / y.median).toFixed(2)}x`;
 };
 

@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 
 const cli = new URL('../dist/cli.js', import.meta.url);
 if (!existsSync(cli)) {
-  process.stderr.write(`tessera: ${cli.pathname} is missing\nhint: in a checkout, run \`npm run build\` (npm ci does it); an installed package always has it\n`);
+  process.stderr.write(
+    `tessera: ${cli.pathname} is missing\nhint: in a checkout, run \`npm run build\` (npm ci does it); an installed package always has it\n`,
+  );
   process.exit(1);
 }
 const { main } = await import(cli.href);

@@ -53,10 +53,12 @@ const labelOf = (g: Graph, n: GraphNode): string => {
       return `${e._tag} ${e.name}`;
     default:
       if (n.op !== 'Loss') return `${e._tag}${type}`;
-      return g.terms
-        .filter((t) => t.node === n.id)
-        .map((t) => `${t.objective}/${t.term}\n${e._tag} x ${showSchedule(t.weight)}`)
-        .join('\n') || e._tag;
+      return (
+        g.terms
+          .filter((t) => t.node === n.id)
+          .map((t) => `${t.objective}/${t.term}\n${e._tag} x ${showSchedule(t.weight)}`)
+          .join('\n') || e._tag
+      );
   }
 };
 
@@ -65,7 +67,8 @@ const styleOf = (g: Graph, n: GraphNode): NodeStyle => {
   if (n.op === 'Loss') return 'loss';
   if (e._tag === 'Input') return 'input';
   if (e._tag === 'View') return 'view';
-  if (e._tag === 'Apply') return g.method.modules.find((m) => m.name === e.module)?.ema === undefined ? 'branch' : 'ema';
+  if (e._tag === 'Apply')
+    return g.method.modules.find((m) => m.name === e.module)?.ema === undefined ? 'branch' : 'ema';
   return 'op';
 };
 
@@ -75,15 +78,25 @@ export const diagramOf = (g: Graph): Diagram => {
   // a StopGradient node is drawn as its source, with dashed out-edges
   const through = (id: NodeId): { readonly id: NodeId; readonly sg: boolean } => {
     const n = byId.get(id);
-    return n?.op === 'StopGradient' ? { id: through(n.inputs['source'] ?? id).id, sg: true } : { id, sg: false };
+    return n?.op === 'StopGradient'
+      ? { id: through(n.inputs['source'] ?? id).id, sg: true }
+      : { id, sg: false };
   };
   const shown = g.nodes.filter((n) => n.op !== 'StopGradient');
-  const nodes: DiagramNode[] = shown.map((n) => ({ id: n.id, label: labelOf(g, n), style: styleOf(g, n) }));
+  const nodes: DiagramNode[] = shown.map((n) => ({
+    id: n.id,
+    label: labelOf(g, n),
+    style: styleOf(g, n),
+  }));
   const edges: DiagramEdge[] = shown.flatMap((n) =>
     Object.entries(n.inputs).map(([port, input]) => {
       const src = through(input);
       const portLabel = Object.keys(n.inputs).length > 1 ? port : undefined;
-      const label = src.sg ? (portLabel === undefined ? 'stop-grad' : `${portLabel}, stop-grad`) : portLabel;
+      const label = src.sg
+        ? portLabel === undefined
+          ? 'stop-grad'
+          : `${portLabel}, stop-grad`
+        : portLabel;
       return { from: src.id, to: n.id, dashed: src.sg, ...(label === undefined ? {} : { label }) };
     }),
   );
@@ -91,7 +104,13 @@ export const diagramOf = (g: Graph): Diagram => {
     if (d.ema === undefined) continue;
     const from = g.nodes.find((n) => n.expr._tag === 'Apply' && n.expr.module === d.ema?.source);
     const to = g.nodes.find((n) => n.expr._tag === 'Apply' && n.expr.module === d.name);
-    if (from !== undefined && to !== undefined) edges.push({ from: from.id, to: to.id, dashed: true, label: `EMA ${showSchedule(d.ema.momentum)}` });
+    if (from !== undefined && to !== undefined)
+      edges.push({
+        from: from.id,
+        to: to.id,
+        dashed: true,
+        label: `EMA ${showSchedule(d.ema.momentum)}`,
+      });
   }
   for (const r of g.representations) {
     const id = `rep_${r.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
@@ -104,7 +123,13 @@ export const diagramOf = (g: Graph): Diagram => {
 const mermaidText = (s: string): string => s.replace(/"/g, '#quot;').replace(/\n/g, '<br/>');
 
 const MERMAID_SHAPES: Readonly<Record<NodeStyle, readonly [string, string]>> = {
-  input: ['([', '])'], view: ['[/', '/]'], branch: ['[', ']'], ema: ['[', ']'], op: ['(', ')'], loss: ['{{', '}}'], representation: ['>', ']'],
+  input: ['([', '])'],
+  view: ['[/', '/]'],
+  branch: ['[', ']'],
+  ema: ['[', ']'],
+  op: ['(', ')'],
+  loss: ['{{', '}}'],
+  representation: ['>', ']'],
 };
 
 /** The diagram as a Mermaid flowchart (left to right). */
@@ -116,9 +141,14 @@ export const toMermaid = (d: Diagram): string => {
   }
   for (const e of d.edges) {
     const arrow = e.dashed ? '-.->' : '-->';
-    lines.push(`  ${e.from} ${arrow}${e.label === undefined ? '' : `|"${mermaidText(e.label)}"|`} ${e.to}`);
+    lines.push(
+      `  ${e.from} ${arrow}${e.label === undefined ? '' : `|"${mermaidText(e.label)}"|`} ${e.to}`,
+    );
   }
-  lines.push('  classDef ema fill:#eee,stroke:#888,stroke-dasharray: 4 2;', '  classDef loss fill:#fde,stroke:#c36;');
+  lines.push(
+    '  classDef ema fill:#eee,stroke:#888,stroke-dasharray: 4 2;',
+    '  classDef loss fill:#fde,stroke:#c36;',
+  );
   const ema = d.nodes.filter((n) => n.style === 'ema').map((n) => n.id);
   const loss = d.nodes.filter((n) => n.style === 'loss').map((n) => n.id);
   if (ema.length > 0) lines.push(`  class ${ema.join(',')} ema;`);
@@ -126,11 +156,17 @@ export const toMermaid = (d: Diagram): string => {
   return `${lines.join('\n')}\n`;
 };
 
-const dotText = (s: string): string => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const dotText = (s: string): string =>
+  s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
 const DOT_SHAPES: Readonly<Record<NodeStyle, string>> = {
-  input: 'shape=oval', view: 'shape=parallelogram', branch: 'shape=box', ema: 'shape=box, style=dashed',
-  op: 'shape=box, style=rounded', loss: 'shape=hexagon, color="#cc3366"', representation: 'shape=cds',
+  input: 'shape=oval',
+  view: 'shape=parallelogram',
+  branch: 'shape=box',
+  ema: 'shape=box, style=dashed',
+  op: 'shape=box, style=rounded',
+  loss: 'shape=hexagon, color="#cc3366"',
+  representation: 'shape=cds',
 };
 
 /** The diagram as a Graphviz dot digraph (left to right). */
@@ -140,7 +176,10 @@ export const toDot = (d: Diagram): string =>
     '  rankdir=LR;',
     ...d.nodes.map((n) => `  ${n.id} [label="${dotText(n.label)}", ${DOT_SHAPES[n.style]}];`),
     ...d.edges.map((e) => {
-      const attrs = [...(e.dashed ? ['style=dashed'] : []), ...(e.label === undefined ? [] : [`label="${dotText(e.label)}"`])];
+      const attrs = [
+        ...(e.dashed ? ['style=dashed'] : []),
+        ...(e.label === undefined ? [] : [`label="${dotText(e.label)}"`]),
+      ];
       return `  ${e.from} -> ${e.to}${attrs.length === 0 ? '' : ` [${attrs.join(', ')}]`};`;
     }),
     '}',

@@ -8,7 +8,13 @@
 import { join } from 'node:path';
 import { compile } from '../runtime/compile.js';
 import { embedDataset, methodEmbedder } from '../eval/embed.js';
-import { evaluateRepresentations, makeEmbeddings, type EvalFile, type ProbeKind, type ProbeRow } from '../eval/index.js';
+import {
+  evaluateRepresentations,
+  makeEmbeddings,
+  type EvalFile,
+  type ProbeKind,
+  type ProbeRow,
+} from '../eval/index.js';
 import type { BackendName } from '../runtime/backend.js';
 import { writeFileAtomic } from '../runtime/checkpoint/atomicWrite.js';
 import { loadRunWeights } from '../runtime/restore.js';
@@ -43,7 +49,10 @@ export interface EvalRunResult {
  * Evaluates the run in `runDir` and writes `eval.json` and `embeddings.json` there. Throws (what,
  * where, hint) when the folder is not a run, has no checkpoint, or its data has no labels.
  */
-export const evaluateRun = async (runDir: string, options: EvalRunOptions = {}): Promise<EvalRunResult> => {
+export const evaluateRun = async (
+  runDir: string,
+  options: EvalRunOptions = {},
+): Promise<EvalRunResult> => {
   const info = await readRunInfo(runDir);
   const spec = await readRunSpec(runDir);
   const labelFraction = options.labelFraction ?? 0.1;
@@ -52,14 +61,40 @@ export const evaluateRun = async (runDir: string, options: EvalRunOptions = {}):
   try {
     compiled.init(info.seed);
     const ckpt = await loadRunWeights(compiled, runDir);
-    const data = await openEvalData(await parseDataSource(options.data ?? info.data), info.imageSize, options.samples ?? 1260);
-    const { features, labels } = await embedDataset(methodEmbedder(compiled), data, { samples: options.samples ?? 1260, chunk: options.chunk ?? 128 });
-    const rows = evaluateRepresentations({ features, labels, probe, labelFraction, seed: info.seed });
-    const evalFile: EvalFile & { readonly probe: ProbeKind; readonly checkpointStep: number; readonly data: string } = {
-      version: 1, labelFraction, seed: info.seed, probe, checkpointStep: ckpt.step, data: data.name, rows,
+    const data = await openEvalData(
+      await parseDataSource(options.data ?? info.data),
+      info.imageSize,
+      options.samples ?? 1260,
+    );
+    const { features, labels } = await embedDataset(methodEmbedder(compiled), data, {
+      samples: options.samples ?? 1260,
+      chunk: options.chunk ?? 128,
+    });
+    const rows = evaluateRepresentations({
+      features,
+      labels,
+      probe,
+      labelFraction,
+      seed: info.seed,
+    });
+    const evalFile: EvalFile & {
+      readonly probe: ProbeKind;
+      readonly checkpointStep: number;
+      readonly data: string;
+    } = {
+      version: 1,
+      labelFraction,
+      seed: info.seed,
+      probe,
+      checkpointStep: ckpt.step,
+      data: data.name,
+      rows,
     };
     await writeFileAtomic(join(runDir, 'eval.json'), `${JSON.stringify(evalFile)}\n`);
-    await writeFileAtomic(join(runDir, 'embeddings.json'), `${JSON.stringify(makeEmbeddings(features, labels, { seed: info.seed }))}\n`);
+    await writeFileAtomic(
+      join(runDir, 'embeddings.json'),
+      `${JSON.stringify(makeEmbeddings(features, labels, { seed: info.seed }))}\n`,
+    );
     const n = Object.values(labels)[0]?.values.length ?? 0;
     return { rows, samples: n, representations: Object.keys(features), checkpointStep: ckpt.step };
   } finally {

@@ -68,7 +68,9 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = processIo): Pro
   }
   const command = commands.find((c) => c.name === name);
   if (command === undefined) {
-    io.err(`tessera: unknown command "${name}"\nhint: one of ${commands.map((c) => c.name).join(', ')}\n`);
+    io.err(
+      `tessera: unknown command "${name}"\nhint: one of ${commands.map((c) => c.name).join(', ')}\n`,
+    );
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -78,7 +80,9 @@ export const main = async (argv: ReadonlyArray<string>, io: Io = processIo): Pro
   try {
     return await command.run(rest, io);
   } catch (e) {
-    io.err(`tessera ${name}: ${describeFsError(e) ?? (e instanceof Error ? e.message : String(e))}\n`);
+    io.err(
+      `tessera ${name}: ${describeFsError(e) ?? (e instanceof Error ? e.message : String(e))}\n`,
+    );
     return 1;
   }
 };

@@ -37,7 +37,14 @@ export const parseIntOption = (name: string, raw: string, range: IntRange): numb
 };
 
 /** Parses `raw` as a decimal number (`0.1`, `1e-3`) with `min < x <= max`; returns it or the error line. */
-export const parseFractionOption = (name: string, raw: string, min: number, max: number): number | string => {
+export const parseFractionOption = (
+  name: string,
+  raw: string,
+  min: number,
+  max: number,
+): number | string => {
   const n = DECIMAL.test(raw) ? Number(raw) : Number.NaN;
-  return Number.isFinite(n) && n > min && n <= max ? n : `--${name} ${JSON.stringify(raw)}: expected a number in (${min}, ${max}]`;
+  return Number.isFinite(n) && n > min && n <= max
+    ? n
+    : `--${name} ${JSON.stringify(raw)}: expected a number in (${min}, ${max}]`;
 };

@@ -18,7 +18,10 @@ export interface Override {
 /** Parses `PATH=VALUE`; a missing `=` or an empty path is a usage error (returned as a message). */
 export const parseOverride = (text: string): E.Either<string, Override> => {
   const eq = text.indexOf('=');
-  if (eq <= 0) return E.left(`--set ${text}: expected PATH=VALUE\nhint: e.g. --set objectives.0.terms.0.loss.temperature=0.1`);
+  if (eq <= 0)
+    return E.left(
+      `--set ${text}: expected PATH=VALUE\nhint: e.g. --set objectives.0.terms.0.loss.temperature=0.1`,
+    );
   const path = text.slice(0, eq).trim();
   const raw = text.slice(eq + 1);
   let value: unknown = raw;
@@ -34,7 +37,10 @@ export const parseOverride = (text: string): E.Either<string, Override> => {
  * Applies overrides in order. Every bad path or type becomes an issue located at the path (all
  * are collected); the spec with the good ones applied is returned with them.
  */
-export const applyOverrides = (spec: unknown, overrides: ReadonlyArray<Override>): { readonly spec: unknown; readonly issues: ReadonlyArray<Issue> } => {
+export const applyOverrides = (
+  spec: unknown,
+  overrides: ReadonlyArray<Override>,
+): { readonly spec: unknown; readonly issues: ReadonlyArray<Issue> } => {
   const issues: Issue[] = [];
   let current = spec;
   for (const o of overrides) {

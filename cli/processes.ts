@@ -32,23 +32,34 @@ const BYTES = 4;
 export const perProcess = (method: Method, n: number): PerProcess | string => {
   const { batch } = method.training;
   if (!Number.isInteger(n) || n < 1) return `--processes must be a positive integer, got ${n}`;
-  if (batch % n !== 0) return `the global batch ${batch} does not split over ${n} processes\nhint: a process count that divides ${batch}`;
+  if (batch % n !== 0)
+    return `the global batch ${batch} does not split over ${n} processes\nhint: a process count that divides ${batch}`;
   const local: Method = { ...method, training: { ...method.training, batch: batch / n } };
   const checked = checkMethod(local, { passes: [...checkingPasses, cse, memoryPlanning] });
-  if (E.isLeft(checked) || checked.right.memory === undefined) return `the spec does not check at batch ${batch / n}`;
+  if (E.isLeft(checked) || checked.right.memory === undefined)
+    return `the spec does not check at batch ${batch / n}`;
   const g = checked.right;
   const optimized = new Set(method.objectives.flatMap((o) => o.params));
-  const trainable = g.modules.filter((m) => optimized.has(m.decl.name)).reduce((s, m) => s + (m.params === undefined ? 0 : countParams(m.params).trainable), 0);
+  const trainable = g.modules
+    .filter((m) => optimized.has(m.decl.name))
+    .reduce((s, m) => s + (m.params === undefined ? 0 : countParams(m.params).trainable), 0);
   const mem = g.memory!;
   const workingSet = Math.max(0, ...mem.objectives.map((o) => o.workingSet));
   const ddpBuckets = trainable * BYTES;
   return {
-    processes: n, batch: batch / n, parameters: mem.parameters, optimizerState: mem.optimizerState, ddpBuckets, workingSet,
-    peakBytes: mem.peakBytes + ddpBuckets, trainingFlops: stepFlops(g).training,
+    processes: n,
+    batch: batch / n,
+    parameters: mem.parameters,
+    optimizerState: mem.optimizerState,
+    ddpBuckets,
+    workingSet,
+    peakBytes: mem.peakBytes + ddpBuckets,
+    trainingFlops: stepFlops(g).training,
   };
 };
 
-const gb = (b: number): string => (b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : `${(b / 1e6).toFixed(1)} MB`);
+const gb = (b: number): string =>
+  b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : `${(b / 1e6).toFixed(1)} MB`;
 
 /** The lines `check` prints. */
 export const showPerProcess = (p: PerProcess): string =>

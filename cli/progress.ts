@@ -18,7 +18,8 @@ export const formatDuration = (seconds: number): string => {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 };
 
-const num = (x: number): string => (Math.abs(x) >= 100 || (Math.abs(x) < 0.01 && x !== 0) ? x.toExponential(2) : x.toFixed(4));
+const num = (x: number): string =>
+  Math.abs(x) >= 100 || (Math.abs(x) < 0.01 && x !== 0) ? x.toExponential(2) : x.toFixed(4);
 
 /** `step 120/600  2.10 it/s  ETA 3:48  loss 2.8312`: the part of a status line every step has. */
 const statusHead = (m: StepMetrics, info: StepInfo): string => {
@@ -28,14 +29,18 @@ const statusHead = (m: StepMetrics, info: StepInfo): string => {
   return `step ${String(m.step + 1).padStart(width)}/${info.totalSteps}  ${rate.toFixed(2)} it/s  ETA ${formatDuration(eta)}  loss ${num(m.loss)}`;
 };
 
-const termTexts = (m: StepMetrics): ReadonlyArray<string> => Object.entries(m.terms).map(([k, v]) => `${k} ${num(v)}`);
+const termTexts = (m: StepMetrics): ReadonlyArray<string> =>
+  Object.entries(m.terms).map(([k, v]) => `${k} ${num(v)}`);
 
 /** The status text of a step with every loss term: `step 120/600  2.10 it/s  ETA 3:48  loss 2.8312  ctr_12 1.4101 ...`. */
-export const progressText = (m: StepMetrics, info: StepInfo): string => [statusHead(m, info), ...termTexts(m)].join('  ');
+export const progressText = (m: StepMetrics, info: StepInfo): string =>
+  [statusHead(m, info), ...termTexts(m)].join('  ');
 
 /** Online kNN accuracies as `content/content 31.2%  style/appearance 48.0%` (the `knn/` prefix dropped). */
 export const onlineText = (values: Readonly<Record<string, number>>): string =>
-  Object.entries(values).map(([k, v]) => `${k.startsWith('knn/') ? k.slice(4) : k} ${(100 * v).toFixed(1)}%`).join('  ');
+  Object.entries(values)
+    .map(([k, v]) => `${k.startsWith('knn/') ? k.slice(4) : k} ${(100 * v).toFixed(1)}%`)
+    .join('  ');
 
 const bar = (fraction: number, width = 20): string => {
   const full = Math.round(Math.min(1, Math.max(0, fraction)) * width);
@@ -50,7 +55,12 @@ const more = (n: number): string => `  +${n} more`;
  * and `online` (the last online kNN, `  kNN ...`), then as many loss terms as fit in their order,
  * then `+K more` for the rest. When even the head does not fit, the bar goes, then the head is cut.
  */
-export const progressLine = (m: StepMetrics, info: StepInfo, columns: number, online = ''): string => {
+export const progressLine = (
+  m: StepMetrics,
+  info: StepInfo,
+  columns: number,
+  online = '',
+): string => {
   const max = Number.isFinite(columns) ? Math.max(1, Math.floor(columns) - 1) : 79;
   const head = statusHead(m, info) + online;
   const withBar = `${bar((m.step + 1) / info.totalSteps)} ${head}`;
@@ -73,7 +83,11 @@ export interface Progress {
   readonly step: (m: StepMetrics, info: StepInfo) => void;
   readonly event: (message: string) => void;
   /** An online evaluation after `done` steps: printed as its own line and kept on the progress line. */
-  readonly online: (done: number, values: Readonly<Record<string, number>>, seconds: number) => void;
+  readonly online: (
+    done: number,
+    values: Readonly<Record<string, number>>,
+    seconds: number,
+  ) => void;
   readonly end: () => void;
 }
 
@@ -107,7 +121,9 @@ export const makeProgress = (io: Io, every: number): Progress => {
     online: (done, values, seconds) => {
       clear();
       knn = `  kNN ${onlineText(values)}`;
-      io.out(`online kNN after ${done} steps${done === 0 ? ' (untrained)' : ''}: ${onlineText(values)}  (${seconds.toFixed(1)} s)\n`);
+      io.out(
+        `online kNN after ${done} steps${done === 0 ? ' (untrained)' : ''}: ${onlineText(values)}  (${seconds.toFixed(1)} s)\n`,
+      );
     },
     end: () => {
       if (drawn) io.out('\n');

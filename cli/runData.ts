@@ -32,30 +32,55 @@ export const MAX_BUILTIN_IMAGES = 100_000;
 
 /** A parsed `--data` value. */
 export type DataSource =
-  | { readonly kind: 'builtin'; readonly n: number; readonly text: string; readonly family?: 'texture' }
+  | {
+      readonly kind: 'builtin';
+      readonly n: number;
+      readonly text: string;
+      readonly family?: 'texture';
+    }
   | { readonly kind: 'folder'; readonly dir: string; readonly text: string };
 
 /** Parses `--data`; a folder path is made absolute. Throws (what, hint) on a malformed built-in name or a missing folder. */
 export const parseDataSource = async (value: string): Promise<DataSource> => {
   if (value.startsWith('builtin:')) {
     const m = /^builtin:(appearance|texture)(?::(\d+))?$/.exec(value);
-    if (m === null) throw new Error(`unknown built-in dataset "${value}"\nhint: builtin:appearance, builtin:texture, or either with :N (N images)`);
+    if (m === null)
+      throw new Error(
+        `unknown built-in dataset "${value}"\nhint: builtin:appearance, builtin:texture, or either with :N (N images)`,
+      );
     const n = m[2] === undefined ? BUILTIN_TRAIN_IMAGES : Number(m[2]);
-    if (n < 1 || n > MAX_BUILTIN_IMAGES) throw new Error(`built-in dataset "${value}": N must be from 1 to ${MAX_BUILTIN_IMAGES}\nhint: builtin:${m[1]}:${BUILTIN_TRAIN_IMAGES} (the default), or an image folder for more`);
+    if (n < 1 || n > MAX_BUILTIN_IMAGES)
+      throw new Error(
+        `built-in dataset "${value}": N must be from 1 to ${MAX_BUILTIN_IMAGES}\nhint: builtin:${m[1]}:${BUILTIN_TRAIN_IMAGES} (the default), or an image folder for more`,
+      );
     const family = m[1] === 'texture' ? { family: 'texture' as const } : {};
     return { kind: 'builtin', n, text: m[2] === undefined ? `builtin:${m[1]}` : value, ...family };
   }
   const dir = resolve(value);
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
-  if (!isDir) throw new Error(`--data ${value}: no such folder\nhint: give an image folder (class subfolders optional) or builtin:appearance`);
+  const isDir = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir)
+    throw new Error(
+      `--data ${value}: no such folder\nhint: give an image folder (class subfolders optional) or builtin:appearance`,
+    );
   return { kind: 'folder', dir, text: dir };
 };
 
 /** `n` images of a built-in family. */
 const texture = async () => (await import('../data/texture/generator.js')).textureDataset;
 
-const builtinDataset = async (source: { readonly family?: 'texture' }, n: number, size: number, seed: number, cache: boolean): Promise<Dataset> =>
-  source.family === 'texture' ? (await texture())({ n, size, seed, cache }) : (await appearance())({ n, size, seed, cache });
+const builtinDataset = async (
+  source: { readonly family?: 'texture' },
+  n: number,
+  size: number,
+  seed: number,
+  cache: boolean,
+): Promise<Dataset> =>
+  source.family === 'texture'
+    ? (await texture())({ n, size, seed, cache })
+    : (await appearance())({ n, size, seed, cache });
 
 /** The training set of a source, at `size x size` pixels. */
 export const openTrainingData = async (source: DataSource, size: number): Promise<Dataset> =>
@@ -67,11 +92,18 @@ export const openTrainingData = async (source: DataSource, size: number): Promis
  * Held-out evaluation images of a source, at most `samples` of them: for the built-in set, `samples`
  * fresh images (seed `EVAL_DATA_SEED`); for a folder, the folder itself (it must have labels).
  */
-export const openEvalData = async (source: DataSource, size: number, samples: number): Promise<Dataset> => {
-  if (source.kind === 'builtin') return builtinDataset(source, samples, size, EVAL_DATA_SEED, false);
+export const openEvalData = async (
+  source: DataSource,
+  size: number,
+  samples: number,
+): Promise<Dataset> => {
+  if (source.kind === 'builtin')
+    return builtinDataset(source, samples, size, EVAL_DATA_SEED, false);
   const ds = await (await imageFolder())(source.dir, { size });
   if (Object.keys(ds.classes).length === 0) {
-    throw new Error(`image folder ${source.dir} has no labels to probe\nhint: put images in class subfolders (DIR/<class>/...) to evaluate with probes`);
+    throw new Error(
+      `image folder ${source.dir} has no labels to probe\nhint: put images in class subfolders (DIR/<class>/...) to evaluate with probes`,
+    );
   }
   return ds;
 };

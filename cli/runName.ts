@@ -11,11 +11,20 @@ export const MAX_NAME = 80;
 
 /** `name` made safe as one path segment (never empty, never `.` or `..`). */
 export const safeSegment = (name: string): string => {
-  const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '').slice(0, MAX_NAME).replace(/[.-]+$/, '');
+  const cleaned = name
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[.-]+/, '')
+    .slice(0, MAX_NAME)
+    .replace(/[.-]+$/, '');
   return cleaned === '' ? 'run' : cleaned;
 };
 
-const timestamp = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, '').replace(/:/g, '-');
+const timestamp = (d: Date): string =>
+  d
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/:/g, '-');
 
 /** `runs/<safe method name>-<UTC time>`, always one folder directly under `runs`. */
-export const defaultRunFolder = (methodName: string, at: Date): string => join('runs', `${safeSegment(methodName)}-${timestamp(at)}`);
+export const defaultRunFolder = (methodName: string, at: Date): string =>
+  join('runs', `${safeSegment(methodName)}-${timestamp(at)}`);

@@ -23,11 +23,19 @@ const PRESETS: ReadonlyArray<Preset> = ['paper', 'tiny'];
 /** A library method by name and preset (`paper` by default). */
 export const fromLibrary = (name: string, preset: string | undefined): Loaded => {
   if (!isMethodName(name)) {
-    return { ok: false, code: 2, error: `unknown method "${name}"\nhint: one of ${methodNames.join(', ')}` };
+    return {
+      ok: false,
+      code: 2,
+      error: `unknown method "${name}"\nhint: one of ${methodNames.join(', ')}`,
+    };
   }
   const p = preset ?? 'paper';
   if (!(PRESETS as ReadonlyArray<string>).includes(p)) {
-    return { ok: false, code: 2, error: `unknown preset "${p}" for ${name}\nhint: one of ${PRESETS.join(', ')}` };
+    return {
+      ok: false,
+      code: 2,
+      error: `unknown preset "${p}" for ${name}\nhint: one of ${PRESETS.join(', ')}`,
+    };
   }
   return { ok: true, spec: methods[name](p as Preset), name: `${name} (${p})` };
 };
@@ -40,7 +48,11 @@ const fromJson = async (file: string): Promise<Loaded> => {
     return {
       ok: false,
       name: file,
-      issues: [issue('E_JSON', [], `${file} is not valid JSON: ${(e as Error).message}`, { hint: 'check for trailing commas, comments or unquoted keys' })],
+      issues: [
+        issue('E_JSON', [], `${file} is not valid JSON: ${(e as Error).message}`, {
+          hint: 'check for trailing commas, comments or unquoted keys',
+        }),
+      ],
     };
   }
 };
@@ -56,10 +68,16 @@ const tsxImport = async (file: string): Promise<TsImport | undefined> => {
     } catch {
       continue;
     }
-    const pkg = JSON.parse(await fs.readFile(manifest, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> };
+    const pkg = JSON.parse(await fs.readFile(manifest, 'utf8')) as {
+      exports?: Record<string, { import?: { default?: string } }>;
+    };
     const api = pkg.exports?.['./esm/api']?.import?.default;
     if (api === undefined) continue;
-    return ((await import(pathToFileURL(path.join(path.dirname(manifest), api)).href)) as { tsImport: TsImport }).tsImport;
+    return (
+      (await import(pathToFileURL(path.join(path.dirname(manifest), api)).href)) as {
+        tsImport: TsImport;
+      }
+    ).tsImport;
   }
   return undefined;
 };
@@ -72,7 +90,10 @@ const importModule = async (file: string): Promise<Record<string, unknown>> => {
   } catch (e) {
     if ((e as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw e;
     const tsImport = await tsxImport(file);
-    if (tsImport === undefined) throw new Error(`Node cannot run TypeScript by itself and tsx is not installed\nhint: npm install --save-dev tsx, or give a .mjs/.json spec (tessera spec --method NAME > spec.json)`);
+    if (tsImport === undefined)
+      throw new Error(
+        `Node cannot run TypeScript by itself and tsx is not installed\nhint: npm install --save-dev tsx, or give a .mjs/.json spec (tessera spec --method NAME > spec.json)`,
+      );
     return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
   }
 };
@@ -83,11 +104,19 @@ const fromModule = async (file: string): Promise<Loaded> => {
     mod = await importModule(file);
   } catch (e) {
     const message = (e as Error).message;
-    return { ok: false, code: 1, error: `cannot load ${file}: ${message}${message.includes('hint:') ? '' : '\nhint: the module must load (TypeScript through tsx) and export a method'}` };
+    return {
+      ok: false,
+      code: 1,
+      error: `cannot load ${file}: ${message}${message.includes('hint:') ? '' : '\nhint: the module must load (TypeScript through tsx) and export a method'}`,
+    };
   }
   const spec = mod['default'] ?? mod['method'];
   if (spec === undefined) {
-    return { ok: false, code: 1, error: `${file} exports no method\nhint: export default Method.make({...}) or export const method = ...` };
+    return {
+      ok: false,
+      code: 1,
+      error: `${file} exports no method\nhint: export default Method.make({...}) or export const method = ...`,
+    };
   }
   return { ok: true, spec, name: file };
 };
@@ -97,7 +126,10 @@ const fromModule = async (file: string): Promise<Loaded> => {
  * `.ts`/`.mts`/`.js`/`.mjs`), else a library method `name` or `name:preset`.
  */
 export const loadSpec = async (source: string): Promise<Loaded> => {
-  const exists = await fs.stat(source).then((s) => s.isFile(), () => false);
+  const exists = await fs.stat(source).then(
+    (s) => s.isFile(),
+    () => false,
+  );
   if (!exists) {
     const [name, preset] = source.split(':');
     if (name !== undefined && isMethodName(name)) return fromLibrary(name, preset);
@@ -110,7 +142,11 @@ export const loadSpec = async (source: string): Promise<Loaded> => {
   const ext = path.extname(source).toLowerCase();
   if (ext === '.json') return fromJson(source);
   if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) return fromModule(source);
-  return { ok: false, code: 1, error: `cannot read a spec from "${ext || source}" files\nhint: use a .json file or a .ts module` };
+  return {
+    ok: false,
+    code: 1,
+    error: `cannot read a spec from "${ext || source}" files\nhint: use a .json file or a .ts module`,
+  };
 };
 
 /** The spec of a command taking `SPEC` or `--method NAME [--preset P]`. */
@@ -124,7 +160,11 @@ export const specFromArgs = async (
   }
   if (method !== undefined) return fromLibrary(method, preset);
   if (positionals.length !== 1) {
-    return { ok: false, code: 2, error: `expected one SPEC (a .json file or a .ts module), got ${positionals.length}\nhint: or --method ${methodNames[0]} --preset tiny` };
+    return {
+      ok: false,
+      code: 2,
+      error: `expected one SPEC (a .json file or a .ts module), got ${positionals.length}\nhint: or --method ${methodNames[0]} --preset tiny`,
+    };
   }
   if (preset !== undefined) return { ok: false, code: 2, error: '--preset goes with --method' };
   return loadSpec(positionals[0]!);

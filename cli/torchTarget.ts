@@ -54,10 +54,17 @@ const copyPackage = async (to: string): Promise<number> => {
 };
 
 /** Writes the torch target folder of `graph`; returns the lines to print. */
-export const writeTorchTarget = async (dir: string, graph: Graph, name: string): Promise<string> => {
+export const writeTorchTarget = async (
+  dir: string,
+  graph: Graph,
+  name: string,
+): Promise<string> => {
   await fs.mkdir(dir, { recursive: true });
   const hash = specHash(graph.method);
-  await fs.writeFile(path.join(dir, 'graph.json'), `${JSON.stringify(torchTarget(graph, name, hash))}\n`);
+  await fs.writeFile(
+    path.join(dir, 'graph.json'),
+    `${JSON.stringify(torchTarget(graph, name, hash))}\n`,
+  );
   await fs.writeFile(path.join(dir, 'spec.json'), `${JSON.stringify(graph.method, null, 2)}\n`);
   await fs.writeFile(path.join(dir, 'train.py'), LAUNCHER);
   await fs.writeFile(path.join(dir, 'torchrun.py'), TORCHRUN);

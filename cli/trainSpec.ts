@@ -35,13 +35,23 @@ export type Resolved =
   | { readonly ok: true; readonly method: Method; readonly name: string }
   | { readonly ok: false; readonly code: 1 | 2; readonly message: string };
 
-const issuesOf = (name: string, issues: ReadonlyArray<Issue>): Resolved => ({ ok: false, code: 1, message: renderIssues(issues, name) });
+const issuesOf = (name: string, issues: ReadonlyArray<Issue>): Resolved => ({
+  ok: false,
+  code: 1,
+  message: renderIssues(issues, name),
+});
 
 const source = async (r: SpecRequest) => {
   if (r.loaded !== undefined) return { ok: true as const, ...r.loaded };
-  if (r.method !== undefined && r.spec !== undefined) return { ok: false as const, code: 2 as const, error: 'give either --method or --spec, not both' };
+  if (r.method !== undefined && r.spec !== undefined)
+    return {
+      ok: false as const,
+      code: 2 as const,
+      error: 'give either --method or --spec, not both',
+    };
   if (r.spec !== undefined) {
-    if (r.preset !== undefined) return { ok: false as const, code: 2 as const, error: '--preset goes with --method' };
+    if (r.preset !== undefined)
+      return { ok: false as const, code: 2 as const, error: '--preset goes with --method' };
     return loadSpec(r.spec);
   }
   return fromLibrary(r.method ?? flagship(), r.preset ?? 'tiny');
@@ -50,10 +60,17 @@ const source = async (r: SpecRequest) => {
 /** Loads, overrides (`--batch` is `training.batch`, then every `--set` in order) and checks the spec. */
 export const resolveSpec = async (r: SpecRequest): Promise<Resolved> => {
   const loaded = await source(r);
-  if (!loaded.ok) return 'error' in loaded ? { ok: false, code: loaded.code, message: loaded.error } : issuesOf(loaded.name, loaded.issues);
-  const sized: Override[] = r.batch !== undefined ? [{ path: 'training.batch', value: r.batch }] : [];
+  if (!loaded.ok)
+    return 'error' in loaded
+      ? { ok: false, code: loaded.code, message: loaded.error }
+      : issuesOf(loaded.name, loaded.issues);
+  const sized: Override[] =
+    r.batch !== undefined ? [{ path: 'training.batch', value: r.batch }] : [];
   const { spec, issues } = applyOverrides(loaded.spec, [...sized, ...r.overrides]);
-  const name = typeof (spec as { name?: unknown })?.name === 'string' ? (spec as { name: string }).name : loaded.name;
+  const name =
+    typeof (spec as { name?: unknown })?.name === 'string'
+      ? (spec as { name: string }).name
+      : loaded.name;
   if (issues.length > 0) return issuesOf(name, issues);
   const checked = checkMethod(spec);
   if (E.isLeft(checked)) return issuesOf(name, checked.left);
@@ -64,4 +81,7 @@ export const resolveSpec = async (r: SpecRequest): Promise<Resolved> => {
  * The spec with the run length in `training.steps`, so the resolved spec (and its hash, which
  * resume compares) records it.
  */
-export const withSteps = (method: Method, steps: number): Method => ({ ...method, training: { ...method.training, steps } });
+export const withSteps = (method: Method, steps: number): Method => ({
+  ...method,
+  training: { ...method.training, steps },
+});

@@ -47,13 +47,25 @@ export interface EmittedStep {
 }
 
 /** Module-scope names of the emitted module besides the namespaces. */
-const FOOTER_NAMES = ['tf', PRUNED_HELPER, 'graphData', 'graph', 'CompiledMethod', 'StepMetrics', 'BACKEND', 'SOURCES', 'selectBackend', 'createStep'];
+const FOOTER_NAMES = [
+  'tf',
+  PRUNED_HELPER,
+  'graphData',
+  'graph',
+  'CompiledMethod',
+  'StepMetrics',
+  'BACKEND',
+  'SOURCES',
+  'selectBackend',
+  'createStep',
+];
 
 /** Fails unless `value` survives `JSON.stringify` unchanged (the graph is embedded as JSON). */
 const checkJson = (value: unknown, at: string): void => {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || Object.is(value, -0)) throw new CodegenError(`graph${at} is ${value}, which JSON cannot hold`);
+    if (!Number.isFinite(value) || Object.is(value, -0))
+      throw new CodegenError(`graph${at} is ${value}, which JSON cannot hold`);
     return;
   }
   if (Array.isArray(value)) return value.forEach((v, i) => checkJson(v, `${at}[${i}]`));
@@ -61,7 +73,9 @@ const checkJson = (value: unknown, at: string): void => {
     for (const [k, v] of Object.entries(value)) if (v !== undefined) checkJson(v, `${at}.${k}`);
     return;
   }
-  throw new CodegenError(`graph${at} is a ${typeof value === 'object' ? (value as object).constructor.name : typeof value}, which JSON cannot hold`);
+  throw new CodegenError(
+    `graph${at} is a ${typeof value === 'object' ? (value as object).constructor.name : typeof value}, which JSON cannot hold`,
+  );
 };
 
 /** Whether `id` names something declared outside the closure (a global): module-scope names would capture it. */
@@ -81,7 +95,9 @@ const checkNames = (units: ReadonlyArray<Unit>): void => {
   for (const u of units) {
     for (const id of u.file.getDescendantsOfKind(SyntaxKind.Identifier)) {
       if (reserved.has(id.getText()) && isFreeReference(id, closure)) {
-        throw new CodegenError(`${u.rel}:${id.getStartLineNumber()}: "${id.getText()}" would refer to a name of the emitted module`);
+        throw new CodegenError(
+          `${u.rel}:${id.getStartLineNumber()}: "${id.getText()}" would refer to a name of the emitted module`,
+        );
       }
     }
   }
@@ -90,7 +106,11 @@ const checkNames = (units: ReadonlyArray<Unit>): void => {
 /** The top-level statements of `file` declaring one of `names`. */
 const declarations = (file: SourceFile, names: ReadonlyArray<string>): ReadonlyArray<Statement> =>
   file.getStatements().filter((s) => {
-    const declared = Node.isVariableStatement(s) ? s.getDeclarations().map((d) => d.getName()) : Node.hasName(s) ? [s.getName()] : [];
+    const declared = Node.isVariableStatement(s)
+      ? s.getDeclarations().map((d) => d.getName())
+      : Node.hasName(s)
+        ? [s.getName()]
+        : [];
     return declared.some((n) => names.includes(n));
   });
 
@@ -98,7 +118,7 @@ const header = (name: string, backend: BackendName, files: ReadonlyArray<string>
   [
     '/**',
     ` * The lowered training step of "${name}", emitted by \`tessera compile --emit\` (codegen/).`,
-    ' * Generated code: do not edit. It is tessera\'s own lowering (the files below, one namespace each,',
+    " * Generated code: do not edit. It is tessera's own lowering (the files below, one namespace each,",
     ' * in load order) and the checked graph, as one module that imports only TF.js.',
     ' *',
     ` * Default backend: ${backend}. Usage: \`await selectBackend(); const s = createStep(); s.init(seed);`,
@@ -108,7 +128,13 @@ const header = (name: string, backend: BackendName, files: ReadonlyArray<string>
     ' */',
   ].join('\n');
 
-const footer = (graph: Graph, backend: BackendName, entry: Unit, graphUnit: Unit, files: ReadonlyArray<string>): string =>
+const footer = (
+  graph: Graph,
+  backend: BackendName,
+  entry: Unit,
+  graphUnit: Unit,
+  files: ReadonlyArray<string>,
+): string =>
   `// ---- the checked graph and the step factory ----
 const graphData: unknown = ${JSON.stringify(graph, null, 1)};
 
@@ -145,16 +171,36 @@ export const emitStepModule = (graph: Graph, options: EmitOptions = {}): Emitted
   const { entry, graph: graphFile } = openSources(root);
   const collected = collectUnits([entry, graphFile], root);
   checkNames(collected.units);
-  const pruned = options.prune === false ? undefined : prune(collected.units, graph, [...declarations(entry, ['lower', 'CompiledMethod', 'StepMetrics']), ...declarations(graphFile, ['Graph'])]);
+  const pruned =
+    options.prune === false
+      ? undefined
+      : prune(collected.units, graph, [
+          ...declarations(entry, ['lower', 'CompiledMethod', 'StepMetrics']),
+          ...declarations(graphFile, ['Graph']),
+        ]);
   const units = collected.units.filter((u) => !isEmptyUnit(u));
   const byFile = (f: SourceFile): Unit => units.find((u) => u.file === f)!;
   const files = units.map((u) => u.rel);
-  const imports = [TFJS, ...(backend === 'wasm' || collected.packages.has(TFJS_WASM) ? [TFJS_WASM] : [])];
-  const prelude = [`import * as tf from '${TFJS}';`, ...imports.slice(1).map((p) => `import '${p}';`), '', ...(pruned !== undefined && pruned.entries.length > 0 ? [PRUNED_STAND_IN] : [])];
+  const imports = [
+    TFJS,
+    ...(backend === 'wasm' || collected.packages.has(TFJS_WASM) ? [TFJS_WASM] : []),
+  ];
+  const prelude = [
+    `import * as tf from '${TFJS}';`,
+    ...imports.slice(1).map((p) => `import '${p}';`),
+    '',
+    ...(pruned !== undefined && pruned.entries.length > 0 ? [PRUNED_STAND_IN] : []),
+  ];
   const name = (options.name ?? graph.method.name).replace(/\*\//g, '* /');
-  const source = [header(name, backend, files), prelude.join('\n'), ...units.map(namespaceText), footer(graph, backend, byFile(entry), byFile(graphFile), files)].join('\n');
+  const source = [
+    header(name, backend, files),
+    prelude.join('\n'),
+    ...units.map(namespaceText),
+    footer(graph, backend, byFile(entry), byFile(graphFile), files),
+  ].join('\n');
   return { source, files, imports, backend, pruned };
 };
 
 /** The source of the standalone step module of `graph` (see `emitStepModule`). */
-export const emitStep = (graph: Graph, options: EmitOptions = {}): string => emitStepModule(graph, options).source;
+export const emitStep = (graph: Graph, options: EmitOptions = {}): string =>
+  emitStepModule(graph, options).source;

@@ -13,7 +13,8 @@ export const applyEdits = (text: string, edits: ReadonlyArray<Edit>, what = 'fil
   let out = text;
   let limit = text.length;
   for (const e of sorted) {
-    if (e.end > limit) throw new CodegenError(`internal: overlapping edits in ${what} at ${e.start}`);
+    if (e.end > limit)
+      throw new CodegenError(`internal: overlapping edits in ${what} at ${e.start}`);
     out = out.slice(0, e.start) + e.text + out.slice(e.end);
     limit = e.start;
   }
@@ -23,8 +24,12 @@ export const applyEdits = (text: string, edits: ReadonlyArray<Edit>, what = 'fil
 /** Each import declaration replaced by its kept alias lines (or deleted). */
 const importEdits = (unit: Unit): ReadonlyArray<Edit> =>
   unit.file.getImportDeclarations().map((decl) => {
-    const lines = unit.aliases.filter((a) => a.decl === decl && !unit.unused.has(a)).map((a) => `import ${a.local} = ${a.target};`);
-    return lines.length > 0 ? { start: decl.getStart(), end: decl.getEnd(), text: lines.join('\n') } : removal(decl);
+    const lines = unit.aliases
+      .filter((a) => a.decl === decl && !unit.unused.has(a))
+      .map((a) => `import ${a.local} = ${a.target};`);
+    return lines.length > 0
+      ? { start: decl.getStart(), end: decl.getEnd(), text: lines.join('\n') }
+      : removal(decl);
   });
 
 /** Removed statements (with their leading comments) replace every edit inside them. */
@@ -42,10 +47,21 @@ const withRemovals = (unit: Unit, edits: ReadonlyArray<Edit>): ReadonlyArray<Edi
 
 /** Whether pruning left anything of the unit but its imports. */
 export const isEmptyUnit = (unit: Unit): boolean =>
-  unit.file.getStatements().every((s) => unit.removed.has(s) || s.getKindName() === 'ImportDeclaration' || s.getKindName() === 'ExportDeclaration');
+  unit.file
+    .getStatements()
+    .every(
+      (s) =>
+        unit.removed.has(s) ||
+        s.getKindName() === 'ImportDeclaration' ||
+        s.getKindName() === 'ExportDeclaration',
+    );
 
 /** The namespace declaration of one unit. */
 export const namespaceText = (unit: Unit): string => {
-  const body = applyEdits(unit.file.getFullText(), withRemovals(unit, [...unit.edits, ...importEdits(unit)]), unit.rel).trim();
+  const body = applyEdits(
+    unit.file.getFullText(),
+    withRemovals(unit, [...unit.edits, ...importEdits(unit)]),
+    unit.rel,
+  ).trim();
   return `// ---- ${unit.rel} ----\nnamespace ${unit.ns} {\n${body}\n}\n`;
 };

@@ -28,7 +28,11 @@ function ${PRUNED_HELPER}<T>(what: string): T {
 `;
 
 /** The dispatch tables pruning may thin: file, variable, and what its keys are. */
-const TABLES: ReadonlyArray<{ readonly rel: string; readonly name: string; readonly what: string }> = [
+const TABLES: ReadonlyArray<{
+  readonly rel: string;
+  readonly name: string;
+  readonly what: string;
+}> = [
   { rel: 'compiler/lower/nets/index.ts', name: 'netRules', what: 'net kind' },
   { rel: 'compiler/lower/losses/index.ts', name: 'lossKernels', what: 'loss kind' },
 ];
@@ -60,14 +64,18 @@ const builtTags = (units: ReadonlyArray<Unit>): ReadonlySet<string> => {
     for (const p of u.file.getDescendantsOfKind(SyntaxKind.PropertyAssignment)) {
       const init = p.getInitializer();
       const literal = Node.isAsExpression(init) ? init.getExpression() : init;
-      if (p.getName() === '_tag' && Node.isStringLiteral(literal)) out.add(literal.getLiteralValue());
+      if (p.getName() === '_tag' && Node.isStringLiteral(literal))
+        out.add(literal.getLiteralValue());
     }
   }
   return out;
 };
 
 /** Replaces unused table entries; returns their names and the ranges whose references no longer count. */
-const pruneTables = (units: ReadonlyArray<Unit>, keep: ReadonlySet<string>): { entries: string[]; cut: Map<Unit, Array<readonly [number, number]>> } => {
+const pruneTables = (
+  units: ReadonlyArray<Unit>,
+  keep: ReadonlySet<string>,
+): { entries: string[]; cut: Map<Unit, Array<readonly [number, number]>> } => {
   const entries: string[] = [];
   const cut = new Map<Unit, Array<readonly [number, number]>>();
   for (const t of TABLES) {
@@ -77,7 +85,11 @@ const pruneTables = (units: ReadonlyArray<Unit>, keep: ReadonlySet<string>): { e
     for (const p of init.getProperties()) {
       if (!Node.isPropertyAssignment(p) || keep.has(p.getName())) continue;
       const value = p.getInitializerOrThrow();
-      unit.edits.push({ start: value.getStart(), end: value.getEnd(), text: `${PRUNED_HELPER}(${JSON.stringify(`${t.what} "${p.getName()}"`)})` });
+      unit.edits.push({
+        start: value.getStart(),
+        end: value.getEnd(),
+        text: `${PRUNED_HELPER}(${JSON.stringify(`${t.what} "${p.getName()}"`)})`,
+      });
       cut.set(unit, [...(cut.get(unit) ?? []), [value.getStart(), value.getEnd()]]);
       entries.push(`${t.name}.${p.getName()}`);
     }
@@ -87,64 +99,130 @@ const pruneTables = (units: ReadonlyArray<Unit>, keep: ReadonlySet<string>): { e
 
 /** Whether evaluating an expression at load time can have no effect. */
 const isPureExpression = (e: ts.Node): boolean => {
-  if (ts.isArrowFunction(e) || ts.isFunctionExpression(e) || ts.isLiteralExpression(e) || ts.isIdentifier(e)) return true;
-  if ([ts.SyntaxKind.TrueKeyword, ts.SyntaxKind.FalseKeyword, ts.SyntaxKind.NullKeyword].includes(e.kind)) return true;
-  if (ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isParenthesizedExpression(e) || ts.isPrefixUnaryExpression(e)) return isPureExpression(e.kind === ts.SyntaxKind.PrefixUnaryExpression ? (e as ts.PrefixUnaryExpression).operand : (e as ts.AsExpression).expression);
-  if (ts.isBinaryExpression(e)) return isPureExpression(e.left) && isPureExpression(e.right) && e.operatorToken.kind !== ts.SyntaxKind.EqualsToken;
+  if (
+    ts.isArrowFunction(e) ||
+    ts.isFunctionExpression(e) ||
+    ts.isLiteralExpression(e) ||
+    ts.isIdentifier(e)
+  )
+    return true;
+  if (
+    [ts.SyntaxKind.TrueKeyword, ts.SyntaxKind.FalseKeyword, ts.SyntaxKind.NullKeyword].includes(
+      e.kind,
+    )
+  )
+    return true;
+  if (
+    ts.isAsExpression(e) ||
+    ts.isSatisfiesExpression(e) ||
+    ts.isParenthesizedExpression(e) ||
+    ts.isPrefixUnaryExpression(e)
+  )
+    return isPureExpression(
+      e.kind === ts.SyntaxKind.PrefixUnaryExpression
+        ? (e as ts.PrefixUnaryExpression).operand
+        : (e as ts.AsExpression).expression,
+    );
+  if (ts.isBinaryExpression(e))
+    return (
+      isPureExpression(e.left) &&
+      isPureExpression(e.right) &&
+      e.operatorToken.kind !== ts.SyntaxKind.EqualsToken
+    );
   if (ts.isArrayLiteralExpression(e)) return e.elements.every(isPureExpression);
   if (ts.isSpreadElement(e) || ts.isSpreadAssignment(e)) return isPureExpression(e.expression);
   if (ts.isObjectLiteralExpression(e)) {
-    return e.properties.every((p) => ts.isShorthandPropertyAssignment(p) || ts.isMethodDeclaration(p) || (ts.isPropertyAssignment(p) && !ts.isComputedPropertyName(p.name) && isPureExpression(p.initializer)) || (ts.isSpreadAssignment(p) && isPureExpression(p.expression)));
+    return e.properties.every(
+      (p) =>
+        ts.isShorthandPropertyAssignment(p) ||
+        ts.isMethodDeclaration(p) ||
+        (ts.isPropertyAssignment(p) &&
+          !ts.isComputedPropertyName(p.name) &&
+          isPureExpression(p.initializer)) ||
+        (ts.isSpreadAssignment(p) && isPureExpression(p.expression)),
+    );
   }
-  if (ts.isNewExpression(e)) return ts.isIdentifier(e.expression) && ['Map', 'Set'].includes(e.expression.text) && (e.arguments ?? []).length === 0;
+  if (ts.isNewExpression(e))
+    return (
+      ts.isIdentifier(e.expression) &&
+      ['Map', 'Set'].includes(e.expression.text) &&
+      (e.arguments ?? []).length === 0
+    );
   if (ts.isPropertyAccessExpression(e)) return isPureExpression(e.expression);
   // Math functions have no effects
-  if (ts.isCallExpression(e)) return ts.isPropertyAccessExpression(e.expression) && e.expression.expression.getText() === 'Math' && e.arguments.every(isPureExpression);
-  if (ts.isTemplateExpression(e)) return e.templateSpans.every((s) => isPureExpression(s.expression));
+  if (ts.isCallExpression(e))
+    return (
+      ts.isPropertyAccessExpression(e.expression) &&
+      e.expression.expression.getText() === 'Math' &&
+      e.arguments.every(isPureExpression)
+    );
+  if (ts.isTemplateExpression(e))
+    return e.templateSpans.every((s) => isPureExpression(s.expression));
   return false;
 };
 
 /** Whether a top-level statement only declares (removing it drops no effect). */
 const isDeclarationOnly = (s: Statement): boolean => {
   const n = s.compilerNode;
-  if (ts.isFunctionDeclaration(n) || ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n)) return true;
+  if (ts.isFunctionDeclaration(n) || ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n))
+    return true;
   if (ts.isClassDeclaration(n)) {
     const decorated = (ts.getDecorators(n) ?? []).length > 0;
-    const isStatic = (m: ts.ClassElement): boolean => (ts.getCombinedModifierFlags(m as ts.Declaration) & ts.ModifierFlags.Static) !== 0;
+    const isStatic = (m: ts.ClassElement): boolean =>
+      (ts.getCombinedModifierFlags(m as ts.Declaration) & ts.ModifierFlags.Static) !== 0;
     const effect = (m: ts.ClassElement): boolean =>
-      ts.isClassStaticBlockDeclaration(m) || (ts.isPropertyDeclaration(m) && isStatic(m) && m.initializer !== undefined && !isPureExpression(m.initializer));
+      ts.isClassStaticBlockDeclaration(m) ||
+      (ts.isPropertyDeclaration(m) &&
+        isStatic(m) &&
+        m.initializer !== undefined &&
+        !isPureExpression(m.initializer));
     return !decorated && !n.members.some(effect);
   }
-  if (ts.isVariableStatement(n)) return n.declarationList.declarations.every((d) => d.initializer === undefined || isPureExpression(d.initializer));
+  if (ts.isVariableStatement(n))
+    return n.declarationList.declarations.every(
+      (d) => d.initializer === undefined || isPureExpression(d.initializer),
+    );
   return false;
 };
 
 /** Removes what the graph cannot reach. `roots`: the declarations the module's footer reads. */
-export const prune = (units: ReadonlyArray<Unit>, graph: unknown, roots: ReadonlyArray<Statement>): Pruned => {
+export const prune = (
+  units: ReadonlyArray<Unit>,
+  graph: unknown,
+  roots: ReadonlyArray<Statement>,
+): Pruned => {
   const keep = new Set([...tagsIn(graph), ...builtTags(units)]);
   const { entries, cut } = pruneTables(units, keep);
   const checker = units[0]!.file.getProject().getTypeChecker().compilerObject;
   const unitOf = new Map(units.map((u) => [u.file.compilerNode, u]));
   const aliasOf = new Map<ts.Symbol, { unit: Unit; alias: Alias }>();
-  units.forEach((unit) => unit.aliases.forEach((alias) => alias.symbol !== undefined && aliasOf.set(alias.symbol, { unit, alias })));
+  units.forEach((unit) =>
+    unit.aliases.forEach(
+      (alias) => alias.symbol !== undefined && aliasOf.set(alias.symbol, { unit, alias }),
+    ),
+  );
   const used = new Set<Alias>();
   const reached = new Set<ts.Node>();
   const stack: Statement[] = [];
   const statementOf = new Map<ts.Node, Statement>();
   for (const u of units) for (const s of u.file.getStatements()) statementOf.set(s.compilerNode, s);
   const reach = (s: Statement | undefined): void => {
-    if (s !== undefined && !reached.has(s.compilerNode)) (reached.add(s.compilerNode), stack.push(s));
+    if (s !== undefined && !reached.has(s.compilerNode))
+      (reached.add(s.compilerNode), stack.push(s));
   };
   const topOf = (decl: ts.Node): Statement | undefined => {
     let n: ts.Node | undefined = decl;
     while (n !== undefined && !(n.parent !== undefined && ts.isSourceFile(n.parent))) n = n.parent;
-    return n === undefined || !unitOf.has(n.parent as ts.SourceFile) ? undefined : statementOf.get(n);
+    return n === undefined || !unitOf.has(n.parent as ts.SourceFile)
+      ? undefined
+      : statementOf.get(n);
   };
   const follow = (symbol: ts.Symbol | undefined): void => {
     if (symbol === undefined) return;
     const a = aliasOf.get(symbol);
     if (a !== undefined) used.add(a.alias);
-    const target = (symbol.flags & ts.SymbolFlags.Alias) !== 0 ? checker.getAliasedSymbol(symbol) : symbol;
+    const target =
+      (symbol.flags & ts.SymbolFlags.Alias) !== 0 ? checker.getAliasedSymbol(symbol) : symbol;
     for (const d of target.declarations ?? []) reach(topOf(d));
   };
   const visit = (unit: Unit, n: ts.Node): void => {
@@ -153,19 +231,25 @@ export const prune = (units: ReadonlyArray<Unit>, graph: unknown, roots: Readonl
       if (ranges.some(([a, b]) => x.getStart() >= a && x.getEnd() <= b)) return;
       if (ts.isIdentifier(x)) {
         follow(checker.getSymbolAtLocation(x));
-        if (ts.isShorthandPropertyAssignment(x.parent)) follow(checker.getShorthandAssignmentValueSymbol(x.parent));
+        if (ts.isShorthandPropertyAssignment(x.parent))
+          follow(checker.getShorthandAssignmentValueSymbol(x.parent));
       }
       ts.forEachChild(x, walk);
     };
     walk(n);
   };
   roots.forEach(reach);
-  for (const u of units) for (const s of u.file.getStatements()) if (!isDeclarationOnly(s) && !Node.isImportDeclaration(s) && !Node.isExportDeclaration(s)) reach(s);
-  for (let s = stack.pop(); s !== undefined; s = stack.pop()) visit(unitOf.get(s.getSourceFile().compilerNode)!, s.compilerNode);
+  for (const u of units)
+    for (const s of u.file.getStatements())
+      if (!isDeclarationOnly(s) && !Node.isImportDeclaration(s) && !Node.isExportDeclaration(s))
+        reach(s);
+  for (let s = stack.pop(); s !== undefined; s = stack.pop())
+    visit(unitOf.get(s.getSourceFile().compilerNode)!, s.compilerNode);
   let statements = 0;
   for (const u of units) {
     for (const s of u.file.getStatements()) {
-      if (reached.has(s.compilerNode) || Node.isImportDeclaration(s) || Node.isExportDeclaration(s)) continue;
+      if (reached.has(s.compilerNode) || Node.isImportDeclaration(s) || Node.isExportDeclaration(s))
+        continue;
       u.removed.add(s);
       statements++;
     }

@@ -40,18 +40,27 @@ export const sourceRoot = (from: string = path.dirname(fileURLToPath(import.meta
     if (existsSync(path.join(dir, ENTRY))) return dir;
     if (path.dirname(dir) === dir) break;
   }
-  throw new CodegenError(`tessera's lowering sources (${ENTRY}) are neither in ${bundled} nor in a folder above ${from}\nhint: reinstall tessera, or run \`npm run build\` in a checkout`);
+  throw new CodegenError(
+    `tessera's lowering sources (${ENTRY}) are neither in ${bundled} nor in a folder above ${from}\nhint: reinstall tessera, or run \`npm run build\` in a checkout`,
+  );
 };
 
 /** The source project under `root` with the entry files and everything they import. */
-export const openSources = (root: string): { project: Project; entry: SourceFile; graph: SourceFile } => {
-  const project = new Project({ compilerOptions: COMPILER_OPTIONS, skipAddingFilesFromTsConfig: true });
+export const openSources = (
+  root: string,
+): { project: Project; entry: SourceFile; graph: SourceFile } => {
+  const project = new Project({
+    compilerOptions: COMPILER_OPTIONS,
+    skipAddingFilesFromTsConfig: true,
+  });
   let entry: SourceFile, graph: SourceFile;
   try {
     entry = project.addSourceFileAtPath(path.join(root, ENTRY));
     graph = project.addSourceFileAtPath(path.join(root, GRAPH));
   } catch (e) {
-    throw new CodegenError(`tessera's sources are not under ${root} (${(e as Error).message})\nhint: reinstall tessera, or run \`npm run build\` in a checkout`);
+    throw new CodegenError(
+      `tessera's sources are not under ${root} (${(e as Error).message})\nhint: reinstall tessera, or run \`npm run build\` in a checkout`,
+    );
   }
   project.resolveSourceFileDependencies();
   return { project, entry, graph };
@@ -64,17 +73,30 @@ const posix = (rel: string): string => rel.split(path.sep).join('/');
  * directly or not (imports, type imports and re-exports of relative `.js` paths; read, not type-checked).
  */
 export const sourceFiles = (root: string): ReadonlyArray<string> => {
-  const project = new Project({ compilerOptions: COMPILER_OPTIONS, skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true });
+  const project = new Project({
+    compilerOptions: COMPILER_OPTIONS,
+    skipAddingFilesFromTsConfig: true,
+    skipFileDependencyResolution: true,
+  });
   const seen = new Set<string>();
   const queue = [ENTRY, GRAPH];
   for (let rel = queue.shift(); rel !== undefined; rel = queue.shift()) {
     if (seen.has(rel)) continue;
     seen.add(rel);
     const file = project.addSourceFileAtPathIfExists(path.join(root, rel));
-    if (file === undefined) throw new CodegenError(`${rel}, imported by the lowering, is missing under ${root}`);
+    if (file === undefined)
+      throw new CodegenError(`${rel}, imported by the lowering, is missing under ${root}`);
     for (const d of [...file.getImportDeclarations(), ...file.getExportDeclarations()]) {
       const spec = d.getModuleSpecifierValue();
-      if (spec?.startsWith('.')) queue.push(posix(path.relative(root, path.resolve(path.dirname(file.getFilePath()), spec.replace(/\.js$/, '.ts')))));
+      if (spec?.startsWith('.'))
+        queue.push(
+          posix(
+            path.relative(
+              root,
+              path.resolve(path.dirname(file.getFilePath()), spec.replace(/\.js$/, '.ts')),
+            ),
+          ),
+        );
     }
   }
   return [...seen].sort();

@@ -33,21 +33,34 @@ export interface CheckOptions {
   readonly verify?: boolean;
 }
 
-const runPass = (pass: Pass, graph: Graph, options: CheckOptions): E.Either<ReadonlyArray<Issue>, Graph> => {
+const runPass = (
+  pass: Pass,
+  graph: Graph,
+  options: CheckOptions,
+): E.Either<ReadonlyArray<Issue>, Graph> => {
   const result = pass.run(graph);
   if (E.isLeft(result)) return result;
   if (options.verify !== false) {
     const broken = verifyGraph(result.right);
     if (broken.length > 0) {
-      return E.left(broken.map((i) => ({ ...i, message: `internal error after pass "${pass.name}": ${i.message}` })));
+      return E.left(
+        broken.map((i) => ({
+          ...i,
+          message: `internal error after pass "${pass.name}": ${i.message}`,
+        })),
+      );
     }
   }
-  if (options.dump === true) (options.log ?? console.log)(`== after ${pass.name} ==\n${printGraph(result.right)}\n`);
+  if (options.dump === true)
+    (options.log ?? console.log)(`== after ${pass.name} ==\n${printGraph(result.right)}\n`);
   return result;
 };
 
 /** Decodes `spec` and runs the passes; the graph, or every issue of the first failing stage. */
-export const checkMethod = (spec: unknown, options: CheckOptions = {}): E.Either<ReadonlyArray<Issue>, Graph> => {
+export const checkMethod = (
+  spec: unknown,
+  options: CheckOptions = {},
+): E.Either<ReadonlyArray<Issue>, Graph> => {
   const tooDeep = nestingIssue(spec);
   if (tooDeep !== undefined) return E.left([tooDeep]);
   const decoded = decodeMethod(spec);
@@ -73,7 +86,9 @@ export class CheckError extends Error {
 }
 
 const nameOf = (spec: unknown): string =>
-  typeof spec === 'object' && spec !== null && typeof (spec as { name?: unknown }).name === 'string' ? (spec as { name: string }).name : 'spec';
+  typeof spec === 'object' && spec !== null && typeof (spec as { name?: unknown }).name === 'string'
+    ? (spec as { name: string }).name
+    : 'spec';
 
 /** Like `checkMethod`, but returns the graph or throws a `CheckError`. */
 export const checkOrThrow = (spec: unknown, options: CheckOptions = {}): Graph => {

@@ -13,7 +13,11 @@ export const TORCH_TARGET_FORMAT = 'tessera-torch-target';
 /** One objective's plan with names only (JSON). */
 export interface TorchObjectivePlan {
   readonly objective: string;
-  readonly terms: ReadonlyArray<{ readonly name: string; readonly node: NodeId; readonly weight: unknown }>;
+  readonly terms: ReadonlyArray<{
+    readonly name: string;
+    readonly node: NodeId;
+    readonly weight: unknown;
+  }>;
   readonly constant: ReadonlyArray<NodeId>;
   readonly taped: ReadonlyArray<NodeId>;
   readonly modules: ReadonlyArray<string>;

@@ -47,8 +47,14 @@ const loadBatch = async (src: Source, indices: Int32Array): Promise<Batch> => {
 };
 
 /** The index lists of one epoch. */
-const epochIndices = (size: number, batchSize: number, rng: Rng, options: BatchOptions): Int32Array[] => {
-  const order = options.shuffle === false ? Array.from({ length: size }, (_, i) => i) : rng.permutation(size);
+const epochIndices = (
+  size: number,
+  batchSize: number,
+  rng: Rng,
+  options: BatchOptions,
+): Int32Array[] => {
+  const order =
+    options.shuffle === false ? Array.from({ length: size }, (_, i) => i) : rng.permutation(size);
   const out: Int32Array[] = [];
   for (let start = 0; start < size; start += batchSize) {
     const chunk = order.slice(start, start + batchSize);
@@ -59,18 +65,27 @@ const epochIndices = (size: number, batchSize: number, rng: Rng, options: BatchO
 };
 
 /** An epoch of batches with a window of `prefetch` loads in flight. */
-async function* prefetched(src: Source, plan: Int32Array[], prefetch: number): AsyncGenerator<Batch> {
+async function* prefetched(
+  src: Source,
+  plan: Int32Array[],
+  prefetch: number,
+): AsyncGenerator<Batch> {
   const inFlight: Promise<Batch>[] = [];
   let next = 0;
   try {
     while (next < plan.length || inFlight.length > 0) {
       // the batch awaited now plus `prefetch` more decode while the consumer works
-      while (next < plan.length && inFlight.length < prefetch + 1) inFlight.push(loadBatch(src, plan[next++]!));
+      while (next < plan.length && inFlight.length < prefetch + 1)
+        inFlight.push(loadBatch(src, plan[next++]!));
       yield await inFlight.shift()!;
     }
   } finally {
     // an abandoned epoch: release what was decoded ahead
-    for (const pending of inFlight) void pending.then((b) => b.images.dispose(), () => undefined);
+    for (const pending of inFlight)
+      void pending.then(
+        (b) => b.images.dispose(),
+        () => undefined,
+      );
   }
 }
 
@@ -84,9 +99,16 @@ export const makeDataset = (src: Source): Dataset => ({
   imageSize: src.imageSize,
   classes: src.classes,
   batches: (batchSize, rng, options = {}) => {
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
-    const plan = epochIndices(src.size, batchSize, rng, options).slice(Math.max(0, options.skip ?? 0));
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+    const plan = epochIndices(src.size, batchSize, rng, options).slice(
+      Math.max(0, options.skip ?? 0),
+    );
     return prefetched(src, plan, Math.max(0, options.prefetch ?? 2));
   },
-  all: () => loadBatch(src, Int32Array.from({ length: src.size }, (_, i) => i)),
+  all: () =>
+    loadBatch(
+      src,
+      Int32Array.from({ length: src.size }, (_, i) => i),
+    ),
 });

@@ -49,7 +49,8 @@ export interface FolderScan {
   readonly unlabeled: ReadonlyArray<Unreadable>;
 }
 
-const isImage = (name: string): boolean => IMAGE_EXTENSIONS.includes(path.extname(name).toLowerCase());
+const isImage = (name: string): boolean =>
+  IMAGE_EXTENSIONS.includes(path.extname(name).toLowerCase());
 
 /** All image files under `root`, relative, sorted. */
 const listImages = async (root: string): Promise<string[]> => {
@@ -69,8 +70,15 @@ const readManifest = async (root: string): Promise<Manifest | undefined> => {
     return undefined;
   }
   const m = JSON.parse(text) as Partial<Manifest>;
-  if (m.format !== MANIFEST_FORMAT || !Array.isArray(m.levels) || typeof m.classes !== 'object' || m.classes === null) {
-    throw new Error(`${file}: not a ${MANIFEST_FORMAT} manifest\nhint: remove it, or write it with "levels" and "classes"`);
+  if (
+    m.format !== MANIFEST_FORMAT ||
+    !Array.isArray(m.levels) ||
+    typeof m.classes !== 'object' ||
+    m.classes === null
+  ) {
+    throw new Error(
+      `${file}: not a ${MANIFEST_FORMAT} manifest\nhint: remove it, or write it with "levels" and "classes"`,
+    );
   }
   return m as Manifest;
 };
@@ -87,7 +95,9 @@ const labelByLevels = (
   const idx: number[][] = levels.map(() => []);
   for (const f of files) {
     const parts = f.split('/');
-    const found = levels.map((label, k) => (k < parts.length - 1 ? (classes[label] ?? []).indexOf(parts[k]!) : -1));
+    const found = levels.map((label, k) =>
+      k < parts.length - 1 ? (classes[label] ?? []).indexOf(parts[k]!) : -1,
+    );
     if (found.some((i) => i < 0)) {
       unlabeled.push({ path: f, reason: `folders do not name a class of ${levels.join('/')}` });
       continue;
@@ -105,11 +115,17 @@ const labelByLevels = (
  */
 export const scanFolder = async (root: string): Promise<FolderScan> => {
   const stat = await fs.stat(root).catch(() => undefined);
-  if (stat === undefined) throw new Error(`image folder "${root}" does not exist\nhint: check the path, or make one with: tessera data appearance --out ${root} --n 420`);
-  if (!stat.isDirectory()) throw new Error(`"${root}" is not a folder\nhint: give the folder that contains the images`);
+  if (stat === undefined)
+    throw new Error(
+      `image folder "${root}" does not exist\nhint: check the path, or make one with: tessera data appearance --out ${root} --n 420`,
+    );
+  if (!stat.isDirectory())
+    throw new Error(`"${root}" is not a folder\nhint: give the folder that contains the images`);
   const files = (await listImages(root)).filter((f) => f !== MANIFEST);
   if (files.length === 0) {
-    throw new Error(`image folder "${root}" holds no image (${IMAGE_EXTENSIONS.join(', ')}), searched recursively\nhint: check the path and the file extensions`);
+    throw new Error(
+      `image folder "${root}" holds no image (${IMAGE_EXTENSIONS.join(', ')}), searched recursively\nhint: check the path and the file extensions`,
+    );
   }
   const manifest = await readManifest(root);
   if (manifest !== undefined) return labelByLevels(root, files, manifest.levels, manifest.classes);

@@ -29,7 +29,8 @@ export interface ImageFolderDataset extends Dataset {
   readonly unreadable: ReadonlyArray<Unreadable>;
 }
 
-const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+const message = (e: unknown): string =>
+  (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 
 /** Decodes one file to `size x size x 3` RGB bytes. */
 export const decodeImage = async (file: string, size: number): Promise<Uint8Array> => {
@@ -51,7 +52,11 @@ const checkHeaders = async (scan: FolderScan, bad: Unreadable[]): Promise<number
     scan.files.map((f) =>
       sharp(path.join(scan.root, f))
         .metadata()
-        .then((m) => (m.width ?? 0) > 0 && (m.height ?? 0) > 0 ? true : (bad.push({ path: f, reason: 'no image size in header' }), false))
+        .then((m) =>
+          (m.width ?? 0) > 0 && (m.height ?? 0) > 0
+            ? true
+            : (bad.push({ path: f, reason: 'no image size in header' }), false),
+        )
         .catch((e: unknown) => (bad.push({ path: f, reason: message(e) }), false)),
     ),
   );
@@ -61,12 +66,16 @@ const checkHeaders = async (scan: FolderScan, bad: Unreadable[]): Promise<number
 const selectLabels = (scan: FolderScan, keep: ReadonlyArray<number>, label: string | undefined) => {
   const names = Object.keys(scan.classes);
   if (label !== undefined && !names.includes(label)) {
-    throw new Error(`image folder "${scan.root}" has no label "${label}"\nhint: its labels are: ${names.length > 0 ? names.join(', ') : '(none: unlabeled data)'}`);
+    throw new Error(
+      `image folder "${scan.root}" has no label "${label}"\nhint: its labels are: ${names.length > 0 ? names.join(', ') : '(none: unlabeled data)'}`,
+    );
   }
   const chosen = label === undefined ? names : [label];
   return {
     classes: Object.fromEntries(chosen.map((n) => [n, scan.classes[n]!])),
-    labels: Object.fromEntries(chosen.map((n) => [n, Int32Array.from(keep, (i) => scan.labels[n]![i]!)])),
+    labels: Object.fromEntries(
+      chosen.map((n) => [n, Int32Array.from(keep, (i) => scan.labels[n]![i]!)]),
+    ),
   };
 };
 
@@ -74,12 +83,18 @@ const selectLabels = (scan: FolderScan, keep: ReadonlyArray<number>, label: stri
  * Opens an image folder as a `Dataset`. Throws (what, where, hint) when the folder is missing or
  * empty, when no file is readable, or when `label` is not one of the folder's labels.
  */
-export const openImageFolder = async (root: string, options: ImageFolderOptions = {}): Promise<ImageFolderDataset> => {
+export const openImageFolder = async (
+  root: string,
+  options: ImageFolderOptions = {},
+): Promise<ImageFolderDataset> => {
   const size = options.size ?? 64;
   const scan = await scanFolder(root);
   const unreadable: Unreadable[] = [...scan.unlabeled];
   const keep = await checkHeaders(scan, unreadable);
-  if (keep.length === 0) throw new Error(`image folder "${root}": none of its ${scan.files.length} images is readable\nhint: run tessera data stats ${root}`);
+  if (keep.length === 0)
+    throw new Error(
+      `image folder "${root}": none of its ${scan.files.length} images is readable\nhint: run tessera data stats ${root}`,
+    );
   const files = keep.map((i) => scan.files[i]!);
   const { classes, labels } = selectLabels(scan, keep, options.label);
   const failed = new Set<number>();
@@ -94,7 +109,9 @@ export const openImageFolder = async (root: string, options: ImageFolderOptions 
         unreadable.push({ path: files[i]!, reason: message(e) });
       }
     }
-    throw new Error(`image folder "${root}": no image could be decoded\nhint: run tessera data stats ${root}`);
+    throw new Error(
+      `image folder "${root}": no image could be decoded\nhint: run tessera data stats ${root}`,
+    );
   };
   const dataset = makeDataset({
     name: root,

@@ -21,7 +21,9 @@ export interface FolderStats {
 /** Decodes one file fully; returns its `"WxH"` size or the error. */
 const probe = async (file: string): Promise<string | Error> => {
   try {
-    const { info } = await sharp(file, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
+    const { info } = await sharp(file, { failOn: 'error' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     return `${info.width}x${info.height}`;
   } catch (e) {
     return e instanceof Error ? e : new Error(String(e));
@@ -33,18 +35,28 @@ export const folderStats = async (root: string, concurrency = 8): Promise<Folder
   const scan = await scanFolder(root);
   const results: (string | Error)[] = [];
   for (let i = 0; i < scan.files.length; i += concurrency) {
-    results.push(...(await Promise.all(scan.files.slice(i, i + concurrency).map((f) => probe(path.join(root, f))))));
+    results.push(
+      ...(await Promise.all(
+        scan.files.slice(i, i + concurrency).map((f) => probe(path.join(root, f))),
+      )),
+    );
   }
   const unreadable: Unreadable[] = [...scan.unlabeled];
   const sizes = new Map<string, number>();
-  const counts = Object.fromEntries(Object.entries(scan.classes).map(([l, names]) => [l, Object.fromEntries(names.map((n) => [n, 0]))]));
+  const counts = Object.fromEntries(
+    Object.entries(scan.classes).map(([l, names]) => [
+      l,
+      Object.fromEntries(names.map((n) => [n, 0])),
+    ]),
+  );
   results.forEach((r, i) => {
     if (r instanceof Error) {
       unreadable.push({ path: scan.files[i]!, reason: r.message.split('\n')[0]! });
       return;
     }
     sizes.set(r, (sizes.get(r) ?? 0) + 1);
-    for (const [label, idx] of Object.entries(scan.labels)) counts[label]![scan.classes[label]![idx[i]!]!]! += 1;
+    for (const [label, idx] of Object.entries(scan.labels))
+      counts[label]![scan.classes[label]![idx[i]!]!]! += 1;
   });
   return {
     root,
@@ -58,7 +70,9 @@ export const folderStats = async (root: string, concurrency = 8): Promise<Folder
 
 /** Renders stats as the text `tessera data stats` prints. */
 export const showStats = (s: FolderStats): string => {
-  const lines = [`${s.root}: ${s.images} images, ${s.readable} readable, ${s.unreadable.length} unreadable or unlabeled`];
+  const lines = [
+    `${s.root}: ${s.images} images, ${s.readable} readable, ${s.unreadable.length} unreadable or unlabeled`,
+  ];
   for (const [label, byClass] of Object.entries(s.counts)) {
     lines.push(`label "${label}" (${Object.keys(byClass).length} classes):`);
     for (const [name, n] of Object.entries(byClass)) lines.push(`  ${name.padEnd(20)} ${n}`);

@@ -13,7 +13,11 @@ import type * as IR from '../compiler/ir/augment.js';
  * ```
  */
 export const randomResizedCrop = (
-  o: { readonly size?: number; readonly scale?: readonly [number, number]; readonly ratio?: readonly [number, number] } = {},
+  o: {
+    readonly size?: number;
+    readonly scale?: readonly [number, number];
+    readonly ratio?: readonly [number, number];
+  } = {},
 ): IR.RandomResizedCrop => ({
   _tag: 'RandomResizedCrop',
   size: o.size ?? 224,
@@ -64,7 +68,10 @@ export const colorJitter = (
  * const gray = Aug.grayscale();
  * ```
  */
-export const grayscale = (o: { readonly p?: number } = {}): IR.Grayscale => ({ _tag: 'Grayscale', p: o.p ?? 0.2 });
+export const grayscale = (o: { readonly p?: number } = {}): IR.Grayscale => ({
+  _tag: 'Grayscale',
+  p: o.p ?? 0.2,
+});
 
 /**
  * Gaussian blur, sigma drawn from `sigma`. Defaults: `sigma: [0.1, 2]`, `kernel: 0` (automatic),
@@ -75,8 +82,17 @@ export const grayscale = (o: { readonly p?: number } = {}): IR.Grayscale => ({ _
  * ```
  */
 export const gaussianBlur = (
-  o: { readonly sigma?: readonly [number, number]; readonly kernel?: number; readonly p?: number } = {},
-): IR.GaussianBlur => ({ _tag: 'GaussianBlur', sigma: o.sigma ?? [0.1, 2], kernel: o.kernel ?? 0, p: o.p ?? 1 });
+  o: {
+    readonly sigma?: readonly [number, number];
+    readonly kernel?: number;
+    readonly p?: number;
+  } = {},
+): IR.GaussianBlur => ({
+  _tag: 'GaussianBlur',
+  sigma: o.sigma ?? [0.1, 2],
+  kernel: o.kernel ?? 0,
+  p: o.p ?? 1,
+});
 
 /**
  * Inverts pixels at or above `threshold`. Defaults: `threshold: 128/255` (PIL), `p: 0.2`.
@@ -85,7 +101,9 @@ export const gaussianBlur = (
  * const sol = Aug.solarize({ p: 0.2 });
  * ```
  */
-export const solarize = (o: { readonly threshold?: number; readonly p?: number } = {}): IR.Solarize => ({
+export const solarize = (
+  o: { readonly threshold?: number; readonly p?: number } = {},
+): IR.Solarize => ({
   _tag: 'Solarize',
   threshold: o.threshold ?? 128 / 255,
   p: o.p ?? 0.2,
@@ -101,7 +119,12 @@ export const solarize = (o: { readonly threshold?: number; readonly p?: number }
  */
 export const spectralNoise = (
   o: { readonly sigma?: number; readonly gamma?: number; readonly p?: number } = {},
-): IR.SpectralNoise => ({ _tag: 'SpectralNoise', sigma: o.sigma ?? 2, gamma: o.gamma ?? 3, p: o.p ?? 1 });
+): IR.SpectralNoise => ({
+  _tag: 'SpectralNoise',
+  sigma: o.sigma ?? 2,
+  gamma: o.gamma ?? 3,
+  p: o.p ?? 1,
+});
 
 /**
  * Bilinear resize to `size x size`.
@@ -110,7 +133,10 @@ export const spectralNoise = (
  * const r = Aug.resize({ size: 64 });
  * ```
  */
-export const resize = (o: { readonly size: number }): IR.Resize => ({ _tag: 'Resize', size: o.size });
+export const resize = (o: { readonly size: number }): IR.Resize => ({
+  _tag: 'Resize',
+  size: o.size,
+});
 
 /** ImageNet channel means. */
 const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
@@ -128,7 +154,11 @@ const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
  */
 export const normalize = (
   o: { readonly mean?: ReadonlyArray<number>; readonly std?: ReadonlyArray<number> } = {},
-): IR.Normalize => ({ _tag: 'Normalize', mean: o.mean ?? IMAGENET_MEAN, std: o.std ?? IMAGENET_STD });
+): IR.Normalize => ({
+  _tag: 'Normalize',
+  mean: o.mean ?? IMAGENET_MEAN,
+  std: o.std ?? IMAGENET_STD,
+});
 
 /**
  * The `Aug` namespace: every augmentation step.

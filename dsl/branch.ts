@@ -23,7 +23,11 @@ import {
 export type Ports = Readonly<Record<string, Value>>;
 
 /** A named module: its declaration, its typed net, and the modules it depends on (itself, its EMA source). */
-export interface Module<In extends Ty = Ty, Out extends Ty = Ty, Arch extends string = string> extends Deps {
+export interface Module<
+  In extends Ty = Ty,
+  Out extends Ty = Ty,
+  Arch extends string = string,
+> extends Deps {
   readonly name: string;
   readonly decl: ModuleDecl;
   readonly net: Net<In, Out, Arch>;
@@ -69,7 +73,8 @@ export const make = <In extends Ty, Out extends Ty, A extends string>(
   name: string,
   net: Net<In, Out, A>,
   o: { readonly frozen?: ReadonlyArray<string> } = {},
-): Module<In, Out, A> => moduleOf({ name, net, frozen: o.frozen ?? [] }, { modules: [], bindings: [] });
+): Module<In, Out, A> =>
+  moduleOf({ name, net, frozen: o.frozen ?? [] }, { modules: [], bindings: [] });
 
 /**
  * Applies a module to a value on port `x`, plus optional extra ports; checked by `tsc`: the value's
@@ -116,17 +121,32 @@ type SameArch<I, O, A, I2, O2, A2> =
  * const target = Branch.ema('target', online, { momentum: Schedule.cosine({ from: 0.99, to: 1 }) });
  * ```
  */
-export const ema = <In extends Ty, Out extends Ty, A extends string, I2 extends Ty, O2 extends Ty, A2 extends string>(
+export const ema = <
+  In extends Ty,
+  Out extends Ty,
+  A extends string,
+  I2 extends Ty,
+  O2 extends Ty,
+  A2 extends string,
+>(
   name: string,
   source: Module<In, Out, A>,
-  o: { readonly momentum: ScheduleLike; readonly net?: Net<I2, O2, A2> & SameArch<In, Out, A, I2, O2, A2> },
+  o: {
+    readonly momentum: ScheduleLike;
+    readonly net?: Net<I2, O2, A2> & SameArch<In, Out, A, I2, O2, A2>;
+  },
 ): Module<In, Out, A> => {
   if (o.net !== undefined && JSON.stringify(o.net) !== JSON.stringify(source.net))
     throw new Error(
       `Branch.ema("${name}"): the given net differs from the net of its source "${source.name}"\n` +
         'hint: an EMA target must be structurally identical to its source; omit `net` to copy it',
     );
-  const decl: ModuleDecl = { name, net: source.net, ema: { source: source.name, momentum: of(o.momentum) }, frozen: [] };
+  const decl: ModuleDecl = {
+    name,
+    net: source.net,
+    ema: { source: source.name, momentum: of(o.momentum) },
+    frozen: [],
+  };
   return moduleOf(decl, source);
 };
 

@@ -18,4 +18,20 @@ export { Schedule, type ScheduleLike } from './schedule.js';
 export { Optim } from './optim.js';
 export { Method, type MethodOptions, type ObjectiveOptions } from './method.js';
 export type { TermLocator } from './ablate.js';
-export type { Any, Check, Fits, Idx, Img, Mismatch, Msk, Pick, Pooled, Rec, Same, Then, Tok, Ty, Vec } from './types.js';
+export type {
+  Any,
+  Check,
+  Fits,
+  Idx,
+  Img,
+  Mismatch,
+  Msk,
+  Pick,
+  Pooled,
+  Rec,
+  Same,
+  Then,
+  Tok,
+  Ty,
+  Vec,
+} from './types.js';

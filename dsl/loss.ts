@@ -9,7 +9,18 @@ import type * as IR from '../compiler/ir/loss.js';
 import type { Term as IRTerm } from '../compiler/ir/node.js';
 import type { Module } from './branch.js';
 import { of, type ScheduleLike } from './schedule.js';
-import { mergeDeps, type Check, type Deps, type Img, type Msk, type Rec, type Tok, type Ty, type Value, type Vec } from './types.js';
+import {
+  mergeDeps,
+  type Check,
+  type Deps,
+  type Img,
+  type Msk,
+  type Rec,
+  type Tok,
+  type Ty,
+  type Value,
+  type Vec,
+} from './types.js';
 
 /** A loss node and the modules / bindings its inputs depend on. */
 export interface Loss<N extends IR.LossNode = IR.LossNode> extends Deps {
@@ -21,7 +32,10 @@ export interface Term extends Deps {
   readonly term: IRTerm;
 }
 
-const lossOf = <N extends IR.LossNode>(node: N, ...deps: ReadonlyArray<Deps>): Loss<N> => ({ node, ...mergeDeps(...deps) });
+const lossOf = <N extends IR.LossNode>(node: N, ...deps: ReadonlyArray<Deps>): Loss<N> => ({
+  node,
+  ...mergeDeps(...deps),
+});
 
 /**
  * MoCo v3 contrastive loss `CE(norm(q) norm(k)^T / tau, diag) * 2 tau` (methods.md 1.2). `query`,
@@ -40,7 +54,13 @@ export const infoNCE = <Q extends Vec, K extends Vec>(o: {
   readonly scale?: IR.InfoNCE['scale'];
 }): Loss<IR.InfoNCE> =>
   lossOf(
-    { _tag: 'InfoNCE', query: o.query.expr, key: o.key.expr, temperature: of(o.temperature ?? 0.2), scale: o.scale ?? 'twoTau' },
+    {
+      _tag: 'InfoNCE',
+      query: o.query.expr,
+      key: o.key.expr,
+      temperature: of(o.temperature ?? 0.2),
+      scale: o.scale ?? 'twoTau',
+    },
     o.query,
     o.key,
   );
@@ -61,12 +81,21 @@ export const infoNCEQueue = <Q extends Vec, K extends Vec>(o: {
   readonly queueSize?: number;
 }): Loss<IR.InfoNCEQueue> =>
   lossOf(
-    { _tag: 'InfoNCEQueue', query: o.query.expr, key: o.key.expr, temperature: of(o.temperature ?? 0.2), queueSize: o.queueSize ?? 65536 },
+    {
+      _tag: 'InfoNCEQueue',
+      query: o.query.expr,
+      key: o.key.expr,
+      temperature: of(o.temperature ?? 0.2),
+      queueSize: o.queueSize ?? 65536,
+    },
     o.query,
     o.key,
   );
 
-type Pair<P extends Ty, T extends Ty> = { readonly pred: Value<P>; readonly target: Value<T> & Check<T, P> };
+type Pair<P extends Ty, T extends Ty> = {
+  readonly pred: Value<P>;
+  readonly target: Value<T> & Check<T, P>;
+};
 
 /**
  * Smooth-L1 (Huber) with threshold `beta` (default 1), mean over elements (I-JEPA).
@@ -76,8 +105,14 @@ type Pair<P extends Ty, T extends Ty> = { readonly pred: Value<P>; readonly targ
  * const l = Loss.smoothL1({ pred: x, target: Branch.stopGradient(x) });
  * ```
  */
-export const smoothL1 = <P extends Ty, T extends Ty>(o: Pair<P, T> & { readonly beta?: number }): Loss<IR.SmoothL1> =>
-  lossOf({ _tag: 'SmoothL1', pred: o.pred.expr, target: o.target.expr, beta: o.beta ?? 1 }, o.pred, o.target);
+export const smoothL1 = <P extends Ty, T extends Ty>(
+  o: Pair<P, T> & { readonly beta?: number },
+): Loss<IR.SmoothL1> =>
+  lossOf(
+    { _tag: 'SmoothL1', pred: o.pred.expr, target: o.target.expr, beta: o.beta ?? 1 },
+    o.pred,
+    o.target,
+  );
 
 /**
  * Mean squared error over all elements.
@@ -118,7 +153,10 @@ export const lsganGenerator = (o: { readonly fake: Value<Img> }): Loss<IR.LsganG
  * const l = Loss.lsganDiscriminator({ real: d.apply(Value.images()), fake: d.apply(Value.permute('p', Value.images())) });
  * ```
  */
-export const lsganDiscriminator = (o: { readonly real: Value<Img>; readonly fake: Value<Img> }): Loss<IR.LsganDiscriminator> =>
+export const lsganDiscriminator = (o: {
+  readonly real: Value<Img>;
+  readonly fake: Value<Img>;
+}): Loss<IR.LsganDiscriminator> =>
   lossOf({ _tag: 'LsganDiscriminator', real: o.real.expr, fake: o.fake.expr }, o.real, o.fake);
 
 /**
@@ -135,7 +173,17 @@ export const r1 = (o: {
   readonly gamma?: number;
   readonly every?: number;
 }): Loss<IR.R1> =>
-  lossOf({ _tag: 'R1', module: o.module.name, real: o.real.expr, gamma: o.gamma ?? 10, every: o.every ?? 16 }, o.module, o.real);
+  lossOf(
+    {
+      _tag: 'R1',
+      module: o.module.name,
+      real: o.real.expr,
+      gamma: o.gamma ?? 10,
+      every: o.every ?? 16,
+    },
+    o.module,
+    o.real,
+  );
 
 /**
  * PatchNCE (CUT) between feature maps (or structs of layers, weighted equally). Defaults:
@@ -153,7 +201,13 @@ export const patchNce = (o: {
   readonly patches?: number;
 }): Loss<IR.PatchNce> =>
   lossOf(
-    { _tag: 'PatchNce', query: o.query.expr, key: o.key.expr, temperature: o.temperature ?? 0.07, patches: o.patches ?? 100 },
+    {
+      _tag: 'PatchNce',
+      query: o.query.expr,
+      key: o.key.expr,
+      temperature: o.temperature ?? 0.07,
+      patches: o.patches ?? 100,
+    },
     o.query,
     o.key,
   );
@@ -177,7 +231,9 @@ export const tokenL1 = <P extends Tok, T extends Tok>(o: Pair<P, T>): Loss<IR.To
  * const l = Loss.fftAmplitudeL1({ pred: Value.images(), target: Value.permute('p', Value.images()) });
  * ```
  */
-export const fftAmplitudeL1 = <P extends Img, T extends Img>(o: Pair<P, T>): Loss<IR.FftAmplitudeL1> =>
+export const fftAmplitudeL1 = <P extends Img, T extends Img>(
+  o: Pair<P, T>,
+): Loss<IR.FftAmplitudeL1> =>
   lossOf({ _tag: 'FftAmplitudeL1', pred: o.pred.expr, target: o.target.expr }, o.pred, o.target);
 
 /**
@@ -189,7 +245,11 @@ export const fftAmplitudeL1 = <P extends Img, T extends Img>(o: Pair<P, T>): Los
  * ```
  */
 export const slicedWasserstein = <P extends Img, T extends Img>(
-  o: Pair<P, T> & { readonly projections?: number; readonly patch?: number; readonly maxPatches?: number },
+  o: Pair<P, T> & {
+    readonly projections?: number;
+    readonly patch?: number;
+    readonly maxPatches?: number;
+  },
 ): Loss<IR.SlicedWasserstein> =>
   lossOf(
     {
@@ -212,7 +272,11 @@ export const slicedWasserstein = <P extends Img, T extends Img>(
  * const v = Loss.vicregVariance({ x: Value.fn(Net.pool(), Value.images()) });
  * ```
  */
-export const vicregVariance = (o: { readonly x: Value<Vec | Tok>; readonly gamma?: number; readonly eps?: number }): Loss<IR.VicregVariance> =>
+export const vicregVariance = (o: {
+  readonly x: Value<Vec | Tok>;
+  readonly gamma?: number;
+  readonly eps?: number;
+}): Loss<IR.VicregVariance> =>
   lossOf({ _tag: 'VicregVariance', x: o.x.expr, gamma: o.gamma ?? 1, eps: o.eps ?? 1e-4 }, o.x);
 
 /**
@@ -232,7 +296,10 @@ export const vicregCovariance = (o: { readonly x: Value<Vec | Tok> }): Loss<IR.V
  * const gate = Loss.spadeGate({ module: Branch.make('G', Net.generator()) });
  * ```
  */
-export const spadeGate = (o: { readonly module: Module; readonly margin?: number }): Loss<IR.SpadeGate> =>
+export const spadeGate = (o: {
+  readonly module: Module;
+  readonly margin?: number;
+}): Loss<IR.SpadeGate> =>
   lossOf({ _tag: 'SpadeGate', module: o.module.name, margin: o.margin ?? 0.75 }, o.module);
 
 /**
@@ -269,7 +336,11 @@ export const maskedTokenL2 = <P extends Tok, T extends Tok>(
  * const t = Loss.term('var', Loss.vicregVariance({ x }), { weight: 0.05 });
  * ```
  */
-export const term = (name: string, loss: Loss, o: { readonly weight?: ScheduleLike } = {}): Term => ({
+export const term = (
+  name: string,
+  loss: Loss,
+  o: { readonly weight?: ScheduleLike } = {},
+): Term => ({
   term: { name, loss: loss.node, weight: of(o.weight ?? 1) },
   modules: loss.modules,
   bindings: loss.bindings,

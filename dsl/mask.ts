@@ -56,7 +56,12 @@ export const multiBlock = (o: {
  * ```
  */
 export const tokens = (
-  o: { readonly name?: string; readonly count?: number; readonly ratio?: number; readonly bias?: number } = {},
+  o: {
+    readonly name?: string;
+    readonly count?: number;
+    readonly ratio?: number;
+    readonly bias?: number;
+  } = {},
 ): Value<Msk> =>
   valueOf({
     _tag: 'TokenMask',

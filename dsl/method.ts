@@ -39,16 +39,20 @@ export interface MethodOptions {
   readonly modules?: ReadonlyArray<Module>;
 }
 
-const flatTerms = (o: ObjectiveOptions): ReadonlyArray<Term> => o.terms.flatMap((t) => ('term' in t ? [t] : t));
+const flatTerms = (o: ObjectiveOptions): ReadonlyArray<Term> =>
+  o.terms.flatMap((t) => ('term' in t ? [t] : t));
 
 const objectiveOf = (o: ObjectiveOptions): IR.Objective => {
   const terms = flatTerms(o);
-  const reached = mergeDeps(...terms).modules.filter((m) => m.ema === undefined).map((m) => m.name);
+  const reached = mergeDeps(...terms)
+    .modules.filter((m) => m.ema === undefined)
+    .map((m) => m.name);
   return {
     name: o.name,
     terms: terms.map((t) => t.term),
     optimizer: o.optimizer,
-    params: o.params === undefined ? reached : o.params.map((p) => (typeof p === 'string' ? p : p.name)),
+    params:
+      o.params === undefined ? reached : o.params.map((p) => (typeof p === 'string' ? p : p.name)),
     every: o.every ?? 1,
     offset: o.offset ?? 0,
     phases: o.phases ?? [],
@@ -78,7 +82,9 @@ const objectiveOf = (o: ObjectiveOptions): IR.Objective => {
 export const make = (o: MethodOptions): IR.Method => {
   const terms = o.objectives.flatMap(flatTerms);
   const reps = Object.values(o.representations);
-  const params: ReadonlyArray<Deps> = o.objectives.flatMap((ob) => (ob.params ?? []).filter((p): p is Module => typeof p !== 'string'));
+  const params: ReadonlyArray<Deps> = o.objectives.flatMap((ob) =>
+    (ob.params ?? []).filter((p): p is Module => typeof p !== 'string'),
+  );
   const deps = mergeDeps(...(o.modules ?? []), ...terms, ...params, ...reps);
   return {
     _tag: 'Method',
@@ -89,7 +95,10 @@ export const make = (o: MethodOptions): IR.Method => {
     values: deps.bindings,
     objectives: o.objectives.map(objectiveOf),
     phases: o.phases ?? [],
-    representations: Object.entries(o.representations).map(([name, v]) => ({ name, value: v.expr })),
+    representations: Object.entries(o.representations).map(([name, v]) => ({
+      name,
+      value: v.expr,
+    })),
   };
 };
 

@@ -70,7 +70,12 @@ export const transformer = <const I extends number>(o: {
  * ```
  */
 export const tokens = <const D extends number = 256>(
-  o: { readonly dim?: D; readonly count?: number; readonly heads?: number; readonly hiddenRatio?: number } = {},
+  o: {
+    readonly dim?: D;
+    readonly count?: number;
+    readonly heads?: number;
+    readonly hiddenRatio?: number;
+  } = {},
 ): Net<Tok<D>, Tok<D>, 'TokenPredictor'> =>
   asNet({
     _tag: 'TokenPredictor',

@@ -39,7 +39,13 @@ export const linear = (o: {
   readonly to: number;
   readonly start?: number;
   readonly end?: number;
-}): IR.LinearSchedule => ({ _tag: 'Linear', from: o.from, to: o.to, start: o.start ?? 0, end: o.end ?? 1 });
+}): IR.LinearSchedule => ({
+  _tag: 'Linear',
+  from: o.from,
+  to: o.to,
+  start: o.start ?? 0,
+  end: o.end ?? 1,
+});
 
 /**
  * Half-cosine from `from` at `t = start` to `to` at `t = end` (defaults 0 and 1). MoCo v3's
@@ -54,7 +60,13 @@ export const cosine = (o: {
   readonly to: number;
   readonly start?: number;
   readonly end?: number;
-}): IR.CosineSchedule => ({ _tag: 'Cosine', from: o.from, to: o.to, start: o.start ?? 0, end: o.end ?? 1 });
+}): IR.CosineSchedule => ({
+  _tag: 'Cosine',
+  from: o.from,
+  to: o.to,
+  start: o.start ?? 0,
+  end: o.end ?? 1,
+});
 
 /**
  * Linear warmup from `start` (default 0) to `peak` over the first `warmup` fraction of training,

@@ -77,9 +77,17 @@ export type Ty = Img | Tok | Vec | Idx | Msk | Rec | Any | Same | Pooled | Pick;
 export type Then<In, Out> = [Out] extends [Same]
   ? In
   : [Out] extends [Pooled]
-    ? [In] extends [Tok<infer D>] ? Vec<D> : [In] extends [Img<infer C>] ? Vec<C> : Vec
+    ? [In] extends [Tok<infer D>]
+      ? Vec<D>
+      : [In] extends [Img<infer C>]
+        ? Vec<C>
+        : Vec
     : [Out] extends [Pick<infer K>]
-      ? [In] extends [Rec<infer F>] ? (K extends keyof F ? F[K] : never) : Ty
+      ? [In] extends [Rec<infer F>]
+        ? K extends keyof F
+          ? F[K]
+          : never
+        : Ty
       : Out;
 
 type DimFits<A extends number, B extends number> = number extends A
@@ -96,25 +104,35 @@ export type Fits<O, I> = [I] extends [Any]
   : [O] extends [Any | Same | Pooled | Pick]
     ? true
     : [O] extends [Img<infer a>]
-      ? [I] extends [Img<infer b>] ? DimFits<a, b> : false
+      ? [I] extends [Img<infer b>]
+        ? DimFits<a, b>
+        : false
       : [O] extends [Tok<infer a>]
-        ? [I] extends [Tok<infer b>] ? DimFits<a, b> : false
+        ? [I] extends [Tok<infer b>]
+          ? DimFits<a, b>
+          : false
         : [O] extends [Vec<infer a>]
-          ? [I] extends [Vec<infer b>] ? DimFits<a, b> : false
+          ? [I] extends [Vec<infer b>]
+            ? DimFits<a, b>
+            : false
           : [O] extends [I]
             ? true
             : false;
 
 /** The error a mismatched composition shows: the value's type and the type the port expects. */
 export interface Mismatch<Got, Expected> {
-  readonly 'type error: value does not fit the input': { readonly got: Got; readonly expected: Expected };
+  readonly 'type error: value does not fit the input': {
+    readonly got: Got;
+    readonly expected: Expected;
+  };
 }
 
 /** `unknown` (no constraint) when `O` fits `I`, otherwise a `Mismatch` the argument cannot satisfy. */
 export type Check<O, I> = Fits<O, I> extends true ? unknown : Mismatch<O, I>;
 
 /** Exact equality of two types (used for EMA architecture checks). */
-export type Same2<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+export type Same2<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
 /**
  * A network: an IR `NetNode` with phantom input `In`, output `Out` and architecture `Arch`
@@ -125,8 +143,9 @@ export type Net<In extends Ty = Ty, Out extends Ty = Ty, Arch extends string = s
 };
 
 /** Casts an IR node to a typed net (internal to the DSL: constructors state the types). */
-export const asNet = <In extends Ty, Out extends Ty, A extends string>(node: NetNode): Net<In, Out, A> =>
-  node as Net<In, Out, A>;
+export const asNet = <In extends Ty, Out extends Ty, A extends string>(
+  node: NetNode,
+): Net<In, Out, A> => node as Net<In, Out, A>;
 
 /** What a value depends on: the modules it applies and the named values it references. */
 export interface Deps {
@@ -143,7 +162,11 @@ export interface Value<T extends Ty = Ty> extends Deps {
 /** No dependencies. */
 export const noDeps: Deps = { modules: [], bindings: [] };
 
-const addUnique = <T extends { readonly name: string }>(into: Map<string, T>, item: T, what: string): void => {
+const addUnique = <T extends { readonly name: string }>(
+  into: Map<string, T>,
+  item: T,
+  what: string,
+): void => {
   const seen = into.get(item.name);
   if (seen === undefined) into.set(item.name, item);
   else if (seen !== item && JSON.stringify(seen) !== JSON.stringify(item))
@@ -168,7 +191,10 @@ export const mergeDeps = (...all: ReadonlyArray<Deps>): Deps => {
 };
 
 /** Wraps an expression with the union of the dependencies of `parts`. */
-export const valueOf = <T extends Ty>(expr: ValueExpr, ...parts: ReadonlyArray<Deps>): Value<T> => ({
+export const valueOf = <T extends Ty>(
+  expr: ValueExpr,
+  ...parts: ReadonlyArray<Deps>
+): Value<T> => ({
   expr,
   ...mergeDeps(...parts),
 });

@@ -28,7 +28,8 @@ export type Value<T extends Ty = Ty> = V<T>;
  * const x = Value.images(); // Value<Img<3>>
  * ```
  */
-export const images = <const C extends number = 3>(): V<Img<C>> => valueOf({ _tag: 'Input', name: 'images' });
+export const images = <const C extends number = 3>(): V<Img<C>> =>
+  valueOf({ _tag: 'Input', name: 'images' });
 
 /**
  * One field of a struct value (`tsc` knows the field's type).
@@ -91,7 +92,11 @@ export const memory = <T extends Ty>(
   name: string,
   source: V<T>,
   o: { readonly size?: number; readonly ratio?: number } = {},
-): V<T> => valueOf({ _tag: 'Memory', name, source: source.expr, size: o.size ?? 50, ratio: o.ratio ?? 0.3 }, source);
+): V<T> =>
+  valueOf(
+    { _tag: 'Memory', name, source: source.expr, size: o.size ?? 50, ratio: o.ratio ?? 0.3 },
+    source,
+  );
 
 /**
  * A parameter-free net (pool, L2-normalise, LayerNorm without affine, flatten, field) applied
@@ -101,8 +106,10 @@ export const memory = <T extends Ty>(
  * const pooled = Value.fn(Net.pool({ kind: 'mean' }), Value.images()); // Value<Vec<3>>
  * ```
  */
-export const fn = <In extends Ty, Out extends Ty, T extends Ty>(net: Net<In, Out>, x: V<T>): V<Then<T, Out>> =>
-  valueOf({ _tag: 'Fn', net: net as NetNode, inputs: { x: x.expr } }, x);
+export const fn = <In extends Ty, Out extends Ty, T extends Ty>(
+  net: Net<In, Out>,
+  x: V<T>,
+): V<Then<T, Out>> => valueOf({ _tag: 'Fn', net: net as NetNode, inputs: { x: x.expr } }, x);
 
 /**
  * LayerNorm without affine parameters over the last axis (I-JEPA's target normalisation),
@@ -112,8 +119,20 @@ export const fn = <In extends Ty, Out extends Ty, T extends Ty>(net: Net<In, Out
  * const t = Value.layerNorm(Value.fn(Net.pool(), Value.images()), { features: 3 });
  * ```
  */
-export const layerNorm = <T extends Ty>(x: V<T>, o: { readonly features: number; readonly eps?: number }): V<T> =>
-  fn(asNet<Any, T, 'Norm'>({ _tag: 'Norm', kind: 'layer', features: o.features, affine: false, eps: o.eps ?? 1e-5 }), x) as V<T>;
+export const layerNorm = <T extends Ty>(
+  x: V<T>,
+  o: { readonly features: number; readonly eps?: number },
+): V<T> =>
+  fn(
+    asNet<Any, T, 'Norm'>({
+      _tag: 'Norm',
+      kind: 'layer',
+      features: o.features,
+      affine: false,
+      eps: o.eps ?? 1e-5,
+    }),
+    x,
+  ) as V<T>;
 
 /**
  * Names a value: the method lists it once in `values` and every use refers to it by name.
@@ -133,4 +152,14 @@ export const bind = <T extends Ty>(name: string, value: V<T>): V<T> =>
  * const feature = Value.fn(Net.l2Normalize(), Value.fn(Net.pool(), Value.images()));
  * ```
  */
-export const Value = { images, field, gather, permute, concat, memory, fn, layerNorm, bind } as const;
+export const Value = {
+  images,
+  field,
+  gather,
+  permute,
+  concat,
+  memory,
+  fn,
+  layerNorm,
+  bind,
+} as const;

@@ -21,7 +21,8 @@ export const make = <C extends number>(
   name: string,
   source: Value<Img<C>>,
   pipeline: ReadonlyArray<AugNode>,
-): Value<Img<C>> => valueOf({ _tag: 'View', name, source: source.expr, pipeline: live(pipeline) }, source);
+): Value<Img<C>> =>
+  valueOf({ _tag: 'View', name, source: source.expr, pipeline: live(pipeline) }, source);
 
 /**
  * Two named views of one source from one pipeline recipe and per-view options, e.g. MoCo v3's

@@ -19,7 +19,10 @@ export interface Embedder {
 export const methodEmbedder = (m: {
   readonly graph: { readonly representations: ReadonlyArray<{ readonly name: string }> };
   embed(representation: string, images: tf.Tensor4D): tf.Tensor2D;
-}): Embedder => ({ representations: m.graph.representations.map((r) => r.name), embed: (r, images) => m.embed(r, images) });
+}): Embedder => ({
+  representations: m.graph.representations.map((r) => r.name),
+  embed: (r, images) => m.embed(r, images),
+});
 
 /** Raw pixels as the one representation `pixels`, `[n, size * size * 3]`. */
 export const pixelEmbedder: Embedder = {
@@ -36,10 +39,15 @@ export const embedDataset = async (
   const names = embedder.representations;
   const parts = new Map<string, Float32Array[]>(names.map((n) => [n, []]));
   const dims = new Map<string, number>();
-  const labelParts = new Map<string, Int32Array[]>(Object.keys(dataset.classes).map((k) => [k, []]));
+  const labelParts = new Map<string, Int32Array[]>(
+    Object.keys(dataset.classes).map((k) => [k, []]),
+  );
   let seen = 0;
   // a seeded shuffle: when `samples` is below the dataset size, the subset is a random sample (folders list images class by class)
-  for await (const b of dataset.batches(options.chunk, Rng.seeded(0).fork('eval'), { shuffle: true, dropLast: false })) {
+  for await (const b of dataset.batches(options.chunk, Rng.seeded(0).fork('eval'), {
+    shuffle: true,
+    dropLast: false,
+  })) {
     const take = Math.min(b.indices.length, options.samples - seen);
     const images = take < b.indices.length ? (b.images.slice(0, take) as tf.Tensor4D) : b.images;
     for (const name of names) {
@@ -54,15 +62,26 @@ export const embedDataset = async (
     seen += take;
     if (seen >= options.samples) break;
   }
-  const concat = <T extends Float32Array | Int32Array>(xs: ReadonlyArray<T>, make: (n: number) => T): T => {
+  const concat = <T extends Float32Array | Int32Array>(
+    xs: ReadonlyArray<T>,
+    make: (n: number) => T,
+  ): T => {
     const out = make(xs.reduce((s, x) => s + x.length, 0));
     let at = 0;
     for (const x of xs) (out.set(x, at), (at += x.length));
     return out;
   };
-  const features = Object.fromEntries(names.map((n) => [n, { data: concat(parts.get(n)!, (k) => new Float32Array(k)), dim: dims.get(n) ?? 0 }]));
+  const features = Object.fromEntries(
+    names.map((n) => [
+      n,
+      { data: concat(parts.get(n)!, (k) => new Float32Array(k)), dim: dims.get(n) ?? 0 },
+    ]),
+  );
   const labels = Object.fromEntries(
-    [...labelParts].map(([k, xs]) => [k, { values: concat(xs, (m) => new Int32Array(m)), classes: dataset.classes[k]! }]),
+    [...labelParts].map(([k, xs]) => [
+      k,
+      { values: concat(xs, (m) => new Int32Array(m)), classes: dataset.classes[k]! },
+    ]),
   );
   return { features, labels };
 };

@@ -35,7 +35,14 @@ export const l2Normalize = (data: Float32Array, dim: number): Float32Array => {
 };
 
 /** Similarities of test rows `[r0, r1)` to every training row: `[r1 - r0, nTrain]` (four test rows per pass over a training row). */
-const similarityBlock = (test: Float32Array, train: Float32Array, dim: number, r0: number, r1: number, out: Float32Array): void => {
+const similarityBlock = (
+  test: Float32Array,
+  train: Float32Array,
+  dim: number,
+  r0: number,
+  r1: number,
+  out: Float32Array,
+): void => {
   const nTrain = train.length / dim;
   let r = r0;
   for (; r + 4 <= r1; r += 4) {
@@ -43,7 +50,10 @@ const similarityBlock = (test: Float32Array, train: Float32Array, dim: number, r
     const o = (r - r0) * nTrain;
     for (let t = 0; t < nTrain; t++) {
       const p = t * dim;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let j = 0; j < dim; j++) {
         const v = train[p + j]!;
         s0 += test[q + j]! * v;
@@ -70,7 +80,14 @@ const similarityBlock = (test: Float32Array, train: Float32Array, dim: number, r
 };
 
 /** Indices of the k largest entries of `row[from, from + n)`, in any order (deterministic on ties). */
-const topK = (row: Float32Array, from: number, n: number, k: number, idx: Int32Array, val: Float32Array): void => {
+const topK = (
+  row: Float32Array,
+  from: number,
+  n: number,
+  k: number,
+  idx: Int32Array,
+  val: Float32Array,
+): void => {
   let size = 0;
   let minAt = 0;
   for (let t = 0; t < n; t++) {
@@ -107,7 +124,8 @@ export const knnPredict = (
   options: KnnOptions = {},
 ): Int32Array => {
   const nTrain = train.length / dim;
-  if (nTrain !== trainLabels.length) throw new Error(`knnPredict: ${nTrain} training rows but ${trainLabels.length} labels`);
+  if (nTrain !== trainLabels.length)
+    throw new Error(`knnPredict: ${nTrain} training rows but ${trainLabels.length} labels`);
   if (nTrain === 0) throw new Error('knnPredict: empty training set');
   const k = Math.min(options.k ?? 20, nTrain);
   const temperature = options.temperature ?? 0.07;

@@ -36,13 +36,19 @@ export const predictedClass = (scores: ArrayLike<number>): number => {
 const checkLabels = (y: ArrayLike<number>, nClasses: number, what: string): void => {
   for (let i = 0; i < y.length; i++) {
     const v = y[i]!;
-    if (!Number.isInteger(v) || v < 0 || v >= nClasses) throw new Error(`${what}[${i}] = ${v} is not a class index in [0, ${nClasses})`);
+    if (!Number.isInteger(v) || v < 0 || v >= nClasses)
+      throw new Error(`${what}[${i}] = ${v} is not a class index in [0, ${nClasses})`);
   }
 };
 
 /** The confusion matrix `[nClasses, nClasses]`: entry `[t][p]` counts samples of true class `t` predicted as `p`. */
-export const confusionMatrix = (yTrue: ArrayLike<number>, yPred: ArrayLike<number>, nClasses: number): number[][] => {
-  if (yTrue.length !== yPred.length) throw new Error(`confusionMatrix: ${yTrue.length} true labels but ${yPred.length} predictions`);
+export const confusionMatrix = (
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  nClasses: number,
+): number[][] => {
+  if (yTrue.length !== yPred.length)
+    throw new Error(`confusionMatrix: ${yTrue.length} true labels but ${yPred.length} predictions`);
   checkLabels(yTrue, nClasses, 'yTrue');
   checkLabels(yPred, nClasses, 'yPred');
   const m = Array.from({ length: nClasses }, () => new Array<number>(nClasses).fill(0));
@@ -68,7 +74,11 @@ const scoresOf = (m: ReadonlyArray<ReadonlyArray<number>>, c: number): ClassScor
  * defaults to one more than the largest label seen). Classes absent from both arrays are left out
  * of the F1 averages, as in sklearn.
  */
-export const classificationMetrics = (yTrue: ArrayLike<number>, yPred: ArrayLike<number>, nClasses?: number): ClassificationMetrics => {
+export const classificationMetrics = (
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  nClasses?: number,
+): ClassificationMetrics => {
   const k = nClasses ?? Math.max(-1, ...Array.from(yTrue), ...Array.from(yPred)) + 1;
   const confusion = confusionMatrix(yTrue, yPred, k);
   const perClass = Array.from({ length: k }, (_, c) => scoresOf(confusion, c));

@@ -45,13 +45,22 @@ export interface OnlineEval {
 }
 
 /** The metric key of one representation and label. */
-export const knnKey = (representation: string, label: string): string => `knn/${representation}/${label}`;
+export const knnKey = (representation: string, label: string): string =>
+  `knn/${representation}/${label}`;
 
-const loadSamples = async (dataset: Dataset, samples: number, seed: number): Promise<{ images: tf.Tensor4D[]; labels: Record<string, Int32Array> }> => {
+const loadSamples = async (
+  dataset: Dataset,
+  samples: number,
+  seed: number,
+): Promise<{ images: tf.Tensor4D[]; labels: Record<string, Int32Array> }> => {
   const images: tf.Tensor4D[] = [];
   const parts = new Map<string, Int32Array[]>(Object.keys(dataset.classes).map((k) => [k, []]));
   let seen = 0;
-  for await (const b of dataset.batches(Math.min(256, samples), Rng.seeded(seed).fork('online-eval'), { dropLast: false, prefetch: 0 })) {
+  for await (const b of dataset.batches(
+    Math.min(256, samples),
+    Rng.seeded(seed).fork('online-eval'),
+    { dropLast: false, prefetch: 0 },
+  )) {
     const take = Math.min(b.indices.length, samples - seen);
     images.push(take < b.indices.length ? (b.images.slice(0, take) as tf.Tensor4D) : b.images);
     if (take < b.indices.length) b.images.dispose();
@@ -59,12 +68,14 @@ const loadSamples = async (dataset: Dataset, samples: number, seed: number): Pro
     seen += take;
     if (seen >= samples) break;
   }
-  const labels = Object.fromEntries([...parts].map(([k, xs]) => {
-    const out = new Int32Array(seen);
-    let at = 0;
-    for (const x of xs) (out.set(x, at), (at += x.length));
-    return [k, out];
-  }));
+  const labels = Object.fromEntries(
+    [...parts].map(([k, xs]) => {
+      const out = new Int32Array(seen);
+      let at = 0;
+      for (const x of xs) (out.set(x, at), (at += x.length));
+      return [k, out];
+    }),
+  );
   return { images, labels };
 };
 
@@ -72,29 +83,48 @@ const loadSamples = async (dataset: Dataset, samples: number, seed: number): Pro
  * Decodes `options.samples` images of `dataset` (which must have labels) and returns the
  * evaluator. Throws (what, hint) when the dataset has no labels or too few images per class.
  */
-export const makeOnlineEval = async (dataset: Dataset, options: OnlineEvalOptions = {}): Promise<OnlineEval> => {
+export const makeOnlineEval = async (
+  dataset: Dataset,
+  options: OnlineEvalOptions = {},
+): Promise<OnlineEval> => {
   const { samples = 512, testFraction = 0.5, k = 20, seed = 0, chunk = 256 } = options;
   if (Object.keys(dataset.classes).length === 0) {
-    throw new Error(`online evaluation: dataset "${dataset.name}" has no labels\nhint: give labelled images (class subfolders) or drop --eval-every`);
+    throw new Error(
+      `online evaluation: dataset "${dataset.name}" has no labels\nhint: give labelled images (class subfolders) or drop --eval-every`,
+    );
   }
   const { images, labels } = await loadSamples(dataset, Math.min(samples, dataset.size), seed);
   const n = images.reduce((s, t) => s + t.shape[0], 0);
   const splits = new Map<string, Split>();
   for (const [name, values] of Object.entries(labels)) {
-    const split = stratifiedSplit(values, Rng.seeded(seed).fork(`online-split:${name}`), testFraction);
+    const split = stratifiedSplit(
+      values,
+      Rng.seeded(seed).fork(`online-split:${name}`),
+      testFraction,
+    );
     if (split.train.length === 0 || split.test.length === 0) {
       images.forEach((t) => t.dispose());
-      throw new Error(`online evaluation: label "${name}" has too few images (${n}) to split\nhint: raise the number of evaluation samples`);
+      throw new Error(
+        `online evaluation: label "${name}" has too few images (${n}) to split\nhint: raise the number of evaluation samples`,
+      );
     }
     splits.set(name, split);
   }
-  const embedAll = async (method: Embedder, name: string): Promise<{ data: Float32Array; dim: number }> => {
+  const embedAll = async (
+    method: Embedder,
+    name: string,
+  ): Promise<{ data: Float32Array; dim: number }> => {
     const rows: Float32Array[] = [];
     let dim = 0;
     for (const batch of images) {
       for (let at = 0; at < batch.shape[0]; at += chunk) {
         const size = Math.min(chunk, batch.shape[0] - at);
-        const f = tf.tidy(() => method.embed(name, size === batch.shape[0] ? batch : (batch.slice(at, size) as tf.Tensor4D)));
+        const f = tf.tidy(() =>
+          method.embed(
+            name,
+            size === batch.shape[0] ? batch : (batch.slice(at, size) as tf.Tensor4D),
+          ),
+        );
         dim = f.shape[1];
         rows.push((await f.data()) as Float32Array);
         f.dispose();
@@ -112,8 +142,19 @@ export const makeOnlineEval = async (dataset: Dataset, options: OnlineEvalOption
       for (const [label, split] of splits) {
         const classes = dataset.classes[label]!.length;
         const values = labels[label]!;
-        const predicted = knnPredict(gatherRows(f.data, f.dim, split.train), gatherLabels(values, split.train), gatherRows(f.data, f.dim, split.test), f.dim, classes, { k });
-        result[knnKey(name, label)] = classificationMetrics(gatherLabels(values, split.test), predicted, classes).accuracy;
+        const predicted = knnPredict(
+          gatherRows(f.data, f.dim, split.train),
+          gatherLabels(values, split.train),
+          gatherRows(f.data, f.dim, split.test),
+          f.dim,
+          classes,
+          { k },
+        );
+        result[knnKey(name, label)] = classificationMetrics(
+          gatherLabels(values, split.test),
+          predicted,
+          classes,
+        ).accuracy;
       }
     }
     return result;

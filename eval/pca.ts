@@ -37,7 +37,8 @@ const centre = (data: Float32Array, n: number, dim: number): Float64Array => {
   for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) mean[j]! += data[i * dim + j]!;
   for (let j = 0; j < dim; j++) mean[j]! /= n;
   const xc = new Float64Array(n * dim);
-  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) xc[i * dim + j] = data[i * dim + j]! - mean[j]!;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < dim; j++) xc[i * dim + j] = data[i * dim + j]! - mean[j]!;
   return xc;
 };
 
@@ -94,7 +95,9 @@ const orthonormalize = (vs: Mat, rng: Rng): void => {
 export const jacobiEigen = (a: number[][]): { values: number[]; vectors: number[][] } => {
   const m = a.length;
   const A = a.map((r) => [...r]);
-  const V: number[][] = Array.from({ length: m }, (_, i) => Array.from({ length: m }, (_, j) => (i === j ? 1 : 0)));
+  const V: number[][] = Array.from({ length: m }, (_, i) =>
+    Array.from({ length: m }, (_, j) => (i === j ? 1 : 0)),
+  );
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
     for (let p = 0; p < m; p++) for (let q = p + 1; q < m; q++) off += A[p]![q]! ** 2;
@@ -107,17 +110,20 @@ export const jacobiEigen = (a: number[][]): { values: number[]; vectors: number[
         const c = 1 / Math.sqrt(t * t + 1);
         const s = t * c;
         for (let k = 0; k < m; k++) {
-          const akp = A[k]![p]!, akq = A[k]![q]!;
+          const akp = A[k]![p]!,
+            akq = A[k]![q]!;
           A[k]![p] = c * akp - s * akq;
           A[k]![q] = s * akp + c * akq;
         }
         for (let k = 0; k < m; k++) {
-          const apk = A[p]![k]!, aqk = A[q]![k]!;
+          const apk = A[p]![k]!,
+            aqk = A[q]![k]!;
           A[p]![k] = c * apk - s * aqk;
           A[q]![k] = s * apk + c * aqk;
         }
         for (let k = 0; k < m; k++) {
-          const vkp = V[k]![p]!, vkq = V[k]![q]!;
+          const vkp = V[k]![p]!,
+            vkq = V[k]![q]!;
           V[k]![p] = c * vkp - s * vkq;
           V[k]![q] = s * vkp + c * vkq;
         }
@@ -155,18 +161,27 @@ const signFix = (v: Float64Array): Float64Array => {
  */
 export const pca2 = (data: Float32Array, dim: number, options: PcaOptions = {}): Pca2 => {
   const n = data.length / dim;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`pca2: ${data.length} values is not a whole number (>= 1) of rows of ${dim}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`pca2: ${data.length} values is not a whole number (>= 1) of rows of ${dim}`);
   const rng = Rng.seeded(options.seed ?? 0);
   const xc = centre(data, n, dim);
   const b = Math.min(dim, 6);
-  let vs: Mat = Array.from({ length: b }, () => Float64Array.from({ length: dim }, () => rng.normal()));
+  let vs: Mat = Array.from({ length: b }, () =>
+    Float64Array.from({ length: dim }, () => rng.normal()),
+  );
   orthonormalize(vs, rng);
   let values: number[] = [];
   let vectors: Mat = vs;
   for (let it = 0; it < (options.maxIterations ?? 100); it++) {
     const cvs = covTimes(xc, n, dim, vs);
     const r = ritz(vs, cvs);
-    const converged = values.length > 0 && [0, 1].every((i) => Math.abs((r.values[i] ?? 0) - (values[i] ?? 0)) <= (options.tolerance ?? 1e-9) * Math.max(r.values[0]!, 1e-300));
+    const converged =
+      values.length > 0 &&
+      [0, 1].every(
+        (i) =>
+          Math.abs((r.values[i] ?? 0) - (values[i] ?? 0)) <=
+          (options.tolerance ?? 1e-9) * Math.max(r.values[0]!, 1e-300),
+      );
     values = r.values;
     vectors = r.vectors;
     if (converged) break;
@@ -176,7 +191,13 @@ export const pca2 = (data: Float32Array, dim: number, options: PcaOptions = {}):
   return project(xc, n, dim, values, vectors);
 };
 
-const project = (xc: Float64Array, n: number, dim: number, values: number[], vectors: Mat): Pca2 => {
+const project = (
+  xc: Float64Array,
+  n: number,
+  dim: number,
+  values: number[],
+  vectors: Mat,
+): Pca2 => {
   const axes = [0, 1].map((i) => (vectors[i] ? signFix(vectors[i]!) : new Float64Array(dim)));
   const coords = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
@@ -193,5 +214,10 @@ const project = (xc: Float64Array, n: number, dim: number, values: number[], vec
   const components = new Float64Array(2 * dim);
   components.set(axes[0]!, 0);
   components.set(axes[1]!, dim);
-  return { coords, components, variance, varianceRatio: [total > 0 ? variance[0] / total : 0, total > 0 ? variance[1] / total : 0] };
+  return {
+    coords,
+    components,
+    variance,
+    varianceRatio: [total > 0 ? variance[0] / total : 0, total > 0 ? variance[1] / total : 0],
+  };
 };

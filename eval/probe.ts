@@ -8,7 +8,13 @@ import { Rng } from '../compiler/ir/rng.js';
 import { knnPredict, type KnnOptions } from './knn.js';
 import { trainLinearProbe, type LinearProbeOptions } from './linearProbe.js';
 import { classificationMetrics } from './metrics.js';
-import { gatherLabels, gatherRows, labelFractionSubset, stratifiedSplit, type Split } from './split.js';
+import {
+  gatherLabels,
+  gatherRows,
+  labelFractionSubset,
+  stratifiedSplit,
+  type Split,
+} from './split.js';
 
 /** Features of one representation: row-major `[n, dim]`. */
 export interface FeatureMatrix {
@@ -59,39 +65,80 @@ export interface ProbeRow {
   readonly confusion: ReadonlyArray<ReadonlyArray<number>>;
 }
 
-const checkInput = (features: Readonly<Record<string, FeatureMatrix>>, labels: Readonly<Record<string, LabelSet>>): number => {
+const checkInput = (
+  features: Readonly<Record<string, FeatureMatrix>>,
+  labels: Readonly<Record<string, LabelSet>>,
+): number => {
   const sizes = new Map<string, number>();
   for (const [name, f] of Object.entries(features)) {
-    if (!(f.dim > 0) || f.data.length % f.dim !== 0) throw new Error(`evaluateRepresentations: representation "${name}" has ${f.data.length} values, not a multiple of dim ${f.dim}`);
-    if (!f.data.every(Number.isFinite)) throw new Error(`evaluateRepresentations: representation "${name}" has non-finite features (NaN or Infinity)`);
+    if (!(f.dim > 0) || f.data.length % f.dim !== 0)
+      throw new Error(
+        `evaluateRepresentations: representation "${name}" has ${f.data.length} values, not a multiple of dim ${f.dim}`,
+      );
+    if (!f.data.every(Number.isFinite))
+      throw new Error(
+        `evaluateRepresentations: representation "${name}" has non-finite features (NaN or Infinity)`,
+      );
     sizes.set(`representation "${name}"`, f.data.length / f.dim);
   }
   for (const [name, l] of Object.entries(labels)) {
     sizes.set(`label "${name}"`, l.values.length);
     const bad = l.values.findIndex((v) => v < 0 || v >= l.classes.length);
-    if (bad >= 0) throw new Error(`evaluateRepresentations: label "${name}" value ${l.values[bad]} at ${bad} is not an index into its ${l.classes.length} classes`);
+    if (bad >= 0)
+      throw new Error(
+        `evaluateRepresentations: label "${name}" value ${l.values[bad]} at ${bad} is not an index into its ${l.classes.length} classes`,
+      );
   }
   const distinct = new Set(sizes.values());
-  if (distinct.size > 1) throw new Error(`evaluateRepresentations: sample counts differ: ${[...sizes].map(([k, v]) => `${k} has ${v}`).join(', ')}`);
+  if (distinct.size > 1)
+    throw new Error(
+      `evaluateRepresentations: sample counts differ: ${[...sizes].map(([k, v]) => `${k} has ${v}`).join(', ')}`,
+    );
   return [...distinct][0] ?? 0;
 };
 
-const splitsFor = (labels: Readonly<Record<string, LabelSet>>, seed: number, testFraction: number, labelFraction: number): Map<string, Split> => {
+const splitsFor = (
+  labels: Readonly<Record<string, LabelSet>>,
+  seed: number,
+  testFraction: number,
+  labelFraction: number,
+): Map<string, Split> => {
   const root = Rng.seeded(seed);
   return new Map(
     Object.entries(labels).map(([name, l]) => {
       const split = stratifiedSplit(l.values, root.fork(`split:${name}`), testFraction);
-      return [name, { train: labelFractionSubset(split.train, l.values, labelFraction, root.fork(`fraction:${name}`)), test: split.test }];
+      return [
+        name,
+        {
+          train: labelFractionSubset(
+            split.train,
+            l.values,
+            labelFraction,
+            root.fork(`fraction:${name}`),
+          ),
+          test: split.test,
+        },
+      ];
     }),
   );
 };
 
-const runProbe = (kind: 'linear' | 'knn', f: FeatureMatrix, l: LabelSet, split: Split, input: EvaluateInput, seed: number): Int32Array => {
+const runProbe = (
+  kind: 'linear' | 'knn',
+  f: FeatureMatrix,
+  l: LabelSet,
+  split: Split,
+  input: EvaluateInput,
+  seed: number,
+): Int32Array => {
   const xTrain = gatherRows(f.data, f.dim, split.train);
   const yTrain = gatherLabels(l.values, split.train);
   const xTest = gatherRows(f.data, f.dim, split.test);
   if (kind === 'knn') return knnPredict(xTrain, yTrain, xTest, f.dim, l.classes.length, input.knn);
-  return trainLinearProbe(xTrain, yTrain, f.dim, l.classes.length, { seed, ...input.linear }).predict(xTest);
+  return trainLinearProbe(xTrain, yTrain, f.dim, l.classes.length, {
+    seed,
+    ...input.linear,
+  }).predict(xTest);
 };
 
 /**
@@ -100,7 +147,14 @@ const runProbe = (kind: 'linear' | 'knn', f: FeatureMatrix, l: LabelSet, split: 
  * compare representations on identical samples. Runs the linear probe on the active TF.js backend.
  */
 export const evaluateRepresentations = (input: EvaluateInput): ProbeRow[] => {
-  const { features, labels, probe = 'both', labelFraction = 0.1, testFraction = 0.2, seed = 0 } = input;
+  const {
+    features,
+    labels,
+    probe = 'both',
+    labelFraction = 0.1,
+    testFraction = 0.2,
+    seed = 0,
+  } = input;
   checkInput(features, labels);
   const splits = splitsFor(labels, seed, testFraction, labelFraction);
   const kinds = probe === 'both' ? (['linear', 'knn'] as const) : ([probe] as const);
@@ -110,10 +164,22 @@ export const evaluateRepresentations = (input: EvaluateInput): ProbeRow[] => {
       const split = splits.get(label)!;
       const yTest = gatherLabels(l.values, split.test);
       for (const kind of kinds) {
-        const m = classificationMetrics(yTest, runProbe(kind, f, l, split, input, seed), l.classes.length);
+        const m = classificationMetrics(
+          yTest,
+          runProbe(kind, f, l, split, input, seed),
+          l.classes.length,
+        );
         rows.push({
-          representation, label, probe: kind, accuracy: m.accuracy, f1Weighted: m.f1Weighted, f1Macro: m.f1Macro,
-          nTrain: split.train.length, nTest: split.test.length, nClasses: l.classes.length, confusion: m.confusion,
+          representation,
+          label,
+          probe: kind,
+          accuracy: m.accuracy,
+          f1Weighted: m.f1Weighted,
+          f1Macro: m.f1Macro,
+          nTrain: split.train.length,
+          nTest: split.test.length,
+          nClasses: l.classes.length,
+          confusion: m.confusion,
         });
       }
     }
@@ -132,8 +198,21 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}`;
  */
 export const renderProbeTable = (rows: ReadonlyArray<ProbeRow>): string => {
   const header = ['representation', 'label', 'probe', 'acc %', 'F1w %', 'F1m %', 'train', 'test'];
-  const body = rows.map((r) => [r.representation, r.label, r.probe, pct(r.accuracy), pct(r.f1Weighted), pct(r.f1Macro), String(r.nTrain), String(r.nTest)]);
+  const body = rows.map((r) => [
+    r.representation,
+    r.label,
+    r.probe,
+    pct(r.accuracy),
+    pct(r.f1Weighted),
+    pct(r.f1Macro),
+    String(r.nTrain),
+    String(r.nTest),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...body.map(line)].join('\n');
 };

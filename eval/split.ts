@@ -22,7 +22,8 @@ const byClass = (indices: ArrayLike<number>, labels: ArrayLike<number>): Map<num
   return groups;
 };
 
-const shuffled = (xs: ReadonlyArray<number>, rng: Rng): number[] => rng.permutation(xs.length).map((i) => xs[i]!);
+const shuffled = (xs: ReadonlyArray<number>, rng: Rng): number[] =>
+  rng.permutation(xs.length).map((i) => xs[i]!);
 
 const sorted = (xs: number[]): Int32Array => Int32Array.from(xs).sort();
 
@@ -32,7 +33,8 @@ const sorted = (xs: number[]): Int32Array => Int32Array.from(xs).sort();
  * Default `testFraction` 0.2. Deterministic for a given `rng` state.
  */
 export const stratifiedSplit = (labels: ArrayLike<number>, rng: Rng, testFraction = 0.2): Split => {
-  if (!(testFraction > 0 && testFraction < 1)) throw new Error(`stratifiedSplit: testFraction must be in (0, 1), got ${testFraction}`);
+  if (!(testFraction > 0 && testFraction < 1))
+    throw new Error(`stratifiedSplit: testFraction must be in (0, 1), got ${testFraction}`);
   const all = Array.from({ length: labels.length }, (_, i) => i);
   const train: number[] = [];
   const test: number[] = [];
@@ -50,8 +52,14 @@ export const stratifiedSplit = (labels: ArrayLike<number>, rng: Rng, testFractio
  * A stratified subset of `indices`: per class, `round(fraction * n_c)` samples, at least one.
  * `fraction` 1 keeps everything. The result is sorted ascending.
  */
-export const labelFractionSubset = (indices: ArrayLike<number>, labels: ArrayLike<number>, fraction: number, rng: Rng): Int32Array => {
-  if (!(fraction > 0 && fraction <= 1)) throw new Error(`labelFraction must be in (0, 1], got ${fraction}`);
+export const labelFractionSubset = (
+  indices: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  fraction: number,
+  rng: Rng,
+): Int32Array => {
+  if (!(fraction > 0 && fraction <= 1))
+    throw new Error(`labelFraction must be in (0, 1], got ${fraction}`);
   const out: number[] = [];
   for (const [, members] of [...byClass(indices, labels)].sort((a, b) => a[0] - b[0])) {
     const keep = Math.min(members.length, Math.max(1, Math.round(fraction * members.length)));
@@ -61,9 +69,14 @@ export const labelFractionSubset = (indices: ArrayLike<number>, labels: ArrayLik
 };
 
 /** Rows `indices` of a row-major `[n, dim]` matrix, as a new `[indices.length, dim]` matrix. */
-export const gatherRows = (data: Float32Array, dim: number, indices: ArrayLike<number>): Float32Array => {
+export const gatherRows = (
+  data: Float32Array,
+  dim: number,
+  indices: ArrayLike<number>,
+): Float32Array => {
   const out = new Float32Array(indices.length * dim);
-  for (let r = 0; r < indices.length; r++) out.set(data.subarray(indices[r]! * dim, (indices[r]! + 1) * dim), r * dim);
+  for (let r = 0; r < indices.length; r++)
+    out.set(data.subarray(indices[r]! * dim, (indices[r]! + 1) * dim), r * dim);
   return out;
 };
 

@@ -8,7 +8,11 @@ import { compareMethods } from '../compiler/ir/compare.js';
 import { appearanceDataset, compile, Method, mocoV3, Rng, type MethodSpec } from '../index.js';
 
 const base = mocoV3({ preset: 'tiny', batch: 16 });
-export const ablated = pipe(base, Method.removeLoss('ctr_21'), Method.override('objectives.contrastive.terms.ctr_12.loss.temperature', 0.1));
+export const ablated = pipe(
+  base,
+  Method.removeLoss('ctr_21'),
+  Method.override('objectives.contrastive.terms.ctr_12.loss.temperature', 0.1),
+);
 
 /** The first `steps` losses of a method on the built-in data, from seed 0. */
 export const firstLosses = async (m: MethodSpec, steps: number): Promise<number[]> => {
@@ -26,7 +30,13 @@ export const firstLosses = async (m: MethodSpec, steps: number): Promise<number[
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const c of compareMethods(base, ablated)) console.log(`${c.status} ${c.kind} ${c.name}`, c.fields.map((f) => `${f.path.join('.')}: ${String(f.before)} -> ${String(f.after)}`).join(', '));
+  for (const c of compareMethods(base, ablated))
+    console.log(
+      `${c.status} ${c.kind} ${c.name}`,
+      c.fields
+        .map((f) => `${f.path.join('.')}: ${String(f.before)} -> ${String(f.after)}`)
+        .join(', '),
+    );
   console.log('base   ', (await firstLosses(base, 4)).map((x) => x.toFixed(3)).join(' '));
   console.log('ablated', (await firstLosses(ablated, 4)).map((x) => x.toFixed(3)).join(' '));
 }

@@ -8,7 +8,19 @@
  * features at the target positions; loss smooth-L1.
  */
 import type { Method as MethodIR } from '../compiler/ir/node.js';
-import { Aug, Branch, Loss, Mask, Method, Net, Optim, Predictor, Schedule, Value, View } from '../dsl/index.js';
+import {
+  Aug,
+  Branch,
+  Loss,
+  Mask,
+  Method,
+  Net,
+  Optim,
+  Predictor,
+  Schedule,
+  Value,
+  View,
+} from '../dsl/index.js';
 import { IMAGENET_TRAIN_IMAGES } from './mocoV3.js';
 
 /** Options of `ijepa`. Every field has the preset's default. */
@@ -37,8 +49,28 @@ interface Arch {
   readonly minKeep: number;
 }
 
-const PAPER: Arch = { image: 224, patch: 14, dim: 1280, depth: 32, heads: 16, predDim: 384, predDepth: 12, predHeads: 16, minKeep: 10 };
-const TINY: Arch = { image: 32, patch: 4, dim: 64, depth: 3, heads: 4, predDim: 32, predDepth: 2, predHeads: 4, minKeep: 4 };
+const PAPER: Arch = {
+  image: 224,
+  patch: 14,
+  dim: 1280,
+  depth: 32,
+  heads: 16,
+  predDim: 384,
+  predDepth: 12,
+  predHeads: 16,
+  minKeep: 10,
+};
+const TINY: Arch = {
+  image: 32,
+  patch: 4,
+  dim: 64,
+  depth: 3,
+  heads: 4,
+  predDim: 32,
+  predDepth: 2,
+  predHeads: 4,
+  minKeep: 4,
+};
 
 /**
  * I-JEPA as a method. `paper`: ViT-H/14 (dim 1280, depth 32, heads 16, no [CLS]) on 224 (16x16 grid),
@@ -57,28 +89,63 @@ export const ijepa = (o: IjepaOptions = {}): MethodIR => {
   const a = paper ? PAPER : TINY;
   const batch = o.batch ?? (paper ? 2048 : 32);
   const grid = [a.image / a.patch, a.image / a.patch] as const;
-  const encoderNet = Net.vit({ imageSize: a.image, patch: a.patch, dim: a.dim, depth: a.depth, heads: a.heads, cls: false, output: 'tokens' });
+  const encoderNet = Net.vit({
+    imageSize: a.image,
+    patch: a.patch,
+    dim: a.dim,
+    depth: a.depth,
+    heads: a.heads,
+    cls: false,
+    output: 'tokens',
+  });
   const encoder = Branch.make('encoder', encoderNet);
   const predictor = Branch.make(
     'predictor',
-    Predictor.transformer({ inDim: a.dim, grid, dim: a.predDim, depth: a.predDepth, heads: a.predHeads }),
+    Predictor.transformer({
+      inDim: a.dim,
+      grid,
+      dim: a.predDim,
+      depth: a.predDepth,
+      heads: a.predHeads,
+    }),
   );
-  const target = Branch.ema('target', encoder, { momentum: Schedule.linear({ from: o.momentum ?? 0.996, to: 1 }) });
-  const view = View.make('view', Value.images(), [Aug.randomResizedCrop({ size: a.image, scale: [0.3, 1] }), Aug.normalize()]);
-  const masks = Mask.multiBlock({ name: 'masks', grid, targets: o.targets ?? 4, minKeep: a.minKeep });
+  const target = Branch.ema('target', encoder, {
+    momentum: Schedule.linear({ from: o.momentum ?? 0.996, to: 1 }),
+  });
+  const view = View.make('view', Value.images(), [
+    Aug.randomResizedCrop({ size: a.image, scale: [0.3, 1] }),
+    Aug.normalize(),
+  ]);
+  const masks = Mask.multiBlock({
+    name: 'masks',
+    grid,
+    targets: o.targets ?? 4,
+    minKeep: a.minKeep,
+  });
   const context = Value.field(masks, 'context');
   const targets = Value.field(masks, 'targets');
   const prediction = predictor.apply(encoder.apply(view, { keep: context }), { context, targets });
   // the reference's F.layer_norm(h, (h.size(-1),)) (src/train.py): PyTorch's default eps 1e-5
-  const h = Value.layerNorm(Branch.stopGradient(target.apply(view)), { features: a.dim, eps: 1e-5 });
+  const h = Value.layerNorm(Branch.stopGradient(target.apply(view)), {
+    features: a.dim,
+    eps: 1e-5,
+  });
   return Method.make({
     name: 'i-jepa',
     input: { size: a.image },
-    training: { batch, steps: o.steps ?? (paper ? 300 * Math.floor(IMAGENET_TRAIN_IMAGES / batch) : 600) },
+    training: {
+      batch,
+      steps: o.steps ?? (paper ? 300 * Math.floor(IMAGENET_TRAIN_IMAGES / batch) : 600),
+    },
     objectives: [
       {
         name: 'jepa',
-        terms: [Loss.term('pred', Loss.smoothL1({ pred: prediction, target: Value.gather(h, targets), beta: 1 }))],
+        terms: [
+          Loss.term(
+            'pred',
+            Loss.smoothL1({ pred: prediction, target: Value.gather(h, targets), beta: 1 }),
+          ),
+        ],
         optimizer: Optim.adamw({
           lr: Schedule.warmupCosine({ warmup: 40 / 300, start: 2e-4, peak: 1e-3, end: 1e-6 }),
           weightDecay: Schedule.cosine({ from: 0.04, to: 0.4 }),

@@ -28,4 +28,5 @@ export const methods: Readonly<Record<MethodName, (preset?: Preset) => Method>> 
 export const methodNames: ReadonlyArray<MethodName> = ['moco-v3', 'i-jepa', 'st-storm'];
 
 /** True when `name` is a library method name. */
-export const isMethodName = (name: string): name is MethodName => (methodNames as ReadonlyArray<string>).includes(name);
+export const isMethodName = (name: string): name is MethodName =>
+  (methodNames as ReadonlyArray<string>).includes(name);

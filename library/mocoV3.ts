@@ -9,7 +9,21 @@
  */
 import type { AugNode } from '../compiler/ir/augment.js';
 import type { Method as MethodIR, Optimizer } from '../compiler/ir/node.js';
-import { Aug, Branch, Loss, Method, Net, Optim, Predictor, Schedule, Value, View, type Img, type Value as V, type Vec } from '../dsl/index.js';
+import {
+  Aug,
+  Branch,
+  Loss,
+  Method,
+  Net,
+  Optim,
+  Predictor,
+  Schedule,
+  Value,
+  View,
+  type Img,
+  type Value as V,
+  type Vec,
+} from '../dsl/index.js';
 
 /** ImageNet-1k training images, to turn epochs into steps. */
 export const IMAGENET_TRAIN_IMAGES = 1_281_167;
@@ -33,7 +47,13 @@ export interface MocoV3Options {
   /** Peak learning rate (paper: 1.5e-4 x B/256 for ViT with AdamW, 0.6 x B/256 for ResNet with LARS). */
   readonly lr?: number;
   /** Colour jitter strengths and probability (paper: brightness 0.4, contrast 0.4, saturation 0.2, hue 0.1, p 0.8). */
-  readonly colorJitter?: { readonly brightness: number; readonly contrast: number; readonly saturation: number; readonly hue: number; readonly p: number };
+  readonly colorJitter?: {
+    readonly brightness: number;
+    readonly contrast: number;
+    readonly saturation: number;
+    readonly hue: number;
+    readonly p: number;
+  };
   /** Probability of grayscale (paper 0.2). */
   readonly grayscale?: number;
 }
@@ -47,7 +67,13 @@ interface Sizes {
   readonly cropMin: number;
   readonly blurSigma: readonly [number, number];
   readonly lr: number | undefined;
-  readonly jitter: { readonly brightness: number; readonly contrast: number; readonly saturation: number; readonly hue: number; readonly p: number };
+  readonly jitter: {
+    readonly brightness: number;
+    readonly contrast: number;
+    readonly saturation: number;
+    readonly hue: number;
+    readonly p: number;
+  };
   readonly grayscale: number;
 }
 
@@ -71,15 +97,17 @@ const defaults = (o: MocoV3Options): Sizes => {
 };
 
 /** The BYOL augmentation pipeline of one view (methods.md 1.5). */
-const byol = (s: Sizes) => (p: { readonly blur: number; readonly solarize: number }): ReadonlyArray<AugNode> => [
-  Aug.randomResizedCrop({ size: s.image, scale: [s.cropMin, 1] }),
-  Aug.colorJitter(s.jitter),
-  Aug.grayscale({ p: s.grayscale }),
-  Aug.gaussianBlur({ sigma: s.blurSigma, p: p.blur }),
-  Aug.solarize({ p: p.solarize }),
-  Aug.horizontalFlip({ p: 0.5 }),
-  Aug.normalize(),
-];
+const byol =
+  (s: Sizes) =>
+  (p: { readonly blur: number; readonly solarize: number }): ReadonlyArray<AugNode> => [
+    Aug.randomResizedCrop({ size: s.image, scale: [s.cropMin, 1] }),
+    Aug.colorJitter(s.jitter),
+    Aug.grayscale({ p: s.grayscale }),
+    Aug.gaussianBlur({ sigma: s.blurSigma, p: p.blur }),
+    Aug.solarize({ p: p.solarize }),
+    Aug.horizontalFlip({ p: 0.5 }),
+    Aug.normalize(),
+  ];
 
 /** Backbone, projector, predictor and optimizer of one variant. */
 interface Parts {
@@ -101,7 +129,10 @@ const vitParts = (paper: boolean, s: Sizes): Parts => {
     projector: Net.mlp({ in: dim, hidden: mlpDim, out, layers: 3, lastNorm: 'batchNoAffine' }),
     predictor: Predictor.mlp({ in: out, hidden: mlpDim, layers: 2, lastNorm: 'batchNoAffine' }),
     optimizer: Optim.adamw({
-      lr: Schedule.warmupCosine({ warmup: 40 / epochs, peak: s.lr ?? (paper ? 1.5e-4 : 1.5e-3) * (s.batch / 256) }),
+      lr: Schedule.warmupCosine({
+        warmup: 40 / epochs,
+        peak: s.lr ?? (paper ? 1.5e-4 : 1.5e-3) * (s.batch / 256),
+      }),
       weightDecay: paper ? 0.1 : 0.05,
       decayAll: true,
     }),
@@ -113,11 +144,16 @@ const resnetParts = (paper: boolean, s: Sizes): Parts => {
   const mlpDim = paper ? 4096 : 512;
   const out = paper ? 256 : 64;
   return {
-    backbone: paper ? Net.resnet50({ zeroInitResidual: true }) : Net.resnetTiny({ zeroInitResidual: true }),
+    backbone: paper
+      ? Net.resnet50({ zeroInitResidual: true })
+      : Net.resnetTiny({ zeroInitResidual: true }),
     projector: Net.mlp({ in: dim, hidden: mlpDim, out, layers: 2, lastNorm: 'batchNoAffine' }),
     predictor: Predictor.mlp({ in: out, hidden: mlpDim, layers: 2, lastNorm: 'none' }),
     optimizer: Optim.lars({
-      lr: Schedule.warmupCosine({ warmup: 10 / 100, peak: s.lr ?? (paper ? 0.6 : 0.3) * (s.batch / 256) }),
+      lr: Schedule.warmupCosine({
+        warmup: 10 / 100,
+        peak: s.lr ?? (paper ? 0.6 : 0.3) * (s.batch / 256),
+      }),
       weightDecay: 1e-6,
       momentum: 0.9,
     }),
@@ -147,9 +183,13 @@ export const mocoV3 = (o: MocoV3Options = {}): MethodIR => {
   const momentumBackbone = Branch.ema('momentumBackbone', backbone, { momentum });
   const momentumProjector = Branch.ema('momentumProjector', projector, { momentum });
   const query = (v: V<Img<3>>): V<Vec> => predictor.apply(projector.apply(backbone.apply(v)));
-  const key = (v: V<Img<3>>): V<Vec> => Branch.stopGradient(momentumProjector.apply(momentumBackbone.apply(v)));
+  const key = (v: V<Img<3>>): V<Vec> =>
+    Branch.stopGradient(momentumProjector.apply(momentumBackbone.apply(v)));
   const views = View.pair(Value.images(), {
-    options: [{ blur: 1.0, solarize: 0 }, { blur: 0.1, solarize: 0.2 }],
+    options: [
+      { blur: 1.0, solarize: 0 },
+      { blur: 0.1, solarize: 0.2 },
+    ],
     pipeline: byol(s),
   });
   return Method.make({
@@ -162,7 +202,13 @@ export const mocoV3 = (o: MocoV3Options = {}): MethodIR => {
         terms: Loss.symmetric({
           name: 'ctr',
           pair: views,
-          make: (a, b) => Loss.infoNCE({ query: query(a), key: key(b), temperature: s.temperature, scale: 'twoTau' }),
+          make: (a, b) =>
+            Loss.infoNCE({
+              query: query(a),
+              key: key(b),
+              temperature: s.temperature,
+              scale: 'twoTau',
+            }),
         }),
         optimizer: parts.optimizer,
         params: [backbone, projector, predictor],

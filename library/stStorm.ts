@@ -16,15 +16,50 @@ import type { Method as MethodIR } from '../compiler/ir/node.js';
 import type { Schedule as ScheduleIR } from '../compiler/ir/schedule.js';
 import type { Optimizer } from '../compiler/ir/optim.js';
 import {
-  Aug, Branch, Loss, Mask, Method, Net, Optim, Predictor, Schedule, Value, View,
-  type Any, type Img, type Module, type ObjectiveOptions, type StyleFeatures, type Term, type Same, type Tok, type UNetFeatures, type Value as V, type Vec,
+  Aug,
+  Branch,
+  Loss,
+  Mask,
+  Method,
+  Net,
+  Optim,
+  Predictor,
+  Schedule,
+  Value,
+  View,
+  type Any,
+  type Img,
+  type Module,
+  type ObjectiveOptions,
+  type StyleFeatures,
+  type Term,
+  type Same,
+  type Tok,
+  type UNetFeatures,
+  type Value as V,
+  type Vec,
 } from '../dsl/index.js';
 import { semanticBranch } from './stStormSemantic.js';
-import { JEPA_SCALE_WEIGHTS, PAPER_ARCH, PAPER_EPOCH_IMAGES, README_WEIGHTS, STORM_TRAINING as T, TINY_ARCH, type StormArch, type StormWeights } from './stStormSizes.js';
+import {
+  JEPA_SCALE_WEIGHTS,
+  PAPER_ARCH,
+  PAPER_EPOCH_IMAGES,
+  README_WEIGHTS,
+  STORM_TRAINING as T,
+  TINY_ARCH,
+  type StormArch,
+  type StormWeights,
+} from './stStormSizes.js';
 
 import type { StStormOptions } from './stStormOptions.js';
 
-export { PAPER_ARCH, README_WEIGHTS, TINY_ARCH, type StormArch, type StormWeights } from './stStormSizes.js';
+export {
+  PAPER_ARCH,
+  README_WEIGHTS,
+  TINY_ARCH,
+  type StormArch,
+  type StormWeights,
+} from './stStormSizes.js';
 export type { StStormOptions } from './stStormOptions.js';
 
 /** The base loader: Resize 286 -> RandomCrop 256 is a fixed-area crop of (256/286)^2 then resize, plus flip. */
@@ -49,38 +84,78 @@ interface Parts {
   readonly frozenPredictor: boolean;
 }
 
-const part = <T extends StyleFeatures<number> | UNetFeatures>(m: Module, p: 'encoder' | 'styleEncoder', x: V<Img<3>>): V<T> =>
-  Branch.applyPart<T>(m, [p], { x });
+const part = <T extends StyleFeatures<number> | UNetFeatures>(
+  m: Module,
+  p: 'encoder' | 'styleEncoder',
+  x: V<Img<3>>,
+): V<T> => Branch.applyPart<T>(m, [p], { x });
 
 /** Style tokens `[batch, levels + 1, tokenDim]` of a generator's (or teacher's) style encoder. */
-const tokensOf = (m: Module, x: V<Img<3>>): V<Tok> => Value.field(part<StyleFeatures<number>>(m, 'styleEncoder', x), 'tokens');
+const tokensOf = (m: Module, x: V<Img<3>>): V<Tok> =>
+  Value.field(part<StyleFeatures<number>>(m, 'styleEncoder', x), 'tokens');
 
 /** The PatchNCE layers of the reference at 256: bottleneck (4x4), skip2 (64x64), skip3 (32x32). */
 const NCE_LAYERS = ['bottleneck', 'skip2', 'skip3'] as const;
 
 /** PatchNCE between the encoder of `query` (gradient side) and of `key` (detached), 1/3 per layer. */
-const patchNceTerms = (p: Parts, weight: number, q: { m: Module; x: V<Img<3>> }, k: { m: Module; x: V<Img<3>> }): ReadonlyArray<Term> => {
+const patchNceTerms = (
+  p: Parts,
+  weight: number,
+  q: { m: Module; x: V<Img<3>> },
+  k: { m: Module; x: V<Img<3>> },
+): ReadonlyArray<Term> => {
   const qf = part<UNetFeatures>(q.m, 'encoder', q.x);
   const kf = Branch.stopGradient(part<UNetFeatures>(k.m, 'encoder', k.x));
   return NCE_LAYERS.map((l) =>
-    Loss.term(`nce_${l}`, Loss.patchNce({ query: Value.field(qf, l), key: Value.field(kf, l), patches: p.a.ncePatches }), { weight: weight / NCE_LAYERS.length }),
+    Loss.term(
+      `nce_${l}`,
+      Loss.patchNce({
+        query: Value.field(qf, l),
+        key: Value.field(kf, l),
+        patches: p.a.ncePatches,
+      }),
+      { weight: weight / NCE_LAYERS.length },
+    ),
   );
 };
 
 /** Gate, FFT and SWD terms of a generator output against a style target. */
-const textureTerms = (p: Parts, g: Module, out: V<Img<3>>, target: V<Img<3>>): ReadonlyArray<Term> => [
+const textureTerms = (
+  p: Parts,
+  g: Module,
+  out: V<Img<3>>,
+  target: V<Img<3>>,
+): ReadonlyArray<Term> => [
   Loss.term('gate', Loss.spadeGate({ module: g, margin: 0.75 }), { weight: p.w.gate }),
   Loss.term('fft', Loss.fftAmplitudeL1({ pred: out, target }), { weight: p.w.fft }),
-  Loss.term('swd', Loss.slicedWasserstein({
-    pred: out, target, patch: p.a.swdPatch, projections: p.a.swdProjections, maxPatches: p.a.swdMaxPatches,
-  }), { weight: p.w.swd }),
+  Loss.term(
+    'swd',
+    Loss.slicedWasserstein({
+      pred: out,
+      target,
+      patch: p.a.swdPatch,
+      projections: p.a.swdProjections,
+      maxPatches: p.a.swdMaxPatches,
+    }),
+    { weight: p.w.swd },
+  ),
 ];
 
 /** A discriminator objective: LSGAN on (real, detached fake) + R1 on real every `r1Every` steps. */
-const discriminatorObjective = (p: Parts, name: string, d: Module<Img<3>, Img<1>>, real: V<Img<3>>, fake: V<Img<3>>, phase: string): ObjectiveOptions => ({
+const discriminatorObjective = (
+  p: Parts,
+  name: string,
+  d: Module<Img<3>, Img<1>>,
+  real: V<Img<3>>,
+  fake: V<Img<3>>,
+  phase: string,
+): ObjectiveOptions => ({
   name,
   terms: [
-    Loss.term('lsgan', Loss.lsganDiscriminator({ real: d.apply(real), fake: d.apply(Branch.stopGradient(fake)) })),
+    Loss.term(
+      'lsgan',
+      Loss.lsganDiscriminator({ real: d.apply(real), fake: d.apply(Branch.stopGradient(fake)) }),
+    ),
     Loss.term('r1', Loss.r1({ module: d, real, gamma: p.w.r1Gamma, every: p.w.r1Every })),
   ],
   optimizer: adam(T.generatorLr * T.discriminatorLrScale),
@@ -93,31 +168,58 @@ const discriminatorObjective = (p: Parts, name: string, d: Module<Img<3>, Img<1>
  * predictor, the teacher `T_A` on view 2 (stop-gradient), masked weighted L2, and VICReg variance
  * and covariance on the predictions standardised per dimension (a batch norm without affine).
  */
-const styleJepaTerms = (p: Parts, predictor: Module<Tok, Tok>, standardize: Module<Any, Same>): ReadonlyArray<Term> => {
+const styleJepaTerms = (
+  p: Parts,
+  predictor: Module<Tok, Tok>,
+  standardize: Module<Any, Same>,
+): ReadonlyArray<Term> => {
   const count = p.a.levels + 1;
-  const view = (name: string) => View.make(name, p.y, [Aug.spectralNoise({ sigma: 2, gamma: 3 }), Aug.horizontalFlip({ p: 0.5 })]);
+  const view = (name: string) =>
+    View.make(name, p.y, [
+      Aug.spectralNoise({ sigma: 2, gamma: 3 }),
+      Aug.horizontalFlip({ p: 0.5 }),
+    ]);
   const pred = predictor.apply(tokensOf(p.gA, view('jepaView1')));
   const target = Branch.stopGradient(tokensOf(p.tA, view('jepaView2')));
   const z = standardize.apply(pred);
   const mask = Mask.tokens({ name: 'jepaMask', count, ratio: 0.6, bias: 2 });
   return [
-    Loss.term('jepa', Loss.maskedTokenL2({ pred, target, mask, weights: JEPA_SCALE_WEIGHTS.slice(0, count) }), { weight: p.w.styleJepa }),
+    Loss.term(
+      'jepa',
+      Loss.maskedTokenL2({ pred, target, mask, weights: JEPA_SCALE_WEIGHTS.slice(0, count) }),
+      { weight: p.w.styleJepa },
+    ),
     Loss.term('jepa_var', Loss.vicregVariance({ x: z }), { weight: p.w.styleJepa * p.w.jepaVar }),
     // reference: OffDiagCov / (D (D - 1)); the IR divides by D, so the weight carries 1 / (D - 1)
-    Loss.term('jepa_cov', Loss.vicregCovariance({ x: z }), { weight: (p.w.styleJepa * p.w.jepaCov) / (p.a.tokenDim - 1) }),
+    Loss.term('jepa_cov', Loss.vicregCovariance({ x: z }), {
+      weight: (p.w.styleJepa * p.w.jepaCov) / (p.a.tokenDim - 1),
+    }),
   ];
 };
 
 /** Phase A generator objective (`helpers.py: train_step_phase_A`, generator side). */
 const generatorA = (p: Parts, dA: Module<Img<3>, Img<1>>): ObjectiveOptions => {
-  const predictor = Branch.make('jepaPredictor', Predictor.tokens({ dim: p.a.tokenDim, count: p.a.levels + 1, heads: 4, hiddenRatio: 2 }));
-  const standardize = Branch.make('jepaStandardize', Net.batchNorm({ features: p.a.tokenDim, affine: false }));
+  const predictor = Branch.make(
+    'jepaPredictor',
+    Predictor.tokens({ dim: p.a.tokenDim, count: p.a.levels + 1, heads: 4, hiddenRatio: 2 }),
+  );
+  const standardize = Branch.make(
+    'jepaStandardize',
+    Net.batchNorm({ features: p.a.tokenDim, affine: false }),
+  );
   return {
     name: 'generatorA',
     terms: [
       Loss.term('adv', Loss.lsganGenerator({ fake: dA.apply(p.far) }), { weight: p.w.adv }),
       ...patchNceTerms(p, p.w.nceA, { m: p.gA, x: p.far }, { m: p.gA, x: p.x }),
-      Loss.term('tok', Loss.tokenL1({ pred: tokensOf(p.tA, p.far), target: Branch.stopGradient(tokensOf(p.tA, p.y)) }), { weight: p.styleA }),
+      Loss.term(
+        'tok',
+        Loss.tokenL1({
+          pred: tokensOf(p.tA, p.far),
+          target: Branch.stopGradient(tokensOf(p.tA, p.y)),
+        }),
+        { weight: p.styleA },
+      ),
       Loss.term('l1', Loss.l1({ pred: p.far, target: p.x }), { weight: p.w.l1A }),
       ...textureTerms(p, p.gA, p.far, p.y),
       ...styleJepaTerms(p, predictor, standardize),
@@ -138,10 +240,19 @@ const generatorB = (p: Parts, memory: boolean, dB: Module<Img<3>, Img<1>> | unde
   const objective: ObjectiveOptions = {
     name: 'generatorB',
     terms: [
-      ...(dB === undefined ? [] : [Loss.term('adv', Loss.lsganGenerator({ fake: dB.apply(recon) }), { weight: p.w.adv })]),
+      ...(dB === undefined
+        ? []
+        : [Loss.term('adv', Loss.lsganGenerator({ fake: dB.apply(recon) }), { weight: p.w.adv })]),
       ...patchNceTerms(p, p.w.nceB, { m: p.gB, x: recon }, { m: p.tB, x: p.x }),
       Loss.term('idt', Loss.l1({ pred: recon, target: p.x }), { weight: p.w.idtB }),
-      Loss.term('tok', Loss.tokenL1({ pred: tokensOf(p.tB, recon), target: Branch.stopGradient(tokensOf(p.tB, p.x)) }), { weight: p.w.styleB }),
+      Loss.term(
+        'tok',
+        Loss.tokenL1({
+          pred: tokensOf(p.tB, recon),
+          target: Branch.stopGradient(tokensOf(p.tB, p.x)),
+        }),
+        { weight: p.w.styleB },
+      ),
       ...textureTerms(p, p.gB, recon, p.x),
     ],
     optimizer: adam(T.generatorLr),
@@ -152,13 +263,19 @@ const generatorB = (p: Parts, memory: boolean, dB: Module<Img<3>, Img<1>> | unde
 };
 
 /** Representation `style`: tok6, a style encoder's L2-normalised tokens, flattened `[batch, (levels+1) tokenDim]`. */
-const styleFeature = (m: Module): V<Vec> => Value.fn(Net.flatten(), Value.fn(Net.l2Normalize(), tokensOf(m, Value.images())));
+const styleFeature = (m: Module): V<Vec> =>
+  Value.fn(Net.flatten(), Value.fn(Net.l2Normalize(), tokensOf(m, Value.images())));
 
 /** Steps of phase A, phase B and the whole run. */
-const stepCounts = (o: StStormOptions, paper: boolean, batch: number): { stepsA: number; stepsB: number; steps: number } => {
+const stepCounts = (
+  o: StStormOptions,
+  paper: boolean,
+  batch: number,
+): { stepsA: number; stepsB: number; steps: number } => {
   const per = o.epoch === 'dataset' ? batch : T.kFolds * batch;
   const epochSteps = Math.floor((o.epochImages ?? PAPER_EPOCH_IMAGES) / per);
-  const [stepsA, stepsB] = o.phaseSteps ?? (paper ? [T.advEpochs * epochSteps, T.recEpochs * epochSteps] : [20, 20]);
+  const [stepsA, stepsB] =
+    o.phaseSteps ?? (paper ? [T.advEpochs * epochSteps, T.recEpochs * epochSteps] : [20, 20]);
   return { stepsA, stepsB, steps: o.steps ?? (paper ? T.epochs * epochSteps : 600) };
 };
 
@@ -225,11 +342,21 @@ export const stStorm = (o: StStormOptions = {}): MethodIR => {
   const paper = (o.preset ?? 'paper') === 'paper';
   const a = paper ? PAPER_ARCH : TINY_ARCH;
   const code = o.quirks === 'code';
-  const w: StormWeights = { ...README_WEIGHTS, styleJepa: code ? README_WEIGHTS.styleJepa : T.styleJepaIntended, ...o.weights };
+  const w: StormWeights = {
+    ...README_WEIGHTS,
+    styleJepa: code ? README_WEIGHTS.styleJepa : T.styleJepaIntended,
+    ...o.weights,
+  };
   const batch = o.batch ?? T.batch;
   const { stepsA, stepsB, steps } = stepCounts(o, paper, batch);
   const semantic = o.semantic ?? true;
-  const g = Net.generator({ ngf: a.ngf, levels: a.levels, maxChannels: a.maxChannels, tokenDim: a.tokenDim, mapChannels: a.mapChannels });
+  const g = Net.generator({
+    ngf: a.ngf,
+    levels: a.levels,
+    maxChannels: a.maxChannels,
+    tokenDim: a.tokenDim,
+    mapChannels: a.mapChannels,
+  });
   const gA = Branch.make('G_A', g);
   const gB = Branch.make('G_B', g);
   const x = View.make('x', Value.images(), [
@@ -237,9 +364,19 @@ export const stStorm = (o: StStormOptions = {}): MethodIR => {
     Aug.horizontalFlip({ p: 0.5 }),
   ]);
   const y = Value.permute('style', x);
-  const styleRamp = Schedule.linear({ from: T.styleLambdaMin, to: w.style, start: 0, end: T.styleLambdaWarmupEpochs / T.epochs });
+  const styleRamp = Schedule.linear({
+    from: T.styleLambdaMin,
+    to: w.style,
+    start: 0,
+    end: T.styleLambdaWarmupEpochs / T.epochs,
+  });
   const p: Parts = {
-    a, w, x, y, gA, gB,
+    a,
+    w,
+    x,
+    y,
+    gA,
+    gB,
     tA: Branch.ema('T_A', gA, { momentum: T.momentum }),
     tB: Branch.ema('T_B', gB, { momentum: T.momentum }),
     far: gA.apply(x, { style: y }),
@@ -252,31 +389,57 @@ export const stStorm = (o: StStormOptions = {}): MethodIR => {
   const b = generatorB(p, o.memory ?? true, dB);
   const sem = semantic
     ? semanticBranch(
-        { arch: a, weights: w, x, keysA: [p.far, gA.apply(x, { style: Value.permute('style2', x) })], keyB: b.recon, steps },
-        { views: o.semanticViews ?? true, twoStyles: o.semanticTwoStyles ?? true, phaseB: o.semanticPhaseB ?? true, schedule: o.semanticSchedule ?? 'step' },
+        {
+          arch: a,
+          weights: w,
+          x,
+          keysA: [p.far, gA.apply(x, { style: Value.permute('style2', x) })],
+          keyB: b.recon,
+          steps,
+        },
+        {
+          views: o.semanticViews ?? true,
+          twoStyles: o.semanticTwoStyles ?? true,
+          phaseB: o.semanticPhaseB ?? true,
+          schedule: o.semanticSchedule ?? 'step',
+        },
       )
     : undefined;
   const style = styleFeature((o.styleFrom ?? 'G_B') === 'G_B' ? gB : p.tA);
   const content = sem === undefined ? undefined : sem.backbone.apply(Value.images());
-  const fusion = Branch.make('fusion', Net.fusionHead({ styleDim: (a.levels + 1) * a.tokenDim, contentDim: a.semFeature, dim: a.fusionDim }));
+  const fusion = Branch.make(
+    'fusion',
+    Net.fusionHead({
+      styleDim: (a.levels + 1) * a.tokenDim,
+      contentDim: a.semFeature,
+      dim: a.fusionDim,
+    }),
+  );
   const [semA, ...semB] = sem?.objectives ?? [];
   return Method.make({
     name: 'st-storm',
     input: { size: a.image },
     training: { batch, steps },
-    phases: [{ name: 'A', steps: stepsA }, { name: 'B', steps: stepsB }],
+    phases: [
+      { name: 'A', steps: stepsA },
+      { name: 'B', steps: stepsB },
+    ],
     objectives: [
       discriminatorObjective(p, 'discriminatorA', dA, y, p.far, 'A'),
       ...(semA === undefined ? [] : [semA]),
       generatorA(p, dA),
-      ...(dB === undefined ? [] : [discriminatorObjective(p, 'discriminatorB', dB, x, b.recon, 'B')]),
+      ...(dB === undefined
+        ? []
+        : [discriminatorObjective(p, 'discriminatorB', dB, x, b.recon, 'B')]),
       ...semB,
       b.objective,
     ],
     representations: {
       style,
       ...(content === undefined ? {} : { content }),
-      ...(content === undefined || o.fused === false ? {} : { fused: Branch.applyPart<Vec>(fusion, [], { style, content }) }),
+      ...(content === undefined || o.fused === false
+        ? {}
+        : { fused: Branch.applyPart<Vec>(fusion, [], { style, content }) }),
     },
   });
 };

@@ -7,8 +7,20 @@
 import type { AugNode } from '../compiler/ir/augment.js';
 import type { Schedule as ScheduleIR } from '../compiler/ir/schedule.js';
 import {
-  Aug, Branch, Loss, Net, Optim, Schedule, View,
-  type Img, type Module, type Net as NetT, type ObjectiveOptions, type Term, type Value as V, type Vec,
+  Aug,
+  Branch,
+  Loss,
+  Net,
+  Optim,
+  Schedule,
+  View,
+  type Img,
+  type Module,
+  type Net as NetT,
+  type ObjectiveOptions,
+  type Term,
+  type Value as V,
+  type Vec,
 } from '../dsl/index.js';
 import { STORM_TRAINING as T, type StormArch, type StormWeights } from './stStormSizes.js';
 
@@ -55,31 +67,60 @@ const semanticAugmentation = (size: number): ReadonlyArray<AugNode> => [
  */
 export const semanticLr = (schedule: SemanticRegime['schedule'], steps: number): ScheduleIR =>
   schedule === 'epoch'
-    ? Schedule.warmupCosine({ warmup: T.semanticWarmupEpochs / T.epochs, start: T.semanticStartLr, peak: T.semanticLr, end: T.semanticEndLr })
+    ? Schedule.warmupCosine({
+        warmup: T.semanticWarmupEpochs / T.epochs,
+        start: T.semanticStartLr,
+        peak: T.semanticLr,
+        end: T.semanticEndLr,
+      })
     : Schedule.cosine({
-        from: T.semanticLr, to: T.semanticStepEndLr,
-        start: Math.min(1, T.semanticWarmupSteps / steps), end: Math.min(1, T.semanticCosineSteps / steps),
+        from: T.semanticLr,
+        to: T.semanticStepEndLr,
+        start: Math.min(1, T.semanticWarmupSteps / steps),
+        end: Math.min(1, T.semanticCosineSteps / steps),
       });
 
 /** The semantic objectives (`semantic` in phase A, `semanticB` in phase B) and the backbone. */
 export const semanticBranch = (s: SemanticInputs, r: SemanticRegime) => {
   const a = s.arch;
-  const backboneNet: NetT<Img<3>, Vec, 'ResNet'> = a.resnet === 'resnet50' ? Net.resnet50() : Net.resnetTiny();
+  const backboneNet: NetT<Img<3>, Vec, 'ResNet'> = a.resnet === 'resnet50'
+    ? Net.resnet50()
+    : Net.resnetTiny();
   const backbone = Branch.make('semBackbone', backboneNet);
-  const projector = Branch.make('semProjector', Net.seq(
-    Net.linear({ in: a.semFeature, out: a.semDim, init: 'default' }),
-    Net.mlp({ in: a.semDim, hidden: a.semHidden, out: a.semDim, norm: 'none', bias: true }),
-  ));
+  const projector = Branch.make(
+    'semProjector',
+    Net.seq(
+      Net.linear({ in: a.semFeature, out: a.semDim, init: 'default' }),
+      Net.mlp({ in: a.semDim, hidden: a.semHidden, out: a.semDim, norm: 'none', bias: true }),
+    ),
+  );
   const backboneKey = Branch.ema('semBackboneKey', backbone, { momentum: T.momentum });
   const projectorKey = Branch.ema('semProjectorKey', projector, { momentum: T.momentum });
-  const seen = (name: string, v: V<Img<3>>): V<Img<3>> => (r.views ? View.make(name, v, semanticAugmentation(a.image)) : v);
+  const seen = (name: string, v: V<Img<3>>): V<Img<3>> =>
+    r.views ? View.make(name, v, semanticAugmentation(a.image)) : v;
   const q = projector.apply(backbone.apply(seen('semQuery', s.x)));
-  const keyOf = (name: string, img: V<Img<3>>) => Branch.stopGradient(projectorKey.apply(backboneKey.apply(seen(name, Branch.stopGradient(img)))));
+  const keyOf = (name: string, img: V<Img<3>>) =>
+    Branch.stopGradient(
+      projectorKey.apply(backboneKey.apply(seen(name, Branch.stopGradient(img)))),
+    );
   const mocoTerms = (keys: ReadonlyArray<V<Img<3>>>, prefix: string): ReadonlyArray<Term> =>
-    keys.map((k, i) => Loss.term(i === 0 ? 'moco' : `moco${i + 1}`, Loss.infoNCEQueue({
-      query: q, key: keyOf(`${prefix}${i === 0 ? '' : i + 1}`, k), temperature: s.weights.semTau, queueSize: a.queue,
-    }), { weight: s.weights.sem / keys.length }));
-  const objective = (name: string, terms: ReadonlyArray<Term>, phase: string): ObjectiveOptions => ({
+    keys.map((k, i) =>
+      Loss.term(
+        i === 0 ? 'moco' : `moco${i + 1}`,
+        Loss.infoNCEQueue({
+          query: q,
+          key: keyOf(`${prefix}${i === 0 ? '' : i + 1}`, k),
+          temperature: s.weights.semTau,
+          queueSize: a.queue,
+        }),
+        { weight: s.weights.sem / keys.length },
+      ),
+    );
+  const objective = (
+    name: string,
+    terms: ReadonlyArray<Term>,
+    phase: string,
+  ): ObjectiveOptions => ({
     name,
     terms,
     optimizer: Optim.adamw({ lr: semanticLr(r.schedule, s.steps), weightDecay: T.semanticWd }),

@@ -42,16 +42,46 @@ export interface StormArch {
 
 /** `paper`: 256x256, ngf 64, 5 levels (6 tokens of 256), PatchGAN 64 x 4, ResNet-50, queue 6000. */
 export const PAPER_ARCH: StormArch = {
-  image: 256, ngf: 64, levels: 5, maxChannels: 512, tokenDim: 256, mapChannels: 64, ndf: 64, dLayers: 4,
-  resnet: 'resnet50', semFeature: 2048, semDim: 256, semHidden: 512, queue: 6000,
-  ncePatches: 100, swdPatch: 64, swdProjections: 128, swdMaxPatches: 64, fusionDim: 1024,
+  image: 256,
+  ngf: 64,
+  levels: 5,
+  maxChannels: 512,
+  tokenDim: 256,
+  mapChannels: 64,
+  ndf: 64,
+  dLayers: 4,
+  resnet: 'resnet50',
+  semFeature: 2048,
+  semDim: 256,
+  semHidden: 512,
+  queue: 6000,
+  ncePatches: 100,
+  swdPatch: 64,
+  swdProjections: 128,
+  swdMaxPatches: 64,
+  fusionDim: 1024,
 };
 
 /** `tiny`: 32x32, ngf 8, 3 levels (4 tokens of 32), PatchGAN 8 x 3, the tiny ResNet, queue 256. */
 export const TINY_ARCH: StormArch = {
-  image: 32, ngf: 8, levels: 3, maxChannels: 64, tokenDim: 32, mapChannels: 8, ndf: 8, dLayers: 3,
-  resnet: 'tiny', semFeature: 128, semDim: 32, semHidden: 64, queue: 256,
-  ncePatches: 16, swdPatch: 8, swdProjections: 32, swdMaxPatches: 32, fusionDim: 64,
+  image: 32,
+  ngf: 8,
+  levels: 3,
+  maxChannels: 64,
+  tokenDim: 32,
+  mapChannels: 8,
+  ndf: 8,
+  dLayers: 3,
+  resnet: 'tiny',
+  semFeature: 128,
+  semDim: 32,
+  semHidden: 64,
+  queue: 256,
+  ncePatches: 16,
+  swdPatch: 8,
+  swdProjections: 32,
+  swdMaxPatches: 32,
+  fusionDim: 64,
 };
 
 /** Loss weights of the README command (argparse defaults in the comments). */
@@ -89,8 +119,23 @@ export interface StormWeights {
 
 /** The README command's weights (methods.md 3.5 and section 4). */
 export const README_WEIGHTS: StormWeights = {
-  adv: 1, nceA: 0.2, style: 50, l1A: 0.05, gate: 0.05, fft: 0.1, swd: 0.05, styleJepa: 0.15,
-  jepaVar: 0.05, jepaCov: 0.05, r1Gamma: 10, r1Every: 16, sem: 1, semTau: 0.2, nceB: 1, idtB: 1, styleB: 0.005,
+  adv: 1,
+  nceA: 0.2,
+  style: 50,
+  l1A: 0.05,
+  gate: 0.05,
+  fft: 0.1,
+  swd: 0.05,
+  styleJepa: 0.15,
+  jepaVar: 0.05,
+  jepaCov: 0.05,
+  r1Gamma: 10,
+  r1Every: 16,
+  sem: 1,
+  semTau: 0.2,
+  nceB: 1,
+  idtB: 1,
+  styleB: 0.005,
 };
 
 /** Style-JEPA per-scale weights `(tokG, t5, t4, t3, t2, t1)` of the reference (6 tokens). */

@@ -27,10 +27,17 @@ export interface CompileOptions {
 
 /** Checks and optimises a spec: the graph the lowering receives. Throws `CheckError`. */
 export const compileGraph = (spec: unknown, options: CompileOptions = {}): Graph =>
-  checkOrThrow(spec, { passes: pipelineFor(options.backend ?? 'wasm'), dump: options.dump === true, ...(options.log ? { log: options.log } : {}) });
+  checkOrThrow(spec, {
+    passes: pipelineFor(options.backend ?? 'wasm'),
+    dump: options.dump === true,
+    ...(options.log ? { log: options.log } : {}),
+  });
 
 /** Checks, optimises and lowers a spec on `options.backend`. */
-export const compile = async (spec: unknown, options: CompileOptions = {}): Promise<CompiledMethod> => {
+export const compile = async (
+  spec: unknown,
+  options: CompileOptions = {},
+): Promise<CompiledMethod> => {
   await useBackend(options.backend ?? 'wasm');
   return lower(compileGraph(spec, options));
 };

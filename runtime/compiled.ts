@@ -50,7 +50,11 @@ export interface CompiledMethod {
   /** Creates the parameters from `seed` (same seed, same weights on every backend). */
   init(seed: number): void;
   /** One training step on `images` (NHWC in [0, 1]) at `step` of `totalSteps`. */
-  step(images: tf.Tensor4D, at: { readonly step: number; readonly totalSteps: number }, options?: StepOptions): StepMetrics;
+  step(
+    images: tf.Tensor4D,
+    at: { readonly step: number; readonly totalSteps: number },
+    options?: StepOptions,
+  ): StepMetrics;
   /** Features `[n, d]` of a named representation, in inference mode. */
   embed(representation: string, images: tf.Tensor4D): tf.Tensor2D;
   /** All variables as `module/path` (weights and buffers). */
@@ -93,15 +97,27 @@ const paramInfoOf = (store: ParamStore, modules: ReadonlyArray<string>) =>
   });
 
 /** Runs one objective: the pure step (forward, losses, gradients), then update, buffers, EMA. */
-const runObjective = (plan: ObjectivePlan, rt: Runtime, base: StepContext, terms: Record<string, tf.Scalar>): tf.Scalar => {
+const runObjective = (
+  plan: ObjectivePlan,
+  rt: Runtime,
+  base: StepContext,
+  terms: Record<string, tf.Scalar>,
+): tf.Scalar => {
   const vars = trainableOf(rt.store, plan.modules);
   const out = objectiveStep(plan, vars, base);
-  for (const t of out.terms) terms[t.name in terms ? `${plan.objective.name}/${t.name}` : t.name] = t.value;
+  for (const t of out.terms)
+    terms[t.name in terms ? `${plan.objective.name}/${t.name}` : t.name] = t.value;
   base.trace?.(`optimizer:${plan.objective.name}`);
   rt.optimizers.get(plan.objective.name)!.apply(vars, out.grads, base.progress);
   assignBuffers(rt.store, out.buffers);
   base.trace?.(`ema:${plan.objective.name}`);
-  for (const ema of plan.emaAfter) updateEma(rt.store, ema.name, ema.ema!.source, evaluateSchedule(ema.ema!.momentum, base.progress));
+  for (const ema of plan.emaAfter)
+    updateEma(
+      rt.store,
+      ema.name,
+      ema.ema!.source,
+      evaluateSchedule(ema.ema!.momentum, base.progress),
+    );
   return out.weighted;
 };
 
@@ -151,7 +167,10 @@ export const lower = (graph: Graph): CompiledMethod => {
       dispose();
       const store = createStore(graph.modules, seed);
       const optimizers = new Map(
-        graph.method.objectives.map((o) => [o.name, makeOptimizer(o.optimizer, paramInfoOf(store, o.params))]),
+        graph.method.objectives.map((o) => [
+          o.name,
+          makeOptimizer(o.optimizer, paramInfoOf(store, o.params)),
+        ]),
       );
       rt = { store, optimizers, lossState: createLossState(), memory: createMemoryState(), seed };
     },
@@ -160,8 +179,17 @@ export const lower = (graph: Graph): CompiledMethod => {
       const phase = phaseAt(graph.method.phases, at.step);
       const progress = at.totalSteps > 0 ? at.step / at.totalSteps : 0;
       const base = {
-        graph, store: r.store, images, training: true, step: at.step, progress, lossState: r.lossState, memory: r.memory, kernels,
-        rng: Rng.seeded(r.seed).fork(`step:${at.step}`), ...(options?.trace ? { trace: options.trace } : {}),
+        graph,
+        store: r.store,
+        images,
+        training: true,
+        step: at.step,
+        progress,
+        lossState: r.lossState,
+        memory: r.memory,
+        kernels,
+        rng: Rng.seeded(r.seed).fork(`step:${at.step}`),
+        ...(options?.trace ? { trace: options.trace } : {}),
       };
       const terms: Record<string, tf.Scalar> = {};
       const lr: Record<string, number> = {};
@@ -178,7 +206,9 @@ export const lower = (graph: Graph): CompiledMethod => {
       });
       r.lossState.afterStep();
       r.memory.afterStep();
-      const numbers = Object.fromEntries(Object.entries(terms).map(([k, t]) => [k, t.dataSync()[0]!]));
+      const numbers = Object.fromEntries(
+        Object.entries(terms).map(([k, t]) => [k, t.dataSync()[0]!]),
+      );
       Object.values(terms).forEach((t) => t.dispose());
       const loss = Object.values(numbers).reduce((s, x) => s + x, 0);
       const total = weighted.dataSync()[0]!;
@@ -189,10 +219,20 @@ export const lower = (graph: Graph): CompiledMethod => {
       const r = runtime();
       const rep = graph.representations.find((x) => x.name === representation);
       if (rep === undefined) {
-        throw new Error(`unknown representation "${representation}"; known: ${graph.representations.map((x) => x.name).join(', ')}`);
+        throw new Error(
+          `unknown representation "${representation}"; known: ${graph.representations.map((x) => x.name).join(', ')}`,
+        );
       }
       const ctx: StepContext = {
-        graph, store: r.store, images, training: false, step: 0, progress: 1, lossState: r.lossState, memory: r.memory, kernels,
+        graph,
+        store: r.store,
+        images,
+        training: false,
+        step: 0,
+        progress: 1,
+        lossState: r.lossState,
+        memory: r.memory,
+        kernels,
         rng: Rng.seeded(r.seed).fork('embed'),
       };
       return embedStep(representation, rep.node, ctx);
@@ -201,7 +241,8 @@ export const lower = (graph: Graph): CompiledMethod => {
     optimizerState: () => {
       const r = runtime();
       const out: Record<string, tf.Tensor> = {};
-      for (const [name, o] of r.optimizers) for (const [k, t] of Object.entries(o.state())) out[`${name}/${k}`] = t;
+      for (const [name, o] of r.optimizers)
+        for (const [k, t] of Object.entries(o.state())) out[`${name}/${k}`] = t;
       for (const [key, q] of r.lossState.queues) out[`${LOSS_STATE}${key}`] = q;
       for (const [name, t] of Object.entries(r.memory.snapshot())) out[`${MEMORY}${name}`] = t;
       return out;
@@ -210,7 +251,13 @@ export const lower = (graph: Graph): CompiledMethod => {
       const r = runtime();
       for (const [name, o] of r.optimizers) {
         const prefix = `${name}/`;
-        o.load(Object.fromEntries(Object.entries(state).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t])));
+        o.load(
+          Object.fromEntries(
+            Object.entries(state)
+              .filter(([k]) => k.startsWith(prefix))
+              .map(([k, t]) => [k.slice(prefix.length), t]),
+          ),
+        );
       }
       for (const [k, t] of Object.entries(state)) {
         if (!k.startsWith(LOSS_STATE)) continue;
@@ -224,4 +271,3 @@ export const lower = (graph: Graph): CompiledMethod => {
     dispose,
   };
 };
-

@@ -22,7 +22,11 @@ import { subNet } from '../compiler/ir/ports.js';
 import type { Method, ModuleDecl, Representation, ValueExpr } from '../compiler/ir/node.js';
 import type { BackendName } from './backend.js';
 import { writeFileAtomic } from './checkpoint/atomicWrite.js';
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './checkpoint/safetensors.js';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  type NamedTensor,
+} from './checkpoint/safetensors.js';
 import { loadWeights } from './restore.js';
 import { specHash } from './specHash.js';
 
@@ -52,13 +56,18 @@ export interface Encoder {
 }
 
 /** Replaces every `Ref` in `x` by the named value's expression (recursively). */
-const inline = (x: unknown, values: ReadonlyMap<string, ValueExpr>, seen: ReadonlySet<string> = new Set()): unknown => {
+const inline = (
+  x: unknown,
+  values: ReadonlyMap<string, ValueExpr>,
+  seen: ReadonlySet<string> = new Set(),
+): unknown => {
   if (Array.isArray(x)) return x.map((y) => inline(y, values, seen));
   if (typeof x !== 'object' || x === null) return x;
   const o = x as Record<string, unknown>;
   if (o['_tag'] === 'Ref' && typeof o['name'] === 'string') {
     const v = values.get(o['name']);
-    if (v === undefined || seen.has(o['name'])) throw new Error(`encoder spec: value "${o['name']}" is undefined or refers to itself`);
+    if (v === undefined || seen.has(o['name']))
+      throw new Error(`encoder spec: value "${o['name']}" is undefined or refers to itself`);
     return inline(v, values, new Set([...seen, o['name']]));
   }
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, inline(v, values, seen)]));
@@ -76,7 +85,10 @@ const modulesOf = (x: unknown, into: Set<string> = new Set()): Set<string> => {
 };
 
 /** For each module, the distinct part paths (`styleEncoder`, or `''` for the whole net) an expression applies. */
-const partsOf = (x: unknown, into: Map<string, Set<string>> = new Map()): Map<string, Set<string>> => {
+const partsOf = (
+  x: unknown,
+  into: Map<string, Set<string>> = new Map(),
+): Map<string, Set<string>> => {
   if (Array.isArray(x)) x.forEach((y) => partsOf(y, into));
   else if (typeof x === 'object' && x !== null) {
     const o = x as Record<string, unknown>;
@@ -107,16 +119,22 @@ interface EncoderParts {
 const encoderParts = (method: Method, representation: string): EncoderParts => {
   const rep = method.representations.find((r) => r.name === representation);
   if (rep === undefined) {
-    throw new Error(`unknown representation "${representation}" in "${method.name}"\nhint: one of ${method.representations.map((r) => r.name).join(', ')}`);
+    throw new Error(
+      `unknown representation "${representation}" in "${method.name}"\nhint: one of ${method.representations.map((r) => r.name).join(', ')}`,
+    );
   }
-  const inlined = inline(rep.value, new Map(method.values.map((v) => [v.name, v.value]))) as ValueExpr;
+  const inlined = inline(
+    rep.value,
+    new Map(method.values.map((v) => [v.name, v.value])),
+  ) as ValueExpr;
   const parts = partsOf(inlined);
   const prefixes = new Map<string, string>();
   const modules: ModuleDecl[] = method.modules
     .filter((d) => modulesOf(inlined).has(d.name))
     .map(({ ema: _ema, ...d }) => {
       const used = [...(parts.get(d.name) ?? new Set(['']))];
-      const part = used.length === 1 && used[0] !== '' ? subNet(d.net, used[0]!.split('.')) : undefined;
+      const part =
+        used.length === 1 && used[0] !== '' ? subNet(d.net, used[0]!.split('.')) : undefined;
       if (part === undefined || !('net' in part)) {
         prefixes.set(d.name, '');
         return d;
@@ -128,7 +146,15 @@ const encoderParts = (method: Method, representation: string): EncoderParts => {
   const narrowed = new Set([...prefixes].filter(([, p]) => p !== '').map(([m]) => m));
   const value = wholeNets(inlined, narrowed) as ValueExpr;
   const representations: ReadonlyArray<Representation> = [{ name: rep.name, value }];
-  const spec = { ...method, name: `${method.name}/${representation}`, modules, values: [], objectives: [], phases: [], representations };
+  const spec = {
+    ...method,
+    name: `${method.name}/${representation}`,
+    modules,
+    values: [],
+    objectives: [],
+    phases: [],
+    representations,
+  };
   return { spec, prefixes };
 };
 
@@ -138,7 +164,8 @@ const encoderParts = (method: Method, representation: string): EncoderParts => {
  * `styleEncoder`, becomes that part), the value with named values inlined, no objectives. Throws
  * on an unknown representation, listing the known ones.
  */
-export const encoderSpec = (method: Method, representation: string): Method => encoderParts(method, representation).spec;
+export const encoderSpec = (method: Method, representation: string): Method =>
+  encoderParts(method, representation).spec;
 
 /** The saved weights an encoder keeps, renamed to its own parameter paths (`module/path`). */
 const encoderWeights = (
@@ -150,14 +177,17 @@ const encoderWeights = (
     const slash = name.indexOf('/');
     const prefix = prefixes.get(name.slice(0, slash));
     const path = name.slice(slash + 1);
-    if (prefix !== undefined && path.startsWith(prefix)) out[`${name.slice(0, slash)}/${path.slice(prefix.length)}`] = t;
+    if (prefix !== undefined && path.startsWith(prefix))
+      out[`${name.slice(0, slash)}/${path.slice(prefix.length)}`] = t;
   }
   return out;
 };
 
 /** `x.safetensors` -> `x.json` (any other name gets `.json` appended). */
 export const encoderSpecPath = (weightsFile: string): string =>
-  weightsFile.endsWith('.safetensors') ? `${weightsFile.slice(0, -'.safetensors'.length)}.json` : `${weightsFile}.json`;
+  weightsFile.endsWith('.safetensors')
+    ? `${weightsFile.slice(0, -'.safetensors'.length)}.json`
+    : `${weightsFile}.json`;
 
 /**
  * Writes the encoder of `representation` from a method and its saved weights (`module/path` ->
@@ -175,10 +205,17 @@ export const exportEncoder = async (
   compileGraph(spec); // throws CheckError if the encoder alone does not check
   const tensors = encoderWeights(weights, prefixes);
   const hash = specHash(method);
-  await writeFileAtomic(out, encodeSafetensors(tensors, { format: 'tessera-encoder', representation, specHash: hash }));
+  await writeFileAtomic(
+    out,
+    encodeSafetensors(tensors, { format: 'tessera-encoder', representation, specHash: hash }),
+  );
   const file: EncoderFile = {
-    format: 'tessera-encoder', version: 1, representation, weights: basename(out),
-    source: { method: method.name, specHash: hash, ...(step !== undefined ? { step } : {}) }, spec,
+    format: 'tessera-encoder',
+    version: 1,
+    representation,
+    weights: basename(out),
+    source: { method: method.name, specHash: hash, ...(step !== undefined ? { step } : {}) },
+    spec,
   };
   await writeFileAtomic(encoderSpecPath(out), `${JSON.stringify(file, null, 2)}\n`);
   return Object.keys(tensors);
@@ -189,10 +226,19 @@ const readEncoderFile = async (path: string): Promise<EncoderFile> => {
   try {
     value = JSON.parse(await readFile(path, 'utf8')) as Partial<EncoderFile>;
   } catch (e) {
-    throw new Error(`cannot read the encoder spec ${path}: ${(e as Error).message}\nhint: export writes it next to the .safetensors file (tessera export)`);
+    throw new Error(
+      `cannot read the encoder spec ${path}: ${(e as Error).message}\nhint: export writes it next to the .safetensors file (tessera export)`,
+    );
   }
-  if (value.format !== 'tessera-encoder' || typeof value.representation !== 'string' || typeof value.weights !== 'string' || value.spec === undefined) {
-    throw new Error(`${path} is not a tessera encoder spec (needs format "tessera-encoder", representation, weights, spec)`);
+  if (
+    value.format !== 'tessera-encoder' ||
+    typeof value.representation !== 'string' ||
+    typeof value.weights !== 'string' ||
+    value.spec === undefined
+  ) {
+    throw new Error(
+      `${path} is not a tessera encoder spec (needs format "tessera-encoder", representation, weights, spec)`,
+    );
   }
   return value as EncoderFile;
 };
@@ -201,7 +247,10 @@ const readEncoderFile = async (path: string): Promise<EncoderFile> => {
  * Loads an exported encoder from its `.safetensors` file (or its `.json`), on `backend` (default
  * `wasm`). Throws when a file is missing or the weights do not match the spec.
  */
-export const loadEncoder = async (file: string, options: { readonly backend?: BackendName } = {}): Promise<Encoder> => {
+export const loadEncoder = async (
+  file: string,
+  options: { readonly backend?: BackendName } = {},
+): Promise<Encoder> => {
   const specFile = file.endsWith('.json') ? file : encoderSpecPath(file);
   const meta = await readEncoderFile(specFile);
   const weightsFile = join(dirname(specFile), meta.weights);

@@ -21,7 +21,9 @@ const alias = (t: tf.Tensor): tf.Tensor => tf.keep(tf.reshape(t, t.shape));
 /** Takes a snapshot of `compiled`'s state before a step; release it with `releaseSnapshot`. */
 export const takeSnapshot = (compiled: CompiledMethod): StateSnapshot => ({
   variables: Object.values(compiled.variables()).map((v) => [v, alias(v)] as const),
-  optimizer: Object.fromEntries(Object.entries(compiled.optimizerState()).map(([k, t]) => [k, alias(t)])),
+  optimizer: Object.fromEntries(
+    Object.entries(compiled.optimizerState()).map(([k, t]) => [k, alias(t)]),
+  ),
 });
 
 /** Frees a snapshot (the live state is untouched). */
@@ -73,9 +75,16 @@ export interface NonFinite {
 
 /** Describes a non-finite step from its metrics and the state (call before rolling back). */
 export const describeNonFinite = (compiled: CompiledMethod, m: StepMetrics): NonFinite => {
-  const terms = Object.entries(m.terms).filter(([, v]) => !Number.isFinite(v)).map(([k]) => `loss/${k}`);
+  const terms = Object.entries(m.terms)
+    .filter(([, v]) => !Number.isFinite(v))
+    .map(([k]) => `loss/${k}`);
   const weighted = Number.isFinite(m.weighted) ? [] : ['loss'];
-  return { step: m.step, what: [...weighted, ...terms, ...nonFiniteTensors(compiled)], terms: m.terms, weighted: m.weighted };
+  return {
+    step: m.step,
+    what: [...weighted, ...terms, ...nonFiniteTensors(compiled)],
+    terms: m.terms,
+    weighted: m.weighted,
+  };
 };
 
 /**
@@ -96,7 +105,11 @@ export const guardedStep = (
     releaseSnapshot(before);
     throw e;
   }
-  if (Number.isFinite(metrics.weighted) && Object.values(metrics.terms).every(Number.isFinite) && stateIsFinite(compiled)) {
+  if (
+    Number.isFinite(metrics.weighted) &&
+    Object.values(metrics.terms).every(Number.isFinite) &&
+    stateIsFinite(compiled)
+  ) {
     releaseSnapshot(before);
     return { metrics };
   }

@@ -6,21 +6,37 @@
  */
 
 /** A Node file-system error (`code`, and `path` when Node knows it). */
-type ErrnoLike = Error & { readonly code?: unknown; readonly path?: unknown; readonly syscall?: unknown };
+type ErrnoLike = Error & {
+  readonly code?: unknown;
+  readonly path?: unknown;
+  readonly syscall?: unknown;
+};
 
 const HINTS: Readonly<Record<string, readonly [string, string]>> = {
-  ENOSPC: ['the disk is full', 'free some space (old runs: runs/*/checkpoints) or choose --out on another disk'],
+  ENOSPC: [
+    'the disk is full',
+    'free some space (old runs: runs/*/checkpoints) or choose --out on another disk',
+  ],
   EDQUOT: ['the disk quota is exceeded', 'free some space or choose --out on another disk'],
-  ENOTDIR: ['a part of this path is a file, not a folder', 'choose --out a folder path (or remove the file in the way)'],
+  ENOTDIR: [
+    'a part of this path is a file, not a folder',
+    'choose --out a folder path (or remove the file in the way)',
+  ],
   EISDIR: ['this is a folder, a file was expected', 'give a file path'],
   EROFS: ['the file system is read-only', 'choose --out on a writable disk'],
   EACCES: ['permission denied', 'choose a folder you can write to, or fix its permissions'],
   EPERM: ['operation not permitted', 'choose a folder you can write to, or fix its permissions'],
-  ENAMETOOLONG: ['the name is too long for the file system', 'choose a shorter --out (or a shorter method name)'],
+  ENAMETOOLONG: [
+    'the name is too long for the file system',
+    'choose a shorter --out (or a shorter method name)',
+  ],
   EEXIST: ['a file already exists there', 'choose another path or remove it'],
   ENOENT: ['no such file or folder', 'check the path'],
   EMFILE: ['too many open files', 'raise the open-file limit (ulimit -n) or use fewer images'],
-  EIO: ['an input/output error (failing disk or pseudo-filesystem)', 'choose --out on a regular disk'],
+  EIO: [
+    'an input/output error (failing disk or pseudo-filesystem)',
+    'choose --out on a regular disk',
+  ],
 };
 
 /** The error's code when it is a Node file-system error. */

@@ -30,19 +30,27 @@ export class InitError extends Error {
   override readonly name = 'InitError';
 }
 
-const sameShape = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+const sameShape = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 const shown = (s: ReadonlyArray<number>): string => `[${s.join(', ')}]`;
 
 /** The file's names as module paths: through the key map, or with the single `prefix/` dropped. */
-export const renameTensors = (names: ReadonlyArray<string>, keyMap: Readonly<Record<string, string>> | undefined): ReadonlyMap<string, string> => {
+export const renameTensors = (
+  names: ReadonlyArray<string>,
+  keyMap: Readonly<Record<string, string>> | undefined,
+): ReadonlyMap<string, string> => {
   if (keyMap !== undefined) {
     const rules = Object.entries(keyMap).sort((a, b) => b[0].length - a[0].length);
-    return new Map(names.map((n) => {
-      const rule = rules.find(([from]) => n.startsWith(from));
-      return [rule === undefined ? n : rule[1] + n.slice(rule[0].length), n];
-    }));
+    return new Map(
+      names.map((n) => {
+        const rule = rules.find(([from]) => n.startsWith(from));
+        return [rule === undefined ? n : rule[1] + n.slice(rule[0].length), n];
+      }),
+    );
   }
-  const prefixes = new Set(names.map((n) => (n.includes('/') ? n.slice(0, n.indexOf('/') + 1) : '')));
+  const prefixes = new Set(
+    names.map((n) => (n.includes('/') ? n.slice(0, n.indexOf('/') + 1) : '')),
+  );
   const [only] = prefixes;
   const drop = prefixes.size === 1 && only !== undefined ? only.length : 0;
   return new Map(names.map((n) => [n.slice(drop), n]));
@@ -57,9 +65,13 @@ export const initProblems = (
   ...[...params].flatMap(([path, shape]) => {
     const t = tensors.get(path);
     if (t === undefined) return [`missing: "${path}" ${shown(shape)}`];
-    return sameShape(t.shape, shape) ? [] : [`mis-shaped: "${sourceName(path)}" is ${shown(t.shape)}, "${path}" needs ${shown(shape)}`];
+    return sameShape(t.shape, shape)
+      ? []
+      : [`mis-shaped: "${sourceName(path)}" is ${shown(t.shape)}, "${path}" needs ${shown(shape)}`];
   }),
-  ...[...tensors.keys()].filter((p) => !params.has(p)).map((p) => `extra: "${sourceName(p)}" ${shown(tensors.get(p)!.shape)} matches no parameter`),
+  ...[...tensors.keys()]
+    .filter((p) => !params.has(p))
+    .map((p) => `extra: "${sourceName(p)}" ${shown(tensors.get(p)!.shape)} matches no parameter`),
 ];
 
 /** Loads one module's parameters (and buffers) from `init.file`; throws `InitError` listing every problem. */
@@ -69,13 +81,17 @@ export const initModule = async (compiled: CompiledMethod, init: ModuleInit): Pr
   const own = Object.entries(vars).filter(([k]) => k.startsWith(prefix));
   if (own.length === 0) {
     const modules = [...new Set(Object.keys(vars).map((k) => k.slice(0, k.indexOf('/'))))];
-    throw new InitError(`--init ${init.module}=${init.file}: the method has no module "${init.module}" with parameters\nhint: modules: ${modules.join(', ')}`);
+    throw new InitError(
+      `--init ${init.module}=${init.file}: the method has no module "${init.module}" with parameters\nhint: modules: ${modules.join(', ')}`,
+    );
   }
   let bytes: Buffer;
   try {
     bytes = await readFile(init.file);
   } catch (e) {
-    throw new InitError(`--init ${init.module}=${init.file}: cannot read the file (${(e as Error).message})\nhint: tessera export --run DIR --representation NAME --out FILE.safetensors writes one`);
+    throw new InitError(
+      `--init ${init.module}=${init.file}: cannot read the file (${(e as Error).message})\nhint: tessera export --run DIR --representation NAME --out FILE.safetensors writes one`,
+    );
   }
   const { tensors } = decodeSafetensors(bytes);
   const renamed = renameTensors(Object.keys(tensors), init.keyMap);
@@ -83,9 +99,13 @@ export const initModule = async (compiled: CompiledMethod, init: ModuleInit): Pr
   const params = new Map(own.map(([k, v]) => [k.slice(prefix.length), v.shape]));
   const problems = initProblems(params, byPath, (p) => renamed.get(p) ?? p);
   if (problems.length > 0) {
-    throw new InitError(`--init ${init.module}=${init.file}: the file does not fit module "${init.module}" (${problems.length} problems)\n${problems.map((p) => `  ${p}`).join('\n')}\nhint: train the same net (e.g. mocoV3 { backbone: 'resnet' } for a tiny ResNet), or map names with a key map (--init-map ${init.module}=MAP.json, { "filePrefix/": "modulePathPrefix" })`);
+    throw new InitError(
+      `--init ${init.module}=${init.file}: the file does not fit module "${init.module}" (${problems.length} problems)\n${problems.map((p) => `  ${p}`).join('\n')}\nhint: train the same net (e.g. mocoV3 { backbone: 'resnet' } for a tiny ResNet), or map names with a key map (--init-map ${init.module}=MAP.json, { "filePrefix/": "modulePathPrefix" })`,
+    );
   }
-  const followers = compiled.graph.method.modules.filter((d) => d.ema?.source === init.module).map((d) => d.name);
+  const followers = compiled.graph.method.modules
+    .filter((d) => d.ema?.source === init.module)
+    .map((d) => d.name);
   for (const [path] of params) {
     const t = toTensor(byPath.get(path)!);
     for (const m of [init.module, ...followers]) vars[`${m}/${path}`]?.assign(t);
@@ -94,6 +114,9 @@ export const initModule = async (compiled: CompiledMethod, init: ModuleInit): Pr
 };
 
 /** Applies every `--init` in order (after `compiled.init(seed)`, before any step). */
-export const initModules = async (compiled: CompiledMethod, inits: ReadonlyArray<ModuleInit>): Promise<void> => {
+export const initModules = async (
+  compiled: CompiledMethod,
+  inits: ReadonlyArray<ModuleInit>,
+): Promise<void> => {
   for (const i of inits) await initModule(compiled, i);
 };

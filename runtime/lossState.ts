@@ -23,9 +23,15 @@ export const createLossState = (): LossState => {
   const pending = new Map<string, tf.Tensor2D>();
   const enqueue = (key: string, keys: tf.Tensor2D): void => {
     const q = queues.get(key);
-    if (!q) throw new Error(`loss state: no queue "${key}" to enqueue into (it is created by the first forward pass)`);
+    if (!q)
+      throw new Error(
+        `loss state: no queue "${key}" to enqueue into (it is created by the first forward pass)`,
+      );
     const [dim, size] = q.shape as [number, number];
-    if (keys.shape[1] !== dim) throw new Error(`loss state: queue "${key}" holds ${dim}-d keys, got [${keys.shape.join(', ')}]`);
+    if (keys.shape[1] !== dim)
+      throw new Error(
+        `loss state: queue "${key}" holds ${dim}-d keys, got [${keys.shape.join(', ')}]`,
+      );
     tf.tidy(() => {
       const fresh = tf.transpose(l2Normalize(keys)); // [D, B]
       const b = Math.min(fresh.shape[1], size);

@@ -7,7 +7,13 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkpointsDir, listCheckpoints, loadLatestCheckpoint, syncPointer, type LoadedCheckpoint } from './checkpoint/index.js';
+import {
+  checkpointsDir,
+  listCheckpoints,
+  loadLatestCheckpoint,
+  syncPointer,
+  type LoadedCheckpoint,
+} from './checkpoint/index.js';
 import { removeOrphanTemps } from './checkpoint/integrity.js';
 
 /** A run folder that cannot be used as asked; the message says what is missing and what to do. */
@@ -35,9 +41,14 @@ const nonEmptyFile = async (path: string): Promise<boolean> => {
 /** Refuses `outDir` when it is a file, or when its `checkpoints` is not a folder. */
 const checkShape = async (outDir: string): Promise<'missing' | 'folder'> => {
   const kind = await kindOf(outDir);
-  if (kind === 'file') throw new RunFolderError(`--out ${outDir} is a file, not a folder\nhint: choose a folder path for --out`);
+  if (kind === 'file')
+    throw new RunFolderError(
+      `--out ${outDir} is a file, not a folder\nhint: choose a folder path for --out`,
+    );
   if (kind === 'folder' && (await kindOf(checkpointsDir(outDir))) === 'file') {
-    throw new RunFolderError(`${checkpointsDir(outDir)} is a file, not the checkpoints folder of a run\nhint: move that file away, or choose another --out`);
+    throw new RunFolderError(
+      `${checkpointsDir(outDir)} is a file, not the checkpoints folder of a run\nhint: move that file away, or choose another --out`,
+    );
   }
   return kind;
 };
@@ -49,14 +60,20 @@ const checkShape = async (outDir: string): Promise<'missing' | 'folder'> => {
  */
 export const checkpointToResume = async (outDir: string): Promise<LoadedCheckpoint> => {
   if ((await checkShape(outDir)) === 'missing') {
-    throw new RunFolderError(`cannot resume: the run folder ${outDir} does not exist\nhint: give the --out of an earlier run, or train without --resume to start one`);
+    throw new RunFolderError(
+      `cannot resume: the run folder ${outDir} does not exist\nhint: give the --out of an earlier run, or train without --resume to start one`,
+    );
   }
   if ((await kindOf(checkpointsDir(outDir))) === 'missing') {
-    throw new RunFolderError(`cannot resume ${outDir}: it has no checkpoints folder (${checkpointsDir(outDir)})\nhint: the run saved no checkpoint yet; train without --resume and another --out to start over`);
+    throw new RunFolderError(
+      `cannot resume ${outDir}: it has no checkpoints folder (${checkpointsDir(outDir)})\nhint: the run saved no checkpoint yet; train without --resume and another --out to start over`,
+    );
   }
   const ckpt = await loadLatestCheckpoint(outDir);
   if (ckpt === undefined) {
-    throw new RunFolderError(`cannot resume ${outDir}: ${checkpointsDir(outDir)} holds no checkpoint record (step-NNNNNN.json)\nhint: restore the records from a backup, or train without --resume and another --out`);
+    throw new RunFolderError(
+      `cannot resume ${outDir}: ${checkpointsDir(outDir)} holds no checkpoint record (step-NNNNNN.json)\nhint: restore the records from a backup, or train without --resume and another --out`,
+    );
   }
   return ckpt;
 };
@@ -70,8 +87,13 @@ export const checkFreshRun = async (outDir: string): Promise<void> => {
   const records = await listCheckpoints(outDir);
   const metrics = await nonEmptyFile(join(outDir, 'metrics.jsonl'));
   if (records.length === 0 && !metrics) return;
-  const what = records.length > 0 ? `checkpoint at step ${records[0]!.step}` : 'metrics.jsonl, no checkpoint yet';
-  throw new RunFolderError(`${outDir} already holds a run (${what})\nhint: add --resume to continue it, or choose another --out`);
+  const what =
+    records.length > 0
+      ? `checkpoint at step ${records[0]!.step}`
+      : 'metrics.jsonl, no checkpoint yet';
+  throw new RunFolderError(
+    `${outDir} already holds a run (${what})\nhint: add --resume to continue it, or choose another --out`,
+  );
 };
 
 /**
@@ -79,8 +101,14 @@ export const checkFreshRun = async (outDir: string): Promise<void> => {
  * and points `latest.json` at `ckpt`. Returns what it did, one line each.
  */
 export const tidyForResume = async (outDir: string, ckpt: LoadedCheckpoint): Promise<string[]> => {
-  const removed = [...(await removeOrphanTemps(checkpointsDir(outDir))), ...(await removeOrphanTemps(outDir))];
+  const removed = [
+    ...(await removeOrphanTemps(checkpointsDir(outDir))),
+    ...(await removeOrphanTemps(outDir)),
+  ];
   const notes = removed.map((n) => `removed ${n}, the temporary file of a killed write`);
-  if (await syncPointer(outDir, ckpt)) notes.push(`pointed checkpoints/latest.json at step ${ckpt.step}, the newest complete checkpoint`);
+  if (await syncPointer(outDir, ckpt))
+    notes.push(
+      `pointed checkpoints/latest.json at step ${ckpt.step}, the newest complete checkpoint`,
+    );
   return notes;
 };

@@ -47,8 +47,16 @@ export const writeRunInfo = async (runDir: string, info: RunInfo): Promise<void>
 };
 
 const FIELDS: ReadonlyArray<readonly [keyof RunInfo, 'string' | 'number']> = [
-  ['method', 'string'], ['data', 'string'], ['imageSize', 'number'], ['datasetSize', 'number'], ['seed', 'number'],
-  ['steps', 'number'], ['batch', 'number'], ['backend', 'string'], ['checkpointEvery', 'number'], ['specHash', 'string'],
+  ['method', 'string'],
+  ['data', 'string'],
+  ['imageSize', 'number'],
+  ['datasetSize', 'number'],
+  ['seed', 'number'],
+  ['steps', 'number'],
+  ['batch', 'number'],
+  ['backend', 'string'],
+  ['checkpointEvery', 'number'],
+  ['specHash', 'string'],
 ];
 
 /** Reads `DIR/run.json`; throws an error saying what is missing or malformed, with a hint. */
@@ -58,7 +66,9 @@ export const readRunInfo = async (runDir: string): Promise<RunInfo> => {
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new Error(`${runDir} is not a run folder: ${file} is missing\nhint: give the --out folder of a tessera train run`);
+    throw new Error(
+      `${runDir} is not a run folder: ${file} is missing\nhint: give the --out folder of a tessera train run`,
+    );
   }
   let value: Record<string, unknown>;
   try {
@@ -67,7 +77,10 @@ export const readRunInfo = async (runDir: string): Promise<RunInfo> => {
     throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
   }
   for (const [key, type] of FIELDS) {
-    if (typeof value[key] !== type) throw new Error(`${file}: field "${key}" should be a ${type}, got ${JSON.stringify(value[key])}`);
+    if (typeof value[key] !== type)
+      throw new Error(
+        `${file}: field "${key}" should be a ${type}, got ${JSON.stringify(value[key])}`,
+      );
   }
   return value as unknown as RunInfo;
 };

@@ -20,7 +20,8 @@ const write = (value: unknown, path: string, seen: Set<object>): string => {
     case 'boolean':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new Error(`canonicalJson: ${path} is ${value}, not a finite number`);
+      if (!Number.isFinite(value))
+        throw new Error(`canonicalJson: ${path} is ${value}, not a finite number`);
       return JSON.stringify(value);
     case 'object':
       return writeObject(value, path, seen);
@@ -42,7 +43,10 @@ const writeObject = (value: object, path: string, seen: Set<object>): string => 
     const entries = Object.keys(value)
       .sort()
       .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${write((value as Record<string, unknown>)[k], `${path}.${k}`, seen)}`);
+      .map(
+        (k) =>
+          `${JSON.stringify(k)}:${write((value as Record<string, unknown>)[k], `${path}.${k}`, seen)}`,
+      );
     text = `{${entries.join(',')}}`;
   }
   seen.delete(value);

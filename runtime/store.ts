@@ -33,7 +33,8 @@ const moduleSeed = (seed: number, name: string): number => {
  */
 export const netFrozenPrefixes = (net: NetNode, prefix = ''): ReadonlyArray<string> => {
   if (net._tag === 'Vit' && net.stopGradPatchEmbed) return [`${prefix}patchEmbed.`];
-  if (net._tag === 'Sequential') return net.layers.flatMap((l, i) => netFrozenPrefixes(l, `${prefix}${i}.`));
+  if (net._tag === 'Sequential')
+    return net.layers.flatMap((l, i) => netFrozenPrefixes(l, `${prefix}${i}.`));
   return [];
 };
 
@@ -42,7 +43,8 @@ export const createStore = (modules: ReadonlyArray<ModuleInfo>, seed: number): P
   const store = new Map<string, ModuleVars>();
   const initial = new Map<string, Record<string, tf.Tensor>>();
   for (const m of modules) {
-    if (m.decl.ema === undefined) initial.set(m.decl.name, initNet(m.decl.net, moduleSeed(seed, m.decl.name)));
+    if (m.decl.ema === undefined)
+      initial.set(m.decl.name, initNet(m.decl.net, moduleSeed(seed, m.decl.name)));
   }
   for (const m of modules) {
     const source = m.decl.ema === undefined ? m.decl.name : m.decl.ema.source;
@@ -64,7 +66,10 @@ export const createStore = (modules: ReadonlyArray<ModuleInfo>, seed: number): P
 };
 
 /** The variables an objective trains: trainable (not buffer, not frozen) variables of its modules. */
-export const trainableOf = (store: ParamStore, modules: ReadonlyArray<string>): Record<string, tf.Variable> => {
+export const trainableOf = (
+  store: ParamStore,
+  modules: ReadonlyArray<string>,
+): Record<string, tf.Variable> => {
   const out: Record<string, tf.Variable> = {};
   for (const name of modules) {
     const m = store.get(name);
@@ -77,7 +82,8 @@ export const trainableOf = (store: ParamStore, modules: ReadonlyArray<string>): 
 /** Flattened `module/path -> variable` view of the whole store (checkpoints). */
 export const flattenStore = (store: ParamStore): Record<string, tf.Variable> => {
   const out: Record<string, tf.Variable> = {};
-  for (const [name, m] of store) for (const [path, v] of Object.entries(m.vars)) out[`${name}/${path}`] = v;
+  for (const [name, m] of store)
+    for (const [path, v] of Object.entries(m.vars)) out[`${name}/${path}`] = v;
   return out;
 };
 

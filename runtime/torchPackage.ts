@@ -8,7 +8,14 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The Python package shipped with tessera. */
-export const TORCH_PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'python', 'tessera_torch');
+export const TORCH_PACKAGE = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'python',
+  'tessera_torch',
+);
 
 /** The Python with torch. */
-export const PYTHON = process.env['TESSERA_PYTHON'] ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+export const PYTHON =
+  process.env['TESSERA_PYTHON'] ??
+  (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');

@@ -69,7 +69,11 @@ export interface OnlineEvaluation {
   readonly every: number;
   readonly measure: (compiled: CompiledMethod) => Promise<Readonly<Record<string, number>>>;
   /** Called with each measurement, e.g. to print it. */
-  readonly onResult?: (step: number, values: Readonly<Record<string, number>>, seconds: number) => void;
+  readonly onResult?: (
+    step: number,
+    values: Readonly<Record<string, number>>,
+    seconds: number,
+  ) => void;
 }
 
 /** Non-finite steps in a row that stop a run, unless `TrainConfig.maxNonFinite` says otherwise. */
@@ -104,26 +108,45 @@ export class TrainError extends Error {
   override readonly name = 'TrainError';
 }
 
-const batchesPerEpoch = (dataset: Dataset, batch: number): number => Math.floor(dataset.size / batch);
+const batchesPerEpoch = (dataset: Dataset, batch: number): number =>
+  Math.floor(dataset.size / batch);
 
 /** An endless stream of batches: epoch `e` is shuffled by `seed` and `e`, so resuming at any step replays the same order. */
-async function* batchStream(dataset: Dataset, batch: number, seed: number, startStep: number): AsyncGenerator<tf.Tensor4D> {
+async function* batchStream(
+  dataset: Dataset,
+  batch: number,
+  seed: number,
+  startStep: number,
+): AsyncGenerator<tf.Tensor4D> {
   const perEpoch = batchesPerEpoch(dataset, batch);
   let epoch = Math.floor(startStep / perEpoch);
   let skip = startStep % perEpoch;
   for (;;) {
-    for await (const b of dataset.batches(batch, Rng.seeded(seed).fork(`epoch:${epoch}`), { skip })) yield b.images;
+    for await (const b of dataset.batches(batch, Rng.seeded(seed).fork(`epoch:${epoch}`), { skip }))
+      yield b.images;
     skip = 0;
     epoch++;
   }
 }
 
-const saveState = async (config: TrainConfig, compiled: CompiledMethod, step: number, hash: string): Promise<void> => {
+const saveState = async (
+  config: TrainConfig,
+  compiled: CompiledMethod,
+  step: number,
+  hash: string,
+): Promise<void> => {
   await saveCheckpoint(config.outDir, {
     step,
     weights: compiled.variables(),
     optimizer: compiled.optimizerState(),
-    meta: { specHash: hash, seed: config.seed, rng: Rng.seeded(config.seed).state(), step, backend: config.backend, totalSteps: config.steps },
+    meta: {
+      specHash: hash,
+      seed: config.seed,
+      rng: Rng.seeded(config.seed).state(),
+      step,
+      backend: config.backend,
+      totalSteps: config.steps,
+    },
   });
   config.onEvent?.(`checkpoint saved at step ${step}`);
 };
@@ -132,18 +155,26 @@ const saveState = async (config: TrainConfig, compiled: CompiledMethod, step: nu
  * Refuses an existing run without `resume`, a `resume` without a loadable checkpoint, or one with
  * another spec or seed; returns the checkpoint to resume (if any), after tidying its folder.
  */
-const checkResume = async (config: TrainConfig, hash: string): Promise<LoadedCheckpoint | undefined> => {
+const checkResume = async (
+  config: TrainConfig,
+  hash: string,
+): Promise<LoadedCheckpoint | undefined> => {
   if (!config.resume) {
     await checkFreshRun(config.outDir);
     return undefined;
   }
   const ckpt = await checkpointToResume(config.outDir);
-  for (const s of ckpt.skipped) config.onEvent?.(`skipped unusable checkpoint ${s.file}: ${s.reason}`);
+  for (const s of ckpt.skipped)
+    config.onEvent?.(`skipped unusable checkpoint ${s.file}: ${s.reason}`);
   if (ckpt.meta.specHash !== hash) {
-    throw new TrainError(`cannot resume ${config.outDir}: its spec hash ${ckpt.meta.specHash.slice(0, 12)} differs from this spec's ${hash.slice(0, 12)}\nhint: resume with the same spec, --set, --batch and --steps options (or none: --resume alone reuses the run's spec), or choose another --out`);
+    throw new TrainError(
+      `cannot resume ${config.outDir}: its spec hash ${ckpt.meta.specHash.slice(0, 12)} differs from this spec's ${hash.slice(0, 12)}\nhint: resume with the same spec, --set, --batch and --steps options (or none: --resume alone reuses the run's spec), or choose another --out`,
+    );
   }
   if (ckpt.meta.seed !== config.seed) {
-    throw new TrainError(`cannot resume ${config.outDir}: it was trained with seed ${ckpt.meta.seed}, not ${config.seed}\nhint: resume with --seed ${ckpt.meta.seed}`);
+    throw new TrainError(
+      `cannot resume ${config.outDir}: it was trained with seed ${ckpt.meta.seed}, not ${config.seed}\nhint: resume with --seed ${ckpt.meta.seed}`,
+    );
   }
   for (const note of await tidyForResume(config.outDir, ckpt)) config.onEvent?.(note);
   return ckpt;
@@ -175,14 +206,23 @@ const truncateMetrics = async (file: string, step: number): Promise<void> => {
       return false;
     }
   };
-  await writeFile(file, text.split('\n').filter(before).map((l) => `${l}\n`).join(''));
+  await writeFile(
+    file,
+    text
+      .split('\n')
+      .filter(before)
+      .map((l) => `${l}\n`)
+      .join(''),
+  );
 };
 
 /**
  * Stable schedule keys for a method: `lr` when it has one objective, else `lr/<objective>`;
  * `ema` when every EMA module follows the same momentum schedule, else `ema/<module>`.
  */
-const scheduleNames = (method: Method): { readonly lr: (name: string) => string; readonly ema: (name: string) => string } => {
+const scheduleNames = (
+  method: Method,
+): { readonly lr: (name: string) => string; readonly ema: (name: string) => string } => {
   const emas = method.modules.flatMap((d) => (d.ema ? [JSON.stringify(d.ema.momentum)] : []));
   const oneLr = method.objectives.length <= 1;
   const oneEma = new Set(emas).size <= 1;
@@ -194,23 +234,39 @@ const scheduleNames = (method: Method): { readonly lr: (name: string) => string;
  * per loss term that ran, `lr` (or `lr/<objective>`), `ema` (or `ema/<module>`), `phase` when
  * phased, `time` (seconds of the step) and `elapsed` (seconds since the process started training).
  */
-export const metricsLine = (method: Method, m: StepMetrics, stepMs: number, elapsed: number): string => {
+export const metricsLine = (
+  method: Method,
+  m: StepMetrics,
+  stepMs: number,
+  elapsed: number,
+): string => {
   const names = scheduleNames(method);
-  const rename = (values: Readonly<Record<string, number>>, key: (n: string) => string): Record<string, number> =>
+  const rename = (
+    values: Readonly<Record<string, number>>,
+    key: (n: string) => string,
+  ): Record<string, number> =>
     Object.fromEntries(Object.entries(values).map(([k, v]) => [key(k), v]));
   const terms = Object.fromEntries(Object.entries(m.terms).map(([k, v]) => [`loss/${k}`, v]));
   const record = {
-    step: m.step, loss: m.loss, ...terms, ...rename(m.lr, names.lr), ...rename(m.ema, names.ema),
+    step: m.step,
+    loss: m.loss,
+    ...terms,
+    ...rename(m.lr, names.lr),
+    ...rename(m.ema, names.ema),
     ...(m.phase !== undefined ? { phase: m.phase } : {}),
-    time: Math.round(stepMs) / 1000, elapsed: Math.round(elapsed * 100) / 100,
+    time: Math.round(stepMs) / 1000,
+    elapsed: Math.round(elapsed * 100) / 100,
   };
   return `${JSON.stringify(record)}\n`;
 };
 
 /** The error that stops a run after `count` non-finite steps in a row. */
 const nonFiniteStop = (n: NonFinite, count: number, outDir: string): TrainError => {
-  const terms = Object.entries(n.terms).map(([k, v]) => `${k}=${v}`).join(', ');
-  const what = n.what.length > 6 ? [...n.what.slice(0, 6), `... (${n.what.length} in all)`] : n.what;
+  const terms = Object.entries(n.terms)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  const what =
+    n.what.length > 6 ? [...n.what.slice(0, 6), `... (${n.what.length} in all)`] : n.what;
   return new TrainError(
     `training stopped: ${count} non-finite step(s) in a row, the last at step ${n.step}: weighted loss ${n.weighted}; terms ${terms || '(none)'}; non-finite: ${what.join(', ')}\n` +
       `these steps were skipped (rolled back); the checkpoints in ${outDir} hold only finite values\n` +
@@ -219,22 +275,37 @@ const nonFiniteStop = (n: NonFinite, count: number, outDir: string): TrainError 
 };
 
 /** Runs the online evaluation after `done` steps and appends its line to `metrics.jsonl`. */
-const evaluateOnline = async (e: OnlineEvaluation, compiled: CompiledMethod, done: number, metricsFile: string): Promise<void> => {
+const evaluateOnline = async (
+  e: OnlineEvaluation,
+  compiled: CompiledMethod,
+  done: number,
+  metricsFile: string,
+): Promise<void> => {
   const t = performance.now();
   const values = await e.measure(compiled);
   const seconds = (performance.now() - t) / 1000;
-  await appendFile(metricsFile, `${JSON.stringify({ step: done, ...values, time: Math.round(seconds * 1000) / 1000 })}\n`);
+  await appendFile(
+    metricsFile,
+    `${JSON.stringify({ step: done, ...values, time: Math.round(seconds * 1000) / 1000 })}\n`,
+  );
   e.onResult?.(done, values, seconds);
 };
 
 const checkConfig = (config: TrainConfig): void => {
   const batch = config.method.training.batch;
-  if (!Number.isInteger(config.steps) || config.steps < 0) throw new TrainError(`steps must be an integer >= 0, got ${config.steps}`);
-  if (!Number.isInteger(config.checkpointEvery) || config.checkpointEvery < 1) throw new TrainError(`checkpoint interval must be a positive integer, got ${config.checkpointEvery}`);
+  if (!Number.isInteger(config.steps) || config.steps < 0)
+    throw new TrainError(`steps must be an integer >= 0, got ${config.steps}`);
+  if (!Number.isInteger(config.checkpointEvery) || config.checkpointEvery < 1)
+    throw new TrainError(
+      `checkpoint interval must be a positive integer, got ${config.checkpointEvery}`,
+    );
   const every = config.evaluate?.every ?? 1;
-  if (!Number.isInteger(every) || every < 1) throw new TrainError(`online evaluation interval must be a positive integer, got ${every}`);
+  if (!Number.isInteger(every) || every < 1)
+    throw new TrainError(`online evaluation interval must be a positive integer, got ${every}`);
   if (batchesPerEpoch(config.dataset, batch) < 1) {
-    throw new TrainError(`dataset "${config.dataset.name}" has ${config.dataset.size} images, fewer than one batch of ${batch}\nhint: lower --batch or add images`);
+    throw new TrainError(
+      `dataset "${config.dataset.name}" has ${config.dataset.size} images, fewer than one batch of ${batch}\nhint: lower --batch or add images`,
+    );
   }
 };
 
@@ -263,7 +334,9 @@ const trainChecked = async (config: TrainConfig): Promise<TrainResult> => {
   compiled.init(config.seed);
   if (ckpt === undefined && config.init !== undefined && config.init.length > 0) {
     await initModules(compiled, config.init);
-    config.onEvent?.(`initialised ${config.init.map((i) => `${i.module} from ${i.file}`).join(', ')}`);
+    config.onEvent?.(
+      `initialised ${config.init.map((i) => `${i.module} from ${i.file}`).join(', ')}`,
+    );
   }
   const startStep = ckpt === undefined ? 0 : restore(config, compiled, ckpt);
   const metricsFile = join(config.outDir, 'metrics.jsonl');
@@ -271,7 +344,8 @@ const trainChecked = async (config: TrainConfig): Promise<TrainResult> => {
   else await writeFile(metricsFile, '');
   const stream = batchStream(config.dataset, config.method.training.batch, config.seed, startStep);
   const online = config.evaluate;
-  if (online !== undefined && (startStep < config.steps || ckpt === undefined)) await evaluateOnline(online, compiled, startStep, metricsFile);
+  if (online !== undefined && (startStep < config.steps || ckpt === undefined))
+    await evaluateOnline(online, compiled, startStep, metricsFile);
   const t0 = performance.now();
   let last: StepMetrics | undefined;
   let step = startStep;
@@ -298,21 +372,39 @@ const trainChecked = async (config: TrainConfig): Promise<TrainResult> => {
         inARow++;
         skipped++;
         await appendFile(metricsFile, skippedLine(r.nonFinite, inARow, skipped));
-        config.onEvent?.(`step ${step} skipped: non-finite ${r.nonFinite.what.slice(0, 4).join(', ')}`);
+        config.onEvent?.(
+          `step ${step} skipped: non-finite ${r.nonFinite.what.slice(0, 4).join(', ')}`,
+        );
         if (inARow >= maxNonFinite) throw nonFiniteStop(r.nonFinite, inARow, config.outDir);
       } else {
         inARow = 0;
         await appendFile(metricsFile, metricsLine(config.method, r.metrics, stepMs, elapsed));
-        config.onStep?.(r.metrics, { totalSteps: config.steps, stepMs, elapsed, done: step + 1 - startStep });
+        config.onStep?.(r.metrics, {
+          totalSteps: config.steps,
+          stepMs,
+          elapsed,
+          done: step + 1 - startStep,
+        });
         last = r.metrics;
-        if (online !== undefined && ((step + 1) % online.every === 0 || step + 1 === config.steps)) await evaluateOnline(online, compiled, step + 1, metricsFile);
+        if (online !== undefined && ((step + 1) % online.every === 0 || step + 1 === config.steps))
+          await evaluateOnline(online, compiled, step + 1, metricsFile);
       }
-      if ((step + 1) % config.checkpointEvery === 0 && step + 1 < config.steps) await saveState(config, compiled, step + 1, hash);
+      if ((step + 1) % config.checkpointEvery === 0 && step + 1 < config.steps)
+        await saveState(config, compiled, step + 1, hash);
     }
   } finally {
     await stream.return(undefined);
   }
   // a 0-step run saves its initial weights: the untrained encoder can be evaluated and exported
-  if (step > startStep || (ckpt === undefined && config.steps === 0)) await saveState(config, compiled, step, hash);
-  return { compiled, startStep, endStep: step, lastMetrics: last, specHash: hash, stopped, skipped };
+  if (step > startStep || (ckpt === undefined && config.steps === 0))
+    await saveState(config, compiled, step, hash);
+  return {
+    compiled,
+    startStep,
+    endStep: step,
+    lastMetrics: last,
+    specHash: hash,
+    stopped,
+    skipped,
+  };
 };

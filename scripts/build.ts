@@ -14,17 +14,39 @@ import { sourceFiles, SOURCES_DIR } from '../codegen/sources.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dist = path.join(root, 'dist');
-const types = process.argv.includes('--types') || ['pack', 'publish'].includes(process.env['npm_command'] ?? '');
+const types =
+  process.argv.includes('--types') ||
+  ['pack', 'publish'].includes(process.env['npm_command'] ?? '');
 
 /** Packages loaded from node_modules at run time, never bundled. */
-const EXTERNAL = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'sharp', 'ts-morph', 'fp-ts', 'io-ts'];
+const EXTERNAL = [
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+  'sharp',
+  'ts-morph',
+  'fp-ts',
+  'io-ts',
+];
 
-const shared: Options = { config: false, target: 'node20', platform: 'node', shims: true, clean: false, silent: true, external: EXTERNAL, outDir: dist };
+const shared: Options = {
+  config: false,
+  target: 'node20',
+  platform: 'node',
+  shims: true,
+  clean: false,
+  silent: true,
+  external: EXTERNAL,
+  outDir: dist,
+};
 
 /** Empties `dist/`; a build without types keeps the declarations of an earlier one. */
 const clean = async (): Promise<void> => {
   const entries = await fs.readdir(dist).catch(() => []);
-  for (const e of entries) if (types || !/\.d\.c?ts$/.test(e)) await fs.rm(path.join(dist, e), { recursive: true, force: true });
+  for (const e of entries)
+    if (types || !/\.d\.c?ts$/.test(e))
+      await fs.rm(path.join(dist, e), { recursive: true, force: true });
 };
 
 /** Copies the sources `compile --emit` embeds to `dist/sources/`, keeping their paths. */
@@ -40,9 +62,17 @@ const copySources = async (): Promise<number> => {
 const t0 = performance.now();
 await clean();
 await Promise.all([
-  build({ ...shared, entry: { index: 'index.ts', cli: 'cli/main.ts' }, format: ['esm'], splitting: true, dts: types ? { entry: { index: 'index.ts' } } : false }),
+  build({
+    ...shared,
+    entry: { index: 'index.ts', cli: 'cli/main.ts' },
+    format: ['esm'],
+    splitting: true,
+    dts: types ? { entry: { index: 'index.ts' } } : false,
+  }),
   build({ ...shared, entry: { index: 'index.ts' }, format: ['cjs'] }),
 ]);
 if (types) await fs.copyFile(path.join(dist, 'index.d.ts'), path.join(dist, 'index.d.cts'));
 const copied = await copySources();
-console.log(`built dist/ (library ESM + CJS, CLI${types ? ', types' : ''}; ${copied} sources for compile --emit) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+console.log(
+  `built dist/ (library ESM + CJS, CLI${types ? ', types' : ''}; ${copied} sources for compile --emit) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+);

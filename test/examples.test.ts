@@ -13,9 +13,15 @@ import { Method } from '../dsl/index.js';
 describe('examples', () => {
   test('MoCo v3 in 15 lines: the definition fits in 15 lines, checks, and trains with finite losses on the built-in data', async () => {
     const source = readFileSync(new URL('../examples/mocoV3In15Lines.ts', import.meta.url), 'utf8');
-    const start = source.indexOf("import { Aug");
+    const start = source.indexOf('import { Aug');
     const end = source.indexOf('\nconst main');
-    expect(source.slice(start, end).trim().split('\n').filter((l) => l.trim() !== '').length).toBeLessThanOrEqual(15);
+    expect(
+      source
+        .slice(start, end)
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim() !== '').length,
+    ).toBeLessThanOrEqual(15);
     const checked = checkMethod(method);
     expect(E.isRight(checked)).toBe(true);
     const losses = await firstLosses(Method.override(method, 'training.batch', 16), 6);

@@ -16,16 +16,30 @@ import { appearanceLabels, renderAppearance } from '../../data/appearance/genera
 const dir = process.argv[2] ?? '/tmp/learn';
 const size = Number(process.argv[3] ?? 32);
 const clearOnly = process.argv[4] === 'clear';
-const radius = process.argv[6] !== undefined ? ([Number(process.argv[5]), Number(process.argv[6])] as const) : undefined;
+const radius =
+  process.argv[6] !== undefined
+    ? ([Number(process.argv[5]), Number(process.argv[6])] as const)
+    : undefined;
 /** The k-th training index: every index, or only those of appearance `clear` (the first 6 of each block of 42). */
-const indexOf = (k: number, clear: boolean): number => (clear ? Math.floor(k / 6) * 42 + (k % 6) : k);
-const write = async (name: string, n: number, seed: number, clear = false): Promise<{ content: number[]; appearance: number[] }> => {
+const indexOf = (k: number, clear: boolean): number =>
+  clear ? Math.floor(k / 6) * 42 + (k % 6) : k;
+const write = async (
+  name: string,
+  n: number,
+  seed: number,
+  clear = false,
+): Promise<{ content: number[]; appearance: number[] }> => {
   const bytes = new Uint8Array(n * size * size * 3);
-  for (let k = 0; k < n; k++) bytes.set(renderAppearance(indexOf(k, clear), size, seed, radius), k * size * size * 3);
+  for (let k = 0; k < n; k++)
+    bytes.set(renderAppearance(indexOf(k, clear), size, seed, radius), k * size * size * 3);
   await writeFile(join(dir, `${name}.u8`), bytes);
   const labels = Array.from({ length: n }, (_, k) => appearanceLabels(indexOf(k, clear)));
   return { content: labels.map((l) => l.content), appearance: labels.map((l) => l.appearance) };
 };
-const labels = { size, train: await write('train', 2520, 0, clearOnly), eval: await write('eval', 1260, 1000) };
+const labels = {
+  size,
+  train: await write('train', 2520, 0, clearOnly),
+  eval: await write('eval', 1260, 1000),
+};
 await writeFile(join(dir, 'labels.json'), JSON.stringify(labels));
 console.log(`wrote ${dir}/train.u8, eval.u8, labels.json`);

@@ -33,10 +33,19 @@ const EVAL_SEED = 1000;
 
 const { values: v } = parseArgs({
   options: {
-    method: { type: 'string', default: 'moco-v3' }, opts: { type: 'string', default: '{}' }, set: { type: 'string', multiple: true },
-    steps: { type: 'string', default: '300' }, minutes: { type: 'string' }, 'eval-every': { type: 'string', default: '50' },
-    seed: { type: 'string', default: '0' }, backend: { type: 'string', default: 'wasm' }, n: { type: 'string', default: '2520' },
-    samples: { type: 'string', default: '1260' }, radius: { type: 'string' }, log: { type: 'string', default: 'bench/learn/runs.jsonl' }, tag: { type: 'string', default: '' },
+    method: { type: 'string', default: 'moco-v3' },
+    opts: { type: 'string', default: '{}' },
+    set: { type: 'string', multiple: true },
+    steps: { type: 'string', default: '300' },
+    minutes: { type: 'string' },
+    'eval-every': { type: 'string', default: '50' },
+    seed: { type: 'string', default: '0' },
+    backend: { type: 'string', default: 'wasm' },
+    n: { type: 'string', default: '2520' },
+    samples: { type: 'string', default: '1260' },
+    radius: { type: 'string' },
+    log: { type: 'string', default: 'bench/learn/runs.jsonl' },
+    tag: { type: 'string', default: '' },
   },
 });
 
@@ -75,9 +84,24 @@ const main = async (): Promise<void> => {
   const every = Number(v['eval-every']);
   const seed = Number(v.seed);
   const budget = v.minutes !== undefined ? Number(v.minutes) * 60 : Infinity;
-  const radius = v.radius === undefined ? {} : { radius: v.radius.split(',').map(Number) as unknown as readonly [number, number] };
-  const data = appearanceDataset({ n: Number(v.n), size: method.input.size, seed: TRAIN_SEED, cache: true, ...radius });
-  const held = appearanceDataset({ n: Number(v.samples), size: method.input.size, seed: EVAL_SEED, cache: true, ...radius });
+  const radius =
+    v.radius === undefined
+      ? {}
+      : { radius: v.radius.split(',').map(Number) as unknown as readonly [number, number] };
+  const data = appearanceDataset({
+    n: Number(v.n),
+    size: method.input.size,
+    seed: TRAIN_SEED,
+    cache: true,
+    ...radius,
+  });
+  const held = appearanceDataset({
+    n: Number(v.samples),
+    size: method.input.size,
+    seed: EVAL_SEED,
+    cache: true,
+    ...radius,
+  });
   const online = await makeOnlineEval(held, { samples: 512 });
   const compiled = await compile(method, { backend: v.backend as BackendName });
   compiled.init(seed);
@@ -90,8 +114,12 @@ const main = async (): Promise<void> => {
     const r = await online.measure(compiled);
     evalMs += performance.now() - te;
     curve.push({ step, loss, ...r });
-    const shown = Object.entries(r).map(([k, x]) => `${k.slice(4)} ${(100 * x).toFixed(1)}`).join('  ');
-    console.log(`step ${step}  ${((performance.now() - t0) / 1000).toFixed(0)}s  loss ${loss.toFixed(4)}  ${shown}`);
+    const shown = Object.entries(r)
+      .map(([k, x]) => `${k.slice(4)} ${(100 * x).toFixed(1)}`)
+      .join('  ');
+    console.log(
+      `step ${step}  ${((performance.now() - t0) / 1000).toFixed(0)}s  loss ${loss.toFixed(4)}  ${shown}`,
+    );
   };
   await probe(0, NaN);
   let step = 0;
@@ -101,7 +129,8 @@ const main = async (): Promise<void> => {
       const m = compiled.step(b.images, { step, totalSteps: steps });
       b.images.dispose();
       loss = m.loss;
-      if (!Number.isFinite(loss)) throw new Error(`loss ${loss} at step ${step}: ${JSON.stringify(m.terms)}`);
+      if (!Number.isFinite(loss))
+        throw new Error(`loss ${loss} at step ${step}: ${JSON.stringify(m.terms)}`);
       step++;
       if (step % every === 0 && step < steps) await probe(step, loss);
       if (step >= steps || (performance.now() - t0 - evalMs) / 1000 > budget) break outer;
@@ -109,16 +138,41 @@ const main = async (): Promise<void> => {
   }
   const trainSeconds = (performance.now() - t0 - evalMs) / 1000;
   await probe(step, loss);
-  const { features, labels } = await embedDataset(methodEmbedder(compiled), held, { samples: held.size, chunk: 256 });
-  const rows = evaluateRepresentations({ features, labels, probe: 'both', labelFraction: 0.1, seed });
+  const { features, labels } = await embedDataset(methodEmbedder(compiled), held, {
+    samples: held.size,
+    chunk: 256,
+  });
+  const rows = evaluateRepresentations({
+    features,
+    labels,
+    probe: 'both',
+    labelFraction: 0.1,
+    seed,
+  });
   console.log(renderProbeTable(rows));
   const record = {
-    tag: v.tag, method: v.method, radius: v.radius, opts: JSON.parse(v.opts!) as unknown, set: v.set ?? [], seed, steps: step, batch,
-    trainSeconds: Math.round(trainSeconds), evalSeconds: Math.round(evalMs / 1000), curve,
-    probes: Object.fromEntries(rows.map((r) => [`${r.probe}/${r.representation}/${r.label}`, Math.round(1000 * r.accuracy) / 1000])),
+    tag: v.tag,
+    method: v.method,
+    radius: v.radius,
+    opts: JSON.parse(v.opts!) as unknown,
+    set: v.set ?? [],
+    seed,
+    steps: step,
+    batch,
+    trainSeconds: Math.round(trainSeconds),
+    evalSeconds: Math.round(evalMs / 1000),
+    curve,
+    probes: Object.fromEntries(
+      rows.map((r) => [
+        `${r.probe}/${r.representation}/${r.label}`,
+        Math.round(1000 * r.accuracy) / 1000,
+      ]),
+    ),
   };
   await appendFile(v.log!, `${JSON.stringify(record)}\n`);
-  console.log(`trained ${step} steps in ${trainSeconds.toFixed(0)}s (+${(evalMs / 1000).toFixed(0)}s online eval); logged to ${v.log}`);
+  console.log(
+    `trained ${step} steps in ${trainSeconds.toFixed(0)}s (+${(evalMs / 1000).toFixed(0)}s online eval); logged to ${v.log}`,
+  );
   compiled.dispose();
   online.dispose();
   tf.disposeVariables();

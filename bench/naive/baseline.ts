@@ -36,7 +36,10 @@ export const copyWeights = (
   trainable: (name: string) => boolean,
 ): Record<string, tf.Variable> =>
   Object.fromEntries(
-    Object.entries(source).map(([name, v]) => [name, tf.variable(tf.tensor(v.dataSync().slice(), v.shape, v.dtype), trainable(name))]),
+    Object.entries(source).map(([name, v]) => [
+      name,
+      tf.variable(tf.tensor(v.dataSync().slice(), v.shape, v.dtype), trainable(name)),
+    ]),
   );
 
 /** The declaration of module `name` in `graph`. */
@@ -47,9 +50,14 @@ export const moduleDecl = (graph: Graph, name: string): ModuleDecl => {
 };
 
 /** The net of module `name`, checked to be of kind `tag`. */
-export const netOf = <T extends NetNode['_tag']>(graph: Graph, name: string, tag: T): Extract<NetNode, { _tag: T }> => {
+export const netOf = <T extends NetNode['_tag']>(
+  graph: Graph,
+  name: string,
+  tag: T,
+): Extract<NetNode, { _tag: T }> => {
   const net = moduleDecl(graph, name).net;
-  if (net._tag !== tag) throw new Error(`naive: module "${name}" is a ${net._tag}, expected ${tag}`);
+  if (net._tag !== tag)
+    throw new Error(`naive: module "${name}" is a ${net._tag}, expected ${tag}`);
   return net as Extract<NetNode, { _tag: T }>;
 };
 
@@ -62,29 +70,42 @@ export const onlyObjective = (graph: Graph): Objective => {
 
 /** The augmentation pipeline of the view named `name`. */
 export const viewPipeline = (graph: Graph, name: string): ReadonlyArray<AugNode> => {
-  for (const n of graph.nodes) if (n.expr._tag === 'View' && n.expr.name === name) return n.expr.pipeline;
+  for (const n of graph.nodes)
+    if (n.expr._tag === 'View' && n.expr.name === name) return n.expr.pipeline;
   throw new Error(`naive: the graph has no view "${name}"`);
 };
 
 /** The multi-block mask spec and node name of the graph's `Masks` node. */
-export const maskSpec = (graph: Graph): { readonly name: string; readonly spec: MultiBlockMask } => {
-  for (const n of graph.nodes) if (n.expr._tag === 'Masks') return { name: n.expr.name, spec: n.expr.spec };
+export const maskSpec = (
+  graph: Graph,
+): { readonly name: string; readonly spec: MultiBlockMask } => {
+  for (const n of graph.nodes)
+    if (n.expr._tag === 'Masks') return { name: n.expr.name, spec: n.expr.spec };
   throw new Error('naive: the graph has no Masks node');
 };
 
 /** The first loss node's expression of kind `tag` (its hyperparameters). */
-export const lossOf = <T extends string>(graph: Graph, tag: T): Extract<Graph['nodes'][number]['expr'], { _tag: T }> => {
-  for (const n of graph.nodes) if (n.op === 'Loss' && n.expr._tag === tag) return n.expr as Extract<Graph['nodes'][number]['expr'], { _tag: T }>;
+export const lossOf = <T extends string>(
+  graph: Graph,
+  tag: T,
+): Extract<Graph['nodes'][number]['expr'], { _tag: T }> => {
+  for (const n of graph.nodes)
+    if (n.op === 'Loss' && n.expr._tag === tag)
+      return n.expr as Extract<Graph['nodes'][number]['expr'], { _tag: T }>;
   throw new Error(`naive: the graph has no ${tag} loss`);
 };
 
 /** Whether AdamW decays `module/path`: every weight when `decayAll`, else the shape pass's `decay` flag. */
-export const decayRule = (graph: Graph, decayAll: boolean) => (name: string): boolean => {
-  if (decayAll) return true;
-  const slash = name.indexOf('/');
-  const info = graph.modules.find((m) => m.decl.name === name.slice(0, slash))?.params?.find((p) => p.path === name.slice(slash + 1));
-  return info?.decay ?? false;
-};
+export const decayRule =
+  (graph: Graph, decayAll: boolean) =>
+  (name: string): boolean => {
+    if (decayAll) return true;
+    const slash = name.indexOf('/');
+    const info = graph.modules
+      .find((m) => m.decl.name === name.slice(0, slash))
+      ?.params?.find((p) => p.path === name.slice(slash + 1));
+    return info?.decay ?? false;
+  };
 
 /** The random stream of `step` for a method initialised with `seed` (as the compiled step forks it). */
 export const stepRng = (seed: number, step: number): Rng => Rng.seeded(seed).fork(`step:${step}`);

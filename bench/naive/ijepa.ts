@@ -20,9 +20,30 @@ import type { TransformerPredictor } from '../../compiler/ir/net.js';
 import { evaluateSchedule } from '../../compiler/ir/schedule.js';
 import { applyPipeline } from '../../compiler/lower/augment/pipeline.js';
 import { sampleMultiBlockMasks } from '../../compiler/lower/masks/multiBlock.js';
-import { at, block, get, gatherRows, layerNorm, linear, sincos, vit, type Weights } from './layers.js';
+import {
+  at,
+  block,
+  get,
+  gatherRows,
+  layerNorm,
+  linear,
+  sincos,
+  vit,
+  type Weights,
+} from './layers.js';
 import { adamwMinimizer, emaUpdate } from './optimizer.js';
-import { copyWeights, decayRule, lossOf, maskSpec, moduleDecl, naiveMethod, netOf, onlyObjective, viewPipeline, type NaiveMethod } from './baseline.js';
+import {
+  copyWeights,
+  decayRule,
+  lossOf,
+  maskSpec,
+  moduleDecl,
+  naiveMethod,
+  netOf,
+  onlyObjective,
+  viewPipeline,
+  type NaiveMethod,
+} from './baseline.js';
 
 /** I-JEPA predictor LayerNorm eps. */
 const EPS = 1e-6;
@@ -34,7 +55,13 @@ const TARGET_EPS = 1e-5;
  * block, append mask tokens (+ target positions), blocks, LN, keep the mask outputs, project back.
  * `targets [T, B, Kt]` -> `[T*B, Kt, D]` (target-major).
  */
-const predict = (w: Weights, n: TransformerPredictor, x: tf.Tensor, context: tf.Tensor, targets: tf.Tensor): tf.Tensor => {
+const predict = (
+  w: Weights,
+  n: TransformerPredictor,
+  x: tf.Tensor,
+  context: tf.Tensor,
+  targets: tf.Tensor,
+): tf.Tensor => {
   const [t, b, kt] = targets.shape as [number, number, number];
   const table = sincos(n.grid[0], n.dim, false);
   const z = tf.add(linear(at(w, 'embed'), x), tf.gather(table, context));
@@ -51,7 +78,11 @@ const predict = (w: Weights, n: TransformerPredictor, x: tf.Tensor, context: tf.
  * `variables()`), drawing the same view and masks as the compiled step initialised with `seed`.
  * Runs on the current TF.js backend (`cpu`: wasm lacks the gather and conv-filter gradients).
  */
-export const naiveIjepa = (graph: Graph, weights: Readonly<Record<string, tf.Variable>>, seed: number): NaiveMethod => {
+export const naiveIjepa = (
+  graph: Graph,
+  weights: Readonly<Record<string, tf.Variable>>,
+  seed: number,
+): NaiveMethod => {
   const objective = onlyObjective(graph);
   const spec = objective.optimizer;
   if (spec._tag !== 'AdamW') throw new Error(`naive i-jepa: expected AdamW, got ${spec._tag}`);
@@ -67,7 +98,11 @@ export const naiveIjepa = (graph: Graph, weights: Readonly<Record<string, tf.Var
   const ema = moduleDecl(graph, 'target').ema!;
   return naiveMethod(vars, opt, seed, (images, progress, rng) => {
     const view = applyPipeline(images, pipeline, rng.fork('view:view'));
-    const drawn = sampleMultiBlockMasks(masks.spec, images.shape[0], rng.fork(`masks:${masks.name}`));
+    const drawn = sampleMultiBlockMasks(
+      masks.spec,
+      images.shape[0],
+      rng.fork(`masks:${masks.name}`),
+    );
     const context = tf.tensor(drawn.context.data, [...drawn.context.shape], 'int32');
     const targets = tf.tensor(drawn.targets.data, [...drawn.targets.shape], 'int32');
     const [t, b, kt] = targets.shape as [number, number, number];
@@ -75,7 +110,13 @@ export const naiveIjepa = (graph: Graph, weights: Readonly<Record<string, tf.Var
     const tiled = tf.tile(h, [t, 1, 1]); // [T*B, N, D], target-major
     const wanted = gatherRows(tiled, targets.reshape([t * b, kt]));
     const value = opt.minimize(() => {
-      const z = predict(at(w, 'predictor'), predictor, vit(at(w, 'encoder'), encoder, view, context), context, targets);
+      const z = predict(
+        at(w, 'predictor'),
+        predictor,
+        vit(at(w, 'encoder'), encoder, view, context),
+        context,
+        targets,
+      );
       return tf.losses.huberLoss(wanted, z, undefined, beta) as tf.Scalar;
     }, progress);
     emaUpdate(vars, 'target', ema.source, evaluateSchedule(ema.momentum, progress));

@@ -51,7 +51,8 @@ export const batchNorm = (w: Weights | undefined, x: tf.Tensor, eps = 1e-5): tf.
 };
 
 /** Exact GELU `x/2 (1 + erf(x / sqrt 2))` (PyTorch `nn.GELU`). */
-export const gelu = (x: tf.Tensor): tf.Tensor => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+export const gelu = (x: tf.Tensor): tf.Tensor =>
+  tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
 
 /**
  * Fixed 2-D sin-cos positions `[g*g, dim]`, temperature 1e4, `dim/4` frequencies
@@ -65,7 +66,12 @@ export const sincos = (g: number, dim: number, rowFirst: boolean): tf.Tensor2D =
   for (let r = 0; r < g; r++) {
     for (let c = 0; c < g; c++) {
       const [a, b] = rowFirst ? [r, c] : [c, r];
-      rows.push([...f.map((o) => Math.sin(a * o)), ...f.map((o) => Math.cos(a * o)), ...f.map((o) => Math.sin(b * o)), ...f.map((o) => Math.cos(b * o))]);
+      rows.push([
+        ...f.map((o) => Math.sin(a * o)),
+        ...f.map((o) => Math.cos(a * o)),
+        ...f.map((o) => Math.sin(b * o)),
+        ...f.map((o) => Math.cos(b * o)),
+      ]);
     }
   }
   return tf.tensor2d(rows);
@@ -76,10 +82,14 @@ export const attention = (w: Weights, x: tf.Tensor, heads: number): tf.Tensor =>
   const [b, n, d] = x.shape as [number, number, number];
   const dh = d / heads;
   const qkv = linear(at(w, 'qkv'), x).reshape([b, n, 3, heads, dh]).transpose([2, 0, 3, 1, 4]); // [3, B, H, N, dh]
-  const part = (i: number): tf.Tensor3D => qkv.slice([i, 0, 0, 0, 0], [1, b, heads, n, dh]).reshape([b * heads, n, dh]);
+  const part = (i: number): tf.Tensor3D =>
+    qkv.slice([i, 0, 0, 0, 0], [1, b, heads, n, dh]).reshape([b * heads, n, dh]);
   const scores = tf.mul(tf.matMul(part(0), part(1), false, true), 1 / Math.sqrt(dh));
   const out = tf.matMul(tf.softmax(scores), part(2)); // [B*H, N, dh]
-  return linear(at(w, 'proj'), out.reshape([b, heads, n, dh]).transpose([0, 2, 1, 3]).reshape([b, n, d]));
+  return linear(
+    at(w, 'proj'),
+    out.reshape([b, heads, n, dh]).transpose([0, 2, 1, 3]).reshape([b, n, d]),
+  );
 };
 
 /** Pre-norm transformer block: `x + attn(LN(x))`, then `x + fc2(GELU(fc1(LN(x))))`. */
@@ -91,7 +101,10 @@ export const block = (w: Weights, x: tf.Tensor, heads: number, eps: number): tf.
 
 /** Patch embedding: `tf.conv2d` stride `p`, `[B, H, W, C] -> [B, (H/p)^2, dim]` (row-major patches). */
 export const patchEmbed = (w: Weights, images: tf.Tensor4D, patch: number): tf.Tensor3D => {
-  const y = tf.add(tf.conv2d(images, get(w, 'weight') as tf.Tensor4D, patch, 'valid'), get(w, 'bias'));
+  const y = tf.add(
+    tf.conv2d(images, get(w, 'weight') as tf.Tensor4D, patch, 'valid'),
+    get(w, 'bias'),
+  );
   const [b, h, ww, d] = y.shape as [number, number, number, number];
   return y.reshape([b, h * ww, d]);
 };
@@ -100,7 +113,9 @@ export const patchEmbed = (w: Weights, images: tf.Tensor4D, patch: number): tf.T
 export const gatherRows = (x: tf.Tensor, index: tf.Tensor): tf.Tensor => {
   const [b, n, d] = x.shape as [number, number, number];
   const k = index.shape[1]!;
-  const flat = tf.add(tf.cast(index, 'int32'), tf.range(0, b * n, n, 'int32').reshape([b, 1])).reshape([-1]);
+  const flat = tf
+    .add(tf.cast(index, 'int32'), tf.range(0, b * n, n, 'int32').reshape([b, 1]))
+    .reshape([-1]);
   return tf.gather(x.reshape([b * n, d]), flat).reshape([b, k, d]);
 };
 
@@ -119,7 +134,12 @@ export interface VitConfig {
  * without), optionally keep the tokens `keep [B, K]` (`tf.gather`), prepend [CLS], blocks, final
  * LayerNorm. Returns all tokens `[B, N(+1), dim]`.
  */
-export const vit = (w: Weights, c: VitConfig, images: tf.Tensor4D, keep?: tf.Tensor): tf.Tensor3D => {
+export const vit = (
+  w: Weights,
+  c: VitConfig,
+  images: tf.Tensor4D,
+  keep?: tf.Tensor,
+): tf.Tensor3D => {
   const tokens = patchEmbed(at(w, 'patchEmbed'), images, c.patch);
   const [b, n, d] = tokens.shape;
   let x: tf.Tensor = tf.add(tokens, sincos(Math.sqrt(n), d, c.cls));

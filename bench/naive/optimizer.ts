@@ -18,7 +18,11 @@ export interface AdamWStep {
 /** AdamW state: first and second moments per parameter name, and the step count. */
 export interface AdamW {
   /** Updates `params[name]` in place from `grads[name]` (names without a gradient are skipped). */
-  apply(params: Readonly<Record<string, tf.Variable>>, grads: Readonly<Record<string, tf.Tensor>>, h: AdamWStep): void;
+  apply(
+    params: Readonly<Record<string, tf.Variable>>,
+    grads: Readonly<Record<string, tf.Tensor>>,
+    h: AdamWStep,
+  ): void;
   dispose(): void;
 }
 
@@ -51,7 +55,10 @@ export const adamw = (decays: (name: string) => boolean): AdamW => {
           mi.assign(tf.add(tf.mul(mi, b1), tf.mul(g, 1 - b1)));
           vi.assign(tf.add(tf.mul(vi, b2), tf.mul(tf.square(g), 1 - b2)));
           const from = decays(name) ? tf.mul(p, 1 - h.lr * h.weightDecay) : p;
-          const update = tf.div(tf.div(mi, 1 - b1 ** t), tf.add(tf.sqrt(tf.div(vi, 1 - b2 ** t)), h.eps));
+          const update = tf.div(
+            tf.div(mi, 1 - b1 ** t),
+            tf.add(tf.sqrt(tf.div(vi, 1 - b2 ** t)), h.eps),
+          );
           p.assign(tf.sub(from, tf.mul(update, h.lr)));
         }
       });
@@ -63,7 +70,12 @@ export const adamw = (decays: (name: string) => boolean): AdamW => {
 };
 
 /** `vars[target/path] <- m vars[target/path] + (1 - m) vars[source/path]` for every `source/...` weight. */
-export const emaUpdate = (vars: Readonly<Record<string, tf.Variable>>, target: string, source: string, momentum: number): void =>
+export const emaUpdate = (
+  vars: Readonly<Record<string, tf.Variable>>,
+  target: string,
+  source: string,
+  momentum: number,
+): void =>
   tf.tidy(() => {
     for (const [name, src] of Object.entries(vars)) {
       if (!name.startsWith(`${source}/`)) continue;
@@ -93,15 +105,24 @@ export const adamwMinimizer = (
   spec: AdamWSpec,
   decays: (name: string) => boolean,
 ): Minimizer => {
-  const list = Object.entries(vars).filter(([n]) => trained(n)).map(([, v]) => v);
+  const list = Object.entries(vars)
+    .filter(([n]) => trained(n))
+    .map(([, v]) => v);
   const names = new Map(Object.entries(vars).map(([n, v]) => [v.name, n]));
   const opt = adamw(decays);
   return {
     minimize: (loss, progress) => {
       const { value, grads } = tf.variableGrads(loss, list);
-      opt.apply(vars, Object.fromEntries(Object.entries(grads).map(([n, g]) => [names.get(n)!, g])), {
-        lr: evaluateSchedule(spec.lr, progress), weightDecay: evaluateSchedule(spec.weightDecay, progress), betas: spec.betas, eps: spec.eps,
-      });
+      opt.apply(
+        vars,
+        Object.fromEntries(Object.entries(grads).map(([n, g]) => [names.get(n)!, g])),
+        {
+          lr: evaluateSchedule(spec.lr, progress),
+          weightDecay: evaluateSchedule(spec.weightDecay, progress),
+          betas: spec.betas,
+          eps: spec.eps,
+        },
+      );
       return value;
     },
     dispose: () => opt.dispose(),

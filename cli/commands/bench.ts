@@ -30,8 +30,14 @@ const nonNegativeInt = (name: string, raw: string | undefined, fallback: number)
   raw === '0' ? 0 : positiveInt(name, raw, fallback);
 
 /** Median ms of a compiled MoCo v3 `tiny` step at `batch` on random images (its views included), and its image size. */
-const mocoStepTime = async (batch: number, repeats: number): Promise<{ ms: number; size: number }> => {
-  const [{ compile }, { tf }] = await Promise.all([import('../../runtime/compile.js'), import('../../runtime/backend.js')]);
+const mocoStepTime = async (
+  batch: number,
+  repeats: number,
+): Promise<{ ms: number; size: number }> => {
+  const [{ compile }, { tf }] = await Promise.all([
+    import('../../runtime/compile.js'),
+    import('../../runtime/backend.js'),
+  ]);
   const method = mocoV3({ preset: 'tiny', batch });
   const compiled = await compile(method, { backend: tf.getBackend() as BackendName });
   compiled.init(0);
@@ -51,19 +57,32 @@ const mocoStepTime = async (batch: number, repeats: number): Promise<{ ms: numbe
 const runData = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const { values } = parseArgs({
     args: [...args],
-    options: { batch: { type: 'string' }, size: { type: 'string' }, repeats: { type: 'string' }, backend: { type: 'string' }, 'no-step': { type: 'boolean' } },
+    options: {
+      batch: { type: 'string' },
+      size: { type: 'string' },
+      repeats: { type: 'string' },
+      backend: { type: 'string' },
+      'no-step': { type: 'boolean' },
+    },
     strict: true,
   });
   const backend = (values.backend ?? 'wasm') as BackendName;
-  if (!BACKENDS.includes(backend)) throw new RangeError(`--backend must be one of ${BACKENDS.join(', ')}, got "${values.backend}"`);
+  if (!BACKENDS.includes(backend))
+    throw new RangeError(
+      `--backend must be one of ${BACKENDS.join(', ')}, got "${values.backend}"`,
+    );
   const options = {
     batch: positiveInt('batch', values.batch, 64),
     size: positiveInt('size', values.size, 64),
     repeats: positiveInt('repeats', values.repeats, 5),
   };
-  const [{ benchData, showDataBench }, { useBackend }] = await Promise.all([import('../../bench/data.js'), import('../../runtime/backend.js')]);
+  const [{ benchData, showDataBench }, { useBackend }] = await Promise.all([
+    import('../../bench/data.js'),
+    import('../../runtime/backend.js'),
+  ]);
   await useBackend(backend);
-  const stepTime = values['no-step'] === true ? undefined : () => mocoStepTime(options.batch, options.repeats);
+  const stepTime =
+    values['no-step'] === true ? undefined : () => mocoStepTime(options.batch, options.repeats);
   io.out(showDataBench(await benchData({ ...options, ...(stepTime ? { stepTime } : {}) })));
   return 0;
 };
@@ -72,23 +91,38 @@ const runStep = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
   const { values } = parseArgs({
     args: [...args],
     options: {
-      method: { type: 'string' }, preset: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' },
-      iters: { type: 'string' }, warmup: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' },
-      peer: { type: 'string' }, python: { type: 'string' }, profile: { type: 'boolean' },
+      method: { type: 'string' },
+      preset: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+      iters: { type: 'string' },
+      warmup: { type: 'string' },
+      batch: { type: 'string' },
+      seed: { type: 'string' },
+      peer: { type: 'string' },
+      python: { type: 'string' },
+      profile: { type: 'boolean' },
     },
     strict: true,
   });
   const method = values.method ?? 'moco-v3';
-  if (!isMethodName(method)) throw new RangeError(`--method must be one of ${methodNames.join(', ')}, got "${method}"`);
+  if (!isMethodName(method))
+    throw new RangeError(`--method must be one of ${methodNames.join(', ')}, got "${method}"`);
   const preset = values.preset ?? 'tiny';
-  if (preset !== 'tiny' && preset !== 'paper') throw new RangeError(`--preset must be tiny or paper, got "${preset}"`);
+  if (preset !== 'tiny' && preset !== 'paper')
+    throw new RangeError(`--preset must be tiny or paper, got "${preset}"`);
   const backend = values.backend ?? 'wasm';
-  if (backend !== 'wasm' && backend !== 'cpu') throw new RangeError(`--backend must be wasm or cpu, got "${backend}"`);
-  if (values.peer !== undefined && values.peer !== 'torch') throw new RangeError(`--peer must be torch, got "${values.peer}"`);
-  if (values.python !== undefined && values.peer === undefined) throw new RangeError('--python goes with --peer torch');
+  if (backend !== 'wasm' && backend !== 'cpu')
+    throw new RangeError(`--backend must be wasm or cpu, got "${backend}"`);
+  if (values.peer !== undefined && values.peer !== 'torch')
+    throw new RangeError(`--peer must be torch, got "${values.peer}"`);
+  if (values.python !== undefined && values.peer === undefined)
+    throw new RangeError('--python goes with --peer torch');
   const { benchStep, showStepBench } = await import('../../bench/step.js');
   const report = await benchStep({
-    method, preset, backend,
+    method,
+    preset,
+    backend,
     ...(values.peer === 'torch' ? { peer: 'torch' as const } : {}),
     ...(values.python === undefined ? {} : { python: values.python }),
     profile: values.profile === true,
@@ -107,7 +141,10 @@ const DISENTANGLE_MINUTES = 12;
 /** `--init METHOD:MODULE=FILE`, e.g. `st-storm:semBackbone=moco.safetensors`. */
 const parseBenchInit = (text: string): [MethodName, ModuleInit] => {
   const m = /^([a-z0-9-]+):([^=]+)=(.+)$/.exec(text);
-  if (m === null || !isMethodName(m[1]!)) throw new RangeError(`--init ${text}: expected METHOD:MODULE=FILE with METHOD one of ${methodNames.join(', ')}`);
+  if (m === null || !isMethodName(m[1]!))
+    throw new RangeError(
+      `--init ${text}: expected METHOD:MODULE=FILE with METHOD one of ${methodNames.join(', ')}`,
+    );
   return [m[1], { module: m[2]!, file: m[3]! }];
 };
 
@@ -115,22 +152,41 @@ const runDisentangle = async (args: ReadonlyArray<string>, io: Io): Promise<numb
   const { values } = parseArgs({
     args: [...args],
     options: {
-      data: { type: 'string' }, labels: { type: 'string' }, methods: { type: 'string' }, steps: { type: 'string' }, minutes: { type: 'string' },
-      samples: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' },
+      data: { type: 'string' },
+      labels: { type: 'string' },
+      methods: { type: 'string' },
+      steps: { type: 'string' },
+      minutes: { type: 'string' },
+      samples: { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+      out: { type: 'string' },
       init: { type: 'string', multiple: true },
     },
     strict: true,
   });
   const chosen = (values.methods ?? 'st-storm,moco-v3,i-jepa').split(',');
   const bad = chosen.find((m) => !isMethodName(m));
-  if (bad !== undefined) throw new RangeError(`--methods: unknown method "${bad}"; known: ${methodNames.join(', ')}`);
+  if (bad !== undefined)
+    throw new RangeError(`--methods: unknown method "${bad}"; known: ${methodNames.join(', ')}`);
   const minutes = Number(values.minutes ?? DISENTANGLE_MINUTES);
-  if (!(minutes > 0)) throw new RangeError(`--minutes must be a positive number, got "${values.minutes}"`);
+  if (!(minutes > 0))
+    throw new RangeError(`--minutes must be a positive number, got "${values.minutes}"`);
   const backend = (values.backend ?? 'wasm') as BackendName;
-  if (!BACKENDS.includes(backend)) throw new RangeError(`--backend must be one of ${BACKENDS.join(', ')}, got "${values.backend}"`);
+  if (!BACKENDS.includes(backend))
+    throw new RangeError(
+      `--backend must be one of ${BACKENDS.join(', ')}, got "${values.backend}"`,
+    );
   const samples = positiveInt('samples', values.samples, 1260);
-  const [{ benchDisentangle, showDisentangle }, { useBackend }, { BUILTIN, openEvalData, openTrainingData, parseDataSource }] = await Promise.all([
-    import('../../bench/disentangle.js'), import('../../runtime/backend.js'), import('../runData.js'),
+  const [
+    { benchDisentangle, showDisentangle },
+    { useBackend },
+    { BUILTIN, openEvalData, openTrainingData, parseDataSource },
+  ] = await Promise.all([
+    import('../../bench/disentangle.js'),
+    import('../../runtime/backend.js'),
+    import('../runData.js'),
   ]);
   const source = await parseDataSource(values.data ?? BUILTIN);
   const size = 32;
@@ -145,18 +201,38 @@ const runDisentangle = async (args: ReadonlyArray<string>, io: Io): Promise<numb
     methods: chosen as MethodName[],
     steps: positiveInt('steps', values.steps, 600),
     seconds: (minutes * 60) / chosen.length,
-    samples, seed: nonNegativeInt('seed', values.seed, 0), backend, init, onEvent: say,
+    samples,
+    seed: nonNegativeInt('seed', values.seed, 0),
+    backend,
+    init,
+    onEvent: say,
   });
   if (values.out !== undefined) await writeFile(values.out, `${JSON.stringify(report, null, 1)}\n`);
-  io.out(values.json === true ? `${JSON.stringify(report)}\n` : `${showDisentangle(report)}\n${values.out === undefined ? '' : `wrote ${values.out}\n`}`);
+  io.out(
+    values.json === true
+      ? `${JSON.stringify(report)}\n`
+      : `${showDisentangle(report)}\n${values.out === undefined ? '' : `wrote ${values.out}\n`}`,
+  );
   return 0;
 };
 
 /** The benchmarks, by name. */
 const benches: Readonly<Record<string, Bench>> = {
-  data: { summary: 'images/s of the appearance generator, the folder loader, each augmentation; input prep vs a step', run: runData },
-  step: { summary: 'compiled training step vs hand-written eager TF.js and PyTorch steps: time, loss, GFLOP/s vs a matmul roof, profile', run: runStep },
-  disentangle: { summary: 'pretrain ST-STORM, MoCo v3, I-JEPA (tiny) alike, probe each representation for content and appearance', run: runDisentangle },
+  data: {
+    summary:
+      'images/s of the appearance generator, the folder loader, each augmentation; input prep vs a step',
+    run: runData,
+  },
+  step: {
+    summary:
+      'compiled training step vs hand-written eager TF.js and PyTorch steps: time, loss, GFLOP/s vs a matmul roof, profile',
+    run: runStep,
+  },
+  disentangle: {
+    summary:
+      'pretrain ST-STORM, MoCo v3, I-JEPA (tiny) alike, probe each representation for content and appearance',
+    run: runDisentangle,
+  },
 };
 
 const usage = [
@@ -177,19 +253,24 @@ const usage = [
 /** `tessera bench`: runs one benchmark from the table. */
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'benchmarks: data (input preparation throughput), step (compiled vs hand-written step), disentangle (the ST-STORM claim)',
+  summary:
+    'benchmarks: data (input preparation throughput), step (compiled vs hand-written step), disentangle (the ST-STORM claim)',
   usage,
   run: async (args, io) => {
     const [name, ...rest] = args;
     const bench = name === undefined ? undefined : benches[name];
     if (bench === undefined) {
-      io.err(`tessera bench: ${name === undefined ? 'missing benchmark name' : `unknown benchmark "${name}"`}\nhint: one of ${Object.keys(benches).join(', ')}\n`);
+      io.err(
+        `tessera bench: ${name === undefined ? 'missing benchmark name' : `unknown benchmark "${name}"`}\nhint: one of ${Object.keys(benches).join(', ')}\n`,
+      );
       return 2;
     }
     try {
       return await bench.run(rest, io);
     } catch (e) {
-      const usageError = e instanceof RangeError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'));
+      const usageError =
+        e instanceof RangeError ||
+        (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'));
       io.err(`tessera bench ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
       return usageError ? 2 : 1;
     }

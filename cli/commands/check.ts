@@ -54,11 +54,20 @@ export interface CheckReport {
   readonly terms: ReadonlyArray<string>;
   readonly flops: { readonly forward: number; readonly training: number };
   /** Predicted peak bytes of one training step (pass 8), and its parts. */
-  readonly memory: { readonly peakBytes: number; readonly parameters: number; readonly optimizerState: number; readonly largestWorkingSet: number } | null;
+  readonly memory: {
+    readonly peakBytes: number;
+    readonly parameters: number;
+    readonly optimizerState: number;
+    readonly largestWorkingSet: number;
+  } | null;
 }
 
 /** A short name for the value a node computes: `view1`, `images`, `backbone(view1)`. */
-export const describeNode = (byId: ReadonlyMap<NodeId, GraphNode>, id: NodeId | undefined, depth = 0): string => {
+export const describeNode = (
+  byId: ReadonlyMap<NodeId, GraphNode>,
+  id: NodeId | undefined,
+  depth = 0,
+): string => {
   const n = id === undefined ? undefined : byId.get(id);
   if (n === undefined) return '?';
   const e = n.expr;
@@ -71,7 +80,9 @@ export const describeNode = (byId: ReadonlyMap<NodeId, GraphNode>, id: NodeId | 
     case 'TokenMask':
       return e.name;
     case 'Apply':
-      return `${[e.module, ...e.path].join('.')}(${Object.values(n.inputs).map((i) => describeNode(byId, i, depth + 1)).join(', ')})`;
+      return `${[e.module, ...e.path].join('.')}(${Object.values(n.inputs)
+        .map((i) => describeNode(byId, i, depth + 1))
+        .join(', ')})`;
     case 'StopGradient':
       return `sg(${describeNode(byId, n.inputs['source'], depth)})`;
     case 'FieldOf':
@@ -109,7 +120,13 @@ export const checkReport = (g: Graph): CheckReport => {
     name: g.method.name,
     modules: g.modules.map((m) => {
       const count = m.params === undefined ? undefined : countParams(m.params);
-      return { name: m.decl.name, net: showNet(m.decl.net), params: count?.trainable ?? null, buffers: count?.buffers ?? null, role: roleOf(g, m.decl.name) };
+      return {
+        name: m.decl.name,
+        net: showNet(m.decl.net),
+        params: count?.trainable ?? null,
+        buffers: count?.buffers ?? null,
+        role: roleOf(g, m.decl.name),
+      };
     }),
     branches: g.nodes
       .filter((n) => n.op === 'Apply')
@@ -125,43 +142,70 @@ export const checkReport = (g: Graph): CheckReport => {
       return `${t.objective}/${t.term}: ${loss} x ${showSchedule(t.weight)}`;
     }),
     flops: { forward: flops.forward, training: flops.training },
-    memory: g.memory === undefined ? null : {
-      peakBytes: g.memory.peakBytes,
-      parameters: g.memory.parameters,
-      optimizerState: g.memory.optimizerState,
-      largestWorkingSet: Math.max(0, ...g.memory.objectives.map((o) => o.workingSet)),
-    },
+    memory:
+      g.memory === undefined
+        ? null
+        : {
+            peakBytes: g.memory.peakBytes,
+            parameters: g.memory.parameters,
+            optimizerState: g.memory.optimizerState,
+            largestWorkingSet: Math.max(0, ...g.memory.objectives.map((o) => o.workingSet)),
+          },
   };
 };
 
-const showBytes = (b: number): string => (b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : `${(b / 1e6).toFixed(1)} MB`);
+const showBytes = (b: number): string =>
+  b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : `${(b / 1e6).toFixed(1)} MB`;
 
-const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+const table = (
+  header: ReadonlyArray<string>,
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+): string => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: ReadonlyArray<string>): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: ReadonlyArray<string>): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 };
 
-const orDash = (x: number | null, show: (n: number) => string): string => (x === null ? '-' : show(x));
+const orDash = (x: number | null, show: (n: number) => string): string =>
+  x === null ? '-' : show(x);
 
 /** The report as text tables. */
 export const showReport = (r: CheckReport): string => {
-  const trainable = r.modules.filter((m) => !m.role.startsWith('EMA')).reduce((s, m) => s + (m.params ?? 0), 0);
+  const trainable = r.modules
+    .filter((m) => !m.role.startsWith('EMA'))
+    .reduce((s, m) => s + (m.params ?? 0), 0);
   return [
     `ok: "${r.name}" is valid (${r.modules.length} modules, ${r.branches.length} branches, ${r.terms.length} loss terms)`,
     '',
-    table(['module', 'net', 'params', 'role'], r.modules.map((m) => [m.name, m.net, orDash(m.params, showCount), m.role])),
+    table(
+      ['module', 'net', 'params', 'role'],
+      r.modules.map((m) => [m.name, m.net, orDash(m.params, showCount), m.role]),
+    ),
     '',
-    table(['branch', 'output', 'FLOPs/step', 'use'], r.branches.map((b) => [b.branch, b.output ?? '-', orDash(b.flops, showFlops), b.use === 'step' ? 'training' : 'evaluation only'])),
+    table(
+      ['branch', 'output', 'FLOPs/step', 'use'],
+      r.branches.map((b) => [
+        b.branch,
+        b.output ?? '-',
+        orDash(b.flops, showFlops),
+        b.use === 'step' ? 'training' : 'evaluation only',
+      ]),
+    ),
     '',
     'loss terms:',
     ...r.terms.map((t) => `  ${t}`),
     '',
     `trainable parameters: ${showCount(trainable)} (EMA copies not counted)`,
     `FLOPs per training step: forward ${showFlops(r.flops.forward)}, with backward ~${showFlops(r.flops.training)} (backward ~2x forward where gradient flows)`,
-    ...(r.memory === null ? [] : [
-      `predicted peak memory of a step: ${showBytes(r.memory.peakBytes)} (parameters ${showBytes(r.memory.parameters)}, optimizer state ${showBytes(r.memory.optimizerState)}, largest objective working set ${showBytes(r.memory.largestWorkingSet)})`,
-    ]),
+    ...(r.memory === null
+      ? []
+      : [
+          `predicted peak memory of a step: ${showBytes(r.memory.peakBytes)} (parameters ${showBytes(r.memory.parameters)}, optimizer state ${showBytes(r.memory.optimizerState)}, largest objective working set ${showBytes(r.memory.largestWorkingSet)})`,
+        ]),
     '',
   ].join('\n');
 };
@@ -178,11 +222,24 @@ const invalid = (io: Io, json: boolean, name: string, issues: ReadonlyArray<Issu
 };
 
 const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  let parsed: { values: { method?: string | undefined; preset?: string | undefined; json?: boolean | undefined; processes?: string | undefined }; positionals: string[] };
+  let parsed: {
+    values: {
+      method?: string | undefined;
+      preset?: string | undefined;
+      json?: boolean | undefined;
+      processes?: string | undefined;
+    };
+    positionals: string[];
+  };
   try {
     parsed = parseArgs({
       args: [...args],
-      options: { method: { type: 'string' }, preset: { type: 'string' }, json: { type: 'boolean' }, processes: { type: 'string' } },
+      options: {
+        method: { type: 'string' },
+        preset: { type: 'string' },
+        json: { type: 'boolean' },
+        processes: { type: 'string' },
+      },
       strict: true,
       allowPositionals: true,
     });
@@ -192,19 +249,37 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const { values, positionals } = parsed;
   const json = values.json === true;
   const loaded = await specFromArgs(positionals, values.method, values.preset);
-  if (!loaded.ok) return 'error' in loaded ? fail(io, loaded.error, loaded.code) : invalid(io, json, loaded.name, loaded.issues);
-  const specName = typeof (loaded.spec as { name?: unknown })?.name === 'string' ? (loaded.spec as { name: string }).name : loaded.name;
+  if (!loaded.ok)
+    return 'error' in loaded
+      ? fail(io, loaded.error, loaded.code)
+      : invalid(io, json, loaded.name, loaded.issues);
+  const specName =
+    typeof (loaded.spec as { name?: unknown })?.name === 'string'
+      ? (loaded.spec as { name: string }).name
+      : loaded.name;
   // the checked graph with shared forward passes merged and its memory planned; view batching
   // and fusion are left out so the table shows one row per branch and view
   const result = checkMethod(loaded.spec, { passes: [...checkingPasses, cse, memoryPlanning] });
   if (E.isLeft(result)) return invalid(io, json, specName, result.left);
   const report = checkReport(result.right);
-  const perProc = values.processes === undefined ? undefined : perProcess(result.right.method, Number(values.processes));
+  const perProc =
+    values.processes === undefined
+      ? undefined
+      : perProcess(result.right.method, Number(values.processes));
   if (typeof perProc === 'string') return fail(io, perProc, 2);
-  io.out(json ? `${JSON.stringify({ ok: true, ...report, ...(perProc ? { perProcess: perProc } : {}) }, null, 2)}\n` : showReport(report));
+  io.out(
+    json
+      ? `${JSON.stringify({ ok: true, ...report, ...(perProc ? { perProcess: perProc } : {}) }, null, 2)}\n`
+      : showReport(report),
+  );
   if (!json && perProc !== undefined) io.out(showPerProcess(perProc));
   return 0;
 };
 
 /** The `check` command. */
-export const checkCommand: Command = { name: 'check', summary: 'check a spec: shapes, parameters, FLOPs, gradient flow', usage, run };
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'check a spec: shapes, parameters, FLOPs, gradient flow',
+  usage,
+  run,
+};

@@ -58,8 +58,18 @@ interface Options {
 const parse = (args: ReadonlyArray<string>): { values: Options; positionals: string[] } =>
   parseArgs({
     args: [...args],
-    options: { method: { type: 'string' }, preset: { type: 'string' }, emit: { type: 'string' }, dump: { type: 'boolean' }, 'keep-unused': { type: 'boolean' }, backend: { type: 'string' },
-      target: { type: 'string' }, out: { type: 'string' }, batch: { type: 'string' }, steps: { type: 'string' } },
+    options: {
+      method: { type: 'string' },
+      preset: { type: 'string' },
+      emit: { type: 'string' },
+      dump: { type: 'boolean' },
+      'keep-unused': { type: 'boolean' },
+      backend: { type: 'string' },
+      target: { type: 'string' },
+      out: { type: 'string' },
+      batch: { type: 'string' },
+      steps: { type: 'string' },
+    },
     strict: true,
     allowPositionals: true,
   });
@@ -86,18 +96,37 @@ export const describeEmitted = (file: string, graph: Graph, e: EmittedStep): str
     `  contains: ${e.files.length} tessera source files as namespaces (${byFolder(e.files)});`,
     `            the checked graph (${plural(graph.nodes.length, 'node')}, ${plural(graph.modules.length, 'module')}, ${plural(graph.terms.length, 'loss term')}, ${plural(graph.method.objectives.length, 'objective')})`,
     `  imports:  ${e.imports.join(', ')}`,
-    ...(e.pruned === undefined ? [] : [`  pruned:   ${plural(e.pruned.entries.length, 'rule-table entry', 'rule-table entries')} the graph never uses, ${plural(e.pruned.statements, 'unreachable statement')}`]),
+    ...(e.pruned === undefined
+      ? []
+      : [
+          `  pruned:   ${plural(e.pruned.entries.length, 'rule-table entry', 'rule-table entries')} the graph never uses, ${plural(e.pruned.statements, 'unreachable statement')}`,
+        ]),
     `  use:      import { createStep, selectBackend } from './${path.basename(file).replace(/\.ts$/, '.js')}';`,
     '            await selectBackend(); const step = createStep(); step.init(seed); step.step(images, { step: i, totalSteps });',
     '',
   ].join('\n');
 
-const emit = async (io: Io, file: string, graph: Graph, backend: BackendName, name: string, keep: boolean): Promise<number> => {
+const emit = async (
+  io: Io,
+  file: string,
+  graph: Graph,
+  backend: BackendName,
+  name: string,
+  keep: boolean,
+): Promise<number> => {
   const folder = path.dirname(path.resolve(file));
-  if (!(await fs.stat(folder).then((st) => st.isDirectory(), () => false))) {
+  if (
+    !(await fs.stat(folder).then(
+      (st) => st.isDirectory(),
+      () => false,
+    ))
+  ) {
     return fail(io, `cannot write ${file}: no folder ${folder}\nhint: create it first`, 1);
   }
-  const [{ CodegenError }, { emitStepModule }] = await Promise.all([import('../../codegen/closure.js'), import('../../codegen/emit.js')]);
+  const [{ CodegenError }, { emitStepModule }] = await Promise.all([
+    import('../../codegen/closure.js'),
+    import('../../codegen/emit.js'),
+  ]);
   let emitted: EmittedStep;
   try {
     emitted = emitStepModule(graph, { backend, name, prune: !keep });
@@ -108,7 +137,11 @@ const emit = async (io: Io, file: string, graph: Graph, backend: BackendName, na
   try {
     await fs.writeFile(file, emitted.source);
   } catch (e) {
-    return fail(io, `cannot write ${file}: ${(e as Error).message}\nhint: does the folder exist?`, 1);
+    return fail(
+      io,
+      `cannot write ${file}: ${(e as Error).message}\nhint: does the folder exist?`,
+      1,
+    );
   }
   io.out(describeEmitted(file, graph, emitted));
   return 0;
@@ -123,15 +156,39 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   }
   const { emit: out, dump, backend = 'wasm', target = 'tfjs' } = parsed.values;
   if (target === 'torch') return compileTorch(io, parsed);
-  if (target !== 'tfjs') return fail(io, `unknown target "${target}"\nhint: --target tfjs (default) or --target torch`, 2);
-  if (out === undefined && dump !== true) return fail(io, `nothing to do: give --emit FILE.ts and/or --dump\n${usage}`, 2);
-  if (out !== undefined && !out.endsWith('.ts')) return fail(io, `--emit expects a .ts file, got "${out}"\nhint: --emit step.ts`, 2);
-  if (!(BACKEND_NAMES as ReadonlyArray<string>).includes(backend)) return fail(io, `unknown backend "${backend}"\nhint: one of ${BACKEND_NAMES.join(', ')}`, 2);
+  if (target !== 'tfjs')
+    return fail(
+      io,
+      `unknown target "${target}"\nhint: --target tfjs (default) or --target torch`,
+      2,
+    );
+  if (out === undefined && dump !== true)
+    return fail(io, `nothing to do: give --emit FILE.ts and/or --dump\n${usage}`, 2);
+  if (out !== undefined && !out.endsWith('.ts'))
+    return fail(io, `--emit expects a .ts file, got "${out}"\nhint: --emit step.ts`, 2);
+  if (!(BACKEND_NAMES as ReadonlyArray<string>).includes(backend))
+    return fail(io, `unknown backend "${backend}"\nhint: one of ${BACKEND_NAMES.join(', ')}`, 2);
   const loaded = await specFromArgs(parsed.positionals, parsed.values.method, parsed.values.preset);
-  if (!loaded.ok) return 'error' in loaded ? fail(io, loaded.error, loaded.code) : fail(io, renderIssues(loaded.issues, loaded.name), 1);
-  const checked = checkMethod(loaded.spec, { passes: pipelineFor(backend), dump: dump === true, log: (t) => io.out(`${t}\n`) });
+  if (!loaded.ok)
+    return 'error' in loaded
+      ? fail(io, loaded.error, loaded.code)
+      : fail(io, renderIssues(loaded.issues, loaded.name), 1);
+  const checked = checkMethod(loaded.spec, {
+    passes: pipelineFor(backend),
+    dump: dump === true,
+    log: (t) => io.out(`${t}\n`),
+  });
   if (E.isLeft(checked)) return fail(io, renderIssues(checked.left, loaded.name), 1);
-  return out === undefined ? 0 : emit(io, out, checked.right, backend as BackendName, loaded.name, parsed.values['keep-unused'] === true);
+  return out === undefined
+    ? 0
+    : emit(
+        io,
+        out,
+        checked.right,
+        backend as BackendName,
+        loaded.name,
+        parsed.values['keep-unused'] === true,
+      );
 };
 
 const positiveInt = (name: string, raw: string | undefined): number | undefined | string => {
@@ -141,14 +198,29 @@ const positiveInt = (name: string, raw: string | undefined): number | undefined 
 };
 
 /** `--target torch --out DIR`: resolve (with --batch/--steps), check, write the torch folder. */
-const compileTorch = async (io: Io, parsed: { values: Options; positionals: string[] }): Promise<number> => {
+const compileTorch = async (
+  io: Io,
+  parsed: { values: Options; positionals: string[] },
+): Promise<number> => {
   const { out, method, preset } = parsed.values;
-  if (out === undefined) return fail(io, `--target torch needs --out DIR\nhint: tessera compile --method moco-v3 --preset tiny --target torch --out moco-torch`, 2);
-  if (parsed.positionals.length > 1) return fail(io, `expected one SPEC, got ${parsed.positionals.length}`, 2);
+  if (out === undefined)
+    return fail(
+      io,
+      `--target torch needs --out DIR\nhint: tessera compile --method moco-v3 --preset tiny --target torch --out moco-torch`,
+      2,
+    );
+  if (parsed.positionals.length > 1)
+    return fail(io, `expected one SPEC, got ${parsed.positionals.length}`, 2);
   const batch = positiveInt('batch', parsed.values.batch);
   const steps = positiveInt('steps', parsed.values.steps);
   for (const v of [batch, steps]) if (typeof v === 'string') return fail(io, v, 2);
-  const resolved = await resolveSpec({ method, spec: parsed.positionals[0], preset, batch: batch as number | undefined, overrides: [] });
+  const resolved = await resolveSpec({
+    method,
+    spec: parsed.positionals[0],
+    preset,
+    batch: batch as number | undefined,
+    overrides: [],
+  });
   if (!resolved.ok) return fail(io, resolved.message, resolved.code);
   const spec = steps === undefined ? resolved.method : withSteps(resolved.method, steps as number);
   const checked = checkMethod(spec, { passes: pipelineFor('cpu') });
@@ -158,4 +230,9 @@ const compileTorch = async (io: Io, parsed: { values: Options; positionals: stri
 };
 
 /** The `compile` command. */
-export const compileCommand: Command = { name: 'compile', summary: 'run every pass; emit the training step as a standalone TF.js module', usage, run };
+export const compileCommand: Command = {
+  name: 'compile',
+  summary: 'run every pass; emit the training step as a standalone TF.js module',
+  usage,
+  run,
+};

@@ -32,8 +32,15 @@ const usage = `usage:
       dropped patches dimmed; targets: one colour per block); default FILE views-<method>.png`;
 
 /** Parses an integer option (decimal, at least `min`, at most 100000, seeds a uint32); returns an error line when it is not one. */
-const intOption = (name: string, raw: string | undefined, fallback: number, min: number): number | string =>
-  raw === undefined ? fallback : parseIntOption(name, raw, { min, max: name === 'seed' ? RANGES.seed.max : 100_000 });
+const intOption = (
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+): number | string =>
+  raw === undefined
+    ? fallback
+    : parseIntOption(name, raw, { min, max: name === 'seed' ? RANGES.seed.max : 100_000 });
 
 const fail = (io: Io, what: string, code: number): number => {
   io.err(`tessera data: ${what}\n`);
@@ -43,14 +50,24 @@ const fail = (io: Io, what: string, code: number): number => {
 const generatorOptions = (args: ReadonlyArray<string>) =>
   parseArgs({
     args: [...args],
-    options: { out: { type: 'string' }, n: { type: 'string' }, size: { type: 'string' }, seed: { type: 'string' } },
+    options: {
+      out: { type: 'string' },
+      n: { type: 'string' },
+      size: { type: 'string' },
+      seed: { type: 'string' },
+    },
     strict: true,
     allowPositionals: false,
   }).values;
 
 const runAppearance = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const o = generatorOptions(args);
-  if (o.out === undefined || o.n === undefined) return fail(io, `appearance needs --out DIR and --n N\nhint: tessera data appearance --out ./appearance --n 420`, 2);
+  if (o.out === undefined || o.n === undefined)
+    return fail(
+      io,
+      `appearance needs --out DIR and --n N\nhint: tessera data appearance --out ./appearance --n 420`,
+      2,
+    );
   const n = intOption('n', o.n, 0, 1);
   const size = intOption('size', o.size, 64, 16);
   const seed = intOption('seed', o.seed, 0, 0);
@@ -59,14 +76,21 @@ const runAppearance = async (args: ReadonlyArray<string>, io: Io): Promise<numbe
   const started = performance.now();
   await writeAppearance(o.out, { n: n as number, size: size as number, seed: seed as number });
   const seconds = (performance.now() - started) / 1000;
-  io.out(`wrote ${n} images of ${size}x${size} to ${o.out} (seed ${seed}, ${seconds.toFixed(1)} s)\n` +
-    `layout: <content>/<appearance>/<index>.png + labels.json\n`);
+  io.out(
+    `wrote ${n} images of ${size}x${size} to ${o.out} (seed ${seed}, ${seconds.toFixed(1)} s)\n` +
+      `layout: <content>/<appearance>/<index>.png + labels.json\n`,
+  );
   return 0;
 };
 
 const runGrid = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const o = generatorOptions(args);
-  if (o.out === undefined) return fail(io, 'grid needs --out FILE\nhint: tessera data grid --out docs/appearance-grid.png', 2);
+  if (o.out === undefined)
+    return fail(
+      io,
+      'grid needs --out FILE\nhint: tessera data grid --out docs/appearance-grid.png',
+      2,
+    );
   const size = intOption('size', o.size, 64, 16);
   const seed = intOption('seed', o.seed, 0, 0);
   for (const v of [size, seed]) if (typeof v === 'string') return fail(io, v, 2);
@@ -78,8 +102,18 @@ const runGrid = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
 };
 
 const runStats = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  const { positionals } = parseArgs({ args: [...args], options: {}, strict: true, allowPositionals: true });
-  if (positionals.length !== 1) return fail(io, `stats needs exactly one folder, got ${positionals.length}\nhint: tessera data stats ./images`, 2);
+  const { positionals } = parseArgs({
+    args: [...args],
+    options: {},
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1)
+    return fail(
+      io,
+      `stats needs exactly one folder, got ${positionals.length}\nhint: tessera data stats ./images`,
+      2,
+    );
   try {
     const { folderStats, showStats } = await import('../../data/stats.js');
     io.out(showStats(await folderStats(positionals[0]!)));
@@ -92,7 +126,16 @@ const runStats = async (args: ReadonlyArray<string>, io: Io): Promise<number> =>
 const runViews = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const o = parseArgs({
     args: [...args],
-    options: { method: { type: 'string' }, spec: { type: 'string' }, preset: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, n: { type: 'string' }, step: { type: 'string' }, seed: { type: 'string' } },
+    options: {
+      method: { type: 'string' },
+      spec: { type: 'string' },
+      preset: { type: 'string' },
+      data: { type: 'string' },
+      out: { type: 'string' },
+      n: { type: 'string' },
+      step: { type: 'string' },
+      seed: { type: 'string' },
+    },
     strict: true,
     allowPositionals: false,
   }).values;
@@ -100,12 +143,23 @@ const runViews = async (args: ReadonlyArray<string>, io: Io): Promise<number> =>
   const step = intOption('step', o.step, 0, 0);
   const seed = intOption('seed', o.seed, 0, 0);
   for (const v of [n, step, seed]) if (typeof v === 'string') return fail(io, v, 2);
-  const resolved = await resolveSpec({ method: o.method, spec: o.spec, preset: o.preset, overrides: [] });
+  const resolved = await resolveSpec({
+    method: o.method,
+    spec: o.spec,
+    preset: o.preset,
+    overrides: [],
+  });
   if (!resolved.ok) return fail(io, `views: ${resolved.message}`, resolved.code);
-  const [{ useBackend }, { viewSheet }] = await Promise.all([import('../../runtime/backend.js'), import('../../data/views.js')]);
+  const [{ useBackend }, { viewSheet }] = await Promise.all([
+    import('../../runtime/backend.js'),
+    import('../../data/views.js'),
+  ]);
   await useBackend('wasm');
   const method = resolved.method;
-  const dataset = await openTrainingData(await parseDataSource(o.data ?? BUILTIN), method.input.size);
+  const dataset = await openTrainingData(
+    await parseDataSource(o.data ?? BUILTIN),
+    method.input.size,
+  );
   const images = await stepBatch(dataset, method.training.batch, seed as number, step as number);
   const shown = images.slice(0, Math.min(n as number, images.shape[0])) as Tensor4D;
   images.dispose();
@@ -114,7 +168,9 @@ const runViews = async (args: ReadonlyArray<string>, io: Io): Promise<number> =>
     const out = o.out ?? `views-${method.name}.png`;
     await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true });
     await fs.writeFile(out, sheet.png);
-    io.out(`wrote ${out}: ${shown.shape[0]} images of step ${step} (seed ${seed}); columns: ${sheet.columns.join(' | ')}\n`);
+    io.out(
+      `wrote ${out}: ${shown.shape[0]} images of step ${step} (seed ${seed}); columns: ${sheet.columns.join(' | ')}\n`,
+    );
     if (sheet.skipped.length > 0) io.out(`not drawn: ${sheet.skipped.join('; ')}\n`);
     return 0;
   } finally {
@@ -123,17 +179,30 @@ const runViews = async (args: ReadonlyArray<string>, io: Io): Promise<number> =>
 };
 
 /** The images of training step `step` of a run with `seed` (epoch order as `runtime/train.ts` draws it). */
-const stepBatch = async (dataset: Dataset, batch: number, seed: number, step: number): Promise<Tensor4D> => {
+const stepBatch = async (
+  dataset: Dataset,
+  batch: number,
+  seed: number,
+  step: number,
+): Promise<Tensor4D> => {
   const perEpoch = Math.floor(dataset.size / batch);
-  if (perEpoch < 1) throw new Error(`dataset "${dataset.name}" has ${dataset.size} images, fewer than one batch of ${batch}`);
+  if (perEpoch < 1)
+    throw new Error(
+      `dataset "${dataset.name}" has ${dataset.size} images, fewer than one batch of ${batch}`,
+    );
   const epoch = Math.floor(step / perEpoch);
-  const stream = dataset.batches(batch, Rng.seeded(seed).fork(`epoch:${epoch}`), { skip: step % perEpoch, prefetch: 0 });
+  const stream = dataset.batches(batch, Rng.seeded(seed).fork(`epoch:${epoch}`), {
+    skip: step % perEpoch,
+    prefetch: 0,
+  });
   const first = await stream.next();
   await stream.return(undefined);
   return (first.value as Batch).images;
 };
 
-const subcommands: Readonly<Record<string, (args: ReadonlyArray<string>, io: Io) => Promise<number>>> = {
+const subcommands: Readonly<
+  Record<string, (args: ReadonlyArray<string>, io: Io) => Promise<number>>
+> = {
   appearance: runAppearance,
   grid: runGrid,
   stats: runStats,
@@ -149,13 +218,22 @@ export const dataCommand: Command = {
     const [sub, ...rest] = args;
     const run = sub === undefined ? undefined : subcommands[sub];
     if (run === undefined) {
-      return fail(io, `${sub === undefined ? 'missing sub-command' : `unknown sub-command "${sub}"`}\nhint: one of ${Object.keys(subcommands).join(', ')}\n\n${usage}`, 2);
+      return fail(
+        io,
+        `${sub === undefined ? 'missing sub-command' : `unknown sub-command "${sub}"`}\nhint: one of ${Object.keys(subcommands).join(', ')}\n\n${usage}`,
+        2,
+      );
     }
     try {
       return await run(rest, io);
     } catch (e) {
-      const usageError = e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS');
-      return fail(io, `${sub}: ${e instanceof Error ? e.message : String(e)}${usageError ? `\n\n${usage}` : ''}`, usageError ? 2 : 1);
+      const usageError =
+        e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS');
+      return fail(
+        io,
+        `${sub}: ${e instanceof Error ? e.message : String(e)}${usageError ? `\n\n${usage}` : ''}`,
+        usageError ? 2 : 1,
+      );
     }
   },
 };

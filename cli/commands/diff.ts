@@ -31,7 +31,9 @@ interface Cost {
 
 const costOf = (g: Graph): Cost => {
   const ema = new Set(g.method.modules.filter((m) => m.ema !== undefined).map((m) => m.name));
-  const params = g.modules.filter((m) => !ema.has(m.decl.name)).reduce((s, m) => s + (m.params === undefined ? 0 : countParams(m.params).trainable), 0);
+  const params = g.modules
+    .filter((m) => !ema.has(m.decl.name))
+    .reduce((s, m) => s + (m.params === undefined ? 0 : countParams(m.params).trainable), 0);
   const f = stepFlops(g);
   return { params, forward: f.forward, training: f.training };
 };
@@ -48,14 +50,26 @@ const delta = (a: number, b: number, show: (n: number) => string): string => {
   return `${show(a)} -> ${show(b)}${pct}`;
 };
 
-const showDiff = (a: Method, b: Method, changes: ReadonlyArray<Change>, costs: readonly [Cost, Cost] | undefined): string => {
+const showDiff = (
+  a: Method,
+  b: Method,
+  changes: ReadonlyArray<Change>,
+  costs: readonly [Cost, Cost] | undefined,
+): string => {
   const kinds = [...new Set(changes.map((c) => c.kind))];
-  const lines = [`diff "${a.name}" -> "${b.name}": ${changes.length === 0 ? 'no structural change' : `${changes.length} change${changes.length === 1 ? '' : 's'}`}`];
-  for (const kind of kinds) lines.push(`${kind}:`, ...changes.filter((c) => c.kind === kind).flatMap(showChange));
+  const lines = [
+    `diff "${a.name}" -> "${b.name}": ${changes.length === 0 ? 'no structural change' : `${changes.length} change${changes.length === 1 ? '' : 's'}`}`,
+  ];
+  for (const kind of kinds)
+    lines.push(`${kind}:`, ...changes.filter((c) => c.kind === kind).flatMap(showChange));
   if (costs !== undefined) {
     const [x, y] = costs;
-    lines.push('cost:', `  trainable parameters: ${delta(x.params, y.params, showCount)}`,
-      `  forward FLOPs/step: ${delta(x.forward, y.forward, showFlops)}`, `  training FLOPs/step: ${delta(x.training, y.training, showFlops)}`);
+    lines.push(
+      'cost:',
+      `  trainable parameters: ${delta(x.params, y.params, showCount)}`,
+      `  forward FLOPs/step: ${delta(x.forward, y.forward, showFlops)}`,
+      `  training FLOPs/step: ${delta(x.training, y.training, showFlops)}`,
+    );
   } else lines.push('cost: not compared (a spec does not check; run tessera check on each)');
   return `${lines.join('\n')}\n`;
 };
@@ -65,30 +79,53 @@ const fail = (io: Io, what: string, code: number): number => {
   return code;
 };
 
-const load = async (source: string): Promise<{ readonly method: Method } | { readonly error: string; readonly code: number }> => {
+const load = async (
+  source: string,
+): Promise<{ readonly method: Method } | { readonly error: string; readonly code: number }> => {
   const loaded = await loadSpec(source);
-  if (!loaded.ok) return 'error' in loaded ? loaded : { error: renderIssues(loaded.issues, loaded.name), code: 1 };
+  if (!loaded.ok)
+    return 'error' in loaded
+      ? loaded
+      : { error: renderIssues(loaded.issues, loaded.name), code: 1 };
   const decoded = decodeMethod(loaded.spec);
-  return E.isLeft(decoded) ? { error: renderIssues(decoded.left, loaded.name), code: 1 } : { method: decoded.right };
+  return E.isLeft(decoded)
+    ? { error: renderIssues(decoded.left, loaded.name), code: 1 }
+    : { method: decoded.right };
 };
 
 const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   let parsed: { values: { json?: boolean | undefined }; positionals: string[] };
   try {
-    parsed = parseArgs({ args: [...args], options: { json: { type: 'boolean' } }, strict: true, allowPositionals: true });
+    parsed = parseArgs({
+      args: [...args],
+      options: { json: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (e) {
     return fail(io, `${(e as Error).message}\n${usage}`, 2);
   }
-  if (parsed.positionals.length !== 2) return fail(io, `expected two specs A and B, got ${parsed.positionals.length}\n${usage}`, 2);
+  if (parsed.positionals.length !== 2)
+    return fail(io, `expected two specs A and B, got ${parsed.positionals.length}\n${usage}`, 2);
   const [a, b] = await Promise.all(parsed.positionals.map(load));
   for (const x of [a, b]) if (x !== undefined && 'error' in x) return fail(io, x.error, x.code);
   const [ma, mb] = [(a as { method: Method }).method, (b as { method: Method }).method];
   const changes = compareMethods(ma, mb);
   const [ga, gb] = [checkMethod(ma), checkMethod(mb)];
-  const costs = E.isRight(ga) && E.isRight(gb) ? ([costOf(ga.right), costOf(gb.right)] as const) : undefined;
-  io.out(parsed.values.json === true ? `${JSON.stringify({ a: ma.name, b: mb.name, changes, cost: costs ?? null }, null, 2)}\n` : showDiff(ma, mb, changes, costs));
+  const costs =
+    E.isRight(ga) && E.isRight(gb) ? ([costOf(ga.right), costOf(gb.right)] as const) : undefined;
+  io.out(
+    parsed.values.json === true
+      ? `${JSON.stringify({ a: ma.name, b: mb.name, changes, cost: costs ?? null }, null, 2)}\n`
+      : showDiff(ma, mb, changes, costs),
+  );
   return 0;
 };
 
 /** The `diff` command. */
-export const diffCommand: Command = { name: 'diff', summary: 'structural difference of two specs, with parameter and FLOP deltas', usage, run };
+export const diffCommand: Command = {
+  name: 'diff',
+  summary: 'structural difference of two specs, with parameter and FLOP deltas',
+  usage,
+  run,
+};

@@ -29,11 +29,25 @@ const fail = (io: Io, message: string, code: number): number => {
 };
 
 const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  let values: { run?: string | undefined; data?: string | undefined; 'label-fraction'?: string | undefined; probe?: string | undefined; samples?: string | undefined; backend?: string | undefined };
+  let values: {
+    run?: string | undefined;
+    data?: string | undefined;
+    'label-fraction'?: string | undefined;
+    probe?: string | undefined;
+    samples?: string | undefined;
+    backend?: string | undefined;
+  };
   try {
     values = parseArgs({
       args: [...args],
-      options: { run: { type: 'string' }, data: { type: 'string' }, 'label-fraction': { type: 'string' }, probe: { type: 'string' }, samples: { type: 'string' }, backend: { type: 'string' } },
+      options: {
+        run: { type: 'string' },
+        data: { type: 'string' },
+        'label-fraction': { type: 'string' },
+        probe: { type: 'string' },
+        samples: { type: 'string' },
+        backend: { type: 'string' },
+      },
       strict: true,
       allowPositionals: false,
     }).values;
@@ -44,23 +58,46 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   const fraction = parseFractionOption('label-fraction', values['label-fraction'] ?? '0.1', 0, 1);
   if (typeof fraction === 'string') return fail(io, fraction, 2);
   const probe = values.probe ?? 'both';
-  if (!['linear', 'knn', 'both'].includes(probe)) return fail(io, `--probe ${probe}: expected linear, knn or both`, 2);
+  if (!['linear', 'knn', 'both'].includes(probe))
+    return fail(io, `--probe ${probe}: expected linear, knn or both`, 2);
   const samples = parseIntOption('samples', values.samples ?? '1260', { min: 10, max: 1_000_000 });
   if (typeof samples === 'string') return fail(io, samples, 2);
-  if (values.backend !== undefined && !(BACKENDS as ReadonlyArray<string>).includes(values.backend)) return fail(io, `--backend ${values.backend}: expected one of ${BACKENDS.join(', ')}`, 2);
+  if (values.backend !== undefined && !(BACKENDS as ReadonlyArray<string>).includes(values.backend))
+    return fail(io, `--backend ${values.backend}: expected one of ${BACKENDS.join(', ')}`, 2);
   try {
-    const [{ evaluateRun }, { renderProbeTable }] = await Promise.all([import('../evalRun.js'), import('../../eval/index.js')]);
+    const [{ evaluateRun }, { renderProbeTable }] = await Promise.all([
+      import('../evalRun.js'),
+      import('../../eval/index.js'),
+    ]);
     const r = await evaluateRun(values.run, {
-      labelFraction: fraction, probe: probe as ProbeKind, samples, ...(values.data !== undefined ? { data: values.data } : {}),
+      labelFraction: fraction,
+      probe: probe as ProbeKind,
+      samples,
+      ...(values.data !== undefined ? { data: values.data } : {}),
       ...(values.backend !== undefined ? { backend: values.backend as BackendName } : {}),
     });
-    io.out(`${values.run}: checkpoint at step ${r.checkpointStep}${values.data !== undefined ? `, data ${values.data}` : ''}, ${r.samples} held-out images, representations ${r.representations.join(', ')}, ${Math.round(fraction * 100)}% labels\n`);
-    io.out(`${renderProbeTable(r.rows)}\nwrote ${join(values.run, 'eval.json')} and ${join(values.run, 'embeddings.json')}\n`);
+    io.out(
+      `${values.run}: checkpoint at step ${r.checkpointStep}${values.data !== undefined ? `, data ${values.data}` : ''}, ${r.samples} held-out images, representations ${r.representations.join(', ')}, ${Math.round(fraction * 100)}% labels\n`,
+    );
+    io.out(
+      `${renderProbeTable(r.rows)}\nwrote ${join(values.run, 'eval.json')} and ${join(values.run, 'embeddings.json')}\n`,
+    );
     return 0;
   } catch (e) {
-    return fail(io, e instanceof CheckError ? `the run's spec.json does not check:\n${e.message}` : (e as Error).message, 1);
+    return fail(
+      io,
+      e instanceof CheckError
+        ? `the run's spec.json does not check:\n${e.message}`
+        : (e as Error).message,
+      1,
+    );
   }
 };
 
 /** The `eval` command. */
-export const evalCommand: Command = { name: 'eval', summary: 'probe the frozen features of a trained run (linear, kNN)', usage, run };
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'probe the frozen features of a trained run (linear, kNN)',
+  usage,
+  run,
+};

@@ -23,34 +23,66 @@ const fail = (io: Io, message: string, code: number): number => {
 };
 
 const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  let values: { run?: string | undefined; representation?: string | undefined; out?: string | undefined };
+  let values: {
+    run?: string | undefined;
+    representation?: string | undefined;
+    out?: string | undefined;
+  };
   try {
     values = parseArgs({
       args: [...args],
-      options: { run: { type: 'string' }, representation: { type: 'string' }, out: { type: 'string' } },
+      options: {
+        run: { type: 'string' },
+        representation: { type: 'string' },
+        out: { type: 'string' },
+      },
       strict: true,
       allowPositionals: false,
     }).values;
   } catch (e) {
     return fail(io, (e as Error).message, 2);
   }
-  const missing = (['run', 'representation', 'out'] as const).filter((k) => values[k] === undefined);
+  const missing = (['run', 'representation', 'out'] as const).filter(
+    (k) => values[k] === undefined,
+  );
   if (missing.length > 0) return fail(io, `missing ${missing.map((k) => `--${k}`).join(', ')}`, 2);
   const { run: dir, representation, out } = values as Required<typeof values>;
-  if (!out.endsWith('.safetensors')) return fail(io, `--out ${out}: the file name must end in .safetensors`, 2);
+  if (!out.endsWith('.safetensors'))
+    return fail(io, `--out ${out}: the file name must end in .safetensors`, 2);
   try {
-    const [{ loadLatestCheckpoint }, { encoderSpecPath, exportEncoder }] = await Promise.all([import('../../runtime/checkpoint/index.js'), import('../../runtime/encoder.js')]);
+    const [{ loadLatestCheckpoint }, { encoderSpecPath, exportEncoder }] = await Promise.all([
+      import('../../runtime/checkpoint/index.js'),
+      import('../../runtime/encoder.js'),
+    ]);
     const spec = (await readRunSpec(dir)) as Method;
     const ckpt = await loadLatestCheckpoint(dir);
-    if (ckpt === undefined) return fail(io, `run folder ${dir} has no checkpoint yet\nhint: train it first (tessera train --out ${dir})`, 1);
+    if (ckpt === undefined)
+      return fail(
+        io,
+        `run folder ${dir} has no checkpoint yet\nhint: train it first (tessera train --out ${dir})`,
+        1,
+      );
     const names = await exportEncoder(spec, ckpt.weights, representation, out, ckpt.step);
     const modules = [...new Set(names.map((n) => n.split('/')[0]))];
-    io.out(`wrote ${out} (${names.length} tensors of ${modules.join(', ')}, step ${ckpt.step}) and ${encoderSpecPath(out)}\n`);
+    io.out(
+      `wrote ${out} (${names.length} tensors of ${modules.join(', ')}, step ${ckpt.step}) and ${encoderSpecPath(out)}\n`,
+    );
     return 0;
   } catch (e) {
-    return fail(io, e instanceof CheckError ? `the encoder does not check on its own:\n${e.message}` : (e as Error).message, 1);
+    return fail(
+      io,
+      e instanceof CheckError
+        ? `the encoder does not check on its own:\n${e.message}`
+        : (e as Error).message,
+      1,
+    );
   }
 };
 
 /** The `export` command. */
-export const exportCommand: Command = { name: 'export', summary: 'export the encoder of one representation (safetensors + spec)', usage, run };
+export const exportCommand: Command = {
+  name: 'export',
+  summary: 'export the encoder of one representation (safetensors + spec)',
+  usage,
+  run,
+};

@@ -22,11 +22,22 @@ const fail = (io: Io, what: string, code: number): number => {
 };
 
 const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
-  let parsed: { values: { method?: string | undefined; preset?: string | undefined; format?: string | undefined }; positionals: string[] };
+  let parsed: {
+    values: {
+      method?: string | undefined;
+      preset?: string | undefined;
+      format?: string | undefined;
+    };
+    positionals: string[];
+  };
   try {
     parsed = parseArgs({
       args: [...args],
-      options: { method: { type: 'string' }, preset: { type: 'string' }, format: { type: 'string' } },
+      options: {
+        method: { type: 'string' },
+        preset: { type: 'string' },
+        format: { type: 'string' },
+      },
       strict: true,
       allowPositionals: true,
     });
@@ -34,9 +45,13 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     return fail(io, `${(e as Error).message}\n${usage}`, 2);
   }
   const format = parsed.values.format ?? 'mermaid';
-  if (format !== 'mermaid' && format !== 'dot') return fail(io, `unknown format "${format}"\nhint: --format mermaid or --format dot`, 2);
+  if (format !== 'mermaid' && format !== 'dot')
+    return fail(io, `unknown format "${format}"\nhint: --format mermaid or --format dot`, 2);
   const loaded = await specFromArgs(parsed.positionals, parsed.values.method, parsed.values.preset);
-  if (!loaded.ok) return 'error' in loaded ? fail(io, loaded.error, loaded.code) : fail(io, renderIssues(loaded.issues, loaded.name), 1);
+  if (!loaded.ok)
+    return 'error' in loaded
+      ? fail(io, loaded.error, loaded.code)
+      : fail(io, renderIssues(loaded.issues, loaded.name), 1);
   const result = checkMethod(loaded.spec);
   if (E.isLeft(result)) return fail(io, renderIssues(result.left, loaded.name), 1);
   const diagram = diagramOf(result.right);
@@ -45,4 +60,9 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
 };
 
 /** The `graph` command. */
-export const graphCommand: Command = { name: 'graph', summary: 'draw the method graph (Mermaid or Graphviz dot)', usage, run };
+export const graphCommand: Command = {
+  name: 'graph',
+  summary: 'draw the method graph (Mermaid or Graphviz dot)',
+  usage,
+  run,
+};

@@ -20,13 +20,26 @@ const fail = (io: Io, message: string, code: number): number => {
 const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   let values: { run?: string | undefined; out?: string | undefined };
   try {
-    values = parseArgs({ args: [...args], options: { run: { type: 'string' }, out: { type: 'string' } }, strict: true, allowPositionals: false }).values;
+    values = parseArgs({
+      args: [...args],
+      options: { run: { type: 'string' }, out: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
   } catch (e) {
     return fail(io, (e as Error).message, 2);
   }
   if (values.run === undefined) return fail(io, 'missing --run DIR', 2);
-  const isDir = await stat(values.run).then((s) => s.isDirectory(), () => false);
-  if (!isDir) return fail(io, `no such run folder: ${values.run}\nhint: give the --out folder of a tessera train run`, 1);
+  const isDir = await stat(values.run).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir)
+    return fail(
+      io,
+      `no such run folder: ${values.run}\nhint: give the --out folder of a tessera train run`,
+      1,
+    );
   try {
     const { writeReport } = await import('../../eval/index.js');
     const r = await writeReport(values.run, values.out !== undefined ? { out: values.out } : {});
@@ -39,4 +52,9 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
 };
 
 /** The `report` command. */
-export const reportCommand: Command = { name: 'report', summary: 'write the HTML report of a run (losses, schedules, probes, PCA)', usage, run };
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'write the HTML report of a run (losses, schedules, probes, PCA)',
+  usage,
+  run,
+};

@@ -21,13 +21,22 @@ const fail = (io: Io, what: string, code: number): number => {
 const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   let values: { method?: string | undefined; preset?: string | undefined };
   try {
-    values = parseArgs({ args: [...args], options: { method: { type: 'string' }, preset: { type: 'string' } }, strict: true }).values;
+    values = parseArgs({
+      args: [...args],
+      options: { method: { type: 'string' }, preset: { type: 'string' } },
+      strict: true,
+    }).values;
   } catch (e) {
     return fail(io, `${(e as Error).message}\n${usage}`, 2);
   }
   if (values.method === undefined) return fail(io, `--method is required\n${usage}`, 2);
   const loaded = fromLibrary(values.method, values.preset);
-  if (!loaded.ok) return fail(io, 'error' in loaded ? loaded.error : renderIssues(loaded.issues, loaded.name), 'error' in loaded ? loaded.code : 1);
+  if (!loaded.ok)
+    return fail(
+      io,
+      'error' in loaded ? loaded.error : renderIssues(loaded.issues, loaded.name),
+      'error' in loaded ? loaded.code : 1,
+    );
   const decoded = decodeMethod(loaded.spec);
   if (decoded._tag === 'Left') return fail(io, renderIssues(decoded.left, loaded.name), 1);
   io.out(`${JSON.stringify(encodeMethod(decoded.right), null, 2)}\n`);
@@ -35,4 +44,9 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
 };
 
 /** The `spec` command. */
-export const specCommand: Command = { name: 'spec', summary: 'print a library method as a JSON spec', usage, run };
+export const specCommand: Command = {
+  name: 'spec',
+  summary: 'print a library method as a JSON spec',
+  usage,
+  run,
+};

@@ -16,7 +16,13 @@ import type { TrainResult } from '../../runtime/train.js';
 import type { Command, Io } from '../command.js';
 import { parseOverride, type Override } from '../overrides.js';
 import { formatDuration, makeProgress } from '../progress.js';
-import { BUILTIN, openEvalData, openTrainingData, parseDataSource, type DataSource } from '../runData.js';
+import {
+  BUILTIN,
+  openEvalData,
+  openTrainingData,
+  parseDataSource,
+  type DataSource,
+} from '../runData.js';
 import { describeFsError } from '../../runtime/fsErrors.js';
 import { parseIntOption, RANGES, type IntRange } from '../numbers.js';
 import { defaultRunFolder } from '../runName.js';
@@ -91,11 +97,25 @@ interface Options {
 }
 
 const OPTIONS = {
-  method: { type: 'string' }, spec: { type: 'string' }, preset: { type: 'string' }, data: { type: 'string' },
-  steps: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string' },
-  seed: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, set: { type: 'string', multiple: true },
-  'checkpoint-every': { type: 'string' }, 'eval-every': { type: 'string' }, 'eval-samples': { type: 'string' }, eval: { type: 'boolean' },
-  'max-non-finite': { type: 'string' }, init: { type: 'string', multiple: true }, 'init-map': { type: 'string', multiple: true },
+  method: { type: 'string' },
+  spec: { type: 'string' },
+  preset: { type: 'string' },
+  data: { type: 'string' },
+  steps: { type: 'string' },
+  epochs: { type: 'string' },
+  batch: { type: 'string' },
+  backend: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  resume: { type: 'boolean' },
+  set: { type: 'string', multiple: true },
+  'checkpoint-every': { type: 'string' },
+  'eval-every': { type: 'string' },
+  'eval-samples': { type: 'string' },
+  eval: { type: 'boolean' },
+  'max-non-finite': { type: 'string' },
+  init: { type: 'string', multiple: true },
+  'init-map': { type: 'string', multiple: true },
 } as const;
 
 /** A usage error: message and exit code 2. */
@@ -110,13 +130,16 @@ const int = (name: string, value: string | undefined, range: IntRange): number |
 
 const backendOf = (value: string | undefined): BackendName | undefined => {
   if (value === undefined) return undefined;
-  if (!(BACKENDS as ReadonlyArray<string>).includes(value)) throw new UsageError(`--backend ${value}: expected one of ${BACKENDS.join(', ')}`);
+  if (!(BACKENDS as ReadonlyArray<string>).includes(value))
+    throw new UsageError(`--backend ${value}: expected one of ${BACKENDS.join(', ')}`);
   return value as BackendName;
 };
 
 /** `--resume` alone (with `--out`): the run's own spec and options. */
 const resumeOnly = (v: Options): boolean =>
-  v.resume === true && v.out !== undefined && [v.method, v.spec, v.preset, v.steps, v.epochs, v.batch, v.set].every((x) => x === undefined);
+  v.resume === true &&
+  v.out !== undefined &&
+  [v.method, v.spec, v.preset, v.steps, v.epochs, v.batch, v.set].every((x) => x === undefined);
 
 /** Everything the command needs, from the options (and the run folder's files when resuming alone). */
 const plan = async (v: Options) => {
@@ -126,14 +149,22 @@ const plan = async (v: Options) => {
     if (E.isLeft(o)) throw new UsageError(o.left);
     overrides.push(o.right);
   }
-  if (v.steps !== undefined && v.epochs !== undefined) throw new UsageError('give either --steps or --epochs, not both');
-  if (v.resume === true && v.out === undefined) throw new UsageError('--resume needs --out DIR, the run folder to continue');
+  if (v.steps !== undefined && v.epochs !== undefined)
+    throw new UsageError('give either --steps or --epochs, not both');
+  if (v.resume === true && v.out === undefined)
+    throw new UsageError('--resume needs --out DIR, the run folder to continue');
   const inits = await parseInits(v.init ?? [], v['init-map'] ?? []);
   if (typeof inits === 'string') throw new UsageError(inits);
   const previous: RunInfo | undefined = resumeOnly(v) ? await readRunInfo(v.out!) : undefined;
   const request: SpecRequest = previous
     ? { loaded: { spec: await readRunSpec(v.out!), name: previous.method }, overrides: [] }
-    : { method: v.method, spec: v.spec, preset: v.preset, batch: int('batch', v.batch, RANGES.batch), overrides };
+    : {
+        method: v.method,
+        spec: v.spec,
+        preset: v.preset,
+        batch: int('batch', v.batch, RANGES.batch),
+        overrides,
+      };
   return {
     request,
     previous,
@@ -143,10 +174,16 @@ const plan = async (v: Options) => {
     seed: int('seed', v.seed, RANGES.seed) ?? previous?.seed ?? 0,
     backend: backendOf(v.backend) ?? previous?.backend ?? 'wasm',
     data: v.data ?? previous?.data ?? BUILTIN,
-    checkpointEvery: int('checkpoint-every', v['checkpoint-every'], RANGES.checkpointEvery) ?? previous?.checkpointEvery ?? 50,
+    checkpointEvery:
+      int('checkpoint-every', v['checkpoint-every'], RANGES.checkpointEvery) ??
+      previous?.checkpointEvery ??
+      50,
     maxNonFinite: int('max-non-finite', v['max-non-finite'], RANGES.maxNonFinite),
     evalEvery: int('eval-every', v['eval-every'], RANGES.evalEvery) ?? previous?.evalEvery,
-    evalSamples: int('eval-samples', v['eval-samples'], RANGES.evalSamples) ?? previous?.evalSamples ?? ONLINE_SAMPLES,
+    evalSamples:
+      int('eval-samples', v['eval-samples'], RANGES.evalSamples) ??
+      previous?.evalSamples ??
+      ONLINE_SAMPLES,
   };
 };
 
@@ -158,7 +195,9 @@ const interruptible = (io: Io): { readonly stop: () => boolean; readonly release
   let requested = false;
   const onSignal = (): void => {
     requested = true;
-    io.err('\ninterrupted: finishing this step and saving a checkpoint (Ctrl-C again to quit now)\n');
+    io.err(
+      '\ninterrupted: finishing this step and saving a checkpoint (Ctrl-C again to quit now)\n',
+    );
   };
   process.once('SIGINT', onSignal);
   return { stop: () => requested, release: () => void process.off('SIGINT', onSignal) };
@@ -167,21 +206,33 @@ const interruptible = (io: Io): { readonly stop: () => boolean; readonly release
 const summary = (r: TrainResult, out: string, seconds: number): string => {
   const done = r.endStep - r.startStep;
   const last = r.lastMetrics ? `, last loss ${r.lastMetrics.loss.toFixed(4)}` : '';
-  if (r.endStep === 0 && !r.stopped) return `saved the untrained weights (step 0) in ${formatDuration(seconds)}\nrun folder: ${out}\nnext: tessera eval --run ${out}   tessera export --run ${out} --representation NAME\n`;
-  if (done === 0 && !r.stopped) return `the run in ${out} is already complete (step ${r.endStep})\nnext: tessera eval --run ${out}   tessera report --run ${out}\n`;
+  if (r.endStep === 0 && !r.stopped)
+    return `saved the untrained weights (step 0) in ${formatDuration(seconds)}\nrun folder: ${out}\nnext: tessera eval --run ${out}   tessera export --run ${out} --representation NAME\n`;
+  if (done === 0 && !r.stopped)
+    return `the run in ${out} is already complete (step ${r.endStep})\nnext: tessera eval --run ${out}   tessera report --run ${out}\n`;
   const skips = r.skipped > 0 ? ` (${r.skipped} non-finite steps skipped: see metrics.jsonl)` : '';
-  const head = (r.stopped ? `stopped at step ${r.endStep} (checkpoint saved)` : `trained steps ${r.startStep}..${r.endStep}`) + skips;
-  const next = r.stopped ? `continue: tessera train --out ${out} --resume` : `next: tessera eval --run ${out}   tessera report --run ${out}`;
+  const head =
+    (r.stopped
+      ? `stopped at step ${r.endStep} (checkpoint saved)`
+      : `trained steps ${r.startStep}..${r.endStep}`) + skips;
+  const next = r.stopped
+    ? `continue: tessera train --out ${out} --resume`
+    : `next: tessera eval --run ${out}   tessera report --run ${out}`;
   return `${head} in ${formatDuration(seconds)} (${(done / Math.max(seconds, 1e-9)).toFixed(2)} steps/s${last})\nrun folder: ${out}\n${next}\n`;
 };
 
 /** `online kNN, step 0 -> 300: content/content 16.3% -> 41.0% (+24.7 points)  ...`: what training changed. */
-export const gainText = (first: readonly [number, Readonly<Record<string, number>>], last: readonly [number, Readonly<Record<string, number>>]): string => {
+export const gainText = (
+  first: readonly [number, Readonly<Record<string, number>>],
+  last: readonly [number, Readonly<Record<string, number>>],
+): string => {
   const parts = Object.entries(last[1]).flatMap(([k, v]) => {
     const v0 = first[1][k];
     if (v0 === undefined) return [];
     const d = 100 * (v - v0);
-    return [`${k.replace(/^knn\//, '')} ${(100 * v0).toFixed(1)}% -> ${(100 * v).toFixed(1)}% (${d >= 0 ? '+' : ''}${d.toFixed(1)} points)`];
+    return [
+      `${k.replace(/^knn\//, '')} ${(100 * v0).toFixed(1)}% -> ${(100 * v).toFixed(1)}% (${d >= 0 ? '+' : ''}${d.toFixed(1)} points)`,
+    ];
   });
   return `online kNN, step ${first[0]} -> ${last[0]}: ${parts.join('  ')}\n`;
 };
@@ -189,7 +240,12 @@ export const gainText = (first: readonly [number, Readonly<Record<string, number
 const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
   let values: Options;
   try {
-    values = parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false }).values;
+    values = parseArgs({
+      args: [...args],
+      options: OPTIONS,
+      strict: true,
+      allowPositionals: false,
+    }).values;
   } catch (e) {
     io.err(`tessera train: ${(e as Error).message}\n${usage}\n`);
     return 2;
@@ -201,7 +257,11 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
       io.err(`tessera train: ${e.message}\n${usage}\n`);
       return 2;
     }
-    io.err(e instanceof CheckError ? `${e.message}\n` : `tessera train: ${describeFsError(e) ?? (e as Error).message}\n`);
+    io.err(
+      e instanceof CheckError
+        ? `${e.message}\n`
+        : `tessera train: ${describeFsError(e) ?? (e as Error).message}\n`,
+    );
     return 1;
   }
 };
@@ -210,7 +270,13 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
  * The online kNN of a run: `--eval-every 0` turns it off; by default it is skipped (with a note)
  * when the data has no labels, while an explicit `--eval-every K` on unlabelled data is an error.
  */
-const onlineEvaluation = async (source: DataSource, size: number, every: number | undefined, samples: number, io: Io) => {
+const onlineEvaluation = async (
+  source: DataSource,
+  size: number,
+  every: number | undefined,
+  samples: number,
+  io: Io,
+) => {
   if (every === 0) return undefined;
   let held: Dataset;
   try {
@@ -228,19 +294,34 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   const p = await plan(v);
   const resolved = await resolveSpec(p.request);
   if (!resolved.ok) {
-    io.err(resolved.code === 2 ? `tessera train: ${resolved.message}\n` : `${resolved.message}\nnothing was trained: the spec must check first\n`);
+    io.err(
+      resolved.code === 2
+        ? `tessera train: ${resolved.message}\n`
+        : `${resolved.message}\nnothing was trained: the spec must check first\n`,
+    );
     return resolved.code;
   }
-  const [{ train }, { useBackend }] = await Promise.all([import('../../runtime/train.js'), import('../../runtime/backend.js')]);
+  const [{ train }, { useBackend }] = await Promise.all([
+    import('../../runtime/train.js'),
+    import('../../runtime/backend.js'),
+  ]);
   const source = await parseDataSource(p.data);
   const dataset = await openTrainingData(source, resolved.method.input.size);
   const batch = resolved.method.training.batch;
   const perEpoch = Math.floor(dataset.size / batch);
-  const steps = p.steps ?? (p.epochs !== undefined ? p.epochs * perEpoch : mainJob ? MAIN_JOB_STEPS : resolved.method.training.steps);
+  const steps =
+    p.steps ??
+    (p.epochs !== undefined
+      ? p.epochs * perEpoch
+      : mainJob
+        ? MAIN_JOB_STEPS
+        : resolved.method.training.steps);
   // --steps 0 (the untrained encoder, to evaluate or export) keeps the spec's training.steps
   const method = steps === 0 ? resolved.method : withSteps(resolved.method, steps);
   const out = v.out ?? defaultRunFolder(method.name, new Date());
-  io.out(`training "${method.name}" (${resolved.name}) on ${dataset.name}: ${steps} steps of batch ${batch}, backend ${p.backend}, seed ${p.seed}\nrun folder: ${out}\n`);
+  io.out(
+    `training "${method.name}" (${resolved.name}) on ${dataset.name}: ${steps} steps of batch ${batch}, backend ${p.backend}, seed ${p.seed}\nrun folder: ${out}\n`,
+  );
   const progress = makeProgress(io, Math.max(1, Math.round(steps / 20)));
   await useBackend(p.backend); // the online evaluator keeps its images as tensors of this backend
   const online = await onlineEvaluation(source, method.input.size, p.evalEvery, p.evalSamples, io);
@@ -250,14 +331,48 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   let result: TrainResult;
   try {
     result = await train({
-      method, dataset, steps, seed: p.seed, backend: p.backend, outDir: out, checkpointEvery: p.checkpointEvery, init: p.inits,
-      resume: v.resume === true, ...(p.maxNonFinite !== undefined ? { maxNonFinite: p.maxNonFinite } : {}), onStep: progress.step, onEvent: progress.event, shouldStop: signal.stop,
-      ...(online === undefined ? {} : { evaluate: { every: online.every, measure: online.evaluator.measure, onResult: (d, values, sec) => (measured.push([d, values]), progress.online(d, values, sec)) } }),
-      onStart: (specHash) => writeRunInfo(out, {
-        version: 1, method: resolved.name, data: source.text, imageSize: method.input.size, datasetSize: dataset.size, seed: p.seed,
-        steps, batch, backend: p.backend, checkpointEvery: p.checkpointEvery,
-        evalEvery: online?.every ?? 0, evalSamples: p.evalSamples, specHash, createdAt: p.previous?.createdAt ?? new Date().toISOString(),
-      }),
+      method,
+      dataset,
+      steps,
+      seed: p.seed,
+      backend: p.backend,
+      outDir: out,
+      checkpointEvery: p.checkpointEvery,
+      init: p.inits,
+      resume: v.resume === true,
+      ...(p.maxNonFinite !== undefined ? { maxNonFinite: p.maxNonFinite } : {}),
+      onStep: progress.step,
+      onEvent: progress.event,
+      shouldStop: signal.stop,
+      ...(online === undefined
+        ? {}
+        : {
+            evaluate: {
+              every: online.every,
+              measure: online.evaluator.measure,
+              onResult: (d, values, sec) => (
+                measured.push([d, values]),
+                progress.online(d, values, sec)
+              ),
+            },
+          }),
+      onStart: (specHash) =>
+        writeRunInfo(out, {
+          version: 1,
+          method: resolved.name,
+          data: source.text,
+          imageSize: method.input.size,
+          datasetSize: dataset.size,
+          seed: p.seed,
+          steps,
+          batch,
+          backend: p.backend,
+          checkpointEvery: p.checkpointEvery,
+          evalEvery: online?.every ?? 0,
+          evalSamples: p.evalSamples,
+          specHash,
+          createdAt: p.previous?.createdAt ?? new Date().toISOString(),
+        }),
     });
   } finally {
     progress.end();
@@ -269,11 +384,21 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   if (measured.length > 1) io.out(gainText(measured[0]!, measured[measured.length - 1]!));
   if (result.stopped || !(mainJob || v.eval === true)) return 0;
   io.out('evaluating frozen features (linear probe and kNN, 10% labels)...\n');
-  const [{ evaluateRun }, { renderProbeTable }] = await Promise.all([import('../evalRun.js'), import('../../eval/index.js')]);
+  const [{ evaluateRun }, { renderProbeTable }] = await Promise.all([
+    import('../evalRun.js'),
+    import('../../eval/index.js'),
+  ]);
   const evaluated = await evaluateRun(out, { backend: p.backend });
-  io.out(`${renderProbeTable(evaluated.rows)}\nwrote ${join(out, 'eval.json')}; report: tessera report --run ${out}\n`);
+  io.out(
+    `${renderProbeTable(evaluated.rows)}\nwrote ${join(out, 'eval.json')}; report: tessera report --run ${out}\n`,
+  );
   return 0;
 };
 
 /** The `train` command. */
-export const trainCommand: Command = { name: 'train', summary: 'train a method (default: the flagship on built-in data, then evaluate)', usage, run };
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train a method (default: the flagship on built-in data, then evaluate)',
+  usage,
+  run,
+};

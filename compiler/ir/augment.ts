@@ -90,8 +90,15 @@ export type AugTag = AugNode['_tag'];
 
 /** All augmentation tags, for messages that list the known ones. */
 export const AUG_TAGS: ReadonlyArray<AugTag> = [
-  'RandomResizedCrop', 'HorizontalFlip', 'ColorJitter', 'Grayscale', 'GaussianBlur', 'Solarize',
-  'SpectralNoise', 'Resize', 'Normalize',
+  'RandomResizedCrop',
+  'HorizontalFlip',
+  'ColorJitter',
+  'Grayscale',
+  'GaussianBlur',
+  'Solarize',
+  'SpectralNoise',
+  'Resize',
+  'Normalize',
 ];
 
 /**

@@ -64,7 +64,10 @@ export const valueChildren = (expr: ValueExpr): Readonly<Record<string, ValueExp
 };
 
 /** The spec-path segments from a node to its child at `port` (`['inputs', 'x']`, `['sources', 0]`, ...). */
-export const childPath = (expr: ValueExpr | LossNode, port: string): ReadonlyArray<string | number> => {
+export const childPath = (
+  expr: ValueExpr | LossNode,
+  port: string,
+): ReadonlyArray<string | number> => {
   switch (expr._tag) {
     case 'Apply':
     case 'Fn':

@@ -16,20 +16,54 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { type Issue, issue } from './issue.js';
-import type { EmaSpec, InputSpec, Method, ModuleDecl, Objective, Phase, Representation, Term, TrainingSpec, ValueDecl } from './node.js';
+import type {
+  EmaSpec,
+  InputSpec,
+  Method,
+  ModuleDecl,
+  Objective,
+  Phase,
+  Representation,
+  Term,
+  TrainingSpec,
+  ValueDecl,
+} from './node.js';
 import { netCodec } from './codecs/nets.js';
-import { exactly, type FailureInfo, type Field, isObject, list, nonNegInt, obj, optional, posInt, str } from './codecs/primitives.js';
+import {
+  exactly,
+  type FailureInfo,
+  type Field,
+  isObject,
+  list,
+  nonNegInt,
+  obj,
+  optional,
+  posInt,
+  str,
+} from './codecs/primitives.js';
 import { optimizerCodec, scheduleCodec, scheduleWithin } from './codecs/steps.js';
 import { lossCodec, valueCodec } from './codecs/values.js';
 
-export { augCodec, multiBlockCodec, optimizerCodec, OPTIMIZER_TAGS, scheduleCodec, SCHEDULE_TAGS } from './codecs/steps.js';
+export {
+  augCodec,
+  multiBlockCodec,
+  optimizerCodec,
+  OPTIMIZER_TAGS,
+  scheduleCodec,
+  SCHEDULE_TAGS,
+} from './codecs/steps.js';
 export { lossCodec, valueCodec } from './codecs/values.js';
 export { netCodec } from './codecs/nets.js';
 
 const moduleDecl = obj<ModuleDecl>('module', {
   name: str,
   net: netCodec,
-  ema: optional(obj<EmaSpec>('ema', { source: str, momentum: scheduleWithin('values in [0, 1]', (x) => x >= 0 && x <= 1) })),
+  ema: optional(
+    obj<EmaSpec>('ema', {
+      source: str,
+      momentum: scheduleWithin('values in [0, 1]', (x) => x >= 0 && x <= 1),
+    }),
+  ),
   frozen: list(str),
 });
 
@@ -55,7 +89,6 @@ export const methodCodec: Field<Method> = obj<Method>('method', {
   phases: list(obj<Phase>('phase', { name: str, steps: posInt })),
   representations: list(obj<Representation>('representation', { name: str, value: valueCodec })),
 });
-
 
 const pathOf = (context: t.Context): ReadonlyArray<string | number> =>
   context.slice(1).map((entry) => (/^\d+$/.test(entry.key) ? Number(entry.key) : entry.key));

@@ -24,23 +24,46 @@ interface Named {
 }
 
 const summaryOf = (x: unknown): string => {
-  const tagOf = (v: unknown): string | undefined => (typeof v === 'object' && v !== null ? ((v as { _tag?: string })._tag) : undefined);
+  const tagOf = (v: unknown): string | undefined =>
+    typeof v === 'object' && v !== null ? (v as { _tag?: string })._tag : undefined;
   const r = x as Record<string, unknown>;
   return tagOf(r['loss']) ?? tagOf(r['net']) ?? tagOf(r['value']) ?? showValue(x);
 };
 
-const compareNamed = <A extends Named>(kind: string, a: ReadonlyArray<A>, b: ReadonlyArray<A>, omit: ReadonlyArray<string> = []): ReadonlyArray<Change> => {
-  const strip = (x: A): unknown => Object.fromEntries(Object.entries(x).filter(([k]) => !omit.includes(k)));
+const compareNamed = <A extends Named>(
+  kind: string,
+  a: ReadonlyArray<A>,
+  b: ReadonlyArray<A>,
+  omit: ReadonlyArray<string> = [],
+): ReadonlyArray<Change> => {
+  const strip = (x: A): unknown =>
+    Object.fromEntries(Object.entries(x).filter(([k]) => !omit.includes(k)));
   const inB = new Map(b.map((x) => [x.name, x]));
   const inA = new Map(a.map((x) => [x.name, x]));
-  const removed = a.filter((x) => !inB.has(x.name)).map((x): Change => ({ kind, name: x.name, status: 'removed', fields: [], summary: summaryOf(x) }));
+  const removed = a
+    .filter((x) => !inB.has(x.name))
+    .map((x): Change => ({
+      kind,
+      name: x.name,
+      status: 'removed',
+      fields: [],
+      summary: summaryOf(x),
+    }));
   const changed = a.flatMap((x): ReadonlyArray<Change> => {
     const y = inB.get(x.name);
     if (y === undefined) return [];
     const fields = differences(strip(x), strip(y));
     return fields.length === 0 ? [] : [{ kind, name: x.name, status: 'changed', fields }];
   });
-  const added = b.filter((x) => !inA.has(x.name)).map((x): Change => ({ kind, name: x.name, status: 'added', fields: [], summary: summaryOf(x) }));
+  const added = b
+    .filter((x) => !inA.has(x.name))
+    .map((x): Change => ({
+      kind,
+      name: x.name,
+      status: 'added',
+      fields: [],
+      summary: summaryOf(x),
+    }));
   return [...removed, ...changed, ...added];
 };
 
@@ -48,7 +71,8 @@ const compareTerms = (a: Method, b: Method): ReadonlyArray<Change> =>
   a.objectives.flatMap((o) => {
     const other = b.objectives.find((p) => p.name === o.name);
     if (other === undefined) return [];
-    const prefix = (terms: typeof o.terms) => terms.map((t) => ({ ...t, name: `${o.name}/${t.name}` }));
+    const prefix = (terms: typeof o.terms) =>
+      terms.map((t) => ({ ...t, name: `${o.name}/${t.name}` }));
     return compareNamed('terms', prefix(o.terms), prefix(other.terms));
   });
 
@@ -59,7 +83,9 @@ export const compareMethods = (a: Method, b: Method): ReadonlyArray<Change> => {
     { name: b.name, input: b.input, training: b.training },
   );
   return [
-    ...(settings.length === 0 ? [] : [{ kind: 'settings', name: 'method', status: 'changed' as const, fields: settings }]),
+    ...(settings.length === 0
+      ? []
+      : [{ kind: 'settings', name: 'method', status: 'changed' as const, fields: settings }]),
     ...compareNamed('modules', a.modules, b.modules),
     ...compareNamed('values', a.values, b.values),
     ...compareNamed('objectives', a.objectives, b.objectives, ['terms']),
@@ -71,7 +97,8 @@ export const compareMethods = (a: Method, b: Method): ReadonlyArray<Change> => {
 
 /** One changed field as text: `loss: InfoNCE -> L2`, `net.depth: 2 -> 3`. */
 export const showField = (d: Difference): string => {
-  const tag = (x: unknown): string | undefined => (typeof x === 'object' && x !== null ? (x as { _tag?: string })._tag : undefined);
+  const tag = (x: unknown): string | undefined =>
+    typeof x === 'object' && x !== null ? (x as { _tag?: string })._tag : undefined;
   const before = tag(d.before) ?? showValue(d.before, 40);
   const after = tag(d.after) ?? showValue(d.after, 40);
   return `${d.path.join('.') || '(value)'}: ${before} -> ${after}`;

@@ -11,13 +11,18 @@ export interface Difference {
   readonly after: unknown;
 }
 
-const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /**
  * Every difference between `a` and `b`. Objects are compared key by key, arrays index by index;
  * a node whose `_tag` changed is reported as one difference (its whole value), not field by field.
  */
-export const differences = (a: unknown, b: unknown, path: ReadonlyArray<string | number> = []): ReadonlyArray<Difference> => {
+export const differences = (
+  a: unknown,
+  b: unknown,
+  path: ReadonlyArray<string | number> = [],
+): ReadonlyArray<Difference> => {
   if (Object.is(a, b)) return [];
   if (Array.isArray(a) && Array.isArray(b)) {
     const n = Math.max(a.length, b.length);

@@ -79,7 +79,11 @@ export interface RepresentationRef {
 
 /** One backend rewrite a graph needs, and the nodes that need it. */
 export interface LegalRule {
-  readonly rule: 'conv2d-gradients-as-convs' | 'matmul-explicit-transposes' | 'gather-scatter-gradient' | 'dft-as-matmuls';
+  readonly rule:
+    | 'conv2d-gradients-as-convs'
+    | 'matmul-explicit-transposes'
+    | 'gather-scatter-gradient'
+    | 'dft-as-matmuls';
   readonly why: string;
   readonly nodes: ReadonlyArray<NodeId>;
 }
@@ -107,7 +111,11 @@ export interface MemoryPlan {
     readonly workingSet: number;
   }>;
   /** Per node: bytes of its output, and the position (in `nodes`) of its last reader. */
-  readonly lifetimes: ReadonlyArray<{ readonly node: NodeId; readonly bytes: number; readonly lastUse: number }>;
+  readonly lifetimes: ReadonlyArray<{
+    readonly node: NodeId;
+    readonly bytes: number;
+    readonly lastUse: number;
+  }>;
 }
 
 /** The whole resolved method. */

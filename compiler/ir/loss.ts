@@ -180,7 +180,20 @@ export type LossTag = LossNode['_tag'];
 
 /** All loss tags, for messages that list the known ones. */
 export const LOSS_TAGS: ReadonlyArray<LossTag> = [
-  'InfoNCE', 'InfoNCEQueue', 'SmoothL1', 'L2', 'L1', 'LsganGenerator', 'LsganDiscriminator', 'R1',
-  'PatchNce', 'TokenL1', 'FftAmplitudeL1', 'SlicedWasserstein', 'VicregVariance',
-  'VicregCovariance', 'SpadeGate', 'MaskedTokenL2',
+  'InfoNCE',
+  'InfoNCEQueue',
+  'SmoothL1',
+  'L2',
+  'L1',
+  'LsganGenerator',
+  'LsganDiscriminator',
+  'R1',
+  'PatchNce',
+  'TokenL1',
+  'FftAmplitudeL1',
+  'SlicedWasserstein',
+  'VicregVariance',
+  'VicregCovariance',
+  'SpadeGate',
+  'MaskedTokenL2',
 ];

@@ -10,14 +10,7 @@
 
 /** Element-wise activation functions. */
 export type ActivationFn =
-  | 'relu'
-  | 'gelu'
-  | 'silu'
-  | 'leakyRelu'
-  | 'tanh'
-  | 'sigmoid'
-  | 'softplus'
-  | 'identity';
+  'relu' | 'gelu' | 'silu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'softplus' | 'identity';
 
 /** Weight initialisers (bias is always zero). */
 export type InitScheme =
@@ -149,7 +142,12 @@ export interface ResNetStage {
 export interface ResNet {
   readonly _tag: 'ResNet';
   readonly inChannels: number;
-  readonly stem: { readonly channels: number; readonly kernel: number; readonly stride: number; readonly maxPool: boolean };
+  readonly stem: {
+    readonly channels: number;
+    readonly kernel: number;
+    readonly stride: number;
+    readonly maxPool: boolean;
+  };
   readonly stages: ReadonlyArray<ResNetStage>;
   readonly block: 'basic' | 'bottleneck';
   readonly zeroInitResidual: boolean;
@@ -333,8 +331,28 @@ export type NetTag = NetNode['_tag'];
 
 /** All net tags, for messages that list the known ones. */
 export const NET_TAGS: ReadonlyArray<NetTag> = [
-  'Linear', 'Mlp', 'Conv2d', 'Norm', 'Activation', 'PatchEmbed', 'Attention', 'TransformerBlock',
-  'Vit', 'ResNet', 'UNetEncoder', 'StylePyramidEncoder', 'SpadeResBlock', 'UNetDecoder',
-  'Generator', 'PatchGan', 'Sequential', 'Pool', 'Field', 'L2Normalize', 'Flatten',
-  'TransformerPredictor', 'TokenPredictor', 'FusionHead',
+  'Linear',
+  'Mlp',
+  'Conv2d',
+  'Norm',
+  'Activation',
+  'PatchEmbed',
+  'Attention',
+  'TransformerBlock',
+  'Vit',
+  'ResNet',
+  'UNetEncoder',
+  'StylePyramidEncoder',
+  'SpadeResBlock',
+  'UNetDecoder',
+  'Generator',
+  'PatchGan',
+  'Sequential',
+  'Pool',
+  'Field',
+  'L2Normalize',
+  'Flatten',
+  'TransformerPredictor',
+  'TokenPredictor',
+  'FusionHead',
 ];

@@ -151,8 +151,19 @@ export type ValueTag = ValueExpr['_tag'];
 
 /** All value tags, for messages that list the known ones. */
 export const VALUE_TAGS: ReadonlyArray<ValueTag> = [
-  'Input', 'Ref', 'View', 'Apply', 'Fn', 'FieldOf', 'StopGradient', 'Masks', 'TokenMask', 'Gather',
-  'Permute', 'Concat', 'Memory',
+  'Input',
+  'Ref',
+  'View',
+  'Apply',
+  'Fn',
+  'FieldOf',
+  'StopGradient',
+  'Masks',
+  'TokenMask',
+  'Gather',
+  'Permute',
+  'Concat',
+  'Memory',
 ];
 
 /** EMA update of a module from `source`: `target <- m target + (1 - m) source`, after the source's optimizer step. */

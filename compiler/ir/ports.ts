@@ -45,14 +45,19 @@ export const netParts = (net: NetNode): ReadonlyArray<string> =>
       : [];
 
 /** The part of `net` at `path`, or the index in `path` of the first segment that names nothing. */
-export const subNet = (net: NetNode, path: ReadonlyArray<string>): { readonly net: NetNode } | { readonly bad: number } => {
+export const subNet = (
+  net: NetNode,
+  path: ReadonlyArray<string>,
+): { readonly net: NetNode } | { readonly bad: number } => {
   let current = net;
   for (const [i, segment] of path.entries()) {
     if (!netParts(current).includes(segment)) return { bad: i };
     current =
       current._tag === 'Generator'
         ? current[segment as 'encoder' | 'styleEncoder' | 'decoder']
-        : (current as Extract<NetNode, { _tag: 'Sequential' }>).layers[Number(segment)] as NetNode;
+        : ((current as Extract<NetNode, { _tag: 'Sequential' }>).layers[
+            Number(segment)
+          ] as NetNode);
   }
   return { net: current };
 };

@@ -10,7 +10,8 @@ import type { Optimizer } from './optim.js';
 import type { Schedule } from './schedule.js';
 import { showType } from './types.js';
 
-const num = (x: number): string => (x === 0 || Math.abs(x) >= 1e-3 ? String(Number(x.toPrecision(6))) : x.toExponential(2));
+const num = (x: number): string =>
+  x === 0 || Math.abs(x) >= 1e-3 ? String(Number(x.toPrecision(6))) : x.toExponential(2);
 
 /** A schedule in a few words: `0.2`, `linear 0.996 -> 1`, `warmup 10% 0 -> 0.001, cosine -> 0`. */
 export const showSchedule = (s: Schedule): string => {
@@ -104,22 +105,39 @@ export const showNode = (node: GraphNode): string => {
 
 /** A FLOP count with a unit: `1.23 GFLOP`. */
 export const showFlops = (flops: number): string => {
-  const units: ReadonlyArray<readonly [number, string]> = [[1e12, 'TFLOP'], [1e9, 'GFLOP'], [1e6, 'MFLOP'], [1e3, 'kFLOP']];
+  const units: ReadonlyArray<readonly [number, string]> = [
+    [1e12, 'TFLOP'],
+    [1e9, 'GFLOP'],
+    [1e6, 'MFLOP'],
+    [1e3, 'kFLOP'],
+  ];
   const unit = units.find(([scale]) => flops >= scale);
   return unit === undefined ? `${flops} FLOP` : `${(flops / unit[0]).toFixed(2)} ${unit[1]}`;
 };
 
 /** A parameter count with a unit: `21.67M`. */
 export const showCount = (n: number): string =>
-  n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);
+  n >= 1e9
+    ? `${(n / 1e9).toFixed(2)}B`
+    : n >= 1e6
+      ? `${(n / 1e6).toFixed(2)}M`
+      : n >= 1e3
+        ? `${(n / 1e3).toFixed(1)}k`
+        : String(n);
 
 /** One line per node: `n7 = Apply online(x: n3)  : vector[B, 256]  (1.20 MFLOP)`. */
 export const printNode = (node: GraphNode): string =>
   `${node.id} = ${showNode(node)}${node.type === undefined ? '' : `  : ${showType(node.type)}`}${node.flops === undefined || node.flops === 0 ? '' : `  (${showFlops(node.flops)})`}`;
 
 const showModule = (d: ModuleDecl, info?: ModuleInfo): string => {
-  const count = info?.params === undefined ? '' : `  [${showCount(info.params.filter((p) => !p.buffer).reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0))} params]`;
-  const ema = d.ema === undefined ? '' : `  EMA of ${d.ema.source} (momentum ${showSchedule(d.ema.momentum)})`;
+  const count =
+    info?.params === undefined
+      ? ''
+      : `  [${showCount(info.params.filter((p) => !p.buffer).reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0))} params]`;
+  const ema =
+    d.ema === undefined
+      ? ''
+      : `  EMA of ${d.ema.source} (momentum ${showSchedule(d.ema.momentum)})`;
   const frozen = d.frozen.length === 0 ? '' : `  frozen ${d.frozen.join(', ')}`;
   return `  ${d.name} = ${showNet(d.net)}${ema}${frozen}${count}`;
 };
@@ -129,7 +147,12 @@ export const printGraph = (g: Graph): string =>
   [
     `graph of "${g.method.name}" (${g.nodes.length} nodes)`,
     'modules:',
-    ...g.method.modules.map((d) => showModule(d, g.modules.find((m) => m.decl.name === d.name))),
+    ...g.method.modules.map((d) =>
+      showModule(
+        d,
+        g.modules.find((m) => m.decl.name === d.name),
+      ),
+    ),
     'nodes:',
     ...g.nodes.map((n) => `  ${printNode(n)}`),
     'terms:',
@@ -151,6 +174,8 @@ export const printMethod = (m: Method): string =>
         `${o.every === 1 ? '' : `, every ${o.every} steps (offset ${o.offset})`}${o.phases.length === 0 ? '' : `, phases ${o.phases.join(', ')}`}`,
       ...o.terms.map((t) => `    ${t.name}: ${t.loss._tag} x ${showSchedule(t.weight)}`),
     ]),
-    ...(m.phases.length === 0 ? [] : [`phases: ${m.phases.map((p) => `${p.name} (${p.steps} steps)`).join(', ')}`]),
+    ...(m.phases.length === 0
+      ? []
+      : [`phases: ${m.phases.map((p) => `${p.name} (${p.steps} steps)`).join(', ')}`]),
     `representations: ${m.representations.map((r) => r.name).join(', ') || '(none)'}`,
   ].join('\n');

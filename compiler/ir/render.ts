@@ -14,7 +14,8 @@
 import type { Issue } from './issue.js';
 
 /** A spec path as text: `objectives.0.terms.0.loss.query`, or `(spec)` for the root. */
-export const showPath = (path: ReadonlyArray<string | number>): string => (path.length === 0 ? '(spec)' : path.join('.'));
+export const showPath = (path: ReadonlyArray<string | number>): string =>
+  path.length === 0 ? '(spec)' : path.join('.');
 
 /** The body lines of one issue: message, expected/got, hint. */
 export const issueLines = (i: Issue): ReadonlyArray<string> => {
@@ -32,7 +33,10 @@ export const issueLines = (i: Issue): ReadonlyArray<string> => {
 /** One issue as a tree branch; `last` draws the closing corner. */
 export const renderIssue = (i: Issue, last: boolean): string => {
   const [head, pipe] = last ? ['└─ ', '   '] : ['├─ ', '│  '];
-  return [`${head}${showPath(i.path)}  [${i.code}]`, ...issueLines(i).map((line) => `${pipe}${line}`)].join('\n');
+  return [
+    `${head}${showPath(i.path)}  [${i.code}]`,
+    ...issueLines(i).map((line) => `${pipe}${line}`),
+  ].join('\n');
 };
 
 /** Every issue under a title naming the spec: `Invalid spec "moco-v3":`. */

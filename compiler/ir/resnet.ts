@@ -23,15 +23,27 @@ export interface ResNetBlock {
 /** The convs of block `b`: bottleneck 1x1, 3x3 (strided), 1x1 (x4 wide); basic 3x3 (strided), 3x3. */
 export const resnetBlockConvs = (n: ResNet, b: ResNetBlock): ReadonlyArray<ResNetConv> =>
   n.block === 'bottleneck'
-    ? [['1', 1, 1, b.inCh, b.c], ['2', 3, b.stride, b.c, b.c], ['3', 1, 1, b.c, 4 * b.c]]
-    : [['1', 3, b.stride, b.inCh, b.c], ['2', 3, 1, b.c, b.c]];
+    ? [
+        ['1', 1, 1, b.inCh, b.c],
+        ['2', 3, b.stride, b.c, b.c],
+        ['3', 1, 1, b.c, 4 * b.c],
+      ]
+    : [
+        ['1', 3, b.stride, b.inCh, b.c],
+        ['2', 3, 1, b.c, b.c],
+      ];
 
 /** Every block of a ResNet, in order (the first block of a stage carries its stride). */
 export const resnetBlocks = (n: ResNet): ReadonlyArray<ResNetBlock> => {
   let inCh = n.stem.channels;
   return n.stages.flatMap((st, s) =>
     Array.from({ length: st.blocks }, (_, b) => {
-      const blk = { prefix: `stages.${s}.${b}`, inCh, c: st.channels, stride: b === 0 ? st.stride : 1 };
+      const blk = {
+        prefix: `stages.${s}.${b}`,
+        inCh,
+        c: st.channels,
+        stride: b === 0 ? st.stride : 1,
+      };
       inCh = st.channels * resnetExpansion(n);
       return blk;
     }),
@@ -39,5 +51,5 @@ export const resnetBlocks = (n: ResNet): ReadonlyArray<ResNetBlock> => {
 };
 
 /** Whether block `b` has a downsample branch (1x1 conv + BN): it strides or changes the width. */
-export const needsDownsample = (n: ResNet, b: ResNetBlock): boolean => b.stride !== 1 || b.inCh !== b.c * resnetExpansion(n);
-
+export const needsDownsample = (n: ResNet, b: ResNetBlock): boolean =>
+  b.stride !== 1 || b.inCh !== b.c * resnetExpansion(n);

@@ -10,12 +10,15 @@
 export const editDistance = (a: string, b: string): number => {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
-  const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) =>
+    Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= x.length; i++) {
     for (let j = 1; j <= y.length; j++) {
       const cost = x[i - 1] === y[j - 1] ? 0 : 1;
       let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
       d[i]![j] = best;
     }
   }
@@ -36,7 +39,8 @@ export const closestName = (name: string, known: ReadonlyArray<string>): string 
     const contains =
       name.length > 0 &&
       candidate.length > 0 &&
-      (candidate.toLowerCase().includes(name.toLowerCase()) || name.toLowerCase().includes(candidate.toLowerCase()));
+      (candidate.toLowerCase().includes(name.toLowerCase()) ||
+        name.toLowerCase().includes(candidate.toLowerCase()));
     const limit = Math.max(1, Math.floor(Math.max(name.length, candidate.length) / 4));
     const score = contains ? Math.min(d, 1) : d;
     if ((score <= limit || contains) && score < bestScore) {
@@ -54,4 +58,5 @@ export const didYouMean = (name: string, known: ReadonlyArray<string>): string |
 };
 
 /** Quotes and joins names: `"a", "b", "c"`. */
-export const quoteList = (names: ReadonlyArray<string>): string => names.map((n) => `"${n}"`).join(', ');
+export const quoteList = (names: ReadonlyArray<string>): string =>
+  names.map((n) => `"${n}"`).join(', ');

@@ -12,23 +12,61 @@ export const verifyGraph = (g: Graph): ReadonlyArray<Issue> => {
   const issues: Issue[] = [];
   const position = new Map<NodeId, number>();
   g.nodes.forEach((n, i) => {
-    if (position.has(n.id)) issues.push(issue('E_DUPLICATE_NAME', ['nodes', i, 'id'], `node id "${n.id}" is used twice`));
+    if (position.has(n.id))
+      issues.push(issue('E_DUPLICATE_NAME', ['nodes', i, 'id'], `node id "${n.id}" is used twice`));
     else position.set(n.id, i);
   });
   g.nodes.forEach((n, i) => {
     for (const [port, id] of Object.entries(n.inputs)) {
       const at = position.get(id);
-      if (at === undefined) issues.push(issue('E_DANGLING_REF', ['nodes', i, 'inputs', port], `node ${n.id} reads missing node "${id}"`));
-      else if (at >= i) issues.push(issue('E_CYCLE', ['nodes', i, 'inputs', port], `node ${n.id} reads ${id}, which comes after it`, { expected: 'topological order' }));
+      if (at === undefined)
+        issues.push(
+          issue(
+            'E_DANGLING_REF',
+            ['nodes', i, 'inputs', port],
+            `node ${n.id} reads missing node "${id}"`,
+          ),
+        );
+      else if (at >= i)
+        issues.push(
+          issue(
+            'E_CYCLE',
+            ['nodes', i, 'inputs', port],
+            `node ${n.id} reads ${id}, which comes after it`,
+            { expected: 'topological order' },
+          ),
+        );
     }
   });
   g.terms.forEach((t, i) => {
     const at = position.get(t.node);
-    if (at === undefined) issues.push(issue('E_DANGLING_REF', ['terms', i, 'node'], `term ${t.objective}/${t.term} points at missing node "${t.node}"`));
-    else if (g.nodes[at]?.op !== 'Loss') issues.push(issue('E_KIND', ['terms', i, 'node'], `term ${t.objective}/${t.term} points at a ${g.nodes[at]?.op} node`, { expected: 'a Loss node' }));
+    if (at === undefined)
+      issues.push(
+        issue(
+          'E_DANGLING_REF',
+          ['terms', i, 'node'],
+          `term ${t.objective}/${t.term} points at missing node "${t.node}"`,
+        ),
+      );
+    else if (g.nodes[at]?.op !== 'Loss')
+      issues.push(
+        issue(
+          'E_KIND',
+          ['terms', i, 'node'],
+          `term ${t.objective}/${t.term} points at a ${g.nodes[at]?.op} node`,
+          { expected: 'a Loss node' },
+        ),
+      );
   });
   g.representations.forEach((r, i) => {
-    if (!position.has(r.node)) issues.push(issue('E_DANGLING_REF', ['representations', i, 'node'], `representation ${r.name} points at missing node "${r.node}"`));
+    if (!position.has(r.node))
+      issues.push(
+        issue(
+          'E_DANGLING_REF',
+          ['representations', i, 'node'],
+          `representation ${r.name} points at missing node "${r.node}"`,
+        ),
+      );
   });
   return issues;
 };

@@ -44,7 +44,11 @@ export interface EvalContext {
 }
 
 type Values = Map<NodeId, Lowered>;
-type Rule = (node: GraphNode, inputs: Readonly<Record<string, Lowered>>, ctx: EvalContext) => Lowered;
+type Rule = (
+  node: GraphNode,
+  inputs: Readonly<Record<string, Lowered>>,
+  ctx: EvalContext,
+) => Lowered;
 
 const asTensor = (v: Lowered | undefined, what: string): tf.Tensor => {
   if (v instanceof tf.Tensor) return v;
@@ -55,7 +59,11 @@ const asTensor = (v: Lowered | undefined, what: string): tf.Tensor => {
  * The module's parameters, with buffers already updated earlier in this step (a module applied to
  * two views updates its BatchNorm statistics twice, in order, as PyTorch does).
  */
-const withPendingBuffers = (ctx: EvalContext, module: string, vars: Readonly<Record<string, tf.Tensor>>): Readonly<Record<string, tf.Tensor>> => {
+const withPendingBuffers = (
+  ctx: EvalContext,
+  module: string,
+  vars: Readonly<Record<string, tf.Tensor>>,
+): Readonly<Record<string, tf.Tensor>> => {
   const prefix = `${module}/`;
   const pending = [...ctx.buffers].filter(([k]) => k.startsWith(prefix));
   if (pending.length === 0) return vars;
@@ -76,7 +84,13 @@ export const applyModule = (
   const part = subNet(m.decl.net, path);
   const buffers = new Map<string, tf.Tensor>();
   const kernels = fused ? ctx.kernels.fused : ctx.kernels.plain;
-  const out = applyNet(part.net, withPendingBuffers(ctx, module, m.vars), inputs, { training: ctx.training, buffers, prefix: part.prefix, kernels, groups });
+  const out = applyNet(part.net, withPendingBuffers(ctx, module, m.vars), inputs, {
+    training: ctx.training,
+    buffers,
+    prefix: part.prefix,
+    kernels,
+    groups,
+  });
   for (const [p, t] of buffers) {
     const key = `${module}/${p}`;
     ctx.buffers.get(key)?.dispose();
@@ -86,11 +100,16 @@ export const applyModule = (
 };
 
 /** `x.0`, `x.1`, `keep.0`, ... -> per port the groups concatenated along the batch. */
-const groupedInputs = (i: Readonly<Record<string, Lowered>>): { ports: Record<string, Lowered>; groups: number } => {
+const groupedInputs = (
+  i: Readonly<Record<string, Lowered>>,
+): { ports: Record<string, Lowered>; groups: number } => {
   const byPort = new Map<string, Array<[number, tf.Tensor]>>();
   for (const [key, v] of Object.entries(i)) {
     const [port, group] = key.split('.') as [string, string];
-    byPort.set(port, [...(byPort.get(port) ?? []), [Number(group), asTensor(v, `batched input ${key}`)]]);
+    byPort.set(port, [
+      ...(byPort.get(port) ?? []),
+      [Number(group), asTensor(v, `batched input ${key}`)],
+    ]);
   }
   const ports: Record<string, Lowered> = {};
   let groups = 1;
@@ -107,46 +126,95 @@ const splitGroups = (out: Lowered, groups: number): Lowered => {
   const split = (v: Lowered): Lowered[] =>
     v instanceof tf.Tensor
       ? tf.split(v, groups, 0)
-      : Array.from({ length: groups }, (_, g) => Object.fromEntries(Object.entries(v).map(([k, f]) => [k, split(f)[g]!])));
+      : Array.from({ length: groups }, (_, g) =>
+          Object.fromEntries(Object.entries(v).map(([k, f]) => [k, split(f)[g]!])),
+        );
   return Object.fromEntries(split(out).map((v, g) => [String(g), v]));
 };
 
 /** The value with a zero gradient (TF.js has no stop-gradient op); structs field by field. */
 const detach = (v: Lowered): Lowered =>
-  v instanceof tf.Tensor ? stopGradient(v) : Object.fromEntries(Object.entries(v).map(([k, f]) => [k, detach(f)]));
+  v instanceof tf.Tensor
+    ? stopGradient(v)
+    : Object.fromEntries(Object.entries(v).map(([k, f]) => [k, detach(f)]));
 
 const valueRules: { readonly [K in Exclude<GraphOp, 'Loss'>]: Rule } = {
   Input: (_n, _i, ctx) => ctx.images,
-  View: (n, i, ctx) => randomValues.view(n.expr as Extract<ValueExpr, { _tag: 'View' }>, asTensor(i.source, 'view source'), ctx.rng),
+  View: (n, i, ctx) =>
+    randomValues.view(
+      n.expr as Extract<ValueExpr, { _tag: 'View' }>,
+      asTensor(i.source, 'view source'),
+      ctx.rng,
+    ),
   Apply: (n, i, ctx) => {
     const e = n.expr as Extract<ValueExpr, { _tag: 'Apply' }>;
     return applyModule(ctx, e.module, e.path, i, n.fused === true);
   },
   Fn: (n, i, ctx) => {
     const e = n.expr as Extract<ValueExpr, { _tag: 'Fn' }>;
-    return applyNet(e.net, {}, i, { training: ctx.training, buffers: new Map(), prefix: '', kernels: n.fused === true ? ctx.kernels.fused : ctx.kernels.plain });
+    return applyNet(e.net, {}, i, {
+      training: ctx.training,
+      buffers: new Map(),
+      prefix: '',
+      kernels: n.fused === true ? ctx.kernels.fused : ctx.kernels.plain,
+    });
   },
   FieldOf: (n, i) => {
     const e = n.expr as Extract<ValueExpr, { _tag: 'FieldOf' }>;
     const src = i.source;
-    if (src === undefined || src instanceof tf.Tensor || !(e.name in src)) throw new Error(`internal: no field ${e.name}`);
+    if (src === undefined || src instanceof tf.Tensor || !(e.name in src))
+      throw new Error(`internal: no field ${e.name}`);
     return src[e.name]!;
   },
   StopGradient: (_n, i) => detach(i.source!),
-  Masks: (n, _i, ctx) => randomValues.masks(n.expr as Extract<ValueExpr, { _tag: 'Masks' }>, ctx.images.shape[0], ctx.rng),
-  TokenMask: (n, _i, ctx) => randomValues.tokenMask(n.expr as Extract<ValueExpr, { _tag: 'TokenMask' }>, ctx.images.shape[0], ctx.rng),
-  Gather: (_n, i, ctx) => ctx.kernels.plain.gatherTokens(asTensor(i.source, 'gather source') as tf.Tensor3D, asTensor(i.index, 'gather index')),
-  Permute: (n, i, ctx) => randomValues.permute(n.expr as Extract<ValueExpr, { _tag: 'Permute' }>, asTensor(i.source, 'permute source'), ctx.rng),
-  Concat: (n, i) => tf.concat(Object.keys(n.inputs).sort((a, b) => Number(a) - Number(b)).map((k) => asTensor(i[k], 'concat part')), 0),
+  Masks: (n, _i, ctx) =>
+    randomValues.masks(
+      n.expr as Extract<ValueExpr, { _tag: 'Masks' }>,
+      ctx.images.shape[0],
+      ctx.rng,
+    ),
+  TokenMask: (n, _i, ctx) =>
+    randomValues.tokenMask(
+      n.expr as Extract<ValueExpr, { _tag: 'TokenMask' }>,
+      ctx.images.shape[0],
+      ctx.rng,
+    ),
+  Gather: (_n, i, ctx) =>
+    ctx.kernels.plain.gatherTokens(
+      asTensor(i.source, 'gather source') as tf.Tensor3D,
+      asTensor(i.index, 'gather index'),
+    ),
+  Permute: (n, i, ctx) =>
+    randomValues.permute(
+      n.expr as Extract<ValueExpr, { _tag: 'Permute' }>,
+      asTensor(i.source, 'permute source'),
+      ctx.rng,
+    ),
+  Concat: (n, i) =>
+    tf.concat(
+      Object.keys(n.inputs)
+        .sort((a, b) => Number(a) - Number(b))
+        .map((k) => asTensor(i[k], 'concat part')),
+      0,
+    ),
   Batched: (n, i, ctx) => {
     const e = n.expr as Extract<ValueExpr, { _tag: 'Apply' }>;
     const { ports, groups } = groupedInputs(i);
     return splitGroups(applyModule(ctx, e.module, e.path, ports, n.fused === true, groups), groups);
   },
-  Memory: (n, i, ctx) => ctx.memory.sample(n.expr as Extract<ValueExpr, { _tag: 'Memory' }>, asTensor(i.source, 'memory source'), ctx.rng),
+  Memory: (n, i, ctx) =>
+    ctx.memory.sample(
+      n.expr as Extract<ValueExpr, { _tag: 'Memory' }>,
+      asTensor(i.source, 'memory source'),
+      ctx.rng,
+    ),
 };
 
-const evaluateLoss = (node: GraphNode, inputs: Readonly<Record<string, Lowered>>, ctx: EvalContext): tf.Scalar => {
+const evaluateLoss = (
+  node: GraphNode,
+  inputs: Readonly<Record<string, Lowered>>,
+  ctx: EvalContext,
+): tf.Scalar => {
   return lowerLoss(node.expr as LossNode, inputs, {
     term: node.id,
     progress: ctx.progress,
@@ -154,7 +222,8 @@ const evaluateLoss = (node: GraphNode, inputs: Readonly<Record<string, Lowered>>
     rng: ctx.rng.fork(`loss:${node.id}`),
     state: ctx.lossState,
     module: (name: string) => ({
-      apply: (moduleInputs: Readonly<Record<string, Lowered>>) => applyModule(ctx, name, [], moduleInputs),
+      apply: (moduleInputs: Readonly<Record<string, Lowered>>) =>
+        applyModule(ctx, name, [], moduleInputs),
       params: ctx.store.get(name)?.vars ?? {},
     }),
   });
@@ -173,7 +242,11 @@ const nodeIndex = (graph: Graph): ReadonlyMap<NodeId, GraphNode> => {
 };
 
 /** Evaluates `ids` in order into `values` (inputs must already be there or come earlier in `ids`). */
-export const evaluateNodes = (ids: ReadonlyArray<NodeId>, values: Values, ctx: EvalContext): void => {
+export const evaluateNodes = (
+  ids: ReadonlyArray<NodeId>,
+  values: Values,
+  ctx: EvalContext,
+): void => {
   const byId = nodeIndex(ctx.graph);
   for (const id of ids) {
     const node = byId.get(id)!;
@@ -186,6 +259,13 @@ export const evaluateNodes = (ids: ReadonlyArray<NodeId>, values: Values, ctx: E
     }
     // One scope per node: its intermediates are freed as soon as it is computed (tensors the
     // gradient tape needs are kept by the tape itself).
-    values.set(id, tf.tidy(() => (node.op === 'Loss' ? evaluateLoss(node, inputs, ctx) : valueRules[node.op](node, inputs, ctx))));
+    values.set(
+      id,
+      tf.tidy(() =>
+        node.op === 'Loss'
+          ? evaluateLoss(node, inputs, ctx)
+          : valueRules[node.op](node, inputs, ctx),
+      ),
+    );
   }
 };

@@ -29,14 +29,20 @@ export interface MemoryState {
 }
 
 /** `k` distinct batch positions out of `batch`, and `k` stored indices out of `stored`. */
-const draws = (rng: Rng, batch: number, stored: number, k: number): { positions: number[]; picks: number[] } => {
+const draws = (
+  rng: Rng,
+  batch: number,
+  stored: number,
+  k: number,
+): { positions: number[]; picks: number[] } => {
   const positions = rng.permutation(batch).slice(0, k);
   const picks = positions.map(() => rng.int(0, stored));
   return { positions, picks };
 };
 
 /** Number of positions a memory of this ratio replaces in a batch. */
-export const replacedCount = (ratio: number, batch: number): number => Math.min(batch, Math.max(0, Math.round(ratio * batch)));
+export const replacedCount = (ratio: number, batch: number): number =>
+  Math.min(batch, Math.max(0, Math.round(ratio * batch)));
 
 /** A fresh, empty `MemoryState`. */
 export const createMemoryState = (): MemoryState => {
@@ -44,7 +50,8 @@ export const createMemoryState = (): MemoryState => {
   const pending = new Map<string, { readonly batch: tf.Tensor; readonly size: number }>();
   const sample = (node: MemoryNode, source: tf.Tensor, rng: Rng): tf.Tensor => {
     const prev = pending.get(node.name);
-    if (prev === undefined) pending.set(node.name, { batch: tf.keep(source.clone()), size: node.size });
+    if (prev === undefined)
+      pending.set(node.name, { batch: tf.keep(source.clone()), size: node.size });
     const bank = stored.get(node.name);
     const batch = source.shape[0]!;
     const k = replacedCount(node.ratio, batch);
@@ -53,7 +60,12 @@ export const createMemoryState = (): MemoryState => {
     const rows = Array.from({ length: batch }, (_, i) => i);
     // index into [source; picked]: replaced positions point past the batch
     positions.forEach((p, j) => (rows[p] = batch + j));
-    return tf.tidy(() => tf.gather(tf.concat([source, tf.gather(bank, tf.tensor1d(picks, 'int32'))], 0), tf.tensor1d(rows, 'int32')));
+    return tf.tidy(() =>
+      tf.gather(
+        tf.concat([source, tf.gather(bank, tf.tensor1d(picks, 'int32'))], 0),
+        tf.tensor1d(rows, 'int32'),
+      ),
+    );
   };
   const afterStep = (): void => {
     for (const [name, { batch, size }] of pending) {

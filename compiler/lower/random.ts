@@ -42,5 +42,8 @@ export const randomValues = {
     return tf.tensor(drawn.data, [...drawn.shape], 'float32');
   },
   permute: (p: Of<'Permute'>, source: tf.Tensor, rng: Rng): tf.Tensor =>
-    tf.gather(source, tf.tensor1d(derangement(source.shape[0]!, rng.fork(`permute:${p.name}`)), 'int32')),
+    tf.gather(
+      source,
+      tf.tensor1d(derangement(source.shape[0]!, rng.fork(`permute:${p.name}`)), 'int32'),
+    ),
 };

@@ -37,7 +37,11 @@ const scalarOf = (v: Lowered | undefined): tf.Scalar => {
  * then the taped nodes and the weighted loss sum under one gradient computation with respect to
  * `trainable` (`module/path` -> tensor; parameters read by the nodes, e.g. the runtime's variables).
  */
-export const objectiveStep = (plan: ObjectivePlan, trainable: Readonly<Record<string, tf.Tensor>>, base: StepContext): ObjectiveStep => {
+export const objectiveStep = (
+  plan: ObjectivePlan,
+  trainable: Readonly<Record<string, tf.Tensor>>,
+  base: StepContext,
+): ObjectiveStep => {
   const values = new Map<NodeId, Lowered>();
   const buffers = new Map<string, tf.Tensor>();
   const ctx: EvalContext = { ...base, buffers };
@@ -75,7 +79,11 @@ export const embedStep = (name: string, node: NodeId, base: StepContext): tf.Ten
   tf.tidy(() => {
     const values = new Map<NodeId, Lowered>();
     const ctx: EvalContext = { ...base, buffers: new Map() };
-    evaluateNodes(ancestors(base.graph, [node]).map((n) => n.id), values, ctx);
+    evaluateNodes(
+      ancestors(base.graph, [node]).map((n) => n.id),
+      values,
+      ctx,
+    );
     ctx.buffers.forEach((t) => t.dispose());
     const out = values.get(node);
     if (!(out instanceof tf.Tensor)) throw new Error(`representation "${name}" is not a tensor`);

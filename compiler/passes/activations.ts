@@ -16,7 +16,8 @@ import { inferNet } from './shapes/net.js';
 /** Elements of a value (a struct: the sum of its fields). */
 export const elementsOf = (t: ValueType | undefined, env: DimEnv): number => {
   if (t === undefined) return 0;
-  if (t._tag === 'Struct') return Object.values(t.fields).reduce((s, f) => s + elementsOf(f, env), 0);
+  if (t._tag === 'Struct')
+    return Object.values(t.fields).reduce((s, f) => s + elementsOf(f, env), 0);
   return t.shape.reduce<number>((p, d) => p * (typeof d === 'number' ? d : safeEval(d, env)), 1);
 };
 
@@ -48,16 +49,30 @@ const blockElements = (rows: number, dim: number, mlpRatio: number, attention: n
  * leading axes multiplied) and whose feature size is the last axis. `outElements` is the size of
  * the net's output, used by the composite fallback.
  */
-export const savedElements = (net: NetNode, input: ValueType | undefined, outElements: number, env: DimEnv): number => {
+export const savedElements = (
+  net: NetNode,
+  input: ValueType | undefined,
+  outElements: number,
+  env: DimEnv,
+): number => {
   const inElements = elementsOf(input, env);
-  const batch = input?._tag === 'Tensor' ? safeEval(String(input.shape[0]), env) : env['B'] ?? 1;
+  const batch = input?._tag === 'Tensor' ? safeEval(String(input.shape[0]), env) : (env['B'] ?? 1);
   switch (net._tag) {
     case 'Linear':
       return inElements + outElements;
     case 'Mlp': {
       const rows = inElements / net.in;
-      const widths = Array.from({ length: net.layers }, (_, i) => (i === net.layers - 1 ? net.out : net.hidden));
-      return inElements + widths.reduce((s, w, i) => s + rows * w * (i === net.layers - 1 ? (net.lastNorm === 'none' ? 1 : 4) : 6), 0);
+      const widths = Array.from({ length: net.layers }, (_, i) =>
+        i === net.layers - 1 ? net.out : net.hidden,
+      );
+      return (
+        inElements +
+        widths.reduce(
+          (s, w, i) =>
+            s + rows * w * (i === net.layers - 1 ? (net.lastNorm === 'none' ? 1 : 4) : 6),
+          0,
+        )
+      );
     }
     case 'Norm':
       return 3 * inElements;
@@ -71,7 +86,11 @@ export const savedElements = (net: NetNode, input: ValueType | undefined, outEle
     case 'Vit': {
       const tokens = (net.imageSize / net.patch) ** 2 + (net.cls ? 1 : 0);
       const rows = batch * tokens;
-      return inElements + 3 * rows * net.dim + net.depth * blockElements(rows, net.dim, net.mlpRatio, batch * net.heads * tokens * tokens);
+      return (
+        inElements +
+        3 * rows * net.dim +
+        net.depth * blockElements(rows, net.dim, net.mlpRatio, batch * net.heads * tokens * tokens)
+      );
     }
     case 'Sequential':
       return sequentialElements(net.layers, input, env);
@@ -86,11 +105,18 @@ export const savedElements = (net: NetNode, input: ValueType | undefined, outEle
 };
 
 /** A Sequential's layers one after the other, each with its own input type. */
-const sequentialElements = (layers: ReadonlyArray<NetNode>, input: ValueType | undefined, env: DimEnv): number => {
+const sequentialElements = (
+  layers: ReadonlyArray<NetNode>,
+  input: ValueType | undefined,
+  env: DimEnv,
+): number => {
   let current = input;
   let saved = 0;
   for (const layer of layers) {
-    const info = current === undefined ? undefined : inferNet(layer, { x: current }, [], env['B'] ?? 1, { dims: env });
+    const info =
+      current === undefined
+        ? undefined
+        : inferNet(layer, { x: current }, [], env['B'] ?? 1, { dims: env });
     const output = info !== undefined && info._tag === 'Right' ? info.right.output : undefined;
     saved += savedElements(layer, current, elementsOf(output, env), env);
     current = output;

@@ -16,20 +16,34 @@ import type { Pass } from './pass.js';
 import { ancestors } from './plan.js';
 
 const leadsWithBatch = (t: ValueType | undefined): boolean =>
-  t !== undefined && (t._tag === 'Struct' ? Object.values(t.fields).every(leadsWithBatch) : t.shape[0] === 'B');
+  t !== undefined &&
+  (t._tag === 'Struct' ? Object.values(t.fields).every(leadsWithBatch) : t.shape[0] === 'B');
 
 /**
  * Applications that may share a call: same module, part, ports, primary-input type, other input
  * types, and the same use (all computed by the training step, or all evaluation-only: batching a
  * representation with training views would compute it every step).
  */
-const groupKey = (byId: ReadonlyMap<NodeId, GraphNode>, n: GraphNode, inStep: ReadonlySet<NodeId>): string | undefined => {
+const groupKey = (
+  byId: ReadonlyMap<NodeId, GraphNode>,
+  n: GraphNode,
+  inStep: ReadonlySet<NodeId>,
+): string | undefined => {
   if (n.op !== 'Apply' || n.expr._tag !== 'Apply' || !leadsWithBatch(n.type)) return undefined;
   const ports = Object.keys(n.inputs).sort();
   if (!ports.every((p) => leadsWithBatch(byId.get(n.inputs[p]!)?.type))) return undefined;
   const x = byId.get(n.inputs['x'] ?? '')?.type;
-  const others = ports.filter((p) => p !== 'x').map((p) => `${p}:${JSON.stringify(byId.get(n.inputs[p]!)?.type)}`);
-  return [n.expr.module, n.expr.path.join('.'), ports.join(','), JSON.stringify(x), inStep.has(n.id), ...others].join('|');
+  const others = ports
+    .filter((p) => p !== 'x')
+    .map((p) => `${p}:${JSON.stringify(byId.get(n.inputs[p]!)?.type)}`);
+  return [
+    n.expr.module,
+    n.expr.path.join('.'),
+    ports.join(','),
+    JSON.stringify(x),
+    inStep.has(n.id),
+    ...others,
+  ].join('|');
 };
 
 /** Topological order that keeps the original order where it can (Kahn, by original position). */
@@ -39,7 +53,9 @@ const topoSort = (nodes: ReadonlyArray<GraphNode>): ReadonlyArray<GraphNode> => 
   const out: GraphNode[] = [];
   const pending = [...nodes];
   while (pending.length > 0) {
-    const i = pending.findIndex((n) => Object.values(n.inputs).every((id) => done.has(id) || !position.has(id)));
+    const i = pending.findIndex((n) =>
+      Object.values(n.inputs).every((id) => done.has(id) || !position.has(id)),
+    );
     if (i < 0) throw new Error('internal: view batching created a cycle');
     const [n] = pending.splice(i, 1);
     done.add(n!.id);
@@ -52,7 +68,9 @@ const topoSort = (nodes: ReadonlyArray<GraphNode>): ReadonlyArray<GraphNode> => 
 const batchGroup = (group: ReadonlyArray<GraphNode>): ReadonlyArray<GraphNode> => {
   const first = group[0]!;
   const id = `${first.id}x${group.length}`;
-  const inputs = Object.fromEntries(group.flatMap((n, g) => Object.entries(n.inputs).map(([p, src]) => [`${p}.${g}`, src])));
+  const inputs = Object.fromEntries(
+    group.flatMap((n, g) => Object.entries(n.inputs).map(([p, src]) => [`${p}.${g}`, src])),
+  );
   const batched: GraphNode = {
     id,
     op: 'Batched',
@@ -65,7 +83,11 @@ const batchGroup = (group: ReadonlyArray<GraphNode>): ReadonlyArray<GraphNode> =
   const reads = group.map((n, g): GraphNode => ({
     ...n,
     op: 'FieldOf',
-    expr: { _tag: 'FieldOf', name: String(g), source: n.expr as Extract<GraphNode['expr'], { _tag: 'Apply' }> },
+    expr: {
+      _tag: 'FieldOf',
+      name: String(g),
+      source: n.expr as Extract<GraphNode['expr'], { _tag: 'Apply' }>,
+    },
     inputs: { source: id },
     flops: 0,
   }));
@@ -75,7 +97,12 @@ const batchGroup = (group: ReadonlyArray<GraphNode>): ReadonlyArray<GraphNode> =
 /** Batches every group of two or more independent applications; the same graph when there is none. */
 export const batchViewsOf = (graph: Graph): Graph => {
   const groups = new Map<string, GraphNode[]>();
-  const inStep = new Set(ancestors(graph, graph.terms.map((t) => t.node)).map((n) => n.id));
+  const inStep = new Set(
+    ancestors(
+      graph,
+      graph.terms.map((t) => t.node),
+    ).map((n) => n.id),
+  );
   const byId = new Map(graph.nodes.map((m) => [m.id, m]));
   for (const n of graph.nodes) {
     const key = groupKey(byId, n, inStep);
@@ -87,7 +114,12 @@ export const batchViewsOf = (graph: Graph): Graph => {
     return g.every((n) => ancestors(graph, Object.values(n.inputs)).every((a) => !ids.has(a.id)));
   });
   if (independent.length === 0) return graph;
-  const rewritten = new Map(independent.flatMap((g) => { const nodes = batchGroup(g); return g.map((n) => [n.id, nodes] as const); }));
+  const rewritten = new Map(
+    independent.flatMap((g) => {
+      const nodes = batchGroup(g);
+      return g.map((n) => [n.id, nodes] as const);
+    }),
+  );
   const emitted = new Set<NodeId>();
   const nodes = graph.nodes.flatMap((n) => {
     const replacement = rewritten.get(n.id);

@@ -48,7 +48,9 @@ export const eliminateSharedForward = (graph: Graph): Graph => {
       continue;
     }
     byKey.set(key, node.id);
-    const inputs = Object.fromEntries(Object.entries(node.inputs).map(([p, id]) => [p, rename(id)]));
+    const inputs = Object.fromEntries(
+      Object.entries(node.inputs).map(([p, id]) => [p, rename(id)]),
+    );
     kept.push({ ...node, inputs });
   }
   if (canonical.size === 0) return graph;

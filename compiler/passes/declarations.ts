@@ -8,7 +8,11 @@ import type { Method } from '../ir/node.js';
 import type { SpecPath } from '../ir/graph.js';
 import { didYouMean } from '../ir/suggest.js';
 
-const duplicates = (what: string, names: ReadonlyArray<string>, at: (i: number) => SpecPath): ReadonlyArray<Issue> => {
+const duplicates = (
+  what: string,
+  names: ReadonlyArray<string>,
+  at: (i: number) => SpecPath,
+): ReadonlyArray<Issue> => {
   const first = new Map<string, number>();
   return names.flatMap((name, i) => {
     const previous = first.get(name);
@@ -28,12 +32,38 @@ const duplicates = (what: string, names: ReadonlyArray<string>, at: (i: number) 
 
 /** Every duplicated name of the method. */
 export const duplicateNames = (m: Method): ReadonlyArray<Issue> => [
-  ...duplicates('module', m.modules.map((x) => x.name), (i) => ['modules', i, 'name']),
-  ...duplicates('value', m.values.map((x) => x.name), (i) => ['values', i, 'name']),
-  ...duplicates('objective', m.objectives.map((x) => x.name), (i) => ['objectives', i, 'name']),
-  ...m.objectives.flatMap((o, k) => duplicates('term', o.terms.map((x) => x.name), (i) => ['objectives', k, 'terms', i, 'name'])),
-  ...duplicates('phase', m.phases.map((x) => x.name), (i) => ['phases', i, 'name']),
-  ...duplicates('representation', m.representations.map((x) => x.name), (i) => ['representations', i, 'name']),
+  ...duplicates(
+    'module',
+    m.modules.map((x) => x.name),
+    (i) => ['modules', i, 'name'],
+  ),
+  ...duplicates(
+    'value',
+    m.values.map((x) => x.name),
+    (i) => ['values', i, 'name'],
+  ),
+  ...duplicates(
+    'objective',
+    m.objectives.map((x) => x.name),
+    (i) => ['objectives', i, 'name'],
+  ),
+  ...m.objectives.flatMap((o, k) =>
+    duplicates(
+      'term',
+      o.terms.map((x) => x.name),
+      (i) => ['objectives', k, 'terms', i, 'name'],
+    ),
+  ),
+  ...duplicates(
+    'phase',
+    m.phases.map((x) => x.name),
+    (i) => ['phases', i, 'name'],
+  ),
+  ...duplicates(
+    'representation',
+    m.representations.map((x) => x.name),
+    (i) => ['representations', i, 'name'],
+  ),
 ];
 
 /** Objectives naming unknown phases, and declared phases in which no objective runs. */
@@ -44,11 +74,19 @@ export const phaseIssues = (m: Method): ReadonlyArray<Issue> => {
       if (declared.includes(name)) return [];
       const hint = didYouMean(name, declared);
       return [
-        issue('E_PHASE', ['objectives', i, 'phases', k], `objective "${o.name}" runs in unknown phase "${name}"`, {
-          expected: declared.length === 0 ? 'no phases (the method declares none)' : `one of ${declared.join(', ')}`,
-          got: `"${name}"`,
-          ...(hint === undefined ? {} : { hint }),
-        }),
+        issue(
+          'E_PHASE',
+          ['objectives', i, 'phases', k],
+          `objective "${o.name}" runs in unknown phase "${name}"`,
+          {
+            expected:
+              declared.length === 0
+                ? 'no phases (the method declares none)'
+                : `one of ${declared.join(', ')}`,
+            got: `"${name}"`,
+            ...(hint === undefined ? {} : { hint }),
+          },
+        ),
       ];
     }),
   );
@@ -65,4 +103,7 @@ export const phaseIssues = (m: Method): ReadonlyArray<Issue> => {
 };
 
 /** All declaration issues. */
-export const checkDeclarations = (m: Method): ReadonlyArray<Issue> => [...duplicateNames(m), ...phaseIssues(m)];
+export const checkDeclarations = (m: Method): ReadonlyArray<Issue> => [
+  ...duplicateNames(m),
+  ...phaseIssues(m),
+];

@@ -11,7 +11,8 @@ import type { Pass } from './pass.js';
 import { planStep } from './plan.js';
 
 /** The nodes some objective computes on its gradient tape. */
-export const tapedNodes = (graph: Graph): ReadonlySet<NodeId> => new Set(planStep(graph).flatMap((p) => p.taped));
+export const tapedNodes = (graph: Graph): ReadonlySet<NodeId> =>
+  new Set(planStep(graph).flatMap((p) => p.taped));
 
 /** Marks every Apply/Fn/Batched node that no objective differentiates through. */
 export const markFusable = (graph: Graph): Graph => {

@@ -28,9 +28,16 @@ const emaIssues = (m: Method): ReadonlyArray<Issue> => {
     o.params.flatMap((p, k) =>
       byName.get(p)?.ema === undefined
         ? []
-        : [issue('E_EMA_OPTIMIZED', ['objectives', i, 'params', k], `module "${p}" is EMA-updated and also optimized by objective "${o.name}"`, {
-            hint: `remove "${p}" from the objective's params (its weights follow its EMA source)`,
-          })],
+        : [
+            issue(
+              'E_EMA_OPTIMIZED',
+              ['objectives', i, 'params', k],
+              `module "${p}" is EMA-updated and also optimized by objective "${o.name}"`,
+              {
+                hint: `remove "${p}" from the objective's params (its weights follow its EMA source)`,
+              },
+            ),
+          ],
     ),
   );
   const targets = m.modules.flatMap((d, i) => {
@@ -38,19 +45,37 @@ const emaIssues = (m: Method): ReadonlyArray<Issue> => {
     const source = byName.get(d.ema.source);
     if (source === undefined) return [];
     if (source.name === d.name || source.ema !== undefined) {
-      return [issue('E_EMA_CHAIN', ['modules', i, 'ema', 'source'], source.name === d.name
-        ? `module "${d.name}" is an EMA of itself`
-        : `module "${d.name}" is an EMA of "${source.name}", which is itself an EMA of "${source.ema?.source}"`, {
-        hint: source.name === d.name ? 'name the online module it follows' : `use "${source.ema?.source}" as the source`,
-      })];
+      return [
+        issue(
+          'E_EMA_CHAIN',
+          ['modules', i, 'ema', 'source'],
+          source.name === d.name
+            ? `module "${d.name}" is an EMA of itself`
+            : `module "${d.name}" is an EMA of "${source.name}", which is itself an EMA of "${source.ema?.source}"`,
+          {
+            hint:
+              source.name === d.name
+                ? 'name the online module it follows'
+                : `use "${source.ema?.source}" as the source`,
+          },
+        ),
+      ];
     }
     const diff = differences(source.net, d.net)[0];
-    return diff === undefined ? [] : [issue('E_EMA_MISMATCH', ['modules', i, 'net', ...diff.path],
-      `EMA target "${d.name}" differs from its source "${source.name}"`, {
-        expected: `${showValue(diff.before)} (as in "${source.name}")`,
-        got: showValue(diff.after),
-        hint: `an EMA copies its source's weights, so both nets must be identical; give "${d.name}" the net of "${source.name}"`,
-      })];
+    return diff === undefined
+      ? []
+      : [
+          issue(
+            'E_EMA_MISMATCH',
+            ['modules', i, 'net', ...diff.path],
+            `EMA target "${d.name}" differs from its source "${source.name}"`,
+            {
+              expected: `${showValue(diff.before)} (as in "${source.name}")`,
+              got: showValue(diff.after),
+              hint: `an EMA copies its source's weights, so both nets must be identical; give "${d.name}" the net of "${source.name}"`,
+            },
+          ),
+        ];
   });
   return [...optimized, ...targets];
 };
@@ -67,7 +92,8 @@ export const gradientModules = (g: Graph, roots: ReadonlyArray<NodeId>): Readonl
     seen.add(id);
     if (node.op === 'StopGradient' || node.op === 'Memory') return;
     if (node.expr._tag === 'Apply' && !ema.has(node.expr.module)) reached.add(node.expr.module);
-    if ((node.expr._tag === 'R1' || node.expr._tag === 'SpadeGate') && !ema.has(node.expr.module)) reached.add(node.expr.module);
+    if ((node.expr._tag === 'R1' || node.expr._tag === 'SpadeGate') && !ema.has(node.expr.module))
+      reached.add(node.expr.module);
     Object.values(node.inputs).forEach(visit);
   };
   roots.forEach(visit);
@@ -77,23 +103,45 @@ export const gradientModules = (g: Graph, roots: ReadonlyArray<NodeId>): Readonl
 const noGradientIssues = (g: Graph): ReadonlyArray<Issue> => {
   const ema = new Set(g.method.modules.filter((d) => d.ema !== undefined).map((d) => d.name));
   return g.method.objectives.flatMap((o, i) => {
-    const reached = gradientModules(g, g.terms.filter((t) => t.objective === o.name).map((t) => t.node));
+    const reached = gradientModules(
+      g,
+      g.terms.filter((t) => t.objective === o.name).map((t) => t.node),
+    );
     return o.params.flatMap((p, k) =>
       ema.has(p) || reached.has(p)
         ? []
-        : [issue('E_NO_GRADIENT', ['objectives', i, 'params', k], `module "${p}" receives no gradient from objective "${o.name}"`, {
-            expected: `a loss term of "${o.name}" computed from "${p}" without StopGradient or an EMA module in between`,
-            got: o.terms.length === 0 ? 'no terms' : `terms ${o.terms.map((t) => t.name).join(', ')} do not reach "${p}"`,
-            hint: `apply "${p}" on the gradient side of a loss, or remove it from the objective's params`,
-          })],
+        : [
+            issue(
+              'E_NO_GRADIENT',
+              ['objectives', i, 'params', k],
+              `module "${p}" receives no gradient from objective "${o.name}"`,
+              {
+                expected: `a loss term of "${o.name}" computed from "${p}" without StopGradient or an EMA module in between`,
+                got:
+                  o.terms.length === 0
+                    ? 'no terms'
+                    : `terms ${o.terms.map((t) => t.name).join(', ')} do not reach "${p}"`,
+                hint: `apply "${p}" on the gradient side of a loss, or remove it from the objective's params`,
+              },
+            ),
+          ],
     );
   });
 };
 
-const RANDOM_OPS: ReadonlySet<string> = new Set(['View', 'Masks', 'TokenMask', 'Permute', 'Memory']);
+const RANDOM_OPS: ReadonlySet<string> = new Set([
+  'View',
+  'Masks',
+  'TokenMask',
+  'Permute',
+  'Memory',
+]);
 
 /** The random or stateful nodes a node depends on (itself included). */
-const randomAncestors = (byId: ReadonlyMap<NodeId, GraphNode>, root: NodeId): ReadonlyArray<GraphNode> => {
+const randomAncestors = (
+  byId: ReadonlyMap<NodeId, GraphNode>,
+  root: NodeId,
+): ReadonlyArray<GraphNode> => {
   const found: GraphNode[] = [];
   const seen = new Set<NodeId>();
   const visit = (id: NodeId): void => {
@@ -112,21 +160,41 @@ const representationIssues = (g: Graph): ReadonlyArray<Issue> => {
   return g.representations.flatMap((r) => {
     const index = g.method.representations.findIndex((d) => d.name === r.name);
     const bad = randomAncestors(byId, r.node);
-    return bad.length === 0 ? [] : [issue('E_REPRESENTATION', ['representations', index, 'value'],
-      `representation "${r.name}" depends on random or stateful values`, {
-        expected: 'a value computed from clean Input images only',
-        got: bad.map((n) => `${n.op} "${(n.expr as { name?: string }).name ?? ''}" at ${n.origin.join('.')}`).join('; '),
-        hint: 'apply the module to { _tag: "Input", name: "images" } directly (evaluation sees no augmentation)',
-      })];
+    return bad.length === 0
+      ? []
+      : [
+          issue(
+            'E_REPRESENTATION',
+            ['representations', index, 'value'],
+            `representation "${r.name}" depends on random or stateful values`,
+            {
+              expected: 'a value computed from clean Input images only',
+              got: bad
+                .map(
+                  (n) =>
+                    `${n.op} "${(n.expr as { name?: string }).name ?? ''}" at ${n.origin.join('.')}`,
+                )
+                .join('; '),
+              hint: 'apply the module to { _tag: "Input", name: "images" } directly (evaluation sees no augmentation)',
+            },
+          ),
+        ];
   });
 };
 
 const fnIssues = (g: Graph): ReadonlyArray<Issue> =>
   g.nodes.flatMap((n) =>
     n.expr._tag === 'Fn' && hasParams(n.expr.net)
-      ? [issue('E_PARAMS_IN_FN', [...n.origin, 'net'], `inline ${n.expr.net._tag} has parameters but belongs to no module`, {
-          hint: 'declare it as a module and use Apply, so its weights have a name and an optimizer',
-        })]
+      ? [
+          issue(
+            'E_PARAMS_IN_FN',
+            [...n.origin, 'net'],
+            `inline ${n.expr.net._tag} has parameters but belongs to no module`,
+            {
+              hint: 'declare it as a module and use Apply, so its weights have a name and an optimizer',
+            },
+          ),
+        ]
       : [],
   );
 

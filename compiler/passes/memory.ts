@@ -27,10 +27,16 @@ const paramElements = (graph: Graph, module: string, trainableOnly: boolean): nu
 const momentsPerParam = (o: Optimizer): number => (o._tag === 'Adam' || o._tag === 'AdamW' ? 2 : 1);
 
 /** Elements an Apply node's net keeps for backward (input types from its inputs' annotations). */
-const nodeSaved = (graph: Graph, env: DimEnv, node: GraphNode, byId: ReadonlyMap<NodeId, GraphNode>): number => {
+const nodeSaved = (
+  graph: Graph,
+  env: DimEnv,
+  node: GraphNode,
+  byId: ReadonlyMap<NodeId, GraphNode>,
+): number => {
   const out = elementsOf(node.type, env);
   const net = appliedNet(graph, node);
-  const groups = node.op === 'Batched' ? Object.keys(node.inputs).filter((p) => p.startsWith('x.')).length : 1;
+  const groups =
+    node.op === 'Batched' ? Object.keys(node.inputs).filter((p) => p.startsWith('x.')).length : 1;
   const x = node.inputs[node.op === 'Batched' ? 'x.0' : 'x'];
   const input = x === undefined ? undefined : byId.get(x)?.type;
   return net === undefined ? 2 * out : groups * savedElements(net, input, out / groups, env);
@@ -40,14 +46,30 @@ const nodeSaved = (graph: Graph, env: DimEnv, node: GraphNode, byId: ReadonlyMap
 export const planMemory = (graph: Graph): MemoryPlan => {
   const env = graphEnv(graph);
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-  const parameters = graph.modules.reduce((s, m) => s + paramElements(graph, m.decl.name, false), 0) * BYTES;
+  const parameters =
+    graph.modules.reduce((s, m) => s + paramElements(graph, m.decl.name, false), 0) * BYTES;
   const plans = planStep(graph);
-  const optimizerState = plans.reduce((s, p) => s + momentsPerParam(p.objective.optimizer) * p.modules.reduce((a, m) => a + paramElements(graph, m, true), 0), 0) * BYTES;
+  const optimizerState =
+    plans.reduce(
+      (s, p) =>
+        s +
+        momentsPerParam(p.objective.optimizer) *
+          p.modules.reduce((a, m) => a + paramElements(graph, m, true), 0),
+      0,
+    ) * BYTES;
   const objectives = plans.map((p) => {
-    const constants = p.constant.reduce((s, id) => s + elementsOf(byId.get(id)?.type, env), 0) * BYTES;
-    const activations = p.taped.reduce((s, id) => s + nodeSaved(graph, env, byId.get(id)!, byId), 0) * BYTES;
+    const constants =
+      p.constant.reduce((s, id) => s + elementsOf(byId.get(id)?.type, env), 0) * BYTES;
+    const activations =
+      p.taped.reduce((s, id) => s + nodeSaved(graph, env, byId.get(id)!, byId), 0) * BYTES;
     const gradients = p.modules.reduce((a, m) => a + paramElements(graph, m, true), 0) * BYTES;
-    return { objective: p.objective.name, constants, activations, gradients, workingSet: constants + 2 * activations + gradients };
+    return {
+      objective: p.objective.name,
+      constants,
+      activations,
+      gradients,
+      workingSet: constants + 2 * activations + gradients,
+    };
   });
   const position = new Map(graph.nodes.map((n, i) => [n.id, i]));
   const lastUse = new Map<NodeId, number>();
@@ -57,7 +79,8 @@ export const planMemory = (graph: Graph): MemoryPlan => {
     bytes: elementsOf(n.type, env) * BYTES,
     lastUse: lastUse.get(n.id) ?? position.get(n.id)!,
   }));
-  const peakBytes = parameters + optimizerState + Math.max(0, ...objectives.map((o) => o.workingSet));
+  const peakBytes =
+    parameters + optimizerState + Math.max(0, ...objectives.map((o) => o.workingSet));
   return { peakBytes, parameters, optimizerState, objectives, lifetimes };
 };
 

@@ -32,7 +32,10 @@ export const optimisationPasses = (backend: string): ReadonlyArray<Pass> => [
 ];
 
 /** Every pass, in order, for `backend` (default wasm). */
-export const pipelineFor = (backend: string): ReadonlyArray<Pass> => [...checkingPasses, ...optimisationPasses(backend)];
+export const pipelineFor = (backend: string): ReadonlyArray<Pass> => [
+  ...checkingPasses,
+  ...optimisationPasses(backend),
+];
 
 /** Every pass, in order, for the default backend (wasm). */
 export const pipeline: ReadonlyArray<Pass> = pipelineFor('wasm');

@@ -17,7 +17,11 @@ import { subNet } from '../ir/ports.js';
 /** The plan of one objective. */
 export interface ObjectivePlan {
   readonly objective: Objective;
-  readonly terms: ReadonlyArray<{ readonly name: string; readonly node: NodeId; readonly weight: Objective['terms'][number]['weight'] }>;
+  readonly terms: ReadonlyArray<{
+    readonly name: string;
+    readonly node: NodeId;
+    readonly weight: Objective['terms'][number]['weight'];
+  }>;
   /** Nodes to compute before the tape, in topological order. */
   readonly constant: ReadonlyArray<NodeId>;
   /** Nodes to compute inside the tape, in topological order. */
@@ -58,7 +62,10 @@ export const appliedNet = (graph: Graph, node: GraphNode): NetNode | undefined =
 /** Whether a node reads the parameters of a trainable module itself (not through its inputs). */
 const readsTrainable = (node: GraphNode, trainable: ReadonlySet<string>): boolean => {
   const expr = node.expr as { _tag: string; module?: string };
-  return (expr._tag === 'Apply' || expr._tag === 'R1' || expr._tag === 'SpadeGate') && trainable.has(expr.module ?? '');
+  return (
+    (expr._tag === 'Apply' || expr._tag === 'R1' || expr._tag === 'SpadeGate') &&
+    trainable.has(expr.module ?? '')
+  );
 };
 
 /**
@@ -85,17 +92,29 @@ export const planObjective = (graph: Graph, objective: Objective): ObjectivePlan
     .map((t) => ({ name: t.term, node: t.node, weight: t.weight }));
   const trainable = new Set(objective.params);
   const onTape = new Set<NodeId>();
-  const nodes = ancestors(graph, terms.map((t) => t.node));
-  const gradientSide = gradientSideOf(graph, terms.map((t) => t.node));
+  const nodes = ancestors(
+    graph,
+    terms.map((t) => t.node),
+  );
+  const gradientSide = gradientSideOf(
+    graph,
+    terms.map((t) => t.node),
+  );
   for (const node of nodes) {
     // A node reading a taped value runs on the tape (after it); a StopGradient there is an
     // identity with zero gradient (the generated image, detached for one term and not another).
     // A trainable module applied only under a StopGradient to constant inputs (e.g. PatchNCE keys
     // from a trainable encoder) is a constant, computed before the tape.
     const fromInputs = Object.values(node.inputs).some((id) => onTape.has(id));
-    if (fromInputs || (node.op !== 'StopGradient' && gradientSide.has(node.id) && readsTrainable(node, trainable))) onTape.add(node.id);
+    if (
+      fromInputs ||
+      (node.op !== 'StopGradient' && gradientSide.has(node.id) && readsTrainable(node, trainable))
+    )
+      onTape.add(node.id);
   }
-  const emaAfter = graph.method.modules.filter((m) => m.ema !== undefined && trainable.has(m.ema.source));
+  const emaAfter = graph.method.modules.filter(
+    (m) => m.ema !== undefined && trainable.has(m.ema.source),
+  );
   return {
     objective,
     terms,

@@ -25,9 +25,16 @@ import type { Pass } from './pass.js';
 import { checkDeclarations } from './declarations.js';
 
 /** The graph before resolution: the method and nothing else (the input of the pipeline). */
-export const emptyGraph = (method: Method): Graph => ({ method, nodes: [], modules: [], terms: [], representations: [] });
+export const emptyGraph = (method: Method): Graph => ({
+  method,
+  nodes: [],
+  modules: [],
+  terms: [],
+  representations: [],
+});
 
-type ValueState = { readonly state: 'pending' } | { readonly state: 'done'; readonly id: NodeId | undefined };
+type ValueState =
+  { readonly state: 'pending' } | { readonly state: 'done'; readonly id: NodeId | undefined };
 
 /** Mutable state of one resolution; discarded afterwards. */
 class Resolver {
@@ -36,7 +43,10 @@ class Resolver {
   readonly applied = new Set<string>();
   private readonly values = new Map<string, ValueState>();
   private readonly stack: string[] = [];
-  private readonly streams = new Map<string, { readonly attrs: string; readonly origin: SpecPath }>();
+  private readonly streams = new Map<
+    string,
+    { readonly attrs: string; readonly origin: SpecPath }
+  >();
   private readonly modules: ReadonlyMap<string, NetNode>;
   private readonly valueIndex: ReadonlyMap<string, number>;
 
@@ -51,14 +61,21 @@ class Resolver {
     if (known?.state === 'done') return known.id;
     if (known?.state === 'pending') {
       const cycle = [...this.stack.slice(this.stack.indexOf(name)), name];
-      this.issues.push(issue('E_CYCLE', origin, `values refer to each other: ${cycle.join(' -> ')}`, {
-        hint: 'a value cannot depend on itself; break the cycle with a module input or a new value',
-      }));
+      this.issues.push(
+        issue('E_CYCLE', origin, `values refer to each other: ${cycle.join(' -> ')}`, {
+          hint: 'a value cannot depend on itself; break the cycle with a module input or a new value',
+        }),
+      );
       return undefined;
     }
     const index = this.valueIndex.get(name);
     if (index === undefined) {
-      this.dangling(origin, 'value', name, this.method.values.map((v) => v.name));
+      this.dangling(
+        origin,
+        'value',
+        name,
+        this.method.values.map((v) => v.name),
+      );
       return undefined;
     }
     this.values.set(name, { state: 'pending' });
@@ -93,8 +110,12 @@ class Resolver {
     parent: ValueExpr | LossNode,
     origin: SpecPath,
   ): Record<string, NodeId> | undefined {
-    const ids = Object.entries(children).map(([port, child]) => [port, this.expr(child, [...origin, ...childPath(parent, port)])] as const);
-    return ids.every(([, id]) => id !== undefined) ? Object.fromEntries(ids) as Record<string, NodeId> : undefined;
+    const ids = Object.entries(children).map(
+      ([port, child]) => [port, this.expr(child, [...origin, ...childPath(parent, port)])] as const,
+    );
+    return ids.every(([, id]) => id !== undefined)
+      ? (Object.fromEntries(ids) as Record<string, NodeId>)
+      : undefined;
   }
 
   private add(node: Omit<GraphNode, 'id'>): NodeId {
@@ -105,7 +126,8 @@ class Resolver {
 
   private checkValue(expr: ValueExpr, origin: SpecPath): boolean {
     const before = this.issues.length;
-    if (isRandomValue(expr)) this.checkStream(expr as ValueExpr & { readonly name: string }, origin);
+    if (isRandomValue(expr))
+      this.checkStream(expr as ValueExpr & { readonly name: string }, origin);
     if (expr._tag === 'Apply') this.checkApply(expr, origin);
     if (expr._tag === 'Fn') this.checkPorts(expr.net, expr.inputs, origin);
     return this.issues.length === before;
@@ -122,25 +144,41 @@ class Resolver {
     if ('bad' in part) {
       const parent = subNet(net, expr.path.slice(0, part.bad));
       const known = 'net' in parent ? netParts(parent.net) : [];
-      this.dangling([...origin, 'path', part.bad], `part of module "${expr.module}"`, expr.path[part.bad] ?? '', known);
+      this.dangling(
+        [...origin, 'path', part.bad],
+        `part of module "${expr.module}"`,
+        expr.path[part.bad] ?? '',
+        known,
+      );
       return;
     }
     this.checkPorts(part.net, expr.inputs, origin);
   }
 
-  private checkPorts(net: NetNode, inputs: Readonly<Record<string, ValueExpr>>, origin: SpecPath): void {
+  private checkPorts(
+    net: NetNode,
+    inputs: Readonly<Record<string, ValueExpr>>,
+    origin: SpecPath,
+  ): void {
     const ports = netPorts(net);
     const allowed = [...ports.required, ...ports.optional];
     for (const port of ports.required.filter((p) => !(p in inputs))) {
-      this.issues.push(issue('E_PORT', [...origin, 'inputs'], `${net._tag} needs an input on port "${port}"`, {
-        expected: `ports ${allowed.join(', ')}`, got: Object.keys(inputs).join(', ') || 'no inputs',
-      }));
+      this.issues.push(
+        issue('E_PORT', [...origin, 'inputs'], `${net._tag} needs an input on port "${port}"`, {
+          expected: `ports ${allowed.join(', ')}`,
+          got: Object.keys(inputs).join(', ') || 'no inputs',
+        }),
+      );
     }
     for (const port of Object.keys(inputs).filter((p) => !allowed.includes(p))) {
       const hint = didYouMean(port, allowed);
-      this.issues.push(issue('E_PORT', [...origin, 'inputs', port], `${net._tag} has no input port "${port}"`, {
-        expected: `ports ${allowed.join(', ')}`, got: port, ...(hint === undefined ? {} : { hint }),
-      }));
+      this.issues.push(
+        issue('E_PORT', [...origin, 'inputs', port], `${net._tag} has no input port "${port}"`, {
+          expected: `ports ${allowed.join(', ')}`,
+          got: port,
+          ...(hint === undefined ? {} : { hint }),
+        }),
+      );
     }
   }
 
@@ -149,20 +187,30 @@ class Resolver {
     const seen = this.streams.get(expr.name);
     if (seen === undefined) this.streams.set(expr.name, { attrs, origin });
     else if (seen.attrs !== attrs) {
-      this.issues.push(issue('E_DUPLICATE_NAME', [...origin, 'name'], `random stream "${expr.name}" is defined twice, differently`, {
-        expected: `one definition (first at ${seen.origin.join('.')})`, got: `a different ${expr._tag}`,
-        hint: 'give each view, mask, permutation and memory its own name, or reuse one value by Ref',
-      }));
+      this.issues.push(
+        issue(
+          'E_DUPLICATE_NAME',
+          [...origin, 'name'],
+          `random stream "${expr.name}" is defined twice, differently`,
+          {
+            expected: `one definition (first at ${seen.origin.join('.')})`,
+            got: `a different ${expr._tag}`,
+            hint: 'give each view, mask, permutation and memory its own name, or reuse one value by Ref',
+          },
+        ),
+      );
     }
   }
 
   dangling(path: SpecPath, what: string, name: string, known: ReadonlyArray<string>): void {
     const hint = didYouMean(name, known);
-    this.issues.push(issue('E_DANGLING_REF', path, `unknown ${what} "${name}"`, {
-      expected: known.length === 0 ? `a declared ${what}` : `one of ${known.join(', ')}`,
-      got: `"${name}"`,
-      ...(hint === undefined ? {} : { hint }),
-    }));
+    this.issues.push(
+      issue('E_DANGLING_REF', path, `unknown ${what} "${name}"`, {
+        expected: known.length === 0 ? `a declared ${what}` : `one of ${known.join(', ')}`,
+        got: `"${name}"`,
+        ...(hint === undefined ? {} : { hint }),
+      }),
+    );
   }
 }
 
@@ -171,14 +219,17 @@ const resolveTerms = (r: Resolver, method: Method): ReadonlyArray<TermRef> =>
     o.terms.flatMap((term, j) => {
       const origin = ['objectives', i, 'terms', j, 'loss'];
       const node = r.loss(term.loss, origin);
-      return node === undefined ? [] : [{ objective: o.name, term: term.name, node, weight: term.weight, origin }];
+      return node === undefined
+        ? []
+        : [{ objective: o.name, term: term.name, node, weight: term.weight, origin }];
     }),
   );
 
 const checkModuleRefs = (r: Resolver, method: Method): void => {
   const names = method.modules.map((m) => m.name);
   method.modules.forEach((m, i) => {
-    if (m.ema !== undefined && !names.includes(m.ema.source)) r.dangling(['modules', i, 'ema', 'source'], 'EMA source module', m.ema.source, names);
+    if (m.ema !== undefined && !names.includes(m.ema.source))
+      r.dangling(['modules', i, 'ema', 'source'], 'EMA source module', m.ema.source, names);
   });
   method.objectives.forEach((o, i) =>
     o.params.forEach((p, k) => {
@@ -190,9 +241,11 @@ const checkModuleRefs = (r: Resolver, method: Method): void => {
 const checkUnused = (r: Resolver, method: Method): void =>
   method.modules.forEach((m, i) => {
     if (!r.applied.has(m.name)) {
-      r.issues.push(issue('E_UNUSED_MODULE', ['modules', i], `module "${m.name}" is never applied`, {
-        hint: 'apply it in a value, a loss or a representation, or remove it',
-      }));
+      r.issues.push(
+        issue('E_UNUSED_MODULE', ['modules', i], `module "${m.name}" is never applied`, {
+          hint: 'apply it in a value, a loss or a representation, or remove it',
+        }),
+      );
     }
   });
 
@@ -209,7 +262,13 @@ export const resolveMethod = (method: Method): E.Either<ReadonlyArray<Issue>, Gr
   checkModuleRefs(r, method);
   checkUnused(r, method);
   if (r.issues.length > 0) return E.left(r.issues);
-  return E.right({ method, nodes: r.nodes, modules: method.modules.map((decl) => ({ decl })), terms, representations });
+  return E.right({
+    method,
+    nodes: r.nodes,
+    modules: method.modules.map((decl) => ({ decl })),
+    terms,
+    representations,
+  });
 };
 
 /** Pass 1 (see the module comment); reads `graph.method` and ignores any nodes already there. */

@@ -27,7 +27,9 @@ export interface AppearanceOptions {
 }
 
 /** The two label indices of image `i`. */
-export const appearanceLabels = (i: number): { readonly content: number; readonly appearance: number } => ({
+export const appearanceLabels = (
+  i: number,
+): { readonly content: number; readonly appearance: number } => ({
   content: i % CONTENT_CLASSES.length,
   appearance: Math.floor(i / CONTENT_CLASSES.length) % APPEARANCE_CLASSES.length,
 });
@@ -36,22 +38,33 @@ export const appearanceLabels = (i: number): { readonly content: number; readonl
  * Renders image `i` as RGB bytes `[size, size, 3]`. Deterministic in `(seed, i, size)`; `radius`
  * (shape radius range as fractions of the side, default `SHAPE_RADIUS`) is for experiments.
  */
-export const renderAppearance = (i: number, size: number, seed: number, radius?: readonly [number, number]): Uint8Array => {
+export const renderAppearance = (
+  i: number,
+  size: number,
+  seed: number,
+  radius?: readonly [number, number],
+): Uint8Array => {
   const base = Rng.seeded(seed).fork(`image:${i}`);
   const { content, appearance } = appearanceLabels(i);
   const canvas = drawContent(CONTENT_CLASSES[content]!, size, base.fork('content'), radius);
   APPEARANCE_EFFECT[APPEARANCE_CLASSES[appearance]!](canvas, base.fork('appearance'));
   const out = new Uint8Array(canvas.rgb.length);
-  for (let k = 0; k < out.length; k++) out[k] = Math.round(Math.min(1, Math.max(0, canvas.rgb[k]!)) * 255);
+  for (let k = 0; k < out.length; k++)
+    out[k] = Math.round(Math.min(1, Math.max(0, canvas.rgb[k]!)) * 255);
   return out;
 };
 
-const checkOptions = (o: AppearanceOptions): Required<Omit<AppearanceOptions, 'cache' | 'radius'>> => {
+const checkOptions = (
+  o: AppearanceOptions,
+): Required<Omit<AppearanceOptions, 'cache' | 'radius'>> => {
   const size = o.size ?? 64;
   const seed = o.seed ?? 0;
-  if (!Number.isInteger(o.n) || o.n < 1) throw new Error(`appearance dataset: n must be a positive integer, got ${o.n}`);
-  if (!Number.isInteger(size) || size < 16) throw new Error(`appearance dataset: size must be an integer >= 16, got ${size}`);
-  if (!Number.isInteger(seed)) throw new Error(`appearance dataset: seed must be an integer, got ${seed}`);
+  if (!Number.isInteger(o.n) || o.n < 1)
+    throw new Error(`appearance dataset: n must be a positive integer, got ${o.n}`);
+  if (!Number.isInteger(size) || size < 16)
+    throw new Error(`appearance dataset: size must be an integer >= 16, got ${size}`);
+  if (!Number.isInteger(seed))
+    throw new Error(`appearance dataset: seed must be an integer, got ${seed}`);
   return { n: o.n, size, seed };
 };
 
@@ -86,4 +99,5 @@ export const appearanceSource = (options: AppearanceOptions): Source => {
  * The built-in appearance dataset in memory, with labels `content` (6 classes) and `appearance`
  * (7 classes). No files, no download: the default dataset of `tessera`.
  */
-export const appearanceDataset = (options: AppearanceOptions): Dataset => makeDataset(appearanceSource(options));
+export const appearanceDataset = (options: AppearanceOptions): Dataset =>
+  makeDataset(appearanceSource(options));

@@ -12,7 +12,12 @@ import { APPEARANCE_CLASSES } from './weather.js';
  * appearance `a`), `size` pixels, `gap` pixels of white between cells, then scaled by `zoom`
  * (nearest neighbour) for viewing.
  */
-export const appearanceGrid = async (size: number, seed: number, zoom = 2, gap = 2): Promise<Buffer> => {
+export const appearanceGrid = async (
+  size: number,
+  seed: number,
+  zoom = 2,
+  gap = 2,
+): Promise<Buffer> => {
   const cols = CONTENT_CLASSES.length;
   const rows = APPEARANCE_CLASSES.length;
   const width = cols * (size + gap) + gap;

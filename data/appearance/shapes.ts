@@ -29,10 +29,25 @@ const radial = (count: number, outer: number, inner: number, phase: number): Vec
   });
 
 const CROSS: Vec[] = [
-  [-0.3, -1], [0.3, -1], [0.3, -0.3], [1, -0.3], [1, 0.3], [0.3, 0.3],
-  [0.3, 1], [-0.3, 1], [-0.3, 0.3], [-1, 0.3], [-1, -0.3], [-0.3, -0.3],
+  [-0.3, -1],
+  [0.3, -1],
+  [0.3, -0.3],
+  [1, -0.3],
+  [1, 0.3],
+  [0.3, 0.3],
+  [0.3, 1],
+  [-0.3, 1],
+  [-0.3, 0.3],
+  [-1, 0.3],
+  [-1, -0.3],
+  [-0.3, -0.3],
 ];
-const SQUARE: Vec[] = [[-0.8, -0.8], [0.8, -0.8], [0.8, 0.8], [-0.8, 0.8]];
+const SQUARE: Vec[] = [
+  [-0.8, -0.8],
+  [0.8, -0.8],
+  [0.8, 0.8],
+  [-0.8, 0.8],
+];
 const TRIANGLE: Vec[] = radial(3, 1, 1, -Math.PI / 2);
 const STAR: Vec[] = radial(10, 1, 0.42, -Math.PI / 2);
 
@@ -70,7 +85,8 @@ export const SHAPE_DISTANCE: Readonly<Record<ContentClass, (x: number, y: number
 };
 
 /** Relative luminance (ITU-R 601) of an RGB triple. */
-export const luma = (c: ReadonlyArray<number>): number => 0.299 * c[0]! + 0.587 * c[1]! + 0.114 * c[2]!;
+export const luma = (c: ReadonlyArray<number>): number =>
+  0.299 * c[0]! + 0.587 * c[1]! + 0.114 * c[2]!;
 
 const randomColour = (rng: Rng): [number, number, number] => [rng.next(), rng.next(), rng.next()];
 
@@ -107,7 +123,12 @@ export const SHAPE_RADIUS: readonly [number, number] = [0.2, 0.34];
  * `radius * size` (default `SHAPE_RADIUS`), any rotation, centre kept inside the image,
  * anti-aliased edges.
  */
-export const drawContent = (shape: ContentClass, size: number, rng: Rng, radiusRange: readonly [number, number] = SHAPE_RADIUS): Canvas => {
+export const drawContent = (
+  shape: ContentClass,
+  size: number,
+  rng: Rng,
+  radiusRange: readonly [number, number] = SHAPE_RADIUS,
+): Canvas => {
   const canvas: Canvas = { size, rgb: new Float32Array(size * size * 3) };
   const colour = shapeColour(rng, paintBackground(canvas, rng));
   const radius = rng.uniform(radiusRange[0], radiusRange[1]) * size;
@@ -127,7 +148,8 @@ export const drawContent = (shape: ContentClass, size: number, rng: Rng, radiusR
       const cover = Math.min(1, Math.max(0, 0.5 - d));
       if (cover === 0) continue;
       const o = (y * size + x) * 3;
-      for (let c = 0; c < 3; c++) canvas.rgb[o + c] = canvas.rgb[o + c]! * (1 - cover) + colour[c]! * cover;
+      for (let c = 0; c < 3; c++)
+        canvas.rgb[o + c] = canvas.rgb[o + c]! * (1 - cover) + colour[c]! * cover;
     }
   }
   return canvas;

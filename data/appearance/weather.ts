@@ -15,13 +15,27 @@ import type { Rng } from '../../compiler/ir/rng.js';
 import type { Canvas } from './shapes.js';
 
 /** The appearance class names, in label-index order. */
-export const APPEARANCE_CLASSES = ['clear', 'rain', 'snow', 'fog', 'night', 'glare', 'grain'] as const;
+export const APPEARANCE_CLASSES = [
+  'clear',
+  'rain',
+  'snow',
+  'fog',
+  'night',
+  'glare',
+  'grain',
+] as const;
 
 /** An appearance class name. */
 export type AppearanceClass = (typeof APPEARANCE_CLASSES)[number];
 
 /** Blends `colour` into pixel `(x, y)` with weight `alpha` (ignored outside the canvas). */
-const blendPixel = (cv: Canvas, x: number, y: number, colour: ReadonlyArray<number>, alpha: number): void => {
+const blendPixel = (
+  cv: Canvas,
+  x: number,
+  y: number,
+  colour: ReadonlyArray<number>,
+  alpha: number,
+): void => {
   if (x < 0 || y < 0 || x >= cv.size || y >= cv.size || alpha <= 0) return;
   const o = (y * cv.size + x) * 3;
   const a = Math.min(1, alpha);
@@ -81,7 +95,14 @@ const fog = (cv: Canvas, rng: Rng): void => {
 };
 
 /** Adds a radial glow `amount * exp(-d^2 / (2 radius^2))` of `colour` around `(cx, cy)`. */
-const glow = (cv: Canvas, cx: number, cy: number, radius: number, colour: ReadonlyArray<number>, amount: number): void =>
+const glow = (
+  cv: Canvas,
+  cx: number,
+  cy: number,
+  radius: number,
+  colour: ReadonlyArray<number>,
+  amount: number,
+): void =>
   mapPixels(cv, (v, c, x, y) => {
     const d2 = (x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2;
     return Math.min(1, v + colour[c]! * amount * Math.exp(-d2 / (2 * radius * radius)));
@@ -123,12 +144,13 @@ const grain = (cv: Canvas, rng: Rng): void => {
 };
 
 /** The effect of each appearance class (in place). */
-export const APPEARANCE_EFFECT: Readonly<Record<AppearanceClass, (cv: Canvas, rng: Rng) => void>> = {
-  clear: () => undefined,
-  rain,
-  snow,
-  fog,
-  night,
-  glare,
-  grain,
-};
+export const APPEARANCE_EFFECT: Readonly<Record<AppearanceClass, (cv: Canvas, rng: Rng) => void>> =
+  {
+    clear: () => undefined,
+    rain,
+    snow,
+    fog,
+    night,
+    glare,
+    grain,
+  };

@@ -7,13 +7,20 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { MANIFEST, MANIFEST_FORMAT, type Manifest } from '../folderScan.js';
-import { appearanceLabels, appearanceSource, renderAppearance, type AppearanceOptions } from './generator.js';
+import {
+  appearanceLabels,
+  appearanceSource,
+  renderAppearance,
+  type AppearanceOptions,
+} from './generator.js';
 import { CONTENT_CLASSES } from './shapes.js';
 import { APPEARANCE_CLASSES } from './weather.js';
 
 /** Encodes RGB bytes `[size, size, 3]` as a PNG (deterministic: same bytes in, same file out). */
 export const encodePng = (rgb: Uint8Array, size: number): Promise<Buffer> =>
-  sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.length), { raw: { width: size, height: size, channels: 3 } })
+  sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.length), {
+    raw: { width: size, height: size, channels: 3 },
+  })
     .png({ compressionLevel: 6 })
     .toBuffer();
 
@@ -28,7 +35,11 @@ export const appearancePath = (i: number, n: number): string => {
  * Renders `n` images and writes them under `dir` (created if needed), `concurrency` encodes at a
  * time. Returns the relative paths written, in index order.
  */
-export const writeAppearance = async (dir: string, options: AppearanceOptions, concurrency = 8): Promise<string[]> => {
+export const writeAppearance = async (
+  dir: string,
+  options: AppearanceOptions,
+  concurrency = 8,
+): Promise<string[]> => {
   const { imageSize: size } = appearanceSource(options); // validates the options
   const seed = options.seed ?? 0;
   const manifest: Manifest = {
@@ -38,11 +49,20 @@ export const writeAppearance = async (dir: string, options: AppearanceOptions, c
     source: { generator: 'tessera appearance', n: options.n, size, seed },
   };
   const paths = Array.from({ length: options.n }, (_, i) => appearancePath(i, options.n));
-  await Promise.all([...new Set(paths.map((p) => path.dirname(p)))].map((d) => fs.mkdir(path.join(dir, d), { recursive: true })));
+  await Promise.all(
+    [...new Set(paths.map((p) => path.dirname(p)))].map((d) =>
+      fs.mkdir(path.join(dir, d), { recursive: true }),
+    ),
+  );
   for (let start = 0; start < paths.length; start += concurrency) {
     const chunk = paths.slice(start, start + concurrency);
     await Promise.all(
-      chunk.map(async (p, k) => fs.writeFile(path.join(dir, p), await encodePng(renderAppearance(start + k, size, seed), size))),
+      chunk.map(async (p, k) =>
+        fs.writeFile(
+          path.join(dir, p),
+          await encodePng(renderAppearance(start + k, size, seed), size),
+        ),
+      ),
     );
   }
   await fs.writeFile(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');

@@ -8,7 +8,14 @@ import type { Rng } from '../../compiler/ir/rng.js';
 import type { Canvas } from '../appearance/shapes.js';
 
 /** The texture class names, in label-index order. */
-export const TEXTURE_CLASSES = ['clean', 'grain', 'blur', 'blocks', 'halftone', 'scanlines'] as const;
+export const TEXTURE_CLASSES = [
+  'clean',
+  'grain',
+  'blur',
+  'blocks',
+  'halftone',
+  'scanlines',
+] as const;
 
 /** A texture class name. */
 export type TextureClass = (typeof TEXTURE_CLASSES)[number];
@@ -18,16 +25,20 @@ export const channelStats = (cv: Canvas): { readonly mean: number[]; readonly st
   const n = cv.size * cv.size;
   const mean = [0, 0, 0];
   const sq = [0, 0, 0];
-  for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) {
-    const v = cv.rgb[p * 3 + c]!;
-    mean[c]! += v / n;
-    sq[c]! += (v * v) / n;
-  }
+  for (let p = 0; p < n; p++)
+    for (let c = 0; c < 3; c++) {
+      const v = cv.rgb[p * 3 + c]!;
+      mean[c]! += v / n;
+      sq[c]! += (v * v) / n;
+    }
   return { mean, std: mean.map((m, c) => Math.sqrt(Math.max(0, sq[c]! - m * m))) };
 };
 
 /** Affinely rescales each channel to `target`'s mean and std (clipped to [0, 1]). */
-export const matchStatistics = (cv: Canvas, target: { readonly mean: number[]; readonly std: number[] }): void => {
+export const matchStatistics = (
+  cv: Canvas,
+  target: { readonly mean: number[]; readonly std: number[] },
+): void => {
   const now = channelStats(cv);
   const n = cv.size * cv.size;
   for (let c = 0; c < 3; c++) {
@@ -58,11 +69,14 @@ const blur = (cv: Canvas): void => {
   for (let pass = 0; pass < 2; pass++) {
     const src = Float32Array.from(cv.rgb);
     const view: Canvas = { size: cv.size, rgb: src };
-    for (let y = 0; y < cv.size; y++) for (let x = 0; x < cv.size; x++) for (let c = 0; c < 3; c++) {
-      let sum = 0;
-      for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) sum += at(view, x + dx, y + dy, c);
-      cv.rgb[(y * cv.size + x) * 3 + c] = sum / (2 * r + 1) ** 2;
-    }
+    for (let y = 0; y < cv.size; y++)
+      for (let x = 0; x < cv.size; x++)
+        for (let c = 0; c < 3; c++) {
+          let sum = 0;
+          for (let dy = -r; dy <= r; dy++)
+            for (let dx = -r; dx <= r; dx++) sum += at(view, x + dx, y + dy, c);
+          cv.rgb[(y * cv.size + x) * 3 + c] = sum / (2 * r + 1) ** 2;
+        }
   }
 };
 
@@ -70,28 +84,35 @@ const blur = (cv: Canvas): void => {
 const blocks = (cv: Canvas, rng: Rng): void => {
   const b = Math.max(2, Math.round(cv.size / 8));
   const [ox, oy] = [rng.int(0, b), rng.int(0, b)];
-  for (let by = -oy; by < cv.size; by += b) for (let bx = -ox; bx < cv.size; bx += b) {
-    const cells: number[] = [];
-    for (let y = Math.max(0, by); y < Math.min(cv.size, by + b); y++) for (let x = Math.max(0, bx); x < Math.min(cv.size, bx + b); x++) cells.push(y * cv.size + x);
-    for (let c = 0; c < 3; c++) {
-      const m = cells.reduce((s, p) => s + cv.rgb[p * 3 + c]!, 0) / cells.length;
-      for (const p of cells) cv.rgb[p * 3 + c] = m;
+  for (let by = -oy; by < cv.size; by += b)
+    for (let bx = -ox; bx < cv.size; bx += b) {
+      const cells: number[] = [];
+      for (let y = Math.max(0, by); y < Math.min(cv.size, by + b); y++)
+        for (let x = Math.max(0, bx); x < Math.min(cv.size, bx + b); x++)
+          cells.push(y * cv.size + x);
+      for (let c = 0; c < 3; c++) {
+        const m = cells.reduce((s, p) => s + cv.rgb[p * 3 + c]!, 0) / cells.length;
+        for (const p of cells) cv.rgb[p * 3 + c] = m;
+      }
     }
-  }
 };
 
-const BAYER = [[0, 2], [3, 1]] as const;
+const BAYER = [
+  [0, 2],
+  [3, 1],
+] as const;
 
 /** Halftone: ordered 2x2 dithering of each channel to 3 levels (a screen pattern). */
 const halftone = (cv: Canvas): void => {
-  for (let y = 0; y < cv.size; y++) for (let x = 0; x < cv.size; x++) {
-    const t = (BAYER[y % 2]![x % 2]! + 0.5) / 4;
-    for (let c = 0; c < 3; c++) {
-      const k = (y * cv.size + x) * 3 + c;
-      const v = cv.rgb[k]! * 2;
-      cv.rgb[k] = (Math.floor(v) + (v - Math.floor(v) > t ? 1 : 0)) / 2;
+  for (let y = 0; y < cv.size; y++)
+    for (let x = 0; x < cv.size; x++) {
+      const t = (BAYER[y % 2]![x % 2]! + 0.5) / 4;
+      for (let c = 0; c < 3; c++) {
+        const k = (y * cv.size + x) * 3 + c;
+        const v = cv.rgb[k]! * 2;
+        cv.rgb[k] = (Math.floor(v) + (v - Math.floor(v) > t ? 1 : 0)) / 2;
+      }
     }
-  }
 };
 
 /** Interlaced scanlines: every other row (random phase) darker, the others lighter, by 0.12. */
@@ -99,7 +120,9 @@ const scanlines = (cv: Canvas, rng: Rng): void => {
   const phase = rng.int(0, 2);
   for (let y = 0; y < cv.size; y++) {
     const d = (y + phase) % 2 === 0 ? -0.12 : 0.12;
-    for (let x = 0; x < cv.size; x++) for (let c = 0; c < 3; c++) cv.rgb[(y * cv.size + x) * 3 + c] = cv.rgb[(y * cv.size + x) * 3 + c]! + d;
+    for (let x = 0; x < cv.size; x++)
+      for (let c = 0; c < 3; c++)
+        cv.rgb[(y * cv.size + x) * 3 + c] = cv.rgb[(y * cv.size + x) * 3 + c]! + d;
   }
 };
 

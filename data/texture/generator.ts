@@ -22,7 +22,9 @@ export interface TextureOptions {
 }
 
 /** The two label indices of image `i`. */
-export const textureLabels = (i: number): { readonly content: number; readonly appearance: number } => ({
+export const textureLabels = (
+  i: number,
+): { readonly content: number; readonly appearance: number } => ({
   content: i % CONTENT_CLASSES.length,
   appearance: Math.floor(i / CONTENT_CLASSES.length) % TEXTURE_CLASSES.length,
 });
@@ -34,7 +36,8 @@ export const renderTexture = (i: number, size: number, seed: number): Uint8Array
   const canvas = drawContent(CONTENT_CLASSES[content]!, size, base.fork('content'));
   applyTexture(TEXTURE_CLASSES[appearance]!, canvas, base.fork('appearance'));
   const out = new Uint8Array(canvas.rgb.length);
-  for (let k = 0; k < out.length; k++) out[k] = Math.round(Math.min(1, Math.max(0, canvas.rgb[k]!)) * 255);
+  for (let k = 0; k < out.length; k++)
+    out[k] = Math.round(Math.min(1, Math.max(0, canvas.rgb[k]!)) * 255);
   return out;
 };
 
@@ -42,17 +45,23 @@ export const renderTexture = (i: number, size: number, seed: number): Uint8Array
 export const textureSource = (o: TextureOptions): Source => {
   const size = o.size ?? 32;
   const seed = o.seed ?? 0;
-  if (!Number.isInteger(o.n) || o.n < 1) throw new Error(`texture dataset: n must be a positive integer, got ${o.n}`);
-  if (!Number.isInteger(size) || size < 16) throw new Error(`texture dataset: size must be an integer >= 16, got ${size}`);
+  if (!Number.isInteger(o.n) || o.n < 1)
+    throw new Error(`texture dataset: n must be a positive integer, got ${o.n}`);
+  if (!Number.isInteger(size) || size < 16)
+    throw new Error(`texture dataset: size must be an integer >= 16, got ${size}`);
   const labels = Array.from({ length: o.n }, (_, i) => textureLabels(i));
   const cache: (Uint8Array | undefined)[] = [];
-  const render = (i: number): Uint8Array => (o.cache === true ? (cache[i] ??= renderTexture(i, size, seed)) : renderTexture(i, size, seed));
+  const render = (i: number): Uint8Array =>
+    o.cache === true ? (cache[i] ??= renderTexture(i, size, seed)) : renderTexture(i, size, seed);
   return {
     name: `texture(n=${o.n}, size=${size}, seed=${seed})`,
     size: o.n,
     imageSize: size,
     classes: { content: CONTENT_CLASSES, appearance: TEXTURE_CLASSES },
-    labels: { content: Int32Array.from(labels, (l) => l.content), appearance: Int32Array.from(labels, (l) => l.appearance) },
+    labels: {
+      content: Int32Array.from(labels, (l) => l.content),
+      appearance: Int32Array.from(labels, (l) => l.appearance),
+    },
     load: async (indices) => {
       const bytes = size * size * 3;
       const rgb = new Uint8Array(indices.length * bytes);

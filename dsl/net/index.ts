@@ -10,7 +10,9 @@ type N<I extends Ty, O extends Ty> = NetT<I, O, string>;
 const sequential = (ls: ReadonlyArray<NetT>): NetT<Any, Any, 'Sequential'> =>
   ls.length === 0
     ? (() => {
-        throw new Error('Net.seq: needs at least one layer\nhint: Net.seq(Net.linear(...), Net.relu, ...)');
+        throw new Error(
+          'Net.seq: needs at least one layer\nhint: Net.seq(Net.linear(...), Net.relu, ...)',
+        );
       })()
     : asNet({ _tag: 'Sequential', layers: ls });
 
@@ -28,13 +30,27 @@ export function seq<A extends Ty, B extends Ty, B2 extends Ty, C extends Ty>(
   a: N<A, B>,
   b: N<B2, C> & Check<B, B2>,
 ): NetT<A, Then<B, C>, 'Sequential'>;
-export function seq<A extends Ty, B extends Ty, B2 extends Ty, C extends Ty, C2 extends Ty, D extends Ty>(
+export function seq<
+  A extends Ty,
+  B extends Ty,
+  B2 extends Ty,
+  C extends Ty,
+  C2 extends Ty,
+  D extends Ty,
+>(
   a: N<A, B>,
   b: N<B2, C> & Check<B, B2>,
   c: N<C2, D> & Check<Then<B, C>, C2>,
 ): NetT<A, Then<Then<B, C>, D>, 'Sequential'>;
 export function seq<
-  A extends Ty, B extends Ty, B2 extends Ty, C extends Ty, C2 extends Ty, D extends Ty, D2 extends Ty, E extends Ty,
+  A extends Ty,
+  B extends Ty,
+  B2 extends Ty,
+  C extends Ty,
+  C2 extends Ty,
+  D extends Ty,
+  D2 extends Ty,
+  E extends Ty,
 >(
   a: N<A, B>,
   b: N<B2, C> & Check<B, B2>,
@@ -42,8 +58,16 @@ export function seq<
   d: N<D2, E> & Check<Then<Then<B, C>, D>, D2>,
 ): NetT<A, Then<Then<Then<B, C>, D>, E>, 'Sequential'>;
 export function seq<
-  A extends Ty, B extends Ty, B2 extends Ty, C extends Ty, C2 extends Ty, D extends Ty, D2 extends Ty, E extends Ty,
-  E2 extends Ty, F extends Ty,
+  A extends Ty,
+  B extends Ty,
+  B2 extends Ty,
+  C extends Ty,
+  C2 extends Ty,
+  D extends Ty,
+  D2 extends Ty,
+  E extends Ty,
+  E2 extends Ty,
+  F extends Ty,
 >(
   a: N<A, B>,
   b: N<B2, C> & Check<B, B2>,
@@ -107,4 +131,8 @@ export const Net = {
 } as const;
 
 /** A typed network: an IR `NetNode` with phantom input, output and architecture (see `dsl/types.ts`). */
-export type Net<In extends Ty = Ty, Out extends Ty = Ty, Arch extends string = string> = NetT<In, Out, Arch>;
+export type Net<In extends Ty = Ty, Out extends Ty = Ty, Arch extends string = string> = NetT<
+  In,
+  Out,
+  Arch
+>;

@@ -3,7 +3,16 @@
  * (pool, field, l2Normalize, flatten). Each returns the IR node typed as a `Net<In, Out, Arch>`.
  */
 import type * as IR from '../../compiler/ir/net.js';
-import { asNet as typed, type Any, type Img, type Net, type Pick, type Pooled, type Same, type Vec } from '../types.js';
+import {
+  asNet as typed,
+  type Any,
+  type Img,
+  type Net,
+  type Pick,
+  type Pooled,
+  type Same,
+  type Vec,
+} from '../types.js';
 
 /**
  * `[batch, in] -> [batch, out]`. Defaults: `bias: true`, `init: 'xavierUniform'`.
@@ -18,7 +27,13 @@ export const linear = <const I extends number, const O extends number>(o: {
   readonly bias?: boolean;
   readonly init?: IR.InitScheme;
 }): Net<Vec<I>, Vec<O>, 'Linear'> =>
-  typed({ _tag: 'Linear', in: o.in, out: o.out, bias: o.bias ?? true, init: o.init ?? 'xavierUniform' });
+  typed({
+    _tag: 'Linear',
+    in: o.in,
+    out: o.out,
+    bias: o.bias ?? true,
+    init: o.init ?? 'xavierUniform',
+  });
 
 /**
  * MoCo v3's `_build_mlp`: `(layers - 1) x [Linear -> norm -> activation]`, a final Linear and an
@@ -122,8 +137,10 @@ export const instanceNorm = (o: NormOptions): Net<Any, Same, 'Norm'> => norm('in
  * const act = Net.activation({ fn: 'leakyRelu', alpha: 0.1 });
  * ```
  */
-export const activation = (o: { readonly fn: IR.ActivationFn; readonly alpha?: number }): Net<Any, Same, 'Activation'> =>
-  typed({ _tag: 'Activation', fn: o.fn, alpha: o.alpha ?? 0.2 });
+export const activation = (o: {
+  readonly fn: IR.ActivationFn;
+  readonly alpha?: number;
+}): Net<Any, Same, 'Activation'> => typed({ _tag: 'Activation', fn: o.fn, alpha: o.alpha ?? 0.2 });
 
 /**
  * The activation shorthands, each a ready `Net<Any, Same>`.
@@ -160,7 +177,8 @@ export const pool = (o: { readonly kind?: IR.Pool['kind'] } = {}): Net<Any, Pool
  * const tokens = Net.field('tokens');
  * ```
  */
-export const field = <K extends string>(name: K): Net<Any, Pick<K>, 'Field'> => typed({ _tag: 'Field', name });
+export const field = <K extends string>(name: K): Net<Any, Pick<K>, 'Field'> =>
+  typed({ _tag: 'Field', name });
 
 /**
  * Divides by the L2 norm along the last axis (no parameters).

@@ -21,7 +21,11 @@ export interface Pyramid {
   readonly levels?: number;
   readonly maxChannels?: number;
 }
-const pyramid = (o: Pyramid) => ({ ngf: o.ngf ?? 64, levels: o.levels ?? 5, maxChannels: o.maxChannels ?? 512 });
+const pyramid = (o: Pyramid) => ({
+  ngf: o.ngf ?? 64,
+  levels: o.levels ?? 5,
+  maxChannels: o.maxChannels ?? 512,
+});
 
 /**
  * ST-STORM content encoder: `levels` x (Conv4x4 s2 -> InstanceNorm -> ReLU) then a bottleneck.
@@ -31,7 +35,9 @@ const pyramid = (o: Pyramid) => ({ ngf: o.ngf ?? 64, levels: o.levels ?? 5, maxC
  * const enc = Net.unetEncoder({ ngf: 16, levels: 3 });
  * ```
  */
-export const unetEncoder = <const C extends number = 3>(o: Pyramid & { readonly in?: C } = {}): Net<Img<C>, UNetFeatures, 'UNetEncoder'> =>
+export const unetEncoder = <const C extends number = 3>(
+  o: Pyramid & { readonly in?: C } = {},
+): Net<Img<C>, UNetFeatures, 'UNetEncoder'> =>
   asNet({ _tag: 'UNetEncoder', inChannels: o.in ?? 3, ...pyramid(o) });
 
 /**
@@ -67,7 +73,13 @@ export const spadeResBlock = <const I extends number, const O extends number>(o:
   readonly mapChannels?: number;
   readonly tokenDim?: number;
 }): Net<Img<I>, Img<O>, 'SpadeResBlock'> =>
-  asNet({ _tag: 'SpadeResBlock', in: o.in, out: o.out, mapChannels: o.mapChannels ?? 64, tokenDim: o.tokenDim ?? 256 });
+  asNet({
+    _tag: 'SpadeResBlock',
+    in: o.in,
+    out: o.out,
+    mapChannels: o.mapChannels ?? 64,
+    tokenDim: o.tokenDim ?? 256,
+  });
 
 /**
  * ST-STORM SPADE decoder. Ports `content` (U-Net encoder struct) and `style` (style encoder struct);
@@ -122,9 +134,20 @@ export const generator = <const C extends number = 3, const T extends number = 2
  * ```
  */
 export const patchGan = <const C extends number = 3>(
-  o: { readonly in?: C; readonly ndf?: number; readonly layers?: number; readonly spectralNorm?: boolean } = {},
+  o: {
+    readonly in?: C;
+    readonly ndf?: number;
+    readonly layers?: number;
+    readonly spectralNorm?: boolean;
+  } = {},
 ): Net<Img<C>, Img<1>, 'PatchGan'> =>
-  asNet({ _tag: 'PatchGan', inChannels: o.in ?? 3, ndf: o.ndf ?? 64, layers: o.layers ?? 4, spectralNorm: o.spectralNorm ?? true });
+  asNet({
+    _tag: 'PatchGan',
+    inChannels: o.in ?? 3,
+    ndf: o.ndf ?? 64,
+    layers: o.layers ?? 4,
+    spectralNorm: o.spectralNorm ?? true,
+  });
 
 /**
  * ST-STORM gated fusion head: ports `style` `[batch, styleDim]` and `content` `[batch, contentDim]`,

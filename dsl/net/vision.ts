@@ -61,7 +61,9 @@ export const transformerBlock = <const D extends number>(o: {
   });
 
 /** The output of a ViT: `cls`/`mean` give `Vec<D>`, `tokens` gives `Tok<D>`. */
-export type VitOut<D extends number, O extends IR.Vit['output']> = O extends 'tokens' ? Tok<D> : Vec<D>;
+export type VitOut<D extends number, O extends IR.Vit['output']> = O extends 'tokens'
+  ? Tok<D>
+  : Vec<D>;
 
 /**
  * Vision transformer with fixed 2-D sin-cos positions. Defaults (ViT-B/16 on 224): `imageSize: 224`,
@@ -74,7 +76,11 @@ export type VitOut<D extends number, O extends IR.Vit['output']> = O extends 'to
  * const tokens = Net.vit({ dim: 64, depth: 2, heads: 4, imageSize: 32, patch: 4, output: 'tokens' });
  * ```
  */
-export const vit = <const D extends number = 768, O extends IR.Vit['output'] = 'cls', const C extends number = 3>(
+export const vit = <
+  const D extends number = 768,
+  O extends IR.Vit['output'] = 'cls',
+  const C extends number = 3,
+>(
   o: {
     readonly imageSize?: number;
     readonly patch?: number;
@@ -107,7 +113,9 @@ export const vit = <const D extends number = 768, O extends IR.Vit['output'] = '
   });
 
 /** The output of a ResNet: `pooled` gives `Vec<C>`, `map` gives `Img<C>`. */
-export type ResNetOut<C extends number, O extends IR.ResNet['output']> = O extends 'map' ? Img<C> : Vec<C>;
+export type ResNetOut<C extends number, O extends IR.ResNet['output']> = O extends 'map'
+  ? Img<C>
+  : Vec<C>;
 
 /** Options shared by the ResNet presets. Defaults: `zeroInitResidual: true`, `output: 'pooled'`, `in: 3`. */
 export interface ResNetPresetOptions<O extends IR.ResNet['output'], C extends number> {
@@ -156,7 +164,8 @@ const stages = (blocks: ReadonlyArray<number>, base: number): ReadonlyArray<IR.R
  */
 export const resnet18 = <O extends IR.ResNet['output'] = 'pooled', const C extends number = 3>(
   o: ResNetPresetOptions<O, C> = {},
-): Net<Img<C>, ResNetOut<512, O>, 'ResNet'> => asNet(resnet({ ...o, stages: stages([2, 2, 2, 2], 64) }));
+): Net<Img<C>, ResNetOut<512, O>, 'ResNet'> =>
+  asNet(resnet({ ...o, stages: stages([2, 2, 2, 2], 64) }));
 
 /**
  * ResNet-50 (bottleneck blocks 3-4-6-3, expansion 4, 2048-d output).

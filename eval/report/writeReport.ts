@@ -30,7 +30,11 @@ const readOptional = async (path: string): Promise<string | undefined> => {
 };
 
 /** Parses a JSON file if present; a parse error becomes a note, not a failure. */
-const readJson = async <T>(path: string, parse: (v: unknown) => T, notes: string[]): Promise<T | undefined> => {
+const readJson = async <T>(
+  path: string,
+  parse: (v: unknown) => T,
+  notes: string[],
+): Promise<T | undefined> => {
   const text = await readOptional(path);
   if (text === undefined) return undefined;
   try {
@@ -42,7 +46,11 @@ const readJson = async <T>(path: string, parse: (v: unknown) => T, notes: string
 };
 
 /** Collects the report's data from a run folder, noting each missing or malformed part. */
-export const readRunForReport = async (runDir: string, now: Date = new Date(), title?: string): Promise<ReportData> => {
+export const readRunForReport = async (
+  runDir: string,
+  now: Date = new Date(),
+  title?: string,
+): Promise<ReportData> => {
   const notes: string[] = [];
   const metricsText = await readOptional(join(runDir, 'metrics.jsonl'));
   let metrics;
@@ -54,10 +62,20 @@ export const readRunForReport = async (runDir: string, now: Date = new Date(), t
   }
   const evalFile = await readJson(join(runDir, 'eval.json'), parseEvalFile, notes);
   const embeddings = await readJson(join(runDir, 'embeddings.json'), parseEmbeddingsFile, notes);
-  const spec = await readJson(join(runDir, 'spec.json'), (v) => ({ hash: specHash(v), name: specName(v) }), notes);
+  const spec = await readJson(
+    join(runDir, 'spec.json'),
+    (v) => ({ hash: specHash(v), name: specName(v) }),
+    notes,
+  );
   return {
-    title: title ?? basename(resolve(runDir)), runDir, notes, generatedAt: now.toISOString().replace(/\.\d+Z$/, 'Z'),
-    ...(metrics ? { metrics } : {}), ...(evalFile ? { evalFile } : {}), ...(embeddings ? { embeddings } : {}), ...(spec ? { spec } : {}),
+    title: title ?? basename(resolve(runDir)),
+    runDir,
+    notes,
+    generatedAt: now.toISOString().replace(/\.\d+Z$/, 'Z'),
+    ...(metrics ? { metrics } : {}),
+    ...(evalFile ? { evalFile } : {}),
+    ...(embeddings ? { embeddings } : {}),
+    ...(spec ? { spec } : {}),
   };
 };
 
@@ -70,7 +88,10 @@ const specName = (v: unknown): string | undefined => {
  * Writes the report of `runDir` (atomically) and returns its path and the notes it contains
  * (missing files, skipped lines). Never fails on missing inputs; fails on unreadable folders.
  */
-export const writeReport = async (runDir: string, options: WriteReportOptions = {}): Promise<{ readonly path: string; readonly notes: ReadonlyArray<string> }> => {
+export const writeReport = async (
+  runDir: string,
+  options: WriteReportOptions = {},
+): Promise<{ readonly path: string; readonly notes: ReadonlyArray<string> }> => {
   const data = await readRunForReport(runDir, options.now, options.title);
   const path = options.out ?? join(runDir, 'report.html');
   await writeFileAtomic(path, renderReport(data, options));

@@ -35,7 +35,11 @@ const syncDir = async (dir: string): Promise<void> => {
  * Writes `data` to `path` atomically (temp file + fsync + rename + folder fsync). On failure the
  * temporary file is removed and the error rethrown; `path` keeps its previous content.
  */
-export const writeFileAtomic = async (path: string, data: Uint8Array | string, hooks: AtomicWriteHooks = {}): Promise<void> => {
+export const writeFileAtomic = async (
+  path: string,
+  data: Uint8Array | string,
+  hooks: AtomicWriteHooks = {},
+): Promise<void> => {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${counter++}.tmp`);
   try {
     const handle = await open(temp, 'w');

@@ -20,10 +20,23 @@ import { tf } from '../backend.js';
 import type { RngState } from '../../compiler/ir/rng.js';
 import { writeFileAtomic, type AtomicWriteHooks } from './atomicWrite.js';
 import { nonFiniteNames, recordMismatch, someNames } from './integrity.js';
-import { decodeSafetensors, dtypeOf, encodeSafetensors, type NamedTensor, type SafetensorsDtype, type TensorData } from './safetensors.js';
+import {
+  decodeSafetensors,
+  dtypeOf,
+  encodeSafetensors,
+  type NamedTensor,
+  type SafetensorsDtype,
+  type TensorData,
+} from './safetensors.js';
 
 /** A tensor to save: a TF.js tensor (float32, int32 or bool) or raw row-major data with its shape. */
-export type TensorLike = tf.Tensor | { readonly data: TensorData; readonly shape: ReadonlyArray<number>; readonly dtype?: SafetensorsDtype };
+export type TensorLike =
+  | tf.Tensor
+  | {
+      readonly data: TensorData;
+      readonly shape: ReadonlyArray<number>;
+      readonly dtype?: SafetensorsDtype;
+    };
 
 /** What a checkpoint records besides tensors. Extra JSON fields are kept as they are. */
 export interface CheckpointMeta {
@@ -78,7 +91,10 @@ export interface LoadedCheckpoint {
 /** A checkpoint that cannot be loaded; the message names the file. */
 export class CheckpointError extends Error {
   override readonly name = 'CheckpointError';
-  constructor(readonly file: string, readonly reason: string) {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
     super(`checkpoint ${file} is unusable: ${reason}`);
   }
 }
@@ -103,12 +119,20 @@ const toNamed = async (t: TensorLike): Promise<NamedTensor> => {
   if (t instanceof tf.Tensor) {
     const dtype = tfDtype(t);
     const data = (await t.data()) as TensorData;
-    return { dtype, shape: t.shape, data: dtype === 'BOOL' ? Uint8Array.from(data as Uint8Array) : data };
+    return {
+      dtype,
+      shape: t.shape,
+      data: dtype === 'BOOL' ? Uint8Array.from(data as Uint8Array) : data,
+    };
   }
   return { dtype: t.dtype ?? dtypeOf(t.data), shape: t.shape, data: t.data };
 };
 
-const collect = async (out: Record<string, NamedTensor>, prefix: string, src: Readonly<Record<string, TensorLike>>): Promise<void> => {
+const collect = async (
+  out: Record<string, NamedTensor>,
+  prefix: string,
+  src: Readonly<Record<string, TensorLike>>,
+): Promise<void> => {
   for (const [name, t] of Object.entries(src)) out[prefix + name] = await toNamed(t);
 };
 
@@ -122,32 +146,58 @@ const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 export const saveCheckpoint = async (
   runDir: string,
   input: SaveCheckpointInput,
-): Promise<{ readonly file: string; readonly record: string; readonly removed: ReadonlyArray<string> }> => {
+): Promise<{
+  readonly file: string;
+  readonly record: string;
+  readonly removed: ReadonlyArray<string>;
+}> => {
   const { step, meta, hooks } = input;
-  if (!Number.isInteger(step) || step < 0) throw new Error(`saveCheckpoint: step must be a non-negative integer, got ${step}`);
-  if (meta.step !== undefined && meta.step !== step) throw new Error(`saveCheckpoint: meta.step ${meta.step} differs from step ${step}`);
+  if (!Number.isInteger(step) || step < 0)
+    throw new Error(`saveCheckpoint: step must be a non-negative integer, got ${step}`);
+  if (meta.step !== undefined && meta.step !== step)
+    throw new Error(`saveCheckpoint: meta.step ${meta.step} differs from step ${step}`);
   const dir = checkpointsDir(runDir);
   await mkdir(dir, { recursive: true });
   const tensors: Record<string, NamedTensor> = {};
   await collect(tensors, WEIGHTS, input.weights);
   await collect(tensors, OPTIMIZER, input.optimizer ?? {});
   const bad = nonFiniteNames(tensors);
-  if (bad.length > 0) throw new Error(`saveCheckpoint: refusing to save step ${step}: non-finite values in ${someNames(bad)}`);
-  const bytes = encodeSafetensors(tensors, { format: 'tessera-checkpoint', step: String(step), specHash: meta.specHash });
+  if (bad.length > 0)
+    throw new Error(
+      `saveCheckpoint: refusing to save step ${step}: non-finite values in ${someNames(bad)}`,
+    );
+  const bytes = encodeSafetensors(tensors, {
+    format: 'tessera-checkpoint',
+    step: String(step),
+    specHash: meta.specHash,
+  });
   const file = `${stem(step)}.safetensors`;
   await writeFileAtomic(join(dir, file), bytes, hooks);
   const record: CheckpointRecord = {
-    ...meta, format: 'tessera-checkpoint', version: 1, step, file, sha256: sha256(bytes), bytes: bytes.length, savedAt: new Date().toISOString(),
+    ...meta,
+    format: 'tessera-checkpoint',
+    version: 1,
+    step,
+    file,
+    sha256: sha256(bytes),
+    bytes: bytes.length,
+    savedAt: new Date().toISOString(),
   };
   const recordName = `${stem(step)}.json`;
   await writeFileAtomic(join(dir, recordName), `${JSON.stringify(record, null, 2)}\n`, hooks);
-  await writeFileAtomic(join(dir, 'latest.json'), `${JSON.stringify({ step, checkpoint: recordName })}\n`, hooks);
+  await writeFileAtomic(
+    join(dir, 'latest.json'),
+    `${JSON.stringify({ step, checkpoint: recordName })}\n`,
+    hooks,
+  );
   const removed = await prune(dir, step, input.keep ?? 3);
   return { file: join(dir, file), record: join(dir, recordName), removed };
 };
 
 /** Checkpoint records in `runDir`, newest step first. */
-export const listCheckpoints = async (runDir: string): Promise<ReadonlyArray<{ readonly step: number; readonly record: string }>> => {
+export const listCheckpoints = async (
+  runDir: string,
+): Promise<ReadonlyArray<{ readonly step: number; readonly record: string }>> => {
   const dir = checkpointsDir(runDir);
   let names: string[];
   try {
@@ -183,15 +233,27 @@ const parseRecord = (path: string, text: string): CheckpointRecord => {
   } catch (e) {
     throw new CheckpointError(path, `its JSON does not parse (${(e as Error).message})`);
   }
-  const missing = (['step', 'file', 'sha256', 'specHash', 'seed', 'rng'] as const).filter((k) => r[k] === undefined);
+  const missing = (['step', 'file', 'sha256', 'specHash', 'seed', 'rng'] as const).filter(
+    (k) => r[k] === undefined,
+  );
   if (r.format !== 'tessera-checkpoint' || missing.length > 0) {
-    throw new CheckpointError(path, `not a tessera checkpoint record${missing.length ? ` (missing ${missing.join(', ')})` : ''}`);
+    throw new CheckpointError(
+      path,
+      `not a tessera checkpoint record${missing.length ? ` (missing ${missing.join(', ')})` : ''}`,
+    );
   }
   return r as CheckpointRecord;
 };
 
-const split = (tensors: Readonly<Record<string, NamedTensor>>, prefix: string): Record<string, NamedTensor> =>
-  Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+const split = (
+  tensors: Readonly<Record<string, NamedTensor>>,
+  prefix: string,
+): Record<string, NamedTensor> =>
+  Object.fromEntries(
+    Object.entries(tensors)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [k.slice(prefix.length), v]),
+  );
 
 /** Loads one checkpoint from its record path (`.../step-000123.json`); throws `CheckpointError` naming the bad file. */
 export const loadCheckpoint = async (recordPath: string): Promise<LoadedCheckpoint> => {
@@ -210,24 +272,47 @@ export const loadCheckpoint = async (recordPath: string): Promise<LoadedCheckpoi
     throw new CheckpointError(file, `cannot read it (${(e as Error).message})`);
   }
   const digest = sha256(bytes);
-  if (digest !== meta.sha256) throw new CheckpointError(file, `sha256 ${digest.slice(0, 12)}... differs from ${meta.sha256.slice(0, 12)}... recorded in ${recordPath} (truncated or overwritten)`);
+  if (digest !== meta.sha256)
+    throw new CheckpointError(
+      file,
+      `sha256 ${digest.slice(0, 12)}... differs from ${meta.sha256.slice(0, 12)}... recorded in ${recordPath} (truncated or overwritten)`,
+    );
   let decoded;
   try {
     decoded = decodeSafetensors(bytes);
   } catch (e) {
     throw new CheckpointError(file, (e as Error).message);
   }
-  const mismatch = recordMismatch(Number(STEM.exec(basename(recordPath))?.[1] ?? NaN), meta, decoded.metadata);
+  const mismatch = recordMismatch(
+    Number(STEM.exec(basename(recordPath))?.[1] ?? NaN),
+    meta,
+    decoded.metadata,
+  );
   if (mismatch !== undefined) throw new CheckpointError(recordPath, mismatch);
   const bad = nonFiniteNames(decoded.tensors);
-  if (bad.length > 0) throw new CheckpointError(file, `it holds non-finite values in ${someNames(bad)} (saved before tessera refused poisoned checkpoints)`);
-  return { step: meta.step, weights: split(decoded.tensors, WEIGHTS), optimizer: split(decoded.tensors, OPTIMIZER), meta, file, skipped: [] };
+  if (bad.length > 0)
+    throw new CheckpointError(
+      file,
+      `it holds non-finite values in ${someNames(bad)} (saved before tessera refused poisoned checkpoints)`,
+    );
+  return {
+    step: meta.step,
+    weights: split(decoded.tensors, WEIGHTS),
+    optimizer: split(decoded.tensors, OPTIMIZER),
+    meta,
+    file,
+    skipped: [],
+  };
 };
 
 const latestPointer = async (dir: string): Promise<string | undefined> => {
   try {
-    const p = JSON.parse(await readFile(join(dir, 'latest.json'), 'utf8')) as { checkpoint?: unknown };
-    return typeof p.checkpoint === 'string' && STEM.test(p.checkpoint) ? join(dir, p.checkpoint) : undefined;
+    const p = JSON.parse(await readFile(join(dir, 'latest.json'), 'utf8')) as {
+      checkpoint?: unknown;
+    };
+    return typeof p.checkpoint === 'string' && STEM.test(p.checkpoint)
+      ? join(dir, p.checkpoint)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -239,7 +324,9 @@ const latestPointer = async (dir: string): Promise<string | undefined> => {
  * in `skipped`. Returns `undefined` when the run has no checkpoint record; throws
  * `CheckpointError` (naming every file tried) when none loads.
  */
-export const loadLatestCheckpoint = async (runDir: string): Promise<LoadedCheckpoint | undefined> => {
+export const loadLatestCheckpoint = async (
+  runDir: string,
+): Promise<LoadedCheckpoint | undefined> => {
   const candidates = (await listCheckpoints(runDir)).map((c) => c.record);
   if (candidates.length === 0) return undefined;
   const skipped: Array<{ file: string; reason: string }> = [];
@@ -252,7 +339,10 @@ export const loadLatestCheckpoint = async (runDir: string): Promise<LoadedCheckp
     }
   }
   const tried = skipped.map((s) => `  ${s.file}: ${s.reason}`).join('\n');
-  throw new CheckpointError(checkpointsDir(runDir), `no checkpoint loads:\n${tried}\nhint: delete the run folder's checkpoints to start afresh, or restore a backup`);
+  throw new CheckpointError(
+    checkpointsDir(runDir),
+    `no checkpoint loads:\n${tried}\nhint: delete the run folder's checkpoints to start afresh, or restore a backup`,
+  );
 };
 
 /** Points `latest.json` at `loaded` when it points elsewhere (or nowhere); returns true when it rewrote it. */
@@ -260,7 +350,10 @@ export const syncPointer = async (runDir: string, loaded: LoadedCheckpoint): Pro
   const dir = checkpointsDir(runDir);
   const recordName = `${stem(loaded.step)}.json`;
   if ((await latestPointer(dir)) === join(dir, recordName)) return false;
-  await writeFileAtomic(join(dir, 'latest.json'), `${JSON.stringify({ step: loaded.step, checkpoint: recordName })}\n`);
+  await writeFileAtomic(
+    join(dir, 'latest.json'),
+    `${JSON.stringify({ step: loaded.step, checkpoint: recordName })}\n`,
+  );
   return true;
 };
 

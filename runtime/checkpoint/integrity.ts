@@ -20,7 +20,9 @@ export const nonFiniteNames = (tensors: Readonly<Record<string, NamedTensor>>): 
 
 /** Lists a few names and the count: `a, b, c ... (12 in all)`. */
 export const someNames = (names: ReadonlyArray<string>, max = 4): string =>
-  names.length > max ? `${names.slice(0, max).join(', ')} ... (${names.length} in all)` : names.join(', ');
+  names.length > max
+    ? `${names.slice(0, max).join(', ')} ... (${names.length} in all)`
+    : names.join(', ');
 
 /**
  * Why a record does not describe its weights file, or `undefined` when it does: the step in the
@@ -31,7 +33,8 @@ export const recordMismatch = (
   record: { readonly step: unknown; readonly specHash: unknown },
   metadata: Readonly<Record<string, string>>,
 ): string | undefined => {
-  if (record.step !== nameStep) return `its record says step ${String(record.step)} but is named for step ${nameStep} (edited?)`;
+  if (record.step !== nameStep)
+    return `its record says step ${String(record.step)} but is named for step ${nameStep} (edited?)`;
   if (metadata['step'] !== undefined && metadata['step'] !== String(nameStep)) {
     return `the weights file was saved at step ${metadata['step']}, the record says ${nameStep} (edited or mixed files?)`;
   }

@@ -7,7 +7,12 @@ import { evaluateSchedule } from '../../compiler/ir/schedule.js';
 import type { UpdateArgs, UpdateRule } from './optimizer.js';
 
 /** The Adam moment update and step `p -= lr m_hat / (sqrt(v_hat) + eps)` on `from` (the decayed parameter). */
-const adamStep = (a: UpdateArgs, from: tf.Tensor, betas: readonly [number, number], eps: number): void => {
+const adamStep = (
+  a: UpdateArgs,
+  from: tf.Tensor,
+  betas: readonly [number, number],
+  eps: number,
+): void => {
   const [b1, b2] = betas;
   const [m, v] = [a.slots['m']!, a.slots['v']!];
   m.assign(tf.add(tf.mul(b1, m), tf.mul(1 - b1, a.grad)));
@@ -28,7 +33,10 @@ const adamStep = (a: UpdateArgs, from: tf.Tensor, betas: readonly [number, numbe
  */
 export const adamwRule = (spec: AdamW): UpdateRule => ({
   slots: ['m', 'v'],
-  hyper: (t) => ({ lr: evaluateSchedule(spec.lr, t), weightDecay: evaluateSchedule(spec.weightDecay, t) }),
+  hyper: (t) => ({
+    lr: evaluateSchedule(spec.lr, t),
+    weightDecay: evaluateSchedule(spec.weightDecay, t),
+  }),
   update: (a) => {
     const decays = spec.decayAll || a.info.decay;
     const from = decays ? tf.mul(a.param, 1 - a.hyper.lr * a.hyper.weightDecay) : a.param;

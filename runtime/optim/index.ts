@@ -8,7 +8,13 @@ import { larsRule } from './lars.js';
 import { runtimeOf, type OptimizerRuntime, type ParamSpec, type UpdateRule } from './optimizer.js';
 import { sgdRule } from './sgd.js';
 
-export type { OptimizerRuntime, ParamSpec, StepHyper, UpdateArgs, UpdateRule } from './optimizer.js';
+export type {
+  OptimizerRuntime,
+  ParamSpec,
+  StepHyper,
+  UpdateArgs,
+  UpdateRule,
+} from './optimizer.js';
 
 /** The update rule of an optimizer spec. */
 export const ruleOf = (spec: Optimizer): UpdateRule => {
@@ -29,5 +35,7 @@ export const ruleOf = (spec: Optimizer): UpdateRule => {
  * Call `apply(params, grads, progress)` once per step; `state()` / `load()` for checkpoints.
  * No tensor is left behind by `apply` (the count after equals the count before).
  */
-export const makeOptimizer = (spec: Optimizer, params: ReadonlyArray<ParamSpec>): OptimizerRuntime =>
-  runtimeOf(ruleOf(spec), params);
+export const makeOptimizer = (
+  spec: Optimizer,
+  params: ReadonlyArray<ParamSpec>,
+): OptimizerRuntime => runtimeOf(ruleOf(spec), params);

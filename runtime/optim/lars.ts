@@ -16,7 +16,10 @@ import type { UpdateRule } from './optimizer.js';
  */
 export const larsRule = (spec: Lars): UpdateRule => ({
   slots: ['mu'],
-  hyper: (t) => ({ lr: evaluateSchedule(spec.lr, t), weightDecay: evaluateSchedule(spec.weightDecay, t) }),
+  hyper: (t) => ({
+    lr: evaluateSchedule(spec.lr, t),
+    weightDecay: evaluateSchedule(spec.weightDecay, t),
+  }),
   update: (a) => {
     let u: tf.Tensor = a.grad;
     if (a.info.shape.length > 1) {

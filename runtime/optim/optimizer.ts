@@ -16,7 +16,11 @@ export interface ParamSpec {
 /** A live optimizer for a fixed list of parameters. */
 export interface OptimizerRuntime {
   /** Applies one update in place: params[path].assign(...) for every path that has a gradient. */
-  apply(params: Readonly<Record<string, tf.Variable>>, grads: Readonly<Record<string, tf.Tensor>>, progress: number): void;
+  apply(
+    params: Readonly<Record<string, tf.Variable>>,
+    grads: Readonly<Record<string, tf.Tensor>>,
+    progress: number,
+  ): void;
   /**
    * Serialisable state (moments, step counts) as named tensors `<path>:<slot>`, for checkpoints.
    * These are the live state variables, not copies: read them, do not dispose them (unless the
@@ -54,12 +58,16 @@ export interface UpdateRule {
 
 const STEP = 'step';
 
-const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+const same = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** Builds the runtime of `rule` for `params`: slot variables (and a step counter) per parameter. */
 export const runtimeOf = (rule: UpdateRule, params: ReadonlyArray<ParamSpec>): OptimizerRuntime => {
-  const zeros = (shape: readonly number[]): tf.Variable => tf.tidy(() => tf.variable(tf.zeros(shape as number[]), false));
-  const slots = new Map(params.map((p) => [p.path, Object.fromEntries(rule.slots.map((s) => [s, zeros(p.shape)]))]));
+  const zeros = (shape: readonly number[]): tf.Variable =>
+    tf.tidy(() => tf.variable(tf.zeros(shape as number[]), false));
+  const slots = new Map(
+    params.map((p) => [p.path, Object.fromEntries(rule.slots.map((s) => [s, zeros(p.shape)]))]),
+  );
   const stepVars = new Map(params.map((p) => [p.path, zeros([])]));
   const steps = new Map(params.map((p) => [p.path, 0]));
   const byKey = (): Map<string, tf.Variable> => {
@@ -77,9 +85,14 @@ export const runtimeOf = (rule: UpdateRule, params: ReadonlyArray<ParamSpec>): O
         const grad = grads[info.path];
         if (grad === undefined) continue;
         const param = vars[info.path];
-        if (param === undefined) throw new Error(`optimizer: gradient for "${info.path}" but no such parameter was given to apply()`);
+        if (param === undefined)
+          throw new Error(
+            `optimizer: gradient for "${info.path}" but no such parameter was given to apply()`,
+          );
         if (!same(grad.shape, info.shape) || !same(param.shape, info.shape)) {
-          throw new Error(`optimizer: "${info.path}" expects shape [${info.shape.join(', ')}], got parameter [${param.shape.join(', ')}] and gradient [${grad.shape.join(', ')}]`);
+          throw new Error(
+            `optimizer: "${info.path}" expects shape [${info.shape.join(', ')}], got parameter [${param.shape.join(', ')}] and gradient [${grad.shape.join(', ')}]`,
+          );
         }
         const step = steps.get(info.path)! + 1;
         steps.set(info.path, step);
@@ -95,11 +108,16 @@ export const runtimeOf = (rule: UpdateRule, params: ReadonlyArray<ParamSpec>): O
       const missing = [...own.keys()].filter((k) => state[k] === undefined);
       const extra = Object.keys(state).filter((k) => !own.has(k));
       if (missing.length > 0 || extra.length > 0) {
-        throw new Error(`optimizer state does not match the parameters: missing [${missing.join(', ')}], unexpected [${extra.join(', ')}]\nhint: the checkpoint was written for a different spec`);
+        throw new Error(
+          `optimizer state does not match the parameters: missing [${missing.join(', ')}], unexpected [${extra.join(', ')}]\nhint: the checkpoint was written for a different spec`,
+        );
       }
       for (const [k, v] of own) {
         const t = state[k]!;
-        if (!same(t.shape, v.shape)) throw new Error(`optimizer state "${k}": expected [${v.shape.join(', ')}], got [${t.shape.join(', ')}]`);
+        if (!same(t.shape, v.shape))
+          throw new Error(
+            `optimizer state "${k}": expected [${v.shape.join(', ')}], got [${t.shape.join(', ')}]`,
+          );
         const value = t.toFloat();
         v.assign(value);
         value.dispose();

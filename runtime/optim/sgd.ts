@@ -15,9 +15,15 @@ import type { UpdateRule } from './optimizer.js';
  */
 export const sgdRule = (spec: Sgd): UpdateRule => ({
   slots: ['buf'],
-  hyper: (t) => ({ lr: evaluateSchedule(spec.lr, t), weightDecay: evaluateSchedule(spec.weightDecay, t) }),
+  hyper: (t) => ({
+    lr: evaluateSchedule(spec.lr, t),
+    weightDecay: evaluateSchedule(spec.weightDecay, t),
+  }),
   update: (a) => {
-    let d: tf.Tensor = a.info.decay && a.hyper.weightDecay !== 0 ? tf.add(a.grad, tf.mul(a.hyper.weightDecay, a.param)) : a.grad;
+    let d: tf.Tensor =
+      a.info.decay && a.hyper.weightDecay !== 0
+        ? tf.add(a.grad, tf.mul(a.hyper.weightDecay, a.param))
+        : a.grad;
     if (spec.momentum !== 0) {
       const buf = a.slots['buf']!;
       buf.assign(tf.add(tf.mul(spec.momentum, buf), d));

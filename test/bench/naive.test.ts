@@ -18,13 +18,21 @@ const SEED = 5;
 
 const images = (): tf.Tensor4D => {
   const r = Rng.seeded(11);
-  return tf.tensor4d(Float32Array.from({ length: BATCH * 32 * 32 * 3 }, () => r.next()), [BATCH, 32, 32, 3]);
+  return tf.tensor4d(
+    Float32Array.from({ length: BATCH * 32 * 32 * 3 }, () => r.next()),
+    [BATCH, 32, 32, 3],
+  );
 };
 
 type Make = (g: Graph, w: Readonly<Record<string, tf.Variable>>, seed: number) => NaiveMethod;
 
 /** Losses of two successive steps, compiled on `backend`, naive on `naiveBackend`. */
-const losses = async (name: MethodName, make: Make, backend: 'wasm' | 'cpu', naiveBackend: 'wasm' | 'cpu') => {
+const losses = async (
+  name: MethodName,
+  make: Make,
+  backend: 'wasm' | 'cpu',
+  naiveBackend: 'wasm' | 'cpu',
+) => {
   const compiled = await compile(methods[name]('tiny'), { backend });
   compiled.init(SEED);
   const x = images();
@@ -77,7 +85,9 @@ describe('naive baselines vs compiled steps', () => {
     compiled.init(SEED);
     const naive = naiveIjepa(compiled.graph, compiled.variables(), SEED);
     const x = images();
-    expect(() => naive.step(x, { step: 0, totalSteps: 10 })).toThrow(/not registered for backend 'wasm'/);
+    expect(() => naive.step(x, { step: 0, totalSteps: 10 })).toThrow(
+      /not registered for backend 'wasm'/,
+    );
     x.dispose();
     naive.dispose();
     compiled.dispose();

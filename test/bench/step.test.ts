@@ -3,22 +3,68 @@ import { describe, expect, it } from 'vitest';
 import { tessera } from '../cli/capture.js';
 
 const NUMBER_FIELDS = [
-  'batch', 'iters', 'warmup', 'compiled_ms', 'compiled_min_ms', 'compiled_max_ms', 'naive_ms', 'naive_min_ms', 'naive_max_ms',
-  'ratio', 'loss_compiled', 'loss_naive', 'loss_abs_diff', 'loss_abs_diff_step1', 'step_flops', 'gflops', 'roof_size',
-  'roof_gflops', 'roof_min_gflops', 'roof_max_gflops', 'gflops_vs_roof', 'peak_bytes_measured',
-  'tensor_delta_compiled', 'tensor_delta_naive',
+  'batch',
+  'iters',
+  'warmup',
+  'compiled_ms',
+  'compiled_min_ms',
+  'compiled_max_ms',
+  'naive_ms',
+  'naive_min_ms',
+  'naive_max_ms',
+  'ratio',
+  'loss_compiled',
+  'loss_naive',
+  'loss_abs_diff',
+  'loss_abs_diff_step1',
+  'step_flops',
+  'gflops',
+  'roof_size',
+  'roof_gflops',
+  'roof_min_gflops',
+  'roof_max_gflops',
+  'gflops_vs_roof',
+  'peak_bytes_measured',
+  'tensor_delta_compiled',
+  'tensor_delta_naive',
 ] as const;
 
 describe('tessera bench step', () => {
   it('prints one JSON object with every field (I-JEPA on wasm, naive on cpu)', async () => {
-    const r = await tessera('bench', 'step', '--method', 'i-jepa', '--preset', 'tiny', '--backend', 'wasm', '--json', '--iters', '1', '--warmup', '0', '--batch', '4');
+    const r = await tessera(
+      'bench',
+      'step',
+      '--method',
+      'i-jepa',
+      '--preset',
+      'tiny',
+      '--backend',
+      'wasm',
+      '--json',
+      '--iters',
+      '1',
+      '--warmup',
+      '0',
+      '--batch',
+      '4',
+    );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as Record<string, unknown>;
-    expect(j).toMatchObject({ method: 'i-jepa', preset: 'tiny', backend: 'wasm', batch: 4, iters: 1, warmup: 0, naive_backend: 'cpu' });
+    expect(j).toMatchObject({
+      method: 'i-jepa',
+      preset: 'tiny',
+      backend: 'wasm',
+      batch: 4,
+      iters: 1,
+      warmup: 0,
+      naive_backend: 'cpu',
+    });
     for (const f of NUMBER_FIELDS) expect(typeof j[f], f).toBe('number');
     expect(j['naive_note']).toMatch(/cannot run on wasm.*naive measured on cpu/);
-    expect(j['peak_bytes_predicted'] === null || typeof j['peak_bytes_predicted'] === 'number').toBe(true);
+    expect(
+      j['peak_bytes_predicted'] === null || typeof j['peak_bytes_predicted'] === 'number',
+    ).toBe(true);
     expect(j['loss_abs_diff']).toBeLessThanOrEqual(1e-4);
     expect(j['loss_abs_diff_step1']).toBeLessThanOrEqual(1e-4);
     expect(j['compiled_min_ms']).toBeLessThanOrEqual(j['compiled_max_ms'] as number);
@@ -30,7 +76,18 @@ describe('tessera bench step', () => {
   }, 600_000);
 
   it('prints a readable report (MoCo v3 on wasm, naive on wasm too)', async () => {
-    const r = await tessera('bench', 'step', '--method', 'moco-v3', '--iters', '1', '--warmup', '0', '--batch', '4');
+    const r = await tessera(
+      'bench',
+      'step',
+      '--method',
+      'moco-v3',
+      '--iters',
+      '1',
+      '--warmup',
+      '0',
+      '--batch',
+      '4',
+    );
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/compiled\s+median .* ms/);
     expect(r.out).toMatch(/naive\s+median .* on wasm/);
@@ -38,14 +95,38 @@ describe('tessera bench step', () => {
   });
 
   it('ST-STORM: the compiled step per phase (A and B), no eager baseline, the profile', async () => {
-    const r = await tessera('bench', 'step', '--method', 'st-storm', '--json', '--iters', '1', '--warmup', '0', '--batch', '2', '--profile');
+    const r = await tessera(
+      'bench',
+      'step',
+      '--method',
+      'st-storm',
+      '--json',
+      '--iters',
+      '1',
+      '--warmup',
+      '0',
+      '--batch',
+      '2',
+      '--profile',
+    );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as Record<string, unknown>;
-    expect((j['phases'] as Array<{ phase: string; ms: number }>).map((p) => p.phase)).toEqual(['A', 'B']);
+    expect((j['phases'] as Array<{ phase: string; ms: number }>).map((p) => p.phase)).toEqual([
+      'A',
+      'B',
+    ]);
     for (const p of j['phases'] as Array<{ ms: number }>) expect(p.ms).toBeGreaterThan(0);
-    expect(j).toMatchObject({ naive_ms: null, ratio: null, loss_abs_diff: null, naive_note: 'no hand-written eager baseline for st-storm' });
-    const profile = j['profile'] as { by_category: Record<string, { kernels: number }>; by_node: Array<{ node: string }> };
+    expect(j).toMatchObject({
+      naive_ms: null,
+      ratio: null,
+      loss_abs_diff: null,
+      naive_note: 'no hand-written eager baseline for st-storm',
+    });
+    const profile = j['profile'] as {
+      by_category: Record<string, { kernels: number }>;
+      by_node: Array<{ node: string }>;
+    };
     expect(profile.by_category['convolutions']!.kernels).toBeGreaterThan(0);
     expect(profile.by_node.some((n) => n.node.startsWith('backward:'))).toBe(true);
     expect(j['tensor_delta_compiled']).toBe(0);

@@ -14,13 +14,18 @@ describe('parseOverride', () => {
   it('reads numbers, JSON values and plain strings', () => {
     expect(right(parseOverride('a.b=0.1'))).toEqual({ path: 'a.b', value: 0.1 });
     expect(right(parseOverride('a=[1,2]'))).toEqual({ path: 'a', value: [1, 2] });
-    expect(right(parseOverride('a={"_tag":"Constant","value":2}'))).toEqual({ path: 'a', value: { _tag: 'Constant', value: 2 } });
+    expect(right(parseOverride('a={"_tag":"Constant","value":2}'))).toEqual({
+      path: 'a',
+      value: { _tag: 'Constant', value: 2 },
+    });
     expect(right(parseOverride('net.act=gelu'))).toEqual({ path: 'net.act', value: 'gelu' });
     expect(right(parseOverride('x=a=b'))).toEqual({ path: 'x', value: 'a=b' });
   });
 
   it('rejects a missing = or path with a hint', () => {
-    expect(parseOverride('temperature')).toEqual(E.left(expect.stringMatching(/expected PATH=VALUE\nhint: e\.g\. --set/)));
+    expect(parseOverride('temperature')).toEqual(
+      E.left(expect.stringMatching(/expected PATH=VALUE\nhint: e\.g\. --set/)),
+    );
     expect(E.isLeft(parseOverride('=3'))).toBe(true);
   });
 });
@@ -59,18 +64,47 @@ describe('resolveSpec', () => {
   });
 
   it('accepts a whole loss term as JSON', async () => {
-    const loss = { ...(methods['moco-v3']('tiny').objectives[0]!.terms[0]!.loss as object), temperature: { _tag: 'Constant', value: 0.7 } };
-    const r = await resolveSpec({ method: 'moco-v3', overrides: [{ path: 'objectives.0.terms.ctr_12.loss', value: loss }] });
+    const loss = {
+      ...(methods['moco-v3']('tiny').objectives[0]!.terms[0]!.loss as object),
+      temperature: { _tag: 'Constant', value: 0.7 },
+    };
+    const r = await resolveSpec({
+      method: 'moco-v3',
+      overrides: [{ path: 'objectives.0.terms.ctr_12.loss', value: loss }],
+    });
     if (!r.ok) throw new Error(r.message);
-    expect(r.method.objectives[0]!.terms[0]!.loss).toMatchObject({ _tag: 'InfoNCE', temperature: { _tag: 'Constant', value: 0.7 } });
+    expect(r.method.objectives[0]!.terms[0]!.loss).toMatchObject({
+      _tag: 'InfoNCE',
+      temperature: { _tag: 'Constant', value: 0.7 },
+    });
   });
 
   it('reports usage errors (code 2) and checker issues (code 1)', async () => {
-    expect(await resolveSpec({ method: 'moco-v3', spec: 'x.json', overrides: [] })).toMatchObject({ ok: false, code: 2 });
-    expect(await resolveSpec({ method: 'moco-v3', preset: 'huge', overrides: [] })).toMatchObject({ ok: false, code: 2, message: expect.stringContaining('unknown preset "huge"') });
-    const bad = await resolveSpec({ method: 'moco-v3', overrides: [{ path: 'modules.predictor.net.in', value: 100 }] });
-    expect(bad).toMatchObject({ ok: false, code: 1, message: expect.stringMatching(/^Invalid spec "moco-v3":\n├─ objectives\.0\.terms\.0\.loss\.query  \[E_SHAPE\]\n│  port 'x' expects feature dim 100, got 64/) });
+    expect(await resolveSpec({ method: 'moco-v3', spec: 'x.json', overrides: [] })).toMatchObject({
+      ok: false,
+      code: 2,
+    });
+    expect(await resolveSpec({ method: 'moco-v3', preset: 'huge', overrides: [] })).toMatchObject({
+      ok: false,
+      code: 2,
+      message: expect.stringContaining('unknown preset "huge"'),
+    });
+    const bad = await resolveSpec({
+      method: 'moco-v3',
+      overrides: [{ path: 'modules.predictor.net.in', value: 100 }],
+    });
+    expect(bad).toMatchObject({
+      ok: false,
+      code: 1,
+      message: expect.stringMatching(
+        /^Invalid spec "moco-v3":\n├─ objectives\.0\.terms\.0\.loss\.query  \[E_SHAPE\]\n│  port 'x' expects feature dim 100, got 64/,
+      ),
+    });
     const zero = await resolveSpec({ method: 'moco-v3', batch: 0, overrides: [] });
-    expect(zero).toMatchObject({ ok: false, code: 1, message: expect.stringContaining('training.batch  [E_RANGE]') });
+    expect(zero).toMatchObject({
+      ok: false,
+      code: 1,
+      message: expect.stringContaining('training.batch  [E_RANGE]'),
+    });
   });
 });

@@ -11,7 +11,18 @@ describe('default run folder', () => {
   });
 
   it('stays one folder under runs/ for hostile names', () => {
-    for (const name of ['../../../x', '/etc/passwd', '..', '.', '', 'a/../../b', 'C:\\\\Windows', '\u0000', '.hidden', 'x'.repeat(300)]) {
+    for (const name of [
+      '../../../x',
+      '/etc/passwd',
+      '..',
+      '.',
+      '',
+      'a/../../b',
+      'C:\\\\Windows',
+      '\u0000',
+      '.hidden',
+      'x'.repeat(300),
+    ]) {
       const folder = normalize(defaultRunFolder(name, at));
       const parts = folder.split(sep);
       expect(parts, name).toHaveLength(2);

@@ -49,31 +49,57 @@ const specifiers = (source: string): ReadonlyArray<string> => {
   return [
     ...f.getImportDeclarations().map((d) => d.getModuleSpecifierValue()),
     ...f.getExportDeclarations().flatMap((d) => d.getModuleSpecifierValue() ?? []),
-    ...f.getDescendants().flatMap((n) =>
-      Node.isCallExpression(n) && ['import', 'require'].includes(n.getExpression().getText()) ? [n.getArguments()[0]?.getText() ?? '?'] : [],
-    ),
+    ...f
+      .getDescendants()
+      .flatMap((n) =>
+        Node.isCallExpression(n) && ['import', 'require'].includes(n.getExpression().getText())
+          ? [n.getArguments()[0]?.getText() ?? '?']
+          : [],
+      ),
   ];
 };
 
 describe('emitStep (MoCo v3 tiny)', () => {
   test('imports only TF.js and embeds the lowering sources and the graph', () => {
-    expect([...new Set(specifiers(emitted.source))].sort()).toEqual(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
+    expect([...new Set(specifiers(emitted.source))].sort()).toEqual([
+      '@tensorflow/tfjs',
+      '@tensorflow/tfjs-backend-wasm',
+    ]);
     expect(emitted.imports).toEqual(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
     expect(emitted.files).toContain('runtime/compiled.ts');
     expect(emitted.files).toContain('compiler/lower/nets/transformer.ts');
-    expect(emitted.files.some((f) => f.startsWith('dsl/') || f.startsWith('cli/') || f.startsWith('library/'))).toBe(false);
+    expect(
+      emitted.files.some(
+        (f) => f.startsWith('dsl/') || f.startsWith('cli/') || f.startsWith('library/'),
+      ),
+    ).toBe(false);
     // each file is one namespace, declared after the ones it reads at load time
     expect(emitted.source.match(/^namespace \w+ \{$/gm)).toHaveLength(emitted.files.length);
-    expect(emitted.files.indexOf('compiler/lower/nets/rule.ts')).toBeLessThan(emitted.files.indexOf('compiler/lower/nets/index.ts'));
+    expect(emitted.files.indexOf('compiler/lower/nets/rule.ts')).toBeLessThan(
+      emitted.files.indexOf('compiler/lower/nets/index.ts'),
+    );
     expect(emitted.source).toContain('"name": "moco-v3"');
   });
 
   test('is pruned to the rules and files the graph reaches', () => {
     const entries = emitted.pruned?.entries ?? [];
-    expect(entries).toEqual(expect.arrayContaining(['netRules.ResNet', 'netRules.Generator', 'lossKernels.SlicedWasserstein', 'lossKernels.MaskedTokenL2']));
-    for (const used of ['netRules.Vit', 'netRules.Mlp', 'lossKernels.InfoNCE']) expect(entries).not.toContain(used);
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        'netRules.ResNet',
+        'netRules.Generator',
+        'lossKernels.SlicedWasserstein',
+        'lossKernels.MaskedTokenL2',
+      ]),
+    );
+    for (const used of ['netRules.Vit', 'netRules.Mlp', 'lossKernels.InfoNCE'])
+      expect(entries).not.toContain(used);
     expect(emitted.source).toContain('ResNet: codegenPruned("net kind \\"ResNet\\"")');
-    for (const gone of ['compiler/lower/nets/unet.ts', 'compiler/lower/nets/gan.ts', 'compiler/lower/losses/texture.ts']) expect(emitted.files).not.toContain(gone);
+    for (const gone of [
+      'compiler/lower/nets/unet.ts',
+      'compiler/lower/nets/gan.ts',
+      'compiler/lower/losses/texture.ts',
+    ])
+      expect(emitted.files).not.toContain(gone);
     expect(emitted.pruned?.statements).toBeGreaterThan(0);
   });
 
@@ -91,7 +117,9 @@ describe('emitStep (MoCo v3 tiny)', () => {
       skipLibCheck: true,
       noEmit: true,
     });
-    const errors = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    const errors = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
     expect(errors).toEqual([]);
   });
 
@@ -130,7 +158,9 @@ describe('emitStep (MoCo v3 tiny)', () => {
     init.init(3);
     const moved = Object.keys(va)
       .filter((k) => k.startsWith('backbone/'))
-      .map((k) => tf.tidy(() => tf.max(tf.abs(tf.sub(init.variables()[k]!, vb[k]!))).dataSync()[0]!));
+      .map((k) =>
+        tf.tidy(() => tf.max(tf.abs(tf.sub(init.variables()[k]!, vb[k]!))).dataSync()[0]!),
+      );
     expect(Math.max(...moved)).toBeGreaterThan(0);
     [reference, standalone, init].forEach((m) => m.dispose());
     images.dispose();

@@ -7,7 +7,8 @@ import { checkingPasses, pipeline } from '../../compiler/passes/pipeline.js';
 import { tinyIjepa, tinyMoco } from '../fixtures/methods.js';
 import { mutate } from './mutate.js';
 
-const codes = (r: E.Either<ReadonlyArray<{ code: string }>, unknown>): ReadonlyArray<string> => (E.isLeft(r) ? r.left.map((i) => i.code) : []);
+const codes = (r: E.Either<ReadonlyArray<{ code: string }>, unknown>): ReadonlyArray<string> =>
+  E.isLeft(r) ? r.left.map((i) => i.code) : [];
 
 describe('checkMethod', () => {
   it('accepts the tiny methods, from values and from JSON text', () => {
@@ -52,12 +53,18 @@ describe('checkMethod', () => {
   it('dumps the graph after every pass', () => {
     const dumps: string[] = [];
     checkMethod(tinyIjepa, { dump: true, log: (t) => dumps.push(t) });
-    expect(dumps.map((d) => d.split('\n')[0])).toEqual(checkingPasses.map((p) => `== after ${p.name} ==`));
+    expect(dumps.map((d) => d.split('\n')[0])).toEqual(
+      checkingPasses.map((p) => `== after ${p.name} ==`),
+    );
     expect(dumps[0]).toContain('n6 = Apply predictor(x: n5, context: n3, targets: n4)');
   });
 
   it('verifies graph invariants after each pass and reports a broken pass as an internal error', () => {
-    const broken: Pass = { name: 'broken', why: 'a test pass that drops the first node of the graph', run: (g) => E.right({ ...g, nodes: g.nodes.slice(1) }) };
+    const broken: Pass = {
+      name: 'broken',
+      why: 'a test pass that drops the first node of the graph',
+      run: (g) => E.right({ ...g, nodes: g.nodes.slice(1) }),
+    };
     const r = checkMethod(tinyMoco, { passes: [...checkingPasses, broken] });
     expect(codes(r)[0]).toBe('E_DANGLING_REF');
     expect(E.isLeft(r) && r.left[0]?.message).toMatch(/^internal error after pass "broken"/);
@@ -89,7 +96,10 @@ describe('checkMethod on the library', () => {
     for (const name of methodNames) {
       for (const preset of ['tiny', 'paper'] as const) {
         const r = checkMethod(methods[name](preset));
-        expect(E.isRight(r), `${name} ${preset}: ${E.isLeft(r) ? JSON.stringify(r.left) : ''}`).toBe(true);
+        expect(
+          E.isRight(r),
+          `${name} ${preset}: ${E.isLeft(r) ? JSON.stringify(r.left) : ''}`,
+        ).toBe(true);
         const g = (r as E.Right<Graph>).right;
         expect(g.nodes.every((n) => n.type !== undefined)).toBe(true);
         expect(g.modules.every((m) => m.params !== undefined)).toBe(true);

@@ -12,12 +12,16 @@ import { checkMethod } from '../../compiler/check.js';
 import { methods } from '../../library/index.js';
 
 type Json = unknown;
-const specs = (['moco-v3', 'i-jepa', 'st-storm'] as const).map((n) => JSON.parse(JSON.stringify(methods[n]('tiny'))) as Json);
+const specs = (['moco-v3', 'i-jepa', 'st-storm'] as const).map(
+  (n) => JSON.parse(JSON.stringify(methods[n]('tiny'))) as Json,
+);
 
 /** Every path to a value inside `v` (objects and arrays), iteratively. */
 const pathsOf = (v: Json): Array<ReadonlyArray<string | number>> => {
   const out: Array<ReadonlyArray<string | number>> = [];
-  const stack: Array<{ value: Json; path: ReadonlyArray<string | number> }> = [{ value: v, path: [] }];
+  const stack: Array<{ value: Json; path: ReadonlyArray<string | number> }> = [
+    { value: v, path: [] },
+  ];
   while (stack.length > 0) {
     const { value, path } = stack.pop()!;
     if (typeof value !== 'object' || value === null) continue;
@@ -37,8 +41,20 @@ const deep = (): Json => {
   return v;
 };
 const HOSTILE: ReadonlyArray<() => Json> = [
-  () => 1e9, () => 1e308, () => 65536, () => 0, () => -1, () => 0.5, () => null, () => 'x', () => [], () => ({}), () => true, deep,
-  () => 2 ** 24, () => 1024,
+  () => 1e9,
+  () => 1e308,
+  () => 65536,
+  () => 0,
+  () => -1,
+  () => 0.5,
+  () => null,
+  () => 'x',
+  () => [],
+  () => ({}),
+  () => true,
+  deep,
+  () => 2 ** 24,
+  () => 1024,
 ];
 
 const setAt = (root: Json, path: ReadonlyArray<string | number>, value: Json): Json => {
@@ -49,12 +65,20 @@ const setAt = (root: Json, path: ReadonlyArray<string | number>, value: Json): J
   return copy;
 };
 
-const mutations = fc.integer({ min: 0, max: specs.length - 1 }).chain((i) =>
-  fc.tuple(
-    fc.constant(i),
-    fc.array(fc.tuple(fc.integer({ min: 0, max: allPaths[i]!.length - 1 }), fc.integer({ min: 0, max: HOSTILE.length - 1 })), { minLength: 1, maxLength: 3 }),
-  ),
-);
+const mutations = fc
+  .integer({ min: 0, max: specs.length - 1 })
+  .chain((i) =>
+    fc.tuple(
+      fc.constant(i),
+      fc.array(
+        fc.tuple(
+          fc.integer({ min: 0, max: allPaths[i]!.length - 1 }),
+          fc.integer({ min: 0, max: HOSTILE.length - 1 }),
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+    ),
+  );
 
 describe('check is total', () => {
   it('never throws on mutated library specs, answers with coded issues or a graph, in bounded time (300 cases)', () => {

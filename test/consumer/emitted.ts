@@ -12,4 +12,6 @@ const metrics = step.step(images, { step: 0, totalSteps: 1 });
 images.dispose();
 step.dispose();
 if (!Number.isFinite(metrics.loss)) throw new Error(`loss is ${metrics.loss}`);
-console.log(`emitted step (${SOURCES.length} embedded sources, ${tf.getBackend()}): loss ${metrics.loss.toFixed(4)}`);
+console.log(
+  `emitted step (${SOURCES.length} embedded sources, ${tf.getBackend()}): loss ${metrics.loss.toFixed(4)}`,
+);

@@ -3,7 +3,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appearanceDataset, appearanceLabels, renderAppearance } from '../../data/appearance/generator.js';
+import {
+  appearanceDataset,
+  appearanceLabels,
+  renderAppearance,
+} from '../../data/appearance/generator.js';
 import { CONTENT_CLASSES, drawContent, SHAPE_RADIUS } from '../../data/appearance/shapes.js';
 import { APPEARANCE_CLASSES } from '../../data/appearance/weather.js';
 import { writeAppearance } from '../../data/appearance/write.js';
@@ -20,7 +24,10 @@ describe('appearance generator', () => {
     const pairs = new Map<string, number>();
     for (let i = 0; i < 42 * 3; i++) {
       const l = appearanceLabels(i);
-      pairs.set(`${l.content},${l.appearance}`, (pairs.get(`${l.content},${l.appearance}`) ?? 0) + 1);
+      pairs.set(
+        `${l.content},${l.appearance}`,
+        (pairs.get(`${l.content},${l.appearance}`) ?? 0) + 1,
+      );
     }
     expect(pairs.size).toBe(42);
     expect([...pairs.values()].every((n) => n === 3)).toBe(true);
@@ -38,13 +45,18 @@ describe('appearance generator', () => {
   it('appearance classes have their signature: night is dark, fog and glare bright, grain noisy', () => {
     const seed = 3;
     const stats = (appearance: number) => {
-      const imgs = Array.from({ length: 24 }, (_, k) => renderAppearance(appearance * 6 + (k % 6) + 42 * Math.floor(k / 6), 48, seed));
+      const imgs = Array.from({ length: 24 }, (_, k) =>
+        renderAppearance(appearance * 6 + (k % 6) + 42 * Math.floor(k / 6), 48, seed),
+      );
       const roughness = imgs.map((img) => {
         let d = 0;
         for (let i = 3; i < img.length; i++) d += Math.abs(img[i]! - img[i - 3]!);
         return d / img.length / 255;
       });
-      return { mean: imgs.map(meanOf).reduce((s, v) => s + v) / 24, rough: roughness.reduce((s, v) => s + v) / 24 };
+      return {
+        mean: imgs.map(meanOf).reduce((s, v) => s + v) / 24,
+        rough: roughness.reduce((s, v) => s + v) / 24,
+      };
     };
     const by = Object.fromEntries(APPEARANCE_CLASSES.map((name, a) => [name, stats(a)]));
     expect(by['night']!.mean).toBeLessThan(0.2);
@@ -70,11 +82,16 @@ describe('appearance dataset: memory and files agree', () => {
     await writeAppearance(path.join(dir, 'b'), opts);
     expect(paths[7]).toBe('square/rain/000007.png'); // 7 mod 6 = 1, floor(7 / 6) = 1
     for (const p of [paths[0]!, paths[49]!]) {
-      expect(readFileSync(path.join(dir, 'a', p)).equals(readFileSync(path.join(dir, 'b', p)))).toBe(true);
+      expect(
+        readFileSync(path.join(dir, 'a', p)).equals(readFileSync(path.join(dir, 'b', p))),
+      ).toBe(true);
     }
     const memory = await appearanceDataset(opts).all();
     const folder = await openImageFolder(path.join(dir, 'a'), { size: 32 });
-    expect(folder.classes).toEqual({ content: [...CONTENT_CLASSES], appearance: [...APPEARANCE_CLASSES] });
+    expect(folder.classes).toEqual({
+      content: [...CONTENT_CLASSES],
+      appearance: [...APPEARANCE_CLASSES],
+    });
     expect(folder.unreadable).toEqual([]);
     const files = await folder.all();
     // the folder's index order is sorted paths; map back through the file names
@@ -86,9 +103,14 @@ describe('appearance dataset: memory and files agree', () => {
       expect(files.labels['content']![k]).toBe(memory.labels['content']![i]);
       expect(files.labels['appearance']![k]).toBe(memory.labels['appearance']![i]);
     });
-    const onlyAppearance = await openImageFolder(path.join(dir, 'a'), { size: 32, label: 'appearance' });
+    const onlyAppearance = await openImageFolder(path.join(dir, 'a'), {
+      size: 32,
+      label: 'appearance',
+    });
     expect(Object.keys(onlyAppearance.classes)).toEqual(['appearance']);
-    await expect(openImageFolder(path.join(dir, 'a'), { label: 'weather' })).rejects.toThrow(/no label "weather"[\s\S]*content, appearance/);
+    await expect(openImageFolder(path.join(dir, 'a'), { label: 'weather' })).rejects.toThrow(
+      /no label "weather"[\s\S]*content, appearance/,
+    );
     tf.dispose([memory.images, files.images]);
   });
 
@@ -112,7 +134,9 @@ describe('appearance dataset: memory and files agree', () => {
       const v = b.images.dataSync();
       expect(Math.min(...v)).toBeGreaterThanOrEqual(0);
       expect(Math.max(...v)).toBeLessThanOrEqual(1);
-      b.indices.forEach((i, k) => expect(b.labels['content']![k]).toBe(appearanceLabels(i).content));
+      b.indices.forEach((i, k) =>
+        expect(b.labels['content']![k]).toBe(appearanceLabels(i).content),
+      );
       seen.push(...b.indices);
       firstLabels.push(b.labels['appearance']![0]!);
       b.images.dispose();
@@ -139,6 +163,8 @@ describe('shape radius (an experiment parameter)', () => {
       return drawn.rgb.filter((v, i) => Math.abs(v - plain.rgb[i]!) > 1e-6).length;
     };
     expect(covered([0.4, 0.45])).toBeGreaterThan(1.5 * covered([0.2, 0.25]));
-    expect(appearanceDataset({ n: 2, size: 16, radius: [0.3, 0.4] }).name).toContain('radius=0.3-0.4');
+    expect(appearanceDataset({ n: 2, size: 16, radius: [0.3, 0.4] }).name).toContain(
+      'radius=0.3-0.4',
+    );
   });
 });

@@ -12,12 +12,23 @@ import { Rng } from '../../compiler/ir/rng.js';
 let root: string;
 
 /** A `w x h` image of one colour with `channels` channels, encoded as `format`. */
-const image = (w: number, h: number, colour: number[], format: 'png' | 'jpeg' | 'webp'): Promise<Buffer> => {
+const image = (
+  w: number,
+  h: number,
+  colour: number[],
+  format: 'png' | 'jpeg' | 'webp',
+): Promise<Buffer> => {
   const channels = colour.length as 1 | 3 | 4;
   const px = Buffer.alloc(w * h * channels);
   for (let i = 0; i < w * h; i++) colour.forEach((v, c) => (px[i * channels + c] = v));
   const s = sharp(px, { raw: { width: w, height: h, channels } });
-  return (format === 'png' ? s.png() : format === 'jpeg' ? s.jpeg({ quality: 95 }) : s.webp({ lossless: true })).toBuffer();
+  return (
+    format === 'png'
+      ? s.png()
+      : format === 'jpeg'
+        ? s.jpeg({ quality: 95 })
+        : s.webp({ lossless: true })
+  ).toBuffer();
 };
 
 const put = async (rel: string, data: Buffer | Promise<Buffer>): Promise<void> => {
@@ -50,11 +61,19 @@ describe('openImageFolder', () => {
   it('reads class subfolders recursively (jpg, png, webp, grey, alpha) and skips the corrupt file', async () => {
     const ds = await openImageFolder(path.join(root, 'labeled'), { size: 8 });
     expect(ds.classes).toEqual({ class: ['cat', 'dog'] });
-    expect(ds.files).toEqual(['cat/a.png', 'cat/nested/b.JPG', 'cat/truncated.png', 'dog/c.webp', 'dog/d.png', 'dog/e.png']);
+    expect(ds.files).toEqual([
+      'cat/a.png',
+      'cat/nested/b.JPG',
+      'cat/truncated.png',
+      'dog/c.webp',
+      'dog/d.png',
+      'dog/e.png',
+    ]);
     expect(ds.unreadable.map((u) => u.path)).toEqual(['dog/broken.png']);
     const all = await ds.all();
     expect(all.images.shape).toEqual([6, 8, 8, 3]);
-    const px = (k: number): number[] => [...all.images.slice([k, 4, 4, 0], [1, 1, 1, 3]).dataSync()].map((v) => Math.round(v * 255));
+    const px = (k: number): number[] =>
+      [...all.images.slice([k, 4, 4, 0], [1, 1, 1, 3]).dataSync()].map((v) => Math.round(v * 255));
     expect(px(0)).toEqual([255, 0, 0]);
     expect(px(1)[1]).toBeGreaterThan(240); // jpeg green
     expect(px(3)).toEqual([0, 0, 255]);
@@ -81,9 +100,15 @@ describe('openImageFolder', () => {
   });
 
   it('fails clearly on a missing folder, a file, and a folder without images', async () => {
-    await expect(openImageFolder(path.join(root, 'nope'))).rejects.toThrow(/does not exist\nhint: /);
-    await expect(openImageFolder(path.join(root, 'empty/readme.md'))).rejects.toThrow(/is not a folder/);
-    await expect(openImageFolder(path.join(root, 'empty'))).rejects.toThrow(/holds no image \(\.jpg, \.jpeg, \.png, \.webp\)/);
+    await expect(openImageFolder(path.join(root, 'nope'))).rejects.toThrow(
+      /does not exist\nhint: /,
+    );
+    await expect(openImageFolder(path.join(root, 'empty/readme.md'))).rejects.toThrow(
+      /is not a folder/,
+    );
+    await expect(openImageFolder(path.join(root, 'empty'))).rejects.toThrow(
+      /holds no image \(\.jpg, \.jpeg, \.png, \.webp\)/,
+    );
   });
 
   it('prefetches: the next batch is decoding while the consumer holds the current one', async () => {

@@ -18,11 +18,20 @@ import { Rng } from '../../compiler/ir/rng.js';
 import { tessera } from '../cli/capture.js';
 
 /** Pixel `(row b, column c)` of a sheet of `size`-pixel cells, gap 2, zoom 1. */
-const cell = async (png: Buffer, columns: number, size: number, b: number, c: number): Promise<Float32Array> => {
+const cell = async (
+  png: Buffer,
+  columns: number,
+  size: number,
+  b: number,
+  c: number,
+): Promise<Float32Array> => {
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
   expect(info.width).toBe(columns * (size + 2) + 2);
   const out = new Float32Array(size * size * 3);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size * 3; x++) out[y * size * 3 + x] = data[((2 + b * (size + 2) + y) * info.width + 2 + c * (size + 2)) * 3 + x]! / 255;
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size * 3; x++)
+      out[y * size * 3 + x] =
+        data[((2 + b * (size + 2) + y) * info.width + 2 + c * (size + 2)) * 3 + x]! / 255;
   return out;
 };
 
@@ -34,9 +43,15 @@ describe('viewSheet', () => {
   });
 
   it('finds the views and masks of a spec, first occurrence of each name', () => {
-    expect(randomNodes(methods['moco-v3']('tiny')).views.map((v) => v.name)).toEqual(['view1', 'view2']);
+    expect(randomNodes(methods['moco-v3']('tiny')).views.map((v) => v.name)).toEqual([
+      'view1',
+      'view2',
+    ]);
     const ij = randomNodes(methods['i-jepa']('tiny'));
-    expect([ij.views.map((v) => v.name), ij.masks.map((m) => m.name)]).toEqual([['view'], ['masks']]);
+    expect([ij.views.map((v) => v.name), ij.masks.map((m) => m.name)]).toEqual([
+      ['view'],
+      ['masks'],
+    ]);
   });
 
   it("draws each view with the step's random stream, de-normalised", async () => {
@@ -44,7 +59,13 @@ describe('viewSheet', () => {
     const sheet = await viewSheet(spec, images, { seed: 3, step: 5, zoom: 1 });
     expect(sheet.columns).toEqual(['input', 'view1', 'view2']);
     const view2 = randomNodes(spec).views[1]!;
-    const expected = tf.tidy(() => applyPipeline(images, view2.pipeline.filter((a) => a._tag !== 'Normalize'), Rng.seeded(3).fork('step:5').fork('view:view2')).clipByValue(0, 1));
+    const expected = tf.tidy(() =>
+      applyPipeline(
+        images,
+        view2.pipeline.filter((a) => a._tag !== 'Normalize'),
+        Rng.seeded(3).fork('step:5').fork('view:view2'),
+      ).clipByValue(0, 1),
+    );
     const want = (await expected.data()) as Float32Array;
     expected.dispose();
     const got = await cell(sheet.png, 3, 32, 1, 2);
@@ -53,7 +74,9 @@ describe('viewSheet', () => {
     for (let i = 0; i < got.length; i++) maxErr = Math.max(maxErr, Math.abs(got[i]! - row[i]!));
     expect(maxErr).toBeLessThan(1.5 / 255); // 8-bit rounding
     const input = await cell(sheet.png, 3, 32, 1, 0);
-    expect(Math.abs(input[100]! - ((await images.data()) as Float32Array)[32 * 32 * 3 + 100]!)).toBeLessThan(1 / 255);
+    expect(
+      Math.abs(input[100]! - ((await images.data()) as Float32Array)[32 * 32 * 3 + 100]!),
+    ).toBeLessThan(1 / 255);
   });
 
   it('overlays I-JEPA masks: dropped context patches dimmed, target blocks tinted', async () => {
@@ -62,7 +85,9 @@ describe('viewSheet', () => {
     const view = await cell(sheet.png, 4, 32, 0, 1);
     const context = await cell(sheet.png, 4, 32, 0, 2);
     const targets = await cell(sheet.png, 4, 32, 0, 3);
-    const dimmed = view.filter((v, i) => v > 0.1 && Math.abs(context[i]! - 0.25 * v) < 2 / 255).length;
+    const dimmed = view.filter(
+      (v, i) => v > 0.1 && Math.abs(context[i]! - 0.25 * v) < 2 / 255,
+    ).length;
     const kept = view.filter((v, i) => Math.abs(context[i]! - v) < 1 / 255).length;
     expect(dimmed).toBeGreaterThan(100);
     expect(kept).toBeGreaterThan(100);
@@ -70,7 +95,11 @@ describe('viewSheet', () => {
   });
 
   it('lists views whose source a network computes as not drawn', async () => {
-    const sheet = await viewSheet(methods['st-storm']('tiny'), images, { seed: 0, step: 0, zoom: 1 });
+    const sheet = await viewSheet(methods['st-storm']('tiny'), images, {
+      seed: 0,
+      step: 0,
+      zoom: 1,
+    });
     expect(sheet.columns).toContain('x');
     expect(sheet.skipped.join('\n')).toMatch(/farNoise \(its source is computed by a network/);
   });
@@ -79,10 +108,23 @@ describe('viewSheet', () => {
 describe('tessera data views', () => {
   it('writes the sheet of a library method and names its columns; refuses bad options', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'tessera-views-')), 'v.png');
-    const r = await tessera('data', 'views', '--method', 'i-jepa', '--n', '3', '--step', '2', '--out', out);
+    const r = await tessera(
+      'data',
+      'views',
+      '--method',
+      'i-jepa',
+      '--n',
+      '3',
+      '--step',
+      '2',
+      '--out',
+      out,
+    );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('3 images of step 2 (seed 0); columns: input | view | masks:context | masks:targets');
+    expect(r.out).toContain(
+      '3 images of step 2 (seed 0); columns: input | view | masks:context | masks:targets',
+    );
     expect(existsSync(out)).toBe(true);
     const meta = await sharp(out).metadata();
     expect([meta.width, meta.height]).toEqual([(4 * 34 + 2) * 4, (3 * 34 + 2) * 4]);

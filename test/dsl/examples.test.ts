@@ -13,23 +13,35 @@ interface Example {
 }
 
 const root = new URL('../../', import.meta.url).pathname;
-const project = new Project({ tsConfigFilePath: `${root}tsconfig.json`, skipAddingFilesFromTsConfig: true });
+const project = new Project({
+  tsConfigFilePath: `${root}tsconfig.json`,
+  skipAddingFilesFromTsConfig: true,
+});
 const sources = project.addSourceFilesAtPaths(`${root}dsl/**/*.ts`);
 
-const fenced = (text: string): string => text.replace(/^\s*```ts\s*\n?/, '').replace(/\n?\s*```\s*$/, '');
+const fenced = (text: string): string =>
+  text.replace(/^\s*```ts\s*\n?/, '').replace(/\n?\s*```\s*$/, '');
 
 /** Exported consts / functions (all overloads together) of the DSL with their `@example` code. */
 const exported = sources.flatMap((sf) =>
   [...sf.getExportedDeclarations()].flatMap(([name, decls]) => {
-    const own = decls.filter((d) => d.getSourceFile() === sf && (Node.isVariableDeclaration(d) || Node.isFunctionDeclaration(d)));
+    const own = decls.filter(
+      (d) =>
+        d.getSourceFile() === sf &&
+        (Node.isVariableDeclaration(d) || Node.isFunctionDeclaration(d)),
+    );
     if (own.length === 0) return [];
     const where = `${sf.getFilePath().slice(root.length)}:${name}`;
     const tags = own.flatMap((d) => {
       const host = Node.isVariableDeclaration(d) ? d.getVariableStatementOrThrow() : d;
       const overloads = Node.isFunctionDeclaration(d) ? d.getOverloads() : [];
-      return [host, ...overloads].flatMap((h) => (Node.isJSDocable(h) ? h.getJsDocs() : [])).flatMap((doc) => doc.getTags());
+      return [host, ...overloads]
+        .flatMap((h) => (Node.isJSDocable(h) ? h.getJsDocs() : []))
+        .flatMap((doc) => doc.getTags());
     });
-    const examples = tags.filter((t) => t.getTagName() === 'example').map((t): Example => ({ where, code: fenced(t.getCommentText() ?? '') }));
+    const examples = tags
+      .filter((t) => t.getTagName() === 'example')
+      .map((t): Example => ({ where, code: fenced(t.getCommentText() ?? '') }));
     return [{ where, examples: [...new Map(examples.map((e) => [e.code, e])).values()] }];
   }),
 );
@@ -38,7 +50,9 @@ const internal = new Set(['dsl/types.ts']);
 
 describe('DSL examples', () => {
   test('every exported DSL value has an @example', () => {
-    const missing = exported.filter((e) => e.examples.length === 0 && !internal.has(e.where.split(':')[0] ?? ''));
+    const missing = exported.filter(
+      (e) => e.examples.length === 0 && !internal.has(e.where.split(':')[0] ?? ''),
+    );
     expect(missing.map((e) => e.where)).toEqual([]);
     expect(examples.length).toBeGreaterThan(80);
   });
@@ -53,10 +67,20 @@ describe('DSL examples', () => {
       'export {};',
     ];
     const body = examples.map((e) => `// ${e.where}\n{\n${e.code}\n}`);
-    const file = project.createSourceFile(`${root}test/dsl/__examples__/all.ts`, [...header, ...body].join('\n'), { overwrite: true });
+    const file = project.createSourceFile(
+      `${root}test/dsl/__examples__/all.ts`,
+      [...header, ...body].join('\n'),
+      { overwrite: true },
+    );
     diagnostics = file.getPreEmitDiagnostics().map((d) => {
       const line = d.getLineNumber() ?? 0;
-      const owner = file.getFullText().split('\n').slice(0, line).reverse().find((l) => l.startsWith('// dsl/')) ?? '?';
+      const owner =
+        file
+          .getFullText()
+          .split('\n')
+          .slice(0, line)
+          .reverse()
+          .find((l) => l.startsWith('// dsl/')) ?? '?';
       return `${owner}: ${ts.flattenDiagnosticMessageText(d.compilerObject.messageText, '\n')}`;
     });
   }, 120_000);
@@ -66,7 +90,9 @@ describe('DSL examples', () => {
   });
 
   test.each(examples.map((e, i) => [`${i} ${e.where}`, e] as const))('runs: %s', (_name, e) => {
-    const js = ts.transpileModule(e.code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.None } }).outputText;
+    const js = ts.transpileModule(e.code, {
+      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.None },
+    }).outputText;
     const names = Object.keys(dsl);
     const run = new Function('pipe', ...names, `${js}`);
     expect(() => run(pipe, ...names.map((n) => (dsl as Record<string, unknown>)[n]))).not.toThrow();

@@ -2,15 +2,32 @@
  * Type tests: what `tsc` must accept and what it must reject in DSL compositions.
  */
 import { describe, expectTypeOf, test } from 'vitest';
-import { Branch, Loss, Mask, Net, Predictor, Schedule, Value, View, type Idx, type Img, type Tok, type Vec } from '../../dsl/index.js';
+import {
+  Branch,
+  Loss,
+  Mask,
+  Net,
+  Predictor,
+  Schedule,
+  Value,
+  View,
+  type Idx,
+  type Img,
+  type Tok,
+  type Vec,
+} from '../../dsl/index.js';
 
 const images = Value.images();
 
 describe('positive compositions', () => {
   test('constructors carry literal dims', () => {
-    expectTypeOf(Net.linear({ in: 768, out: 10 })).toEqualTypeOf<Net<Vec<768>, Vec<10>, 'Linear'>>();
+    expectTypeOf(Net.linear({ in: 768, out: 10 })).toEqualTypeOf<
+      Net<Vec<768>, Vec<10>, 'Linear'>
+    >();
     expectTypeOf(Net.vit({ dim: 384 })).toEqualTypeOf<Net<Img<3>, Vec<384>, 'Vit'>>();
-    expectTypeOf(Net.vit({ dim: 64, output: 'tokens' })).toEqualTypeOf<Net<Img<3>, Tok<64>, 'Vit'>>();
+    expectTypeOf(Net.vit({ dim: 64, output: 'tokens' })).toEqualTypeOf<
+      Net<Img<3>, Tok<64>, 'Vit'>
+    >();
     expectTypeOf(Net.resnet50()).toEqualTypeOf<Net<Img<3>, Vec<2048>, 'ResNet'>>();
     expectTypeOf(Predictor.mlp({ in: 256 })).toEqualTypeOf<Net<Vec<256>, Vec<256>, 'Mlp'>>();
   });
@@ -18,7 +35,11 @@ describe('positive compositions', () => {
   test('seq threads types through activations and pooling', () => {
     const head = Net.seq(Net.linear({ in: 8, out: 16 }), Net.relu, Net.linear({ in: 16, out: 4 }));
     expectTypeOf(head).toEqualTypeOf<Net<Vec<8>, Vec<4>, 'Sequential'>>();
-    const enc = Net.seq(Net.vit({ dim: 384, output: 'tokens' }), Net.pool(), Net.mlp({ in: 384, hidden: 4096, out: 256 }));
+    const enc = Net.seq(
+      Net.vit({ dim: 384, output: 'tokens' }),
+      Net.pool(),
+      Net.mlp({ in: 384, hidden: 4096, out: 256 }),
+    );
     expectTypeOf(enc).toEqualTypeOf<Net<Img<3>, Vec<256>, 'Sequential'>>();
   });
 
@@ -34,16 +55,23 @@ describe('positive compositions', () => {
     const predictor = Branch.make('predictor', Predictor.mlp({ in: 256 }));
     const q = predictor.apply(projector.apply(backbone.apply(images)));
     expectTypeOf(q).toEqualTypeOf<Value<Vec<256>>>();
-    const target = Branch.ema('target', projector, { momentum: 0.99, net: Net.mlp({ in: 768, hidden: 4096, out: 256 }) });
+    const target = Branch.ema('target', projector, {
+      momentum: 0.99,
+      net: Net.mlp({ in: 768, hidden: 4096, out: 256 }),
+    });
     expectTypeOf(target.apply(backbone.apply(images))).toEqualTypeOf<Value<Vec<256>>>();
-    expectTypeOf(Loss.infoNCE({ query: q, key: Branch.stopGradient(q) }).node._tag).toEqualTypeOf<'InfoNCE'>();
+    expectTypeOf(
+      Loss.infoNCE({ query: q, key: Branch.stopGradient(q) }).node._tag,
+    ).toEqualTypeOf<'InfoNCE'>();
   });
 
   test('struct fields, gathers and schedules', () => {
     const masks = Mask.multiBlock({ grid: [8, 8] });
     expectTypeOf(Value.field(masks, 'targets')).toEqualTypeOf<Value<Idx>>();
     const tokens = Branch.make('enc', Net.vit({ dim: 64, output: 'tokens' })).apply(images);
-    expectTypeOf(Value.gather(tokens, Value.field(masks, 'targets'))).toEqualTypeOf<Value<Tok<64>>>();
+    expectTypeOf(Value.gather(tokens, Value.field(masks, 'targets'))).toEqualTypeOf<
+      Value<Tok<64>>
+    >();
     const style = Branch.make('style', Net.styleEncoder({ tokenDim: 256 })).apply(images);
     expectTypeOf(Value.field(style, 'tokens')).toEqualTypeOf<Value<Tok<256>>>();
     expectTypeOf(Schedule.of(0.1)).toMatchTypeOf<Schedule>();

@@ -9,7 +9,10 @@ describe('knnPredict', () => {
 
   it('matches the numpy weighted kNN (DINO eval_knn.py) for several k and temperatures', () => {
     for (const c of ref.cases) {
-      const pred = knnPredict(train, ref.labels, test, ref.dim, ref.n_classes, { k: c.k, temperature: c.temperature });
+      const pred = knnPredict(train, ref.labels, test, ref.dim, ref.n_classes, {
+        k: c.k,
+        temperature: c.temperature,
+      });
       expect([...pred], `k=${c.k} T=${c.temperature}`).toEqual(c.predictions);
     }
   });
@@ -17,13 +20,21 @@ describe('knnPredict', () => {
   it('gives the same answer whatever the block size', () => {
     const c = ref.cases[0]!;
     for (const blockSize of [1, 4, 1000]) {
-      expect([...knnPredict(train, ref.labels, test, ref.dim, ref.n_classes, { k: c.k, temperature: c.temperature, blockSize })]).toEqual(c.predictions);
+      expect([
+        ...knnPredict(train, ref.labels, test, ref.dim, ref.n_classes, {
+          k: c.k,
+          temperature: c.temperature,
+          blockSize,
+        }),
+      ]).toEqual(c.predictions);
     }
   });
 
   it('uses cosine similarity: scaling a query does not change its neighbours', () => {
     const scaled = test.map((v) => v * 37);
-    expect([...knnPredict(train, ref.labels, scaled, ref.dim, ref.n_classes, { k: 5 })]).toEqual(ref.cases[0]!.predictions);
+    expect([...knnPredict(train, ref.labels, scaled, ref.dim, ref.n_classes, { k: 5 })]).toEqual(
+      ref.cases[0]!.predictions,
+    );
   });
 
   it('normalises rows and leaves zero rows at zero', () => {

@@ -5,14 +5,27 @@ import { Rng } from '../../compiler/ir/rng.js';
 import { evalReference } from './reference.js';
 
 /** One Gaussian blob per class (centres drawn from `centreRng`, samples from `rng`): `[n, dim]` and labels. */
-const blobs = (n: number, dim: number, classes: number, rng: Rng, separable: boolean, centreRng: Rng = Rng.seeded(100)) => {
+const blobs = (
+  n: number,
+  dim: number,
+  classes: number,
+  rng: Rng,
+  separable: boolean,
+  centreRng: Rng = Rng.seeded(100),
+) => {
   const centres = Array.from({ length: classes * dim }, () => centreRng.normal() * 4);
   const labels = Int32Array.from({ length: n }, () => rng.int(0, classes));
-  const x = Float32Array.from({ length: n * dim }, (_, i) => centres[labels[Math.floor(i / dim)]! * dim + (i % dim)]! * (separable ? 1 : 0) + rng.normal() * 0.5);
+  const x = Float32Array.from(
+    { length: n * dim },
+    (_, i) =>
+      centres[labels[Math.floor(i / dim)]! * dim + (i % dim)]! * (separable ? 1 : 0) +
+      rng.normal() * 0.5,
+  );
   return { x, labels };
 };
 
-const accuracy = (pred: Int32Array, labels: Int32Array): number => pred.reduce((s, p, i) => s + (p === labels[i] ? 1 : 0), 0) / labels.length;
+const accuracy = (pred: Int32Array, labels: Int32Array): number =>
+  pred.reduce((s, p, i) => s + (p === labels[i] ? 1 : 0), 0) / labels.length;
 
 describe('trainLinearProbe', () => {
   beforeAll(async () => {
@@ -29,7 +42,13 @@ describe('trainLinearProbe', () => {
   it('reaches the optimum of the convex objective found by Newton steps in numpy', () => {
     const ref = evalReference().linear;
     const before = tf.memory().numTensors;
-    const probe = trainLinearProbe(Float32Array.from(ref.train), ref.labels, ref.dim, ref.n_classes, { weightDecay: ref.weight_decay, epochs: 400, learningRate: 0.1 });
+    const probe = trainLinearProbe(
+      Float32Array.from(ref.train),
+      ref.labels,
+      ref.dim,
+      ref.n_classes,
+      { weightDecay: ref.weight_decay, epochs: 400, learningRate: 0.1 },
+    );
     expect(tf.memory().numTensors).toBe(before);
     expect(probe.loss).toBeGreaterThanOrEqual(ref.optimum_loss - 1e-5);
     expect(probe.loss - ref.optimum_loss).toBeLessThan(2e-4);
@@ -43,12 +62,25 @@ describe('trainLinearProbe', () => {
     await useBackend('wasm');
     const rng = Rng.seeded(5);
     const train = blobs(400, 16, 4, rng, true);
-    const probe = trainLinearProbe(train.x, train.labels, 16, 4, { epochs: 100, batchSize: 64, seed: 1 });
+    const probe = trainLinearProbe(train.x, train.labels, 16, 4, {
+      epochs: 100,
+      batchSize: 64,
+      seed: 1,
+    });
     const test = blobs(400, 16, 4, Rng.seeded(6), true); // same centres, fresh samples
     expect(accuracy(probe.predict(test.x), test.labels)).toBeGreaterThan(0.95);
     const noise = blobs(400, 16, 4, Rng.seeded(9), false);
-    const noiseProbe = trainLinearProbe(noise.x.subarray(0, 300 * 16), noise.labels.subarray(0, 300), 16, 4, { epochs: 100 });
-    const chance = accuracy(noiseProbe.predict(noise.x.subarray(300 * 16)), noise.labels.subarray(300));
+    const noiseProbe = trainLinearProbe(
+      noise.x.subarray(0, 300 * 16),
+      noise.labels.subarray(0, 300),
+      16,
+      4,
+      { epochs: 100 },
+    );
+    const chance = accuracy(
+      noiseProbe.predict(noise.x.subarray(300 * 16)),
+      noise.labels.subarray(300),
+    );
     expect(chance).toBeGreaterThan(0.1);
     expect(chance).toBeLessThan(0.45);
     await useBackend('cpu');

@@ -22,7 +22,9 @@ describe('classificationMetrics', () => {
   });
 
   it('refuses labels outside the class range and mismatched lengths', () => {
-    expect(() => confusionMatrix([0, 3], [0, 1], 3)).toThrow('yTrue[1] = 3 is not a class index in [0, 3)');
+    expect(() => confusionMatrix([0, 3], [0, 1], 3)).toThrow(
+      'yTrue[1] = 3 is not a class index in [0, 3)',
+    );
     expect(() => confusionMatrix([0], [0, 1], 3)).toThrow('1 true labels but 2 predictions');
   });
 });

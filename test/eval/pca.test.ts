@@ -5,7 +5,8 @@ import { evalReference } from './reference.js';
 const close = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number): void => {
   expect(got.length).toBe(want.length);
   const scale = Math.max(1, ...Array.from(want, Math.abs));
-  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `entry ${i}`).toBeLessThan(tol * scale);
+  for (let i = 0; i < want.length; i++)
+    expect(Math.abs(got[i]! - want[i]!), `entry ${i}`).toBeLessThan(tol * scale);
 };
 
 describe('pca2', () => {
@@ -32,12 +33,20 @@ describe('pca2', () => {
 
 describe('jacobiEigen', () => {
   it('diagonalises a symmetric matrix', () => {
-    const a = [[4, 1, 2], [1, 3, 0], [2, 0, 1]];
+    const a = [
+      [4, 1, 2],
+      [1, 3, 0],
+      [2, 0, 1],
+    ];
     const { values, vectors } = jacobiEigen(a);
     for (let i = 0; i < 3; i++) {
       const v = vectors.map((r) => r[i]!);
       const av = a.map((r) => r.reduce((s, x, j) => s + x * v[j]!, 0));
-      close(av, v.map((x) => x * values[i]!), 1e-12);
+      close(
+        av,
+        v.map((x) => x * values[i]!),
+        1e-12,
+      );
     }
     expect(values.reduce((s, x) => s + x, 0)).toBeCloseTo(8, 12);
   });

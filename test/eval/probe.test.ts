@@ -10,7 +10,13 @@ const dataset = (n: number) => {
   const weather = Int32Array.from({ length: n }, () => rng.int(0, 4));
   const features = (labels: Int32Array, classes: number, dim: number) => {
     const centres = Array.from({ length: classes * dim }, () => rng.normal() * 3);
-    return { dim, data: Float32Array.from({ length: n * dim }, (_, i) => centres[labels[Math.floor(i / dim)]! * dim + (i % dim)]! + rng.normal()) };
+    return {
+      dim,
+      data: Float32Array.from(
+        { length: n * dim },
+        (_, i) => centres[labels[Math.floor(i / dim)]! * dim + (i % dim)]! + rng.normal(),
+      ),
+    };
   };
   return {
     features: { content: features(shape, 3, 8), style: features(weather, 4, 6) },
@@ -31,11 +37,19 @@ describe('evaluateRepresentations', () => {
 
   it('probes every representation for every label with both probes, on shared splits', () => {
     const before = tf.memory().numTensors;
-    const rows = evaluateRepresentations({ ...dataset(600), labelFraction: 0.25, seed: 3, linear: { epochs: 100 } });
+    const rows = evaluateRepresentations({
+      ...dataset(600),
+      labelFraction: 0.25,
+      seed: 3,
+      linear: { epochs: 100 },
+    });
     expect(tf.memory().numTensors).toBe(before);
     expect(rows).toHaveLength(2 * 2 * 2);
     expect(rows.map((r) => `${r.representation}/${r.label}/${r.probe}`).slice(0, 4)).toEqual([
-      'content/content/linear', 'content/content/knn', 'content/appearance/linear', 'content/appearance/knn',
+      'content/content/linear',
+      'content/content/knn',
+      'content/appearance/linear',
+      'content/appearance/knn',
     ]);
     for (const probe of ['linear', 'knn']) {
       expect(find(rows, 'content', 'content', probe).accuracy).toBeGreaterThan(0.95);
@@ -61,19 +75,45 @@ describe('evaluateRepresentations', () => {
 
   it('names the culprit when inputs disagree', () => {
     const d = dataset(50);
-    expect(() => evaluateRepresentations({ ...d, features: { ...d.features, bad: { dim: 3, data: new Float32Array(30) } } }))
-      .toThrow('representation "bad" has 10');
-    expect(() => evaluateRepresentations({ ...d, features: { nan: { dim: 1, data: new Float32Array(50).fill(NaN) } } }))
-      .toThrow('"nan" has non-finite features');
-    expect(() => evaluateRepresentations({ ...d, labels: { x: { values: new Int32Array(50).fill(2), classes: ['a', 'b'] } } }))
-      .toThrow('label "x" value 2 at 0 is not an index into its 2 classes');
+    expect(() =>
+      evaluateRepresentations({
+        ...d,
+        features: { ...d.features, bad: { dim: 3, data: new Float32Array(30) } },
+      }),
+    ).toThrow('representation "bad" has 10');
+    expect(() =>
+      evaluateRepresentations({
+        ...d,
+        features: { nan: { dim: 1, data: new Float32Array(50).fill(NaN) } },
+      }),
+    ).toThrow('"nan" has non-finite features');
+    expect(() =>
+      evaluateRepresentations({
+        ...d,
+        labels: { x: { values: new Int32Array(50).fill(2), classes: ['a', 'b'] } },
+      }),
+    ).toThrow('label "x" value 2 at 0 is not an index into its 2 classes');
   });
 });
 
 describe('renderProbeTable', () => {
   it('renders aligned columns with percentages', () => {
-    const row: ProbeRow = { representation: 'content', label: 'appearance', probe: 'linear', accuracy: 0.9134, f1Weighted: 0.9, f1Macro: 0.88, nTrain: 80, nTest: 200, nClasses: 2, confusion: [] };
-    const lines = renderProbeTable([row, { ...row, representation: 'fused', probe: 'knn', accuracy: 1 }]).split('\n');
+    const row: ProbeRow = {
+      representation: 'content',
+      label: 'appearance',
+      probe: 'linear',
+      accuracy: 0.9134,
+      f1Weighted: 0.9,
+      f1Macro: 0.88,
+      nTrain: 80,
+      nTest: 200,
+      nClasses: 2,
+      confusion: [],
+    };
+    const lines = renderProbeTable([
+      row,
+      { ...row, representation: 'fused', probe: 'knn', accuracy: 1 },
+    ]).split('\n');
     expect(lines[0]).toBe('representation  label       probe   acc %  F1w %  F1m %  train  test');
     expect(lines[1]).toBe('content         appearance  linear   91.3   90.0   88.0     80   200');
     expect(lines[2]).toBe('fused           appearance  knn     100.0   90.0   88.0     80   200');

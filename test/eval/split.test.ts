@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { gatherLabels, gatherRows, labelFractionSubset, stratifiedSplit } from '../../eval/split.js';
+import {
+  gatherLabels,
+  gatherRows,
+  labelFractionSubset,
+  stratifiedSplit,
+} from '../../eval/split.js';
 import { Rng } from '../../compiler/ir/rng.js';
 
 const labels = Int32Array.from({ length: 103 }, (_, i) => (i < 50 ? 0 : i < 100 ? 1 : 2)); // 50, 50, 3
 
-const countBy = (idx: Int32Array, c: number): number => [...idx].filter((i) => labels[i] === c).length;
+const countBy = (idx: Int32Array, c: number): number =>
+  [...idx].filter((i) => labels[i] === c).length;
 
 describe('stratifiedSplit', () => {
   it('keeps each class proportion, partitions the samples and is seeded', () => {
@@ -30,7 +36,9 @@ describe('labelFractionSubset', () => {
     expect([0, 1, 2].map((c) => countBy(sub, c))).toEqual([4, 4, 1]);
     expect([...sub].every((i) => train.includes(i))).toBe(true);
     expect(labelFractionSubset(train, labels, 1, Rng.seeded(3))).toEqual(train);
-    expect(() => labelFractionSubset(train, labels, 0, Rng.seeded(3))).toThrow('labelFraction must be in (0, 1]');
+    expect(() => labelFractionSubset(train, labels, 0, Rng.seeded(3))).toThrow(
+      'labelFraction must be in (0, 1]',
+    );
   });
 });
 

@@ -34,7 +34,9 @@ describe('library methods check', () => {
   });
 
   test('MoCo v3 R-50 backbone has torchvision ResNet-50 parameters without fc (25,557,032 - 2,049,000)', () => {
-    expect(trainable(checked(mocoV3({ backbone: 'resnet' })), 'backbone')).toBe(25_557_032 - 2_049_000);
+    expect(trainable(checked(mocoV3({ backbone: 'resnet' })), 'backbone')).toBe(
+      25_557_032 - 2_049_000,
+    );
   });
 
   test('I-JEPA ViT-H/14 encoder (no [CLS]) has the ViT-H parameter count (~630M)', () => {

@@ -25,6 +25,11 @@ export const trainable = (g: Graph, name: string): number =>
 /** ST-STORM with G_A's objective reduced to the teacher-token term (`tok`: L1 between T_A's tokens of far and of y). */
 export const tokOnly = (o: StStormOptions = { preset: 'tiny' }): Method => {
   const m = stStorm(o);
-  const others = (m.objectives.find((x) => x.name === 'generatorA')?.terms ?? []).map((t) => t.name).filter((n) => n !== 'tok');
-  return others.reduce((acc, term) => MethodDsl.removeLoss(acc, { objective: 'generatorA', term }), m);
+  const others = (m.objectives.find((x) => x.name === 'generatorA')?.terms ?? [])
+    .map((t) => t.name)
+    .filter((n) => n !== 'tok');
+  return others.reduce(
+    (acc, term) => MethodDsl.removeLoss(acc, { objective: 'generatorA', term }),
+    m,
+  );
 };

@@ -32,7 +32,9 @@ const loss = (m: Method, o: string, term: string): LossNode => {
   return t.loss;
 };
 const weights = (o: Objective): Record<string, number> =>
-  Object.fromEntries(o.terms.map((t) => [t.name, t.weight._tag === 'Constant' ? t.weight.value : NaN]));
+  Object.fromEntries(
+    o.terms.map((t) => [t.name, t.weight._tag === 'Constant' ? t.weight.value : NaN]),
+  );
 
 /** Every value expression under `e` (depth first), to find views, masks, memories. */
 const walk = (e: unknown): ReadonlyArray<ValueExpr> => {
@@ -42,7 +44,13 @@ const walk = (e: unknown): ReadonlyArray<ValueExpr> => {
 };
 /** `Apply module[path]` at the top of `e`, through StopGradient and FieldOf. */
 const applied = (e: ValueExpr): string =>
-  e._tag === 'StopGradient' ? `sg(${applied(e.source)})` : e._tag === 'FieldOf' ? `${applied(e.source)}.${e.name}` : e._tag === 'Apply' ? [e.module, ...e.path].join('.') : e._tag;
+  e._tag === 'StopGradient'
+    ? `sg(${applied(e.source)})`
+    : e._tag === 'FieldOf'
+      ? `${applied(e.source)}.${e.name}`
+      : e._tag === 'Apply'
+        ? [e.module, ...e.path].join('.')
+        : e._tag;
 
 /** One epoch = one of the 2 pseudo-domain folds: N / (2 batch) steps. */
 const EPOCH = Math.floor(1_281_167 / 16);
@@ -50,7 +58,7 @@ const EPOCH = Math.floor(1_281_167 / 16);
 describe('stStorm paper preset: the numbers of the reference code', () => {
   const m = stStorm({ preset: 'paper' });
 
-  test('generators: 256x256, ngf 64, 5 levels, 6 tokens of 256, SPADE maps 64; G_B is G_A\'s twin', () => {
+  test("generators: 256x256, ngf 64, 5 levels, 6 tokens of 256, SPADE maps 64; G_B is G_A's twin", () => {
     expect(m.input).toEqual({ size: 256, channels: 3 });
     expect(mod(m, 'G_A').net).toMatchObject({
       _tag: 'Generator',
@@ -62,36 +70,74 @@ describe('stStorm paper preset: the numbers of the reference code', () => {
   });
 
   test('PatchGAN D_A: ndf 64, conv4 s2 x 4 -> 1, spectral norm', () => {
-    expect(mod(m, 'D_A').net).toEqual({ _tag: 'PatchGan', inChannels: 3, ndf: 64, layers: 4, spectralNorm: true });
+    expect(mod(m, 'D_A').net).toEqual({
+      _tag: 'PatchGan',
+      inChannels: 3,
+      ndf: 64,
+      layers: 4,
+      spectralNorm: true,
+    });
   });
 
   test('EMA pairs at 0.999: teachers T_A <- G_A, T_B <- G_B, semantic key encoders', () => {
-    const pairs = m.modules.filter((d) => d.ema !== undefined).map((d) => [d.name, d.ema?.source, d.ema?.momentum]);
+    const pairs = m.modules
+      .filter((d) => d.ema !== undefined)
+      .map((d) => [d.name, d.ema?.source, d.ema?.momentum]);
     const c = { _tag: 'Constant', value: 0.999 };
-    expect(pairs).toEqual(expect.arrayContaining([
-      ['T_A', 'G_A', c], ['T_B', 'G_B', c], ['semBackboneKey', 'semBackbone', c], ['semProjectorKey', 'semProjector', c],
-    ]));
+    expect(pairs).toEqual(
+      expect.arrayContaining([
+        ['T_A', 'G_A', c],
+        ['T_B', 'G_B', c],
+        ['semBackboneKey', 'semBackbone', c],
+        ['semProjectorKey', 'semProjector', c],
+      ]),
+    );
     expect(pairs).toHaveLength(4);
   });
 
   test('batch 8, 41 epochs of one fold; cycle of 2 epochs phase A + 2 epochs phase B (epoch: dataset counts N / batch)', () => {
     expect(m.training).toEqual({ batch: 8, steps: 41 * EPOCH });
-    expect(m.phases).toEqual([{ name: 'A', steps: 2 * EPOCH }, { name: 'B', steps: 2 * EPOCH }]);
-    expect(stStorm({ preset: 'paper', epoch: 'dataset' }).training.steps).toBe(41 * Math.floor(1_281_167 / 8));
+    expect(m.phases).toEqual([
+      { name: 'A', steps: 2 * EPOCH },
+      { name: 'B', steps: 2 * EPOCH },
+    ]);
+    expect(stStorm({ preset: 'paper', epoch: 'dataset' }).training.steps).toBe(
+      41 * Math.floor(1_281_167 / 8),
+    );
   });
 
   test('phase A generator weights: adv 1, PatchNCE 0.2 over 3 layers, tokens 5 -> 50 (Q3 intended), L1 0.05, gate 0.05, FFT 0.1, SWD 0.05, Style-JEPA 2 (Q1 intended)', () => {
     const gA = objective(m, 'generatorA');
     expect(weights(gA)).toEqual({
-      adv: 1, nce_bottleneck: 0.2 / 3, nce_skip2: 0.2 / 3, nce_skip3: 0.2 / 3, tok: NaN, l1: 0.05, gate: 0.05, fft: 0.1, swd: 0.05,
-      jepa: 2, jepa_var: 2 * 0.05, jepa_cov: (2 * 0.05) / 255,
+      adv: 1,
+      nce_bottleneck: 0.2 / 3,
+      nce_skip2: 0.2 / 3,
+      nce_skip3: 0.2 / 3,
+      tok: NaN,
+      l1: 0.05,
+      gate: 0.05,
+      fft: 0.1,
+      swd: 0.05,
+      jepa: 2,
+      jepa_var: 2 * 0.05,
+      jepa_cov: (2 * 0.05) / 255,
     });
-    expect(gA.terms.find((t) => t.name === 'tok')?.weight).toEqual({ _tag: 'Linear', from: 5, to: 50, start: 0, end: 20 / 41 });
+    expect(gA.terms.find((t) => t.name === 'tok')?.weight).toEqual({
+      _tag: 'Linear',
+      from: 5,
+      to: 50,
+      start: 0,
+      end: 20 / 41,
+    });
   });
 
   test("quirks: 'code' follows the code instead: Style-JEPA 0.15 (Q1), tokens fixed 50 (Q3), predictor frozen (Q5)", () => {
     const code = stStorm({ preset: 'paper', quirks: 'code' });
-    expect(weights(objective(code, 'generatorA'))).toMatchObject({ tok: 50, jepa: 0.15, jepa_var: 0.15 * 0.05 });
+    expect(weights(objective(code, 'generatorA'))).toMatchObject({
+      tok: 50,
+      jepa: 0.15,
+      jepa_var: 0.15 * 0.05,
+    });
     expect(objective(code, 'generatorA').params).toEqual(['G_A']);
     expect(objective(m, 'generatorA').params).toEqual(['G_A', 'jepaPredictor']);
     expect(code.modules.some((d) => d.name === 'jepaPredictor')).toBe(true);
@@ -99,17 +145,46 @@ describe('stStorm paper preset: the numbers of the reference code', () => {
 
   test('phase B weights: PatchNCE 1, identity 1, tokens 0.005 (start of the adaptive weight), gate / FFT / SWD', () => {
     expect(weights(objective(m, 'generatorB'))).toEqual({
-      nce_bottleneck: 1 / 3, nce_skip2: 1 / 3, nce_skip3: 1 / 3, idt: 1, tok: 0.005, gate: 0.05, fft: 0.1, swd: 0.05,
+      nce_bottleneck: 1 / 3,
+      nce_skip2: 1 / 3,
+      nce_skip3: 1 / 3,
+      idt: 1,
+      tok: 0.005,
+      gate: 0.05,
+      fft: 0.1,
+      swd: 0.05,
     });
   });
 
   test('losses: R1 gamma 10 every 16, PatchNCE tau 0.07 on 100 positions, SWD 64x64 patches / 128 projections / 64 patches, gate margin 0.75', () => {
-    expect(loss(m, 'discriminatorA', 'r1')).toMatchObject({ _tag: 'R1', module: 'D_A', gamma: 10, every: 16 });
+    expect(loss(m, 'discriminatorA', 'r1')).toMatchObject({
+      _tag: 'R1',
+      module: 'D_A',
+      gamma: 10,
+      every: 16,
+    });
     expect(loss(m, 'discriminatorA', 'lsgan')._tag).toBe('LsganDiscriminator');
-    expect(loss(m, 'generatorA', 'nce_skip2')).toMatchObject({ _tag: 'PatchNce', temperature: 0.07, patches: 100 });
-    expect(loss(m, 'generatorA', 'swd')).toMatchObject({ _tag: 'SlicedWasserstein', patch: 64, projections: 128, maxPatches: 64 });
-    expect(loss(m, 'generatorA', 'gate')).toEqual({ _tag: 'SpadeGate', module: 'G_A', margin: 0.75 });
-    expect(loss(m, 'generatorB', 'gate')).toEqual({ _tag: 'SpadeGate', module: 'G_B', margin: 0.75 });
+    expect(loss(m, 'generatorA', 'nce_skip2')).toMatchObject({
+      _tag: 'PatchNce',
+      temperature: 0.07,
+      patches: 100,
+    });
+    expect(loss(m, 'generatorA', 'swd')).toMatchObject({
+      _tag: 'SlicedWasserstein',
+      patch: 64,
+      projections: 128,
+      maxPatches: 64,
+    });
+    expect(loss(m, 'generatorA', 'gate')).toEqual({
+      _tag: 'SpadeGate',
+      module: 'G_A',
+      margin: 0.75,
+    });
+    expect(loss(m, 'generatorB', 'gate')).toEqual({
+      _tag: 'SpadeGate',
+      module: 'G_B',
+      margin: 0.75,
+    });
   });
 
   test('Style-JEPA: mask 0.6 with bias 2 over 6 tokens, scale weights (2, 2, 1.5, 1, 0.75, 0.5), two spectral views (sigma 2, gamma 3) of y', () => {
@@ -117,10 +192,16 @@ describe('stStorm paper preset: the numbers of the reference code', () => {
     if (l._tag !== 'MaskedTokenL2') throw new Error(l._tag);
     expect(l.weights).toEqual([2, 2, 1.5, 1, 0.75, 0.5]);
     expect(l.mask).toEqual({ _tag: 'TokenMask', name: 'jepaMask', count: 6, ratio: 0.6, bias: 2 });
-    const views = walk(l).filter((e): e is Extract<ValueExpr, { _tag: 'View' }> => e._tag === 'View' && e.name.startsWith('jepa'));
+    const views = walk(l).filter(
+      (e): e is Extract<ValueExpr, { _tag: 'View' }> =>
+        e._tag === 'View' && e.name.startsWith('jepa'),
+    );
     expect(views.map((v) => v.name).sort()).toEqual(['jepaView1', 'jepaView2']);
     for (const v of views) {
-      expect(v.pipeline).toEqual([{ _tag: 'SpectralNoise', sigma: 2, gamma: 3, p: 1 }, { _tag: 'HorizontalFlip', p: 0.5 }]);
+      expect(v.pipeline).toEqual([
+        { _tag: 'SpectralNoise', sigma: 2, gamma: 3, p: 1 },
+        { _tag: 'HorizontalFlip', p: 0.5 },
+      ]);
       expect(v.source).toMatchObject({ _tag: 'Permute', name: 'style' });
     }
     expect(applied(l.pred)).toBe('jepaPredictor');
@@ -129,32 +210,57 @@ describe('stStorm paper preset: the numbers of the reference code', () => {
 
   test('semantic branch: InfoNCE with a queue of 6000 at tau 0.2, weight 1 over two styles, keys from the EMA encoder on the detached far', () => {
     const l = loss(m, 'semantic', 'moco');
-    expect(l).toMatchObject({ _tag: 'InfoNCEQueue', queueSize: 6000, temperature: { _tag: 'Constant', value: 0.2 } });
+    expect(l).toMatchObject({
+      _tag: 'InfoNCEQueue',
+      queueSize: 6000,
+      temperature: { _tag: 'Constant', value: 0.2 },
+    });
     expect(weights(objective(m, 'semantic'))).toEqual({ moco: 0.5, moco2: 0.5 });
     if (l._tag !== 'InfoNCEQueue') throw new Error(l._tag);
     expect(applied(l.query)).toBe('semProjector');
     expect(applied(l.key)).toBe('sg(semProjectorKey)');
-    expect(walk(l.key).filter((e) => e._tag === 'Apply').map((e) => applied(e))).toEqual(['semProjectorKey', 'semBackboneKey', 'G_A']);
-    const styles = (k: ValueExpr) => walk(k).filter((e) => e._tag === 'Permute').map((e) => (e._tag === 'Permute' ? e.name : ''));
+    expect(
+      walk(l.key)
+        .filter((e) => e._tag === 'Apply')
+        .map((e) => applied(e)),
+    ).toEqual(['semProjectorKey', 'semBackboneKey', 'G_A']);
+    const styles = (k: ValueExpr) =>
+      walk(k)
+        .filter((e) => e._tag === 'Permute')
+        .map((e) => (e._tag === 'Permute' ? e.name : ''));
     const l2 = loss(m, 'semantic', 'moco2');
     if (l2._tag !== 'InfoNCEQueue') throw new Error(l2._tag);
     expect([styles(l.key), styles(l2.key)]).toEqual([['style'], ['style2']]);
-    expect(mod(m, 'semBackbone').net).toMatchObject({ _tag: 'ResNet', block: 'bottleneck', output: 'pooled' });
+    expect(mod(m, 'semBackbone').net).toMatchObject({
+      _tag: 'ResNet',
+      block: 'bottleneck',
+      output: 'pooled',
+    });
   });
 
   test('optimizers: Adam 2e-4 (0.5, 0.999) for generators, x 0.5 for D; AdamW 1e-4 wd 1e-4, per step (Q7): cosine 1e-4 at step 5000 -> 1e-5 at 100k', () => {
-    const adam = (lr: number) => ({ _tag: 'Adam', lr: { _tag: 'Constant', value: lr }, betas: [0.5, 0.999], eps: 1e-8 });
+    const adam = (lr: number) => ({
+      _tag: 'Adam',
+      lr: { _tag: 'Constant', value: lr },
+      betas: [0.5, 0.999],
+      eps: 1e-8,
+    });
     expect(objective(m, 'generatorA').optimizer).toEqual(adam(2e-4));
     expect(objective(m, 'generatorB').optimizer).toEqual(adam(2e-4));
     expect(objective(m, 'discriminatorA').optimizer).toEqual(adam(1e-4));
     const steps = 41 * EPOCH;
     expect(objective(m, 'semantic').optimizer).toEqual({
-      _tag: 'AdamW', lr: { _tag: 'Cosine', from: 1e-4, to: 1e-5, start: 5000 / steps, end: 100_000 / steps },
-      betas: [0.9, 0.999], eps: 1e-8, weightDecay: { _tag: 'Constant', value: 1e-4 }, decayAll: false,
+      _tag: 'AdamW',
+      lr: { _tag: 'Cosine', from: 1e-4, to: 1e-5, start: 5000 / steps, end: 100_000 / steps },
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: { _tag: 'Constant', value: 1e-4 },
+      decayAll: false,
     });
     expect(objective(m, 'semanticB').optimizer).toEqual(objective(m, 'semantic').optimizer);
-    expect(objective(stStorm({ preset: 'paper', semanticSchedule: 'epoch' }), 'semantic').optimizer.lr)
-      .toEqual({ _tag: 'WarmupCosine', warmup: 5 / 41, start: 1e-5, peak: 1e-4, end: 1e-6 });
+    expect(
+      objective(stStorm({ preset: 'paper', semanticSchedule: 'epoch' }), 'semantic').optimizer.lr,
+    ).toEqual({ _tag: 'WarmupCosine', warmup: 5 / 41, start: 1e-5, peak: 1e-4, end: 1e-6 });
     // tiny (600 steps) stays before step 5000: 1e-4 throughout
     const tinyLr = objective(stStorm({ preset: 'tiny' }), 'semantic').optimizer.lr;
     expect([0, 0.5, 0.99].map((t) => evaluateSchedule(tinyLr, t))).toEqual([1e-4, 1e-4, 1e-4]);
@@ -177,79 +283,180 @@ describe('stStorm structure', () => {
   test('each objective sends gradient to the modules it optimizes (EMA teachers and key encoders are constants)', () => {
     const g = checked(m);
     for (const o of m.objectives) {
-      const reached = gradientModules(g, g.terms.filter((t) => t.objective === o.name).map((t) => t.node));
+      const reached = gradientModules(
+        g,
+        g.terms.filter((t) => t.objective === o.name).map((t) => t.node),
+      );
       expect([...reached]).toEqual(expect.arrayContaining([...o.params]));
-      for (const ema of ['T_A', 'T_B', 'semBackboneKey', 'semProjectorKey']) expect(reached.has(ema)).toBe(false);
+      for (const ema of ['T_A', 'T_B', 'semBackboneKey', 'semProjectorKey'])
+        expect(reached.has(ema)).toBe(false);
     }
   });
 
   test('phase A: far = G_A(x, style = y), y a permutation of x; D sees y and the detached far', () => {
     const far = loss(m, 'generatorA', 'l1');
     if (far._tag !== 'L1') throw new Error(far._tag);
-    expect(far.pred).toMatchObject({ _tag: 'Apply', module: 'G_A', path: [], inputs: { x: { _tag: 'View', name: 'x' }, style: { _tag: 'Permute', name: 'style', source: { _tag: 'View', name: 'x' } } } });
+    expect(far.pred).toMatchObject({
+      _tag: 'Apply',
+      module: 'G_A',
+      path: [],
+      inputs: {
+        x: { _tag: 'View', name: 'x' },
+        style: { _tag: 'Permute', name: 'style', source: { _tag: 'View', name: 'x' } },
+      },
+    });
     const d = loss(m, 'discriminatorA', 'lsgan');
     if (d._tag !== 'LsganDiscriminator') throw new Error(d._tag);
-    expect(d.real).toMatchObject({ _tag: 'Apply', module: 'D_A', inputs: { x: { _tag: 'Permute' } } });
-    expect(d.fake).toMatchObject({ _tag: 'Apply', module: 'D_A', inputs: { x: { _tag: 'StopGradient', source: far.pred } } });
-    expect(loss(m, 'generatorA', 'adv')).toEqual({ _tag: 'LsganGenerator', fake: { _tag: 'Apply', module: 'D_A', path: [], inputs: { x: far.pred } } });
+    expect(d.real).toMatchObject({
+      _tag: 'Apply',
+      module: 'D_A',
+      inputs: { x: { _tag: 'Permute' } },
+    });
+    expect(d.fake).toMatchObject({
+      _tag: 'Apply',
+      module: 'D_A',
+      inputs: { x: { _tag: 'StopGradient', source: far.pred } },
+    });
+    expect(loss(m, 'generatorA', 'adv')).toEqual({
+      _tag: 'LsganGenerator',
+      fake: { _tag: 'Apply', module: 'D_A', path: [], inputs: { x: far.pred } },
+    });
   });
 
-  test('PatchNCE: A queries G_A\'s encoder on far against its detached encoding of x; B queries G_B on recon against teacher T_B on x', () => {
+  test("PatchNCE: A queries G_A's encoder on far against its detached encoding of x; B queries G_B on recon against teacher T_B on x", () => {
     const a = loss(m, 'generatorA', 'nce_skip3');
     const b = loss(m, 'generatorB', 'nce_bottleneck');
     if (a._tag !== 'PatchNce' || b._tag !== 'PatchNce') throw new Error('not PatchNce');
-    expect([applied(a.query), applied(a.key)]).toEqual(['G_A.encoder.skip3', 'sg(G_A.encoder).skip3']);
-    expect([applied(b.query), applied(b.key)]).toEqual(['G_B.encoder.bottleneck', 'sg(T_B.encoder).bottleneck']);
+    expect([applied(a.query), applied(a.key)]).toEqual([
+      'G_A.encoder.skip3',
+      'sg(G_A.encoder).skip3',
+    ]);
+    expect([applied(b.query), applied(b.key)]).toEqual([
+      'G_B.encoder.bottleneck',
+      'sg(T_B.encoder).bottleneck',
+    ]);
   });
 
   test('teacher token losses read T_A (A) and T_B (B) style tokens; phase B reconstructs x from spectral-noised far', () => {
     const ta = loss(m, 'generatorA', 'tok');
     const tb = loss(m, 'generatorB', 'tok');
     if (ta._tag !== 'TokenL1' || tb._tag !== 'TokenL1') throw new Error('not TokenL1');
-    expect([applied(ta.pred), applied(ta.target)]).toEqual(['T_A.styleEncoder.tokens', 'sg(T_A.styleEncoder.tokens)']);
-    expect([applied(tb.pred), applied(tb.target)]).toEqual(['T_B.styleEncoder.tokens', 'sg(T_B.styleEncoder.tokens)']);
+    expect([applied(ta.pred), applied(ta.target)]).toEqual([
+      'T_A.styleEncoder.tokens',
+      'sg(T_A.styleEncoder.tokens)',
+    ]);
+    expect([applied(tb.pred), applied(tb.target)]).toEqual([
+      'T_B.styleEncoder.tokens',
+      'sg(T_B.styleEncoder.tokens)',
+    ]);
     const idt = loss(m, 'generatorB', 'idt');
     if (idt._tag !== 'L1') throw new Error(idt._tag);
-    expect(idt.pred).toMatchObject({ _tag: 'Apply', module: 'G_B', inputs: { x: { _tag: 'View', name: 'farNoise', pipeline: [{ _tag: 'SpectralNoise', sigma: 2, gamma: 3 }] }, style: { _tag: 'View', name: 'x' } } });
+    expect(idt.pred).toMatchObject({
+      _tag: 'Apply',
+      module: 'G_B',
+      inputs: {
+        x: {
+          _tag: 'View',
+          name: 'farNoise',
+          pipeline: [{ _tag: 'SpectralNoise', sigma: 2, gamma: 3 }],
+        },
+        style: { _tag: 'View', name: 'x' },
+      },
+    });
     expect(idt.target).toMatchObject({ _tag: 'View', name: 'x' });
   });
 
   test('tiny preset sizes: 32x32, 3 levels (4 tokens of 32), PatchGAN 8 x 3, tiny ResNet, queue 256, phases 20 + 20 of 600 steps', () => {
     expect(m.input.size).toBe(32);
-    expect(mod(m, 'G_A').net).toMatchObject({ styleEncoder: { ngf: 8, levels: 3, tokenDim: 32, mapChannels: 8 } });
+    expect(mod(m, 'G_A').net).toMatchObject({
+      styleEncoder: { ngf: 8, levels: 3, tokenDim: 32, mapChannels: 8 },
+    });
     expect(mod(m, 'D_A').net).toMatchObject({ ndf: 8, layers: 3 });
     expect(loss(m, 'semantic', 'moco')).toMatchObject({ queueSize: 256 });
     expect(loss(m, 'generatorA', 'jepa')).toMatchObject({ weights: [2, 2, 1.5, 1] });
     expect(m.training).toEqual({ batch: 8, steps: 600 });
-    expect(m.phases).toEqual([{ name: 'A', steps: 20 }, { name: 'B', steps: 20 }]);
+    expect(m.phases).toEqual([
+      { name: 'A', steps: 20 },
+      { name: 'B', steps: 20 },
+    ]);
   });
 
   test('representations: style = flattened L2-normalised G_B tokens (--sup_from GB; styleFrom T_A), content = semantic ResNet, fused = FusionHead of both', () => {
     expect(m.representations.map((r) => r.name)).toEqual(['style', 'content', 'fused']);
     const [style, content, fused] = m.representations.map((r) => r.value);
-    expect(style).toMatchObject({ _tag: 'Fn', net: { _tag: 'Flatten' }, inputs: { x: { _tag: 'Fn', net: { _tag: 'L2Normalize' } } } });
-    expect(walk(style).filter((e) => e._tag === 'Apply').map(applied)).toEqual(['G_B.styleEncoder']);
+    expect(style).toMatchObject({
+      _tag: 'Fn',
+      net: { _tag: 'Flatten' },
+      inputs: { x: { _tag: 'Fn', net: { _tag: 'L2Normalize' } } },
+    });
+    expect(
+      walk(style)
+        .filter((e) => e._tag === 'Apply')
+        .map(applied),
+    ).toEqual(['G_B.styleEncoder']);
     const teacher = stStorm({ preset: 'tiny', styleFrom: 'T_A' }).representations[0]!.value;
-    expect(walk(teacher).filter((e) => e._tag === 'Apply').map(applied)).toEqual(['T_A.styleEncoder']);
-    expect(content).toEqual({ _tag: 'Apply', module: 'semBackbone', path: [], inputs: { x: { _tag: 'Input', name: 'images' } } });
-    expect(fused).toEqual({ _tag: 'Apply', module: 'fusion', path: [], inputs: { style, content } });
-    expect(mod(m, 'fusion').net).toEqual({ _tag: 'FusionHead', styleDim: 4 * 32, contentDim: 128, dim: 64 });
+    expect(
+      walk(teacher)
+        .filter((e) => e._tag === 'Apply')
+        .map(applied),
+    ).toEqual(['T_A.styleEncoder']);
+    expect(content).toEqual({
+      _tag: 'Apply',
+      module: 'semBackbone',
+      path: [],
+      inputs: { x: { _tag: 'Input', name: 'images' } },
+    });
+    expect(fused).toEqual({
+      _tag: 'Apply',
+      module: 'fusion',
+      path: [],
+      inputs: { style, content },
+    });
+    expect(mod(m, 'fusion').net).toEqual({
+      _tag: 'FusionHead',
+      styleDim: 4 * 32,
+      contentDim: 128,
+      dim: 64,
+    });
   });
 });
 
 describe('stStorm options', () => {
   test('adversarialB adds D_B, its objective in phase B and an adversarial term for G_B', () => {
     const m = stStorm({ preset: 'tiny', adversarialB: true });
-    expect(m.objectives.map((o) => o.name)).toEqual(['discriminatorA', 'semantic', 'generatorA', 'discriminatorB', 'semanticB', 'generatorB']);
+    expect(m.objectives.map((o) => o.name)).toEqual([
+      'discriminatorA',
+      'semantic',
+      'generatorA',
+      'discriminatorB',
+      'semanticB',
+      'generatorB',
+    ]);
     expect(objective(m, 'discriminatorB')).toMatchObject({ phases: ['B'], params: ['D_B'] });
-    expect(loss(m, 'generatorB', 'adv')).toMatchObject({ _tag: 'LsganGenerator', fake: { _tag: 'Apply', module: 'D_B' } });
+    expect(loss(m, 'generatorB', 'adv')).toMatchObject({
+      _tag: 'LsganGenerator',
+      fake: { _tag: 'Apply', module: 'D_B' },
+    });
     expect(stStorm({ preset: 'tiny' }).modules.some((d) => d.name === 'D_B')).toBe(false);
   });
 
   test('memory: the style bank (2000, all styles) and the replay (50, ratio 0.3) in phase B; on by default, memory: false drops them', () => {
-    const memories = (o: StStormOptions) => walk(stStorm(o).objectives).filter((e) => e._tag === 'Memory').map((e) => e._tag === 'Memory' ? [e.name, e.size, e.ratio] : []);
-    expect(memories({ preset: 'paper' })).toEqual(expect.arrayContaining([['styleBank', 2000, 1], ['replay', 50, 0.3]]));
-    expect(memories({ preset: 'tiny' })).toEqual(expect.arrayContaining([['styleBank', 2000, 1], ['replay', 50, 0.3]]));
+    const memories = (o: StStormOptions) =>
+      walk(stStorm(o).objectives)
+        .filter((e) => e._tag === 'Memory')
+        .map((e) => (e._tag === 'Memory' ? [e.name, e.size, e.ratio] : []));
+    expect(memories({ preset: 'paper' })).toEqual(
+      expect.arrayContaining([
+        ['styleBank', 2000, 1],
+        ['replay', 50, 0.3],
+      ]),
+    );
+    expect(memories({ preset: 'tiny' })).toEqual(
+      expect.arrayContaining([
+        ['styleBank', 2000, 1],
+        ['replay', 50, 0.3],
+      ]),
+    );
     expect(memories({ preset: 'paper', memory: false })).toEqual([]);
   });
 
@@ -257,27 +464,53 @@ describe('stStorm options', () => {
     const m = stStorm({ preset: 'tiny' });
     const l = loss(m, 'semanticB', 'moco');
     if (l._tag !== 'InfoNCEQueue') throw new Error(l._tag);
-    expect(walk(l.key).filter((e) => e._tag === 'Apply').map((e) => applied(e))).toEqual(['semProjectorKey', 'semBackboneKey', 'G_B', 'G_A']);
-    expect(l.query).toEqual((loss(m, 'semantic', 'moco') as Extract<LossNode, { _tag: 'InfoNCEQueue' }>).query);
-    expect(stStorm({ preset: 'tiny', semanticPhaseB: false }).objectives.map((o) => o.name)).not.toContain('semanticB');
+    expect(
+      walk(l.key)
+        .filter((e) => e._tag === 'Apply')
+        .map((e) => applied(e)),
+    ).toEqual(['semProjectorKey', 'semBackboneKey', 'G_B', 'G_A']);
+    expect(l.query).toEqual(
+      (loss(m, 'semantic', 'moco') as Extract<LossNode, { _tag: 'InfoNCEQueue' }>).query,
+    );
+    expect(
+      stStorm({ preset: 'tiny', semanticPhaseB: false }).objectives.map((o) => o.name),
+    ).not.toContain('semanticB');
   });
 
   test('semanticTwoStyles: false keeps one key (far) with weight 1', () => {
-    expect(weights(objective(stStorm({ preset: 'tiny', semanticTwoStyles: false }), 'semantic'))).toEqual({ moco: 1 });
+    expect(
+      weights(objective(stStorm({ preset: 'tiny', semanticTwoStyles: false }), 'semantic')),
+    ).toEqual({ moco: 1 });
   });
 
   test('semantic: false drops the semantic objective, content and fused; fused: false keeps content', () => {
     const off = stStorm({ preset: 'tiny', semantic: false });
-    expect(off.objectives.map((o) => o.name)).toEqual(['discriminatorA', 'generatorA', 'generatorB']);
+    expect(off.objectives.map((o) => o.name)).toEqual([
+      'discriminatorA',
+      'generatorA',
+      'generatorB',
+    ]);
     expect(off.representations.map((r) => r.name)).toEqual(['style']);
-    expect(stStorm({ preset: 'tiny', fused: false }).representations.map((r) => r.name)).toEqual(['style', 'content']);
+    expect(stStorm({ preset: 'tiny', fused: false }).representations.map((r) => r.name)).toEqual([
+      'style',
+      'content',
+    ]);
   });
 
   test('weights, batch, steps and phase lengths override the preset', () => {
-    const m = stStorm({ preset: 'paper', weights: { style: 10, nceA: 1 }, batch: 16, epochImages: 3200, phaseSteps: [5, 3] });
+    const m = stStorm({
+      preset: 'paper',
+      weights: { style: 10, nceA: 1 },
+      batch: 16,
+      epochImages: 3200,
+      phaseSteps: [5, 3],
+    });
     expect(weights(objective(m, 'generatorA'))).toMatchObject({ tok: 10, nce_skip2: 1 / 3 });
     expect(m.training).toEqual({ batch: 16, steps: 41 * 100 });
-    expect(m.phases).toEqual([{ name: 'A', steps: 5 }, { name: 'B', steps: 3 }]);
+    expect(m.phases).toEqual([
+      { name: 'A', steps: 5 },
+      { name: 'B', steps: 3 },
+    ]);
   });
 
   test('registered as st-storm in the library', () => {
@@ -294,22 +527,44 @@ describe('stStorm checks and counts', () => {
     ['paper + adversarialB + memory', { preset: 'paper', adversarialB: true, memory: true }],
     ['tiny + adversarialB + memory', { preset: 'tiny', adversarialB: true, memory: true }],
     ['tiny without semantic branch', { preset: 'tiny', semantic: false }],
-    ['tiny, every flag the other way', { preset: 'tiny', memory: false, semanticViews: false, semanticTwoStyles: false, semanticPhaseB: false, semanticSchedule: 'epoch', styleFrom: 'T_A', quirks: 'code', epoch: 'dataset' }],
+    [
+      'tiny, every flag the other way',
+      {
+        preset: 'tiny',
+        memory: false,
+        semanticViews: false,
+        semanticTwoStyles: false,
+        semanticPhaseB: false,
+        semanticSchedule: 'epoch',
+        styleFrom: 'T_A',
+        quirks: 'code',
+        epoch: 'dataset',
+      },
+    ],
   ])('%s passes resolve, shapes and gradients', (_name, o) => {
     const g = checked(stStorm(o));
     expect(g.terms.length).toBeGreaterThan(10);
   });
 
   /** U-Net widths `min(ngf 2^l, maxC)` for l = 0..L. */
-  const widths = (ngf: number, levels: number, maxC: number) => Array.from({ length: levels + 1 }, (_, l) => Math.min(ngf * 2 ** l, maxC));
+  const widths = (ngf: number, levels: number, maxC: number) =>
+    Array.from({ length: levels + 1 }, (_, l) => Math.min(ngf * 2 ** l, maxC));
   /** The generator of methods.md 3.2, counted from its description (convs with bias, affine IN). */
   const generatorParams = (ngf: number, L: number, maxC: number, t: number, m: number) => {
     const c = widths(ngf, L, maxC);
     const down = (cin: number, cout: number) => 16 * cin * cout + cout + 2 * cout;
-    const encoder = c.slice(0, L).reduce((s, w, l) => s + down(l === 0 ? 3 : c[l - 1]!, w), 0) + down(c[L - 1]!, c[L]!) + 9 * c[L]! ** 2 + c[L]! + 2 * c[L]!;
-    const style = encoder + c.slice(0, L).reduce((s, w) => s + 9 * w * m + m + w * t + t, 0) + c[L]! * t + t;
-    const spade = (ch: number) => 9 * m * m + m + 9 * m * 2 * ch + 2 * ch + t * (t / 2) + t / 2 + (t / 2) * 2 * ch + 2 * ch + 4;
-    const block = (i: number, o: number) => spade(i) + 9 * i * o + o + spade(o) + 9 * o * o + o + (i === o ? 0 : i * o);
+    const encoder =
+      c.slice(0, L).reduce((s, w, l) => s + down(l === 0 ? 3 : c[l - 1]!, w), 0) +
+      down(c[L - 1]!, c[L]!) +
+      9 * c[L]! ** 2 +
+      c[L]! +
+      2 * c[L]!;
+    const style =
+      encoder + c.slice(0, L).reduce((s, w) => s + 9 * w * m + m + w * t + t, 0) + c[L]! * t + t;
+    const spade = (ch: number) =>
+      9 * m * m + m + 9 * m * 2 * ch + 2 * ch + t * (t / 2) + t / 2 + (t / 2) * 2 * ch + 2 * ch + 4;
+    const block = (i: number, o: number) =>
+      spade(i) + 9 * i * o + o + spade(o) + 9 * o * o + o + (i === o ? 0 : i * o);
     let prev = c[L]!;
     let decoder = 9 * c[0]! ** 2 + c[0]! + 9 * c[0]! * 3 + 3;
     for (let l = L; l >= 1; l--) {
@@ -322,29 +577,57 @@ describe('stStorm checks and counts', () => {
   test('paper generator: 54,546,411 parameters = content encoder 13,510,976 + style encoder 14,868,608 + SPADE decoder 26,166,827', () => {
     const g = checked(stStorm({ preset: 'paper' }));
     const ref = generatorParams(64, 5, 512, 256, 64);
-    expect(ref).toEqual({ encoder: 13_510_976, style: 14_868_608, decoder: 26_166_827, total: 54_546_411 });
+    expect(ref).toEqual({
+      encoder: 13_510_976,
+      style: 14_868_608,
+      decoder: 26_166_827,
+      total: 54_546_411,
+    });
     expect(trainable(g, 'G_A')).toBe(ref.total);
     expect(trainable(g, 'G_B')).toBe(ref.total);
     expect(trainable(g, 'T_A')).toBe(ref.total);
     const params = g.modules.find((x) => x.decl.name === 'G_A')?.params ?? [];
-    const count = (prefix: string) => params.filter((p) => p.path.startsWith(prefix) && !p.buffer).reduce((a, p) => a + p.shape.reduce((u, v) => u * v, 1), 0);
-    expect([count('encoder.'), count('styleEncoder.'), count('decoder.')]).toEqual([ref.encoder, ref.style, ref.decoder]);
+    const count = (prefix: string) =>
+      params
+        .filter((p) => p.path.startsWith(prefix) && !p.buffer)
+        .reduce((a, p) => a + p.shape.reduce((u, v) => u * v, 1), 0);
+    expect([count('encoder.'), count('styleEncoder.'), count('decoder.')]).toEqual([
+      ref.encoder,
+      ref.style,
+      ref.decoder,
+    ]);
   });
 
   test('paper decoder blocks have the widths of methods.md 3.2: 1024->512, 1024->512, 768->256, 384->128, 192->64', () => {
     const g = checked(stStorm({ preset: 'paper' }));
     const params = g.modules.find((x) => x.decl.name === 'G_A')?.params ?? [];
-    const conv1 = [0, 1, 2, 3, 4].map((i) => params.find((p) => p.path === `decoder.blocks.${i}.conv1.weight`)?.shape.slice(2));
-    expect(conv1).toEqual([[1024, 512], [1024, 512], [768, 256], [384, 128], [192, 64]]);
+    const conv1 = [0, 1, 2, 3, 4].map((i) =>
+      params.find((p) => p.path === `decoder.blocks.${i}.conv1.weight`)?.shape.slice(2),
+    );
+    expect(conv1).toEqual([
+      [1024, 512],
+      [1024, 512],
+      [768, 256],
+      [384, 128],
+      [192, 64],
+    ]);
   });
 
   test('paper PatchGAN: 2,764,737 parameters (pix2pix / CycleGAN n_layers=3 discriminator: "2.765 M"); ResNet-50 trunk 23,508,032', () => {
     const g = checked(stStorm({ preset: 'paper' }));
-    const convs = [[3, 64], [64, 128], [128, 256], [256, 512], [512, 1]];
+    const convs = [
+      [3, 64],
+      [64, 128],
+      [128, 256],
+      [256, 512],
+      [512, 1],
+    ];
     expect(trainable(g, 'D_A')).toBe(convs.reduce((s, [i, o]) => s + 16 * i! * o! + o!, 0));
     expect(trainable(g, 'D_A')).toBe(2_764_737);
     expect(trainable(g, 'semBackbone')).toBe(25_557_032 - 2_049_000);
-    expect(trainable(g, 'semProjector')).toBe(2048 * 256 + 256 + (256 * 512 + 512) + (512 * 256 + 256));
+    expect(trainable(g, 'semProjector')).toBe(
+      2048 * 256 + 256 + (256 * 512 + 512) + (512 * 256 + 256),
+    );
   });
 
   test('tiny generator follows the same formula (269,987 parameters)', () => {
@@ -353,13 +636,16 @@ describe('stStorm checks and counts', () => {
     expect(trainable(g, 'G_A')).toBe(269_987);
   });
 
-  test.each(['paper', 'tiny'] as const)('%s: JSON round trip is lossless and the decoded spec still checks', (preset) => {
-    const m = stStorm({ preset, adversarialB: true, memory: true });
-    const text = JSON.stringify(encodeMethod(m));
-    const back = decodeMethod(JSON.parse(text));
-    expect(back).toEqual(E.right(m));
-    expect(E.isRight(checkMethod(JSON.parse(text)))).toBe(true);
-  });
+  test.each(['paper', 'tiny'] as const)(
+    '%s: JSON round trip is lossless and the decoded spec still checks',
+    (preset) => {
+      const m = stStorm({ preset, adversarialB: true, memory: true });
+      const text = JSON.stringify(encodeMethod(m));
+      const back = decodeMethod(JSON.parse(text));
+      expect(back).toEqual(E.right(m));
+      expect(E.isRight(checkMethod(JSON.parse(text)))).toBe(true);
+    },
+  );
 });
 
 describe('semantic views (--sem_use_aug)', () => {
@@ -378,13 +664,17 @@ describe('semantic views (--sem_use_aug)', () => {
   };
 
   test('semanticViews gives the semantic branch its own views of x and of both keys; on by default, as the README command', () => {
-    expect(viewNames(stStorm({ preset: 'tiny', semanticViews: true }))).toEqual(['semKey', 'semKey2', 'semQuery', 'x']);
+    expect(viewNames(stStorm({ preset: 'tiny', semanticViews: true }))).toEqual([
+      'semKey',
+      'semKey2',
+      'semQuery',
+      'x',
+    ]);
     expect(viewNames(stStorm({ preset: 'paper' }))).toEqual(['semKey', 'semKey2', 'semQuery', 'x']);
     expect(viewNames(stStorm({ preset: 'tiny', semanticViews: false }))).toEqual(['x']);
     expect(E.isRight(checkMethod(stStorm({ preset: 'tiny', semanticViews: false })))).toBe(true);
   });
 });
-
 
 describe('gradient check through EMA modules (regression)', () => {
   test('the tok-only ablation checks: T_A is a constant, but the gradient flows through it to far = G_A(x, y)', () => {
@@ -394,7 +684,10 @@ describe('gradient check through EMA modules (regression)', () => {
     const r = checkMethod(m);
     expect(E.isRight(r) ? [] : r.left.map((i) => `${i.code} ${i.path.join('.')}`)).toEqual([]);
     const g = checked(m);
-    const reached = gradientModules(g, g.terms.filter((t) => t.objective === 'generatorA').map((t) => t.node));
+    const reached = gradientModules(
+      g,
+      g.terms.filter((t) => t.objective === 'generatorA').map((t) => t.node),
+    );
     expect([...reached]).toEqual(['G_A']);
   });
 
@@ -403,8 +696,16 @@ describe('gradient check through EMA modules (regression)', () => {
     const gA = objective(m, 'generatorA');
     const tok = gA.terms[0]!;
     if (tok.loss._tag !== 'TokenL1') throw new Error(tok.loss._tag);
-    const detached = { ...tok, loss: { ...tok.loss, pred: { _tag: 'StopGradient' as const, source: tok.loss.pred } } };
-    const broken = { ...m, objectives: m.objectives.map((o) => (o.name === 'generatorA' ? { ...o, terms: [detached] } : o)) };
+    const detached = {
+      ...tok,
+      loss: { ...tok.loss, pred: { _tag: 'StopGradient' as const, source: tok.loss.pred } },
+    };
+    const broken = {
+      ...m,
+      objectives: m.objectives.map((o) =>
+        o.name === 'generatorA' ? { ...o, terms: [detached] } : o,
+      ),
+    };
     const r = checkMethod(broken);
     expect(E.isLeft(r) ? r.left.map((i) => i.code) : []).toContain('E_NO_GRADIENT');
   });

@@ -16,8 +16,35 @@ import { tokOnly } from './graph.js';
 import { useBackend } from '../../runtime/backend.js';
 import { Rng } from '../../compiler/ir/rng.js';
 
-const A_TERMS = ['lsgan', 'r1', 'moco', 'moco2', 'adv', 'nce_bottleneck', 'nce_skip2', 'nce_skip3', 'tok', 'l1', 'gate', 'fft', 'swd', 'jepa', 'jepa_var', 'jepa_cov'];
-const B_TERMS = ['moco', 'nce_bottleneck', 'nce_skip2', 'nce_skip3', 'idt', 'tok', 'gate', 'fft', 'swd'];
+const A_TERMS = [
+  'lsgan',
+  'r1',
+  'moco',
+  'moco2',
+  'adv',
+  'nce_bottleneck',
+  'nce_skip2',
+  'nce_skip3',
+  'tok',
+  'l1',
+  'gate',
+  'fft',
+  'swd',
+  'jepa',
+  'jepa_var',
+  'jepa_cov',
+];
+const B_TERMS = [
+  'moco',
+  'nce_bottleneck',
+  'nce_skip2',
+  'nce_skip3',
+  'idt',
+  'tok',
+  'gate',
+  'fft',
+  'swd',
+];
 
 describe('ST-STORM tiny trains on wasm', () => {
   let m: CompiledMethod;
@@ -25,8 +52,15 @@ describe('ST-STORM tiny trains on wasm', () => {
   const metrics: StepMetrics[] = [];
   const counts: number[] = [];
   const snapshots: Array<Record<string, Float32Array>> = [];
-  const watched = ['G_A/decoder.head.conv2.weight', 'G_B/decoder.head.conv2.weight', 'T_A/decoder.head.conv2.weight', 'T_B/decoder.head.conv2.weight', 'D_A/convs.1.weight'];
-  const snapshot = () => Object.fromEntries(watched.map((k) => [k, Float32Array.from(m.variables()[k]!.dataSync())]));
+  const watched = [
+    'G_A/decoder.head.conv2.weight',
+    'G_B/decoder.head.conv2.weight',
+    'T_A/decoder.head.conv2.weight',
+    'T_B/decoder.head.conv2.weight',
+    'D_A/convs.1.weight',
+  ];
+  const snapshot = () =>
+    Object.fromEntries(watched.map((k) => [k, Float32Array.from(m.variables()[k]!.dataSync())]));
 
   beforeAll(async () => {
     m = await compile(stStorm({ preset: 'tiny', phaseSteps: [2, 1] }), { backend: 'wasm' });
@@ -49,7 +83,9 @@ describe('ST-STORM tiny trains on wasm', () => {
     expect(metrics.map((r) => r.phase)).toEqual(['A', 'A', 'B', 'A', 'A', 'B']);
     expect(Object.keys(metrics[0]!.terms).sort()).toEqual([...A_TERMS].sort());
     expect(Object.keys(metrics[2]!.terms).sort()).toEqual([...B_TERMS].sort());
-    for (const r of metrics) for (const [name, v] of Object.entries(r.terms)) expect(Number.isFinite(v), `${name} at step ${r.step}`).toBe(true);
+    for (const r of metrics)
+      for (const [name, v] of Object.entries(r.terms))
+        expect(Number.isFinite(v), `${name} at step ${r.step}`).toBe(true);
   });
 
   test('R1 runs at step 0 (every 16) and is 0 at step 1; LSGAN starts near its untrained value', () => {
@@ -63,18 +99,45 @@ describe('ST-STORM tiny trains on wasm', () => {
   });
 
   test('phase A updates G_A, D_A and the teacher T_A only; phase B updates G_B and T_B only', () => {
-    const changed = (i: number, k: string) => snapshots[i + 1]![k]!.some((v, j) => v !== snapshots[i]![k]![j]);
+    const changed = (i: number, k: string) =>
+      snapshots[i + 1]![k]!.some((v, j) => v !== snapshots[i]![k]![j]);
     for (const step of [0, 1]) {
-      expect(['G_A', 'T_A', 'D_A', 'G_B', 'T_B'].map((n) => changed(step, watched.find((w) => w.startsWith(`${n}/`))!))).toEqual([true, true, true, false, false]);
+      expect(
+        ['G_A', 'T_A', 'D_A', 'G_B', 'T_B'].map((n) =>
+          changed(
+            step,
+            watched.find((w) => w.startsWith(`${n}/`))!,
+          ),
+        ),
+      ).toEqual([true, true, true, false, false]);
     }
-    expect(['G_A', 'T_A', 'D_A', 'G_B', 'T_B'].map((n) => changed(2, watched.find((w) => w.startsWith(`${n}/`))!))).toEqual([false, false, false, true, true]);
-    expect(Object.keys(metrics[0]!.ema).sort()).toEqual(['T_A', 'semBackboneKey', 'semProjectorKey']);
-    expect(Object.keys(metrics[2]!.ema).sort()).toEqual(['T_B', 'semBackboneKey', 'semProjectorKey']);
+    expect(
+      ['G_A', 'T_A', 'D_A', 'G_B', 'T_B'].map((n) =>
+        changed(
+          2,
+          watched.find((w) => w.startsWith(`${n}/`))!,
+        ),
+      ),
+    ).toEqual([false, false, false, true, true]);
+    expect(Object.keys(metrics[0]!.ema).sort()).toEqual([
+      'T_A',
+      'semBackboneKey',
+      'semProjectorKey',
+    ]);
+    expect(Object.keys(metrics[2]!.ema).sort()).toEqual([
+      'T_B',
+      'semBackboneKey',
+      'semProjectorKey',
+    ]);
   });
 
   test('the teacher follows its generator with momentum 0.999 (T_A <- 0.999 T_A + 0.001 G_A after the update)', () => {
     const k = (n: string) => `${n}/decoder.head.conv2.weight`;
-    const [t0, g1, t1] = [snapshots[0]![k('T_A')]!, snapshots[1]![k('G_A')]!, snapshots[1]![k('T_A')]!];
+    const [t0, g1, t1] = [
+      snapshots[0]![k('T_A')]!,
+      snapshots[1]![k('G_A')]!,
+      snapshots[1]![k('T_A')]!,
+    ];
     t1.forEach((v, j) => expect(v).toBeCloseTo(0.999 * t0[j]! + 0.001 * g1[j]!, 6));
   });
 
@@ -87,7 +150,11 @@ describe('ST-STORM tiny trains on wasm', () => {
       e.dispose();
       return [e.shape, finite];
     });
-    expect(dims).toEqual([[[4, 128], 1], [[4, 128], 1], [[4, 64], 1]]);
+    expect(dims).toEqual([
+      [[4, 128], 1],
+      [[4, 128], 1],
+      [[4, 64], 1],
+    ]);
     expect(tf.memory().numTensors).toBe(before);
     four.dispose();
   });
@@ -97,15 +164,25 @@ describe('R1 through the tiny PatchGAN (second-order gradient)', () => {
   test('its gradient w.r.t. the discriminator weights matches central finite differences on cpu', async () => {
     await useBackend('cpu');
     const net = stStorm({ preset: 'tiny' }).modules.find((d) => d.name === 'D_A')!.net;
-    const vars = Object.fromEntries(Object.entries(initNet(net, 1)).map(([k, t]) => [k, tf.variable(t, !k.endsWith('.u'))]));
+    const vars = Object.fromEntries(
+      Object.entries(initNet(net, 1)).map(([k, t]) => [k, tf.variable(t, !k.endsWith('.u'))]),
+    );
     const real = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 5);
     const state = createLossState();
-    const apply = (inputs: Readonly<Record<string, Lowered>>) => applyNet(net, vars, inputs, { training: false, buffers: new Map(), prefix: '' });
-    const penalty = (): tf.Scalar => lossKernels.R1(
-      { _tag: 'R1', module: 'D_A', real: { _tag: 'Input', name: 'images' }, gamma: 10, every: 1 },
-      { real },
-      { progress: 0, step: 0, rng: Rng.seeded(0), state, module: () => ({ apply, params: vars }) },
-    );
+    const apply = (inputs: Readonly<Record<string, Lowered>>) =>
+      applyNet(net, vars, inputs, { training: false, buffers: new Map(), prefix: '' });
+    const penalty = (): tf.Scalar =>
+      lossKernels.R1(
+        { _tag: 'R1', module: 'D_A', real: { _tag: 'Input', name: 'images' }, gamma: 10, every: 1 },
+        { real },
+        {
+          progress: 0,
+          step: 0,
+          rng: Rng.seeded(0),
+          state,
+          module: () => ({ apply, params: vars }),
+        },
+      );
     const { grads } = tf.variableGrads(penalty);
     const value = (): number => tf.tidy(() => penalty().dataSync()[0]!);
     const fd = (v: tf.Variable, base: Float32Array, i: number, eps: number): number => {
@@ -124,7 +201,9 @@ describe('R1 through the tiny PatchGAN (second-order gradient)', () => {
       const v = vars[path]!;
       const g = grads[v.name]!.dataSync();
       const base = Float32Array.from(v.dataSync());
-      const top = Array.from(g.keys()).sort((a, b) => Math.abs(g[b]!) - Math.abs(g[a]!)).slice(0, 3);
+      const top = Array.from(g.keys())
+        .sort((a, b) => Math.abs(g[b]!) - Math.abs(g[a]!))
+        .slice(0, 3);
       for (const i of top) {
         // R1 of a ReLU net is piecewise smooth: a difference that changes with eps crossed a kink
         const [f1, f2] = [fd(v, base, i, 2e-4), fd(v, base, i, 4e-4)];
@@ -148,8 +227,13 @@ describe('ST-STORM tiny options on wasm', () => {
     m.init(0);
     const images = tf.randomUniform([4, 32, 32, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
     const before = Float32Array.from(m.variables()[watch]!.dataSync());
-    const out = Array.from({ length: steps }, (_, step) => m.step(images, { step, totalSteps: 100 }));
-    const moved = m.variables()[watch]!.dataSync().some((v, j) => v !== before[j]);
+    const out = Array.from({ length: steps }, (_, step) =>
+      m.step(images, { step, totalSteps: 100 }),
+    );
+    const moved = m
+      .variables()
+      [watch]!.dataSync()
+      .some((v, j) => v !== before[j]);
     m.dispose();
     images.dispose();
     return { out, moved };
@@ -157,20 +241,35 @@ describe('ST-STORM tiny options on wasm', () => {
 
   test('every flag the other way (no memory, views, second style, phase-B semantic; epoch lr; T_A style; code quirks) trains both phases with finite terms', async () => {
     const method = stStorm({
-      preset: 'tiny', batch: 4, phaseSteps: [1, 1], memory: false, semanticViews: false, semanticTwoStyles: false,
-      semanticPhaseB: false, semanticSchedule: 'epoch', styleFrom: 'T_A', quirks: 'code',
+      preset: 'tiny',
+      batch: 4,
+      phaseSteps: [1, 1],
+      memory: false,
+      semanticViews: false,
+      semanticTwoStyles: false,
+      semanticPhaseB: false,
+      semanticSchedule: 'epoch',
+      styleFrom: 'T_A',
+      quirks: 'code',
     });
     const { out } = await run(method, 2, 'G_A/decoder.head.conv2.weight');
     expect(out.map((r) => r.phase)).toEqual(['A', 'B']);
     expect(Object.keys(out[0]!.terms)).toContain('moco');
     expect(Object.keys(out[0]!.terms)).not.toContain('moco2');
     expect(Object.keys(out[1]!.terms)).not.toContain('moco');
-    for (const r of out) for (const [name, v] of Object.entries(r.terms)) expect(Number.isFinite(v), name).toBe(true);
+    for (const r of out)
+      for (const [name, v] of Object.entries(r.terms)) expect(Number.isFinite(v), name).toBe(true);
   }, 120_000);
 
   test('the tok-only ablation (regression): the teacher-token term alone moves G_A through the EMA teacher T_A', async () => {
-    const { out, moved } = await run(tokOnly({ preset: 'tiny', batch: 4 }), 1, 'G_A/decoder.head.conv2.weight');
-    expect(Object.keys(out[0]!.terms).filter((t) => !['lsgan', 'r1', 'moco', 'moco2'].includes(t))).toEqual(['tok']);
+    const { out, moved } = await run(
+      tokOnly({ preset: 'tiny', batch: 4 }),
+      1,
+      'G_A/decoder.head.conv2.weight',
+    );
+    expect(
+      Object.keys(out[0]!.terms).filter((t) => !['lsgan', 'r1', 'moco', 'moco2'].includes(t)),
+    ).toEqual(['tok']);
     expect(Number.isFinite(out[0]!.terms['tok'])).toBe(true);
     expect(moved).toBe(true);
   }, 120_000);

@@ -12,7 +12,13 @@ import { mocoV3 } from '../../library/mocoV3.js';
 import { useBackend } from '../../runtime/backend.js';
 
 const randomImages = (m: Method, seed: number): tf.Tensor4D =>
-  tf.randomUniform([m.training.batch, m.input.size, m.input.size, 3], 0, 1, 'float32', seed) as tf.Tensor4D;
+  tf.randomUniform(
+    [m.training.batch, m.input.size, m.input.size, 3],
+    0,
+    1,
+    'float32',
+    seed,
+  ) as tf.Tensor4D;
 
 const mean = (xs: ReadonlyArray<number>): number => xs.reduce((s, x) => s + x, 0) / xs.length;
 
@@ -88,7 +94,9 @@ describe('compiled step on wasm', () => {
     const after = read(weight);
     const target = read(`momentum${weight[0]!.toUpperCase()}${weight.slice(1)}`);
     // target started as a copy of the source
-    target.forEach((t, i) => expect(t).toBeCloseTo(momentum * before[i]! + (1 - momentum) * after[i]!, 6));
+    target.forEach((t, i) =>
+      expect(t).toBeCloseTo(momentum * before[i]! + (1 - momentum) * after[i]!, 6),
+    );
     images.dispose();
     c.dispose();
   });

@@ -15,7 +15,13 @@ import { appearanceDataset } from '../../data/appearance/generator.js';
 import { methods } from '../../library/index.js';
 import type { NamedTensor } from '../../runtime/checkpoint/index.js';
 import { decodeSafetensors } from '../../runtime/checkpoint/index.js';
-import { encoderSpec, encoderSpecPath, exportEncoder, loadEncoder, type EncoderFile } from '../../runtime/encoder.js';
+import {
+  encoderSpec,
+  encoderSpecPath,
+  exportEncoder,
+  loadEncoder,
+  type EncoderFile,
+} from '../../runtime/encoder.js';
 
 describe('encoderSpec', () => {
   it.each([
@@ -25,18 +31,23 @@ describe('encoderSpec', () => {
     ['st-storm', 'content', ['semBackbone']],
     ['st-storm', 'style', ['G_B']],
     ['st-storm', 'fused', ['semBackbone', 'G_B', 'fusion']],
-  ] as const)('%s %s keeps only the modules it applies, without EMA links or objectives, and checks alone', (name, rep, modules) => {
-    const spec = encoderSpec(methods[name]('tiny'), rep);
-    expect(spec.modules.map((d) => d.name).sort()).toEqual([...modules].sort());
-    expect(spec.modules.every((d) => d.ema === undefined)).toBe(true);
-    expect(spec.objectives).toEqual([]);
-    expect(spec.representations.map((r) => r.name)).toEqual([rep]);
-    expect(JSON.stringify(spec.representations[0]!.value)).not.toContain('"Ref"');
-    expect(E.isRight(checkMethod(spec))).toBe(true);
-  });
+  ] as const)(
+    '%s %s keeps only the modules it applies, without EMA links or objectives, and checks alone',
+    (name, rep, modules) => {
+      const spec = encoderSpec(methods[name]('tiny'), rep);
+      expect(spec.modules.map((d) => d.name).sort()).toEqual([...modules].sort());
+      expect(spec.modules.every((d) => d.ema === undefined)).toBe(true);
+      expect(spec.objectives).toEqual([]);
+      expect(spec.representations.map((r) => r.name)).toEqual([rep]);
+      expect(JSON.stringify(spec.representations[0]!.value)).not.toContain('"Ref"');
+      expect(E.isRight(checkMethod(spec))).toBe(true);
+    },
+  );
 
   it('names the known representations for an unknown one', () => {
-    expect(() => encoderSpec(methods['i-jepa']('tiny'), 'fused')).toThrow(/unknown representation "fused" in "i-jepa"\nhint: one of target, context/);
+    expect(() => encoderSpec(methods['i-jepa']('tiny'), 'fused')).toThrow(
+      /unknown representation "fused" in "i-jepa"\nhint: one of target, context/,
+    );
   });
 
   it('maps x.safetensors to x.json', () => {
@@ -53,14 +64,22 @@ describe('exportEncoder / loadEncoder', () => {
     const images = (await appearanceDataset({ n: 4, size: 32, seed: 2 }).all()).images;
     compiled.step(images, { step: 0, totalSteps: 1 }); // EMA target differs from its init now
     const weights: Record<string, NamedTensor> = {};
-    for (const [k, v] of Object.entries(compiled.variables())) weights[k] = { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array };
+    for (const [k, v] of Object.entries(compiled.variables()))
+      weights[k] = { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array };
     const out = join(mkdtempSync(join(tmpdir(), 'tessera-encoder-')), 'target.safetensors');
     const names = await exportEncoder(method, weights, 'target', out, 1);
     expect(names.length).toBeGreaterThan(5);
     expect(names.every((n) => n.startsWith('target/'))).toBe(true);
-    expect(Object.keys(decodeSafetensors(readFileSync(out)).tensors).sort()).toEqual([...names].sort());
+    expect(Object.keys(decodeSafetensors(readFileSync(out)).tensors).sort()).toEqual(
+      [...names].sort(),
+    );
     const file = JSON.parse(readFileSync(encoderSpecPath(out), 'utf8')) as EncoderFile;
-    expect(file).toMatchObject({ format: 'tessera-encoder', representation: 'target', weights: 'target.safetensors', source: { method: 'i-jepa', step: 1 } });
+    expect(file).toMatchObject({
+      format: 'tessera-encoder',
+      representation: 'target',
+      weights: 'target.safetensors',
+      source: { method: 'i-jepa', step: 1 },
+    });
 
     const encoder = await loadEncoder(out);
     const [a, b] = [compiled.embed('target', images), encoder.embed(images)];
@@ -73,18 +92,23 @@ describe('exportEncoder / loadEncoder', () => {
     compiled.dispose();
   });
 
-  it('exports only the part a representation reads: ST-STORM style = G_B\'s style encoder (--sup_from GB)', async () => {
+  it("exports only the part a representation reads: ST-STORM style = G_B's style encoder (--sup_from GB)", async () => {
     const method = { ...methods['st-storm']('tiny'), training: { batch: 4, steps: 1 } };
     const compiled = await compile(method, { backend: 'wasm' });
     compiled.init(4);
     const images = (await appearanceDataset({ n: 4, size: 32, seed: 3 }).all()).images;
     const weights: Record<string, NamedTensor> = {};
-    for (const [k, v] of Object.entries(compiled.variables())) weights[k] = { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array };
+    for (const [k, v] of Object.entries(compiled.variables()))
+      weights[k] = { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array };
     const out = join(mkdtempSync(join(tmpdir(), 'tessera-encoder-')), 'style.safetensors');
     const names = await exportEncoder(method, weights, 'style', out);
     const teacher = Object.keys(weights).filter((k) => k.startsWith('G_B/styleEncoder.'));
-    expect([...names].sort()).toEqual(teacher.map((k) => k.replace('G_B/styleEncoder.', 'G_B/')).sort());
-    expect(encoderSpec(method, 'style').modules.map((d) => d.net._tag)).toEqual(['StylePyramidEncoder']);
+    expect([...names].sort()).toEqual(
+      teacher.map((k) => k.replace('G_B/styleEncoder.', 'G_B/')).sort(),
+    );
+    expect(encoderSpec(method, 'style').modules.map((d) => d.net._tag)).toEqual([
+      'StylePyramidEncoder',
+    ]);
     const encoder = await loadEncoder(out);
     const [a, b] = [compiled.embed('style', images), encoder.embed(images)];
     expect(tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0])).toBeLessThan(1e-5);
@@ -98,11 +122,17 @@ describe('exportEncoder / loadEncoder', () => {
     const compiled = await compile(method, { backend: 'wasm' });
     compiled.init(0);
     const weights: Record<string, NamedTensor> = {};
-    for (const [k, v] of Object.entries(compiled.variables())) if (k !== 'backbone/cls') weights[k] = { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array };
+    for (const [k, v] of Object.entries(compiled.variables()))
+      if (k !== 'backbone/cls')
+        weights[k] = { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array };
     compiled.dispose();
     const out = join(mkdtempSync(join(tmpdir(), 'tessera-encoder-')), 'b.safetensors');
     await exportEncoder(method, weights, 'backbone', out);
-    await expect(loadEncoder(out)).rejects.toThrow(/b\.safetensors is unusable: it has no tensor "backbone\/cls"/);
-    await expect(loadEncoder(join(tmpdir(), 'nope.safetensors'))).rejects.toThrow(/cannot read the encoder spec .*nope\.json[\s\S]*hint: export writes it/);
+    await expect(loadEncoder(out)).rejects.toThrow(
+      /b\.safetensors is unusable: it has no tensor "backbone\/cls"/,
+    );
+    await expect(loadEncoder(join(tmpdir(), 'nope.safetensors'))).rejects.toThrow(
+      /cannot read the encoder spec .*nope\.json[\s\S]*hint: export writes it/,
+    );
   });
 });

@@ -26,7 +26,15 @@ const tempDir = (): string => mkdtempSync(join(tmpdir(), 'tessera-finite-'));
 const base: Method = { ...methods['moco-v3']('tiny'), training: { batch: 8, steps: 6 } };
 const dataset = appearanceDataset({ n: 84, size: 32, seed: 0, cache: true });
 const config = (outDir: string, method: Method, extra: Partial<TrainConfig> = {}): TrainConfig => ({
-  method, dataset, steps: 6, seed: 1, backend: 'wasm', outDir, checkpointEvery: 1, resume: false, ...extra,
+  method,
+  dataset,
+  steps: 6,
+  seed: 1,
+  backend: 'wasm',
+  outDir,
+  checkpointEvery: 1,
+  resume: false,
+  ...extra,
 });
 const override = (path: string, value: unknown): Method => {
   const r = tryOverride(base, path, value);
@@ -40,7 +48,8 @@ const stateOf = async (c: CompiledMethod): Promise<Record<string, number[]>> => 
   for (const [k, v] of Object.entries(c.optimizerState())) out[`opt/${k}`] = await read(v);
   return out;
 };
-const metricsOf = (dir: string) => parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8'));
+const metricsOf = (dir: string) =>
+  parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8'));
 
 /** Every checkpoint of `dir` loads (the loader refuses non-finite tensors) and its steps. */
 const loadableSteps = async (dir: string): Promise<number[]> => {
@@ -90,7 +99,9 @@ describe('non-finite guard', () => {
     const method = override('objectives.0.optimizer.lr', 1e39);
     const err = await train(config(dir, method, { maxNonFinite: 3 })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrainError);
-    expect((err as Error).message).toMatch(/3 non-finite step\(s\) in a row, the last at step \d+: weighted loss .*terms ctr_12=.*non-finite: /);
+    expect((err as Error).message).toMatch(
+      /3 non-finite step\(s\) in a row, the last at step \d+: weighted loss .*terms ctr_12=.*non-finite: /,
+    );
     expect((err as Error).message).toMatch(/hint: lower the learning rate/);
     const { skipped, problems } = metricsOf(dir);
     expect(problems).toEqual([]);
@@ -102,8 +113,12 @@ describe('non-finite guard', () => {
   it('a term weight of 1e308 overflows the weighted loss: skipped, never saved', async () => {
     const dir = tempDir();
     const method = override('objectives.0.terms.0.weight', 1e308);
-    const err = await train(config(dir, method, { maxNonFinite: 2, steps: 4 })).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/2 non-finite step\(s\) in a row, the last at step 1: weighted loss (Infinity|NaN)/);
+    const err = await train(config(dir, method, { maxNonFinite: 2, steps: 4 })).catch(
+      (e: unknown) => e,
+    );
+    expect((err as Error).message).toMatch(
+      /2 non-finite step\(s\) in a row, the last at step 1: weighted loss (Infinity|NaN)/,
+    );
     expect(metricsOf(dir).skipped).toEqual([0, 1]);
     expect(await loadableSteps(dir)).toEqual([1]); // the initial (finite) state, saved on the cadence
   });

@@ -6,22 +6,39 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeFsError } from '../../runtime/fsErrors.js';
 
-const failure = async (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);
+const failure = async (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('describeFsError', () => {
   it('names the path of a real ENOTDIR and ENAMETOOLONG, with a hint', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-fs-'));
     writeFileSync(join(dir, 'file'), 'x');
-    const notDir = describeFsError(await failure(mkdir(join(dir, 'file', 'run'), { recursive: true })));
-    expect(notDir).toMatch(/^cannot write or read .*file.*: a part of this path is a file, not a folder .*\[ENOTDIR\]\nhint: /);
+    const notDir = describeFsError(
+      await failure(mkdir(join(dir, 'file', 'run'), { recursive: true })),
+    );
+    expect(notDir).toMatch(
+      /^cannot write or read .*file.*: a part of this path is a file, not a folder .*\[ENOTDIR\]\nhint: /,
+    );
     const long = describeFsError(await failure(writeFile(join(dir, 'x'.repeat(300)), 'x')));
-    expect(long).toMatch(/x{300}: the name is too long .*\[ENAMETOOLONG\]\nhint: choose a shorter --out/);
+    expect(long).toMatch(
+      /x{300}: the name is too long .*\[ENAMETOOLONG\]\nhint: choose a shorter --out/,
+    );
   });
 
   it('uses the fallback path when Node gives none (ENOSPC on write), and ignores other errors', () => {
-    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
-    expect(describeFsError(enospc, 'runs/x')).toBe('cannot write or read runs/x: the disk is full (write) [ENOSPC]\nhint: free some space (old runs: runs/*/checkpoints) or choose --out on another disk');
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+      syscall: 'write',
+    });
+    expect(describeFsError(enospc, 'runs/x')).toBe(
+      'cannot write or read runs/x: the disk is full (write) [ENOSPC]\nhint: free some space (old runs: runs/*/checkpoints) or choose --out on another disk',
+    );
     expect(describeFsError(new Error('other'))).toBeUndefined();
-    expect(describeFsError(Object.assign(new Error('x'), { code: 'ERR_SOMETHING' }))).toBeUndefined();
+    expect(
+      describeFsError(Object.assign(new Error('x'), { code: 'ERR_SOMETHING' })),
+    ).toBeUndefined();
   });
 });

@@ -18,16 +18,29 @@ const root = mkdtempSync(join(tmpdir(), 'tessera-init-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** The variables of `module` in `c` as named tensors `prefix + path`. */
-const tensorsOf = (c: CompiledMethod, module: string, prefix: string): Record<string, NamedTensor> =>
-  Object.fromEntries(Object.entries(c.variables()).filter(([k]) => k.startsWith(`${module}/`)).map(([k, v]) => [
-    `${prefix}${k.slice(module.length + 1)}`, { dtype: 'F32', shape: v.shape, data: Float32Array.from(v.dataSync()) } as NamedTensor,
-  ]));
+const tensorsOf = (
+  c: CompiledMethod,
+  module: string,
+  prefix: string,
+): Record<string, NamedTensor> =>
+  Object.fromEntries(
+    Object.entries(c.variables())
+      .filter(([k]) => k.startsWith(`${module}/`))
+      .map(([k, v]) => [
+        `${prefix}${k.slice(module.length + 1)}`,
+        { dtype: 'F32', shape: v.shape, data: Float32Array.from(v.dataSync()) } as NamedTensor,
+      ]),
+  );
 const write = (name: string, tensors: Record<string, NamedTensor>): string => {
   const file = join(root, name);
   writeFileSync(file, encodeSafetensors(tensors));
   return file;
 };
-const message = async (p: Promise<unknown>): Promise<string> => p.then(() => 'no error', (e: Error) => `${e.name}: ${e.message}`);
+const message = async (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => 'no error',
+    (e: Error) => `${e.name}: ${e.message}`,
+  );
 
 describe('initialising a module from weights', () => {
   let moco: CompiledMethod;
@@ -65,7 +78,9 @@ describe('initialising a module from weights', () => {
     broken['backbone/unused.weight'] = { dtype: 'F32', shape: [2], data: new Float32Array(2) };
     const shaped = names[1]!;
     broken[shaped] = { dtype: 'F32', shape: [3], data: new Float32Array(3) };
-    const text = await message(initModule(storm, { module: 'semBackbone', file: write('broken.safetensors', broken) }));
+    const text = await message(
+      initModule(storm, { module: 'semBackbone', file: write('broken.safetensors', broken) }),
+    );
     expect(text).toContain('InitError');
     expect(text).toContain('(3 problems)');
     expect(text).toContain(`missing: "${names[0]!.slice('backbone/'.length)}"`);
@@ -75,12 +90,27 @@ describe('initialising a module from weights', () => {
   });
 
   test('a key map renames the file (prefix rewrites, longest first); unknown modules and files are clear errors', async () => {
-    const renamed = Object.fromEntries(Object.entries(source).map(([k, t]) => [k.replace('backbone/', 'encoder.trunk.'), t]));
+    const renamed = Object.fromEntries(
+      Object.entries(source).map(([k, t]) => [k.replace('backbone/', 'encoder.trunk.'), t]),
+    );
     const file = write('renamed.safetensors', renamed);
     await initModule(storm, { module: 'semBackbone', file, keyMap: { 'encoder.trunk.': '' } });
-    expect(renameTensors(['a/x', 'a/b/y'], { 'a/': 'p.', 'a/b/': 'q.' })).toEqual(new Map([['p.x', 'a/x'], ['q.y', 'a/b/y']]));
-    expect(await message(initModule(storm, { module: 'nope', file }))).toMatch(/no module "nope" with parameters\nhint: modules: .*semBackbone/);
-    expect(await message(initModule(storm, { module: 'semBackbone', file: join(root, 'absent.safetensors') }))).toMatch(/cannot read the file/);
-    await expect(initModule(storm, { module: 'semBackbone', file, keyMap: { wrong: '' } })).rejects.toBeInstanceOf(InitError);
+    expect(renameTensors(['a/x', 'a/b/y'], { 'a/': 'p.', 'a/b/': 'q.' })).toEqual(
+      new Map([
+        ['p.x', 'a/x'],
+        ['q.y', 'a/b/y'],
+      ]),
+    );
+    expect(await message(initModule(storm, { module: 'nope', file }))).toMatch(
+      /no module "nope" with parameters\nhint: modules: .*semBackbone/,
+    );
+    expect(
+      await message(
+        initModule(storm, { module: 'semBackbone', file: join(root, 'absent.safetensors') }),
+      ),
+    ).toMatch(/cannot read the file/);
+    await expect(
+      initModule(storm, { module: 'semBackbone', file, keyMap: { wrong: '' } }),
+    ).rejects.toBeInstanceOf(InitError);
   });
 });

@@ -14,15 +14,33 @@ const root = mkdtempSync(join(tmpdir(), 'tessera-resume-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const losses = (dir: string): number[] =>
-  readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { loss: number }).loss);
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { loss: number }).loss);
 
-const wholeAndSplit = async (name: string, method: ReturnType<typeof stStorm>): Promise<[number[], number[]]> => {
-  const base = { method, dataset: appearanceDataset({ n: 84, size: 32 }), steps: 6, seed: 0, backend: 'wasm' as const, checkpointEvery: 3 };
+const wholeAndSplit = async (
+  name: string,
+  method: ReturnType<typeof stStorm>,
+): Promise<[number[], number[]]> => {
+  const base = {
+    method,
+    dataset: appearanceDataset({ n: 84, size: 32 }),
+    steps: 6,
+    seed: 0,
+    backend: 'wasm' as const,
+    checkpointEvery: 3,
+  };
   const whole = join(root, `${name}-whole`);
   const split = join(root, `${name}-split`);
   (await train({ ...base, outDir: whole, resume: false })).compiled.dispose();
   let calls = 0;
-  const first = await train({ ...base, outDir: split, resume: false, shouldStop: () => calls++ >= 3 });
+  const first = await train({
+    ...base,
+    outDir: split,
+    resume: false,
+    shouldStop: () => calls++ >= 3,
+  });
   first.compiled.dispose();
   expect(first.stopped).toBe(true);
   (await train({ ...base, outDir: split, resume: true })).compiled.dispose();
@@ -31,7 +49,10 @@ const wholeAndSplit = async (name: string, method: ReturnType<typeof stStorm>): 
 
 describe('resume with loss state', () => {
   test('ST-STORM tiny with the style bank and replay (phases of 1 + 1 steps): 3 + resume 3 == 6 steps', async () => {
-    const [split, whole] = await wholeAndSplit('memory', stStorm({ preset: 'tiny', batch: 4, steps: 6, phaseSteps: [1, 1], memory: true }));
+    const [split, whole] = await wholeAndSplit(
+      'memory',
+      stStorm({ preset: 'tiny', batch: 4, steps: 6, phaseSteps: [1, 1], memory: true }),
+    );
     expect(split).toEqual(whole);
     expect(whole.every(Number.isFinite)).toBe(true);
   }, 120_000);
@@ -40,13 +61,21 @@ describe('resume with loss state', () => {
     const base = {
       method: stStorm({ preset: 'tiny', batch: 4, steps: 6 }),
       dataset: appearanceDataset({ n: 84, size: 32 }),
-      steps: 6, seed: 0, backend: 'wasm' as const, checkpointEvery: 3,
+      steps: 6,
+      seed: 0,
+      backend: 'wasm' as const,
+      checkpointEvery: 3,
     };
     const whole = join(root, 'whole');
     const split = join(root, 'split');
     (await train({ ...base, outDir: whole, resume: false })).compiled.dispose();
     let calls = 0;
-    const first = await train({ ...base, outDir: split, resume: false, shouldStop: () => calls++ >= 3 });
+    const first = await train({
+      ...base,
+      outDir: split,
+      resume: false,
+      shouldStop: () => calls++ >= 3,
+    });
     first.compiled.dispose();
     expect(first.stopped).toBe(true);
     (await train({ ...base, outDir: split, resume: true })).compiled.dispose();

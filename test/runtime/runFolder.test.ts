@@ -15,7 +15,12 @@ import { methods } from '../../library/index.js';
 import { useBackend } from '../../runtime/backend.js';
 import { saveCheckpoint } from '../../runtime/checkpoint/index.js';
 import { Rng } from '../../compiler/ir/rng.js';
-import { checkFreshRun, checkpointToResume, RunFolderError, tidyForResume } from '../../runtime/runFolder.js';
+import {
+  checkFreshRun,
+  checkpointToResume,
+  RunFolderError,
+  tidyForResume,
+} from '../../runtime/runFolder.js';
 import { train } from '../../runtime/train.js';
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'tessera-runfolder-'));
@@ -30,7 +35,16 @@ const withMetrics = (): string => {
 };
 
 const resumeError = async (dir: string): Promise<Error> =>
-  (await train({ method, dataset, steps: 2, seed: 0, backend: 'wasm', outDir: dir, checkpointEvery: 1, resume: true }).catch((e: unknown) => e)) as Error;
+  (await train({
+    method,
+    dataset,
+    steps: 2,
+    seed: 0,
+    backend: 'wasm',
+    outDir: dir,
+    checkpointEvery: 1,
+    resume: true,
+  }).catch((e: unknown) => e)) as Error;
 
 describe('run folder', () => {
   beforeAll(async () => {
@@ -52,15 +66,22 @@ describe('run folder', () => {
   it('refuses --resume with an empty checkpoints folder (records removed)', async () => {
     const dir = withMetrics();
     mkdirSync(join(dir, 'checkpoints'));
-    writeFileSync(join(dir, 'checkpoints', 'step-000002.safetensors'), 'weights without their record');
-    expect((await resumeError(dir)).message).toMatch(/holds no checkpoint record \(step-NNNNNN\.json\)/);
+    writeFileSync(
+      join(dir, 'checkpoints', 'step-000002.safetensors'),
+      'weights without their record',
+    );
+    expect((await resumeError(dir)).message).toMatch(
+      /holds no checkpoint record \(step-NNNNNN\.json\)/,
+    );
     expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')).toBe(METRICS);
   });
 
   it('refuses checkpoints being a file, with or without --resume, leaving metrics.jsonl whole', async () => {
     const dir = withMetrics();
     writeFileSync(join(dir, 'checkpoints'), 'not a folder');
-    expect((await resumeError(dir)).message).toMatch(/checkpoints is a file, not the checkpoints folder/);
+    expect((await resumeError(dir)).message).toMatch(
+      /checkpoints is a file, not the checkpoints folder/,
+    );
     await expect(checkFreshRun(dir)).rejects.toThrow(/is a file/);
     expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')).toBe(METRICS);
   });
@@ -72,8 +93,10 @@ describe('run folder', () => {
     await expect(checkpointToResume(file)).rejects.toThrow(/is a file/);
   });
 
-  it('a fresh run refuses a folder with an earlier run\'s metrics, accepts an empty one', async () => {
-    await expect(checkFreshRun(withMetrics())).rejects.toThrow(/already holds a run \(metrics.jsonl, no checkpoint yet\)\nhint: add --resume/);
+  it("a fresh run refuses a folder with an earlier run's metrics, accepts an empty one", async () => {
+    await expect(checkFreshRun(withMetrics())).rejects.toThrow(
+      /already holds a run \(metrics.jsonl, no checkpoint yet\)\nhint: add --resume/,
+    );
     await expect(checkFreshRun(tempDir())).resolves.toBeUndefined();
   });
 
@@ -83,8 +106,14 @@ describe('run folder', () => {
     const weights = { w: { data: new Float32Array([1]), shape: [1] } };
     await saveCheckpoint(dir, { step: 1, weights, meta });
     await saveCheckpoint(dir, { step: 2, weights, meta });
-    writeFileSync(join(dir, 'checkpoints', 'latest.json'), '{"step":1,"checkpoint":"step-000001.json"}');
-    writeFileSync(join(dir, 'checkpoints', `.step-000003.safetensors.${2 ** 22 + 7}.0.tmp`), 'killed');
+    writeFileSync(
+      join(dir, 'checkpoints', 'latest.json'),
+      '{"step":1,"checkpoint":"step-000001.json"}',
+    );
+    writeFileSync(
+      join(dir, 'checkpoints', `.step-000003.safetensors.${2 ** 22 + 7}.0.tmp`),
+      'killed',
+    );
     const ckpt = await checkpointToResume(dir);
     expect(ckpt.step).toBe(2);
     const notes = await tidyForResume(dir, ckpt);

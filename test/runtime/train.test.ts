@@ -25,14 +25,27 @@ const STEPS = 6;
 const method: Method = { ...methods['moco-v3']('tiny'), training: { batch: 8, steps: STEPS } };
 const dataset = appearanceDataset({ n: 84, size: 32, seed: 0, cache: true });
 const config = (outDir: string, extra: Partial<TrainConfig> = {}): TrainConfig => ({
-  method, dataset, steps: STEPS, seed: 3, backend: 'wasm', outDir, checkpointEvery: 2, resume: false, ...extra,
+  method,
+  dataset,
+  steps: STEPS,
+  seed: 3,
+  backend: 'wasm',
+  outDir,
+  checkpointEvery: 2,
+  resume: false,
+  ...extra,
 });
 
 const weightsOf = async (dir: string): Promise<Record<string, Float32Array>> => {
   const ckpt = await loadLatestCheckpoint(dir);
-  return Object.fromEntries(Object.entries(ckpt!.weights).map(([k, t]) => [k, t.data as Float32Array]));
+  return Object.fromEntries(
+    Object.entries(ckpt!.weights).map(([k, t]) => [k, t.data as Float32Array]),
+  );
 };
-const lossesOf = (dir: string): number[] => parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')).records.flatMap((r) => (r.loss === undefined ? [] : [r.loss]));
+const lossesOf = (dir: string): number[] =>
+  parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')).records.flatMap((r) =>
+    r.loss === undefined ? [] : [r.loss],
+  );
 
 /** `compiled` whose step throws (or reports a NaN loss) at step `at`. */
 const failingAt = (compiled: CompiledMethod, at: number, how: 'throw' | 'nan'): CompiledMethod => ({
@@ -41,7 +54,12 @@ const failingAt = (compiled: CompiledMethod, at: number, how: 'throw' | 'nan'): 
     if (s.step !== at) return compiled.step(images, s);
     if (how === 'throw') throw new Error('simulated crash in the step');
     const m = compiled.step(images, s);
-    return { ...m, loss: Number.NaN, weighted: Number.NaN, terms: { ...m.terms, ctr_12: Number.NaN } };
+    return {
+      ...m,
+      loss: Number.NaN,
+      weighted: Number.NaN,
+      terms: { ...m.terms, ctr_12: Number.NaN },
+    };
   },
 });
 
@@ -58,10 +76,13 @@ describe('train', () => {
   });
 
   it('writes one metrics line per step with the total loss and each term, and checkpoints every K steps and at the end', async () => {
-    const { records, problems } = parseMetricsJsonl(readFileSync(join(straight, 'metrics.jsonl'), 'utf8'));
+    const { records, problems } = parseMetricsJsonl(
+      readFileSync(join(straight, 'metrics.jsonl'), 'utf8'),
+    );
     expect(problems).toEqual([]);
     expect(records.map((r) => r.step)).toEqual([0, 1, 2, 3, 4, 5]);
-    for (const r of records) expect(r.loss).toBeCloseTo((r['loss/ctr_12'] as number) + (r['loss/ctr_21'] as number), 5);
+    for (const r of records)
+      expect(r.loss).toBeCloseTo((r['loss/ctr_12'] as number) + (r['loss/ctr_21'] as number), 5);
     expect(records[0]!['lr']).toBe(0); // warm-up starts at 0
     const ckpt = await loadLatestCheckpoint(straight);
     expect(ckpt!.step).toBe(STEPS);
@@ -73,7 +94,9 @@ describe('train', () => {
   it('stopped after 3 steps (Ctrl-C) and resumed, ends with the same weights and losses as the uninterrupted run', async () => {
     const dir = tempDir();
     let steps = 0;
-    const first = await train(config(dir, { checkpointEvery: 100, onStep: () => steps++, shouldStop: () => steps >= 3 }));
+    const first = await train(
+      config(dir, { checkpointEvery: 100, onStep: () => steps++, shouldStop: () => steps >= 3 }),
+    );
     first.compiled.dispose();
     expect(first.stopped).toBe(true);
     expect((await loadLatestCheckpoint(dir))!.step).toBe(3);
@@ -104,7 +127,9 @@ describe('train', () => {
   it('with maxNonFinite 1, stops on a non-finite loss before saving, naming the step', async () => {
     const dir = tempDir();
     const compiled = failingAt(await compile(method, { backend: 'wasm' }), 3, 'nan');
-    await expect(train(config(dir, { compiled, maxNonFinite: 1 }))).rejects.toThrow(/1 non-finite step\(s\) in a row, the last at step 3: weighted loss NaN; terms ctr_12=NaN[\s\S]*hint: lower the learning rate/);
+    await expect(train(config(dir, { compiled, maxNonFinite: 1 }))).rejects.toThrow(
+      /1 non-finite step\(s\) in a row, the last at step 3: weighted loss NaN; terms ctr_12=NaN[\s\S]*hint: lower the learning rate/,
+    );
     compiled.dispose();
     expect((await loadLatestCheckpoint(dir))!.step).toBe(2);
     expect(lossesOf(dir)).toHaveLength(3);
@@ -112,10 +137,14 @@ describe('train', () => {
 
   it('refuses an existing run without resume, and a resume with another spec, leaving spec.json as it was', async () => {
     const spec = readFileSync(join(straight, 'spec.json'), 'utf8');
-    await expect(train(config(straight))).rejects.toThrow(/already holds a run \(checkpoint at step 6\)[\s\S]*--resume/);
+    await expect(train(config(straight))).rejects.toThrow(
+      /already holds a run \(checkpoint at step 6\)[\s\S]*--resume/,
+    );
     const hotter = tryOverride(method, 'objectives.0.terms.0.loss.temperature', 0.5);
     if (hotter._tag === 'Left') throw new Error(hotter.left.message);
-    const err = await train(config(straight, { method: hotter.right, resume: true })).catch((e: unknown) => e);
+    const err = await train(config(straight, { method: hotter.right, resume: true })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(TrainError);
     expect((err as Error).message).toMatch(/cannot resume .*spec hash [0-9a-f]{12} differs/);
     expect(readFileSync(join(straight, 'spec.json'), 'utf8')).toBe(spec);
@@ -123,28 +152,49 @@ describe('train', () => {
 
   it('refuses a dataset smaller than one batch', async () => {
     const tiny = appearanceDataset({ n: 5, size: 32 });
-    await expect(train(config(tempDir(), { dataset: tiny }))).rejects.toThrow(/5 images, fewer than one batch of 8/);
+    await expect(train(config(tempDir(), { dataset: tiny }))).rejects.toThrow(
+      /5 images, fewer than one batch of 8/,
+    );
   });
 
   it('runs the online evaluation before the first step, every K steps and at the end, as metrics lines', async () => {
     const dir = tempDir();
     const seen: Array<[number, number]> = [];
     let calls = 0;
-    const r = await train(config(dir, {
-      steps: 5,
-      evaluate: {
-        every: 2,
-        measure: async (compiled) => ({ 'knn/backbone/content': ++calls / 10, 'knn/reps': compiled.graph.representations.length }),
-        onResult: (done, values) => seen.push([done, values['knn/backbone/content']!]),
-      },
-    }));
+    const r = await train(
+      config(dir, {
+        steps: 5,
+        evaluate: {
+          every: 2,
+          measure: async (compiled) => ({
+            'knn/backbone/content': ++calls / 10,
+            'knn/reps': compiled.graph.representations.length,
+          }),
+          onResult: (done, values) => seen.push([done, values['knn/backbone/content']!]),
+        },
+      }),
+    );
     r.compiled.dispose();
-    expect(seen).toEqual([[0, 0.1], [2, 0.2], [4, 0.3], [5, 0.4]]);
-    const { records, problems } = parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8'));
+    expect(seen).toEqual([
+      [0, 0.1],
+      [2, 0.2],
+      [4, 0.3],
+      [5, 0.4],
+    ]);
+    const { records, problems } = parseMetricsJsonl(
+      readFileSync(join(dir, 'metrics.jsonl'), 'utf8'),
+    );
     expect(problems).toEqual([]);
     const online = records.filter((x) => x.loss === undefined);
-    expect(online.map((x) => [x.step, x['knn/backbone/content'], x['knn/reps']])).toEqual([[0, 0.1, 1], [2, 0.2, 1], [4, 0.3, 1], [5, 0.4, 1]]);
+    expect(online.map((x) => [x.step, x['knn/backbone/content'], x['knn/reps']])).toEqual([
+      [0, 0.1, 1],
+      [2, 0.2, 1],
+      [4, 0.3, 1],
+      [5, 0.4, 1],
+    ]);
     expect(records.filter((x) => x.loss !== undefined).map((x) => x.step)).toEqual([0, 1, 2, 3, 4]);
-    await expect(train(config(tempDir(), { evaluate: { every: 0, measure: async () => ({}) } }))).rejects.toThrow(/online evaluation interval must be a positive integer/);
+    await expect(
+      train(config(tempDir(), { evaluate: { every: 0, measure: async () => ({}) } })),
+    ).rejects.toThrow(/online evaluation interval must be a positive integer/);
   });
 });

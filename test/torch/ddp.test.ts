@@ -28,7 +28,11 @@ const freePort = (): Promise<number> =>
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address !== null
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 
@@ -38,14 +42,25 @@ const STEPS = 5;
 
 const runBoth = async (name: string, method: Method): Promise<[Run, Run]> => {
   const file = join(dir, `${name}.graph.json`);
-  writeFileSync(file, JSON.stringify(torchTarget(compileGraph(method, { backend: 'cpu' }), name, 'test')));
+  writeFileSync(
+    file,
+    JSON.stringify(torchTarget(compileGraph(method, { backend: 'cpu' }), name, 'test')),
+  );
   const script = join(__dirname, 'ddp_check.py');
   const args = [script, file, join(TORCH_PACKAGE, '..'), String(BATCH), String(STEPS)];
   const one = JSON.parse(runPython(args)) as Run;
   const port = await freePort();
   // tessera_torch.launch: torchrun, fixed for torch 1.13 on Python 3.11 (Debian 12)
-  const launch = ['-m', 'tessera_torch.launch', '--nnodes=1', '--nproc_per_node=2', `--master_port=${port}`];
-  const two = JSON.parse(runPython([...launch, ...args], { PYTHONPATH: join(TORCH_PACKAGE, '..') })) as Run;
+  const launch = [
+    '-m',
+    'tessera_torch.launch',
+    '--nnodes=1',
+    '--nproc_per_node=2',
+    `--master_port=${port}`,
+  ];
+  const two = JSON.parse(
+    runPython([...launch, ...args], { PYTHONPATH: join(TORCH_PACKAGE, '..') }),
+  ) as Run;
   return [one, two];
 };
 
@@ -53,7 +68,11 @@ const expectSame = (one: Run, two: Run): void => {
   expect([one.world, two.world]).toEqual([1, 2]);
   expect(two.losses.length).toBe(STEPS);
   one.losses.forEach((terms, step) => {
-    for (const [k, v] of Object.entries(terms)) expect(Math.abs(two.losses[step]![k]! - v), `step ${step} ${k}: ${v} vs ${two.losses[step]![k]}`).toBeLessThan(1e-4);
+    for (const [k, v] of Object.entries(terms))
+      expect(
+        Math.abs(two.losses[step]![k]! - v),
+        `step ${step} ${k}: ${v} vs ${two.losses[step]![k]}`,
+      ).toBeLessThan(1e-4);
   });
   for (const [k, [sum, norm]] of Object.entries(one.params)) {
     const [sum2, norm2] = two.params[k]!;

@@ -32,13 +32,18 @@ const BATCH = 8;
 
 const imagesOf = (size: number): tf.Tensor4D => {
   const data = new Float32Array(BATCH * size * size * 3);
-  for (let i = 0; i < BATCH; i++) renderAppearance(i * 37, size, 0).forEach((v, j) => (data[i * size * size * 3 + j] = v / 255));
+  for (let i = 0; i < BATCH; i++)
+    renderAppearance(i * 37, size, 0).forEach((v, j) => (data[i * size * size * 3 + j] = v / 255));
   return tf.tensor4d(data, [BATCH, size, size, 3]);
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-torch-eq-'));
 
-const compare = async (name: string, method: Method, at: { step: number; totalSteps: number }): Promise<Report> => {
+const compare = async (
+  name: string,
+  method: Method,
+  at: { step: number; totalSteps: number },
+): Promise<Report> => {
   const graph = compileGraph(method, { backend: 'cpu' });
   const graphFile = join(dir, `${name}.graph.json`);
   writeFileSync(graphFile, JSON.stringify(torchTarget(graph, name, 'test')));
@@ -46,18 +51,29 @@ const compare = async (name: string, method: Method, at: { step: number; totalSt
   const ref = join(dir, `${name}.safetensors`);
   await writeReference(ref, graph, images, { seed: 3, ...at });
   images.dispose();
-  const out = runPython([join(__dirname, 'equivalence.py'), ref, graphFile, join(TORCH_PACKAGE, '..'), String(at.step), String(at.totalSteps)]);
+  const out = runPython([
+    join(__dirname, 'equivalence.py'),
+    ref,
+    graphFile,
+    join(TORCH_PACKAGE, '..'),
+    String(at.step),
+    String(at.totalSteps),
+  ]);
   return JSON.parse(out) as Report;
 };
 
 const expectClose = (r: Report): void => {
   expect(Object.keys(r.terms).length).toBeGreaterThan(0);
-  for (const [term, t] of Object.entries(r.terms)) expect(t.abs, `loss term ${term}: tfjs ${t.tfjs}, torch ${t.torch}`).toBeLessThan(1e-4);
+  for (const [term, t] of Object.entries(r.terms))
+    expect(t.abs, `loss term ${term}: tfjs ${t.tfjs}, torch ${t.torch}`).toBeLessThan(1e-4);
   expect(r.missing, 'parameters with a TF.js gradient but none in torch').toEqual([]);
   expect(r.extra, 'parameters with a torch gradient but none in TF.js').toEqual([]);
   const floor = 1e-5 * Math.max(...Object.values(r.grads).map((g) => g.scale));
   for (const [path, g] of Object.entries(r.grads)) {
-    expect(g.maxAbs / Math.max(g.scale, floor), `gradient of ${path} (scale ${g.scale}, max abs difference ${g.maxAbs})`).toBeLessThan(1e-3);
+    expect(
+      g.maxAbs / Math.max(g.scale, floor),
+      `gradient of ${path} (scale ${g.scale}, max abs difference ${g.maxAbs})`,
+    ).toBeLessThan(1e-3);
   }
 };
 

@@ -8,7 +8,11 @@ import { PYTHON } from '../../runtime/torchPackage.js';
 export { PYTHON };
 
 /** Runs `python args` and returns stdout; on failure the error carries stderr and a set-up hint. */
-export const runPython = (args: ReadonlyArray<string>, env: Record<string, string> = {}, program = PYTHON): string => {
+export const runPython = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {},
+  program = PYTHON,
+): string => {
   try {
     return execFileSync(program, [...args], {
       encoding: 'utf8',
@@ -18,6 +22,8 @@ export const runPython = (args: ReadonlyArray<string>, env: Record<string, strin
     });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new Error(`${program} ${args.join(' ')} failed:\n${err.stderr ?? err.message}\nhint: the torch tests need PyTorch: apt-get install python3-torch libopenblas0-pthread (see .ci/run), or set TESSERA_PYTHON`);
+    throw new Error(
+      `${program} ${args.join(' ')} failed:\n${err.stderr ?? err.message}\nhint: the torch tests need PyTorch: apt-get install python3-torch libopenblas0-pthread (see .ci/run), or set TESSERA_PYTHON`,
+    );
   }
 };

@@ -18,8 +18,18 @@ import { runPython } from './python.js';
 type Kinds = Record<string, ReadonlyArray<string>>;
 
 // exhaustive by type: a new optimizer or schedule kind does not compile until it is listed here
-const OPTIMIZERS: Record<Optimizer['_tag'], true> = { AdamW: true, Adam: true, Lars: true, Sgd: true };
-const SCHEDULES: Record<Schedule['_tag'], true> = { Constant: true, Linear: true, Cosine: true, WarmupCosine: true };
+const OPTIMIZERS: Record<Optimizer['_tag'], true> = {
+  AdamW: true,
+  Adam: true,
+  Lars: true,
+  Sgd: true,
+};
+const SCHEDULES: Record<Schedule['_tag'], true> = {
+  Constant: true,
+  Linear: true,
+  Cosine: true,
+  WarmupCosine: true,
+};
 
 /** The IR's tags by kind. `Ref` never reaches a graph (the resolve pass replaces it); `Batched` is created by view batching. */
 const irTags: Kinds = {
@@ -34,15 +44,36 @@ const irTags: Kinds = {
 /** What the torch target does not implement yet (ST-STORM's image generator, GAN and texture terms; replay memories, which TF.js lacks too). */
 const NOT_YET: Kinds = {
   value: ['Memory'],
-  net: ['Conv2d', 'FusionHead', 'Generator', 'PatchGan', 'ResNet', 'SpadeResBlock', 'StylePyramidEncoder', 'TokenPredictor', 'UNetDecoder', 'UNetEncoder'],
-  loss: ['FftAmplitudeL1', 'LsganDiscriminator', 'LsganGenerator', 'PatchNce', 'R1', 'SlicedWasserstein', 'SpadeGate'],
+  net: [
+    'Conv2d',
+    'FusionHead',
+    'Generator',
+    'PatchGan',
+    'ResNet',
+    'SpadeResBlock',
+    'StylePyramidEncoder',
+    'TokenPredictor',
+    'UNetDecoder',
+    'UNetEncoder',
+  ],
+  loss: [
+    'FftAmplitudeL1',
+    'LsganDiscriminator',
+    'LsganGenerator',
+    'PatchNce',
+    'R1',
+    'SlicedWasserstein',
+    'SpadeGate',
+  ],
   augment: ['SpectralNoise'],
   optimizer: [],
   schedule: [],
 };
 
 const table = (): { implemented: Kinds; missing: Kinds } =>
-  JSON.parse(runPython(['-m', 'tessera_torch.rules'], { PYTHONPATH: join(TORCH_PACKAGE, '..') })) as { implemented: Kinds; missing: Kinds };
+  JSON.parse(
+    runPython(['-m', 'tessera_torch.rules'], { PYTHONPATH: join(TORCH_PACKAGE, '..') }),
+  ) as { implemented: Kinds; missing: Kinds };
 
 describe('torch rule table', () => {
   const { implemented, missing } = table();
@@ -54,7 +85,8 @@ describe('torch rule table', () => {
   });
 
   it('lists exactly the rules not implemented yet', () => {
-    const sorted = (k: Kinds): Kinds => Object.fromEntries(Object.entries(k).map(([kind, tags]) => [kind, [...tags].sort()]));
+    const sorted = (k: Kinds): Kinds =>
+      Object.fromEntries(Object.entries(k).map(([kind, tags]) => [kind, [...tags].sort()]));
     expect(sorted(missing)).toEqual(sorted(NOT_YET));
   });
 });

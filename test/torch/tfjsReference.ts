@@ -28,7 +28,10 @@ const named = (t: tf.Tensor): NamedTensor =>
     : { dtype: 'F32', shape: t.shape, data: Float32Array.from(t.dataSync()) };
 
 /** The random values of the step, by node id (struct fields as `<id>/<field>`). */
-const randomValues = (graph: Graph, values: ReadonlyMap<string, Lowered>): Record<string, NamedTensor> => {
+const randomValues = (
+  graph: Graph,
+  values: ReadonlyMap<string, Lowered>,
+): Record<string, NamedTensor> => {
   const out: Record<string, NamedTensor> = {};
   for (const n of graph.nodes) {
     const v = values.get(n.id);
@@ -56,8 +59,17 @@ export const writeReference = async (
   const plain = legalizeFor('cpu');
   const progress = at.step / at.totalSteps;
   const ctx: EvalContext = {
-    graph, store, images, training: true, step: at.step, progress, lossState: createLossState(), memory: createMemoryState(),
-    kernels: { plain, fused: withFusion(plain) }, rng: Rng.seeded(at.seed).fork(`step:${at.step}`), buffers: new Map(),
+    graph,
+    store,
+    images,
+    training: true,
+    step: at.step,
+    progress,
+    lossState: createLossState(),
+    memory: createMemoryState(),
+    kernels: { plain, fused: withFusion(plain) },
+    rng: Rng.seeded(at.seed).fork(`step:${at.step}`),
+    buffers: new Map(),
   };
   const values = new Map<string, Lowered>();
   const terms: Record<string, number> = {};
@@ -72,8 +84,10 @@ export const writeReference = async (
     });
     return tf.addN(weighted) as tf.Scalar;
   }, Object.values(vars));
-  for (const [path, v] of Object.entries(vars)) if (grads[v.name] !== undefined) out[`expect/grads/${path}`] = named(grads[v.name]!);
-  for (const [k, v] of Object.entries(terms)) out[`expect/terms/${k}`] = { dtype: 'F32', shape: [], data: Float32Array.of(v) };
+  for (const [path, v] of Object.entries(vars))
+    if (grads[v.name] !== undefined) out[`expect/grads/${path}`] = named(grads[v.name]!);
+  for (const [k, v] of Object.entries(terms))
+    out[`expect/terms/${k}`] = { dtype: 'F32', shape: [], data: Float32Array.of(v) };
   Object.assign(out, randomValues(graph, values));
   await writeFile(file, encodeSafetensors(out));
   disposeStore(store);

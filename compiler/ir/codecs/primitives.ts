@@ -39,7 +39,12 @@ const plainType = (u: unknown): string =>
   u === null ? 'null' : Array.isArray(u) ? 'array' : typeof u === 'number' ? 'number' : typeof u;
 
 const typeError = <A>(u: unknown, c: t.Context, expected: string): t.Validation<A> =>
-  failWith(u, c, { code: 'E_TYPE', message: `expected ${expected}, got ${plainType(u)}`, expected, got: describe(u) });
+  failWith(u, c, {
+    code: 'E_TYPE',
+    message: `expected ${expected}, got ${plainType(u)}`,
+    expected,
+    got: describe(u),
+  });
 
 /** A JSON string. */
 export const str: Field<string> = new t.Type<string, unknown, unknown>(
@@ -70,7 +75,12 @@ export const numberIn = (domain: string, ok: (x: number) => boolean): Field<numb
         ? typeError(u, c, `a number (${domain})`)
         : Number.isFinite(u) && ok(u)
           ? t.success(u)
-          : failWith(u, c, { code: 'E_RANGE', message: `${describe(u)} is out of range`, expected: domain, got: describe(u) }),
+          : failWith(u, c, {
+              code: 'E_RANGE',
+              message: `${describe(u)} is out of range`,
+              expected: domain,
+              got: describe(u),
+            }),
     (a) => a,
   );
 
@@ -87,7 +97,13 @@ export const intUpTo = (domain: string, max: number, hint: string): Field<number
     (u): u is number => base.is(u) && u <= max,
     (u, c) =>
       typeof u === 'number' && (u > max || u === Number.POSITIVE_INFINITY)
-        ? failWith(u, c, { code: 'E_TOO_LARGE', message: `${describe(u)} is too large`, expected: `at most ${max}`, got: describe(u), hint })
+        ? failWith(u, c, {
+            code: 'E_TOO_LARGE',
+            message: `${describe(u)} is too large`,
+            expected: `at most ${max}`,
+            got: describe(u),
+            hint,
+          })
         : base.validate(u, c),
     (a) => a,
   );
@@ -96,9 +112,17 @@ export const intUpTo = (domain: string, max: number, hint: string): Field<number
 /** Any finite number. */
 export const finite = numberIn('a finite number', () => true);
 /** An integer from 1 to `MAX_SIZE` (sizes, dims, counts). */
-export const posInt = intUpTo('an integer >= 1', MAX_SIZE, 'sizes and counts above 2^24 cannot be trained with TF.js; use a realistic value');
+export const posInt = intUpTo(
+  'an integer >= 1',
+  MAX_SIZE,
+  'sizes and counts above 2^24 cannot be trained with TF.js; use a realistic value',
+);
 /** An integer from 1 to `MAX_REPEATS` (layers, depth, levels, blocks). */
-export const repeats = intUpTo(`an integer from 1 to ${MAX_REPEATS}`, MAX_REPEATS, `networks deeper than ${MAX_REPEATS} repeats are out of reach; paper models use at most a few dozen`);
+export const repeats = intUpTo(
+  `an integer from 1 to ${MAX_REPEATS}`,
+  MAX_REPEATS,
+  `networks deeper than ${MAX_REPEATS} repeats are out of reach; paper models use at most a few dozen`,
+);
 /** An integer >= 0. */
 export const nonNegInt = numberIn('an integer >= 0', (x) => Number.isInteger(x) && x >= 0);
 /** A number > 0. */
@@ -116,7 +140,8 @@ export const oneOf = <A extends string>(name: string, values: ReadonlyArray<A>):
     name,
     (u): u is A => typeof u === 'string' && (values as ReadonlyArray<string>).includes(u),
     (u, c) => {
-      if (typeof u === 'string' && (values as ReadonlyArray<string>).includes(u)) return t.success(u as A);
+      if (typeof u === 'string' && (values as ReadonlyArray<string>).includes(u))
+        return t.success(u as A);
       const hint = typeof u === 'string' ? didYouMean(u, values) : undefined;
       return failWith(u, c, {
         code: 'E_TYPE',
@@ -132,7 +157,10 @@ export const oneOf = <A extends string>(name: string, values: ReadonlyArray<A>):
 /** A fixed string, e.g. `_tag: "Method"` or `name: "images"`. */
 export const exactly = <A extends string>(value: A): Field<A> => oneOf(`"${value}"`, [value]);
 
-const collect = <A>(results: ReadonlyArray<t.Validation<unknown>>, build: () => A): t.Validation<A> => {
+const collect = <A>(
+  results: ReadonlyArray<t.Validation<unknown>>,
+  build: () => A,
+): t.Validation<A> => {
   const errors = results.flatMap((r) => (r._tag === 'Left' ? r.left : []));
   return errors.length > 0 ? t.failures(errors) : t.success(build());
 };
@@ -156,7 +184,11 @@ export const list = <A>(item: Field<A>): Field<ReadonlyArray<A>> =>
 export const range = (item: Field<number>): Field<readonly [number, number]> =>
   new t.Type<readonly [number, number], unknown, unknown>(
     `[${item.name}, ${item.name}]`,
-    (u): u is readonly [number, number] => Array.isArray(u) && u.length === 2 && u.every(item.is) && (u[0] as number) <= (u[1] as number),
+    (u): u is readonly [number, number] =>
+      Array.isArray(u) &&
+      u.length === 2 &&
+      u.every(item.is) &&
+      (u[0] as number) <= (u[1] as number),
     (u, c) => {
       if (!Array.isArray(u) || u.length !== 2) return typeError(u, c, 'a pair [low, high]');
       const checked = list(item).validate(u, c);
@@ -164,7 +196,12 @@ export const range = (item: Field<number>): Field<readonly [number, number]> =>
       const [lo, hi] = checked.right as readonly [number, number];
       return lo <= hi
         ? t.success([lo, hi] as const)
-        : failWith(u, c, { code: 'E_RANGE', message: `low ${lo} is above high ${hi}`, expected: 'low <= high', got: `[${lo}, ${hi}]` });
+        : failWith(u, c, {
+            code: 'E_RANGE',
+            message: `low ${lo} is above high ${hi}`,
+            expected: 'low <= high',
+            got: `[${lo}, ${hi}]`,
+          });
     },
     (a) => [a[0], a[1]],
   );
@@ -191,7 +228,9 @@ export const dict = <A>(item: Field<A>): Field<Readonly<Record<string, A>>> =>
       if (!isObject(u)) return typeError(u, c, 'an object');
       const entries = Object.entries(u);
       const results = entries.map(([k, x]) => item.validate(x, t.appendContext(c, k, item, x)));
-      return collect(results, () => Object.fromEntries(entries.map(([k], i) => [k, right(results[i] as t.Validation<A>)])));
+      return collect(results, () =>
+        Object.fromEntries(entries.map(([k], i) => [k, right(results[i] as t.Validation<A>)])),
+      );
     },
     (a) => Object.fromEntries(Object.entries(a).map(([k, x]) => [k, item.encode(x)])),
   );
@@ -214,7 +253,8 @@ export const optional = <A>(field: Field<A>): Field<A | undefined> =>
     { [OPTIONAL]: true },
   );
 
-const isOptional = (f: Field<unknown>): boolean => (f as unknown as Record<symbol, unknown>)[OPTIONAL] === true;
+const isOptional = (f: Field<unknown>): boolean =>
+  (f as unknown as Record<symbol, unknown>)[OPTIONAL] === true;
 
 /** One codec per field of `A`, so that a field missing from a codec is a type error. */
 export type Fields<A> = { readonly [K in keyof A]-?: Field<A[K]> };
@@ -228,18 +268,25 @@ export const obj = <A>(name: string, fields: Fields<A>): Field<A> => {
   const known = entries.map(([k]) => k);
   const codec = new t.Type<A, unknown, unknown>(
     name,
-    (u): u is A => isObject(u) && entries.every(([k, f]) => f.is(u[k])) && Object.keys(u).every((k) => known.includes(k)),
+    (u): u is A =>
+      isObject(u) &&
+      entries.every(([k, f]) => f.is(u[k])) &&
+      Object.keys(u).every((k) => known.includes(k)),
     (u, c) => {
       if (!isObject(u)) return typeError(u, c, `an object (${name})`);
       const results = entries.map(([k, f]) => fieldResult(u, k, f, c, name));
       const extra = Object.keys(u)
         .filter((k) => !known.includes(k))
         .map((k) => unexpectedField(u[k], t.appendContext(c, k, str, u[k]), k, known, name));
-      return collect([...results, ...extra], () =>
-        Object.fromEntries(entries.flatMap(([k], i) => {
-          const v = right(results[i] as t.Validation<unknown>);
-          return v === undefined ? [] : [[k, v]];
-        })) as A,
+      return collect(
+        [...results, ...extra],
+        () =>
+          Object.fromEntries(
+            entries.flatMap(([k], i) => {
+              const v = right(results[i] as t.Validation<unknown>);
+              return v === undefined ? [] : [[k, v]];
+            }),
+          ) as A,
       );
     },
     (a) =>
@@ -258,18 +305,38 @@ const OBJECT = Symbol('object');
 /** How a missing field is described: `an object (training)`, `a list of module`, `an integer >= 1`. */
 const expectedOf = (f: Field<unknown>): string => {
   const marks = f as unknown as Record<symbol, unknown>;
-  return marks[OBJECT] === true ? `an object (${f.name})` : marks[TAGGED] === true ? `a ${f.name}` : f.name;
+  return marks[OBJECT] === true
+    ? `an object (${f.name})`
+    : marks[TAGGED] === true
+      ? `a ${f.name}`
+      : f.name;
 };
 
-const fieldResult = (u: Readonly<Record<string, unknown>>, k: string, f: Field<unknown>, c: t.Context, owner: string): t.Validation<unknown> => {
+const fieldResult = (
+  u: Readonly<Record<string, unknown>>,
+  k: string,
+  f: Field<unknown>,
+  c: t.Context,
+  owner: string,
+): t.Validation<unknown> => {
   const ctx = t.appendContext(c, k, f, u[k]);
   if (u[k] === undefined && !isOptional(f)) {
-    return failWith(undefined, ctx, { code: 'E_MISSING_FIELD', message: `${owner} needs the field "${k}"`, expected: expectedOf(f) });
+    return failWith(undefined, ctx, {
+      code: 'E_MISSING_FIELD',
+      message: `${owner} needs the field "${k}"`,
+      expected: expectedOf(f),
+    });
   }
   return f.validate(u[k], ctx);
 };
 
-const unexpectedField = (u: unknown, c: t.Context, k: string, known: ReadonlyArray<string>, owner: string): t.Validation<unknown> => {
+const unexpectedField = (
+  u: unknown,
+  c: t.Context,
+  k: string,
+  known: ReadonlyArray<string>,
+  owner: string,
+): t.Validation<unknown> => {
   const hint = didYouMean(k, known);
   return failWith(u, c, {
     code: 'E_TYPE',
@@ -295,11 +362,14 @@ export const tagged = <U extends { readonly _tag: string }>(
       : undefined;
   const codec = new t.Type<U, unknown, unknown>(
     kind,
-    (u): u is U => isObject(u) && pick(u['_tag']) !== undefined && (pick(u['_tag']) as Field<U>).is(u),
+    (u): u is U =>
+      isObject(u) && pick(u['_tag']) !== undefined && (pick(u['_tag']) as Field<U>).is(u),
     (u, c) => {
       if (!isObject(u)) return typeError(u, c, `an object (a ${kind})`);
       const codec = pick(u['_tag']);
-      return codec !== undefined ? codec.validate(u, c) : unknownTag(u['_tag'], c, kind, Object.keys(members()));
+      return codec !== undefined
+        ? codec.validate(u, c)
+        : unknownTag(u['_tag'], c, kind, Object.keys(members()));
     },
     (a) => (pick(a._tag) as Field<U>).encode(a),
   );
@@ -308,11 +378,20 @@ export const tagged = <U extends { readonly _tag: string }>(
 
 const TAGGED = Symbol('tagged');
 
-const unknownTag = (tag: unknown, c: t.Context, kind: string, tags: ReadonlyArray<string>): t.Validation<never> => {
+const unknownTag = (
+  tag: unknown,
+  c: t.Context,
+  kind: string,
+  tags: ReadonlyArray<string>,
+): t.Validation<never> => {
   const ctx = t.appendContext(c, '_tag', str, tag);
   const expected = `one of ${quoteList(tags)}`;
   if (tag === undefined) {
-    return failWith(tag, ctx, { code: 'E_MISSING_FIELD', message: `a ${kind} needs a "_tag"`, expected });
+    return failWith(tag, ctx, {
+      code: 'E_MISSING_FIELD',
+      message: `a ${kind} needs a "_tag"`,
+      expected,
+    });
   }
   const hint = typeof tag === 'string' ? didYouMean(tag, tags) : undefined;
   return failWith(tag, ctx, {

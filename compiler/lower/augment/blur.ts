@@ -14,7 +14,9 @@ import type { Rng } from '../../ir/rng.js';
  */
 export const gaussianKernel = (sigma: number, size: number): Float32Array => {
   const half = (size - 1) / 2;
-  const k = Float64Array.from({ length: size }, (_, i) => (sigma > 0 ? Math.exp(-((i - half) ** 2) / (2 * sigma * sigma)) : i === half ? 1 : 0));
+  const k = Float64Array.from({ length: size }, (_, i) =>
+    sigma > 0 ? Math.exp(-((i - half) ** 2) / (2 * sigma * sigma)) : i === half ? 1 : 0,
+  );
   const total = k.reduce((s, v) => s + v, 0);
   return Float32Array.from(k, (v) => v / total);
 };
@@ -34,17 +36,31 @@ export const blurKernelSize = (node: GaussianBlur, side: number): number => {
  * Blurs image `i` with `sigmas[i]` (`0`: untouched) using `size`-tap kernels.
  * `images [B, H, W, C]` -> same shape.
  */
-export const applyBlur = (images: tf.Tensor4D, sigmas: ArrayLike<number>, size: number): tf.Tensor4D =>
+export const applyBlur = (
+  images: tf.Tensor4D,
+  sigmas: ArrayLike<number>,
+  size: number,
+): tf.Tensor4D =>
   tf.tidy(() => {
     const [b, h, w, c] = images.shape;
     const pad = (size - 1) / 2;
     const taps = new Float32Array(size * b * c);
     for (let i = 0; i < b; i++) {
       const k = gaussianKernel(sigmas[i]!, size);
-      for (let t = 0; t < size; t++) for (let ch = 0; ch < c; ch++) taps[t * b * c + i * c + ch] = k[t]!;
+      for (let t = 0; t < size; t++)
+        for (let ch = 0; ch < c; ch++) taps[t * b * c + i * c + ch] = k[t]!;
     }
     const packed = tf.reshape(tf.transpose(images, [1, 2, 0, 3]), [1, h, w, b * c]) as tf.Tensor4D;
-    const padded = tf.mirrorPad(packed, [[0, 0], [pad, pad], [pad, pad], [0, 0]], 'reflect');
+    const padded = tf.mirrorPad(
+      packed,
+      [
+        [0, 0],
+        [pad, pad],
+        [pad, pad],
+        [0, 0],
+      ],
+      'reflect',
+    );
     const vertical = tf.depthwiseConv2d(padded, tf.tensor4d(taps, [size, 1, b * c, 1]), 1, 'valid');
     const both = tf.depthwiseConv2d(vertical, tf.tensor4d(taps, [1, size, b * c, 1]), 1, 'valid');
     return tf.transpose(tf.reshape(both, [h, w, b, c]), [2, 0, 1, 3]) as tf.Tensor4D;
@@ -60,4 +76,8 @@ export const sampleSigmas = (node: GaussianBlur, batch: number, rng: Rng): Float
 
 /** Gaussian blur of a batch with per-image sigma drawn from `rng`. */
 export const gaussianBlur = (images: tf.Tensor4D, node: GaussianBlur, rng: Rng): tf.Tensor4D =>
-  applyBlur(images, sampleSigmas(node, images.shape[0], rng), blurKernelSize(node, Math.min(images.shape[1], images.shape[2])));
+  applyBlur(
+    images,
+    sampleSigmas(node, images.shape[0], rng),
+    blurKernelSize(node, Math.min(images.shape[1], images.shape[2])),
+  );

@@ -12,20 +12,28 @@ import { sampleCoins } from './geometry.js';
 /** ITU-R 601 luma weights (r, g, b), as torchvision's `rgb_to_grayscale` (0.2989 there). */
 export const LUMA: readonly [number, number, number] = [0.299, 0.587, 0.114];
 
-const perImage = (v: ArrayLike<number>): tf.Tensor4D => tf.tensor4d(Float32Array.from(v), [v.length, 1, 1, 1]);
+const perImage = (v: ArrayLike<number>): tf.Tensor4D =>
+  tf.tensor4d(Float32Array.from(v), [v.length, 1, 1, 1]);
 
 /** Luma of each pixel, `[B, H, W, 1]` (a `[B H W, 3] x [3, 1]` matmul: channel-axis reductions are slow on wasm). */
 export const luma = (images: tf.Tensor4D): tf.Tensor4D =>
   tf.tidy(() => {
     const [b, h, w] = images.shape;
-    return tf.reshape(tf.matMul(tf.reshape(images, [b * h * w, 3]), tf.tensor2d([...LUMA], [3, 1])), [b, h, w, 1]) as tf.Tensor4D;
+    return tf.reshape(
+      tf.matMul(tf.reshape(images, [b * h * w, 3]), tf.tensor2d([...LUMA], [3, 1])),
+      [b, h, w, 1],
+    ) as tf.Tensor4D;
   });
 
 /** `clamp(f x + (1 - f) ref, 0, 1)` with per-image `f [B]`; `ref` broadcasts against the images. */
 const blend = (images: tf.Tensor4D, ref: tf.Tensor, f: ArrayLike<number>): tf.Tensor4D =>
   tf.tidy(() => {
     const k = perImage(f);
-    return tf.clipByValue(tf.add(tf.mul(k, images), tf.mul(tf.sub(1, k), ref)), 0, 1) as tf.Tensor4D;
+    return tf.clipByValue(
+      tf.add(tf.mul(k, images), tf.mul(tf.sub(1, k), ref)),
+      0,
+      1,
+    ) as tf.Tensor4D;
   });
 
 /** Brightness: `clamp(f x)`; `f = 1` is the identity. */
@@ -41,7 +49,11 @@ export const adjustSaturation = (images: tf.Tensor4D, f: ArrayLike<number>): tf.
   tf.tidy(() => blend(images, luma(images), f));
 
 /** Columns `g - b`, `b - r`, `r - g` of the hue numerators (rows r, g, b). */
-const HUE_DIFFERENCES = [[0, -1, 1], [1, 0, -1], [-1, 1, 0]];
+const HUE_DIFFERENCES = [
+  [0, -1, 1],
+  [1, 0, -1],
+  [-1, 1, 0],
+];
 
 /**
  * RGB -> HSV on pixels `[n, 3]`: hue (turns, in `[0, 1)`), saturation and value, each `[n, 1]`.
@@ -54,8 +66,15 @@ const rgbToHsv = (px: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] => {
   const c = tf.sub(v, tf.min(px, 1, true));
   const s = tf.div(c, tf.maximum(v, 1e-12));
   const m = tf.argMax(px, 1);
-  const diff = tf.sum(tf.mul(tf.cast(tf.oneHot(m, 3), 'float32'), tf.matMul(px, tf.tensor2d(HUE_DIFFERENCES))), 1, true);
-  const h6 = tf.add(tf.div(diff, tf.maximum(c, 1e-12)), tf.reshape(tf.mul(tf.cast(m, 'float32'), 2), [-1, 1]));
+  const diff = tf.sum(
+    tf.mul(tf.cast(tf.oneHot(m, 3), 'float32'), tf.matMul(px, tf.tensor2d(HUE_DIFFERENCES))),
+    1,
+    true,
+  );
+  const h6 = tf.add(
+    tf.div(diff, tf.maximum(c, 1e-12)),
+    tf.reshape(tf.mul(tf.cast(m, 'float32'), 2), [-1, 1]),
+  );
   const h = tf.div(h6, 6);
   return [tf.sub(h, tf.floor(h)) as tf.Tensor2D, s as tf.Tensor2D, v as tf.Tensor2D];
 };
@@ -73,7 +92,10 @@ export const adjustHue = (images: tf.Tensor4D, shift: ArrayLike<number>): tf.Ten
   tf.tidy(() => {
     const [b, hh, ww] = images.shape;
     const [h, s, v] = rgbToHsv(tf.reshape(images, [b * hh * ww, 3]));
-    const moved = tf.reshape(tf.add(tf.reshape(h, [b, hh * ww]), tf.tensor2d(Float32Array.from(shift), [b, 1])), [b * hh * ww, 1]);
+    const moved = tf.reshape(
+      tf.add(tf.reshape(h, [b, hh * ww]), tf.tensor2d(Float32Array.from(shift), [b, 1])),
+      [b * hh * ww, 1],
+    );
     const rgb = hsvToRgb(tf.sub(moved, tf.floor(moved)) as tf.Tensor2D, s, v);
     return tf.clipByValue(tf.reshape(rgb, [b, hh, ww, 3]), 0, 1) as tf.Tensor4D;
   });
@@ -101,11 +123,22 @@ export const sampleJitter = (node: ColorJitter, batch: number, rng: Rng): Jitter
     const apply = rng.bernoulli(node.p);
     const order = rng.permutation(4);
     const f = (x: number): number => (x > 0 ? rng.uniform(Math.max(0, 1 - x), 1 + x) : 1);
-    const values = [f(node.brightness), f(node.contrast), f(node.saturation), node.hue > 0 ? rng.uniform(-node.hue, node.hue) : 0];
+    const values = [
+      f(node.brightness),
+      f(node.contrast),
+      f(node.saturation),
+      node.hue > 0 ? rng.uniform(-node.hue, node.hue) : 0,
+    ];
     return { order, values: apply ? values : [...IDENTITY] };
   });
   const column = (k: number): Float32Array => Float32Array.from(draws, (d) => d.values[k]!);
-  return { brightness: column(0), contrast: column(1), saturation: column(2), hue: column(3), order: draws.map((d) => d.order) };
+  return {
+    brightness: column(0),
+    contrast: column(1),
+    saturation: column(2),
+    hue: column(3),
+    order: draws.map((d) => d.order),
+  };
 };
 
 /**
@@ -122,7 +155,10 @@ export const applyJitter = (images: tf.Tensor4D, params: JitterParams): tf.Tenso
     for (let op = 0; op < 4; op++) {
       const active = params.order.map((o, i) => o[k] === op && perOp[op]![i] !== IDENTITY[op]);
       if (!active.some((a) => a)) continue;
-      const next = OPS[op]!(x, perOp[op]!.map((v, i) => (active[i] ? v : IDENTITY[op]!)));
+      const next = OPS[op]!(
+        x,
+        perOp[op]!.map((v, i) => (active[i] ? v : IDENTITY[op]!)),
+      );
       x.dispose();
       x = next;
     }
@@ -136,16 +172,29 @@ export const colorJitter = (images: tf.Tensor4D, node: ColorJitter, rng: Rng): t
 
 /** Replaces the images whose coin is 1 by their luma on all three channels. */
 export const applyGrayscale = (images: tf.Tensor4D, coins: Float32Array): tf.Tensor4D =>
-  tf.tidy(() => tf.add(images, tf.mul(tf.tensor4d(coins, [coins.length, 1, 1, 1]), tf.sub(luma(images), images))) as tf.Tensor4D);
+  tf.tidy(
+    () =>
+      tf.add(
+        images,
+        tf.mul(tf.tensor4d(coins, [coins.length, 1, 1, 1]), tf.sub(luma(images), images)),
+      ) as tf.Tensor4D,
+  );
 
 /** Grayscale with probability `node.p` per image. */
 export const grayscale = (images: tf.Tensor4D, node: Grayscale, rng: Rng): tf.Tensor4D =>
   applyGrayscale(images, sampleCoins(node.p, images.shape[0], rng));
 
 /** Solarize: in images whose coin is 1, values `>= threshold` become `1 - x` (PIL `ImageOps.solarize`). */
-export const applySolarize = (images: tf.Tensor4D, coins: Float32Array, threshold: number): tf.Tensor4D =>
+export const applySolarize = (
+  images: tf.Tensor4D,
+  coins: Float32Array,
+  threshold: number,
+): tf.Tensor4D =>
   tf.tidy(() => {
-    const hit = tf.mul(tf.cast(tf.greaterEqual(images, threshold), 'float32'), tf.tensor4d(coins, [coins.length, 1, 1, 1]));
+    const hit = tf.mul(
+      tf.cast(tf.greaterEqual(images, threshold), 'float32'),
+      tf.tensor4d(coins, [coins.length, 1, 1, 1]),
+    );
     return tf.add(images, tf.mul(hit, tf.sub(1, tf.mul(images, 2)))) as tf.Tensor4D;
   });
 
@@ -155,4 +204,10 @@ export const solarize = (images: tf.Tensor4D, node: Solarize, rng: Rng): tf.Tens
 
 /** `(x - mean) / std` per channel. */
 export const normalize = (images: tf.Tensor4D, node: Normalize): tf.Tensor4D =>
-  tf.tidy(() => tf.div(tf.sub(images, tf.tensor1d([...node.mean])), tf.tensor1d([...node.std])) as tf.Tensor4D);
+  tf.tidy(
+    () =>
+      tf.div(
+        tf.sub(images, tf.tensor1d([...node.mean])),
+        tf.tensor1d([...node.std]),
+      ) as tf.Tensor4D,
+  );

@@ -44,14 +44,27 @@ export const sampleCropBox = (node: RandomResizedCrop, h: number, w: number, rng
  * (`tf.image.cropAndResize`, box corners on the first and last pixel centres of the crop).
  * `images [B, H, W, C]` -> `[B, size, size, C]`.
  */
-export const applyCrops = (images: tf.Tensor4D, boxes: ReadonlyArray<CropBox>, size: number): tf.Tensor4D => {
+export const applyCrops = (
+  images: tf.Tensor4D,
+  boxes: ReadonlyArray<CropBox>,
+  size: number,
+): tf.Tensor4D => {
   const [b, h, w] = images.shape;
   const norm = (v: number, n: number): number => (n > 1 ? v / (n - 1) : 0);
   const coords = boxes.flatMap((bx) => [
-    norm(bx.top, h), norm(bx.left, w), norm(bx.top + bx.height - 1, h), norm(bx.left + bx.width - 1, w),
+    norm(bx.top, h),
+    norm(bx.left, w),
+    norm(bx.top + bx.height - 1, h),
+    norm(bx.left + bx.width - 1, w),
   ]);
   return tf.tidy(() =>
-    tf.image.cropAndResize(images, tf.tensor2d(coords, [b, 4]), tf.range(0, b, 1, 'int32') as tf.Tensor1D, [size, size], 'bilinear'),
+    tf.image.cropAndResize(
+      images,
+      tf.tensor2d(coords, [b, 4]),
+      tf.range(0, b, 1, 'int32') as tf.Tensor1D,
+      [size, size],
+      'bilinear',
+    ),
   );
 };
 
@@ -71,7 +84,11 @@ export const applyFlips = (images: tf.Tensor4D, coins: Float32Array): tf.Tensor4
   tf.tidy(() => select(coins, tf.image.flipLeftRight(images), images));
 
 /** Random resized crop of a batch: per-image boxes from `rng`, then one `cropAndResize`. */
-export const randomResizedCrop = (images: tf.Tensor4D, node: RandomResizedCrop, rng: Rng): tf.Tensor4D => {
+export const randomResizedCrop = (
+  images: tf.Tensor4D,
+  node: RandomResizedCrop,
+  rng: Rng,
+): tf.Tensor4D => {
   const [b, h, w] = images.shape;
   const boxes = Array.from({ length: b }, () => sampleCropBox(node, h, w, rng));
   return applyCrops(images, boxes, node.size);

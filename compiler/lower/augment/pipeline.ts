@@ -41,7 +41,11 @@ export const applyAug = (images: tf.Tensor4D, node: AugNode, rng: Rng): tf.Tenso
  * returns the view `[B, H', W', C]` (`H'` set by the last crop or resize). The input is not
  * disposed; intermediates are. An empty pipeline returns a copy.
  */
-export const applyPipeline = (images: tf.Tensor4D, pipeline: ReadonlyArray<AugNode>, rng: Rng): tf.Tensor4D => {
+export const applyPipeline = (
+  images: tf.Tensor4D,
+  pipeline: ReadonlyArray<AugNode>,
+  rng: Rng,
+): tf.Tensor4D => {
   let x = tf.clone(images);
   for (const node of pipeline) {
     const next = applyAug(x, node, rng);

@@ -15,7 +15,8 @@ import type { Rng } from '../../ir/rng.js';
 import { dft2, idft2Real } from '../kernels/dft.js';
 
 /** numpy's `fftfreq(n)`: `0, 1, ..., -1` divided by `n`. */
-const fftfreq = (n: number): number[] => Array.from({ length: n }, (_, k) => (k < Math.ceil(n / 2) ? k : k - n) / n);
+const fftfreq = (n: number): number[] =>
+  Array.from({ length: n }, (_, k) => (k < Math.ceil(n / 2) ? k : k - n) / n);
 
 /** The frequency weight `R = (|f| / max|f|)^gamma`, `[H, W]` row-major. */
 export const frequencyWeight = (h: number, w: number, gamma: number): Float32Array => {
@@ -30,10 +31,16 @@ export const frequencyWeight = (h: number, w: number, gamma: number): Float32Arr
 export const symmetrize = (eps: tf.Tensor4D): tf.Tensor4D =>
   tf.tidy(() => {
     const [, , h, w] = eps.shape;
-    const rev = (n: number): tf.Tensor1D => tf.tensor1d(Array.from({ length: n }, (_, k) => (n - k) % n), 'int32');
+    const rev = (n: number): tf.Tensor1D =>
+      tf.tensor1d(
+        Array.from({ length: n }, (_, k) => (n - k) % n),
+        'int32',
+      );
     const mirrored = tf.gather(tf.gather(eps, rev(h), 2), rev(w), 3);
     const keep = new Float32Array(h * w);
-    for (let u = 0; u < h; u++) for (let v = 0; v < w; v++) keep[u * w + v] = u * w + v <= ((h - u) % h) * w + ((w - v) % w) ? 1 : 0;
+    for (let u = 0; u < h; u++)
+      for (let v = 0; v < w; v++)
+        keep[u * w + v] = u * w + v <= ((h - u) % h) * w + ((w - v) % w) ? 1 : 0;
     const m = tf.tensor4d(keep, [1, 1, h, w]);
     return tf.add(tf.mul(m, eps), tf.mul(tf.sub(1, m), mirrored)) as tf.Tensor4D;
   });
@@ -42,14 +49,22 @@ export const symmetrize = (eps: tf.Tensor4D): tf.Tensor4D =>
  * Applies spectral noise with given raw noise `eps [B, C, H, W]` (symmetrized here) and
  * per-image `sigmas [B]` (`0`: untouched). `images [B, H, W, C]` -> same shape, in `[0, 1]`.
  */
-export const applySpectralNoise = (images: tf.Tensor4D, eps: tf.Tensor4D, sigmas: ArrayLike<number>, gamma: number): tf.Tensor4D =>
+export const applySpectralNoise = (
+  images: tf.Tensor4D,
+  eps: tf.Tensor4D,
+  sigmas: ArrayLike<number>,
+  gamma: number,
+): tf.Tensor4D =>
   tf.tidy(() => {
     const [b, h, w] = images.shape;
     const r = tf.tensor4d(frequencyWeight(h, w, gamma), [1, 1, h, w]);
     const s = tf.tensor4d(Float32Array.from(sigmas), [b, 1, 1, 1]);
     const gain = tf.exp(tf.mul(tf.mul(s, r), symmetrize(eps))) as tf.Tensor4D;
     const spectrum = dft2(images);
-    const out = idft2Real(tf.mul(spectrum.re, gain) as tf.Tensor4D, tf.mul(spectrum.im, gain) as tf.Tensor4D);
+    const out = idft2Real(
+      tf.mul(spectrum.re, gain) as tf.Tensor4D,
+      tf.mul(spectrum.im, gain) as tf.Tensor4D,
+    );
     return tf.clipByValue(out, 0, 1) as tf.Tensor4D;
   });
 
@@ -58,5 +73,12 @@ export const spectralNoise = (images: tf.Tensor4D, node: SpectralNoise, rng: Rng
   const [b, h, w, c] = images.shape;
   const sigmas = Float32Array.from({ length: b }, () => (rng.bernoulli(node.p) ? node.sigma : 0));
   if (sigmas.every((s) => s === 0)) return tf.clone(images);
-  return tf.tidy(() => applySpectralNoise(images, tf.randomNormal([b, c, h, w], 0, 1, 'float32', rng.seed()), sigmas, node.gamma));
+  return tf.tidy(() =>
+    applySpectralNoise(
+      images,
+      tf.randomNormal([b, c, h, w], 0, 1, 'float32', rng.seed()),
+      sigmas,
+      node.gamma,
+    ),
+  );
 };

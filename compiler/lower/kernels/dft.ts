@@ -145,7 +145,10 @@ export const dft2 = (x: tf.Tensor4D): Spectrum => {
     const [reH, imH] = halves(specH as tf.Tensor2D, h);
     const both = tf.concat([toRows(reH), toRows(imH)], 1) as tf.Tensor2D; // [NCH, 2W]
     const [re, im] = halves(matMulConst(both, mw.forward, mw.inverse), w);
-    return { re: tf.reshape(re, [n, c, h, w]) as tf.Tensor4D, im: tf.reshape(im, [n, c, h, w]) as tf.Tensor4D };
+    return {
+      re: tf.reshape(re, [n, c, h, w]) as tf.Tensor4D,
+      im: tf.reshape(im, [n, c, h, w]) as tf.Tensor4D,
+    };
   });
 };
 
@@ -168,7 +171,11 @@ export const idft2Real = (re: tf.Tensor4D, im: tf.Tensor4D): tf.Tensor4D => {
     const [a, b] = halves(matMulConst(rows as tf.Tensor2D, mw.inverse, mw.forward), w); // along W, [NCH, W] each
     const toCols = (part: tf.Tensor2D): tf.Tensor2D =>
       tf.reshape(tf.transpose(tf.reshape(part, [n, c, h, w]), [0, 1, 3, 2]), [n * c * w, h]);
-    const real = matMulConst(tf.concat([toCols(a), toCols(b)], 1) as tf.Tensor2D, mh.realInverse, mh.realForward); // [NCW, H]
+    const real = matMulConst(
+      tf.concat([toCols(a), toCols(b)], 1) as tf.Tensor2D,
+      mh.realInverse,
+      mh.realForward,
+    ); // [NCW, H]
     return tf.transpose(tf.reshape(real, [n, c, w, h]), [0, 3, 2, 1]);
   });
 };

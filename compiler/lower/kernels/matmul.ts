@@ -32,7 +32,8 @@ export const matMul2d = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D =>
  * `a @ b^T` for `a [M, K]`, `b [N, K]` (similarity matrices), as an explicit transpose then
  * `matMul2d`: never `transposeB`.
  */
-export const matMulT = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D => matMul2d(a, tf.transpose(b));
+export const matMulT = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D =>
+  matMul2d(a, tf.transpose(b));
 
 /**
  * `x @ m` for a constant matrix `m [K, N]` whose transpose `mT [N, K]` is already known (e.g. the
@@ -41,7 +42,10 @@ export const matMulT = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D => matMul2d
 export const matMulConst = (x: tf.Tensor2D, m: tf.Tensor2D, mT: tf.Tensor2D): tf.Tensor2D =>
   tf.customGrad(((input: tf.Tensor2D, save: tf.GradSaveFunc) => {
     save([mT]); // kept for the backward pass even when mT was made inside the forward scope
-    return { value: tf.matMul(input, m), gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => tf.matMul(dy, saved[0]! as tf.Tensor2D) };
+    return {
+      value: tf.matMul(input, m),
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => tf.matMul(dy, saved[0]! as tf.Tensor2D),
+    };
   }) as unknown as CustomGradient)(x) as tf.Tensor2D;
 
 /**
@@ -51,5 +55,8 @@ export const matMulConst = (x: tf.Tensor2D, m: tf.Tensor2D, mT: tf.Tensor2D): tf
 export const matMulConstLeft = (m: tf.Tensor2D, mT: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D =>
   tf.customGrad(((input: tf.Tensor2D, save: tf.GradSaveFunc) => {
     save([mT]);
-    return { value: tf.matMul(m, input), gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => tf.matMul(saved[0]! as tf.Tensor2D, dy) };
+    return {
+      value: tf.matMul(m, input),
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => tf.matMul(saved[0]! as tf.Tensor2D, dy),
+    };
   }) as unknown as CustomGradient)(x) as tf.Tensor2D;

@@ -28,13 +28,17 @@ export const sleb = (n: number): number[] => {
   for (;;) {
     const byte = n & 0x7f;
     n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0))
+      return [...out, byte];
     out.push(byte | 0x80);
   }
 };
 
 /** A name (ASCII: the kernels' export and import names) as a length-prefixed byte vector. */
-const bytesOf = (s: string): number[] => [...uleb(s.length), ...[...s].map((ch) => ch.charCodeAt(0))];
+const bytesOf = (s: string): number[] => [
+  ...uleb(s.length),
+  ...[...s].map((ch) => ch.charCodeAt(0)),
+];
 const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 
@@ -66,15 +70,29 @@ export const op = {
 
 /** `while (local[i] < limit) { body }`, `limit` an instruction sequence leaving an i32 (unsigned compare). */
 export const whileLt = (i: number, limit: number[], body: number[]): number[] => [
-  0x02, 0x40, 0x03, 0x40,
-  ...op.get(i), ...limit, ...op.geU, 0x0d, ...uleb(1),
+  0x02,
+  0x40,
+  0x03,
+  0x40,
+  ...op.get(i),
+  ...limit,
+  ...op.geU,
+  0x0d,
+  ...uleb(1),
   ...body,
-  0x0c, ...uleb(0),
-  ...op.end, ...op.end,
+  0x0c,
+  ...uleb(0),
+  ...op.end,
+  ...op.end,
 ];
 
 /** `local[i] = local[i] + (n or the given instructions)`. */
-export const addTo = (i: number, n: number | number[]): number[] => [...op.get(i), ...(typeof n === 'number' ? op.i32(n) : n), ...op.add, ...op.set(i)];
+export const addTo = (i: number, n: number | number[]): number[] => [
+  ...op.get(i),
+  ...(typeof n === 'number' ? op.i32(n) : n),
+  ...op.add,
+  ...op.set(i),
+];
 
 /** One function: its exported name, parameter types, extra locals (types) and body. */
 export interface WasmFunction {
@@ -90,9 +108,28 @@ export const module = (fns: ReadonlyArray<WasmFunction>): Uint8Array => {
   const imports = section(2, vec([[...bytesOf('env'), ...bytesOf('memory'), 0x02, 0x00, 1]]));
   const funcs = section(3, vec(fns.map((_, i) => uleb(i))));
   const exports = section(7, vec(fns.map((f, i) => [...bytesOf(f.name), 0x00, ...uleb(i)])));
-  const code = section(10, vec(fns.map((f) => {
-    const body = [...vec(f.locals.map((t) => [1, t])), ...f.body, ...op.end];
-    return [...uleb(body.length), ...body];
-  })));
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...types, ...imports, ...funcs, ...exports, ...code]);
+  const code = section(
+    10,
+    vec(
+      fns.map((f) => {
+        const body = [...vec(f.locals.map((t) => [1, t])), ...f.body, ...op.end];
+        return [...uleb(body.length), ...body];
+      }),
+    ),
+  );
+  return new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
+    ...types,
+    ...imports,
+    ...funcs,
+    ...exports,
+    ...code,
+  ]);
 };

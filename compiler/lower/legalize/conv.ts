@@ -44,7 +44,9 @@ export const padAmounts = (
 /** Leading/trailing padding of the two spatial axes. */
 export type Pads = readonly [readonly [number, number], readonly [number, number]];
 
-const explicit = (p: Pads): [[number, number], [number, number], [number, number], [number, number]] => [
+const explicit = (
+  p: Pads,
+): [[number, number], [number, number], [number, number], [number, number]] => [
   [0, 0],
   [p[0][0], p[0][1]],
   [p[1][0], p[1][1]],
@@ -52,12 +54,19 @@ const explicit = (p: Pads): [[number, number], [number, number], [number, number
 ];
 
 /** Stride `s`, dilation `d` (defaults 1) and the explicit spatial padding of `x [B, H, W, in]` convolved with `w [k, k, in, out]`. */
-const convGeometry = (x: tf.Tensor4D, w: tf.Tensor4D, opts: ConvOptions): { s: number; d: number; pads: Pads } => {
+const convGeometry = (
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  opts: ConvOptions,
+): { s: number; d: number; pads: Pads } => {
   const s = opts.stride ?? 1;
   const d = opts.dilation ?? 1;
   const padding = opts.padding ?? 'valid';
   const [kh, kw] = w.shape;
-  const pads: Pads = [padAmounts(x.shape[1], kh, s, d, padding), padAmounts(x.shape[2], kw, s, d, padding)];
+  const pads: Pads = [
+    padAmounts(x.shape[1], kh, s, d, padding),
+    padAmounts(x.shape[2], kw, s, d, padding),
+  ];
   return { s, d, pads };
 };
 
@@ -67,13 +76,23 @@ export const dilateSpatial = (x: tf.Tensor4D, s: number): tf.Tensor4D => {
   const [b, h, w, c] = x.shape;
   const alongW = x
     .reshape([b * h, w, 1, c])
-    .pad([[0, 0], [0, 0], [0, s - 1], [0, 0]])
+    .pad([
+      [0, 0],
+      [0, 0],
+      [0, s - 1],
+      [0, 0],
+    ])
     .reshape([b, h, w * s, c])
     .slice([0, 0, 0, 0], [b, h, (w - 1) * s + 1, c]);
   const w2 = (w - 1) * s + 1;
   return alongW
     .reshape([b, h, 1, w2 * c])
-    .pad([[0, 0], [0, 0], [0, s - 1], [0, 0]])
+    .pad([
+      [0, 0],
+      [0, 0],
+      [0, s - 1],
+      [0, 0],
+    ])
     .reshape([b, h * s, w2, c])
     .slice([0, 0, 0, 0], [b, (h - 1) * s + 1, w2, c]) as tf.Tensor4D;
 };
@@ -126,7 +145,11 @@ export const inputGrad = (
  * made only of forward convolutions, pads, reshapes and transposes (all fast on wasm).
  * Stride and dilation cannot both exceed 1 (a TF.js restriction).
  */
-export const conv2dLegal = (x: tf.Tensor4D, w: tf.Tensor4D, opts: ConvOptions = {}): tf.Tensor4D => {
+export const conv2dLegal = (
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  opts: ConvOptions = {},
+): tf.Tensor4D => {
   const { s, d, pads } = convGeometry(x, w, opts);
   const [kh, kw] = w.shape;
   const xShape = x.shape;
@@ -157,7 +180,11 @@ export const dilateFilter = (w: tf.Tensor4D, d: number): tf.Tensor4D => {
  * cannot differentiate dilated convolutions on any backend, so a dilation > 1 becomes a dense
  * filter with inserted zeros (same numbers, differentiable, and independent of the wasm rule).
  */
-export const conv2dPlain = (x: tf.Tensor4D, w: tf.Tensor4D, opts: ConvOptions = {}): tf.Tensor4D => {
+export const conv2dPlain = (
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  opts: ConvOptions = {},
+): tf.Tensor4D => {
   const { s, d, pads } = convGeometry(x, w, opts);
   return tf.conv2d(x, dilateFilter(w, d), s, explicit(pads), 'NHWC', 1);
 };

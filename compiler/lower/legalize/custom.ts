@@ -20,5 +20,8 @@ export const withGrad =
     tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const save = args[args.length - 1] as tf.GradSaveFunc;
       const r = f(args.slice(0, -1) as tf.Tensor[], save);
-      return { value: r.value, gradFunc: r.gradFunc as (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[] };
+      return {
+        value: r.value,
+        gradFunc: r.gradFunc as (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[],
+      };
     })(...inputs) as T;

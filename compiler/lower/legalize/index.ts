@@ -26,9 +26,19 @@ export interface Kernels {
   /** `x [B, H, W, in]`, `w [k, k, in, out]` -> `[B, Ho, Wo, out]`; defaults stride 1, `valid`, dilation 1. */
   readonly conv2d: (x: tf.Tensor4D, w: tf.Tensor4D, opts?: ConvOptions) => tf.Tensor4D;
   /** `op(a) [m, k] . op(b) [k, n] -> [m, n]`. */
-  readonly matMul: (a: tf.Tensor2D, b: tf.Tensor2D, transposeA?: boolean, transposeB?: boolean) => tf.Tensor2D;
+  readonly matMul: (
+    a: tf.Tensor2D,
+    b: tf.Tensor2D,
+    transposeA?: boolean,
+    transposeB?: boolean,
+  ) => tf.Tensor2D;
   /** `op(a) [g, m, k] . op(b) [g, k, n] -> [g, m, n]`. */
-  readonly batchMatMul: (a: tf.Tensor3D, b: tf.Tensor3D, transposeA?: boolean, transposeB?: boolean) => tf.Tensor3D;
+  readonly batchMatMul: (
+    a: tf.Tensor3D,
+    b: tf.Tensor3D,
+    transposeA?: boolean,
+    transposeB?: boolean,
+  ) => tf.Tensor3D;
   /** `x [B, N, D]`, `index [B, K]` -> `[B, K, D]`; `index [T, B, K]` -> `[T*B, K, D]`. */
   readonly gatherTokens: (x: tf.Tensor3D, index: tf.Tensor) => tf.Tensor3D;
   /** Nearest-neighbour x2 upsampling: `[B, h, w, C] -> [B, 2h, 2w, C]`. */
@@ -36,8 +46,10 @@ export interface Kernels {
 }
 
 /** A dense layer `x [m, k] . w [k, n] (+ bias [n]) -> [m, n]` over the given matMul kernel. */
-const denseWith = (matMul: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D): Kernels['dense'] => (x, w, bias) =>
-  bias === undefined ? matMul(x, w) : tf.add<tf.Tensor2D>(matMul(x, w), bias);
+const denseWith =
+  (matMul: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D): Kernels['dense'] =>
+  (x, w, bias) =>
+    bias === undefined ? matMul(x, w) : tf.add<tf.Tensor2D>(matMul(x, w), bias);
 
 /** Plain TF.js ops: the reference (cpu) and backends that have every kernel (tensorflow). */
 export const referenceKernels: Kernels = {
@@ -79,5 +91,6 @@ export const legalizeFor = (backend: string): Kernels => table[backend] ?? refer
 export const withFusion = (k: Kernels): Kernels => ({
   ...k,
   name: k.name === 'wasm' || k.name === 'wasm+fused' ? 'wasm+fused' : 'reference+fused',
-  dense: (x, w, bias) => tf.fused.matMul({ a: x, b: w, ...(bias === undefined ? {} : { bias }) }) as tf.Tensor2D,
+  dense: (x, w, bias) =>
+    tf.fused.matMul({ a: x, b: w, ...(bias === undefined ? {} : { bias }) }) as tf.Tensor2D,
 });

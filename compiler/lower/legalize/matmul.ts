@@ -79,7 +79,9 @@ export const batchMatMulLegal = (
   const n = transposeB ? b.shape[1] : b.shape[2];
   const work = m * k * n;
   if (work >= LOOP_THRESHOLD) return batchMatMulLoop(a, b, transposeA, transposeB);
-  return simdMatmulAvailable() ? batchMatMulSimd(a, b, transposeA, transposeB) : batchMatMulNative(a, b, transposeA, transposeB);
+  return simdMatmulAvailable()
+    ? batchMatMulSimd(a, b, transposeA, transposeB)
+    : batchMatMulNative(a, b, transposeA, transposeB);
 };
 
 /** The reference: TF.js's batched `matMul` as is. */

@@ -31,7 +31,9 @@ export const lsganDiscriminatorKernel: LossKernel<LsganDiscriminator> = (_loss, 
 /** The single tensor a discriminator returns. */
 const logitsOf = (v: Lowered, module: string): tf.Tensor => {
   if (v instanceof tf.Tensor) return v;
-  throw new Error(`R1: module "${module}" returned a struct { ${Object.keys(v).join(', ')} }; expected logits`);
+  throw new Error(
+    `R1: module "${module}" returned a struct { ${Object.keys(v).join(', ')} }; expected logits`,
+  );
 };
 
 /**
@@ -71,7 +73,9 @@ export const r1Kernel: LossKernel<R1> = (loss, inputs, ctx) => {
 export const SPADE_GATES_PARAM = 'gates';
 
 /** The gate vectors `[4]` of a module's SPADE layers, by path, in path order. */
-export const spadeGateParams = (params: Readonly<Record<string, tf.Tensor>>): Array<[string, tf.Tensor]> =>
+export const spadeGateParams = (
+  params: Readonly<Record<string, tf.Tensor>>,
+): Array<[string, tf.Tensor]> =>
   Object.keys(params)
     .filter((p) => p === SPADE_GATES_PARAM || p.endsWith(`.${SPADE_GATES_PARAM}`))
     .sort()
@@ -87,7 +91,9 @@ export const spadeGateParams = (params: Readonly<Record<string, tf.Tensor>>): Ar
 export const spadeGateKernel: LossKernel<SpadeGate> = (loss, _inputs, ctx) => {
   const gates = spadeGateParams(ctx.module(loss.module).params);
   if (gates.length === 0) {
-    throw new Error(`SpadeGate: module "${loss.module}" has no SPADE gate parameters (paths ending in ".${SPADE_GATES_PARAM}")\nhint: apply the regulariser to a module containing SpadeResBlocks`);
+    throw new Error(
+      `SpadeGate: module "${loss.module}" has no SPADE gate parameters (paths ending in ".${SPADE_GATES_PARAM}")\nhint: apply the regulariser to a module containing SpadeResBlocks`,
+    );
   }
   return tf.tidy(() => {
     const terms = gates.map(([path, g]) => {

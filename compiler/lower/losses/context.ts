@@ -36,7 +36,11 @@ export interface LossContext {
 }
 
 /** A loss kernel: IR node + lowered inputs (by the node's value-field names) -> scalar loss. */
-export type LossKernel<L> = (loss: L, inputs: Readonly<Record<string, Lowered>>, ctx: LossContext) => tf.Scalar;
+export type LossKernel<L> = (
+  loss: L,
+  inputs: Readonly<Record<string, Lowered>>,
+  ctx: LossContext,
+) => tf.Scalar;
 
 /**
  * Persistent loss state across steps: InfoNCEQueue key queues, each a variable `[D, K]`
@@ -74,17 +78,27 @@ export const l2Norm = (x: tf.Tensor, axis: number, floor = 0): tf.Tensor =>
   });
 
 /** Rows of `x` `[B, D]` scaled to unit L2 norm (`x / max(|x|, 1e-12)`, as torch `F.normalize`). */
-export const l2Normalize = (x: tf.Tensor2D): tf.Tensor2D => tf.tidy(() => tf.div(x, l2Norm(x, 1, 1e-12)));
+export const l2Normalize = (x: tf.Tensor2D): tf.Tensor2D =>
+  tf.tidy(() => tf.div(x, l2Norm(x, 1, 1e-12)));
 
 /**
  * The input `field` of a loss as a tensor; a clear error when it is missing or a struct.
  * `tag` names the loss in the message.
  */
-export const inputTensor = (inputs: Readonly<Record<string, Lowered>>, field: string, tag: string): tf.Tensor => {
+export const inputTensor = (
+  inputs: Readonly<Record<string, Lowered>>,
+  field: string,
+  tag: string,
+): tf.Tensor => {
   const v = inputs[field];
-  if (v === undefined) throw new Error(`${tag}: input "${field}" is missing (got ${Object.keys(inputs).join(', ') || 'none'})`);
+  if (v === undefined)
+    throw new Error(
+      `${tag}: input "${field}" is missing (got ${Object.keys(inputs).join(', ') || 'none'})`,
+    );
   if (!(v instanceof tf.Tensor)) {
-    throw new Error(`${tag}: input "${field}" is a struct { ${Object.keys(v).join(', ')} }; expected a tensor\nhint: select a field with FieldOf`);
+    throw new Error(
+      `${tag}: input "${field}" is a struct { ${Object.keys(v).join(', ')} }; expected a tensor\nhint: select a field with FieldOf`,
+    );
   }
   return v;
 };

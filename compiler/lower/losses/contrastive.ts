@@ -14,7 +14,6 @@ import { inputTensor, l2Normalize, type LossKernel, type Lowered } from './conte
 const crossEntropy = (logits: tf.Tensor2D, positive: tf.Tensor1D): tf.Scalar =>
   tf.mean(tf.sub(tf.logSumExp(logits, 1), positive));
 
-
 /**
  * MoCo v3's contrastive loss `CE(norm(q) norm(k)^T / tau, labels = diag)`, times `2 tau` when
  * `scale = 'twoTau'`. The temperature is a schedule evaluated at `ctx.progress`.
@@ -65,7 +64,9 @@ export const infoNceQueueKernel: LossKernel<InfoNCEQueue> = (loss, inputs, ctx) 
   const key = queueKey(loss, ctx.term);
   const queue = ctx.state.queue(key, qIn.shape[1], loss.queueSize, ctx.rng.fork('queue'));
   if (queue.shape[0] !== qIn.shape[1] || kIn.shape[1] !== qIn.shape[1]) {
-    throw new Error(`InfoNCEQueue: query [${qIn.shape.join(', ')}], key [${kIn.shape.join(', ')}] and queue "${key}" [${queue.shape.join(', ')}] disagree on the feature size`);
+    throw new Error(
+      `InfoNCEQueue: query [${qIn.shape.join(', ')}], key [${kIn.shape.join(', ')}] and queue "${key}" [${queue.shape.join(', ')}] disagree on the feature size`,
+    );
   }
   ctx.state.defer(key, kIn);
   return tf.tidy(() => {
@@ -74,7 +75,10 @@ export const infoNceQueueKernel: LossKernel<InfoNCEQueue> = (loss, inputs, ctx) 
     const k = l2Normalize(kIn);
     const positive = tf.div(tf.sum(tf.mul(q, k), 1, true), tau) as tf.Tensor2D; // [B, 1]
     const negatives = tf.div(matMul2d(q, queue as tf.Tensor2D), tau) as tf.Tensor2D; // [B, K]
-    return crossEntropy(tf.concat([positive, negatives], 1), tf.reshape(positive, [-1]) as tf.Tensor1D);
+    return crossEntropy(
+      tf.concat([positive, negatives], 1),
+      tf.reshape(positive, [-1]) as tf.Tensor1D,
+    );
   });
 };
 
@@ -86,8 +90,14 @@ const selector = (positions: ReadonlyArray<number>, hw: number): tf.Tensor2D =>
 const featuresAt = (x: tf.Tensor4D, pick: tf.Tensor2D, pickT: tf.Tensor2D): tf.Tensor3D => {
   const [b, h, w, c] = x.shape;
   const n = pick.shape[0];
-  const byPosition = tf.reshape(tf.transpose(tf.reshape(x, [b, h * w, c]), [1, 0, 2]), [h * w, b * c]);
-  const picked = tf.reshape(matMulConstLeft(pick, pickT, byPosition as tf.Tensor2D), [n * b, c]) as tf.Tensor2D;
+  const byPosition = tf.reshape(tf.transpose(tf.reshape(x, [b, h * w, c]), [1, 0, 2]), [
+    h * w,
+    b * c,
+  ]);
+  const picked = tf.reshape(matMulConstLeft(pick, pickT, byPosition as tf.Tensor2D), [
+    n * b,
+    c,
+  ]) as tf.Tensor2D;
   return tf.transpose(tf.reshape(l2Normalize(picked), [n, b, c]), [1, 0, 2]);
 };
 
@@ -115,14 +125,19 @@ export const patchNceAt = (
       const qi = tf.reshape(tf.slice(q, [i, 0, 0], [1, n, c]), [n, c]) as tf.Tensor2D;
       const ki = tf.reshape(tf.slice(k, [i, 0, 0], [1, n, c]), [n, c]) as tf.Tensor2D;
       const logits = tf.div(matMulT(qi, ki), temperature) as tf.Tensor2D;
-      rows.push(crossEntropy(logits, tf.div(tf.sum(tf.mul(qi, ki), 1), temperature) as tf.Tensor1D));
+      rows.push(
+        crossEntropy(logits, tf.div(tf.sum(tf.mul(qi, ki), 1), temperature) as tf.Tensor1D),
+      );
     }
     return tf.div(tf.addN(rows), b) as tf.Scalar;
   });
 
 /** `min(patches, H W)` distinct flat positions drawn from `rng` (shared by query and key). */
-const samplePositions = (hw: number, patches: number, rng: { permutation(n: number): number[] }): number[] =>
-  rng.permutation(hw).slice(0, Math.min(patches, hw));
+const samplePositions = (
+  hw: number,
+  patches: number,
+  rng: { permutation(n: number): number[] },
+): number[] => rng.permutation(hw).slice(0, Math.min(patches, hw));
 
 /** The feature maps of a PatchNCE input: one tensor, or every field of a struct (layers). */
 const layersOf = (v: Lowered | undefined, field: string): Array<[string, tf.Tensor4D]> => {
@@ -130,7 +145,11 @@ const layersOf = (v: Lowered | undefined, field: string): Array<[string, tf.Tens
   if (v instanceof tf.Tensor) return [['', v as tf.Tensor4D]];
   return Object.keys(v)
     .sort()
-    .flatMap((name) => layersOf(v[name], `${field}.${name}`).map(([sub, t]) => [`${name}${sub ? '.' + sub : ''}`, t] as [string, tf.Tensor4D]));
+    .flatMap((name) =>
+      layersOf(v[name], `${field}.${name}`).map(
+        ([sub, t]) => [`${name}${sub ? '.' + sub : ''}`, t] as [string, tf.Tensor4D],
+      ),
+    );
 };
 
 /**

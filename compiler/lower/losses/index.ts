@@ -5,10 +5,21 @@
  * `transposeB`. References per kernel in their files.
  */
 import type { LossNode, LossTag } from '../../ir/loss.js';
-import { lsganDiscriminatorKernel, lsganGeneratorKernel, r1Kernel, spadeGateKernel } from './adversarial.js';
+import {
+  lsganDiscriminatorKernel,
+  lsganGeneratorKernel,
+  r1Kernel,
+  spadeGateKernel,
+} from './adversarial.js';
 import type { LossKernel } from './context.js';
 import { infoNceKernel, infoNceQueueKernel, patchNceKernel } from './contrastive.js';
-import { l1Kernel, l2Kernel, maskedTokenL2Kernel, smoothL1Kernel, tokenL1Kernel } from './regression.js';
+import {
+  l1Kernel,
+  l2Kernel,
+  maskedTokenL2Kernel,
+  smoothL1Kernel,
+  tokenL1Kernel,
+} from './regression.js';
 import { fftAmplitudeL1Kernel, slicedWassersteinKernel } from './texture.js';
 import { vicregCovarianceKernel, vicregVarianceKernel } from './vicreg.js';
 
@@ -18,7 +29,9 @@ export { patchNceAt } from './contrastive.js';
 export { patchGrid, randomProjections, slicedWassersteinAt, type PatchAt } from './texture.js';
 
 /** The kernel of every loss kind, by tag. */
-export type LossKernelTable = { readonly [K in LossTag]: LossKernel<Extract<LossNode, { _tag: K }>> };
+export type LossKernelTable = {
+  readonly [K in LossTag]: LossKernel<Extract<LossNode, { _tag: K }>>;
+};
 
 /** Every loss kernel, by tag. */
 export const lossKernels: LossKernelTable = {

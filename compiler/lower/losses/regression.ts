@@ -11,7 +11,9 @@ const pair = (inputs: Readonly<Record<string, Lowered>>, tag: string): [tf.Tenso
   const p = inputTensor(inputs, 'pred', tag);
   const t = inputTensor(inputs, 'target', tag);
   if (p.shape.join() !== t.shape.join()) {
-    throw new Error(`${tag}: pred [${p.shape.join(', ')}] and target [${t.shape.join(', ')}] differ in shape`);
+    throw new Error(
+      `${tag}: pred [${p.shape.join(', ')}] and target [${t.shape.join(', ')}] differ in shape`,
+    );
   }
   return [p, t];
 };
@@ -57,11 +59,14 @@ export const l2Kernel: LossKernel<L2> = (_loss, inputs) =>
 export const tokenL1Kernel: LossKernel<TokenL1> = (_loss, inputs) =>
   tf.tidy(() => {
     const [p, t] = pair(inputs, 'TokenL1');
-    if (p.rank !== 3) throw new Error(`TokenL1: expected tokens [B, S, D], got [${p.shape.join(', ')}]`);
+    if (p.rank !== 3)
+      throw new Error(`TokenL1: expected tokens [B, S, D], got [${p.shape.join(', ')}]`);
     const [b, s, d] = p.shape as [number, number, number];
     const diff = tf.abs(tf.sub(p, t));
     const global = tf.mean(tf.slice(diff, [0, 0, 0], [b, 1, d]));
-    return (s > 1 ? tf.add(global, tf.mean(tf.slice(diff, [0, 1, 0], [b, s - 1, d]))) : global) as tf.Scalar;
+    return (
+      s > 1 ? tf.add(global, tf.mean(tf.slice(diff, [0, 1, 0], [b, s - 1, d]))) : global
+    ) as tf.Scalar;
   });
 
 /**
@@ -78,7 +83,9 @@ export const maskedTokenL2Kernel: LossKernel<MaskedTokenL2> = (loss, inputs) =>
     const mask = inputTensor(inputs, 'mask', 'MaskedTokenL2').toFloat();
     const [b, s] = p.shape as [number, number, number];
     if (mask.shape.join() !== [b, s].join()) {
-      throw new Error(`MaskedTokenL2: mask [${mask.shape.join(', ')}] does not match tokens [${p.shape.join(', ')}]`);
+      throw new Error(
+        `MaskedTokenL2: mask [${mask.shape.join(', ')}] does not match tokens [${p.shape.join(', ')}]`,
+      );
     }
     if (loss.weights.length !== s) {
       throw new Error(`MaskedTokenL2: ${loss.weights.length} weights for ${s} tokens`);

@@ -23,7 +23,9 @@ export const fftAmplitudeL1Kernel: LossKernel<FftAmplitudeL1> = (_loss, inputs) 
     const p = inputTensor(inputs, 'pred', 'FftAmplitudeL1') as tf.Tensor4D;
     const t = inputTensor(inputs, 'target', 'FftAmplitudeL1') as tf.Tensor4D;
     if (p.rank !== 4 || p.shape.join() !== t.shape.join()) {
-      throw new Error(`FftAmplitudeL1: expected two images [B, H, W, C] of one shape, got [${p.shape.join(', ')}] and [${t.shape.join(', ')}]`);
+      throw new Error(
+        `FftAmplitudeL1: expected two images [B, H, W, C] of one shape, got [${p.shape.join(', ')}] and [${t.shape.join(', ')}]`,
+      );
     }
     const la = logAmplitude(halfSpectrum(dft2(p)));
     const lb = logAmplitude(halfSpectrum(dft2(t)));
@@ -42,13 +44,17 @@ export interface PatchAt {
  * and stride `max(floor(k / 2), 1)` (RT-STORM `_sample_patches`: `F.unfold(k, stride=k//2)`),
  * image-major.
  */
-export const patchGrid = (shape: readonly number[], patch: number): { k: number; all: PatchAt[] } => {
+export const patchGrid = (
+  shape: readonly number[],
+  patch: number,
+): { k: number; all: PatchAt[] } => {
   const [b, h, w] = shape as [number, number, number, number];
   const k = Math.min(patch, h, w);
   const s = Math.max(Math.floor(k / 2), 1);
   const all: PatchAt[] = [];
   for (let image = 0; image < b; image++) {
-    for (let top = 0; top + k <= h; top += s) for (let left = 0; left + k <= w; left += s) all.push({ image, top, left });
+    for (let top = 0; top + k <= h; top += s)
+      for (let left = 0; left + k <= w; left += s) all.push({ image, top, left });
   }
   return { k, all };
 };
@@ -65,7 +71,9 @@ const standardPatches = (x: tf.Tensor4D, at: ReadonlyArray<PatchAt>, k: number):
     if (!images.has(i)) images.set(i, tf.slice(x, [i, 0, 0, 0], [1, h, w, c]));
     return images.get(i)!;
   };
-  const rows = at.map((p) => tf.reshape(tf.slice(imageOf(p.image), [0, p.top, p.left, 0], [1, k, k, c]), [1, k * k * c]));
+  const rows = at.map((p) =>
+    tf.reshape(tf.slice(imageOf(p.image), [0, p.top, p.left, 0], [1, k, k, c]), [1, k * k * c]),
+  );
   const m = tf.concat(rows, 0) as tf.Tensor2D;
   const { mean, variance } = tf.moments(m, 1, true);
   // sqrt(var + 1e-12) rather than sqrt(var) + 1e-6: the same value for a flat patch (1e-6), and a
@@ -79,7 +87,9 @@ const sortRows = (v: tf.Tensor2D): tf.Tensor2D => {
   const values = v.dataSync();
   const order = new Int32Array(p * n);
   for (let j = 0; j < p; j++) {
-    const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[j * n + a]! - values[j * n + b]!);
+    const idx = Array.from({ length: n }, (_, i) => i).sort(
+      (a, b) => values[j * n + a]! - values[j * n + b]!,
+    );
     order.set(idx, j * n);
   }
   const pick = tf.oneHot(tf.tensor2d(order, [p, n], 'int32'), n).toFloat(); // [P, N(rank), N(source)]
@@ -101,7 +111,8 @@ export const slicedWassersteinAt = (
   projections: tf.Tensor2D,
 ): tf.Scalar =>
   tf.tidy(() => {
-    if (patchesA.length !== patchesB.length) throw new Error('SlicedWasserstein: patch counts differ');
+    if (patchesA.length !== patchesB.length)
+      throw new Error('SlicedWasserstein: patch counts differ');
     const projectionsT = tf.transpose(projections);
     const project = (x: tf.Tensor4D, at: ReadonlyArray<PatchAt>): tf.Tensor2D =>
       tf.transpose(matMulConst(standardPatches(x, at, k), projections, projectionsT)); // [P, N]
@@ -113,7 +124,10 @@ export const slicedWassersteinAt = (
 /** `[dim, count]` standard normal columns from `rng`, each scaled to unit norm (`+1e-12`). */
 export const randomProjections = (dim: number, count: number, rng: Rng): tf.Tensor2D =>
   tf.tidy(() => {
-    const m = tf.tensor2d(Float32Array.from({ length: dim * count }, () => rng.normal()), [dim, count]);
+    const m = tf.tensor2d(
+      Float32Array.from({ length: dim * count }, () => rng.normal()),
+      [dim, count],
+    );
     return tf.div(m, tf.add(l2Norm(m, 0), 1e-12));
   });
 
@@ -134,11 +148,17 @@ export const slicedWassersteinKernel: LossKernel<SlicedWasserstein> = (loss, inp
     const p = inputTensor(inputs, 'pred', 'SlicedWasserstein') as tf.Tensor4D;
     const t = inputTensor(inputs, 'target', 'SlicedWasserstein') as tf.Tensor4D;
     if (p.rank !== 4 || p.shape.join() !== t.shape.join()) {
-      throw new Error(`SlicedWasserstein: expected two images [B, H, W, C] of one shape, got [${p.shape.join(', ')}] and [${t.shape.join(', ')}]`);
+      throw new Error(
+        `SlicedWasserstein: expected two images [B, H, W, C] of one shape, got [${p.shape.join(', ')}] and [${t.shape.join(', ')}]`,
+      );
     }
     const { k, all } = patchGrid(p.shape, loss.patch);
     const n = Math.min(all.length, loss.maxPatches);
-    const choose = (): PatchAt[] => ctx.rng.permutation(all.length).slice(0, n).map((i) => all[i]!);
+    const choose = (): PatchAt[] =>
+      ctx.rng
+        .permutation(all.length)
+        .slice(0, n)
+        .map((i) => all[i]!);
     const patchesA = choose();
     const patchesB = choose();
     const w = randomProjections(k * k * p.shape[3], loss.projections, ctx.rng);

@@ -11,7 +11,8 @@ import { inputTensor, type LossKernel, type Lowered } from './context.js';
 /** Features as `[N, D]` samples; a clear error for fewer than 2 samples (the variance is unbiased). */
 const samples = (inputs: Readonly<Record<string, Lowered>>, tag: string): tf.Tensor2D => {
   const x = inputTensor(inputs, 'x', tag);
-  if (x.rank < 2) throw new Error(`${tag}: expected [B, D] or [B, S, D] features, got [${x.shape.join(', ')}]`);
+  if (x.rank < 2)
+    throw new Error(`${tag}: expected [B, D] or [B, S, D] features, got [${x.shape.join(', ')}]`);
   const d = x.shape[x.rank - 1]!;
   const z = tf.reshape(x, [-1, d]) as tf.Tensor2D;
   if (z.shape[0] < 2) throw new Error(`${tag}: needs at least 2 samples, got ${z.shape[0]}`);

@@ -31,7 +31,12 @@ export interface BlockMasks {
 type Size = readonly [number, number];
 
 /** The block size of one batch (reference `_sample_block_size`). */
-export const sampleBlockSize = (grid: Size, scale: Size, aspect: Size, rng: Rng): [number, number] => {
+export const sampleBlockSize = (
+  grid: Size,
+  scale: Size,
+  aspect: Size,
+  rng: Rng,
+): [number, number] => {
   const [gh, gw] = grid;
   const u = rng.next();
   const s = scale[0] + u * (scale[1] - scale[0]);
@@ -45,20 +50,34 @@ export const sampleBlockSize = (grid: Size, scale: Size, aspect: Size, rng: Rng)
 };
 
 /** Indices of an `h x w` block at a random place, minus the `excluded` patches; and the block itself. */
-const placeBlock = (grid: Size, size: Size, rng: Rng, excluded: ReadonlyArray<Set<number>>): { kept: number[]; block: Set<number> } => {
+const placeBlock = (
+  grid: Size,
+  size: Size,
+  rng: Rng,
+  excluded: ReadonlyArray<Set<number>>,
+): { kept: number[]; block: Set<number> } => {
   const [gh, gw] = grid;
   const top = rng.int(0, gh - size[0]);
   const left = rng.int(0, gw - size[1]);
   const block = new Set<number>();
-  for (let r = top; r < top + size[0]; r++) for (let c = left; c < left + size[1]; c++) block.add(r * gw + c);
+  for (let r = top; r < top + size[0]; r++)
+    for (let c = left; c < left + size[1]; c++) block.add(r * gw + c);
   const kept = [...block].filter((i) => excluded.every((e) => !e.has(i))).sort((x, y) => x - y);
   return { kept, block };
 };
 
 /** Redraws until more than `minKeep` patches survive; every 20 failures, drops the last constraint. */
-const sampleValid = (grid: Size, size: Size, minKeep: number, rng: Rng, constraints: ReadonlyArray<Set<number>>): { kept: number[]; block: Set<number> } => {
+const sampleValid = (
+  grid: Size,
+  size: Size,
+  minKeep: number,
+  rng: Rng,
+  constraints: ReadonlyArray<Set<number>>,
+): { kept: number[]; block: Set<number> } => {
   if (size[0] * size[1] <= minKeep) {
-    throw new Error(`multi-block mask: a ${size[0]}x${size[1]} block can never keep more than minKeep=${minKeep} patches\nhint: raise the block scale or lower minKeep`);
+    throw new Error(
+      `multi-block mask: a ${size[0]}x${size[1]} block can never keep more than minKeep=${minKeep} patches\nhint: raise the block scale or lower minKeep`,
+    );
   }
   for (let tries = 0; ; tries++) {
     const active = constraints.slice(0, Math.max(0, constraints.length - Math.floor(tries / 20)));
@@ -79,14 +98,23 @@ const truncate = (lists: ReadonlyArray<number[]>, shape: ReadonlyArray<number>):
  * `[B, Kc]` and `targets` is `[T, B, Kt]`, int32 row-major; turn them into tensors with
  * `tf.tensor(data, shape, 'int32')`. Only one context block is supported (I-JEPA's `nenc = 1`).
  */
-export const sampleMultiBlockMasks = (spec: MultiBlockMask, batch: number, rng: Rng): BlockMasks => {
-  if (spec.contexts !== 1) throw new Error(`multi-block mask: contexts must be 1 (I-JEPA), got ${spec.contexts}\nhint: use one context block`);
+export const sampleMultiBlockMasks = (
+  spec: MultiBlockMask,
+  batch: number,
+  rng: Rng,
+): BlockMasks => {
+  if (spec.contexts !== 1)
+    throw new Error(
+      `multi-block mask: contexts must be 1 (I-JEPA), got ${spec.contexts}\nhint: use one context block`,
+    );
   const targetSize = sampleBlockSize(spec.grid, spec.targetScale, spec.targetAspect, rng);
   const contextSize = sampleBlockSize(spec.grid, spec.contextScale, spec.contextAspect, rng);
   const targets: number[][][] = Array.from({ length: spec.targets }, () => []);
   const context: number[][] = [];
   for (let b = 0; b < batch; b++) {
-    const blocks = Array.from({ length: spec.targets }, () => sampleValid(spec.grid, targetSize, spec.minKeep, rng, []));
+    const blocks = Array.from({ length: spec.targets }, () =>
+      sampleValid(spec.grid, targetSize, spec.minKeep, rng, []),
+    );
     blocks.forEach((blk, t) => targets[t]!.push(blk.kept));
     const constraints = spec.allowOverlap ? [] : blocks.map((blk) => blk.block);
     context.push(sampleValid(spec.grid, contextSize, spec.minKeep, rng, constraints).kept);

@@ -6,7 +6,15 @@ import * as tf from '@tensorflow/tfjs';
 import type { Conv2d, PatchEmbed } from '../../ir/net.js';
 import type { ConvPadding } from '../legalize/index.js';
 import { kaimingNormal, xavierUniform, zeros, type Init } from './init.js';
-import { buffer, param, port, stopGradient, type NetRule, type ParamSpec, type Scope } from './rule.js';
+import {
+  buffer,
+  param,
+  port,
+  stopGradient,
+  type NetRule,
+  type ParamSpec,
+  type Scope,
+} from './rule.js';
 
 /** Geometry of a convolution. */
 export interface ConvGeometry {
@@ -44,7 +52,11 @@ const spectralNormalised = (s: Scope, w: tf.Tensor4D): tf.Tensor4D => {
   const md = stopGradient(m) as tf.Tensor2D;
   const v = unit(tf.matMul(md, u)) as tf.Tensor2D;
   const u2 = unit(tf.matMul(v, md, true, false).reshape([co, 1])) as tf.Tensor2D;
-  if (s.training) s.setBuffer('u', tf.tidy(() => u2.reshape([co])));
+  if (s.training)
+    s.setBuffer(
+      'u',
+      tf.tidy(() => u2.reshape([co])),
+    );
   const sigma = tf.sum(tf.mul(v, s.kernels.matMul(m, u2)));
   return tf.div(w, sigma) as tf.Tensor4D;
 };
@@ -70,7 +82,10 @@ export const conv2dRule: NetRule<Conv2d> = {
 
 /** Patch-embedding parameters: `weight` [p, p, in, dim] (init given; Xavier-uniform on `[p*p*in, dim]` by default), `bias` [dim]. */
 export const patchEmbedSpecs = (n: PatchEmbed, init?: Init): ReadonlyArray<ParamSpec> =>
-  convSpecs(n.patch, n.inChannels, n.dim, { bias: true, init: init ?? xavierUniform(n.patch * n.patch * n.inChannels, n.dim) });
+  convSpecs(n.patch, n.inChannels, n.dim, {
+    bias: true,
+    init: init ?? xavierUniform(n.patch * n.patch * n.inChannels, n.dim),
+  });
 
 /** Patches as tokens: `image [B, H, W, C] -> tokens [B, (H/p)*(W/p), dim]`. */
 export const applyPatchEmbed = (s: Scope, n: PatchEmbed, x: tf.Tensor): tf.Tensor3D => {

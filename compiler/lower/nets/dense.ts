@@ -10,7 +10,12 @@ import { ones, schemeInit, zeros, type Init } from './init.js';
 import { buffer, param, port, type NetRule, type ParamSpec, type Scope } from './rule.js';
 
 /** Linear parameters: `weight` [in, out] (initialised by `init`), zero `bias` [out]. */
-export const linearSpecs = (inDim: number, out: number, bias: boolean, init: Init): ReadonlyArray<ParamSpec> => [
+export const linearSpecs = (
+  inDim: number,
+  out: number,
+  bias: boolean,
+  init: Init,
+): ReadonlyArray<ParamSpec> => [
   param('weight', [inDim, out], init),
   ...(bias ? [param('bias', [out], zeros)] : []),
 ];
@@ -19,7 +24,11 @@ export const linearSpecs = (inDim: number, out: number, bias: boolean, init: Ini
 export const applyLinear = (scope: Scope, x: tf.Tensor, bias: boolean): tf.Tensor => {
   const w = scope.param('weight') as tf.Tensor2D;
   const [inDim, out] = w.shape;
-  const y = scope.kernels.dense(x.reshape([-1, inDim]) as tf.Tensor2D, w, bias ? scope.param('bias') : undefined);
+  const y = scope.kernels.dense(
+    x.reshape([-1, inDim]) as tf.Tensor2D,
+    w,
+    bias ? scope.param('bias') : undefined,
+  );
   return y.reshape([...x.shape.slice(0, -1), out]);
 };
 
@@ -30,9 +39,18 @@ export const linearRule: NetRule<Linear> = {
 };
 
 /** Norm parameters: `gamma` 1, `beta` 0 when affine; batch norm buffers `movingMean` 0, `movingVar` 1. */
-export const normSpecs = (kind: Norm['kind'], features: number, affine: boolean, zeroGamma = false): ReadonlyArray<ParamSpec> => [
-  ...(affine ? [param('gamma', [features], zeroGamma ? zeros : ones), param('beta', [features], zeros)] : []),
-  ...(kind === 'batch' ? [buffer('movingMean', [features], zeros), buffer('movingVar', [features], ones)] : []),
+export const normSpecs = (
+  kind: Norm['kind'],
+  features: number,
+  affine: boolean,
+  zeroGamma = false,
+): ReadonlyArray<ParamSpec> => [
+  ...(affine
+    ? [param('gamma', [features], zeroGamma ? zeros : ones), param('beta', [features], zeros)]
+    : []),
+  ...(kind === 'batch'
+    ? [buffer('movingMean', [features], zeros), buffer('movingVar', [features], ones)]
+    : []),
 ];
 
 /** PyTorch's BatchNorm momentum: `running = 0.9 running + 0.1 batch` (variance unbiased). */
@@ -54,7 +72,10 @@ const batchNorm = (s: Scope, x: tf.Tensor, eps: number): tf.Tensor => {
   let movingMean = s.param('movingMean');
   let movingVar = s.param('movingVar');
   for (let k = 0; k < g; k++) {
-    const [m, v] = [means.slice([k, 0], [1, -1]).reshape([-1]), unbiased.slice([k, 0], [1, -1]).reshape([-1])];
+    const [m, v] = [
+      means.slice([k, 0], [1, -1]).reshape([-1]),
+      unbiased.slice([k, 0], [1, -1]).reshape([-1]),
+    ];
     movingMean = tf.add(tf.mul(movingMean, 1 - BN_MOMENTUM), tf.mul(m, BN_MOMENTUM));
     movingVar = tf.add(tf.mul(movingVar, 1 - BN_MOMENTUM), tf.mul(v, BN_MOMENTUM));
   }
@@ -94,7 +115,13 @@ export const layerNormalise = (x: tf.Tensor, eps: number): tf.Tensor =>
   })(x);
 
 /** Applies a norm in `scope` (affine with `gamma`, `beta` when `affine`). */
-export const applyNorm = (s: Scope, kind: Norm['kind'], x: tf.Tensor, affine: boolean, eps: number): tf.Tensor => {
+export const applyNorm = (
+  s: Scope,
+  kind: Norm['kind'],
+  x: tf.Tensor,
+  affine: boolean,
+  eps: number,
+): tf.Tensor => {
   const y = normalise(s, kind, x, eps);
   return affine ? tf.add(tf.mul(y, s.param('gamma')), s.param('beta')) : y;
 };
@@ -183,8 +210,16 @@ export const mlpRule: NetRule<Mlp> = {
       const [a, b] = mlpWidths(n, i);
       const norm = mlpNorm(n, i);
       return [
-        ...linearSpecs(a, b, n.bias, schemeInit(MLP_INIT, a, b)).map((p) => ({ ...p, path: `layers.${i}.linear.${p.path}` })),
-        ...(norm ? normSpecs(norm.kind, b, norm.affine).map((p) => ({ ...p, path: `layers.${i}.norm.${p.path}` })) : []),
+        ...linearSpecs(a, b, n.bias, schemeInit(MLP_INIT, a, b)).map((p) => ({
+          ...p,
+          path: `layers.${i}.linear.${p.path}`,
+        })),
+        ...(norm
+          ? normSpecs(norm.kind, b, norm.affine).map((p) => ({
+              ...p,
+              path: `layers.${i}.norm.${p.path}`,
+            }))
+          : []),
       ];
     }).flat(),
   apply: (n, s, i) => {

@@ -10,7 +10,8 @@ import { port, under, type NetRule } from './rule.js';
 const IN_EPS = 1e-5;
 
 /** Output channels of conv `i` (`i = layers` is the last, 1 channel). */
-const width = (n: PatchGan, i: number): number => (i === n.layers ? 1 : n.ndf * Math.min(2 ** i, 8));
+const width = (n: PatchGan, i: number): number =>
+  i === n.layers ? 1 : n.ndf * Math.min(2 ** i, 8);
 
 /**
  * `PatchGan`: conv4 s2 p1 -> ndf, LeakyReLU 0.2 (as two ReLUs, twice differentiable); (layers - 1) x (conv4 s2 p1 -> IN (no affine) ->
@@ -19,13 +20,24 @@ const width = (n: PatchGan, i: number): number => (i === n.layers ? 1 : n.ndf * 
 export const patchGanRule: NetRule<PatchGan> = {
   params: (n) =>
     Array.from({ length: n.layers + 1 }, (_, i) =>
-      under(`convs.${i}`, convSpecs(4, i === 0 ? n.inChannels : width(n, i - 1), width(n, i), { bias: true, spectralNorm: n.spectralNorm })),
+      under(
+        `convs.${i}`,
+        convSpecs(4, i === 0 ? n.inChannels : width(n, i - 1), width(n, i), {
+          bias: true,
+          spectralNorm: n.spectralNorm,
+        }),
+      ),
     ).flat(),
   apply: (n, s, i) => {
     let h = port(i, 'x');
     for (let l = 0; l <= n.layers; l++) {
       const last = l === n.layers;
-      h = applyConv(s.at(`convs.${l}`), h, { stride: last ? 1 : 2, padding: 1, dilation: 1 }, { bias: true, spectralNorm: n.spectralNorm });
+      h = applyConv(
+        s.at(`convs.${l}`),
+        h,
+        { stride: last ? 1 : 2, padding: 1, dilation: 1 },
+        { bias: true, spectralNorm: n.spectralNorm },
+      );
       if (last) break;
       if (l > 0) h = applyNorm(s, 'instance', h, false, IN_EPS);
       // relu(h) - 0.2 relu(-h), not tf.leakyRelu: its gradient uses `greater`, which has no

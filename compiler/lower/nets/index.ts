@@ -30,7 +30,16 @@ import { fieldRule, flattenRule, l2NormalizeRule, poolRule, sequentialRule } fro
 import { attentionRule, transformerBlockRule, vitRule } from './transformer.js';
 import { generatorRule, styleEncoderRule, unetDecoderRule, unetEncoderRule } from './unet.js';
 
-export type { Lowered, NetContext, NetParts, NetRule, NetRules, ParamSpec, ParamTable, Scope } from './rule.js';
+export type {
+  Lowered,
+  NetContext,
+  NetParts,
+  NetRule,
+  NetRules,
+  ParamSpec,
+  ParamTable,
+  Scope,
+} from './rule.js';
 export type { Init } from './init.js';
 
 /** Every net kind's lowering rule. */
@@ -82,7 +91,8 @@ export const netParams = (net: NetNode): ReadonlyArray<ParamSpec> => parts.param
  */
 export const initNet = (net: NetNode, seed: number): Record<string, tf.Tensor> => {
   const out: Record<string, tf.Tensor> = {};
-  for (const p of netParams(net)) out[p.path] = tf.tensor(initValues(p.init, p.shape, seed, p.path), [...p.shape], 'float32');
+  for (const p of netParams(net))
+    out[p.path] = tf.tensor(initValues(p.init, p.shape, seed, p.path), [...p.shape], 'float32');
   return out;
 };
 
@@ -91,17 +101,31 @@ export const initNet = (net: NetNode, seed: number): Record<string, tf.Tensor> =
  * (full paths; `ctx.prefix` selects a part's). Batch-norm running stats and spectral-norm vectors
  * are written to `ctx.buffers` when `ctx.training`. Kernels default to the active backend's.
  */
-export const applyNet = (net: NetNode, params: ParamTable, inputs: Readonly<Record<string, Lowered>>, ctx: NetContext): Lowered =>
-  parts.run(net, makeScope(params, { ...ctx, kernels: ctx.kernels ?? legalizeFor(tf.getBackend()) }), inputs as Inputs);
+export const applyNet = (
+  net: NetNode,
+  params: ParamTable,
+  inputs: Readonly<Record<string, Lowered>>,
+  ctx: NetContext,
+): Lowered =>
+  parts.run(
+    net,
+    makeScope(params, { ...ctx, kernels: ctx.kernels ?? legalizeFor(tf.getBackend()) }),
+    inputs as Inputs,
+  );
 
 /**
  * The part of a composite net at `path` and its parameter prefix: a Generator's `encoder`,
  * `styleEncoder`, `decoder`; a Sequential's `<i>` (paths compose: `['2', 'decoder']`).
  */
-export const subNet = (net: NetNode, path: ReadonlyArray<string>): { net: NetNode; prefix: string } => {
+export const subNet = (
+  net: NetNode,
+  path: ReadonlyArray<string>,
+): { net: NetNode; prefix: string } => {
   const part = partAt(net, path);
   if ('net' in part) return { net: part.net, prefix: path.join('.') };
   const parent = partAt(net, path.slice(0, part.bad));
   const tag = 'net' in parent ? parent.net._tag : net._tag;
-  throw new Error(`lowering: ${tag} has no part "${path[part.bad] ?? ''}"\nhint: parts are a Generator's encoder/styleEncoder/decoder or a Sequential's index`);
+  throw new Error(
+    `lowering: ${tag} has no part "${path[part.bad] ?? ''}"\nhint: parts are a Generator's encoder/styleEncoder/decoder or a Sequential's index`,
+  );
 };

@@ -29,7 +29,10 @@ export const xavierUniform = (fanIn: number, fanOut: number): Init => ({
 });
 
 /** He normal, fan-out mode: `N(0, 2 / fanOut)` (torchvision convnets; fanOut = k * k * out for convs). */
-export const kaimingNormal = (fanOut: number): Init => ({ kind: 'normal', std: Math.sqrt(2 / fanOut) });
+export const kaimingNormal = (fanOut: number): Init => ({
+  kind: 'normal',
+  std: Math.sqrt(2 / fanOut),
+});
 
 /** The initialiser a `Linear.init` scheme names, for a weight `[fanIn, fanOut]`. */
 export const schemeInit = (scheme: InitScheme, fanIn: number, fanOut: number): Init => {
@@ -72,7 +75,12 @@ const draw = (init: Init, rng: Rng): number => {
 };
 
 /** The values of one parameter of `shape`, from `seed` and its `path`. */
-export const initValues = (init: Init, shape: ReadonlyArray<number>, seed: number, path: string): Float32Array => {
+export const initValues = (
+  init: Init,
+  shape: ReadonlyArray<number>,
+  seed: number,
+  path: string,
+): Float32Array => {
   const n = shape.reduce((a, b) => a * b, 1);
   const rng = Rng.seeded(seed).fork(path);
   const out = new Float32Array(n);

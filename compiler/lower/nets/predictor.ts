@@ -15,14 +15,22 @@ const JEPA_EPS = 1e-6;
 /** PyTorch LayerNorm default eps. */
 const TORCH_EPS = 1e-5;
 
-const predBlock = (n: TransformerPredictor) => ({ dim: n.dim, heads: n.heads, mlpRatio: n.mlpRatio, qkvBias: true, eps: JEPA_EPS });
+const predBlock = (n: TransformerPredictor) => ({
+  dim: n.dim,
+  heads: n.heads,
+  mlpRatio: n.mlpRatio,
+  qkvBias: true,
+  eps: JEPA_EPS,
+});
 
 const predictorSpecs = (n: TransformerPredictor): ReadonlyArray<ParamSpec> => {
   const tn = schemeInit('truncNormal02', 0, 0);
   return [
     ...under('embed', linearSpecs(n.inDim, n.dim, true, tn)),
     param('maskToken', [1, 1, n.dim], tn),
-    ...Array.from({ length: n.depth }, (_, i) => under(`blocks.${i}`, blockSpecs(predBlock(n), 'truncNormal02'))).flat(),
+    ...Array.from({ length: n.depth }, (_, i) =>
+      under(`blocks.${i}`, blockSpecs(predBlock(n), 'truncNormal02')),
+    ).flat(),
     ...under('norm', normSpecs('layer', n.dim, true)),
     ...under('proj', linearSpecs(n.dim, n.inDim, true, tn)),
   ];
@@ -46,7 +54,10 @@ export const transformerPredictorRule: NetRule<TransformerPredictor> = {
   apply: (n, s, i) => {
     const targets = port(i, 'targets');
     const [t, , kt] = targets.shape as [number, number, number];
-    const z = tf.add(applyLinear(s.at('embed'), port(i, 'x'), true), positionsAt(n, port(i, 'context')));
+    const z = tf.add(
+      applyLinear(s.at('embed'), port(i, 'x'), true),
+      positionsAt(n, port(i, 'context')),
+    );
     const ctx = tf.tile(z, [t, 1, 1]); // [T*B, Kc, dim]
     const masks = tf.add(positionsAt(n, targets).reshape([-1, kt, n.dim]), s.param('maskToken'));
     let h = tf.concat([ctx, masks], 1);
@@ -82,7 +93,10 @@ export const tokenPredictorRule: NetRule<TokenPredictor> = {
     const q = tf.add(applyNorm(s.at('norm1'), 'layer', unit, true, TORCH_EPS), s.param('pos'));
     const a = applyAttention(s.at('attn'), q, n.heads, true);
     const m = applyNorm(s.at('norm2'), 'layer', a, true, TORCH_EPS);
-    return tf.add(x, applyLinear(s.at('mlp.fc2'), gelu(applyLinear(s.at('mlp.fc1'), m, true)), true));
+    return tf.add(
+      x,
+      applyLinear(s.at('mlp.fc2'), gelu(applyLinear(s.at('mlp.fc1'), m, true)), true),
+    );
   },
 };
 
@@ -94,19 +108,38 @@ export const tokenPredictorRule: NetRule<TokenPredictor> = {
 export const fusionHeadRule: NetRule<FusionHead> = {
   params: (n) => [
     ...under('styleNorm', normSpecs('layer', n.styleDim, true)),
-    ...under('styleProj', linearSpecs(n.styleDim, n.dim, true, schemeInit('default', n.styleDim, n.dim))),
+    ...under(
+      'styleProj',
+      linearSpecs(n.styleDim, n.dim, true, schemeInit('default', n.styleDim, n.dim)),
+    ),
     ...under('contentNorm', normSpecs('layer', n.contentDim, true)),
-    ...under('contentProj', linearSpecs(n.contentDim, n.dim, true, schemeInit('default', n.contentDim, n.dim))),
+    ...under(
+      'contentProj',
+      linearSpecs(n.contentDim, n.dim, true, schemeInit('default', n.contentDim, n.dim)),
+    ),
     ...under('gateNorm', normSpecs('layer', 2 * n.dim, true)),
     ...under('gate', linearSpecs(2 * n.dim, n.dim, true, schemeInit('default', 2 * n.dim, n.dim))),
     ...under('norm', normSpecs('layer', n.dim, true)),
   ],
   apply: (_n, s, i) => {
     const branch = (name: 'style' | 'content'): tf.Tensor =>
-      gelu(applyLinear(s.at(`${name}Proj`), applyNorm(s.at(`${name}Norm`), 'layer', port(i, name), true, TORCH_EPS), true));
+      gelu(
+        applyLinear(
+          s.at(`${name}Proj`),
+          applyNorm(s.at(`${name}Norm`), 'layer', port(i, name), true, TORCH_EPS),
+          true,
+        ),
+      );
     const zs = branch('style');
     const zm = branch('content');
-    const g = activate('sigmoid', applyLinear(s.at('gate'), applyNorm(s.at('gateNorm'), 'layer', tf.concat([zs, zm], -1), true, TORCH_EPS), true));
+    const g = activate(
+      'sigmoid',
+      applyLinear(
+        s.at('gate'),
+        applyNorm(s.at('gateNorm'), 'layer', tf.concat([zs, zm], -1), true, TORCH_EPS),
+        true,
+      ),
+    );
     const mixed = tf.add(tf.mul(g, zm), tf.mul(tf.sub(1, g), zs));
     return applyNorm(s.at('norm'), 'layer', mixed, true, TORCH_EPS);
   },

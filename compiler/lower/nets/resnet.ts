@@ -5,7 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ResNet } from '../../ir/net.js';
-import { needsDownsample, resnetBlockConvs, resnetBlocks, resnetExpansion, type ResNetBlock } from '../../ir/resnet.js';
+import {
+  needsDownsample,
+  resnetBlockConvs,
+  resnetBlocks,
+  resnetExpansion,
+  type ResNetBlock,
+} from '../../ir/resnet.js';
 import { applyConv, convSpecs } from './conv.js';
 import { applyNorm, normSpecs } from './dense.js';
 import { port, under, type NetRule, type ParamSpec, type Scope } from './rule.js';
@@ -18,10 +24,16 @@ const blockSpecs = (n: ResNet, b: ResNetBlock): ReadonlyArray<ParamSpec> => {
   return [
     ...convs.flatMap(([id, k, , i, o], idx) => [
       ...under(`conv${id}`, convSpecs(k, i, o, { bias: false })),
-      ...under(`bn${id}`, normSpecs('batch', o, true, n.zeroInitResidual && idx === convs.length - 1)),
+      ...under(
+        `bn${id}`,
+        normSpecs('batch', o, true, n.zeroInitResidual && idx === convs.length - 1),
+      ),
     ]),
     ...(needsDownsample(n, b)
-      ? [...under('downsample.conv', convSpecs(1, b.inCh, out, { bias: false })), ...under('downsample.bn', normSpecs('batch', out, true))]
+      ? [
+          ...under('downsample.conv', convSpecs(1, b.inCh, out, { bias: false })),
+          ...under('downsample.bn', normSpecs('batch', out, true)),
+        ]
       : []),
   ].map((p) => ({ ...p, path: `${b.prefix}.${p.path}` }));
 };
@@ -30,12 +42,28 @@ const applyBlock = (n: ResNet, s: Scope, b: ResNetBlock, x: tf.Tensor): tf.Tenso
   const bs = s.at(b.prefix);
   const convs = resnetBlockConvs(n, b);
   const main = convs.reduce((h, [id, k, stride], idx) => {
-    const c = applyConv(bs.at(`conv${id}`), h, { stride, padding: Math.floor(k / 2), dilation: 1 }, { bias: false });
+    const c = applyConv(
+      bs.at(`conv${id}`),
+      h,
+      { stride, padding: Math.floor(k / 2), dilation: 1 },
+      { bias: false },
+    );
     const y = applyNorm(bs.at(`bn${id}`), 'batch', c, true, BN_EPS);
     return idx === convs.length - 1 ? y : tf.relu(y);
   }, x);
   const short = needsDownsample(n, b)
-    ? applyNorm(bs.at('downsample.bn'), 'batch', applyConv(bs.at('downsample.conv'), x, { stride: b.stride, padding: 0, dilation: 1 }, { bias: false }), true, BN_EPS)
+    ? applyNorm(
+        bs.at('downsample.bn'),
+        'batch',
+        applyConv(
+          bs.at('downsample.conv'),
+          x,
+          { stride: b.stride, padding: 0, dilation: 1 },
+          { bias: false },
+        ),
+        true,
+        BN_EPS,
+      )
     : x;
   return tf.relu(tf.add(main, short));
 };
@@ -52,7 +80,12 @@ export const resnetRule: NetRule<ResNet> = {
   ],
   apply: (n, s, i) => {
     const k = n.stem.kernel;
-    const stem = applyConv(s.at('stem.conv'), port(i, 'x'), { stride: n.stem.stride, padding: Math.floor(k / 2), dilation: 1 }, { bias: false });
+    const stem = applyConv(
+      s.at('stem.conv'),
+      port(i, 'x'),
+      { stride: n.stem.stride, padding: Math.floor(k / 2), dilation: 1 },
+      { bias: false },
+    );
     let x: tf.Tensor = tf.relu(applyNorm(s.at('stem.bn'), 'batch', stem, true, BN_EPS));
     if (n.stem.maxPool) x = tf.maxPool(x as tf.Tensor4D, 3, 2, 1);
     for (const b of resnetBlocks(n)) x = applyBlock(n, s, b, x);

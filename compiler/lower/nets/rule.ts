@@ -80,7 +80,10 @@ export type NetRules = { readonly [K in NetTag]: NetRule<Extract<NetNode, { _tag
 const join = (prefix: string, path: string): string => (prefix === '' ? path : `${prefix}.${path}`);
 
 /** A scope over `params` under `prefix`. */
-export const makeScope = (params: ParamTable, ctx: NetContext & { readonly kernels: Kernels }): Scope => ({
+export const makeScope = (
+  params: ParamTable,
+  ctx: NetContext & { readonly kernels: Kernels },
+): Scope => ({
   kernels: ctx.kernels,
   training: ctx.training,
   groups: ctx.groups ?? 1,
@@ -89,7 +92,9 @@ export const makeScope = (params: ParamTable, ctx: NetContext & { readonly kerne
     const t = params[full];
     if (t === undefined) {
       const known = Object.keys(params).slice(0, 8).join(', ');
-      throw new Error(`lowering: parameter "${full}" is missing\nhint: initialise it with initNet(net, seed); known: ${known}${Object.keys(params).length > 8 ? ', ...' : ''}`);
+      throw new Error(
+        `lowering: parameter "${full}" is missing\nhint: initialise it with initNet(net, seed); known: ${known}${Object.keys(params).length > 8 ? ', ...' : ''}`,
+      );
     }
     return t;
   },
@@ -123,8 +128,12 @@ export const under = (prefix: string, specs: ReadonlyArray<ParamSpec>): Readonly
 /** The tensor a port holds (throws a clear error for a missing port or a struct). */
 export const port = (inputs: Inputs, name: string): tf.Tensor => {
   const v = inputs[name];
-  if (v === undefined) throw new Error(`lowering: missing input port "${name}" (got ${Object.keys(inputs).join(', ') || 'none'})`);
-  if (!(v instanceof tf.Tensor)) throw new Error(`lowering: port "${name}" holds a struct where a tensor is expected`);
+  if (v === undefined)
+    throw new Error(
+      `lowering: missing input port "${name}" (got ${Object.keys(inputs).join(', ') || 'none'})`,
+    );
+  if (!(v instanceof tf.Tensor))
+    throw new Error(`lowering: port "${name}" holds a struct where a tensor is expected`);
   return v;
 };
 

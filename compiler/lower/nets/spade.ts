@@ -33,11 +33,23 @@ export const applySpade = (s: Scope, x: tf.Tensor, map: tf.Tensor, token: tf.Ten
   const c = x.shape[3]!;
   const xn = applyNorm(s, 'instance', x, false, IN_EPS);
   const hidden = activate('silu', applyConv(s.at('map.conv1'), map, same3, { bias: true }));
-  const sp = tf.mul(applyConv(s.at('map.conv2'), hidden, same3, { bias: true }), 1 / Math.sqrt(Math.max(c / 64, 1)));
-  const tk = applyLinear(s.at('token.fc2'), activate('silu', applyLinear(s.at('token.fc1'), token, true)), true).reshape([-1, 1, 1, 2 * c]);
+  const sp = tf.mul(
+    applyConv(s.at('map.conv2'), hidden, same3, { bias: true }),
+    1 / Math.sqrt(Math.max(c / 64, 1)),
+  );
+  const tk = applyLinear(
+    s.at('token.fc2'),
+    activate('silu', applyLinear(s.at('token.fc1'), token, true)),
+    true,
+  ).reshape([-1, 1, 1, 2 * c]);
   const [gs, bs] = tf.split(sp, 2, 3) as [tf.Tensor, tf.Tensor];
   const [gg, bg] = tf.split(tk, 2, 3) as [tf.Tensor, tf.Tensor];
-  const a = tf.unstack(tf.softplus(s.param('gates'))) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const a = tf.unstack(tf.softplus(s.param('gates'))) as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
   const gamma = tf.add(1, tf.add(tf.mul(a[0], gs), tf.mul(a[1], gg)));
   const beta = tf.add(tf.mul(a[2], bs), tf.mul(a[3], bg));
   return tf.add(tf.mul(xn, gamma), beta);
@@ -53,10 +65,23 @@ export const spadeBlockSpecs = (n: Omit<SpadeResBlock, '_tag'>): ReadonlyArray<P
 ];
 
 /** `conv2(ReLU(SPADE2(conv1(ReLU(SPADE1(x)))))) + skip(x)` (skip: 1x1 conv when in != out). */
-export const applySpadeBlock = (s: Scope, n: Omit<SpadeResBlock, '_tag'>, x: tf.Tensor, map: tf.Tensor, token: tf.Tensor): tf.Tensor => {
-  const h1 = applyConv(s.at('conv1'), tf.relu(applySpade(s.at('spade1'), x, map, token)), same3, { bias: true });
-  const h2 = applyConv(s.at('conv2'), tf.relu(applySpade(s.at('spade2'), h1, map, token)), same3, { bias: true });
-  const skip = n.in !== n.out ? applyConv(s.at('skip'), x, { stride: 1, padding: 0, dilation: 1 }, { bias: false }) : x;
+export const applySpadeBlock = (
+  s: Scope,
+  n: Omit<SpadeResBlock, '_tag'>,
+  x: tf.Tensor,
+  map: tf.Tensor,
+  token: tf.Tensor,
+): tf.Tensor => {
+  const h1 = applyConv(s.at('conv1'), tf.relu(applySpade(s.at('spade1'), x, map, token)), same3, {
+    bias: true,
+  });
+  const h2 = applyConv(s.at('conv2'), tf.relu(applySpade(s.at('spade2'), h1, map, token)), same3, {
+    bias: true,
+  });
+  const skip =
+    n.in !== n.out
+      ? applyConv(s.at('skip'), x, { stride: 1, padding: 0, dilation: 1 }, { bias: false })
+      : x;
   return tf.add(h2, skip);
 };
 

@@ -9,7 +9,10 @@ import { port, under, type NetRule } from './rule.js';
 export const sequentialRule: NetRule<Sequential> = {
   params: (n, parts) => n.layers.flatMap((l, i) => under(String(i), parts.params(l))),
   apply: (n, s, i, parts) =>
-    n.layers.reduce((x, layer, idx) => parts.run(layer, s.at(String(idx)), idx === 0 ? i : { x }), i['x'] ?? port(i, 'x')),
+    n.layers.reduce(
+      (x, layer, idx) => parts.run(layer, s.at(String(idx)), idx === 0 ? i : { x }),
+      i['x'] ?? port(i, 'x'),
+    ),
 };
 
 /**
@@ -35,7 +38,8 @@ export const fieldRule: NetRule<Field> = {
   apply: (n, _s, i) => {
     const v = i['x'];
     if (v === undefined || v instanceof tf.Tensor || v[n.name] === undefined) {
-      const fields = v === undefined || v instanceof tf.Tensor ? 'a tensor' : Object.keys(v).join(', ');
+      const fields =
+        v === undefined || v instanceof tf.Tensor ? 'a tensor' : Object.keys(v).join(', ');
       throw new Error(`lowering: Field "${n.name}" not found (input has ${fields})`);
     }
     return v[n.name]!;

@@ -8,7 +8,15 @@ import type { Attention, InitScheme, TransformerBlock, Vit } from '../../ir/net.
 import { applyPatchEmbed, patchEmbedSpecs } from './conv.js';
 import { activate, applyLinear, applyNorm, linearSpecs, normSpecs } from './dense.js';
 import { schemeInit, xavierUniform, type Init } from './init.js';
-import { frozenScope, param, port, under, type NetRule, type ParamSpec, type Scope } from './rule.js';
+import {
+  frozenScope,
+  param,
+  port,
+  under,
+  type NetRule,
+  type ParamSpec,
+  type Scope,
+} from './rule.js';
 
 /**
  * Fixed 2-D sin-cos position embedding `[gh * gw, dim]` for row-major patches, temperature 1e4:
@@ -51,8 +59,13 @@ const buildSincos = (gh: number, gw: number, dim: number, rowFirst: boolean): Fl
  * Attention parameters. `qkv.weight` [dim, 3dim]: MoCo v3 uses U(+-sqrt(6 / (out/3 + in))) =
  * U(+-sqrt(3 / dim)) for Xavier schemes; other schemes apply as is. `proj` [dim, dim].
  */
-export const attentionSpecs = (dim: number, qkvBias: boolean, scheme: InitScheme): ReadonlyArray<ParamSpec> => {
-  const qkvInit: Init = scheme === 'xavierUniform' ? xavierUniform(dim, dim) : schemeInit(scheme, dim, 3 * dim);
+export const attentionSpecs = (
+  dim: number,
+  qkvBias: boolean,
+  scheme: InitScheme,
+): ReadonlyArray<ParamSpec> => {
+  const qkvInit: Init =
+    scheme === 'xavierUniform' ? xavierUniform(dim, dim) : schemeInit(scheme, dim, 3 * dim);
   return [
     ...under('qkv', linearSpecs(dim, 3 * dim, qkvBias, qkvInit)),
     ...under('proj', linearSpecs(dim, dim, true, schemeInit(scheme, dim, dim))),
@@ -66,13 +79,24 @@ export const attentionSpecs = (dim: number, qkvBias: boolean, scheme: InitScheme
  * where slicing heads out of `[B, 3H, N, dh]` back-propagates as three full-size pads and two
  * adds). The scale multiplies Q (`[H*B, N, dh]`), not the 4x larger scores `[H*B, N, N]`.
  */
-export const applyAttention = (s: Scope, x: tf.Tensor, nHeads: number, qkvBias: boolean): tf.Tensor3D => {
+export const applyAttention = (
+  s: Scope,
+  x: tf.Tensor,
+  nHeads: number,
+  qkvBias: boolean,
+): tf.Tensor3D => {
   const [b, n, d] = x.shape as [number, number, number];
   const dh = d / nHeads;
   const qkv = applyLinear(s.at('qkv'), x, qkvBias)
     .reshape([b, n, 3 * nHeads, dh])
     .transpose([2, 0, 1, 3]); // [3H, B, N, dh]
-  const [q, k, v] = tf.split(qkv, 3, 0).map((t) => t.reshape([nHeads * b, n, dh]) as tf.Tensor3D) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+  const [q, k, v] = tf
+    .split(qkv, 3, 0)
+    .map((t) => t.reshape([nHeads * b, n, dh]) as tf.Tensor3D) as [
+    tf.Tensor3D,
+    tf.Tensor3D,
+    tf.Tensor3D,
+  ];
   const scores = s.kernels.batchMatMul(tf.mul(q, 1 / Math.sqrt(dh)), k, false, true);
   const ctx = s.kernels.batchMatMul(tf.softmax(scores) as tf.Tensor3D, v); // [H*B, N, dh]
   const merged = ctx.reshape([nHeads, b, n, dh]).transpose([1, 2, 0, 3]).reshape([b, n, d]);
@@ -89,7 +113,10 @@ export const attentionRule: NetRule<Attention> = {
 const hidden = (dim: number, ratio: number): number => Math.floor(dim * ratio);
 
 /** Block parameters: `norm1`, `attn.*`, `norm2`, `mlp.fc1`, `mlp.fc2` (linears by `scheme`). */
-export const blockSpecs = (n: Omit<TransformerBlock, '_tag' | 'eps'>, scheme: InitScheme): ReadonlyArray<ParamSpec> => {
+export const blockSpecs = (
+  n: Omit<TransformerBlock, '_tag' | 'eps'>,
+  scheme: InitScheme,
+): ReadonlyArray<ParamSpec> => {
   const h = hidden(n.dim, n.mlpRatio);
   return [
     ...under('norm1', normSpecs('layer', n.dim, true)),
@@ -101,10 +128,26 @@ export const blockSpecs = (n: Omit<TransformerBlock, '_tag' | 'eps'>, scheme: In
 };
 
 /** Pre-norm block: `x + attn(LN(x))`, then `x + fc2(GELU(fc1(LN(x))))`. */
-export const applyBlock = (s: Scope, x: tf.Tensor, n: Omit<TransformerBlock, '_tag'>): tf.Tensor => {
-  const a = tf.add(x, applyAttention(s.at('attn'), applyNorm(s.at('norm1'), 'layer', x, true, n.eps), n.heads, n.qkvBias));
+export const applyBlock = (
+  s: Scope,
+  x: tf.Tensor,
+  n: Omit<TransformerBlock, '_tag'>,
+): tf.Tensor => {
+  const a = tf.add(
+    x,
+    applyAttention(
+      s.at('attn'),
+      applyNorm(s.at('norm1'), 'layer', x, true, n.eps),
+      n.heads,
+      n.qkvBias,
+    ),
+  );
   const m = applyNorm(s.at('norm2'), 'layer', a, true, n.eps);
-  const f = applyLinear(s.at('mlp.fc2'), activate('gelu', applyLinear(s.at('mlp.fc1'), m, true)), true);
+  const f = applyLinear(
+    s.at('mlp.fc2'),
+    activate('gelu', applyLinear(s.at('mlp.fc1'), m, true)),
+    true,
+  );
   return tf.add(a, f);
 };
 
@@ -119,17 +162,31 @@ export const transformerBlockRule: NetRule<TransformerBlock> = {
  * linears and patch embedding, cls N(0, 1e-6)), one without is I-JEPA's (trunc-normal 0.02
  * everywhere, conv included).
  */
-export const vitScheme = (n: Pick<Vit, 'cls'>): InitScheme => (n.cls ? 'xavierUniform' : 'truncNormal02');
+export const vitScheme = (n: Pick<Vit, 'cls'>): InitScheme =>
+  n.cls ? 'xavierUniform' : 'truncNormal02';
 
-const patchOf = (n: Vit) => ({ _tag: 'PatchEmbed' as const, inChannels: n.inChannels, patch: n.patch, dim: n.dim });
+const patchOf = (n: Vit) => ({
+  _tag: 'PatchEmbed' as const,
+  inChannels: n.inChannels,
+  patch: n.patch,
+  dim: n.dim,
+});
 
 /** ViT parameters: `patchEmbed.*`, `cls` [1, 1, dim], `blocks.<i>.*`, `norm.*`. */
 const vitSpecs = (n: Vit): ReadonlyArray<ParamSpec> => {
   const scheme = vitScheme(n);
   return [
-    ...under('patchEmbed', patchEmbedSpecs(patchOf(n), scheme === 'xavierUniform' ? undefined : schemeInit(scheme, 0, 0))),
+    ...under(
+      'patchEmbed',
+      patchEmbedSpecs(
+        patchOf(n),
+        scheme === 'xavierUniform' ? undefined : schemeInit(scheme, 0, 0),
+      ),
+    ),
     ...(n.cls ? [param('cls', [1, 1, n.dim], { kind: 'normal', std: 1e-6 })] : []),
-    ...Array.from({ length: n.depth }, (_, i) => under(`blocks.${i}`, blockSpecs(n, scheme))).flat(),
+    ...Array.from({ length: n.depth }, (_, i) =>
+      under(`blocks.${i}`, blockSpecs(n, scheme)),
+    ).flat(),
     ...under('norm', normSpecs('layer', n.dim, true)),
   ];
 };

@@ -8,7 +8,16 @@ import { issue, type Issue } from '../../ir/issue.js';
 import type { Conv2d } from '../../ir/net.js';
 import { tensor, showType, type Dim, type TensorType } from '../../ir/types.js';
 import { convParams } from './params.js';
-import { expectLastDim, expectPositive, expectTensor, num, type Inferred, type Ports, type Rule, type RuleContext } from './rule.js';
+import {
+  expectLastDim,
+  expectPositive,
+  expectTensor,
+  num,
+  type Inferred,
+  type Ports,
+  type Rule,
+  type RuleContext,
+} from './rule.js';
 
 /** Geometry of one convolution (or pooling window). `padding` as in `Conv2d`. */
 export interface ConvGeometry {
@@ -47,14 +56,20 @@ export const convStep = (
   const wo = convSize(w, g);
   if ((typeof ho === 'number' && ho < 1) || (typeof wo === 'number' && wo < 1)) {
     return left([
-      issue('E_SHAPE', ctx.path, `${where}: a ${g.kernel}x${g.kernel} stride ${g.stride} convolution leaves no pixels of ${showType(x)}`, {
-        expected: `spatial size >= ${g.kernel} before ${where}`,
-        got: showType(x),
-        hint: 'use larger images or fewer downsampling layers',
-      }),
+      issue(
+        'E_SHAPE',
+        ctx.path,
+        `${where}: a ${g.kernel}x${g.kernel} stride ${g.stride} convolution leaves no pixels of ${showType(x)}`,
+        {
+          expected: `spatial size >= ${g.kernel} before ${where}`,
+          got: showType(x),
+          hint: 'use larger images or fewer downsampling layers',
+        },
+      ),
     ]);
   }
-  const flops = 2 * num(ctx, b) * num(ctx, ho) * num(ctx, wo) * g.kernel * g.kernel * num(ctx, c) * out;
+  const flops =
+    2 * num(ctx, b) * num(ctx, ho) * num(ctx, wo) * g.kernel * g.kernel * num(ctx, c) * out;
   return right({ output: tensor('image', [b, ho, wo, out]), flops });
 };
 

@@ -7,14 +7,23 @@ import { pipe } from 'fp-ts/lib/function.js';
 import type { Activation, Linear, Mlp, Norm } from '../../ir/net.js';
 import { tensor, type Dim, type TensorType } from '../../ir/types.js';
 import { linearParams, normParams, prefixed, type Params } from './params.js';
-import { done, expectLastDim, expectPositive, expectTensor, num, type Rule, type RuleContext } from './rule.js';
+import {
+  done,
+  expectLastDim,
+  expectPositive,
+  expectTensor,
+  num,
+  type Rule,
+  type RuleContext,
+} from './rule.js';
 
 /** Rows a last-axis linear map runs on: every dim but the last, evaluated (e.g. `B * N`). */
 export const rowsOf = (ctx: RuleContext, t: TensorType): number =>
   t.shape.slice(0, -1).reduce<number>((a, d) => a * num(ctx, d), 1);
 
 /** The same tensor with its last dim replaced. */
-export const withLast = (t: TensorType, last: Dim): TensorType => tensor(t.kind, [...t.shape.slice(0, -1), last]);
+export const withLast = (t: TensorType, last: Dim): TensorType =>
+  tensor(t.kind, [...t.shape.slice(0, -1), last]);
 
 /** Linear: `[..., in] -> [..., out]`, `2 * rows * in * out` FLOPs. */
 export const linearRule: Rule<Linear> = {
@@ -54,7 +63,10 @@ const mlpParams = (n: Mlp): Params =>
       : n.norm === 'none'
         ? []
         : normParams(n.norm, o, true);
-    return [...prefixed(`layers.${k}.linear`, linearParams(i, o, n.bias)), ...prefixed(`layers.${k}.norm`, norm)];
+    return [
+      ...prefixed(`layers.${k}.linear`, linearParams(i, o, n.bias)),
+      ...prefixed(`layers.${k}.norm`, norm),
+    ];
   });
 
 /** Mlp: `[..., in] -> [..., out]` through `layers` Linear layers. */
@@ -88,12 +100,23 @@ export const normRule: Rule<Norm> = {
   params: (n) => normParams(n.kind, n.features, n.affine),
   infer: (n, inputs, ctx) =>
     pipe(
-      expectTensor(ctx, inputs, 'x', n.kind === 'instance' ? ['image'] : ['image', 'tokens', 'vector']),
+      expectTensor(
+        ctx,
+        inputs,
+        'x',
+        n.kind === 'instance' ? ['image'] : ['image', 'tokens', 'vector'],
+      ),
       chain((x) =>
         done(
           [
             ...expectPositive(ctx, 'features', n.features),
-            ...expectLastDim(ctx, x, 'x', n.features, (got) => `Net.${n.kind}Norm({ features: ${got}, ... })`),
+            ...expectLastDim(
+              ctx,
+              x,
+              'x',
+              n.features,
+              (got) => `Net.${n.kind}Norm({ features: ${got}, ... })`,
+            ),
           ],
           () => ({ output: x, flops: 0 }),
         ),

@@ -20,11 +20,7 @@ export const mulDim = (a: Dim, b: Dim): Dim =>
 
 /** `a + b`: a number when both are literal, `'2*B'` for `B + B`, else the expression `'a+b'`. */
 export const addDim = (a: Dim, b: Dim): Dim =>
-  typeof a === 'number' && typeof b === 'number'
-    ? a + b
-    : a === b
-      ? mulDim(2, a)
-      : `${a}+${b}`;
+  typeof a === 'number' && typeof b === 'number' ? a + b : a === b ? mulDim(2, a) : `${a}+${b}`;
 
 const wrap = (d: Dim): string => (typeof d === 'string' && d.includes('+') ? `(${d})` : `${d}`);
 

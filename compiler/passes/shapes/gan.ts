@@ -24,20 +24,36 @@ export const generatorRule: Rule<Generator> = {
     if (x === undefined || y === undefined) return left([]);
     const content = ctx.infer(n.encoder, { x }, [...ctx.path, 'encoder']);
     const style = ctx.infer(n.styleEncoder, { x: y }, [...ctx.path, 'styleEncoder']);
-    if (content._tag === 'Left' || style._tag === 'Left') return left([...issuesOf(content), ...issuesOf(style)]);
+    if (content._tag === 'Left' || style._tag === 'Left')
+      return left([...issuesOf(content), ...issuesOf(style)]);
     return pipe(
-      ctx.infer(n.decoder, { content: content.right.output, style: style.right.output }, [...ctx.path, 'decoder']),
-      chain((d) => right({ output: d.output, flops: content.right.flops + style.right.flops + d.flops })),
+      ctx.infer(n.decoder, { content: content.right.output, style: style.right.output }, [
+        ...ctx.path,
+        'decoder',
+      ]),
+      chain((d) =>
+        right({ output: d.output, flops: content.right.flops + style.right.flops + d.flops }),
+      ),
     );
   },
 };
 
 /** Output channels of PatchGAN conv `i` (0..layers): `ndf * min(2^i, 8)`, the last one 1. */
-export const patchGanChannels = (n: PatchGan, i: number): number => (i === n.layers ? 1 : n.ndf * Math.min(2 ** i, 8));
+export const patchGanChannels = (n: PatchGan, i: number): number =>
+  i === n.layers ? 1 : n.ndf * Math.min(2 ** i, 8);
 
 const patchGanParams = (n: PatchGan): Params =>
   Array.from({ length: n.layers + 1 }, (_, i) =>
-    prefixed(`convs.${i}`, convParams(4, i === 0 ? n.inChannels : patchGanChannels(n, i - 1), patchGanChannels(n, i), true, n.spectralNorm)),
+    prefixed(
+      `convs.${i}`,
+      convParams(
+        4,
+        i === 0 ? n.inChannels : patchGanChannels(n, i - 1),
+        patchGanChannels(n, i),
+        true,
+        n.spectralNorm,
+      ),
+    ),
   ).flat();
 
 type Step = Either<ReadonlyArray<Issue>, Inferred & { readonly output: TensorType }>;
@@ -47,17 +63,31 @@ export const patchGanRule: Rule<PatchGan> = {
   ports: { required: ['x'] },
   params: patchGanParams,
   infer: (n, inputs, ctx) => {
-    const ranges = [...expectPositive(ctx, 'ndf', n.ndf), ...expectPositive(ctx, 'layers', n.layers)];
+    const ranges = [
+      ...expectPositive(ctx, 'ndf', n.ndf),
+      ...expectPositive(ctx, 'layers', n.layers),
+    ];
     if (ranges.length > 0) return left(ranges);
     return pipe(
       expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.patchGan({ in: ${got}, ... })`),
       chain((x) =>
         Array.from({ length: n.layers + 1 }, (_, i) => i).reduce<Step>(
           (acc, i) =>
-            pipe(acc, chain((a) => pipe(
-              convStep(ctx, a.output, { kernel: 4, stride: i < n.layers ? 2 : 1, padding: 1 }, patchGanChannels(n, i), `conv ${i}`),
-              chain((r) => right({ output: r.output, flops: a.flops + r.flops })),
-            ))),
+            pipe(
+              acc,
+              chain((a) =>
+                pipe(
+                  convStep(
+                    ctx,
+                    a.output,
+                    { kernel: 4, stride: i < n.layers ? 2 : 1, padding: 1 },
+                    patchGanChannels(n, i),
+                    `conv ${i}`,
+                  ),
+                  chain((r) => right({ output: r.output, flops: a.flops + r.flops })),
+                ),
+              ),
+            ),
           right({ output: x, flops: 0 }),
         ),
       ),

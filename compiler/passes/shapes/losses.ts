@@ -9,7 +9,14 @@ import type { SpecPath } from '../../ir/graph.js';
 import { issue, type Issue } from '../../ir/issue.js';
 import type { LossNode, LossTag } from '../../ir/loss.js';
 import type { NetNode } from '../../ir/net.js';
-import { showType, tensor, type Dim, type TensorKind, type TensorType, type ValueType } from '../../ir/types.js';
+import {
+  showType,
+  tensor,
+  type Dim,
+  type TensorKind,
+  type TensorType,
+  type ValueType,
+} from '../../ir/types.js';
 import { dimsCompatible, evalDim, shapesCompatible } from './dims.js';
 import { inferNet } from './net.js';
 import { tensorPort, type GraphContext, type Typed } from './values.js';
@@ -23,7 +30,10 @@ type LossRule<K extends LossTag> = (
 ) => Either<ReadonlyArray<Issue>, Typed>;
 
 const SCALAR = tensor('scalar', []);
-const scalar = (flops = 0, issues: ReadonlyArray<Issue> = []): Either<ReadonlyArray<Issue>, Typed> =>
+const scalar = (
+  flops = 0,
+  issues: ReadonlyArray<Issue> = [],
+): Either<ReadonlyArray<Issue>, Typed> =>
   issues.length > 0 ? left(issues) : right({ type: SCALAR, flops });
 
 const from = (ctx: GraphContext, port: string): string => {
@@ -41,42 +51,89 @@ const pair = (
 ): Either<ReadonlyArray<Issue>, readonly [TensorType, TensorType]> => {
   const a = tensorPort(inputs, ports[0], kinds, [...path, ports[0]], what);
   const b = tensorPort(inputs, ports[1], kinds, [...path, ports[1]], what);
-  if (a._tag === 'Left' || b._tag === 'Left') return left([...(a._tag === 'Left' ? a.left : []), ...(b._tag === 'Left' ? b.left : [])]);
+  if (a._tag === 'Left' || b._tag === 'Left')
+    return left([...(a._tag === 'Left' ? a.left : []), ...(b._tag === 'Left' ? b.left : [])]);
   return right([a.right, b.right]);
 };
 
 /** Element-wise losses: the same kind and shape on both ports (E_KIND, E_SHAPE). */
-const sameShape = (kinds: ReadonlyArray<TensorKind>, ports: readonly [string, string] = ['pred', 'target']) =>
-  (loss: LossNode, inputs: Readonly<Record<string, ValueType>>, path: SpecPath, ctx: GraphContext): Either<ReadonlyArray<Issue>, Typed> => {
+const sameShape =
+  (kinds: ReadonlyArray<TensorKind>, ports: readonly [string, string] = ['pred', 'target']) =>
+  (
+    loss: LossNode,
+    inputs: Readonly<Record<string, ValueType>>,
+    path: SpecPath,
+    ctx: GraphContext,
+  ): Either<ReadonlyArray<Issue>, Typed> => {
     const p = pair(inputs, ports, kinds, path, loss._tag);
     if (p._tag === 'Left') return p;
     const [a, b] = p.right;
     if (a.kind === b.kind && shapesCompatible(a.shape, b.shape)) return scalar();
-    return left([issue(a.kind === b.kind ? 'E_SHAPE' : 'E_KIND', [...path, ports[1]], `${loss._tag}: '${ports[0]}' and '${ports[1]}' must have the same shape`, {
-      expected: showType(a),
-      got: `${showType(b)}${from(ctx, ports[1])}`,
-      hint: 'compare values of one shape, e.g. gather the targets with the same mask as the predictions',
-    })]);
+    return left([
+      issue(
+        a.kind === b.kind ? 'E_SHAPE' : 'E_KIND',
+        [...path, ports[1]],
+        `${loss._tag}: '${ports[0]}' and '${ports[1]}' must have the same shape`,
+        {
+          expected: showType(a),
+          got: `${showType(b)}${from(ctx, ports[1])}`,
+          hint: 'compare values of one shape, e.g. gather the targets with the same mask as the predictions',
+        },
+      ),
+    ]);
   };
 
 /** InfoNCE (both forms): query and key vectors `[B, D]` of one `D`. */
-const contrastive = (queue: number) =>
-  (loss: LossNode, inputs: Readonly<Record<string, ValueType>>, path: SpecPath, ctx: GraphContext): Either<ReadonlyArray<Issue>, Typed> => {
+const contrastive =
+  (queue: number) =>
+  (
+    loss: LossNode,
+    inputs: Readonly<Record<string, ValueType>>,
+    path: SpecPath,
+    ctx: GraphContext,
+  ): Either<ReadonlyArray<Issue>, Typed> => {
     const p = pair(inputs, ['query', 'key'], ['vector'], path, loss._tag);
     if (p._tag === 'Left') {
-      return left(p.left.map((i) => ({ ...i, hint: i.hint ?? "contrast vectors: pool tokens first (Net.pool({ kind: 'cls' }))" })));
+      return left(
+        p.left.map((i) => ({
+          ...i,
+          hint: i.hint ?? "contrast vectors: pool tokens first (Net.pool({ kind: 'cls' }))",
+        })),
+      );
     }
     const [q, k] = p.right;
     const [bq, dq] = q.shape as readonly [Dim, Dim];
     const [bk, dk] = k.shape as readonly [Dim, Dim];
     const issues = [
-      ...(dimsCompatible(dq, dk) ? [] : [issue('E_SHAPE', [...path, 'key'], `${loss._tag}: query and key dims differ (${dq} vs ${dk})`, {
-        expected: `vector[${bk}, ${dq}]`,
-        got: `${showType(k)}${from(ctx, 'key')}`,
-        hint: `give both branches the same output dim (${dq})${ctx.source('key') === undefined ? '' : `: ${ctx.source('key')} out: ${dq}`}`,
-      })]),
-      ...(dimsCompatible(bq, bk) ? [] : [issue('E_SHAPE', [...path, 'key'], `${loss._tag}: query and key batches differ`, { expected: `${bq}`, got: `${bk}` })]),
-      ...(queue >= 0 && !(Number.isInteger(queue) && queue > 0) ? [issue('E_RANGE', [...path, 'queueSize'], 'the queue size must be a positive integer', { got: `${queue}` })] : []),
+      ...(dimsCompatible(dq, dk)
+        ? []
+        : [
+            issue(
+              'E_SHAPE',
+              [...path, 'key'],
+              `${loss._tag}: query and key dims differ (${dq} vs ${dk})`,
+              {
+                expected: `vector[${bk}, ${dq}]`,
+                got: `${showType(k)}${from(ctx, 'key')}`,
+                hint: `give both branches the same output dim (${dq})${ctx.source('key') === undefined ? '' : `: ${ctx.source('key')} out: ${dq}`}`,
+              },
+            ),
+          ]),
+      ...(dimsCompatible(bq, bk)
+        ? []
+        : [
+            issue('E_SHAPE', [...path, 'key'], `${loss._tag}: query and key batches differ`, {
+              expected: `${bq}`,
+              got: `${bk}`,
+            }),
+          ]),
+      ...(queue >= 0 && !(Number.isInteger(queue) && queue > 0)
+        ? [
+            issue('E_RANGE', [...path, 'queueSize'], 'the queue size must be a positive integer', {
+              got: `${queue}`,
+            }),
+          ]
+        : []),
     ];
     const b = evalDim(bq, ctx.env);
     const d = evalDim(dq, ctx.env);
@@ -84,21 +141,47 @@ const contrastive = (queue: number) =>
   };
 
 /** The logits of a discriminator: a tensor whose last dim is 1. */
-const logits = (port: string) => (inputs: Readonly<Record<string, ValueType>>, path: SpecPath, ctx: GraphContext): ReadonlyArray<Issue> => {
-  const t = tensorPort(inputs, port, ['image', 'vector'], [...path, port], 'LSGAN');
-  if (t._tag === 'Left') return t.left;
-  const last = t.right.shape[t.right.shape.length - 1] as Dim;
-  return dimsCompatible(last, 1) ? [] : [issue('E_SHAPE', [...path, port], `LSGAN expects discriminator logits (last dim 1), got ${showType(t.right)}`, {
-    expected: '[..., 1]', got: `${showType(t.right)}${from(ctx, port)}`, hint: 'apply the discriminator to the images first',
-  })];
-};
+const logits =
+  (port: string) =>
+  (
+    inputs: Readonly<Record<string, ValueType>>,
+    path: SpecPath,
+    ctx: GraphContext,
+  ): ReadonlyArray<Issue> => {
+    const t = tensorPort(inputs, port, ['image', 'vector'], [...path, port], 'LSGAN');
+    if (t._tag === 'Left') return t.left;
+    const last = t.right.shape[t.right.shape.length - 1] as Dim;
+    return dimsCompatible(last, 1)
+      ? []
+      : [
+          issue(
+            'E_SHAPE',
+            [...path, port],
+            `LSGAN expects discriminator logits (last dim 1), got ${showType(t.right)}`,
+            {
+              expected: '[..., 1]',
+              got: `${showType(t.right)}${from(ctx, port)}`,
+              hint: 'apply the discriminator to the images first',
+            },
+          ),
+        ];
+  };
 
 const hasSpade = (n: NetNode): boolean =>
-  n._tag === 'SpadeResBlock' || n._tag === 'UNetDecoder' || n._tag === 'Generator' || (n._tag === 'Sequential' && n.layers.some(hasSpade));
+  n._tag === 'SpadeResBlock' ||
+  n._tag === 'UNetDecoder' ||
+  n._tag === 'Generator' ||
+  (n._tag === 'Sequential' && n.layers.some(hasSpade));
 
 const moduleNamed = (ctx: GraphContext, name: string, path: SpecPath) => {
   const m = ctx.modules.get(name);
-  return m !== undefined ? right(m) : left([issue('E_DANGLING_REF', [...path, 'module'], `no module '${name}'`, { hint: `modules: ${[...ctx.modules.keys()].join(', ')}` })]);
+  return m !== undefined
+    ? right(m)
+    : left([
+        issue('E_DANGLING_REF', [...path, 'module'], `no module '${name}'`, {
+          hint: `modules: ${[...ctx.modules.keys()].join(', ')}`,
+        }),
+      ]);
 };
 
 /** The rule of every loss kind. */
@@ -111,22 +194,38 @@ export const LOSS_RULES: { readonly [K in LossTag]: LossRule<K> } = {
   LsganGenerator: (_l, i, p, c) => scalar(0, logits('fake')(i, p, c)),
   LsganDiscriminator: (l, i, p, c) => {
     const each = [...logits('real')(i, p, c), ...logits('fake')(i, p, c)];
-    return each.length > 0 ? left(each) : sameShape(['image', 'vector'], ['real', 'fake'])(l, i, p, c);
+    return each.length > 0
+      ? left(each)
+      : sameShape(['image', 'vector'], ['real', 'fake'])(l, i, p, c);
   },
   R1: (l, inputs, path, ctx) => {
     const m = moduleNamed(ctx, l.module, path);
     if (m._tag === 'Left') return m;
     const real = tensorPort(inputs, 'real', ['image'], [...path, 'real'], 'R1');
     if (real._tag === 'Left') return real;
-    const d = inferNet(m.right.net, { x: real.right }, [...path, 'real'], ctx.batch, { dims: ctx.env });
-    return d._tag === 'Left' ? d : scalar(d.right.flops, logits('x')({ x: d.right.output }, path, ctx));
+    const d = inferNet(m.right.net, { x: real.right }, [...path, 'real'], ctx.batch, {
+      dims: ctx.env,
+    });
+    return d._tag === 'Left'
+      ? d
+      : scalar(d.right.flops, logits('x')({ x: d.right.output }, path, ctx));
   },
   PatchNce: (l, inputs, path, ctx) => {
     const q = inputs['query'];
     const k = inputs['key'];
     if (q?._tag === 'Struct' && k?._tag === 'Struct') {
       const same = JSON.stringify(q) === JSON.stringify(k);
-      return scalar(0, same ? [] : [issue('E_SHAPE', [...path, 'key'], 'PatchNce: query and key layers must match', { expected: showType(q), got: showType(k) })]);
+      return scalar(
+        0,
+        same
+          ? []
+          : [
+              issue('E_SHAPE', [...path, 'key'], 'PatchNce: query and key layers must match', {
+                expected: showType(q),
+                got: showType(k),
+              }),
+            ],
+      );
     }
     return sameShape(['image'], ['query', 'key'])(l, inputs, path, ctx);
   },
@@ -137,10 +236,25 @@ export const LOSS_RULES: { readonly [K in LossTag]: LossRule<K> } = {
     if (p._tag === 'Left') return p;
     const [a, b] = p.right;
     const c = (t: TensorType) => t.shape[3] as Dim;
-    const small = [a, b].some((t) => typeof t.shape[1] === 'number' && (t.shape[1] as number) < l.patch);
+    const small = [a, b].some(
+      (t) => typeof t.shape[1] === 'number' && (t.shape[1] as number) < l.patch,
+    );
     return scalar(0, [
-      ...(dimsCompatible(c(a), c(b)) ? [] : [issue('E_SHAPE', [...path, 'target'], 'SlicedWasserstein: channel counts differ', { expected: `${c(a)}`, got: `${c(b)}${from(ctx, 'target')}` })]),
-      ...(small ? [issue('E_RANGE', [...path, 'patch'], `patch ${l.patch} is larger than the images`, { got: `${showType(a)}, ${showType(b)}` })] : []),
+      ...(dimsCompatible(c(a), c(b))
+        ? []
+        : [
+            issue('E_SHAPE', [...path, 'target'], 'SlicedWasserstein: channel counts differ', {
+              expected: `${c(a)}`,
+              got: `${c(b)}${from(ctx, 'target')}`,
+            }),
+          ]),
+      ...(small
+        ? [
+            issue('E_RANGE', [...path, 'patch'], `patch ${l.patch} is larger than the images`, {
+              got: `${showType(a)}, ${showType(b)}`,
+            }),
+          ]
+        : []),
     ]);
   },
   VicregVariance: (_l, i, p) => {
@@ -157,28 +271,61 @@ export const LOSS_RULES: { readonly [K in LossTag]: LossRule<K> } = {
   SpadeGate: (l, _i, path, ctx) => {
     const m = moduleNamed(ctx, l.module, path);
     if (m._tag === 'Left') return m;
-    return scalar(0, hasSpade(m.right.net) ? [] : [issue('E_KIND', [...path, 'module'], `module '${l.module}' has no SPADE blocks to regularise`, {
-      expected: 'a Generator, UNetDecoder or SpadeResBlock module', got: m.right.net._tag,
-    })]);
+    return scalar(
+      0,
+      hasSpade(m.right.net)
+        ? []
+        : [
+            issue(
+              'E_KIND',
+              [...path, 'module'],
+              `module '${l.module}' has no SPADE blocks to regularise`,
+              {
+                expected: 'a Generator, UNetDecoder or SpadeResBlock module',
+                got: m.right.net._tag,
+              },
+            ),
+          ],
+    );
   },
   MaskedTokenL2: (l, inputs, path, ctx) => {
     const shapes = sameShape(['tokens'])(l, inputs, path, ctx);
     const mask = tensorPort(inputs, 'mask', ['mask'], [...path, 'mask'], 'MaskedTokenL2');
-    if (shapes._tag === 'Left' || mask._tag === 'Left') return left([...(shapes._tag === 'Left' ? shapes.left : []), ...(mask._tag === 'Left' ? mask.left : [])]);
+    if (shapes._tag === 'Left' || mask._tag === 'Left')
+      return left([
+        ...(shapes._tag === 'Left' ? shapes.left : []),
+        ...(mask._tag === 'Left' ? mask.left : []),
+      ]);
     const pred = inputs['pred'] as TensorType;
     const count = pred.shape[1] as Dim;
     const [mb, ms] = mask.right.shape as readonly [Dim, Dim];
     return scalar(0, [
-      ...(dimsCompatible(ms, count) && dimsCompatible(mb, pred.shape[0] as Dim) ? [] : [issue('E_SHAPE', [...path, 'mask'], 'the mask must be [B, S] for tokens [B, S, D]', {
-        expected: `mask[${pred.shape[0]}, ${count}]`, got: `${showType(mask.right)}${from(ctx, 'mask')}`, hint: `Mask.tokens({ count: ${count}, ... })`,
-      })]),
-      ...(dimsCompatible(l.weights.length, count) ? [] : [issue('E_SHAPE', [...path, 'weights'], `one weight per token: ${count} expected`, {
-        expected: `${count} weights`, got: `${l.weights.length}`,
-      })]),
+      ...(dimsCompatible(ms, count) && dimsCompatible(mb, pred.shape[0] as Dim)
+        ? []
+        : [
+            issue('E_SHAPE', [...path, 'mask'], 'the mask must be [B, S] for tokens [B, S, D]', {
+              expected: `mask[${pred.shape[0]}, ${count}]`,
+              got: `${showType(mask.right)}${from(ctx, 'mask')}`,
+              hint: `Mask.tokens({ count: ${count}, ... })`,
+            }),
+          ]),
+      ...(dimsCompatible(l.weights.length, count)
+        ? []
+        : [
+            issue('E_SHAPE', [...path, 'weights'], `one weight per token: ${count} expected`, {
+              expected: `${count} weights`,
+              got: `${l.weights.length}`,
+            }),
+          ]),
     ]);
   },
 };
 
 /** Types one loss node (`scalar[]`) from its typed inputs. */
-export const inferLoss = (loss: LossNode, inputs: Readonly<Record<string, ValueType>>, path: SpecPath, ctx: GraphContext): Either<ReadonlyArray<Issue>, Typed> =>
+export const inferLoss = (
+  loss: LossNode,
+  inputs: Readonly<Record<string, ValueType>>,
+  path: SpecPath,
+  ctx: GraphContext,
+): Either<ReadonlyArray<Issue>, Typed> =>
   (LOSS_RULES[loss._tag] as LossRule<LossTag>)(loss as LossOf<LossTag>, inputs, path, ctx);

@@ -68,10 +68,18 @@ const portIssues = (net: NetNode, inputs: Ports, path: SpecPath): ReadonlyArray<
   const extra = spec.passThrough ? [] : Object.keys(inputs).filter((p) => !known.includes(p));
   return [
     ...missing.map((p) =>
-      issue('E_PORT', path, `${net._tag} needs input port '${p}'`, { expected: known.join(', '), got: Object.keys(inputs).join(', ') || 'no ports', hint: `pass ${p}: <value>` }),
+      issue('E_PORT', path, `${net._tag} needs input port '${p}'`, {
+        expected: known.join(', '),
+        got: Object.keys(inputs).join(', ') || 'no ports',
+        hint: `pass ${p}: <value>`,
+      }),
     ),
     ...extra.map((p) =>
-      issue('E_PORT', path, `${net._tag} has no input port '${p}'`, { expected: known.join(', '), got: p, hint: `ports of ${net._tag}: ${known.join(', ')}` }),
+      issue('E_PORT', path, `${net._tag} has no input port '${p}'`, {
+        expected: known.join(', '),
+        got: p,
+        hint: `ports of ${net._tag}: ${known.join(', ')}`,
+      }),
     ),
   ];
 };
@@ -92,7 +100,8 @@ const inferWith = (env: DimEnv, sources: Readonly<Record<string, string>>) => {
       path,
       env,
       source: (p) => (top ? sources[p] : undefined),
-      infer: (n, i, p) => go(n, i, p, top && n === (net._tag === 'Sequential' ? net.layers[0] : undefined)),
+      infer: (n, i, p) =>
+        go(n, i, p, top && n === (net._tag === 'Sequential' ? net.layers[0] : undefined)),
       params: netParams,
     };
     return ruleOf(net).infer(net, inputs, ctx);
@@ -119,20 +128,37 @@ export const inferNet = (
   batch: number,
   options: InferOptions = {},
 ): Either<ReadonlyArray<Issue>, NetInfo> => {
-  const r = inferWith({ ...options.dims, B: batch }, options.sources ?? {})(net, inputs, path, true);
-  return r._tag === 'Left' ? r : right({ output: r.right.output, params: netParams(net), flops: r.right.flops });
+  const r = inferWith({ ...options.dims, B: batch }, options.sources ?? {})(
+    net,
+    inputs,
+    path,
+    true,
+  );
+  return r._tag === 'Left'
+    ? r
+    : right({ output: r.right.output, params: netParams(net), flops: r.right.flops });
 };
 
 /**
  * The part of a composite net at `path` and its parameter prefix: a Generator's `encoder`,
  * `styleEncoder`, `decoder`; a Sequential's `<i>`. An empty path is the net itself (prefix '').
  */
-export const subNet = (net: NetNode, path: ReadonlyArray<string>): Either<string, { readonly net: NetNode; readonly prefix: string }> => {
+export const subNet = (
+  net: NetNode,
+  path: ReadonlyArray<string>,
+): Either<string, { readonly net: NetNode; readonly prefix: string }> => {
   const part = partAt(net, path);
   if ('net' in part) return right({ net: part.net, prefix: path.join('.') });
   const done = path.slice(0, part.bad);
   const parent = partAt(net, done);
   const cur = 'net' in parent ? parent.net : net;
-  const parts = cur._tag === 'Generator' ? GENERATOR_PARTS.join(', ') : cur._tag === 'Sequential' ? `0..${cur.layers.length - 1}` : 'none';
-  return left(`${cur._tag}${done.length ? ` at '${done.join('.')}'` : ''} has no part '${path[part.bad] ?? ''}' (parts: ${parts})`);
+  const parts =
+    cur._tag === 'Generator'
+      ? GENERATOR_PARTS.join(', ')
+      : cur._tag === 'Sequential'
+        ? `0..${cur.layers.length - 1}`
+        : 'none';
+  return left(
+    `${cur._tag}${done.length ? ` at '${done.join('.')}'` : ''} has no part '${path[part.bad] ?? ''}' (parts: ${parts})`,
+  );
 };

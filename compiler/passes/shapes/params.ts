@@ -51,7 +51,11 @@ export const convParams = (
 ];
 
 /** Norm: `gamma`, `beta` [f] when affine; batch norm adds buffers `movingMean`, `movingVar` [f]. */
-export const normParams = (kind: 'batch' | 'layer' | 'instance', features: number, affine: boolean): Params => [
+export const normParams = (
+  kind: 'batch' | 'layer' | 'instance',
+  features: number,
+  affine: boolean,
+): Params => [
   ...(affine ? [param('gamma', [features]), param('beta', [features])] : []),
   ...(kind === 'batch' ? [buffer('movingMean', [features]), buffer('movingVar', [features])] : []),
 ];

@@ -22,7 +22,9 @@ const mean = ([a, b]: readonly [number, number]): number => (a + b) / 2;
  * `Kctx = max(minKeep, floor(HW mean(contextScale) (1 - mean(targetScale))^targets))`
  * (context minus independently placed targets).
  */
-export const maskEstimates = (spec: MultiBlockMask): { readonly Kctx: number; readonly Ktgt: number } => {
+export const maskEstimates = (
+  spec: MultiBlockMask,
+): { readonly Kctx: number; readonly Ktgt: number } => {
   const area = spec.grid[0] * spec.grid[1];
   const free = spec.allowOverlap ? 1 : (1 - mean(spec.targetScale)) ** spec.targets;
   return {
@@ -34,7 +36,8 @@ export const maskEstimates = (spec: MultiBlockMask): { readonly Kctx: number; re
 /** `B` = the spec's batch, plus the mask-count estimates of the graph's `Masks` nodes. */
 export const graphEnv = (graph: Graph): DimEnv => {
   const masks = graph.nodes.find((n) => n.op === 'Masks');
-  const est = masks !== undefined && masks.expr._tag === 'Masks' ? maskEstimates(masks.expr.spec) : {};
+  const est =
+    masks !== undefined && masks.expr._tag === 'Masks' ? maskEstimates(masks.expr.spec) : {};
   return { ...est, B: graph.method.training.batch };
 };
 
@@ -74,7 +77,10 @@ export const annotateShapes = (graph: Graph): ShapeReport => {
         return n === undefined ? undefined : describe(n);
       },
     };
-    const r = node.op === 'Loss' ? inferLoss(node.expr as LossNode, inputs, node.origin, ctx) : inferValue(node, inputs, ctx);
+    const r =
+      node.op === 'Loss'
+        ? inferLoss(node.expr as LossNode, inputs, node.origin, ctx)
+        : inferValue(node, inputs, ctx);
     byId.set(node.id, node);
     if (r._tag === 'Left') {
       issues.push(...r.left);

@@ -10,7 +10,13 @@ import type { FusionHead, TokenPredictor, TransformerPredictor } from '../../ir/
 import { showType, tensor, type Dim, type TensorType } from '../../ir/types.js';
 import { addDim, dimsCompatible, mulDim } from './dims.js';
 import { linearParams, normParams, param, prefixed, type Params } from './params.js';
-import { attentionFlops, attentionParams, blockFlops, blockParams, mlpHidden } from './transformer.js';
+import {
+  attentionFlops,
+  attentionParams,
+  blockFlops,
+  blockParams,
+  mlpHidden,
+} from './transformer.js';
 import {
   done,
   expectDivisible,
@@ -27,18 +33,33 @@ import {
 const transformerPredictorParams = (n: TransformerPredictor): Params => [
   ...prefixed('embed', linearParams(n.inDim, n.dim, true)),
   param('maskToken', [1, 1, n.dim]),
-  ...Array.from({ length: n.depth }, (_, i) => prefixed(`blocks.${i}`, blockParams(n.dim, mlpHidden(n.dim, n.mlpRatio), true))).flat(),
+  ...Array.from({ length: n.depth }, (_, i) =>
+    prefixed(`blocks.${i}`, blockParams(n.dim, mlpHidden(n.dim, n.mlpRatio), true)),
+  ).flat(),
   ...prefixed('norm', normParams('layer', n.dim, true)),
   ...prefixed('proj', linearParams(n.dim, n.inDim, true)),
 ];
 
 /** An index port of the given rank (`[B, K]` or `[T, B, K]`), or the issues. */
-const indexPort = (ctx: RuleContext, inputs: Ports, port: string, rank: number, want: string): Either<ReadonlyArray<Issue>, TensorType> =>
+const indexPort = (
+  ctx: RuleContext,
+  inputs: Ports,
+  port: string,
+  rank: number,
+  want: string,
+): Either<ReadonlyArray<Issue>, TensorType> =>
   pipe(
     expectTensor(ctx, inputs, port, ['index']),
-    chain((t) => (t.shape.length === rank
-      ? right(t)
-      : left([issue('E_SHAPE', ctx.path, `port '${port}' expects ${want}, got ${showType(t)}`, { expected: want, got: showType(t) })]))),
+    chain((t) =>
+      t.shape.length === rank
+        ? right(t)
+        : left([
+            issue('E_SHAPE', ctx.path, `port '${port}' expects ${want}, got ${showType(t)}`, {
+              expected: want,
+              got: showType(t),
+            }),
+          ]),
+    ),
   );
 
 /** TransformerPredictor: context tokens + masks -> predictions `tokens[T*B, Kt, inDim]`. */
@@ -49,31 +70,58 @@ export const transformerPredictorRule: Rule<TransformerPredictor> = {
     const x = pipe(
       expectTensor(ctx, inputs, 'x', ['tokens']),
       chain((t) => {
-        const bad = expectLastDim(ctx, t, 'x', n.inDim, (got) => `Predictor.transformer({ inDim: ${got}, ... })`);
+        const bad = expectLastDim(
+          ctx,
+          t,
+          'x',
+          n.inDim,
+          (got) => `Predictor.transformer({ inDim: ${got}, ... })`,
+        );
         return bad.length > 0 ? left(bad) : right(t);
       }),
     );
     const context = indexPort(ctx, inputs, 'context', 2, 'index[B, Kctx]');
     const targets = indexPort(ctx, inputs, 'targets', 3, 'index[T, B, Ktgt]');
     const problems = [
-      ...issuesOf(x), ...issuesOf(context), ...issuesOf(targets),
+      ...issuesOf(x),
+      ...issuesOf(context),
+      ...issuesOf(targets),
       ...expectPositive(ctx, 'depth', n.depth),
       ...expectPositive(ctx, 'heads', n.heads),
       ...n.grid.flatMap((g, i) => expectPositive(ctx, `grid.${i}`, g)),
       ...expectDivisible(ctx, 'dim', n.dim, n.heads, `choose heads dividing ${n.dim}`),
       ...(n.grid[0] * n.grid[1] * n.dim > MAX_TENSOR_ELEMENTS
-        ? [issue('E_TOO_LARGE', [...ctx.path, 'grid'], `the position table of grid ${n.grid.join('x')} at dim ${n.dim} has ${(n.grid[0] * n.grid[1] * n.dim).toExponential(2)} elements`, {
-          expected: `at most ${MAX_TENSOR_ELEMENTS} elements`, got: `${n.grid.join('x')}x${n.dim}`, hint: 'the grid is the image size over the patch size (e.g. 14x14 for 224/16)',
-        })]
+        ? [
+            issue(
+              'E_TOO_LARGE',
+              [...ctx.path, 'grid'],
+              `the position table of grid ${n.grid.join('x')} at dim ${n.dim} has ${(n.grid[0] * n.grid[1] * n.dim).toExponential(2)} elements`,
+              {
+                expected: `at most ${MAX_TENSOR_ELEMENTS} elements`,
+                got: `${n.grid.join('x')}x${n.dim}`,
+                hint: 'the grid is the image size over the patch size (e.g. 14x14 for 224/16)',
+              },
+            ),
+          ]
         : []),
     ];
-    if (x._tag === 'Left' || context._tag === 'Left' || targets._tag === 'Left') return left(problems);
+    if (x._tag === 'Left' || context._tag === 'Left' || targets._tag === 'Left')
+      return left(problems);
     const [b, kc] = x.right.shape as readonly [Dim, Dim, Dim];
     const [t, , kt] = targets.right.shape as readonly [Dim, Dim, Dim];
     if (!dimsCompatible(kc, context.right.shape[1] as Dim)) {
-      problems.push(issue('E_SHAPE', ctx.path, "the context tokens and the 'context' index disagree on the kept count", {
-        expected: `index[${b}, ${kc}]`, got: showType(context.right), hint: 'gather the context tokens with the same mask',
-      }));
+      problems.push(
+        issue(
+          'E_SHAPE',
+          ctx.path,
+          "the context tokens and the 'context' index disagree on the kept count",
+          {
+            expected: `index[${b}, ${kc}]`,
+            got: showType(context.right),
+            hint: 'gather the context tokens with the same mask',
+          },
+        ),
+      );
     }
     return done(problems, () => {
       const seqs = num(ctx, t) * num(ctx, b);
@@ -111,13 +159,26 @@ export const tokenPredictorRule: Rule<TokenPredictor> = {
             ...expectPositive(ctx, 'heads', n.heads),
             ...expectLastDim(ctx, x, 'x', n.dim, (got) => `Predictor.tokens({ dim: ${got}, ... })`),
             ...expectDivisible(ctx, 'dim', n.dim, n.heads, `choose heads dividing ${n.dim}`),
-            ...(countOk ? [] : [issue('E_SHAPE', ctx.path, `the predictor has ${n.count} positions, got ${count} tokens`, {
-              expected: `tokens[${b}, ${n.count}, ${n.dim}]`, got: showType(x), hint: `Predictor.tokens({ count: ${count}, ... })`,
-            })]),
+            ...(countOk
+              ? []
+              : [
+                  issue(
+                    'E_SHAPE',
+                    ctx.path,
+                    `the predictor has ${n.count} positions, got ${count} tokens`,
+                    {
+                      expected: `tokens[${b}, ${n.count}, ${n.dim}]`,
+                      got: showType(x),
+                      hint: `Predictor.tokens({ count: ${count}, ... })`,
+                    },
+                  ),
+                ]),
           ],
           () => ({
             output: x,
-            flops: attentionFlops(num(ctx, b), n.count, n.dim) + 4 * num(ctx, b) * n.count * n.dim * mlpHidden(n.dim, n.hiddenRatio),
+            flops:
+              attentionFlops(num(ctx, b), n.count, n.dim) +
+              4 * num(ctx, b) * n.count * n.dim * mlpHidden(n.dim, n.hiddenRatio),
           }),
         );
       }),
@@ -141,7 +202,13 @@ export const fusionHeadRule: Rule<FusionHead> = {
       pipe(
         expectTensor(ctx, inputs, name, ['vector']),
         chain((t): Either<ReadonlyArray<Issue>, TensorType> => {
-          const bad = expectLastDim(ctx, t, name, dim, (got) => `Net.fusionHead({ ${name}Dim: ${got}, ... })`);
+          const bad = expectLastDim(
+            ctx,
+            t,
+            name,
+            dim,
+            (got) => `Net.fusionHead({ ${name}Dim: ${got}, ... })`,
+          );
           return bad.length > 0 ? left(bad) : right(t);
         }),
       );

@@ -6,7 +6,13 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import type { SpecPath } from '../../ir/graph.js';
 import { issue, type Issue } from '../../ir/issue.js';
 import type { NetNode } from '../../ir/net.js';
-import { showType, type Dim, type TensorKind, type TensorType, type ValueType } from '../../ir/types.js';
+import {
+  showType,
+  type Dim,
+  type TensorKind,
+  type TensorType,
+  type ValueType,
+} from '../../ir/types.js';
 import { dimsCompatible, evalDim, type DimEnv } from './dims.js';
 import type { Params } from './params.js';
 
@@ -76,26 +82,43 @@ export const expectTensor = (
 ): Either<ReadonlyArray<Issue>, TensorType> => {
   const v = inputs[port];
   if (v === undefined) {
-    return { _tag: 'Left', left: [issue('E_PORT', ctx.path, `input port '${port}' is missing`, { expected: port, got: Object.keys(inputs).join(', ') || 'no ports' })] };
+    return {
+      _tag: 'Left',
+      left: [
+        issue('E_PORT', ctx.path, `input port '${port}' is missing`, {
+          expected: port,
+          got: Object.keys(inputs).join(', ') || 'no ports',
+        }),
+      ],
+    };
   }
   if (v._tag === 'Tensor' && kinds.includes(v.kind)) return { _tag: 'Right', right: v };
   return {
     _tag: 'Left',
     left: [
-      issue('E_KIND', ctx.path, `port '${port}' expects ${kinds.join(' or ')}, got ${showType(v)}`, {
-        expected: kinds.join(' | '),
-        got: `${showType(v)}${fromSource(ctx, port)}`,
-        hint: kindHint(kinds, v),
-      }),
+      issue(
+        'E_KIND',
+        ctx.path,
+        `port '${port}' expects ${kinds.join(' or ')}, got ${showType(v)}`,
+        {
+          expected: kinds.join(' | '),
+          got: `${showType(v)}${fromSource(ctx, port)}`,
+          hint: kindHint(kinds, v),
+        },
+      ),
     ],
   };
 };
 
 const kindHint = (kinds: ReadonlyArray<TensorKind>, v: ValueType): string | undefined => {
-  if (v._tag === 'Struct') return `pick a field first, e.g. Net.field('${Object.keys(v.fields)[0] ?? 'name'}')`;
-  if (kinds.includes('vector') && v.kind === 'tokens') return "pool the tokens first: Net.pool({ kind: 'mean' }) or 'cls'";
-  if (kinds.includes('vector') && v.kind === 'image') return "pool the feature map first: Net.pool({ kind: 'mean' })";
-  if (kinds.includes('tokens') && v.kind === 'image') return 'embed the image first: Net.patchEmbed(...)';
+  if (v._tag === 'Struct')
+    return `pick a field first, e.g. Net.field('${Object.keys(v.fields)[0] ?? 'name'}')`;
+  if (kinds.includes('vector') && v.kind === 'tokens')
+    return "pool the tokens first: Net.pool({ kind: 'mean' }) or 'cls'";
+  if (kinds.includes('vector') && v.kind === 'image')
+    return "pool the feature map first: Net.pool({ kind: 'mean' })";
+  if (kinds.includes('tokens') && v.kind === 'image')
+    return 'embed the image first: Net.patchEmbed(...)';
   return undefined;
 };
 
@@ -134,17 +157,35 @@ export const expectDivisible = (
 ): ReadonlyArray<Issue> =>
   typeof value !== 'number' || (by > 0 && value % by === 0)
     ? []
-    : [issue('E_DIVISIBILITY', ctx.path, `${what} ${value} is not divisible by ${by}`, { expected: `a multiple of ${by}`, got: `${value}`, hint })];
+    : [
+        issue('E_DIVISIBILITY', ctx.path, `${what} ${value} is not divisible by ${by}`, {
+          expected: `a multiple of ${by}`,
+          got: `${value}`,
+          hint,
+        }),
+      ];
 
 /** Checks a positive integer hyperparameter: E_RANGE. */
-export const expectPositive = (ctx: RuleContext, field: string, value: number): ReadonlyArray<Issue> =>
+export const expectPositive = (
+  ctx: RuleContext,
+  field: string,
+  value: number,
+): ReadonlyArray<Issue> =>
   Number.isInteger(value) && value > 0
     ? []
-    : [issue('E_RANGE', [...ctx.path, field], `${field} must be a positive integer, got ${value}`, { expected: '> 0', got: `${value}` })];
+    : [
+        issue(
+          'E_RANGE',
+          [...ctx.path, field],
+          `${field} must be a positive integer, got ${value}`,
+          { expected: '> 0', got: `${value}` },
+        ),
+      ];
 
 /** `right` with the output and FLOPs, or `left` with the collected issues. */
 export const done = (issues: ReadonlyArray<Issue>, make: () => Inferred): InferResult =>
   issues.length > 0 ? { _tag: 'Left', left: issues } : { _tag: 'Right', right: make() };
 
 /** The issues of an Either (empty for a right). */
-export const issuesOf = <A>(e: Either<ReadonlyArray<Issue>, A>): ReadonlyArray<Issue> => (e._tag === 'Left' ? e.left : []);
+export const issuesOf = <A>(e: Either<ReadonlyArray<Issue>, A>): ReadonlyArray<Issue> =>
+  e._tag === 'Left' ? e.left : [];

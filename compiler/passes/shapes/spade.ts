@@ -27,7 +27,9 @@ export const spadeParams = (c: number, mapChannels: number, tokenDim: number): P
 ];
 
 /** Parameters of a SpadeResBlock. */
-export const spadeBlockParams = (n: Pick<SpadeResBlock, 'in' | 'out' | 'mapChannels' | 'tokenDim'>): Params => [
+export const spadeBlockParams = (
+  n: Pick<SpadeResBlock, 'in' | 'out' | 'mapChannels' | 'tokenDim'>,
+): Params => [
   ...prefixed('spade1', spadeParams(n.in, n.mapChannels, n.tokenDim)),
   ...prefixed('conv1', convParams(3, n.in, n.out, true)),
   ...prefixed('spade2', spadeParams(n.out, n.mapChannels, n.tokenDim)),
@@ -64,21 +66,39 @@ export const spadeResBlockRule: Rule<SpadeResBlock> = {
     pipe(
       expectImage(ctx, inputs, 'x', n.in, (got) => `Net.spadeResBlock({ in: ${got}, ... })`),
       chain((x) => {
-        const map = expectImage(ctx, inputs, 'map', n.mapChannels, (got) => `Net.spadeResBlock({ mapChannels: ${got}, ... })`);
+        const map = expectImage(
+          ctx,
+          inputs,
+          'map',
+          n.mapChannels,
+          (got) => `Net.spadeResBlock({ mapChannels: ${got}, ... })`,
+        );
         const token = pipe(
           expectTensor(ctx, inputs, 'token', ['vector']),
           chain((t): Either<ReadonlyArray<Issue>, TensorType> => {
-            const bad = expectLastDim(ctx, t, 'token', n.tokenDim, (got) => `Net.spadeResBlock({ tokenDim: ${got}, ... })`);
+            const bad = expectLastDim(
+              ctx,
+              t,
+              'token',
+              n.tokenDim,
+              (got) => `Net.spadeResBlock({ tokenDim: ${got}, ... })`,
+            );
             return bad.length > 0 ? left(bad) : right(t);
           }),
         );
         const [b, h, w] = x.shape as readonly [Dim, Dim, Dim];
         const sizeIssues =
-          map._tag === 'Right' && !(dimsCompatible(map.right.shape[1] as Dim, h) && dimsCompatible(map.right.shape[2] as Dim, w))
-            ? [issue('E_SHAPE', ctx.path, `port 'map' must have the spatial size of 'x'`, {
-                expected: `image[${b}, ${h}, ${w}, ${n.mapChannels}]`,
-                got: showType(map.right),
-              })]
+          map._tag === 'Right' &&
+          !(
+            dimsCompatible(map.right.shape[1] as Dim, h) &&
+            dimsCompatible(map.right.shape[2] as Dim, w)
+          )
+            ? [
+                issue('E_SHAPE', ctx.path, `port 'map' must have the spatial size of 'x'`, {
+                  expected: `image[${b}, ${h}, ${w}, ${n.mapChannels}]`,
+                  got: showType(map.right),
+                }),
+              ]
             : [];
         return done([...issuesOf(map), ...issuesOf(token), ...sizeIssues], () => ({
           output: tensor('image', [b, h, w, n.out]),

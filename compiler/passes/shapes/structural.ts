@@ -19,7 +19,12 @@ export const sequentialRule: Rule<Sequential> = {
     if (n.layers.length === 0) {
       const x = inputs['x'];
       return x === undefined
-        ? left([issue('E_PORT', ctx.path, "an empty Sequential needs port 'x'", { expected: 'x', got: Object.keys(inputs).join(', ') })])
+        ? left([
+            issue('E_PORT', ctx.path, "an empty Sequential needs port 'x'", {
+              expected: 'x',
+              got: Object.keys(inputs).join(', '),
+            }),
+          ])
         : right({ output: x, flops: 0 });
     }
     return n.layers.reduce<Either<ReadonlyArray<Issue>, Inferred>>(
@@ -44,7 +49,12 @@ export const poolRule: Rule<Pool> = {
   params: () => [],
   infer: (n, inputs, ctx) =>
     pipe(
-      expectTensor(ctx, inputs, 'x', n.kind === 'mean' ? ['tokens', 'image'] : n.kind === 'cls' ? ['tokens'] : ['image']),
+      expectTensor(
+        ctx,
+        inputs,
+        'x',
+        n.kind === 'mean' ? ['tokens', 'image'] : n.kind === 'cls' ? ['tokens'] : ['image'],
+      ),
       map((x) => ({
         output: tensor('vector', [x.shape[0] as Dim, x.shape[x.shape.length - 1] as Dim]),
         flops: 0,
@@ -65,7 +75,10 @@ export const fieldRule: Rule<Field> = {
           issue('E_KIND', ctx.path, `no field '${n.name}' in ${showType(x)}`, {
             expected: `a struct with field '${n.name}'`,
             got: showType(x),
-            hint: x._tag === 'Struct' ? `fields: ${Object.keys(x.fields).join(', ')}` : 'Field applies to struct outputs (U-Net encoders, style encoders)',
+            hint:
+              x._tag === 'Struct'
+                ? `fields: ${Object.keys(x.fields).join(', ')}`
+                : 'Field applies to struct outputs (U-Net encoders, style encoders)',
           }),
         ]);
   },
@@ -89,6 +102,14 @@ export const flattenRule: Rule<Flatten> = {
   infer: (_n, inputs, ctx) =>
     pipe(
       expectTensor(ctx, inputs, 'x', ['tokens', 'image']),
-      chain((x) => right({ output: tensor('vector', [x.shape[0] as Dim, x.shape.slice(1).reduce<Dim>((a, d) => mulDim(a, d), 1)]), flops: 0 })),
+      chain((x) =>
+        right({
+          output: tensor('vector', [
+            x.shape[0] as Dim,
+            x.shape.slice(1).reduce<Dim>((a, d) => mulDim(a, d), 1),
+          ]),
+          flops: 0,
+        }),
+      ),
     ),
 };

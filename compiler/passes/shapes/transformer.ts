@@ -56,7 +56,13 @@ export const blockFlops = (seqs: number, n: number, dim: number, hidden: number)
 const tokenChecks = (ctx: RuleContext, x: TensorType, dim: number, heads: number, net: string) => [
   ...expectPositive(ctx, 'heads', heads),
   ...expectLastDim(ctx, x, 'x', dim, (got) => `${net}({ dim: ${got}, ... })`),
-  ...expectDivisible(ctx, 'dim', dim, heads, `choose heads dividing ${dim}, e.g. ${dim % 12 === 0 ? 12 : dim % 8 === 0 ? 8 : 1}`),
+  ...expectDivisible(
+    ctx,
+    'dim',
+    dim,
+    heads,
+    `choose heads dividing ${dim}, e.g. ${dim % 12 === 0 ? 12 : dim % 8 === 0 ? 8 : 1}`,
+  ),
 ];
 
 /** Sequences and tokens per sequence of a `[..., N, D]` tensor, evaluated. */
@@ -102,10 +108,19 @@ const patchify = (ctx: RuleContext, x: TensorType, patch: number, dim: number, n
   const [b, h, w, c] = x.shape as readonly [Dim, Dim, Dim, Dim];
   const problems = [
     ...expectPositive(ctx, 'patch', patch),
-    ...expectDivisible(ctx, 'image height', h, patch, `${net}: resize to a multiple of ${patch} or pick a patch size dividing ${h}`),
-    ...(h === w ? [] : expectDivisible(ctx, 'image width', w, patch, `${net}: resize to a multiple of ${patch}`)),
+    ...expectDivisible(
+      ctx,
+      'image height',
+      h,
+      patch,
+      `${net}: resize to a multiple of ${patch} or pick a patch size dividing ${h}`,
+    ),
+    ...(h === w
+      ? []
+      : expectDivisible(ctx, 'image width', w, patch, `${net}: resize to a multiple of ${patch}`)),
   ];
-  const n: Dim = typeof h === 'number' && typeof w === 'number' ? (h / patch) * (w / patch) : `patches(${h})`;
+  const n: Dim =
+    typeof h === 'number' && typeof w === 'number' ? (h / patch) * (w / patch) : `patches(${h})`;
   const flops = 2 * num(ctx, b) * num(ctx, n) * patch * patch * num(ctx, c) * dim;
   return { problems, output: tensor('tokens', [b, n, dim]), flops };
 };
@@ -134,7 +149,10 @@ const vitParams = (n: Vit): Params => [
 ];
 
 /** The `keep` port: index `[B, K]` gives K kept patch tokens. */
-const keptCount = (ctx: RuleContext, inputs: Ports): Either<ReadonlyArray<Issue>, Dim> | undefined =>
+const keptCount = (
+  ctx: RuleContext,
+  inputs: Ports,
+): Either<ReadonlyArray<Issue>, Dim> | undefined =>
   inputs['keep'] === undefined
     ? undefined
     : pipe(
@@ -142,7 +160,12 @@ const keptCount = (ctx: RuleContext, inputs: Ports): Either<ReadonlyArray<Issue>
         chain((k): Either<ReadonlyArray<Issue>, Dim> =>
           k.shape.length === 2
             ? right(k.shape[1] as Dim)
-            : left([issue('E_SHAPE', ctx.path, `port 'keep' expects index[B, K], got ${showType(k)}`, { expected: 'index[B, K]', got: showType(k) })]),
+            : left([
+                issue('E_SHAPE', ctx.path, `port 'keep' expects index[B, K], got ${showType(k)}`, {
+                  expected: 'index[B, K]',
+                  got: showType(k),
+                }),
+              ]),
         ),
       );
 
@@ -161,27 +184,50 @@ export const vitRule: Rule<Vit> = {
         const problems = [
           ...expectPositive(ctx, 'depth', n.depth),
           ...expectPositive(ctx, 'heads', n.heads),
-          ...expectDivisible(ctx, 'imageSize', n.imageSize, n.patch, `Net.vit({ patch: ... }) dividing ${n.imageSize}`),
+          ...expectDivisible(
+            ctx,
+            'imageSize',
+            n.imageSize,
+            n.patch,
+            `Net.vit({ patch: ... }) dividing ${n.imageSize}`,
+          ),
           ...expectDivisible(ctx, 'dim', n.dim, n.heads, `choose heads dividing ${n.dim}`),
-          ...(sizeOk ? [] : [issue('E_SHAPE', ctx.path, `the ViT is built for ${n.imageSize}px images, got ${showType(x)}`, {
-            expected: `image[${b}, ${n.imageSize}, ${n.imageSize}, ${n.inChannels}]`,
-            got: showType(x),
-            hint: `Net.vit({ imageSize: ${h}, ... }) or resize the view to ${n.imageSize}`,
-          })]),
-          ...(n.output === 'cls' && !n.cls ? [issue('E_RANGE', [...ctx.path, 'output'], "output 'cls' needs a [CLS] token", {
-            expected: "cls: true, or output 'mean' | 'tokens'",
-            got: 'cls: false',
-            hint: "Net.vit({ cls: true, ... }) or output: 'mean'",
-          })] : []),
+          ...(sizeOk
+            ? []
+            : [
+                issue(
+                  'E_SHAPE',
+                  ctx.path,
+                  `the ViT is built for ${n.imageSize}px images, got ${showType(x)}`,
+                  {
+                    expected: `image[${b}, ${n.imageSize}, ${n.imageSize}, ${n.inChannels}]`,
+                    got: showType(x),
+                    hint: `Net.vit({ imageSize: ${h}, ... }) or resize the view to ${n.imageSize}`,
+                  },
+                ),
+              ]),
+          ...(n.output === 'cls' && !n.cls
+            ? [
+                issue('E_RANGE', [...ctx.path, 'output'], "output 'cls' needs a [CLS] token", {
+                  expected: "cls: true, or output 'mean' | 'tokens'",
+                  got: 'cls: false',
+                  hint: "Net.vit({ cls: true, ... }) or output: 'mean'",
+                }),
+              ]
+            : []),
           ...(kept === undefined ? [] : issuesOf(kept)),
           ...p.problems,
         ];
         return done(problems, () => {
-          const count: Dim = kept !== undefined && kept._tag === 'Right' ? kept.right : (p.output.shape[1] as Dim);
+          const count: Dim =
+            kept !== undefined && kept._tag === 'Right' ? kept.right : (p.output.shape[1] as Dim);
           const seq = n.cls ? addDim(count, 1) : count;
           const hidden = mlpHidden(n.dim, n.mlpRatio);
           const flops = p.flops + n.depth * blockFlops(num(ctx, b), num(ctx, seq), n.dim, hidden);
-          const output = n.output === 'tokens' ? tensor('tokens', [b, count, n.dim]) : tensor('vector', [b, n.dim]);
+          const output =
+            n.output === 'tokens'
+              ? tensor('tokens', [b, count, n.dim])
+              : tensor('vector', [b, n.dim]);
           return { output, flops };
         });
       }),

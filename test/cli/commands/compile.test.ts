@@ -19,27 +19,55 @@ describe('tessera compile', () => {
     expect(headers.length).toBeGreaterThan(3);
     expect(r.out).toContain('momentumBackbone');
     const cpu = await tessera('compile', 'moco-v3:tiny', '--dump', '--backend', 'cpu');
-    expect(cpu.out.split('\n').filter((l) => l.startsWith('== after '))).toEqual(pipelineFor('cpu').map((p) => `== after ${p.name} ==`));
+    expect(cpu.out.split('\n').filter((l) => l.startsWith('== after '))).toEqual(
+      pipelineFor('cpu').map((p) => `== after ${p.name} ==`),
+    );
   });
 
   it('--emit writes the standalone module and says what it contains', async () => {
     const file = path.join(dir, 'step.ts');
-    const r = await tessera('compile', '--method', 'moco-v3', '--preset', 'tiny', '--emit', file, '--backend', 'cpu');
+    const r = await tessera(
+      'compile',
+      '--method',
+      'moco-v3',
+      '--preset',
+      'tiny',
+      '--emit',
+      file,
+      '--backend',
+      'cpu',
+    );
     expect(r.code).toBe(0);
     const source = readFileSync(file, 'utf8');
     const lines = r.out.split('\n');
-    expect(lines[0]).toBe(`wrote ${file} (${(Buffer.byteLength(source) / 1024).toFixed(1)} KB): the lowered training step of "moco-v3", default backend cpu`);
-    expect(lines[1]).toMatch(/^ {2}contains: \d+ tessera source files as namespaces \(.*compiler\/lower \d+.*\);$/);
-    expect(lines[2]).toMatch(/the checked graph \(\d+ nodes, 5 modules, 2 loss terms, 1 objective\)/);
+    expect(lines[0]).toBe(
+      `wrote ${file} (${(Buffer.byteLength(source) / 1024).toFixed(1)} KB): the lowered training step of "moco-v3", default backend cpu`,
+    );
+    expect(lines[1]).toMatch(
+      /^ {2}contains: \d+ tessera source files as namespaces \(.*compiler\/lower \d+.*\);$/,
+    );
+    expect(lines[2]).toMatch(
+      /the checked graph \(\d+ nodes, 5 modules, 2 loss terms, 1 objective\)/,
+    );
     // cpu: no wasm import
     expect(lines[3]).toBe('  imports:  @tensorflow/tfjs');
-    expect(lines[4]).toMatch(/^ {2}pruned: {3}\d+ rule-table entries the graph never uses, \d+ unreachable statements$/);
+    expect(lines[4]).toMatch(
+      /^ {2}pruned: {3}\d+ rule-table entries the graph never uses, \d+ unreachable statements$/,
+    );
     expect(source).toContain('export const BACKEND: string = "cpu";');
     expect(source).not.toContain('tfjs-backend-wasm');
-    const all = await tessera('compile', 'moco-v3:tiny', '--emit', path.join(dir, 'all.ts'), '--keep-unused');
+    const all = await tessera(
+      'compile',
+      'moco-v3:tiny',
+      '--emit',
+      path.join(dir, 'all.ts'),
+      '--keep-unused',
+    );
     expect(all.code).toBe(0);
     expect(all.out).not.toContain('pruned:');
-    expect(readFileSync(path.join(dir, 'all.ts'), 'utf8')).toContain('namespace compiler_lower_nets_unet {');
+    expect(readFileSync(path.join(dir, 'all.ts'), 'utf8')).toContain(
+      'namespace compiler_lower_nets_unet {',
+    );
     expect(source).not.toContain('namespace compiler_lower_nets_unet {');
   });
 
@@ -64,7 +92,12 @@ describe('tessera compile', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('E_JSON');
     expect(existsSync(out)).toBe(false);
-    const missing = await tessera('compile', 'moco-v3:tiny', '--emit', path.join(dir, 'no', 'such', 'dir', 'step.ts'));
+    const missing = await tessera(
+      'compile',
+      'moco-v3:tiny',
+      '--emit',
+      path.join(dir, 'no', 'such', 'dir', 'step.ts'),
+    );
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('cannot write');
     expect(missing.err).toContain('hint: create it first');

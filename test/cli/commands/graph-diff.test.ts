@@ -33,7 +33,10 @@ describe('tessera graph', () => {
     // every edge joins declared nodes
     const ids = new Set(lines.flatMap((l) => /^ {2}(\w+)[[({>]/.exec(l)?.[1] ?? []));
     for (const l of lines.filter((x) => /-->|-\.->/.test(x))) {
-      const [from, , to] = l.trim().replace(/\|"[^"]*"\|/, '').split(/\s+/);
+      const [from, , to] = l
+        .trim()
+        .replace(/\|"[^"]*"\|/, '')
+        .split(/\s+/);
       expect(ids.has(from ?? '') && ids.has(to ?? ''), l).toBe(true);
     }
   });
@@ -62,7 +65,11 @@ describe('tessera graph', () => {
 
 describe('tessera diff', () => {
   it('shows MoCo v3 with InfoNCE vs the same with VICReg: terms removed, added and changed, FLOP delta', async () => {
-    const r = await tessera('diff', specFile('a.json', tinyMoco), specFile('b.json', tinyMocoVicreg));
+    const r = await tessera(
+      'diff',
+      specFile('a.json', tinyMoco),
+      specFile('b.json', tinyMocoVicreg),
+    );
     expect(r.code).toBe(0);
     expect(r.out.split('\n')).toEqual([
       'diff "moco-v3-tiny" -> "moco-v3-tiny-vicreg": 5 changes',
@@ -78,7 +85,9 @@ describe('tessera diff', () => {
       '  + main/cov: VicregCovariance',
       'cost:',
       expect.stringMatching(/^ {2}trainable parameters: ([\d.]+k) -> \1 \(\+0\.0%\)$/),
-      expect.stringMatching(/^ {2}forward FLOPs\/step: [\d.]+ MFLOP -> [\d.]+ MFLOP \(-\d+\.\d%\)$/),
+      expect.stringMatching(
+        /^ {2}forward FLOPs\/step: [\d.]+ MFLOP -> [\d.]+ MFLOP \(-\d+\.\d%\)$/,
+      ),
       expect.stringMatching(/^ {2}training FLOPs\/step: /),
       '',
     ]);
@@ -88,7 +97,9 @@ describe('tessera diff', () => {
     const r = await tessera('diff', 'moco-v3:tiny', 'moco-v3:paper', '--json');
     expect(r.code).toBe(0);
     const d = JSON.parse(r.out);
-    const backbone = d.changes.find((c: { kind: string; name: string }) => c.kind === 'modules' && c.name === 'backbone');
+    const backbone = d.changes.find(
+      (c: { kind: string; name: string }) => c.kind === 'modules' && c.name === 'backbone',
+    );
     expect(backbone.status).toBe('changed');
     expect(backbone.fields).toContainEqual({ path: ['net', 'depth'], before: 3, after: 12 });
     expect(d.cost[1].params).toBeGreaterThan(100e6);
@@ -98,12 +109,18 @@ describe('tessera diff', () => {
   it('says when nothing changed, and fails clearly on bad input', async () => {
     const a = specFile('same.json', tinyIjepa);
     const same = await tessera('diff', a, a);
-    expect(same.out.split('\n')[0]).toBe('diff "i-jepa-tiny" -> "i-jepa-tiny": no structural change');
+    expect(same.out.split('\n')[0]).toBe(
+      'diff "i-jepa-tiny" -> "i-jepa-tiny": no structural change',
+    );
     expect((await tessera('diff', a)).code).toBe(2);
     const broken = await tessera('diff', a, path.join(dir, 'missing.json'));
     expect(broken.code).toBe(1);
     expect(broken.err).toContain('no such file');
-    const bad = await tessera('diff', a, specFile('bad.json', { ...tinyIjepa, input: { size: 'big', channels: 3 } }));
+    const bad = await tessera(
+      'diff',
+      a,
+      specFile('bad.json', { ...tinyIjepa, input: { size: 'big', channels: 3 } }),
+    );
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('input.size  [E_TYPE]');
   });

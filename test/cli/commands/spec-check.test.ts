@@ -16,11 +16,15 @@ const file = (name: string, text: string): string => {
   writeFileSync(p, text);
   return p;
 };
-const fixture = (name: string): string => path.join(import.meta.dirname, '..', '..', 'fixtures', 'specs', name);
+const fixture = (name: string): string =>
+  path.join(import.meta.dirname, '..', '..', 'fixtures', 'specs', name);
 
 describe('tessera spec', () => {
   it('prints library methods as JSON that decodes back to the same method', async () => {
-    for (const [name, preset] of [['moco-v3', 'tiny'], ['i-jepa', 'paper']] as const) {
+    for (const [name, preset] of [
+      ['moco-v3', 'tiny'],
+      ['i-jepa', 'paper'],
+    ] as const) {
       const r = await tessera('spec', '--method', name, '--preset', preset);
       expect(r.code).toBe(0);
       expect(parseMethodJson(r.out)).toEqual(E.right(methods[name](preset)));
@@ -31,7 +35,9 @@ describe('tessera spec', () => {
     const unknown = await tessera('spec', '--method', 'byol');
     expect(unknown).toMatchObject({ code: 2, out: '' });
     expect(unknown.err).toContain('unknown method "byol"\nhint: one of moco-v3, i-jepa');
-    expect((await tessera('spec', '--method', 'moco-v3', '--preset', 'huge')).err).toContain('unknown preset "huge"');
+    expect((await tessera('spec', '--method', 'moco-v3', '--preset', 'huge')).err).toContain(
+      'unknown preset "huge"',
+    );
     expect((await tessera('spec')).code).toBe(2);
     expect((await tessera('spec', '--methd', 'x')).code).toBe(2);
   });
@@ -39,16 +45,25 @@ describe('tessera spec', () => {
 
 describe('tessera check', () => {
   it('accepts a valid JSON spec and prints modules, branches, parameters and FLOPs', async () => {
-    const spec = file('moco.json', (await tessera('spec', '--method', 'moco-v3', '--preset', 'tiny')).out);
+    const spec = file(
+      'moco.json',
+      (await tessera('spec', '--method', 'moco-v3', '--preset', 'tiny')).out,
+    );
     const r = await tessera('check', spec);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^ok: "moco-v3" is valid \(5 modules, \d+ branches, 2 loss terms\)/);
-    expect(r.out).toMatch(/\nbackbone +Vit\(dim \d+, depth \d+, heads \d+, patch \d+, cls\) +[\d.]+k +optimized by contrastive\n/);
+    expect(r.out).toMatch(
+      /\nbackbone +Vit\(dim \d+, depth \d+, heads \d+, patch \d+, cls\) +[\d.]+k +optimized by contrastive\n/,
+    );
     expect(r.out).toMatch(/momentumBackbone .*EMA of backbone \(cosine 0\.99 -> 1\)/);
     expect(r.out).toMatch(/\nbackbone\(view1\) +vector\[B, \d+\] +[\d.]+ [MG]FLOP +training\n/);
-    expect(r.out).toMatch(/\nbackbone\(images\) +vector\[B, \d+\] +[\d.]+ [MG]FLOP +evaluation only\n/);
+    expect(r.out).toMatch(
+      /\nbackbone\(images\) +vector\[B, \d+\] +[\d.]+ [MG]FLOP +evaluation only\n/,
+    );
     expect(r.out).toContain('trainable parameters: ');
-    expect(r.out).toMatch(/FLOPs per training step: forward [\d.]+ GFLOP, with backward ~[\d.]+ GFLOP/);
+    expect(r.out).toMatch(
+      /FLOPs per training step: forward [\d.]+ GFLOP, with backward ~[\d.]+ GFLOP/,
+    );
   });
 
   it('--json gives the same report as data, consistent with the library method', async () => {
@@ -56,21 +71,37 @@ describe('tessera check', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out);
     expect(report.ok).toBe(true);
-    expect(report.modules.map((m: { name: string }) => m.name)).toEqual(methods['i-jepa']('tiny').modules.map((m) => m.name));
+    expect(report.modules.map((m: { name: string }) => m.name)).toEqual(
+      methods['i-jepa']('tiny').modules.map((m) => m.name),
+    );
     const encoder = report.modules.find((m: { role: string }) => m.role.startsWith('optimized'));
     const target = report.modules.find((m: { role: string }) => m.role.startsWith('EMA'));
     expect(target.params).toBe(encoder.params); // an EMA copy has its source's parameters
     expect(report.flops.training).toBeGreaterThan(report.flops.forward);
     // the step computes the loss branches (and no representation-only branch); smooth-L1 adds no counted FLOPs
     const step = report.branches.filter((b: { use: string }) => b.use === 'step');
-    expect(step.map((b: { branch: string }) => b.branch.split('(')[0]).sort()).toEqual(['encoder', 'predictor', 'target']);
-    expect(report.branches.filter((b: { use: string }) => b.use === 'eval').every((b: { branch: string }) => b.branch.endsWith('(images)'))).toBe(true);
-    expect(step.reduce((s: number, b: { flops: number }) => s + b.flops, 0)).toBe(report.flops.forward);
+    expect(step.map((b: { branch: string }) => b.branch.split('(')[0]).sort()).toEqual([
+      'encoder',
+      'predictor',
+      'target',
+    ]);
+    expect(
+      report.branches
+        .filter((b: { use: string }) => b.use === 'eval')
+        .every((b: { branch: string }) => b.branch.endsWith('(images)')),
+    ).toBe(true);
+    expect(step.reduce((s: number, b: { flops: number }) => s + b.flops, 0)).toBe(
+      report.flops.forward,
+    );
   });
 
   it('loads .ts modules with a default export or a named `method`', async () => {
-    expect((await tessera('check', fixture('tinyMoco.ts'))).out).toMatch(/^ok: "moco-v3-tiny" is valid/);
-    expect((await tessera('check', fixture('namedIjepa.ts'))).out).toMatch(/^ok: "i-jepa-tiny" is valid/);
+    expect((await tessera('check', fixture('tinyMoco.ts'))).out).toMatch(
+      /^ok: "moco-v3-tiny" is valid/,
+    );
+    expect((await tessera('check', fixture('namedIjepa.ts'))).out).toMatch(
+      /^ok: "i-jepa-tiny" is valid/,
+    );
   });
 
   it('prints every issue as a tree and exits 1 on an invalid spec', async () => {
@@ -88,7 +119,10 @@ describe('tessera check', () => {
     expect(r.out).toContain('└─ modules.0.net._tag  [E_UNKNOWN_TAG]');
     expect(r.out).toContain('hint: did you mean "Sequential"?');
     const json = await tessera('check', file('bad.json', JSON.stringify(bad)), '--json');
-    expect(JSON.parse(json.out).issues.map((i: { code: string }) => i.code)).toEqual(['E_RANGE', 'E_UNKNOWN_TAG']);
+    expect(JSON.parse(json.out).issues.map((i: { code: string }) => i.code)).toEqual([
+      'E_RANGE',
+      'E_UNKNOWN_TAG',
+    ]);
   });
 
   it('never prints a stack trace on broken JSON, missing files or bad modules', async () => {

@@ -11,7 +11,11 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../../runtime/compile.js';
 import { appearanceDataset } from '../../../data/appearance/generator.js';
-import { parseEmbeddingsFile, parseEvalFile, parseMetricsJsonl } from '../../../eval/report/formats.js';
+import {
+  parseEmbeddingsFile,
+  parseEvalFile,
+  parseMetricsJsonl,
+} from '../../../eval/report/formats.js';
 import { decodeSafetensors, loadLatestCheckpoint } from '../../../runtime/checkpoint/index.js';
 import { loadEncoder } from '../../../runtime/encoder.js';
 import { loadRunWeights } from '../../../runtime/restore.js';
@@ -22,7 +26,18 @@ import { flagship } from '../../../cli/trainSpec.js';
 import { methods } from '../../../library/index.js';
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'tessera-cli-train-'));
-const SMALL = ['--method', 'moco-v3', '--data', 'builtin:appearance:84', '--batch', '8', '--checkpoint-every', '2', '--eval-every', '0'];
+const SMALL = [
+  '--method',
+  'moco-v3',
+  '--data',
+  'builtin:appearance:84',
+  '--batch',
+  '8',
+  '--checkpoint-every',
+  '2',
+  '--eval-every',
+  '0',
+];
 
 describe('tessera train -> eval -> export -> report', () => {
   let run: string;
@@ -36,7 +51,16 @@ describe('tessera train -> eval -> export -> report', () => {
 
   it('trains, logging progress lines when not a TTY, and writes the run folder', async () => {
     const info = await readRunInfo(run);
-    expect(info).toMatchObject({ method: 'moco-v3 (tiny)', data: 'builtin:appearance:84', imageSize: 32, datasetSize: 84, steps: 3, batch: 8, seed: 0, backend: 'wasm' });
+    expect(info).toMatchObject({
+      method: 'moco-v3 (tiny)',
+      data: 'builtin:appearance:84',
+      imageSize: 32,
+      datasetSize: 84,
+      steps: 3,
+      batch: 8,
+      seed: 0,
+      backend: 'wasm',
+    });
     const spec = JSON.parse(readFileSync(join(run, 'spec.json'), 'utf8')) as { training: unknown };
     expect(spec.training).toEqual({ batch: 8, steps: 3 });
     expect((await loadLatestCheckpoint(run))!.step).toBe(3);
@@ -47,7 +71,11 @@ describe('tessera train -> eval -> export -> report', () => {
     let out = '';
     let err = '';
     // the first progress line "presses" Ctrl-C: the loop must finish that step, save and stop
-    const io = { isTty: false, err: (t: string) => (err += t), out: (t: string) => ((out += t), t.startsWith('step 1/') && process.emit('SIGINT')) };
+    const io = {
+      isTty: false,
+      err: (t: string) => (err += t),
+      out: (t: string) => ((out += t), t.startsWith('step 1/') && process.emit('SIGINT')),
+    };
     expect(await main(['train', ...SMALL, '--steps', '4', '--out', dir], io)).toBe(0);
     expect(err).toContain('interrupted: finishing this step and saving a checkpoint');
     expect(out).toContain('stopped at step 1 (checkpoint saved) in ');
@@ -60,12 +88,26 @@ describe('tessera train -> eval -> export -> report', () => {
     expect(again.out).toContain('trained steps 1..4');
     const lines = parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8'));
     expect(lines.records.map((r) => r.step)).toEqual([0, 1, 2, 3]);
-    expect(Object.keys(lines.records[0]!)).toEqual(expect.arrayContaining(['step', 'loss', 'loss/ctr_12', 'loss/ctr_21', 'lr', 'ema', 'time']));
-    expect((await tessera('train', '--out', dir, '--resume')).out).toContain('already complete (step 4)');
+    expect(Object.keys(lines.records[0]!)).toEqual(
+      expect.arrayContaining(['step', 'loss', 'loss/ctr_12', 'loss/ctr_21', 'lr', 'ema', 'time']),
+    );
+    expect((await tessera('train', '--out', dir, '--resume')).out).toContain(
+      'already complete (step 4)',
+    );
   });
 
   it('refuses a resume with another spec, and a new run in a used folder', async () => {
-    const changed = await tessera('train', ...SMALL, '--steps', '3', '--out', run, '--resume', '--set', 'objectives.0.terms.0.loss.temperature=0.5');
+    const changed = await tessera(
+      'train',
+      ...SMALL,
+      '--steps',
+      '3',
+      '--out',
+      run,
+      '--resume',
+      '--set',
+      'objectives.0.terms.0.loss.temperature=0.5',
+    );
     expect(changed.code).toBe(1);
     expect(changed.err).toMatch(/cannot resume .* spec hash [0-9a-f]{12} differs[\s\S]*hint:/);
     const reused = await tessera('train', ...SMALL, '--steps', '3', '--out', run);
@@ -81,7 +123,10 @@ describe('tessera train -> eval -> export -> report', () => {
     expect(r.out).toMatch(/representation\s+label\s+probe\s+acc %/);
     const file = parseEvalFile(JSON.parse(readFileSync(join(run, 'eval.json'), 'utf8')));
     expect(file.rows.map((x) => `${x.representation}/${x.label}/${x.probe}`)).toEqual([
-      'backbone/content/linear', 'backbone/content/knn', 'backbone/appearance/linear', 'backbone/appearance/knn',
+      'backbone/content/linear',
+      'backbone/content/knn',
+      'backbone/appearance/linear',
+      'backbone/appearance/knn',
     ]);
     for (const row of file.rows) {
       expect(row.nTrain + row.nTest).toBeLessThanOrEqual(84);
@@ -103,10 +148,14 @@ describe('tessera train -> eval -> export -> report', () => {
     expect(names.every((n) => n.startsWith('backbone/'))).toBe(true); // no projector, predictor, momentum copies or optimizer state
     expect(metadata['representation']).toBe('backbone');
     const ckpt = (await loadLatestCheckpoint(run))!;
-    expect(Array.from(tensors['backbone/patchEmbed.weight']!.data as Float32Array)).toEqual(Array.from(ckpt.weights['backbone/patchEmbed.weight']!.data as Float32Array));
+    expect(Array.from(tensors['backbone/patchEmbed.weight']!.data as Float32Array)).toEqual(
+      Array.from(ckpt.weights['backbone/patchEmbed.weight']!.data as Float32Array),
+    );
 
     const images = (await appearanceDataset({ n: 6, size: 32, seed: 9 }).all()).images;
-    const method = await compile(JSON.parse(readFileSync(join(run, 'spec.json'), 'utf8')), { backend: 'wasm' });
+    const method = await compile(JSON.parse(readFileSync(join(run, 'spec.json'), 'utf8')), {
+      backend: 'wasm',
+    });
     method.init(0);
     await loadRunWeights(method, run);
     const encoder = await loadEncoder(out);
@@ -134,12 +183,26 @@ describe('tessera train -> eval -> export -> report', () => {
 describe('the main job', () => {
   it('trains the flagship (the default method) and evaluates it, on tiny sizes', async () => {
     const dir = join(tempDir(), 'flagship');
-    const r = await tessera('train', '--data', 'builtin:appearance:84', '--batch', '8', '--steps', '2', '--eval-samples', '48', '--out', dir);
+    const r = await tessera(
+      'train',
+      '--data',
+      'builtin:appearance:84',
+      '--batch',
+      '8',
+      '--steps',
+      '2',
+      '--eval-samples',
+      '48',
+      '--out',
+      dir,
+    );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain(`(${flagship()} (tiny))`);
     expect(r.out).toMatch(/online kNN after 0 steps \(untrained\): .*content\/content \d+\.\d%/);
-    expect(r.out).toMatch(/online kNN, step 0 -> 2: .*content\/content \d+\.\d% -> \d+\.\d% \([+-]\d+\.\d points\)/);
+    expect(r.out).toMatch(
+      /online kNN, step 0 -> 2: .*content\/content \d+\.\d% -> \d+\.\d% \([+-]\d+\.\d points\)/,
+    );
     const e = await tessera('eval', '--run', dir, '--samples', '84', '--probe', 'knn');
     expect(e.code).toBe(0);
     const rows = parseEvalFile(JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8'))).rows;
@@ -156,30 +219,61 @@ describe('tessera train: bad inputs', () => {
 
   it('a bad --set path is reported as an issue of the spec, before training', async () => {
     const out = join(tempDir(), 'x');
-    const r = await tessera('train', ...SMALL, '--steps', '2', '--out', out, '--set', 'objectives.0.terms.0.loss.tempreature=0.1');
+    const r = await tessera(
+      'train',
+      ...SMALL,
+      '--steps',
+      '2',
+      '--out',
+      out,
+      '--set',
+      'objectives.0.terms.0.loss.tempreature=0.1',
+    );
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/Invalid spec "moco-v3":\n└─ objectives\.0\.terms\.0\.loss  \[E_MISSING_FIELD\]\n.*--set objectives\.0\.terms\.0\.loss\.tempreature: no field "tempreature"/);
+    expect(r.err).toMatch(
+      /Invalid spec "moco-v3":\n└─ objectives\.0\.terms\.0\.loss  \[E_MISSING_FIELD\]\n.*--set objectives\.0\.terms\.0\.loss\.tempreature: no field "tempreature"/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
   it('an override that breaks the spec is caught by the checker (a whole loss term as JSON with a wrong field)', async () => {
     const out = join(tempDir(), 'x');
-    const term = JSON.stringify({ _tag: 'InfoNCE', query: { _tag: 'Ref', name: 'nowhere' }, key: { _tag: 'Ref', name: 'nowhere' }, temperature: 0.2 });
-    const r = await tessera('train', ...SMALL, '--steps', '2', '--out', out, '--set', `objectives.0.terms.0.loss=${term}`);
+    const term = JSON.stringify({
+      _tag: 'InfoNCE',
+      query: { _tag: 'Ref', name: 'nowhere' },
+      key: { _tag: 'Ref', name: 'nowhere' },
+      temperature: 0.2,
+    });
+    const r = await tessera(
+      'train',
+      ...SMALL,
+      '--steps',
+      '2',
+      '--out',
+      out,
+      '--set',
+      `objectives.0.terms.0.loss=${term}`,
+    );
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/Invalid spec "moco-v3":[\s\S]*objectives\.0\.terms\.0\.loss[\s\S]*\[E_[A-Z_]+\]/);
+    expect(r.err).toMatch(
+      /Invalid spec "moco-v3":[\s\S]*objectives\.0\.terms\.0\.loss[\s\S]*\[E_[A-Z_]+\]/,
+    );
     expect(r.err).toContain('nothing was trained');
     expect(existsSync(out)).toBe(false);
   });
 
   it('a spec file that fails the check is rendered as an issue tree, exit 1', async () => {
-    const spec = JSON.parse((await tessera('spec', '--method', 'moco-v3', '--preset', 'tiny')).out) as { modules: Array<{ net: Record<string, unknown> }> };
+    const spec = JSON.parse(
+      (await tessera('spec', '--method', 'moco-v3', '--preset', 'tiny')).out,
+    ) as { modules: Array<{ net: Record<string, unknown> }> };
     spec.modules[0]!.net['patch'] = 5; // 32 is not divisible by 5
     const file = join(tempDir(), 'broken.json');
     writeFileSync(file, JSON.stringify(spec));
     const r = await tessera('train', '--spec', file, '--steps', '2', '--out', join(tempDir(), 'x'));
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/Invalid spec "moco-v3":\n├─ objectives\.0\.terms\.0\.loss\.query[.a-z]*  \[E_DIVISIBILITY\]\n│  imageSize 32 is not divisible by 5/);
+    expect(r.err).toMatch(
+      /Invalid spec "moco-v3":\n├─ objectives\.0\.terms\.0\.loss\.query[.a-z]*  \[E_DIVISIBILITY\]\n│  imageSize 32 is not divisible by 5/,
+    );
   });
 
   it('usage errors: --steps with --epochs, a bad number, an unknown option', async () => {
@@ -191,14 +285,28 @@ describe('tessera train: bad inputs', () => {
   });
 
   it('a missing data folder and missing run folders are clear errors, exit 1', async () => {
-    const noData = await tessera('train', '--method', 'moco-v3', '--data', '/nonexistent/images', '--out', join(tempDir(), 'x'));
+    const noData = await tessera(
+      'train',
+      '--method',
+      'moco-v3',
+      '--data',
+      '/nonexistent/images',
+      '--out',
+      join(tempDir(), 'x'),
+    );
     expect(noData.code).toBe(1);
     expect(noData.err).toMatch(/--data \/nonexistent\/images: no such folder\nhint:/);
     const dir = join(tempDir(), 'missing');
-    for (const args of [['eval', '--run', dir], ['export', '--run', dir, '--representation', 'backbone', '--out', join(dir, 'e.safetensors')], ['report', '--run', dir]]) {
+    for (const args of [
+      ['eval', '--run', dir],
+      ['export', '--run', dir, '--representation', 'backbone', '--out', join(dir, 'e.safetensors')],
+      ['report', '--run', dir],
+    ]) {
       const r = await tessera(...args);
       expect(r.code, args[0]).toBe(1);
-      expect(r.err, args[0]).toMatch(new RegExp(`tessera ${args[0]}: .*${dir.replace(/[/.]/g, '\\$&')}[\\s\\S]*hint:`));
+      expect(r.err, args[0]).toMatch(
+        new RegExp(`tessera ${args[0]}: .*${dir.replace(/[/.]/g, '\\$&')}[\\s\\S]*hint:`),
+      );
     }
     expect((await tessera('eval')).code).toBe(2);
     expect((await tessera('export', '--run', dir)).code).toBe(2);
@@ -208,25 +316,61 @@ describe('tessera train: bad inputs', () => {
 describe('the untrained encoder, online kNN and evaluating on other data', () => {
   it('--steps 0 saves the initial weights, prints the untrained online kNN, and evaluates them; eval --data probes another folder', async () => {
     const dir = join(tempDir(), 'untrained');
-    const r = await tessera('train', '--method', 'moco-v3', '--data', 'builtin:appearance:84', '--batch', '8', '--steps', '0', '--eval-samples', '48', '--eval', '--out', dir);
+    const r = await tessera(
+      'train',
+      '--method',
+      'moco-v3',
+      '--data',
+      'builtin:appearance:84',
+      '--batch',
+      '8',
+      '--steps',
+      '0',
+      '--eval-samples',
+      '48',
+      '--eval',
+      '--out',
+      dir,
+    );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/online kNN after 0 steps \(untrained\): backbone\/content \d+\.\d% {2}backbone\/appearance \d+\.\d%/);
+    expect(r.out).toMatch(
+      /online kNN after 0 steps \(untrained\): backbone\/content \d+\.\d% {2}backbone\/appearance \d+\.\d%/,
+    );
     expect(r.out).toContain('saved the untrained weights (step 0)');
     expect((await loadLatestCheckpoint(dir))!.step).toBe(0);
     const lines = parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')).records;
     expect(lines.map((l) => [l.step, typeof l['knn/backbone/content']])).toEqual([[0, 'number']]);
-    expect(parseEvalFile(JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8'))).rows.length).toBe(4);
+    expect(
+      parseEvalFile(JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8'))).rows.length,
+    ).toBe(4);
     // the same weights as a fresh init with the run's seed
     const compiled = await compile(methods['moco-v3']('tiny'), { backend: 'wasm' });
     compiled.init(0);
     const ckpt = await loadLatestCheckpoint(dir);
     const name = Object.keys(ckpt!.weights).find((k) => k.startsWith('backbone/'))!;
-    expect(Array.from(ckpt!.weights[name]!.data as Float32Array)).toEqual(Array.from((await compiled.variables()[name]!.data()) as Float32Array));
+    expect(Array.from(ckpt!.weights[name]!.data as Float32Array)).toEqual(
+      Array.from((await compiled.variables()[name]!.data()) as Float32Array),
+    );
     compiled.dispose();
 
     const folder = join(tempDir(), 'other');
-    expect((await tessera('data', 'appearance', '--out', folder, '--n', '42', '--size', '32', '--seed', '5')).code).toBe(0);
+    expect(
+      (
+        await tessera(
+          'data',
+          'appearance',
+          '--out',
+          folder,
+          '--n',
+          '42',
+          '--size',
+          '32',
+          '--seed',
+          '5',
+        )
+      ).code,
+    ).toBe(0);
     const e = await tessera('eval', '--run', dir, '--data', folder, '--probe', 'knn');
     expect(e.err).toBe('');
     expect(e.code).toBe(0);

@@ -18,21 +18,75 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('tessera train --init', () => {
   test('MoCo v3 tiny ResNet -> export -> ST-STORM semBackbone; a mismatched file is named tensor by tensor', async () => {
     const spec = join(root, 'moco-resnet.json');
-    writeFileSync(spec, JSON.stringify(encodeMethod(mocoV3({ preset: 'tiny', backbone: 'resnet' }))));
+    writeFileSync(
+      spec,
+      JSON.stringify(encodeMethod(mocoV3({ preset: 'tiny', backbone: 'resnet' }))),
+    );
     const moco = join(root, 'moco');
     const data = 'builtin:appearance:42';
-    expect((await tessera('train', '--spec', spec, '--data', data, '--steps', '1', '--batch', '8', '--out', moco)).code).toBe(0);
+    expect(
+      (
+        await tessera(
+          'train',
+          '--spec',
+          spec,
+          '--data',
+          data,
+          '--steps',
+          '1',
+          '--batch',
+          '8',
+          '--out',
+          moco,
+        )
+      ).code,
+    ).toBe(0);
     const file = join(root, 'moco-backbone.safetensors');
-    expect((await tessera('export', '--run', moco, '--representation', 'backbone', '--out', file)).code).toBe(0);
-    const storm = await tessera('train', '--method', 'st-storm', '--data', data, '--steps', '1', '--batch', '4', '--out', join(root, 'storm'), '--init', `semBackbone=${file}`);
+    expect(
+      (await tessera('export', '--run', moco, '--representation', 'backbone', '--out', file)).code,
+    ).toBe(0);
+    const storm = await tessera(
+      'train',
+      '--method',
+      'st-storm',
+      '--data',
+      data,
+      '--steps',
+      '1',
+      '--batch',
+      '4',
+      '--out',
+      join(root, 'storm'),
+      '--init',
+      `semBackbone=${file}`,
+    );
     expect(storm.err).toBe('');
     expect(storm.code).toBe(0);
     expect(storm.out).toContain(`initialised semBackbone from ${file}`);
-    const wrong = await tessera('train', '--method', 'st-storm', '--data', data, '--steps', '1', '--batch', '4', '--out', join(root, 'wrong'), '--init', `G_A=${file}`);
+    const wrong = await tessera(
+      'train',
+      '--method',
+      'st-storm',
+      '--data',
+      data,
+      '--steps',
+      '1',
+      '--batch',
+      '4',
+      '--out',
+      join(root, 'wrong'),
+      '--init',
+      `G_A=${file}`,
+    );
     expect(wrong.code).toBe(1);
-    expect(wrong.err).toMatch(/--init G_A=.*: the file does not fit module "G_A" \(\d+ problems\)\n {2}missing: "/);
+    expect(wrong.err).toMatch(
+      /--init G_A=.*: the file does not fit module "G_A" \(\d+ problems\)\n {2}missing: "/,
+    );
     expect(wrong.err).toMatch(/extra: "backbone\//);
     const usage = await tessera('train', '--init', 'semBackbone');
-    expect([usage.code, usage.err]).toEqual([2, expect.stringContaining('--init semBackbone: expected MODULE=FILE')]);
+    expect([usage.code, usage.err]).toEqual([
+      2,
+      expect.stringContaining('--init semBackbone: expected MODULE=FILE'),
+    ]);
   }, 600_000);
 });

@@ -14,7 +14,8 @@ const issuesOf = (r: E.Either<ReadonlyArray<Issue>, unknown>): ReadonlyArray<Iss
 };
 
 const clone = <A>(x: A): A => JSON.parse(JSON.stringify(x)) as A;
-const at = (issues: ReadonlyArray<Issue>, path: string): Issue | undefined => issues.find((i) => i.path.join('.') === path);
+const at = (issues: ReadonlyArray<Issue>, path: string): Issue | undefined =>
+  issues.find((i) => i.path.join('.') === path);
 
 describe('decodeMethod', () => {
   it('decodes the hand-written methods unchanged', () => {
@@ -44,7 +45,13 @@ describe('decodeMethod', () => {
   });
 
   it('never throws on a valid method with one field replaced by arbitrary JSON (property)', () => {
-    const paths = [['input'], ['modules', 0, 'net'], ['objectives', 0, 'terms', 0, 'loss'], ['values', 2, 'value'], ['objectives', 0, 'optimizer', 'lr']];
+    const paths = [
+      ['input'],
+      ['modules', 0, 'net'],
+      ['objectives', 0, 'terms', 0, 'loss'],
+      ['values', 2, 'value'],
+      ['objectives', 0, 'optimizer', 'lr'],
+    ];
     fc.assert(
       fc.property(fc.constantFrom(...paths), fc.jsonValue(), (path, json) => {
         const spec = clone(tinyMoco) as unknown as Record<string | number, unknown>;
@@ -52,7 +59,9 @@ describe('decodeMethod', () => {
         for (const k of path.slice(0, -1)) parent = parent[k] as Record<string | number, unknown>;
         parent[path[path.length - 1] as string | number] = json;
         const r = decodeMethod(spec);
-        if (E.isLeft(r)) for (const i of r.left) expect(i.path.slice(0, path.length - 1)).toEqual(path.slice(0, -1));
+        if (E.isLeft(r))
+          for (const i of r.left)
+            expect(i.path.slice(0, path.length - 1)).toEqual(path.slice(0, -1));
       }),
       { numRuns: 200 },
     );
@@ -62,7 +71,8 @@ describe('decodeMethod', () => {
     const text = issuesOf(parseMethodJson('{"_tag": "Method",'));
     expect(text.map((i) => i.code)).toEqual(['E_JSON']);
     expect(text[0]?.message).toMatch(/not valid JSON/);
-    for (const json of [null, 3, 'x', [1, 2]]) expect(issuesOf(decodeMethod(json)).map((i) => i.code)).toEqual(['E_JSON']);
+    for (const json of [null, 3, 'x', [1, 2]])
+      expect(issuesOf(decodeMethod(json)).map((i) => i.code)).toEqual(['E_JSON']);
   });
 
   it('collects independent mistakes together, each with its JSON path', () => {
@@ -76,14 +86,21 @@ describe('decodeMethod', () => {
     spec.values[0].value.pipeline[1].p = 1.5;
     const issues = issuesOf(decodeMethod(spec));
     expect(at(issues, 'training.steps')?.code).toBe('E_MISSING_FIELD');
-    expect(at(issues, 'input.size')).toMatchObject({ code: 'E_RANGE', expected: 'an integer >= 1', got: '0' });
+    expect(at(issues, 'input.size')).toMatchObject({
+      code: 'E_RANGE',
+      expected: 'an integer >= 1',
+      got: '0',
+    });
     const tag = at(issues, 'modules.1.net._tag');
     expect(tag?.code).toBe('E_UNKNOWN_TAG');
     expect(tag?.hint).toBe('did you mean "Mlp"?');
     for (const known of NET_TAGS) expect(tag?.message).toContain(known);
     expect(at(issues, 'modules.0.frozen')?.code).toBe('E_TYPE');
     expect(at(issues, 'objectives.0.terms.0.loss.temperature')?.code).toBe('E_MISSING_FIELD');
-    expect(at(issues, 'objectives.0.terms.0.loss.tempreature')).toMatchObject({ code: 'E_TYPE', hint: 'did you mean "temperature"?' });
+    expect(at(issues, 'objectives.0.terms.0.loss.tempreature')).toMatchObject({
+      code: 'E_TYPE',
+      hint: 'did you mean "temperature"?',
+    });
     expect(at(issues, 'values.0.value.pipeline.1.p')?.code).toBe('E_RANGE');
     expect(issues).toHaveLength(7);
   });
@@ -100,7 +117,9 @@ describe('decodeMethod', () => {
     for (const known of LOSS_TAGS) expect(loss?.message).toContain(known);
     expect(loss?.hint).toBe('did you mean "InfoNCE"?');
     expect(at(issues, 'objectives.0.optimizer._tag')?.message).toContain('AdamW, Adam, Lars, Sgd');
-    expect(at(issues, 'objectives.0.terms.1.weight._tag')?.message).toContain('Constant, Linear, Cosine, WarmupCosine');
+    expect(at(issues, 'objectives.0.terms.1.weight._tag')?.message).toContain(
+      'Constant, Linear, Cosine, WarmupCosine',
+    );
     expect(at(issues, 'values.0.value.pipeline.0._tag')?.message).toContain('RandomResizedCrop');
     expect(at(issues, 'values.2.value._tag')?.message).toContain('StopGradient');
     expect(issues.every((i) => i.code === 'E_UNKNOWN_TAG')).toBe(true);

@@ -5,7 +5,9 @@ import { evaluateSchedule, type Schedule } from '../../../compiler/ir/schedule.j
 describe('evaluateSchedule', () => {
   it('Constant is its value everywhere, progress clamped', () => {
     const s: Schedule = { _tag: 'Constant', value: 0.2 };
-    expect([0, 0.5, 1, -3, 7].map((t) => evaluateSchedule(s, t))).toEqual([0.2, 0.2, 0.2, 0.2, 0.2]);
+    expect([0, 0.5, 1, -3, 7].map((t) => evaluateSchedule(s, t))).toEqual([
+      0.2, 0.2, 0.2, 0.2, 0.2,
+    ]);
   });
 
   it('Linear: I-JEPA EMA momentum 0.996 -> 1 over the run', () => {
@@ -61,7 +63,10 @@ describe('evaluateSchedule', () => {
     expect(evaluateSchedule(s, 10 / 300)).toBeCloseTo(4e-4, 15); // a quarter of the warmup
     expect(evaluateSchedule(s, w)).toBeCloseTo(1e-3, 15);
     // epoch 235: u = 0.75 of the cosine, 1e-6 + (1e-3 - 1e-6)(1 + cos(3 pi / 4)) / 2
-    expect(evaluateSchedule(s, 235 / 300)).toBeCloseTo(1e-6 + (0.999e-3 * (1 - Math.SQRT1_2)) / 2, 15);
+    expect(evaluateSchedule(s, 235 / 300)).toBeCloseTo(
+      1e-6 + (0.999e-3 * (1 - Math.SQRT1_2)) / 2,
+      15,
+    );
     expect(evaluateSchedule(s, 1)).toBeCloseTo(1e-6, 15);
   });
 

@@ -16,7 +16,8 @@ export const onBackend = async (
   const outs = tf.tidy(() => [...fn()]);
   const data = outs.map((t) => t.dataSync() as Float32Array);
   tf.dispose([...outs]);
-  if (tf.memory().numTensors !== before) throw new Error(`tensor leak on ${backend}: ${tf.memory().numTensors - before}`);
+  if (tf.memory().numTensors !== before)
+    throw new Error(`tensor leak on ${backend}: ${tf.memory().numTensors - before}`);
   return data;
 };
 
@@ -40,4 +41,11 @@ export const normals = (seed: number, n: number): Float32Array => {
 
 /** A tensor of standard-normal numbers from a seed (same numbers on every backend). */
 export const randn = (seed: number, shape: number[]): tf.Tensor =>
-  tf.tensor(normals(seed, shape.reduce((a, b) => a * b, 1)), shape, 'float32');
+  tf.tensor(
+    normals(
+      seed,
+      shape.reduce((a, b) => a * b, 1),
+    ),
+    shape,
+    'float32',
+  );

@@ -11,9 +11,16 @@ import { derangement } from '../../../compiler/lower/random.js';
 import { Rng } from '../../../compiler/ir/rng.js';
 
 type MemoryNode = Extract<ValueExpr, { _tag: 'Memory' }>;
-const node = (size: number, ratio: number): MemoryNode => ({ _tag: 'Memory', name: 'bank', source: { _tag: 'Input', name: 'images' }, size, ratio });
+const node = (size: number, ratio: number): MemoryNode => ({
+  _tag: 'Memory',
+  name: 'bank',
+  source: { _tag: 'Input', name: 'images' },
+  size,
+  ratio,
+});
 /** A batch `[n, 1]` whose rows are the numbers `from .. from + n - 1`. */
-const rows = (from: number, n: number) => tf.tensor2d(Array.from({ length: n }, (_, i) => [from + i]));
+const rows = (from: number, n: number) =>
+  tf.tensor2d(Array.from({ length: n }, (_, i) => [from + i]));
 const values = (t: tf.Tensor) => Array.from(t.dataSync());
 
 describe('memory state', () => {
@@ -30,7 +37,12 @@ describe('memory state', () => {
   });
 
   test('replaces round(ratio * batch) positions with stored samples, the rest is the batch', () => {
-    expect([replacedCount(0.3, 8), replacedCount(1, 8), replacedCount(0, 8), replacedCount(0.3, 50)]).toEqual([2, 8, 0, 15]);
+    expect([
+      replacedCount(0.3, 8),
+      replacedCount(1, 8),
+      replacedCount(0, 8),
+      replacedCount(0.3, 50),
+    ]).toEqual([2, 8, 0, 15]);
     const m = createMemoryState();
     m.restore({ bank: rows(100, 6) });
     const out = values(m.sample(node(6, 0.3), rows(0, 8), Rng.seeded(3)));
@@ -46,7 +58,9 @@ describe('memory state', () => {
     const a = createMemoryState();
     const b = createMemoryState();
     for (const m of [a, b]) m.restore({ bank: rows(100, 10) });
-    expect(values(a.sample(node(20, 0.5), rows(0, 8), Rng.seeded(9)))).toEqual(values(b.sample(node(20, 0.5), rows(0, 8), Rng.seeded(9))));
+    expect(values(a.sample(node(20, 0.5), rows(0, 8), Rng.seeded(9)))).toEqual(
+      values(b.sample(node(20, 0.5), rows(0, 8), Rng.seeded(9))),
+    );
     a.sample(node(20, 0.5), rows(50, 8), Rng.seeded(9));
     a.afterStep();
     expect(a.snapshot()['bank']!.shape[0]).toBe(18);

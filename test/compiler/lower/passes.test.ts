@@ -15,12 +15,26 @@ import { mocoV3 } from '../../../library/mocoV3.js';
 import { useBackend, type BackendName } from '../../../runtime/backend.js';
 
 /** Losses of the first `steps` steps with the given passes, from seed 0 on one fixed batch. */
-const losses = async (m: Method, passes: ReadonlyArray<Pass>, backend: BackendName, steps = 2): Promise<number[]> => {
+const losses = async (
+  m: Method,
+  passes: ReadonlyArray<Pass>,
+  backend: BackendName,
+  steps = 2,
+): Promise<number[]> => {
   await useBackend(backend);
   const compiled = lower(checkOrThrow(m, { passes }));
   compiled.init(0);
-  const images = tf.randomUniform([m.training.batch, m.input.size, m.input.size, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
-  const out = Array.from({ length: steps }, (_, step) => compiled.step(images, { step, totalSteps: 10 }).loss);
+  const images = tf.randomUniform(
+    [m.training.batch, m.input.size, m.input.size, 3],
+    0,
+    1,
+    'float32',
+    5,
+  ) as tf.Tensor4D;
+  const out = Array.from(
+    { length: steps },
+    (_, step) => compiled.step(images, { step, totalSteps: 10 }).loss,
+  );
   images.dispose();
   compiled.dispose();
   return out;
@@ -35,9 +49,15 @@ describe.each(methods)('%s tiny', (_name, method) => {
   test('every optimisation pass, each left out, or none: the same losses', async () => {
     const all = optimisationPasses('wasm');
     const reference = await losses(method, [...checkingPasses, ...all], 'wasm');
-    expect(await losses(method, checkingPasses, 'wasm')).toEqual(reference.map((x) => expect.closeTo(x, 5)));
+    expect(await losses(method, checkingPasses, 'wasm')).toEqual(
+      reference.map((x) => expect.closeTo(x, 5)),
+    );
     for (const left of all) {
-      const without = await losses(method, [...checkingPasses, ...all.filter((p) => p !== left)], 'wasm');
+      const without = await losses(
+        method,
+        [...checkingPasses, ...all.filter((p) => p !== left)],
+        'wasm',
+      );
       expect(without, `without ${left.name}`).toEqual(reference.map((x) => expect.closeTo(x, 5)));
     }
   });

@@ -16,7 +16,10 @@ import { ijepa } from '../../../library/ijepa.js';
 import { mocoV3 } from '../../../library/mocoV3.js';
 
 const checked = (m: unknown): Graph => checkOrThrow(m, { passes: checkingPasses });
-const count = (g: Graph, pattern: RegExp): number => printGraph(g).split('\n').filter((l) => pattern.test(l)).length;
+const count = (g: Graph, pattern: RegExp): number =>
+  printGraph(g)
+    .split('\n')
+    .filter((l) => pattern.test(l)).length;
 
 describe('pass 4: shared-forward elimination', () => {
   test('MoCo v3: each view, image input and encoder call appears once; terms point at merged nodes', () => {
@@ -42,8 +45,16 @@ describe('pass 5: view batching', () => {
   test('MoCo v3: backbone, projector, predictor and the momentum encoders each run once on both views', () => {
     const before = eliminateSharedForward(checked(mocoV3({ preset: 'tiny' })));
     const after = batchViewsOf(before);
-    for (const module of ['backbone', 'projector', 'predictor', 'momentumBackbone', 'momentumProjector']) {
-      expect(count(before, new RegExp(`= Apply ${module}\\(x: n\\d+\\)`))).toBeGreaterThanOrEqual(2);
+    for (const module of [
+      'backbone',
+      'projector',
+      'predictor',
+      'momentumBackbone',
+      'momentumProjector',
+    ]) {
+      expect(count(before, new RegExp(`= Apply ${module}\\(x: n\\d+\\)`))).toBeGreaterThanOrEqual(
+        2,
+      );
       expect(count(after, new RegExp(`= Apply ${module}\\(x\\.0: n\\d+, x\\.1: n\\d+\\)`))).toBe(1);
     }
     // the evaluation-only representation is not batched with the training views
@@ -59,10 +70,18 @@ describe('pass 5: view batching', () => {
 
 describe('pass 6: fusion', () => {
   test('MoCo v3: momentum encoders and the representation are fused; the online branch is not', () => {
-    const g = markFusable(batchViewsOf(eliminateSharedForward(checked(mocoV3({ preset: 'tiny' })))));
-    const fused = g.nodes.filter((n) => n.fused === true).map((n) => (n.expr as { module?: string }).module);
+    const g = markFusable(
+      batchViewsOf(eliminateSharedForward(checked(mocoV3({ preset: 'tiny' })))),
+    );
+    const fused = g.nodes
+      .filter((n) => n.fused === true)
+      .map((n) => (n.expr as { module?: string }).module);
     expect(new Set(fused)).toEqual(new Set(['momentumBackbone', 'momentumProjector', 'backbone']));
-    const online = g.nodes.filter((n) => n.op === 'Batched' && ['backbone', 'projector', 'predictor'].includes((n.expr as { module: string }).module));
+    const online = g.nodes.filter(
+      (n) =>
+        n.op === 'Batched' &&
+        ['backbone', 'projector', 'predictor'].includes((n.expr as { module: string }).module),
+    );
     expect(online).toHaveLength(3);
     expect(online.every((n) => n.fused !== true)).toBe(true);
   });
@@ -72,8 +91,13 @@ describe('pass 7: legalization', () => {
   test('wasm needs the matmul and gather rules for I-JEPA; cpu needs none', () => {
     const g = eliminateSharedForward(checked(ijepa({ preset: 'tiny' })));
     const wasm = legalTarget(g, 'wasm');
-    expect(wasm.rules.map((r) => r.rule).sort()).toEqual(['gather-scatter-gradient', 'matmul-explicit-transposes']);
-    expect(wasm.rules.find((r) => r.rule === 'gather-scatter-gradient')!.nodes.length).toBeGreaterThanOrEqual(2);
+    expect(wasm.rules.map((r) => r.rule).sort()).toEqual([
+      'gather-scatter-gradient',
+      'matmul-explicit-transposes',
+    ]);
+    expect(
+      wasm.rules.find((r) => r.rule === 'gather-scatter-gradient')!.nodes.length,
+    ).toBeGreaterThanOrEqual(2);
     expect(legalTarget(g, 'cpu').rules).toEqual([]);
   });
 
@@ -85,8 +109,12 @@ describe('pass 7: legalization', () => {
 
 describe('pass 8: memory planning', () => {
   test('the peak is parameters + optimizer state + the largest working set; batch scales activations', () => {
-    const small = planMemory(checkOrThrow(mocoV3({ preset: 'tiny', batch: 8 }), { passes: pipelineFor('wasm') }));
-    const large = planMemory(checkOrThrow(mocoV3({ preset: 'tiny', batch: 32 }), { passes: pipelineFor('wasm') }));
+    const small = planMemory(
+      checkOrThrow(mocoV3({ preset: 'tiny', batch: 8 }), { passes: pipelineFor('wasm') }),
+    );
+    const large = planMemory(
+      checkOrThrow(mocoV3({ preset: 'tiny', batch: 32 }), { passes: pipelineFor('wasm') }),
+    );
     const o = small.objectives[0]!;
     expect(small.peakBytes).toBe(small.parameters + small.optimizerState + o.workingSet);
     expect(o.workingSet).toBe(o.constants + 2 * o.activations + o.gradients);

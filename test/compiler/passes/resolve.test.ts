@@ -24,14 +24,25 @@ const issuesOf = (spec: Loose): ReadonlyArray<Issue> => {
   if (E.isRight(r)) throw new Error('expected issues');
   return r.left;
 };
-const brief = (issues: ReadonlyArray<Issue>): ReadonlyArray<string> => issues.map((i) => `${i.code} ${i.path.join('.')}`);
+const brief = (issues: ReadonlyArray<Issue>): ReadonlyArray<string> =>
+  issues.map((i) => `${i.code} ${i.path.join('.')}`);
 
 describe('resolve', () => {
   it('builds one node per occurrence, shares named values, and keeps topological order', () => {
     const g = graphOf(tinyMoco);
     expect(verifyGraph(g)).toEqual([]);
-    const applies = g.nodes.filter((n) => n.op === 'Apply').map((n) => (n.expr as { module: string }).module);
-    expect(applies).toEqual(['online', 'predictor', 'online', 'predictor', 'target', 'target', 'target']);
+    const applies = g.nodes
+      .filter((n) => n.op === 'Apply')
+      .map((n) => (n.expr as { module: string }).module);
+    expect(applies).toEqual([
+      'online',
+      'predictor',
+      'online',
+      'predictor',
+      'target',
+      'target',
+      'target',
+    ]);
     // view1 is referenced by q1 and k1: one View node, read by two Apply nodes
     const views = g.nodes.filter((n) => n.op === 'View');
     expect(views).toHaveLength(2);
@@ -45,7 +56,9 @@ describe('resolve', () => {
   it('records spec paths as origins and points terms and representations at their nodes', () => {
     const g = graphOf(tinyMoco);
     const byId = new Map(g.nodes.map((n) => [n.id, n]));
-    expect(g.terms.map((t) => [t.objective, t.term, byId.get(t.node)?.op, t.origin.join('.')])).toEqual([
+    expect(
+      g.terms.map((t) => [t.objective, t.term, byId.get(t.node)?.op, t.origin.join('.')]),
+    ).toEqual([
       ['main', 'q1k2', 'Loss', 'objectives.0.terms.0.loss'],
       ['main', 'q2k1', 'Loss', 'objectives.0.terms.1.loss'],
     ]);
@@ -104,7 +117,11 @@ describe('resolve', () => {
       'E_DANGLING_REF objectives.0.params.2',
     ]);
     expect(issues.map((i) => i.hint)).toEqual([
-      'did you mean "predictor"?', 'did you mean "k1"?', undefined, 'did you mean "online"?', undefined,
+      'did you mean "predictor"?',
+      'did you mean "k1"?',
+      undefined,
+      'did you mean "online"?',
+      undefined,
     ]);
     expect(issues[2]?.expected).toBe('one of 0, 1');
   });
@@ -126,7 +143,10 @@ describe('resolve', () => {
         s.values[4].value.inputs.kepe = s.values[4].value.inputs.keep;
       }),
     );
-    expect(brief(issues)).toEqual(['E_PORT values.4.value.inputs.kepe', 'E_PORT values.5.value.inputs']);
+    expect(brief(issues)).toEqual([
+      'E_PORT values.4.value.inputs.kepe',
+      'E_PORT values.5.value.inputs',
+    ]);
     expect(issues[0]?.hint).toBe('did you mean "keep"?');
     expect(issues[1]?.message).toBe('TransformerPredictor needs an input on port "targets"');
   });
@@ -134,7 +154,10 @@ describe('resolve', () => {
   it('reports unknown phases and phases no objective runs in', () => {
     const issues = issuesOf(
       mutate(tinyMoco, (s) => {
-        s.phases = [{ name: 'A', steps: 2 }, { name: 'B', steps: 2 }];
+        s.phases = [
+          { name: 'A', steps: 2 },
+          { name: 'B', steps: 2 },
+        ];
         s.objectives[0].phases = ['A', 'C'];
       }),
     );
@@ -142,7 +165,11 @@ describe('resolve', () => {
   });
 
   it('reports modules nothing applies', () => {
-    const issues = issuesOf(mutate(tinyMoco, (s) => s.modules.push({ name: 'probe', net: { _tag: 'L2Normalize' }, frozen: [] })));
+    const issues = issuesOf(
+      mutate(tinyMoco, (s) =>
+        s.modules.push({ name: 'probe', net: { _tag: 'L2Normalize' }, frozen: [] }),
+      ),
+    );
     expect(brief(issues)).toEqual(['E_UNUSED_MODULE modules.3']);
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { keyRole, makeEmbeddings, metricSeries, parseEmbeddingsFile, parseEvalFile, parseMetricsJsonl } from '../../../eval/report/formats.js';
+import {
+  keyRole,
+  makeEmbeddings,
+  metricSeries,
+  parseEmbeddingsFile,
+  parseEvalFile,
+  parseMetricsJsonl,
+} from '../../../eval/report/formats.js';
 import { pca2 } from '../../../eval/pca.js';
 import { Rng } from '../../../compiler/ir/rng.js';
 
@@ -30,14 +37,31 @@ describe('metrics.jsonl', () => {
     expect(problems[1]).toMatch(/^metrics.jsonl line 5: /);
     const s = metricSeries(records);
     expect([...s.terms.keys()]).toEqual(['loss', 'nce', 'jepa']);
-    expect(s.terms.get('nce')).toEqual([[0, 1.5], [1, 0.75]]);
+    expect(s.terms.get('nce')).toEqual([
+      [0, 1.5],
+      [1, 0.75],
+    ]);
     expect([...s.schedules.keys()]).toEqual(['lr', 'ema']);
-    expect(s.schedules.get('ema')).toEqual([[0, 0.99], [1, 0.995]]);
+    expect(s.schedules.get('ema')).toEqual([
+      [0, 0.99],
+      [1, 0.995],
+    ]);
   });
 });
 
 describe('eval.json and embeddings.json', () => {
-  const row = { representation: 'content', label: 'shape', probe: 'knn', accuracy: 0.5, f1Weighted: 0.4, f1Macro: 0.3, nTrain: 1, nTest: 2, nClasses: 2, confusion: [] };
+  const row = {
+    representation: 'content',
+    label: 'shape',
+    probe: 'knn',
+    accuracy: 0.5,
+    f1Weighted: 0.4,
+    f1Macro: 0.3,
+    nTrain: 1,
+    nTest: 2,
+    nClasses: 2,
+    confusion: [],
+  };
 
   it('reads eval.json as an object or a bare array and names a bad row', () => {
     expect(parseEvalFile({ version: 1, rows: [row], seed: 3 }).seed).toBe(3);
@@ -47,9 +71,14 @@ describe('eval.json and embeddings.json', () => {
   });
 
   it('refuses embeddings whose point counts differ', () => {
-    const ok = { labels: { a: { classes: ['x'], values: [0, 0] } }, representations: { r: { x: [1, 2], y: [3, 4] } } };
+    const ok = {
+      labels: { a: { classes: ['x'], values: [0, 0] } },
+      representations: { r: { x: [1, 2], y: [3, 4] } },
+    };
     expect(parseEmbeddingsFile(ok).representations['r']?.x).toEqual([1, 2]);
-    expect(() => parseEmbeddingsFile({ ...ok, representations: { r: { x: [1], y: [3, 4] } } })).toThrow('point counts differ');
+    expect(() =>
+      parseEmbeddingsFile({ ...ok, representations: { r: { x: [1], y: [3, 4] } } }),
+    ).toThrow('point counts differ');
   });
 
   it('makes embeddings: a seeded subsample projected by PCA, labels aligned with points', () => {
@@ -58,10 +87,20 @@ describe('eval.json and embeddings.json', () => {
     const dim = 5;
     const data = Float32Array.from({ length: n * dim }, () => rng.normal());
     const values = Int32Array.from({ length: n }, (_, i) => i % 3);
-    const e = makeEmbeddings({ r: { data, dim } }, { l: { values, classes: ['a', 'b', 'c'] } }, { maxPoints: 20, seed: 2 });
+    const e = makeEmbeddings(
+      { r: { data, dim } },
+      { l: { values, classes: ['a', 'b', 'c'] } },
+      { maxPoints: 20, seed: 2 },
+    );
     expect(e.representations['r']!.x).toHaveLength(20);
     expect(new Set(e.labels['l']!.values)).toEqual(new Set([0, 1, 2]));
-    expect(makeEmbeddings({ r: { data, dim } }, { l: { values, classes: ['a', 'b', 'c'] } }, { maxPoints: 20, seed: 2 })).toEqual(e);
+    expect(
+      makeEmbeddings(
+        { r: { data, dim } },
+        { l: { values, classes: ['a', 'b', 'c'] } },
+        { maxPoints: 20, seed: 2 },
+      ),
+    ).toEqual(e);
     const all = makeEmbeddings({ r: { data, dim } }, { l: { values, classes: ['a', 'b', 'c'] } });
     const p = pca2(data, dim);
     expect(all.representations['r']!.x[7]).toBeCloseTo(p.coords[14]!, 3);
@@ -84,11 +123,23 @@ describe('online kNN lines', () => {
     expect(problems).toEqual(['metrics.jsonl line 5: needs numeric "step" and "loss"']);
     const s = metricSeries(records);
     expect([...s.terms.keys()]).toEqual(['loss', 'moco']);
-    expect(s.online.get('knn/content/content')).toEqual([[0, 0.2], [2, 0.45]]);
+    expect(s.online.get('knn/content/content')).toEqual([
+      [0, 0.2],
+      [2, 0.45],
+    ]);
     expect(keyRole('knn/content/content').role).toBe('online');
-    const html = renderReport({ title: 't', runDir: 'r', notes: [], generatedAt: 'now', metrics: s });
+    const html = renderReport({
+      title: 't',
+      runDir: 'r',
+      notes: [],
+      generatedAt: 'now',
+      metrics: s,
+    });
     expect(html).toContain('id="online"');
-    expect(html.match(/data-online="(\w+)"/g)).toEqual(['data-online="content"', 'data-online="appearance"']);
+    expect(html.match(/data-online="(\w+)"/g)).toEqual([
+      'data-online="content"',
+      'data-online="appearance"',
+    ]);
     expect(html).toContain('content 45.0%, style 20.0%');
   });
 });

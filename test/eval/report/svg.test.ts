@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { classColor, escapeXml, formatTick, lineChart, niceTicks, PALETTE, scatterPlot } from '../../../eval/report/svg.js';
+import {
+  classColor,
+  escapeXml,
+  formatTick,
+  lineChart,
+  niceTicks,
+  PALETTE,
+  scatterPlot,
+} from '../../../eval/report/svg.js';
 
 describe('ticks', () => {
   it('picks round steps covering the range', () => {
@@ -27,12 +35,19 @@ describe('lineChart', () => {
     expect(svg.match(/class="series smooth"/g)).toHaveLength(1);
     expect(svg).toContain('log y');
     expect(svg).toMatch(/>10<\/text>/); // a decade tick
-    expect(lineChart([{ name: 'nce', points: pts, color: '#123456' }], { logY: false })).not.toContain('log y');
+    expect(
+      lineChart([{ name: 'nce', points: pts, color: '#123456' }], { logY: false }),
+    ).not.toContain('log y');
   });
 
   it('ignores log scale for non-positive values, buckets long series and handles empty input', () => {
-    const neg = [[0, -1], [1, 1]] as const;
-    expect(lineChart([{ name: 'x', points: neg, color: 'red' }], { logY: true })).not.toContain('log y');
+    const neg = [
+      [0, -1],
+      [1, 1],
+    ] as const;
+    expect(lineChart([{ name: 'x', points: neg, color: 'red' }], { logY: true })).not.toContain(
+      'log y',
+    );
     const long = Array.from({ length: 100_000 }, (_, i) => [i, Math.sin(i)] as const);
     const svg = lineChart([{ name: 'x', points: long, color: 'red' }]);
     expect(svg).toContain('class="band"');

@@ -24,7 +24,10 @@ describe('writeReport', () => {
     expect(html).toContain('<td class="num bar" style="--w:93.0%">93.0%</td>');
     expect(count(html, /<svg class="scatter"/g)).toBe(4);
     expect(count(html, /<circle class="pt"/g)).toBe(2 * 2 * SAMPLE_POINTS);
-    const legend = /data-representation="content" data-label="appearance">[\s\S]*?<div class="legend">([\s\S]*?)<\/div>/.exec(html)![1]!;
+    const legend =
+      /data-representation="content" data-label="appearance">[\s\S]*?<div class="legend">([\s\S]*?)<\/div>/.exec(
+        html,
+      )![1]!;
     expect(count(legend, /<i style="background:/g)).toBe(6);
     expect(html).toContain('spec st-storm');
     expect(html).toContain('2026-01-02T03:04:05Z');
@@ -35,7 +38,9 @@ describe('writeReport', () => {
 
   it('uses a log axis for losses spanning decades unless told otherwise', async () => {
     const dir = tempDir();
-    const lines = Array.from({ length: 100 }, (_, s) => JSON.stringify({ step: s, loss: 100 * 0.9 ** s }));
+    const lines = Array.from({ length: 100 }, (_, s) =>
+      JSON.stringify({ step: s, loss: 100 * 0.9 ** s }),
+    );
     writeFileSync(join(dir, 'metrics.jsonl'), lines.join('\n'));
     await writeReport(dir);
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('log y');
@@ -46,9 +51,18 @@ describe('writeReport', () => {
   it('reports missing and malformed files instead of failing, and escapes names', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'eval.json'), '{"rows": 3}');
-    writeFileSync(join(dir, 'embeddings.json'), JSON.stringify({ labels: { '<b>': { classes: ['<i>x</i>'], values: [0] } }, representations: { r: { x: [1], y: [2] } } }));
+    writeFileSync(
+      join(dir, 'embeddings.json'),
+      JSON.stringify({
+        labels: { '<b>': { classes: ['<i>x</i>'], values: [0] } },
+        representations: { r: { x: [1], y: [2] } },
+      }),
+    );
     const { notes } = await writeReport(dir, { out: join(dir, 'r.html'), title: 'a <run>' });
-    expect(notes).toEqual(['metrics.jsonl not found', 'eval.json skipped: eval.json: expected { "rows": [...] }']);
+    expect(notes).toEqual([
+      'metrics.jsonl not found',
+      'eval.json skipped: eval.json: expected { "rows": [...] }',
+    ]);
     const html = readFileSync(join(dir, 'r.html'), 'utf8');
     expect(html).toContain('No metrics.jsonl in this run folder.');
     expect(html).toContain('No eval.json');

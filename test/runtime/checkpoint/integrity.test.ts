@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../runtime/backend.js';
-import { loadLatestCheckpoint, saveCheckpoint, syncPointer, type SaveCheckpointInput } from '../../../runtime/checkpoint/index.js';
+import {
+  loadLatestCheckpoint,
+  saveCheckpoint,
+  syncPointer,
+  type SaveCheckpointInput,
+} from '../../../runtime/checkpoint/index.js';
 import { removeOrphanTemps } from '../../../runtime/checkpoint/integrity.js';
 import { Rng } from '../../../compiler/ir/rng.js';
 
@@ -28,9 +33,16 @@ beforeAll(async () => {
 describe('checkpoint integrity', () => {
   it('refuses to save a NaN or an infinity, naming the tensor, and writes nothing', async () => {
     const dir = runDir();
-    await expect(saveCheckpoint(dir, input(3, [1, Number.NaN, 3, 4]))).rejects.toThrow(/refusing to save step 3: non-finite values in weights\/enc\/kernel/);
-    const bad = { ...input(4), optimizer: { 'opt/m': { data: new Float32Array([Number.POSITIVE_INFINITY]), shape: [1] } } };
-    await expect(saveCheckpoint(dir, bad)).rejects.toThrow(/non-finite values in optimizer\/opt\/m/);
+    await expect(saveCheckpoint(dir, input(3, [1, Number.NaN, 3, 4]))).rejects.toThrow(
+      /refusing to save step 3: non-finite values in weights\/enc\/kernel/,
+    );
+    const bad = {
+      ...input(4),
+      optimizer: { 'opt/m': { data: new Float32Array([Number.POSITIVE_INFINITY]), shape: [1] } },
+    };
+    await expect(saveCheckpoint(dir, bad)).rejects.toThrow(
+      /non-finite values in optimizer\/opt\/m/,
+    );
     expect(existsSync(join(ckptDir(dir), 'step-000003.safetensors'))).toBe(false);
     expect(await loadLatestCheckpoint(dir)).toBeUndefined();
   });
@@ -45,7 +57,10 @@ describe('checkpoint integrity', () => {
     writeFileSync(second.file, bytes);
     const { createHash } = await import('node:crypto');
     const record = JSON.parse(readFileSync(second.record, 'utf8'));
-    writeFileSync(second.record, JSON.stringify({ ...record, sha256: createHash('sha256').update(bytes).digest('hex') }));
+    writeFileSync(
+      second.record,
+      JSON.stringify({ ...record, sha256: createHash('sha256').update(bytes).digest('hex') }),
+    );
     const loaded = await loadLatestCheckpoint(dir);
     expect(loaded?.step).toBe(1);
     expect(loaded?.skipped[0]?.reason).toMatch(/non-finite values in weights\/enc\/kernel/);
@@ -69,18 +84,26 @@ describe('checkpoint integrity', () => {
     writeFileSync(join(ckptDir(dir), 'step-000007.json'), JSON.stringify({ ...record, step: 7 }));
     const loaded = await loadLatestCheckpoint(dir);
     expect(loaded?.step).toBe(1);
-    expect(loaded?.skipped[0]?.reason).toMatch(/weights file was saved at step 1, the record says 7/);
+    expect(loaded?.skipped[0]?.reason).toMatch(
+      /weights file was saved at step 1, the record says 7/,
+    );
   });
 
   it('loads the newest complete checkpoint when latest.json lags (a kill between record and pointer), and repairs the pointer', async () => {
     const dir = runDir();
     await saveCheckpoint(dir, input(1));
     await saveCheckpoint(dir, input(2));
-    writeFileSync(join(ckptDir(dir), 'latest.json'), JSON.stringify({ step: 1, checkpoint: 'step-000001.json' }));
+    writeFileSync(
+      join(ckptDir(dir), 'latest.json'),
+      JSON.stringify({ step: 1, checkpoint: 'step-000001.json' }),
+    );
     const loaded = await loadLatestCheckpoint(dir);
     expect(loaded?.step).toBe(2);
     expect(await syncPointer(dir, loaded!)).toBe(true);
-    expect(JSON.parse(readFileSync(join(ckptDir(dir), 'latest.json'), 'utf8'))).toEqual({ step: 2, checkpoint: 'step-000002.json' });
+    expect(JSON.parse(readFileSync(join(ckptDir(dir), 'latest.json'), 'utf8'))).toEqual({
+      step: 2,
+      checkpoint: 'step-000002.json',
+    });
     expect(await syncPointer(dir, loaded!)).toBe(false);
   });
 

@@ -7,7 +7,14 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf, useBackend, type BackendName } from '../../../../runtime/backend.js';
 import { applyBlur } from '../../../../compiler/lower/augment/blur.js';
-import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, applyGrayscale, applySolarize } from '../../../../compiler/lower/augment/color.js';
+import {
+  adjustBrightness,
+  adjustContrast,
+  adjustHue,
+  adjustSaturation,
+  applyGrayscale,
+  applySolarize,
+} from '../../../../compiler/lower/augment/color.js';
 import { applyCrops, resize } from '../../../../compiler/lower/augment/geometry.js';
 import { applySpectralNoise } from '../../../../compiler/lower/augment/spectral.js';
 import { clearDftCache } from '../../../../compiler/lower/kernels/dft.js';
@@ -22,7 +29,9 @@ interface Case {
   readonly gamma?: number;
   readonly eps?: number[];
 }
-const fixture = JSON.parse(readFileSync(new URL('../../../fixtures/augment.json', import.meta.url), 'utf8')) as {
+const fixture = JSON.parse(
+  readFileSync(new URL('../../../fixtures/augment.json', import.meta.url), 'utf8'),
+) as {
   shape: [number, number, number, number];
   input: number[];
   cases: Record<string, Case>;
@@ -39,11 +48,23 @@ const ops: Record<string, Op> = {
   grayscale: (x) => applyGrayscale(x, f32(c('grayscale').params!)),
   solarize: (x) => applySolarize(x, f32(c('solarize').params!), c('solarize').threshold!),
   blur: (x) => applyBlur(x, c('blur').params!, c('blur').kernel!),
-  crop: (x) => applyCrops(x, c('crop').boxes!.map(([top, left, height, width]) => ({ top, left, height, width })), c('crop').size!),
+  crop: (x) =>
+    applyCrops(
+      x,
+      c('crop').boxes!.map(([top, left, height, width]) => ({ top, left, height, width })),
+      c('crop').size!,
+    ),
   resize: (x) => resize(x, c('resize').size!),
   spectral: (x) => {
     const [b, h, w, ch] = fixture.shape;
-    return tf.tidy(() => applySpectralNoise(x, tf.tensor4d(c('spectral').eps!, [b, ch, h, w]), c('spectral').params!, c('spectral').gamma!));
+    return tf.tidy(() =>
+      applySpectralNoise(
+        x,
+        tf.tensor4d(c('spectral').eps!, [b, ch, h, w]),
+        c('spectral').params!,
+        c('spectral').gamma!,
+      ),
+    );
   },
 };
 

@@ -1,15 +1,36 @@
 /** The random halves of the augmentations: ranges over many draws, probabilities, determinism. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AugNode, ColorJitter, GaussianBlur, RandomResizedCrop } from '../../../../compiler/ir/augment.js';
-import { blurKernelSize, gaussianKernel, sampleSigmas } from '../../../../compiler/lower/augment/blur.js';
+import type {
+  AugNode,
+  ColorJitter,
+  GaussianBlur,
+  RandomResizedCrop,
+} from '../../../../compiler/ir/augment.js';
+import {
+  blurKernelSize,
+  gaussianKernel,
+  sampleSigmas,
+} from '../../../../compiler/lower/augment/blur.js';
 import { LUMA, applyJitter, sampleJitter } from '../../../../compiler/lower/augment/color.js';
 import { sampleCropBox } from '../../../../compiler/lower/augment/geometry.js';
 import { applyPipeline } from '../../../../compiler/lower/augment/pipeline.js';
 import { tf, useBackend } from '../../../../runtime/backend.js';
 import { Rng } from '../../../../compiler/ir/rng.js';
 
-const rrc: RandomResizedCrop = { _tag: 'RandomResizedCrop', size: 32, scale: [0.08, 1], ratio: [3 / 4, 4 / 3] };
-const jitter: ColorJitter = { _tag: 'ColorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1, p: 0.8 };
+const rrc: RandomResizedCrop = {
+  _tag: 'RandomResizedCrop',
+  size: 32,
+  scale: [0.08, 1],
+  ratio: [3 / 4, 4 / 3],
+};
+const jitter: ColorJitter = {
+  _tag: 'ColorJitter',
+  brightness: 0.4,
+  contrast: 0.4,
+  saturation: 0.2,
+  hue: 0.1,
+  p: 0.8,
+};
 const blur: GaussianBlur = { _tag: 'GaussianBlur', sigma: [0.1, 2], kernel: 0, p: 0.5 };
 
 describe('random resized crop boxes', () => {
@@ -29,7 +50,7 @@ describe('random resized crop boxes', () => {
       expect(area).toBeLessThanOrEqual(1);
       const aspect = b.width / b.height;
       expect(aspect).toBeGreaterThan((3 / 4) * 0.85);
-      expect(aspect).toBeLessThan((4 / 3) / 0.85);
+      expect(aspect).toBeLessThan(4 / 3 / 0.85);
     }
     expect(fallbacks).toBeLessThan(500);
   });
@@ -45,7 +66,8 @@ describe('colour jitter parameters', () => {
   it('draw factors in [1-b, 1+b], hue in [-h, h], a permutation per image, p respected', () => {
     const n = 4000;
     const p = sampleJitter(jitter, n, Rng.seeded(3));
-    const inRange = (v: Float32Array, lo: number, hi: number): boolean => v.every((x) => x >= lo - 1e-6 && x <= hi + 1e-6);
+    const inRange = (v: Float32Array, lo: number, hi: number): boolean =>
+      v.every((x) => x >= lo - 1e-6 && x <= hi + 1e-6);
     expect(inRange(p.brightness, 0.6, 1.4) && inRange(p.contrast, 0.6, 1.4)).toBe(true);
     expect(inRange(p.saturation, 0.8, 1.2) && inRange(p.hue, -0.1, 0.1)).toBe(true);
     for (const o of p.order) expect([...o].sort()).toEqual([0, 1, 2, 3]);
@@ -56,14 +78,26 @@ describe('colour jitter parameters', () => {
 
   it('applies each image its own op order (brightness then contrast differs from the reverse)', async () => {
     await useBackend('wasm');
-    const x = tf.tensor4d([0.2, 0.5, 0.9, 0.8, 0.1, 0.4, 0.3, 0.3, 0.3, 0.6, 0.7, 0.2], [2, 1, 2, 3]);
+    const x = tf.tensor4d(
+      [0.2, 0.5, 0.9, 0.8, 0.1, 0.4, 0.3, 0.3, 0.3, 0.6, 0.7, 0.2],
+      [2, 1, 2, 3],
+    );
     const one = (order: number[]) => ({
-      brightness: Float32Array.of(1.5, 1.5), contrast: Float32Array.of(0.5, 0.5),
-      saturation: Float32Array.of(1, 1), hue: Float32Array.of(0, 0), order: [order, order],
+      brightness: Float32Array.of(1.5, 1.5),
+      contrast: Float32Array.of(0.5, 0.5),
+      saturation: Float32Array.of(1, 1),
+      hue: Float32Array.of(0, 0),
+      order: [order, order],
     });
     const a = applyJitter(x, one([0, 1, 2, 3]));
     const b = applyJitter(x, one([1, 0, 2, 3]));
-    const mixed = applyJitter(x, { ...one([0, 1, 2, 3]), order: [[0, 1, 2, 3], [1, 0, 2, 3]] });
+    const mixed = applyJitter(x, {
+      ...one([0, 1, 2, 3]),
+      order: [
+        [0, 1, 2, 3],
+        [1, 0, 2, 3],
+      ],
+    });
     const [av, bv, mv] = [a.dataSync(), b.dataSync(), mixed.dataSync()];
     expect(Math.max(...av.map((v, i) => Math.abs(v - bv[i]!)))).toBeGreaterThan(0.01);
     expect([...mv.slice(0, 6)]).toEqual([...av.slice(0, 6)]);

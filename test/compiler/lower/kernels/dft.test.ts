@@ -1,8 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../../../runtime/backend.js';
-import { amplitude, clearDftCache, dft2, idft2Real, logAmplitude } from '../../../../compiler/lower/kernels/dft.js';
-import { absError, fromStored, loadFixture, relError, type StoredArray } from '../../../fixtures/fixture.js';
+import {
+  amplitude,
+  clearDftCache,
+  dft2,
+  idft2Real,
+  logAmplitude,
+} from '../../../../compiler/lower/kernels/dft.js';
+import {
+  absError,
+  fromStored,
+  loadFixture,
+  relError,
+  type StoredArray,
+} from '../../../fixtures/fixture.js';
 
 type Fx = Record<'x' | 're' | 'im' | 'logAmp' | 'zRe' | 'zIm' | 'zInv', StoredArray>;
 const fx = loadFixture<Fx>('dft');
@@ -75,7 +87,12 @@ describe('dft2 / idft2Real (numpy.fft fixtures)', () => {
     // central differences in float64 on a few coordinates, through the cpu forward
     const base = Float32Array.from(fx.x.data);
     const f = (v: Float32Array): number =>
-      tf.tidy(() => weightedLogAmp(tf.tensor4d(v, x.shape as [number, number, number, number])).dataSync()[0]!);
+      tf.tidy(
+        () =>
+          weightedLogAmp(
+            tf.tensor4d(v, x.shape as [number, number, number, number]),
+          ).dataSync()[0]!,
+      );
     for (const i of [0, 7, 40, 143]) {
       const h = 1e-2;
       const up = Float32Array.from(base);

@@ -28,7 +28,9 @@ describe('wasm Identity without a copy', () => {
   it('a gradient through saved tensors matches cpu', async () => {
     const f = () => {
       const [a, b, probe] = [randn(1, [6, 5]), randn(2, [5, 4]), randn(3, [6, 4])];
-      return tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.softmax(tf.erf(tf.matMul(p as tf.Tensor2D, q as tf.Tensor2D))), probe)))([a, b]);
+      return tf.grads((p: tf.Tensor, q: tf.Tensor) =>
+        tf.sum(tf.mul(tf.softmax(tf.erf(tf.matMul(p as tf.Tensor2D, q as tf.Tensor2D))), probe)),
+      )([a, b]);
     };
     const ref = await onBackend('cpu', f);
     const got = await onBackend('wasm', f);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { matMul2d, matMulConst, matMulConstLeft, matMulT } from '../../../../compiler/lower/kernels/matmul.js';
+import {
+  matMul2d,
+  matMulConst,
+  matMulConstLeft,
+  matMulT,
+} from '../../../../compiler/lower/kernels/matmul.js';
 import { useBackend } from '../../../../runtime/backend.js';
 import { relError } from '../../../fixtures/fixture.js';
 
@@ -11,9 +16,14 @@ const w = (): tf.Tensor2D => tf.linspace(-1, 1, 15).reshape([5, 3]) as tf.Tensor
 /** Value and both gradients of sum(w * f(a, b)) on the active backend. */
 const run = (f: (x: tf.Tensor2D, y: tf.Tensor2D) => tf.Tensor2D): Float32Array[] =>
   tf.tidy(() => {
-    const loss = (x: tf.Tensor, y: tf.Tensor): tf.Scalar => tf.sum(tf.mul(w(), f(x as tf.Tensor2D, y as tf.Tensor2D)));
+    const loss = (x: tf.Tensor, y: tf.Tensor): tf.Scalar =>
+      tf.sum(tf.mul(w(), f(x as tf.Tensor2D, y as tf.Tensor2D)));
     const [ga, gb] = tf.grads(loss)([a(), b()]);
-    return [f(a(), b()).dataSync() as Float32Array, ga!.dataSync() as Float32Array, gb!.dataSync() as Float32Array];
+    return [
+      f(a(), b()).dataSync() as Float32Array,
+      ga!.dataSync() as Float32Array,
+      gb!.dataSync() as Float32Array,
+    ];
   });
 
 describe('matmul kernels with plain-matmul gradients', () => {
@@ -27,12 +37,25 @@ describe('matmul kernels with plain-matmul gradients', () => {
       ];
       for (const [name, f] of variants) {
         const got = run(f);
-        for (let i = 0; i < 3; i++) expect(relError(got[i]!, want[i]!), `${name} ${i}`).toBeLessThan(1e-5);
+        for (let i = 0; i < 3; i++)
+          expect(relError(got[i]!, want[i]!), `${name} ${i}`).toBeLessThan(1e-5);
       }
       // constant operands: only the other side gets a gradient, through the given transpose
-      const gx = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(w(), matMulConst(x as tf.Tensor2D, b(), tf.transpose(b())))))(a()).dataSync());
+      const gx = tf.tidy(() =>
+        tf
+          .grad((x: tf.Tensor) =>
+            tf.sum(tf.mul(w(), matMulConst(x as tf.Tensor2D, b(), tf.transpose(b())))),
+          )(a())
+          .dataSync(),
+      );
       expect(relError(gx, want[1]!)).toBeLessThan(1e-5);
-      const gy = tf.tidy(() => tf.grad((y: tf.Tensor) => tf.sum(tf.mul(w(), matMulConstLeft(a(), tf.transpose(a()), y as tf.Tensor2D))))(b()).dataSync());
+      const gy = tf.tidy(() =>
+        tf
+          .grad((y: tf.Tensor) =>
+            tf.sum(tf.mul(w(), matMulConstLeft(a(), tf.transpose(a()), y as tf.Tensor2D))),
+          )(b())
+          .dataSync(),
+      );
       expect(relError(gy, want[2]!)).toBeLessThan(1e-5);
     });
   }
@@ -43,10 +66,21 @@ describe('matmul kernels with plain-matmul gradients', () => {
     const secondOrder = (mm: (p: tf.Tensor2D, q: tf.Tensor2D) => tf.Tensor2D): Float32Array =>
       tf.tidy(() => {
         const penalty = (wt: tf.Tensor): tf.Scalar =>
-          tf.sum(tf.square(tf.grad((xx: tf.Tensor) => tf.sum(tf.softplus(mm(xx as tf.Tensor2D, wt as tf.Tensor2D))))(x)));
+          tf.sum(
+            tf.square(
+              tf.grad((xx: tf.Tensor) =>
+                tf.sum(tf.softplus(mm(xx as tf.Tensor2D, wt as tf.Tensor2D))),
+              )(x),
+            ),
+          );
         return tf.grad(penalty)(b()).dataSync() as Float32Array;
       });
-    expect(relError(secondOrder(matMul2d), secondOrder((p, q) => tf.matMul(p, q)))).toBeLessThan(1e-5);
+    expect(
+      relError(
+        secondOrder(matMul2d),
+        secondOrder((p, q) => tf.matMul(p, q)),
+      ),
+    ).toBeLessThan(1e-5);
     x.dispose();
   });
 });

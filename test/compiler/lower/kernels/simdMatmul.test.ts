@@ -5,17 +5,26 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { batchMatMulSimd, simdMatmulAvailable } from '../../../../compiler/lower/kernels/simdMatmul.js';
+import {
+  batchMatMulSimd,
+  simdMatmulAvailable,
+} from '../../../../compiler/lower/kernels/simdMatmul.js';
 import { simdMatmulModule } from '../../../../compiler/lower/kernels/simdMatmulCode.js';
 import { sleb, uleb } from '../../../../compiler/lower/kernels/wasmAsm.js';
 import { onBackend, randn, relErr } from '../compare.js';
 
 /** Forward value and the gradients of `sum(f(a, b) * probe)` w.r.t. `a` and `b`. */
-const valueAndGrads = (f: (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D, sa: number[], sb: number[]): tf.Tensor[] => {
+const valueAndGrads = (
+  f: (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D,
+  sa: number[],
+  sb: number[],
+): tf.Tensor[] => {
   const [a, b] = [randn(1, sa) as tf.Tensor3D, randn(2, sb) as tf.Tensor3D];
   const y = f(a, b);
   const probe = randn(3, y.shape);
-  const grads = tf.grads((x: tf.Tensor, z: tf.Tensor) => tf.sum(tf.mul(f(x as tf.Tensor3D, z as tf.Tensor3D), probe)))([a, b]);
+  const grads = tf.grads((x: tf.Tensor, z: tf.Tensor) =>
+    tf.sum(tf.mul(f(x as tf.Tensor3D, z as tf.Tensor3D), probe)),
+  )([a, b]);
   return [y, ...grads];
 };
 
@@ -29,14 +38,18 @@ describe('wasm assembler', () => {
   });
 
   it('assembles a module the engine validates', () => {
-    const wasm = (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
+    const wasm = (
+      globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }
+    ).WebAssembly;
     expect(wasm.validate(simdMatmulModule())).toBe(true);
   });
 });
 
 describe('SIMD batched matmul (wasm) vs cpu tf.matMul', () => {
   it('runs on the wasm backend here', async () => {
-    expect(await onBackend('wasm', () => [tf.scalar(simdMatmulAvailable() ? 1 : 0)])).toEqual([new Float32Array([1])]);
+    expect(await onBackend('wasm', () => [tf.scalar(simdMatmulAvailable() ? 1 : 0)])).toEqual([
+      new Float32Array([1]),
+    ]);
   });
 
   const shapes = [
@@ -47,12 +60,21 @@ describe('SIMD batched matmul (wasm) vs cpu tf.matMul', () => {
     { g: 8, m: 13, k: 4, n: 13 }, // attention-like: n = m, small k
   ];
   for (const { g, m, k, n } of shapes) {
-    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+    for (const [ta, tb] of [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ] as const) {
       it(`g ${g} m ${m} k ${k} n ${n}, transposeA=${ta} transposeB=${tb}: forward and both gradients within 1e-5`, async () => {
         const sa = ta ? [g, k, m] : [g, m, k];
         const sb = tb ? [g, n, k] : [g, k, n];
-        const ref = await onBackend('cpu', () => valueAndGrads((a, b) => tf.matMul(a, b, ta, tb), sa, sb));
-        const got = await onBackend('wasm', () => valueAndGrads((a, b) => batchMatMulSimd(a, b, ta, tb), sa, sb));
+        const ref = await onBackend('cpu', () =>
+          valueAndGrads((a, b) => tf.matMul(a, b, ta, tb), sa, sb),
+        );
+        const got = await onBackend('wasm', () =>
+          valueAndGrads((a, b) => batchMatMulSimd(a, b, ta, tb), sa, sb),
+        );
         expect(got.map((x) => x.length)).toEqual(ref.map((x) => x.length));
         for (const [i, x] of got.entries()) expect(relErr(x, ref[i]!)).toBeLessThanOrEqual(1e-5);
       });
@@ -60,7 +82,11 @@ describe('SIMD batched matmul (wasm) vs cpu tf.matMul', () => {
   }
 
   it('rejects mismatched batches with the shapes in the message', async () => {
-    await expect(onBackend('wasm', () => [batchMatMulSimd(tf.zeros([2, 3, 4]) as tf.Tensor3D, tf.zeros([3, 4, 5]) as tf.Tensor3D)])).rejects.toThrow(
+    await expect(
+      onBackend('wasm', () => [
+        batchMatMulSimd(tf.zeros([2, 3, 4]) as tf.Tensor3D, tf.zeros([3, 4, 5]) as tf.Tensor3D),
+      ]),
+    ).rejects.toThrow(
       /TesseraBatchMatMul: expects float32 \[g, m, k\] and \[g, k, n\] with the same g, got \[2,3,4\] float32 and \[3,4,5\] float32/,
     );
   });

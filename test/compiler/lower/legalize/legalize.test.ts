@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { legalizeFor, referenceKernels, wasmKernels, type Kernels } from '../../../../compiler/lower/legalize/index.js';
+import {
+  legalizeFor,
+  referenceKernels,
+  wasmKernels,
+  type Kernels,
+} from '../../../../compiler/lower/legalize/index.js';
 import { batchMatMulLoop, batchMatMulNative } from '../../../../compiler/lower/legalize/matmul.js';
 import { upsample2Plain } from '../../../../compiler/lower/legalize/resize.js';
 import { onBackend, randn, relErr } from '../compare.js';
@@ -41,14 +46,56 @@ describe('legalizeFor', () => {
 
 describe('conv2d rule (wasm, no Conv2DBackpropFilter) vs cpu', () => {
   const cases = [
-    { name: '3x3 stride 1 same', x: [2, 7, 6, 3], k: 3, out: 4, opts: { stride: 1, padding: 'same' as const } },
-    { name: '3x3 stride 2 same', x: [2, 8, 7, 3], k: 3, out: 5, opts: { stride: 2, padding: 'same' as const } },
+    {
+      name: '3x3 stride 1 same',
+      x: [2, 7, 6, 3],
+      k: 3,
+      out: 4,
+      opts: { stride: 1, padding: 'same' as const },
+    },
+    {
+      name: '3x3 stride 2 same',
+      x: [2, 8, 7, 3],
+      k: 3,
+      out: 5,
+      opts: { stride: 2, padding: 'same' as const },
+    },
     { name: '4x4 stride 2 pad 1', x: [2, 8, 8, 2], k: 4, out: 3, opts: { stride: 2, padding: 1 } },
-    { name: '3x3 stride 2 valid', x: [1, 9, 8, 2], k: 3, out: 2, opts: { stride: 2, padding: 'valid' as const } },
-    { name: '3x3 dilation 2 pad 2', x: [2, 7, 7, 2], k: 3, out: 3, opts: { dilation: 2, padding: 2 } },
-    { name: '3x3 dilation 2 same', x: [1, 6, 9, 2], k: 3, out: 2, opts: { dilation: 2, padding: 'same' as const } },
-    { name: '1x1 stride 2', x: [2, 6, 6, 4], k: 1, out: 3, opts: { stride: 2, padding: 'valid' as const } },
-    { name: '7x7 stride 2 pad 3', x: [1, 12, 12, 3], k: 7, out: 4, opts: { stride: 2, padding: 3 } },
+    {
+      name: '3x3 stride 2 valid',
+      x: [1, 9, 8, 2],
+      k: 3,
+      out: 2,
+      opts: { stride: 2, padding: 'valid' as const },
+    },
+    {
+      name: '3x3 dilation 2 pad 2',
+      x: [2, 7, 7, 2],
+      k: 3,
+      out: 3,
+      opts: { dilation: 2, padding: 2 },
+    },
+    {
+      name: '3x3 dilation 2 same',
+      x: [1, 6, 9, 2],
+      k: 3,
+      out: 2,
+      opts: { dilation: 2, padding: 'same' as const },
+    },
+    {
+      name: '1x1 stride 2',
+      x: [2, 6, 6, 4],
+      k: 1,
+      out: 3,
+      opts: { stride: 2, padding: 'valid' as const },
+    },
+    {
+      name: '7x7 stride 2 pad 3',
+      x: [1, 12, 12, 3],
+      k: 7,
+      out: 4,
+      opts: { stride: 2, padding: 3 },
+    },
   ];
   for (const c of cases) {
     it(`${c.name}: forward, input and filter gradients within 1e-4`, async () => {
@@ -63,13 +110,25 @@ describe('conv2d rule (wasm, no Conv2DBackpropFilter) vs cpu', () => {
 
   it('plain conv2d really cannot train on wasm (the rule is needed)', async () => {
     await expect(
-      onBackend('wasm', () => valueAndGrads((x, w) => referenceKernels.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, { stride: 2, padding: 'same' }), () => [randn(1, [1, 4, 4, 1]), randn(2, [3, 3, 1, 1])], 3)),
+      onBackend('wasm', () =>
+        valueAndGrads(
+          (x, w) =>
+            referenceKernels.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, {
+              stride: 2,
+              padding: 'same',
+            }),
+          () => [randn(1, [1, 4, 4, 1]), randn(2, [3, 3, 1, 1])],
+          3,
+        ),
+      ),
     ).rejects.toThrow(/Conv2DBackpropFilter/);
   });
 
   it('second-order gradients (an R1-style penalty) agree with cpu', async () => {
     const penalty = (k: Kernels) => (x: tf.Tensor, w: tf.Tensor) => {
-      const g = tf.grad((xi: tf.Tensor) => tf.sum(tf.square(k.conv2d(xi as tf.Tensor4D, w as tf.Tensor4D, { stride: 2, padding: 1 }))))(x);
+      const g = tf.grad((xi: tf.Tensor) =>
+        tf.sum(tf.square(k.conv2d(xi as tf.Tensor4D, w as tf.Tensor4D, { stride: 2, padding: 1 }))),
+      )(x);
       return tf.sum(tf.square(g));
     };
     const run = (k: Kernels) => () => {
@@ -87,7 +146,12 @@ describe('conv2d rule (wasm, no Conv2DBackpropFilter) vs cpu', () => {
 });
 
 describe('matMul rules vs cpu', () => {
-  for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+  for (const [ta, tb] of [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const) {
     it(`2-D transposeA=${ta} transposeB=${tb}: forward and both gradients`, async () => {
       const errs = await compare(
         (k) => (a, b) => k.matMul(a as tf.Tensor2D, b as tf.Tensor2D, ta, tb),
@@ -115,20 +179,49 @@ describe('matMul rules vs cpu', () => {
 describe('gatherTokens rule (wasm, no UnsortedSegmentSum) vs cpu', () => {
   it('index [B, K]: forward and gradient', async () => {
     const errs = await compare(
-      (k) => (x) => k.gatherTokens(x as tf.Tensor3D, tf.tensor2d([[0, 2, 5], [4, 1, 3]], [2, 3], 'int32')),
+      (k) => (x) =>
+        k.gatherTokens(
+          x as tf.Tensor3D,
+          tf.tensor2d(
+            [
+              [0, 2, 5],
+              [4, 1, 3],
+            ],
+            [2, 3],
+            'int32',
+          ),
+        ),
       () => [randn(1, [2, 6, 4])],
     );
     for (const e of errs) expect(e).toBeLessThanOrEqual(1e-4);
   });
 
   it('index [T, B, K] with repeated patches across targets: gradients accumulate', async () => {
-    const idx = [[[0, 1], [2, 3]], [[0, 1], [3, 5]], [[0, 4], [3, 3]]];
+    const idx = [
+      [
+        [0, 1],
+        [2, 3],
+      ],
+      [
+        [0, 1],
+        [3, 5],
+      ],
+      [
+        [0, 4],
+        [3, 3],
+      ],
+    ];
     const errs = await compare(
       (k) => (x) => k.gatherTokens(x as tf.Tensor3D, tf.tensor3d(idx, [3, 2, 2], 'int32')),
       () => [randn(7, [2, 6, 3])],
     );
     for (const e of errs) expect(e).toBeLessThanOrEqual(1e-4);
-    const shape = await onBackend('wasm', () => [wasmKernels.gatherTokens(tf.zeros([2, 6, 3]) as tf.Tensor3D, tf.tensor3d(idx, [3, 2, 2], 'int32'))]);
+    const shape = await onBackend('wasm', () => [
+      wasmKernels.gatherTokens(
+        tf.zeros([2, 6, 3]) as tf.Tensor3D,
+        tf.tensor3d(idx, [3, 2, 2], 'int32'),
+      ),
+    ]);
     expect(shape[0]!.length).toBe(3 * 2 * 2 * 3);
   });
 });
@@ -137,21 +230,36 @@ describe('upsample2 rule (TF.js cpu ResizeNearestNeighborGrad is wrong for some 
   /** Analytic gradient of sum(up(x) * p): the sum of p over each pixel's 2x2 block. */
   const blockSums = (p: tf.Tensor4D): tf.Tensor => {
     const [b, h2, w2, c] = p.shape;
-    return p.reshape([b, h2 / 2, 2, w2 / 2, 2 * c]).sum(2).reshape([b, h2 / 2, w2 / 2, 2, c]).sum(3);
+    return p
+      .reshape([b, h2 / 2, 2, w2 / 2, 2 * c])
+      .sum(2)
+      .reshape([b, h2 / 2, w2 / 2, 2, c])
+      .sum(3);
   };
   for (const backend of ['cpu', 'wasm'] as const) {
-    for (const shape of [[2, 2, 2, 1], [2, 3, 2, 4], [1, 3, 3, 2]]) {
+    for (const shape of [
+      [2, 2, 2, 1],
+      [2, 3, 2, 4],
+      [1, 3, 3, 2],
+    ]) {
       it(`${backend} [${shape.join(', ')}]: values repeat 2x2 and the gradient is the 2x2 block sum`, async () => {
         const [y, g, want, x] = await onBackend(backend, () => {
           const xs = randn(8, shape) as tf.Tensor4D;
           const p = randn(9, [shape[0]!, 2 * shape[1]!, 2 * shape[2]!, shape[3]!]) as tf.Tensor4D;
           const k = backend === 'wasm' ? wasmKernels : referenceKernels;
-          return [k.upsample2(xs), tf.grad((v: tf.Tensor) => tf.sum(tf.mul(k.upsample2(v as tf.Tensor4D), p)))(xs), blockSums(p), xs];
+          return [
+            k.upsample2(xs),
+            tf.grad((v: tf.Tensor) => tf.sum(tf.mul(k.upsample2(v as tf.Tensor4D), p)))(xs),
+            blockSums(p),
+            xs,
+          ];
         });
         expect(relErr(g!, want!)).toBeLessThanOrEqual(1e-5);
         const [b, h, w, c] = shape as [number, number, number, number];
-        expect(y![((1 * 2 * h + 1) * 2 * w + 1) * c % y!.length]).toBe(y![((1 * 2 * h + 0) * 2 * w + 0) * c % y!.length]);
-        expect(y![(b * 4 * h * w * c) - 1]).toBe(x![b * h * w * c - 1]);
+        expect(y![(((1 * 2 * h + 1) * 2 * w + 1) * c) % y!.length]).toBe(
+          y![(((1 * 2 * h + 0) * 2 * w + 0) * c) % y!.length],
+        );
+        expect(y![b * 4 * h * w * c - 1]).toBe(x![b * h * w * c - 1]);
       });
     }
   }
@@ -159,7 +267,10 @@ describe('upsample2 rule (TF.js cpu ResizeNearestNeighborGrad is wrong for some 
     const [g, want] = await onBackend('cpu', () => {
       const x = randn(8, [2, 2, 2, 1]) as tf.Tensor4D;
       const p = randn(9, [2, 4, 4, 1]) as tf.Tensor4D;
-      return [tf.grad((v: tf.Tensor) => tf.sum(tf.mul(upsample2Plain(v as tf.Tensor4D), p)))(x), blockSums(p)];
+      return [
+        tf.grad((v: tf.Tensor) => tf.sum(tf.mul(upsample2Plain(v as tf.Tensor4D), p)))(x),
+        blockSums(p),
+      ];
     });
     expect(relErr(g!, want!)).toBeGreaterThan(1e-2);
   });

@@ -15,12 +15,31 @@ describe('finite gradients on flat inputs', () => {
   beforeAll(async () => useBackend('wasm'));
 
   test('sliced Wasserstein of a constant image against a textured one', () => {
-    const loss: SlicedWasserstein = { _tag: 'SlicedWasserstein', pred: { _tag: 'Input', name: 'images' }, target: { _tag: 'Input', name: 'images' }, projections: 8, patch: 4, maxPatches: 8 };
+    const loss: SlicedWasserstein = {
+      _tag: 'SlicedWasserstein',
+      pred: { _tag: 'Input', name: 'images' },
+      target: { _tag: 'Input', name: 'images' },
+      projections: 8,
+      patch: 4,
+      maxPatches: 8,
+    };
     const flat = tf.fill([2, 16, 16, 3], 0.5) as tf.Tensor4D;
     const textured = tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
     const state = createLossState();
     const grad = tf.grad((x: tf.Tensor) =>
-      lossKernels.SlicedWasserstein(loss, { pred: x, target: textured }, { progress: 0, step: 0, rng: Rng.seeded(1), state, module: () => { throw new Error('unused'); } }),
+      lossKernels.SlicedWasserstein(
+        loss,
+        { pred: x, target: textured },
+        {
+          progress: 0,
+          step: 0,
+          rng: Rng.seeded(1),
+          state,
+          module: () => {
+            throw new Error('unused');
+          },
+        },
+      ),
     )(flat);
     const values = grad.dataSync();
     expect(values.every(Number.isFinite)).toBe(true);

@@ -2,7 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { LossNode } from '../../../../compiler/ir/loss.js';
 import {
-  lossKernels, patchGrid, patchNceAt, randomProjections, slicedWassersteinAt, type LossContext,
+  lossKernels,
+  patchGrid,
+  patchNceAt,
+  randomProjections,
+  slicedWassersteinAt,
+  type LossContext,
 } from '../../../../compiler/lower/losses/index.js';
 import { createLossState } from '../../../../runtime/lossState.js';
 import { useBackend } from '../../../../runtime/backend.js';
@@ -10,9 +15,21 @@ import { Rng } from '../../../../compiler/ir/rng.js';
 import { contextWith } from './cases.js';
 
 const ref = { _tag: 'Ref', name: 'unused' } as never;
-const run = (node: LossNode, inputs: Record<string, tf.Tensor | Record<string, tf.Tensor>>, ctx: LossContext): number =>
-  tf.tidy(() => (lossKernels[node._tag] as (l: LossNode, i: typeof inputs, c: LossContext) => tf.Scalar)(node, inputs, ctx).dataSync()[0]!);
-const normal = (shape: number[], seed: number): tf.Tensor => tf.randomNormal(shape, 0, 1, 'float32', seed);
+const run = (
+  node: LossNode,
+  inputs: Record<string, tf.Tensor | Record<string, tf.Tensor>>,
+  ctx: LossContext,
+): number =>
+  tf.tidy(
+    () =>
+      (lossKernels[node._tag] as (l: LossNode, i: typeof inputs, c: LossContext) => tf.Scalar)(
+        node,
+        inputs,
+        ctx,
+      ).dataSync()[0]!,
+  );
+const normal = (shape: number[], seed: number): tf.Tensor =>
+  tf.randomNormal(shape, 0, 1, 'float32', seed);
 
 describe('loss state: InfoNCEQueue queues', () => {
   beforeAll(async () => useBackend('wasm'));
@@ -33,7 +50,13 @@ describe('loss state: InfoNCEQueue queues', () => {
 
   it('defers keys during the loss and enqueues them FIFO (newest first) at afterStep', () => {
     const ctx = contextWith();
-    const node: LossNode = { _tag: 'InfoNCEQueue', query: ref, key: ref, temperature: { _tag: 'Constant', value: 0.2 }, queueSize: 5 };
+    const node: LossNode = {
+      _tag: 'InfoNCEQueue',
+      query: ref,
+      key: ref,
+      temperature: { _tag: 'Constant', value: 0.2 },
+      queueSize: 5,
+    };
     const q = normal([2, 3], 1);
     const k = normal([2, 3], 2);
     run(node, { query: q, key: k }, ctx);
@@ -43,9 +66,13 @@ describe('loss state: InfoNCEQueue queues', () => {
     ctx.state.afterStep();
     expect(tf.memory().numTensors).toBe(count - 1); // the deferred clone is freed
     const after = queue.arraySync() as number[][];
-    const kn = tf.tidy(() => tf.transpose(tf.div(k, tf.norm(k, 'euclidean', 1, true))).arraySync() as number[][]);
+    const kn = tf.tidy(
+      () => tf.transpose(tf.div(k, tf.norm(k, 'euclidean', 1, true))).arraySync() as number[][],
+    );
     for (let d = 0; d < 3; d++) {
-      expect(after[d]!.slice(0, 2).map((v) => +v.toFixed(5))).toEqual(kn[d]!.map((v) => +v.toFixed(5)));
+      expect(after[d]!.slice(0, 2).map((v) => +v.toFixed(5))).toEqual(
+        kn[d]!.map((v) => +v.toFixed(5)),
+      );
       expect(after[d]!.slice(2)).toEqual(before[d]!.slice(0, 3));
     }
     ctx.state.afterStep(); // nothing pending: no change
@@ -70,14 +97,22 @@ describe('sampled losses: the kernels draw from ctx.rng and apply their cores', 
   it('PatchNce draws `patches` distinct positions and averages struct layers with equal weights', () => {
     const q = { a: normal([2, 4, 4, 3], 1), b: normal([2, 2, 2, 3], 2) };
     const k = { a: normal([2, 4, 4, 3], 3), b: normal([2, 2, 2, 3], 4) };
-    const node: LossNode = { _tag: 'PatchNce', query: ref, key: ref, temperature: 0.07, patches: 6 };
+    const node: LossNode = {
+      _tag: 'PatchNce',
+      query: ref,
+      key: ref,
+      temperature: 0.07,
+      patches: 6,
+    };
     const got = run(node, { query: q, key: k }, contextWith());
     const rng = Rng.seeded(1); // contextWith's rng: layer a then layer b, in field order
     const pa = rng.permutation(16).slice(0, 6);
     const pb = rng.permutation(4).slice(0, 4); // capped at h*w
-    const want = tf.tidy(() =>
-      (patchNceAt(q.a as tf.Tensor4D, k.a as tf.Tensor4D, pa, 0.07).dataSync()[0]! +
-        patchNceAt(q.b as tf.Tensor4D, k.b as tf.Tensor4D, pb, 0.07).dataSync()[0]!) / 2,
+    const want = tf.tidy(
+      () =>
+        (patchNceAt(q.a as tf.Tensor4D, k.a as tf.Tensor4D, pa, 0.07).dataSync()[0]! +
+          patchNceAt(q.b as tf.Tensor4D, k.b as tf.Tensor4D, pb, 0.07).dataSync()[0]!) /
+        2,
     );
     expect(got).toBeCloseTo(want, 5);
     expect(() => run(node, { query: q, key: { a: k.a } }, contextWith())).toThrow(/no layer "b"/);
@@ -86,7 +121,13 @@ describe('sampled losses: the kernels draw from ctx.rng and apply their cores', 
 
   it('PatchNce is lower for aligned features than for unrelated ones', () => {
     const x = normal([2, 4, 4, 8], 5);
-    const node: LossNode = { _tag: 'PatchNce', query: ref, key: ref, temperature: 0.07, patches: 8 };
+    const node: LossNode = {
+      _tag: 'PatchNce',
+      query: ref,
+      key: ref,
+      temperature: 0.07,
+      patches: 8,
+    };
     const aligned = run(node, { query: x, key: x }, contextWith());
     const other = normal([2, 4, 4, 8], 6);
     const unrelated = run(node, { query: x, key: other }, contextWith());
@@ -101,14 +142,37 @@ describe('sampled losses: the kernels draw from ctx.rng and apply their cores', 
     expect(all.length).toBe(2 * 3 * 2); // tops 0,2,4; lefts 0,2
     expect(patchGrid([1, 3, 5, 1], 64).k).toBe(3);
     const a = normal([2, 8, 6, 3], 7);
-    const node: LossNode = { _tag: 'SlicedWasserstein', pred: ref, target: ref, projections: 16, patch: 4, maxPatches: 12 };
+    const node: LossNode = {
+      _tag: 'SlicedWasserstein',
+      pred: ref,
+      target: ref,
+      projections: 16,
+      patch: 4,
+      maxPatches: 12,
+    };
     expect(run(node, { pred: a, target: a }, contextWith())).toBeCloseTo(0, 6); // all 12 patches both sides
     const b = normal([2, 8, 6, 3], 8);
     const got = run({ ...node, maxPatches: 5 }, { pred: a, target: b }, contextWith());
     const rng = Rng.seeded(1);
-    const pa = rng.permutation(all.length).slice(0, 5).map((i) => all[i]!);
-    const pb = rng.permutation(all.length).slice(0, 5).map((i) => all[i]!);
-    const want = tf.tidy(() => slicedWassersteinAt(a as tf.Tensor4D, b as tf.Tensor4D, pa, pb, k, randomProjections(48, 16, rng)).dataSync()[0]!);
+    const pa = rng
+      .permutation(all.length)
+      .slice(0, 5)
+      .map((i) => all[i]!);
+    const pb = rng
+      .permutation(all.length)
+      .slice(0, 5)
+      .map((i) => all[i]!);
+    const want = tf.tidy(
+      () =>
+        slicedWassersteinAt(
+          a as tf.Tensor4D,
+          b as tf.Tensor4D,
+          pa,
+          pb,
+          k,
+          randomProjections(48, 16, rng),
+        ).dataSync()[0]!,
+    );
     expect(got).toBeCloseTo(want, 6);
     expect(got).toBeGreaterThan(0.05);
     tf.dispose([a, b]);
@@ -125,17 +189,33 @@ describe('schedules, cadences and errors', () => {
   it('InfoNCE evaluates its temperature schedule at ctx.progress', () => {
     const q = normal([4, 3], 1);
     const k = normal([4, 3], 2);
-    const sched: LossNode = { _tag: 'InfoNCE', query: ref, key: ref, scale: 'none', temperature: { _tag: 'Linear', from: 0.1, to: 0.5, start: 0, end: 1 } };
-    const at = (tau: number): LossNode => ({ ...sched, temperature: { _tag: 'Constant', value: tau } } as LossNode);
+    const sched: LossNode = {
+      _tag: 'InfoNCE',
+      query: ref,
+      key: ref,
+      scale: 'none',
+      temperature: { _tag: 'Linear', from: 0.1, to: 0.5, start: 0, end: 1 },
+    };
+    const at = (tau: number): LossNode =>
+      ({ ...sched, temperature: { _tag: 'Constant', value: tau } }) as LossNode;
     const half = { ...contextWith(), progress: 0.5 };
-    expect(run(sched, { query: q, key: k }, half)).toBeCloseTo(run(at(0.3), { query: q, key: k }, contextWith()), 6);
-    expect(run(sched, { query: q, key: k }, half)).not.toBeCloseTo(run(at(0.1), { query: q, key: k }, contextWith()), 3);
+    expect(run(sched, { query: q, key: k }, half)).toBeCloseTo(
+      run(at(0.3), { query: q, key: k }, contextWith()),
+      6,
+    );
+    expect(run(sched, { query: q, key: k }, half)).not.toBeCloseTo(
+      run(at(0.1), { query: q, key: k }, contextWith()),
+      3,
+    );
     tf.dispose([q, k]);
   });
 
   it('R1 is 0 off its cadence and never calls the discriminator then', () => {
     let calls = 0;
-    const d = { apply: (i: Record<string, unknown>) => (calls++, tf.sum(tf.square(i['x'] as tf.Tensor))), params: {} };
+    const d = {
+      apply: (i: Record<string, unknown>) => (calls++, tf.sum(tf.square(i['x'] as tf.Tensor))),
+      params: {},
+    };
     const x = normal([2, 2, 2, 1], 3);
     const node: LossNode = { _tag: 'R1', module: 'D', real: ref, gamma: 10, every: 16 };
     expect(run(node, { real: x }, contextWith({ D: d }, 17))).toBe(0);
@@ -148,13 +228,23 @@ describe('schedules, cadences and errors', () => {
   });
 
   it('SpadeGate explains a module without gates; inputs errors name the loss and the field', () => {
-    const ctx = contextWith({ G: { apply: () => tf.scalar(0), params: { 'head.weight': tf.zeros([2]) } } });
-    expect(() => run({ _tag: 'SpadeGate', module: 'G', margin: 0.75 }, {}, ctx)).toThrow(/module "G" has no SPADE gate parameters/);
+    const ctx = contextWith({
+      G: { apply: () => tf.scalar(0), params: { 'head.weight': tf.zeros([2]) } },
+    });
+    expect(() => run({ _tag: 'SpadeGate', module: 'G', margin: 0.75 }, {}, ctx)).toThrow(
+      /module "G" has no SPADE gate parameters/,
+    );
     const a = tf.zeros([2, 3]);
     const b = tf.zeros([2, 4]);
-    expect(() => run({ _tag: 'L1', pred: ref, target: ref }, { pred: a }, contextWith())).toThrow(/L1: input "target" is missing/);
-    expect(() => run({ _tag: 'L2', pred: ref, target: ref }, { pred: a, target: b }, contextWith())).toThrow(/pred \[2, 3\] and target \[2, 4\] differ/);
-    expect(() => run({ _tag: 'L2', pred: ref, target: ref }, { pred: { s: a }, target: b }, contextWith())).toThrow(/struct \{ s \}/);
+    expect(() => run({ _tag: 'L1', pred: ref, target: ref }, { pred: a }, contextWith())).toThrow(
+      /L1: input "target" is missing/,
+    );
+    expect(() =>
+      run({ _tag: 'L2', pred: ref, target: ref }, { pred: a, target: b }, contextWith()),
+    ).toThrow(/pred \[2, 3\] and target \[2, 4\] differ/);
+    expect(() =>
+      run({ _tag: 'L2', pred: ref, target: ref }, { pred: { s: a }, target: b }, contextWith()),
+    ).toThrow(/struct \{ s \}/);
     tf.dispose([a, b]);
   });
 });

@@ -1,13 +1,26 @@
 /** I-JEPA multi-block masks and the Style-JEPA token mask: statistics over many batches. */
 import { describe, expect, it } from 'vitest';
 import type { MultiBlockMask } from '../../../../compiler/ir/augment.js';
-import { sampleBlockSize, sampleMultiBlockMasks } from '../../../../compiler/lower/masks/multiBlock.js';
-import { sampleTokenMask, tokenMaskProbabilities } from '../../../../compiler/lower/masks/tokenMask.js';
+import {
+  sampleBlockSize,
+  sampleMultiBlockMasks,
+} from '../../../../compiler/lower/masks/multiBlock.js';
+import {
+  sampleTokenMask,
+  tokenMaskProbabilities,
+} from '../../../../compiler/lower/masks/tokenMask.js';
 import { Rng } from '../../../../compiler/ir/rng.js';
 
 const ijepa: MultiBlockMask = {
-  grid: [14, 14], targets: 4, targetScale: [0.15, 0.2], targetAspect: [0.75, 1.5],
-  contexts: 1, contextScale: [0.85, 1], contextAspect: [1, 1], minKeep: 10, allowOverlap: false,
+  grid: [14, 14],
+  targets: 4,
+  targetScale: [0.15, 0.2],
+  targetAspect: [0.75, 1.5],
+  contexts: 1,
+  contextScale: [0.85, 1],
+  contextAspect: [1, 1],
+  minKeep: 10,
+  allowOverlap: false,
 };
 
 const rows = (data: Int32Array, k: number): number[][] =>
@@ -73,7 +86,9 @@ describe('multi-block masks', () => {
   });
 
   it('rejects a block that can never keep minKeep patches', () => {
-    expect(() => sampleMultiBlockMasks({ ...ijepa, targetScale: [0.01, 0.02] }, 2, Rng.seeded(1))).toThrow(/minKeep/);
+    expect(() =>
+      sampleMultiBlockMasks({ ...ijepa, targetScale: [0.01, 0.02] }, 2, Rng.seeded(1)),
+    ).toThrow(/minKeep/);
   });
 });
 

@@ -1,11 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { NetNode } from '../../../../compiler/ir/net.js';
-import { applyNet, initNet, netParams, type Lowered } from '../../../../compiler/lower/nets/index.js';
+import {
+  applyNet,
+  initNet,
+  netParams,
+  type Lowered,
+} from '../../../../compiler/lower/nets/index.js';
 import { onBackend, randn, relErr } from '../compare.js';
 import { cases, inputsOf, resnetTiny, vitJepa, vitMoco, type Case } from './catalogue.js';
 
-const flat = (v: Lowered): tf.Tensor[] => (v instanceof tf.Tensor ? [v] : Object.values(v).flatMap(flat));
+const flat = (v: Lowered): tf.Tensor[] =>
+  v instanceof tf.Tensor ? [v] : Object.values(v).flatMap(flat);
 
 /**
  * Loss = sum of every output times fixed random weights; returns [loss, grad of every trainable
@@ -13,24 +19,40 @@ const flat = (v: Lowered): tf.Tensor[] => (v instanceof tf.Tensor ? [v] : Object
  */
 const lossAndGrads = (net: NetNode, c: Pick<Case, 'types' | 'indices'>) => (): tf.Tensor[] => {
   const params = initNet(net, 11);
-  const trainable = netParams(net).filter((p) => !p.buffer).map((p) => p.path);
+  const trainable = netParams(net)
+    .filter((p) => !p.buffer)
+    .map((p) => p.path);
   const inputs = inputsOf({ name: '', net, ...c }, 5);
-  const floatPorts = Object.keys(inputs).filter((k) => c.indices?.[k] === undefined && inputs[k] instanceof tf.Tensor);
+  const floatPorts = Object.keys(inputs).filter(
+    (k) => c.indices?.[k] === undefined && inputs[k] instanceof tf.Tensor,
+  );
   const f = (...xs: tf.Tensor[]): tf.Scalar => {
     const table = { ...params, ...Object.fromEntries(trainable.map((p, i) => [p, xs[i]!])) };
-    const ins = { ...inputs, ...Object.fromEntries(floatPorts.map((p, i) => [p, xs[trainable.length + i]!])) };
+    const ins = {
+      ...inputs,
+      ...Object.fromEntries(floatPorts.map((p, i) => [p, xs[trainable.length + i]!])),
+    };
     const buffers = new Map<string, tf.Tensor>();
     const outs = flat(applyNet(net, table, ins, { training: true, buffers, prefix: '' }));
     tf.dispose([...buffers.values()]);
-    return outs.reduce((acc, o, i) => tf.add(acc, tf.sum(tf.mul(o, randn(100 + i, o.shape)))), tf.scalar(0)) as tf.Scalar;
+    return outs.reduce(
+      (acc, o, i) => tf.add(acc, tf.sum(tf.mul(o, randn(100 + i, o.shape)))),
+      tf.scalar(0),
+    ) as tf.Scalar;
   };
-  const xs = [...trainable.map((p) => params[p]!), ...floatPorts.map((p) => inputs[p] as tf.Tensor)];
+  const xs = [
+    ...trainable.map((p) => params[p]!),
+    ...floatPorts.map((p) => inputs[p] as tf.Tensor),
+  ];
   const { value, grads } = tf.valueAndGrads(f)(xs);
   return [value, ...grads];
 };
 
 /** Worst relative error between wasm and cpu over the loss and every gradient. */
-const wasmVsCpu = async (net: NetNode, c: Pick<Case, 'types' | 'indices'>): Promise<{ worst: number; count: number }> => {
+const wasmVsCpu = async (
+  net: NetNode,
+  c: Pick<Case, 'types' | 'indices'>,
+): Promise<{ worst: number; count: number }> => {
   const ref = await onBackend('cpu', lossAndGrads(net, c));
   const got = await onBackend('wasm', lossAndGrads(net, c));
   // A gradient that is zero in exact arithmetic (a bias right before a normalisation) is rounding
@@ -63,7 +85,15 @@ describe('gradients on wasm (legalized kernels) equal cpu (plain TF.js) within 1
     expect(r.worst).toBeLessThanOrEqual(1e-4);
   });
 
-  for (const name of ['ResNet bottleneck (map)', 'TransformerPredictor', 'Generator', 'PatchGan', 'TokenPredictor', 'FusionHead', 'Mlp (MoCo projector: BN, last BN no affine)']) {
+  for (const name of [
+    'ResNet bottleneck (map)',
+    'TransformerPredictor',
+    'Generator',
+    'PatchGan',
+    'TokenPredictor',
+    'FusionHead',
+    'Mlp (MoCo projector: BN, last BN no affine)',
+  ]) {
     it(name, async () => {
       const c = caseOf(name);
       const r = await wasmVsCpu(c.net, c);
@@ -74,7 +104,9 @@ describe('gradients on wasm (legalized kernels) equal cpu (plain TF.js) within 1
   it('stopGradPatchEmbed: the patch projection gets zero gradient, the rest does not', async () => {
     const net = { ...vitMoco, stopGradPatchEmbed: true } as NetNode;
     const got = await onBackend('wasm', lossAndGrads(net, caseOf('Vit (MoCo, cls)')));
-    const paths = netParams(net).filter((p) => !p.buffer).map((p) => p.path);
+    const paths = netParams(net)
+      .filter((p) => !p.buffer)
+      .map((p) => p.path);
     paths.forEach((p, i) => {
       const norm = Math.max(...Array.from(got[i + 1]!).map(Math.abs));
       if (p.startsWith('patchEmbed.')) expect(norm).toBe(0);
@@ -98,7 +130,12 @@ describe('initialisation', () => {
     const big = { ...vitMoco, dim: 48, imageSize: 16, depth: 1 } as NetNode;
     const [qkv, proj, cls, pe] = await onBackend('cpu', () => {
       const p = initNet(big, 1);
-      return [p['blocks.0.attn.qkv.weight']!, p['blocks.0.attn.proj.weight']!, p['cls']!, p['patchEmbed.weight']!];
+      return [
+        p['blocks.0.attn.qkv.weight']!,
+        p['blocks.0.attn.proj.weight']!,
+        p['cls']!,
+        p['patchEmbed.weight']!,
+      ];
     });
     const maxAbs = (a: Float32Array) => Math.max(...Array.from(a).map(Math.abs));
     expect(maxAbs(qkv!)).toBeLessThanOrEqual(Math.sqrt(6 / (144 / 3 + 48)));
@@ -116,7 +153,12 @@ describe('initialisation', () => {
     expect(std).toBeLessThan(0.02);
     const [g1, g2, mv, conv] = await onBackend('cpu', () => {
       const p = initNet(resnetTiny, 1);
-      return [p['stages.0.0.bn1.gamma']!, p['stages.0.0.bn2.gamma']!, p['stem.bn.movingVar']!, p['stages.1.0.conv1.weight']!];
+      return [
+        p['stages.0.0.bn1.gamma']!,
+        p['stages.0.0.bn2.gamma']!,
+        p['stem.bn.movingVar']!,
+        p['stages.1.0.conv1.weight']!,
+      ];
     });
     expect(Array.from(g1!)).toEqual([1, 1, 1, 1]);
     expect(Array.from(g2!)).toEqual([0, 0, 0, 0]);

@@ -3,12 +3,25 @@ import { isRight } from 'fp-ts/Either';
 import { describe, expect, it } from 'vitest';
 import { NET_TAGS } from '../../../../compiler/ir/net.js';
 import { inferNet, netParams as shapeParams } from '../../../../compiler/passes/shapes/index.js';
-import { applyNet, initNet, netParams, netRules, subNet, type Lowered } from '../../../../compiler/lower/nets/index.js';
+import {
+  applyNet,
+  initNet,
+  netParams,
+  netRules,
+  subNet,
+  type Lowered,
+} from '../../../../compiler/lower/nets/index.js';
 import { useBackend } from '../../../../runtime/backend.js';
 import { cases, inputsOf, shapeOf, typeShape } from './catalogue.js';
 
-const strip = (ps: ReadonlyArray<{ path: string; shape: ReadonlyArray<number>; decay: boolean; buffer: boolean }>) =>
-  ps.map((p) => ({ path: p.path, shape: [...p.shape], decay: p.decay, buffer: p.buffer }));
+const strip = (
+  ps: ReadonlyArray<{
+    path: string;
+    shape: ReadonlyArray<number>;
+    decay: boolean;
+    buffer: boolean;
+  }>,
+) => ps.map((p) => ({ path: p.path, shape: [...p.shape], decay: p.decay, buffer: p.buffer }));
 
 describe('net rule table', () => {
   it('covers every net kind of the IR', () => {
@@ -32,7 +45,9 @@ describe.each(cases)('$name', (c) => {
     const params = initNet(c.net, 7);
     for (const training of [true, false]) {
       const buffers = new Map<string, tf.Tensor>();
-      const shape = tf.tidy(() => shapeOf(applyNet(c.net, params, inputsOf(c), { training, buffers, prefix: '' })));
+      const shape = tf.tidy(() =>
+        shapeOf(applyNet(c.net, params, inputsOf(c), { training, buffers, prefix: '' })),
+      );
       expect(shape).toEqual(typeShape(inferred.right.output));
       for (const [path, t] of buffers) expect(t.shape).toEqual(params[path]!.shape);
       tf.dispose([...buffers.values()]);
@@ -47,8 +62,13 @@ describe.each(cases)('$name', (c) => {
     for (let r = 0; r < 3; r++) {
       const buffers = new Map<string, tf.Tensor>();
       const finite = tf.tidy(() => {
-        const out = applyNet(c.net, params, inputsOf(c, r), { training: true, buffers, prefix: '' });
-        const flat = (v: Lowered): tf.Tensor[] => (v instanceof tf.Tensor ? [v] : Object.values(v).flatMap(flat));
+        const out = applyNet(c.net, params, inputsOf(c, r), {
+          training: true,
+          buffers,
+          prefix: '',
+        });
+        const flat = (v: Lowered): tf.Tensor[] =>
+          v instanceof tf.Tensor ? [v] : Object.values(v).flatMap(flat);
         return flat(out).every((t) => tf.all(tf.isFinite(t)).dataSync()[0] === 1);
       });
       expect(finite).toBe(true);
@@ -65,14 +85,25 @@ describe('subNet', () => {
     const part = subNet(gen, ['styleEncoder']);
     expect(part.prefix).toBe('styleEncoder');
     expect(part.net._tag).toBe('StylePyramidEncoder');
-    const under = netParams(gen).filter((p) => p.path.startsWith('styleEncoder.')).map((p) => p.path.slice('styleEncoder.'.length));
+    const under = netParams(gen)
+      .filter((p) => p.path.startsWith('styleEncoder.'))
+      .map((p) => p.path.slice('styleEncoder.'.length));
     expect(under).toEqual(netParams(part.net).map((p) => p.path));
   });
   it('applies a part with the whole module table and the part prefix', async () => {
     await useBackend('wasm');
     const params = initNet(gen, 1);
     const part = subNet(gen, ['encoder']);
-    const shape = tf.tidy(() => shapeOf(applyNet(part.net, params, { x: tf.zeros([1, 16, 16, 3]) }, { training: false, buffers: new Map(), prefix: part.prefix })));
+    const shape = tf.tidy(() =>
+      shapeOf(
+        applyNet(
+          part.net,
+          params,
+          { x: tf.zeros([1, 16, 16, 3]) },
+          { training: false, buffers: new Map(), prefix: part.prefix },
+        ),
+      ),
+    );
     expect(shape).toEqual({ skip1: [1, 8, 8, 4], skip2: [1, 4, 4, 8], bottleneck: [1, 2, 2, 8] });
     tf.dispose(Object.values(params));
   });
@@ -83,6 +114,15 @@ describe('subNet', () => {
   });
   it('a missing parameter is a clear error', async () => {
     await useBackend('wasm');
-    expect(() => tf.tidy(() => applyNet(cases[0]!.net, {}, { x: tf.zeros([1, 8]) }, { training: false, buffers: new Map(), prefix: '' }))).toThrow(/parameter "weight" is missing/);
+    expect(() =>
+      tf.tidy(() =>
+        applyNet(
+          cases[0]!.net,
+          {},
+          { x: tf.zeros([1, 8]) },
+          { training: false, buffers: new Map(), prefix: '' },
+        ),
+      ),
+    ).toThrow(/parameter "weight" is missing/);
   });
 });

@@ -4,7 +4,16 @@
  * the children inside `expr` are placeholders.
  */
 import type {
-  Graph, GraphNode, GraphOp, LossNode, Method, ModuleDecl, NetNode, NodeId, Objective, ValueExpr,
+  Graph,
+  GraphNode,
+  GraphOp,
+  LossNode,
+  Method,
+  ModuleDecl,
+  NetNode,
+  NodeId,
+  Objective,
+  ValueExpr,
 } from '../../../../compiler/ir/index.js';
 
 const PLACEHOLDER: ValueExpr = { _tag: 'Input', name: 'images' };
@@ -12,12 +21,20 @@ const constant = (value: number) => ({ _tag: 'Constant' as const, value });
 
 /** A module declaration. */
 export const module = (name: string, net: NetNode, ema?: string): ModuleDecl => ({
-  name, net, frozen: [], ...(ema === undefined ? {} : { ema: { source: ema, momentum: constant(0.99) } }),
+  name,
+  net,
+  frozen: [],
+  ...(ema === undefined ? {} : { ema: { source: ema, momentum: constant(0.99) } }),
 });
 
 /** An objective optimizing `params` (Adam, every step). */
 export const objective = (params: ReadonlyArray<string>): Objective => ({
-  name: 'main', terms: [], params, every: 1, offset: 0, phases: [],
+  name: 'main',
+  terms: [],
+  params,
+  every: 1,
+  offset: 0,
+  phases: [],
   optimizer: { _tag: 'Adam', lr: constant(1e-3), betas: [0.9, 0.999], eps: 1e-8 },
 });
 
@@ -41,7 +58,11 @@ export class GraphBuilder {
   input(): NodeId {
     return this.add('Input', { _tag: 'Input', name: 'images' }, {});
   }
-  view(name: string, source: NodeId, pipeline: Extract<ValueExpr, { _tag: 'View' }>['pipeline']): NodeId {
+  view(
+    name: string,
+    source: NodeId,
+    pipeline: Extract<ValueExpr, { _tag: 'View' }>['pipeline'],
+  ): NodeId {
     return this.add('View', { _tag: 'View', name, source: PLACEHOLDER, pipeline }, { source });
   }
   apply(mod: string, inputs: Record<string, NodeId>, path: ReadonlyArray<string> = []): NodeId {
@@ -64,16 +85,28 @@ export class GraphBuilder {
     return this.add('TokenMask', { _tag: 'TokenMask', name: 'tm', count, ratio: 0.6, bias: 2 }, {});
   }
   gather(source: NodeId, index: NodeId): NodeId {
-    return this.add('Gather', { _tag: 'Gather', source: PLACEHOLDER, index: PLACEHOLDER }, { source, index });
+    return this.add(
+      'Gather',
+      { _tag: 'Gather', source: PLACEHOLDER, index: PLACEHOLDER },
+      { source, index },
+    );
   }
   permute(source: NodeId): NodeId {
     return this.add('Permute', { _tag: 'Permute', name: 'perm', source: PLACEHOLDER }, { source });
   }
   memory(source: NodeId): NodeId {
-    return this.add('Memory', { _tag: 'Memory', name: 'bank', source: PLACEHOLDER, size: 16, ratio: 0.3 }, { source });
+    return this.add(
+      'Memory',
+      { _tag: 'Memory', name: 'bank', source: PLACEHOLDER, size: 16, ratio: 0.3 },
+      { source },
+    );
   }
   concat(...sources: NodeId[]): NodeId {
-    return this.add('Concat', { _tag: 'Concat', sources: sources.map(() => PLACEHOLDER) }, Object.fromEntries(sources.map((s, i) => [`${i}`, s])));
+    return this.add(
+      'Concat',
+      { _tag: 'Concat', sources: sources.map(() => PLACEHOLDER) },
+      Object.fromEntries(sources.map((s, i) => [`${i}`, s])),
+    );
   }
   /** A loss node; `inputs` maps the loss's value fields to node ids. */
   loss(loss: LossNode, inputs: Record<string, NodeId>): NodeId {
@@ -82,10 +115,23 @@ export class GraphBuilder {
 
   build(): Graph {
     const method: Method = {
-      _tag: 'Method', name: 'test', input: { size: this.size, channels: 3 }, training: { batch: this.batch, steps: 1 },
-      modules: this.modules, values: [], objectives: this.objectives, phases: [], representations: [],
+      _tag: 'Method',
+      name: 'test',
+      input: { size: this.size, channels: 3 },
+      training: { batch: this.batch, steps: 1 },
+      modules: this.modules,
+      values: [],
+      objectives: this.objectives,
+      phases: [],
+      representations: [],
     };
-    return { method, nodes: this.nodes, modules: this.modules.map((decl) => ({ decl })), terms: [], representations: [] };
+    return {
+      method,
+      nodes: this.nodes,
+      modules: this.modules.map((decl) => ({ decl })),
+      terms: [],
+      representations: [],
+    };
   }
 }
 

@@ -26,14 +26,21 @@ describe('library presets', () => {
   it('MoCo v3 ViT-B/16: backbone 85,647,360, projector 20,987,904, predictor 2,105,344 (momentum copies equal)', () => {
     const p = trainable(shaped(mocoV3({ preset: 'paper' })));
     expect(p).toMatchObject({
-      backbone: fx.params['vitB16'], projector: fx.params['mocoVitBProjector'], predictor: fx.params['mocoVitPredictor'],
-      momentumBackbone: fx.params['vitB16'], momentumProjector: fx.params['mocoVitBProjector'],
+      backbone: fx.params['vitB16'],
+      projector: fx.params['mocoVitBProjector'],
+      predictor: fx.params['mocoVitPredictor'],
+      momentumBackbone: fx.params['vitB16'],
+      momentumProjector: fx.params['mocoVitBProjector'],
     });
   });
 
   it('MoCo v3 ResNet-50: backbone 23,508,032, projector 9,445,376, predictor 2,105,344', () => {
     const p = trainable(shaped(mocoV3({ preset: 'paper', backbone: 'resnet' })));
-    expect(p).toMatchObject({ backbone: fx.params['resnet50NoFc'], projector: fx.params['mocoR50Projector'], predictor: fx.params['mocoR50Predictor'] });
+    expect(p).toMatchObject({
+      backbone: fx.params['resnet50NoFc'],
+      projector: fx.params['mocoR50Projector'],
+      predictor: fx.params['mocoR50Predictor'],
+    });
   });
 
   it('I-JEPA ViT-H/14: encoder and target 630,434,560', () => {
@@ -46,7 +53,8 @@ describe('library presets', () => {
     const g = shaped(mocoV3({ preset: 'paper' }));
     const backbone = g.nodes.filter((n) => n.expr._tag === 'Apply' && n.expr.module === 'backbone');
     expect(backbone.length).toBeGreaterThan(0);
-    for (const n of backbone) expect(n.flops).toBe(g.method.training.batch * fx.flops['vitB16_b1_224']!);
+    for (const n of backbone)
+      expect(n.flops).toBe(g.method.training.batch * fx.flops['vitB16_b1_224']!);
     const s = stepFlops(g);
     expect(s.training).toBeGreaterThan(s.forward);
     expect(s.differentiated).toBeLessThan(s.forward);
