@@ -23,6 +23,7 @@ import type { NetNode } from '../compiler/ir/net.js';
 import { applyNet, initNet, netParams } from '../compiler/lower/nets/index.js';
 import { useBackend, type BackendName } from '../runtime/backend.js';
 import { Rng } from '../compiler/ir/rng.js';
+import { abRuns, median, once, randn, report } from './kernelTiming.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,68 +33,7 @@ const { values } = parseArgs({
 });
 const REPS = Number(values.reps);
 
-const randn = (shape: number[], seed = 1): tf.Tensor => {
-  const r = Rng.seeded(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(
-    Float32Array.from({ length: n }, () => r.normal()),
-    shape,
-  );
-};
-
-/** Milliseconds of one run of `f` (result read back, intermediates disposed). */
-const once = (f: () => tf.Tensor | tf.Tensor[]): number => {
-  const t0 = performance.now();
-  tf.tidy(() => {
-    const r = f();
-    for (const t of Array.isArray(r) ? r : [r]) t.dataSync();
-  });
-  return performance.now() - t0;
-};
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-
-/** Alternating A/B runs after one warm-up each; medians in ms, or undefined when A cannot run. */
-const ab = (
-  a: () => tf.Tensor | tf.Tensor[],
-  b: () => tf.Tensor | tf.Tensor[],
-): { a?: number; b: number; err?: string } => {
-  let aOk = true;
-  let err: string | undefined;
-  try {
-    once(a);
-  } catch (e) {
-    aOk = false;
-    err = String((e as Error).message)
-      .split('\n')[0]!
-      .slice(0, 70);
-  }
-  once(b);
-  const ta: number[] = [];
-  const tb: number[] = [];
-  for (let i = 0; i < REPS; i++) {
-    if (aOk) ta.push(once(a));
-    tb.push(once(b));
-  }
-  return aOk ? { a: median(ta), b: median(tb) } : { b: median(tb), err };
-};
-
-const gf = (flops: number, ms: number): string =>
-  `${(flops / ms / 1e6).toFixed(2)} GFLOP/s (${ms.toFixed(1)} ms)`;
-
-const report = (
-  name: string,
-  naive: string,
-  legal: string,
-  flops: number,
-  r: { a?: number; b: number; err?: string },
-): void => {
-  const left = r.a === undefined ? `cannot run: ${r.err}` : gf(flops, r.a);
-  const ratio = r.a === undefined ? 'n/a' : `${(r.a / r.b).toFixed(1)}x`;
-  console.log(
-    `${name}\n  naive  ${naive.padEnd(34)} ${left}\n  legal  ${legal.padEnd(34)} ${gf(flops, r.b)}\n  speed-up ${ratio}`,
-  );
-};
+const ab = abRuns(REPS);
 
 const convCase = (x: number[], k: number, out: number, stride: number): void => {
   const xs = randn(x) as tf.Tensor4D;
