@@ -15,13 +15,13 @@
  * generated from the TF.js code.
  *
  * Compared after step 3, for every weight, EMA target and BatchNorm running statistic:
- * - `abs`, the largest absolute difference: below 1e-4 (measured: MoCo 7.6e-5 on a BatchNorm
+ * - `abs`, the largest absolute difference: below 1e-4 (measured: MoCo 7.5e-5 on a BatchNorm
  *   running mean, see below; I-JEPA 1e-7);
  * - because AdamW moves a weight by only ~lr (2e-4 to 1e-3) per step, a wrong weight decay or EMA
  *   momentum would hide under 1e-4; so, for weights and EMA targets, the largest difference is
  *   also below 1e-2 of how far the tensor moved (at least 4 float32 ulps of its largest value),
  *   and the L2 norm of what exceeds 4 ulps per element is below 1e-3 of the L2 norm of the
- *   movement (measured: 2.6e-3 and 3.4e-5 for MoCo);
+ *   movement (measured for MoCo: 2.1e-3 of the movement and 1.5e-5);
  * - Adam moments (outside the noise mask) within 1e-3 of each moment's largest value, step
  *   counts exactly; each step's loss terms within 1e-4, learning rate and EMA momentum within 1e-9.
  * Rounding noise: Adam scales a gradient to about +-1 whatever its size, so an element whose
