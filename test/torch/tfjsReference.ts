@@ -20,15 +20,17 @@ import { planStep } from '../../compiler/passes/plan.js';
 import { encodeSafetensors, type NamedTensor } from '../../runtime/checkpoint/safetensors.js';
 import { Rng } from '../../compiler/ir/rng.js';
 
-const RANDOM_OPS = new Set(['View', 'Masks', 'TokenMask']);
+/** The ops whose values are random draws (fed to torch as given values). */
+export const RANDOM_OPS: ReadonlySet<string> = new Set(['View', 'Masks', 'TokenMask']);
 
-const named = (t: tf.Tensor): NamedTensor =>
+/** A tensor as a safetensors entry (int32 stays I32, the rest F32). */
+export const named = (t: tf.Tensor): NamedTensor =>
   t.dtype === 'int32'
     ? { dtype: 'I32', shape: t.shape, data: t.dataSync() as Int32Array }
     : { dtype: 'F32', shape: t.shape, data: Float32Array.from(t.dataSync()) };
 
-/** The random values of the step, by node id (struct fields as `<id>/<field>`). */
-const randomValues = (
+/** The random values of the step, by node id (struct fields as `fixed/<id>/<field>`). */
+export const randomValues = (
   graph: Graph,
   values: ReadonlyMap<string, Lowered>,
 ): Record<string, NamedTensor> => {
