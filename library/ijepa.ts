@@ -8,6 +8,7 @@
  * features at the target positions; loss smooth-L1.
  */
 import type { Method as MethodIR } from '../compiler/ir/node.js';
+import { cleanView } from './tinyRecipe.js';
 import {
   Aug,
   Branch,
@@ -154,9 +155,10 @@ export const ijepa = (o: IjepaOptions = {}): MethodIR => {
         params: [encoder, predictor],
       },
     ],
+    // the images as the view presents them (Normalize), without the random crop
     representations: {
-      target: Value.fn(Net.pool({ kind: 'mean' }), target.apply(Value.images())),
-      context: Value.fn(Net.pool({ kind: 'mean' }), encoder.apply(Value.images())),
+      target: Value.fn(Net.pool({ kind: 'mean' }), target.apply(cleanView(Value.images()))),
+      context: Value.fn(Net.pool({ kind: 'mean' }), encoder.apply(cleanView(Value.images()))),
     },
   });
 };

@@ -9,6 +9,7 @@
  */
 import type { AugNode } from '../compiler/ir/augment.js';
 import type { Method as MethodIR, Optimizer } from '../compiler/ir/node.js';
+import { cleanView, TINY_CONTRASTIVE_LR, TINY_VIEWS } from './tinyRecipe.js';
 import {
   Aug,
   Branch,
@@ -32,7 +33,7 @@ export const IMAGENET_TRAIN_IMAGES = 1_281_167;
 export interface MocoV3Options {
   /** `paper`: ImageNet 224 reference settings; `tiny`: 32x32 images, trains on 2 CPU cores. Default `paper`. */
   readonly preset?: 'paper' | 'tiny';
-  /** `vit` (ViT-B/16 for paper, a 4-block ViT for tiny) or `resnet` (ResNet-50 + LARS / a tiny ResNet). Default `vit`. */
+  /** `vit` (ViT-B/16 for paper, a 3-block ViT for tiny) or `resnet` (ResNet-50 + LARS / the tiny ResNet + AdamW). Default `vit` for `paper`, `resnet` for `tiny`. */
   readonly backbone?: 'vit' | 'resnet';
   /** Softmax temperature tau (paper: 0.2 for ViT, 1.0 for ResNet). */
   readonly temperature?: number;
@@ -77,24 +78,31 @@ interface Sizes {
   readonly grayscale: number;
 }
 
+/** The paper's views (methods.md 1.5). */
+const PAPER_JITTER = { brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1, p: 0.8 } as const;
+
 const defaults = (o: MocoV3Options): Sizes => {
   const paper = (o.preset ?? 'paper') === 'paper';
-  const vit = (o.backbone ?? 'vit') === 'vit';
+  const vit = backboneOf(o) === 'vit';
   const batch = o.batch ?? (paper ? 4096 : 32);
   const epochs = vit ? 300 : 100;
   return {
     image: paper ? 224 : 32,
     batch,
     steps: o.steps ?? (paper ? epochs * Math.floor(IMAGENET_TRAIN_IMAGES / batch) : 600),
-    temperature: o.temperature ?? (vit ? 0.2 : 1.0),
+    temperature: o.temperature ?? (vit || !paper ? 0.2 : 1.0),
     momentum: o.momentum ?? 0.99,
-    cropMin: o.cropMin ?? (vit ? 0.08 : 0.2),
+    cropMin: o.cropMin ?? (paper ? (vit ? 0.08 : 0.2) : TINY_VIEWS.cropMin),
     blurSigma: paper ? [0.1, 2] : [0.1, 0.5],
     lr: o.lr,
-    jitter: o.colorJitter ?? { brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1, p: 0.8 },
-    grayscale: o.grayscale ?? 0.2,
+    jitter: o.colorJitter ?? (paper ? PAPER_JITTER : TINY_VIEWS.jitter),
+    grayscale: o.grayscale ?? (paper ? 0.2 : TINY_VIEWS.grayscale),
   };
 };
+
+/** The backbone: `vit` for `paper`, the tiny ResNet for `tiny` unless `backbone` says otherwise. */
+const backboneOf = (o: MocoV3Options): 'vit' | 'resnet' =>
+  o.backbone ?? ((o.preset ?? 'paper') === 'paper' ? 'vit' : 'resnet');
 
 /** The BYOL augmentation pipeline of one view (methods.md 1.5). */
 const byol =
@@ -146,17 +154,20 @@ const resnetParts = (paper: boolean, s: Sizes): Parts => {
   return {
     backbone: paper
       ? Net.resnet50({ zeroInitResidual: true })
-      : Net.resnetTiny({ zeroInitResidual: true }),
+      : Net.resnetTiny({ zeroInitResidual: true, stemStride: 2 }),
     projector: Net.mlp({ in: dim, hidden: mlpDim, out, layers: 2, lastNorm: 'batchNoAffine' }),
     predictor: Predictor.mlp({ in: out, hidden: mlpDim, layers: 2, lastNorm: 'none' }),
-    optimizer: Optim.lars({
-      lr: Schedule.warmupCosine({
-        warmup: 10 / 100,
-        peak: s.lr ?? (paper ? 0.6 : 0.3) * (s.batch / 256),
-      }),
-      weightDecay: 1e-6,
-      momentum: 0.9,
-    }),
+    optimizer: paper
+      ? Optim.lars({
+          lr: Schedule.warmupCosine({ warmup: 10 / 100, peak: s.lr ?? 0.6 * (s.batch / 256) }),
+          weightDecay: 1e-6,
+          momentum: 0.9,
+        })
+      : // tiny: AdamW (LARS at batch 32 barely moves the weights; docs/learning.md)
+        Optim.adamw({
+          lr: Schedule.warmupCosine({ warmup: 0.1, peak: s.lr ?? TINY_CONTRASTIVE_LR }),
+          weightDecay: 0.05,
+        }),
   };
 };
 
@@ -173,7 +184,7 @@ const resnetParts = (paper: boolean, s: Sizes): Parts => {
  */
 export const mocoV3 = (o: MocoV3Options = {}): MethodIR => {
   const paper = (o.preset ?? 'paper') === 'paper';
-  const vit = (o.backbone ?? 'vit') === 'vit';
+  const vit = backboneOf(o) === 'vit';
   const s = defaults(o);
   const parts = vit ? vitParts(paper, s) : resnetParts(paper, s);
   const backbone = Branch.make('backbone', parts.backbone);
@@ -214,6 +225,7 @@ export const mocoV3 = (o: MocoV3Options = {}): MethodIR => {
         params: [backbone, projector, predictor],
       },
     ],
-    representations: { backbone: backbone.apply(Value.images()) },
+    // the images as the views present them (Normalize), without the random augmentations
+    representations: { backbone: backbone.apply(cleanView(Value.images())) },
   });
 };

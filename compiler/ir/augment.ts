@@ -85,6 +85,17 @@ export type AugNode =
   | Resize
   | Normalize;
 
+/** The augmentations that draw nothing at random (`Resize`, `Normalize`). */
+const DETERMINISTIC: ReadonlySet<AugTag> = new Set<AugTag>(['Resize', 'Normalize']);
+
+/**
+ * True when `pipeline` draws nothing at random (only `Resize` / `Normalize`): such a view is a
+ * fixed function of its images, so a representation may read it (the images as the views
+ * present them to the network, e.g. normalised).
+ */
+export const isDeterministic = (pipeline: ReadonlyArray<AugNode>): boolean =>
+  pipeline.every((a) => DETERMINISTIC.has(a._tag));
+
 /** The tag of an augmentation node. */
 export type AugTag = AugNode['_tag'];
 

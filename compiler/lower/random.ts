@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ValueExpr } from '../ir/node.js';
-import type { Rng } from '../ir/rng.js';
+import { Rng } from '../ir/rng.js';
 import { applyPipeline } from './augment/pipeline.js';
 import { sampleMultiBlockMasks } from './masks/multiBlock.js';
 import { sampleTokenMask } from './masks/tokenMask.js';
@@ -28,8 +28,13 @@ export const derangement = (n: number, rng: Rng): number[] => {
 
 /** The lowering rules of the random and index value nodes. */
 export const randomValues = {
-  view: (v: Of<'View'>, source: tf.Tensor, rng: Rng): tf.Tensor =>
-    applyPipeline(source as tf.Tensor4D, v.pipeline, rng.fork(`view:${v.name}`)),
+  view: (v: Of<'View'>, source: tf.Tensor, rng: Rng | undefined): tf.Tensor =>
+    applyPipeline(
+      source as tf.Tensor4D,
+      v.pipeline,
+      // a fixed view (representations read them, and embedding has no step rng) draws nothing
+      rng?.fork(`view:${v.name}`) ?? Rng.seeded(0),
+    ),
   masks: (m: Of<'Masks'>, batch: number, rng: Rng): Lowered => {
     const drawn = sampleMultiBlockMasks(m.spec, batch, rng.fork(`masks:${m.name}`));
     return {

@@ -20,6 +20,7 @@ import type { Graph, GraphNode, NodeId } from '../ir/graph.js';
 import { type Issue, issue } from '../ir/issue.js';
 import type { Method } from '../ir/node.js';
 import { hasParams } from '../ir/ports.js';
+import { isDeterministic } from '../ir/augment.js';
 import type { Pass } from './pass.js';
 
 const emaIssues = (m: Method): ReadonlyArray<Issue> => {
@@ -137,7 +138,11 @@ const RANDOM_OPS: ReadonlySet<string> = new Set([
   'Memory',
 ]);
 
-/** The random or stateful nodes a node depends on (itself included). */
+/** A `View` whose pipeline draws nothing at random (e.g. only `Normalize`). */
+const isFixedView = (node: GraphNode): boolean =>
+  node.expr._tag === 'View' && isDeterministic(node.expr.pipeline);
+
+/** The random or stateful nodes a node depends on (itself included; fixed views are not random). */
 const randomAncestors = (
   byId: ReadonlyMap<NodeId, GraphNode>,
   root: NodeId,
@@ -148,7 +153,7 @@ const randomAncestors = (
     const node = byId.get(id);
     if (node === undefined || seen.has(id)) return;
     seen.add(id);
-    if (RANDOM_OPS.has(node.op)) found.push(node);
+    if (RANDOM_OPS.has(node.op) && !isFixedView(node)) found.push(node);
     Object.values(node.inputs).forEach(visit);
   };
   visit(root);

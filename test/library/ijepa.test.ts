@@ -126,7 +126,16 @@ describe('ijepa paper (ViT-H/14)', () => {
           _tag: 'Apply',
           module: 'target',
           path: [],
-          inputs: { x: { _tag: 'Input', name: 'images' } },
+          inputs: {
+            x: {
+              _tag: 'View',
+              name: 'clean',
+              source: { _tag: 'Input', name: 'images' },
+              pipeline: [
+                { _tag: 'Normalize', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+              ],
+            },
+          },
         },
       },
     });
