@@ -290,8 +290,11 @@ const stepCounts = (
  * 256-512-256, queue 6000 `--sem_queue`, tau 0.2; `models/semantic_moco_jepa.py`), batch 8
  * (`config.py`), 41 epochs (README command) of one fold each (`--k_folds 2`, option `epoch`),
  * rounds of 2 + 2 epochs A/B (`CycleScheduler`, `--skip_amix`). `tiny`: 32x32, ngf 8, 3 levels (4
- * tokens of 32), PatchGAN 8 x 3, the tiny ResNet (128 -> 32 -> 64 -> 32, queue 256), SWD patch 8,
- * PatchNCE 16 positions, phases of 20 + 20 steps, 600 steps.
+ * tokens of 32), PatchGAN 8 x 3, the tiny ResNet (stem stride 2; 128 -> 32 -> 64 -> 32, queue 256),
+ * SWD patch 8, PatchNCE 16 positions, phases of 20 + 20 steps, 600 steps; its semantic branch
+ * trains with the `tiny` contrastive recipe of `tinyRecipe.ts` (the views of MoCo v3 `tiny`, AdamW
+ * 6e-3 warm-up/cosine, wd 0.05, key EMA 0.99 -> 1): with the reference's 1e-4 and EMA 0.999 it
+ * does not move in a few hundred steps (docs/learning.md).
  *
  * Weights (README command, `helpers.py`): adv 1, PatchNCE 0.2 (`--lambda_nce_a_adv`, 1/3 per
  * layer `bot,skip64,skip32`), teacher tokens 5 -> 50 (Q3), L1 0.05 (`--lambda_reg_a_adv`), gate

@@ -22,6 +22,7 @@ import {
   type Value as V,
   type Vec,
 } from '../dsl/index.js';
+import { TINY_CONTRASTIVE_LR, tinyViewPipeline } from './tinyRecipe.js';
 import { STORM_TRAINING as T, type StormArch, type StormWeights } from './stStormSizes.js';
 
 /** How the semantic branch is trained (options of `stStorm`, see its TSDoc). */
@@ -83,9 +84,10 @@ export const semanticLr = (schedule: SemanticRegime['schedule'], steps: number):
 /** The semantic objectives (`semantic` in phase A, `semanticB` in phase B) and the backbone. */
 export const semanticBranch = (s: SemanticInputs, r: SemanticRegime) => {
   const a = s.arch;
-  const backboneNet: NetT<Img<3>, Vec, 'ResNet'> = a.resnet === 'resnet50'
-    ? Net.resnet50()
-    : Net.resnetTiny();
+  const tiny = a.resnet === 'tiny';
+  const backboneNet: NetT<Img<3>, Vec, 'ResNet'> = tiny
+    ? Net.resnetTiny({ stemStride: 2 })
+    : Net.resnet50();
   const backbone = Branch.make('semBackbone', backboneNet);
   const projector = Branch.make(
     'semProjector',
@@ -94,10 +96,12 @@ export const semanticBranch = (s: SemanticInputs, r: SemanticRegime) => {
       Net.mlp({ in: a.semDim, hidden: a.semHidden, out: a.semDim, norm: 'none', bias: true }),
     ),
   );
-  const backboneKey = Branch.ema('semBackboneKey', backbone, { momentum: T.momentum });
-  const projectorKey = Branch.ema('semProjectorKey', projector, { momentum: T.momentum });
+  const momentum = tiny ? Schedule.cosine({ from: 0.99, to: 1 }) : T.momentum;
+  const backboneKey = Branch.ema('semBackboneKey', backbone, { momentum });
+  const projectorKey = Branch.ema('semProjectorKey', projector, { momentum });
+  const pipeline = tiny ? tinyViewPipeline(a.image) : semanticAugmentation(a.image);
   const seen = (name: string, v: V<Img<3>>): V<Img<3>> =>
-    r.views ? View.make(name, v, semanticAugmentation(a.image)) : v;
+    r.views ? View.make(name, v, pipeline) : v;
   const q = projector.apply(backbone.apply(seen('semQuery', s.x)));
   const keyOf = (name: string, img: V<Img<3>>) =>
     Branch.stopGradient(
@@ -123,7 +127,12 @@ export const semanticBranch = (s: SemanticInputs, r: SemanticRegime) => {
   ): ObjectiveOptions => ({
     name,
     terms,
-    optimizer: Optim.adamw({ lr: semanticLr(r.schedule, s.steps), weightDecay: T.semanticWd }),
+    optimizer: tiny
+      ? Optim.adamw({
+          lr: Schedule.warmupCosine({ warmup: 0.1, peak: TINY_CONTRASTIVE_LR }),
+          weightDecay: 0.05,
+        })
+      : Optim.adamw({ lr: semanticLr(r.schedule, s.steps), weightDecay: T.semanticWd }),
     params: [backbone, projector],
     phases: [phase],
   });

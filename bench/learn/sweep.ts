@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/learn/sweep.ts --method moco-v3 --opts '{"lr":2e-3}' --steps 300 --eval-every 50
  *   npx tsx bench/learn/sweep.ts --method moco-v3 --set training.batch=64 --minutes 5
- *   npx tsx bench/learn/sweep.ts --method moco-v3 --radius 0.32,0.45 --steps 600   (bigger shapes)
+ *   npx tsx bench/learn/sweep.ts --method moco-v3 --scene '{"weather":1}' --steps 600   (data variant)
  *
  * Not a test: numbers depend on the budget and seeds; record them in docs/learning.md.
  */
@@ -19,6 +19,7 @@ import { compile } from '../../runtime/compile.js';
 import type { Method } from '../../compiler/ir/node.js';
 import { renderIssues } from '../../compiler/ir/render.js';
 import { appearanceDataset } from '../../data/appearance/generator.js';
+import type { Scene } from '../../data/appearance/shapes.js';
 import { tryOverride } from '../../dsl/ablate.js';
 import { evaluateRepresentations, renderProbeTable } from '../../eval/index.js';
 import { makeOnlineEval } from '../../eval/online.js';
@@ -43,7 +44,7 @@ const { values: v } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     n: { type: 'string', default: '2520' },
     samples: { type: 'string', default: '1260' },
-    radius: { type: 'string' },
+    scene: { type: 'string', default: '{}' },
     log: { type: 'string', default: 'bench/learn/runs.jsonl' },
     tag: { type: 'string', default: '' },
   },
@@ -84,23 +85,20 @@ const main = async (): Promise<void> => {
   const every = Number(v['eval-every']);
   const seed = Number(v.seed);
   const budget = v.minutes !== undefined ? Number(v.minutes) * 60 : Infinity;
-  const radius =
-    v.radius === undefined
-      ? {}
-      : { radius: v.radius.split(',').map(Number) as unknown as readonly [number, number] };
+  const scene = JSON.parse(v.scene) as Partial<Scene>;
   const data = appearanceDataset({
     n: Number(v.n),
     size: method.input.size,
     seed: TRAIN_SEED,
     cache: true,
-    ...radius,
+    scene,
   });
   const held = appearanceDataset({
     n: Number(v.samples),
     size: method.input.size,
     seed: EVAL_SEED,
     cache: true,
-    ...radius,
+    scene,
   });
   const online = await makeOnlineEval(held, { samples: 512 });
   const compiled = await compile(method, { backend: v.backend as BackendName });
@@ -153,7 +151,7 @@ const main = async (): Promise<void> => {
   const record = {
     tag: v.tag,
     method: v.method,
-    radius: v.radius,
+    scene,
     opts: JSON.parse(v.opts!) as unknown,
     set: v.set ?? [],
     seed,

@@ -32,6 +32,10 @@ p.add_argument('--sat', type=float, default=0.2)
 p.add_argument('--hue', type=float, default=0.1)
 p.add_argument('--pj', type=float, default=0.8)
 p.add_argument('--gray', type=float, default=0.2)
+p.add_argument('--shuffle', type=float, default=0.0, help='probability of a random channel permutation per view')
+p.add_argument('--invert', type=float, default=0.0, help='probability of inverting each channel per view')
+p.add_argument('--blur', type=float, default=0.0, help='max Gaussian blur sigma in pixels (uniform in [0.1, blur]), view 1 always, view 2 with p 0.1 (BYOL)')
+p.add_argument('--zero-init', action='store_true', help='zero-init the last BN of each residual block (torchvision zero_init_residual)')
 p.add_argument('--net', default='resnet', choices=['resnet', 'resnet-s2'])
 p.add_argument('--seed', type=int, default=0)
 p.add_argument('--eval-every', type=int, default=100)
@@ -76,6 +80,10 @@ def mlp(i, h, o, last_bn):
 
 
 backbone = resnet_tiny(2 if a.net == 'resnet-s2' else 1)
+if a.zero_init:
+    for mod in backbone.modules():
+        if isinstance(mod, Block):
+            nn.init.zeros_(mod.b2.weight)
 projector = mlp(128, 512, 64, True)
 predictor = mlp(64, 512, 64, False)
 kb, kp = resnet_tiny(2 if a.net == 'resnet-s2' else 1), mlp(128, 512, 64, True)
@@ -103,7 +111,22 @@ def hue_rotate(x, h):
     return torch.einsum('ij,bjhw->bihw', Ti, torch.stack([yiq[:, 0], i2, q2], 1)).clamp(0, 1)
 
 
-def augment(x):
+def blur(x, p):
+    n = x.shape[0]
+    sig = torch.empty(n).uniform_(0.1, a.blur)
+    r = int(math.ceil(3 * a.blur))
+    t = torch.arange(-r, r + 1).float()
+    k = torch.exp(-t.view(1, -1) ** 2 / (2 * sig.view(-1, 1) ** 2))
+    k = k / k.sum(1, keepdim=True)
+    kk = k.repeat_interleave(3, 0)
+    y = F.pad(x.reshape(1, n * 3, *x.shape[2:]), (r, r, r, r), mode='reflect')
+    y = F.conv2d(y, kk.view(n * 3, 1, 1, -1), groups=n * 3)
+    y = F.conv2d(y, kk.view(n * 3, 1, -1, 1), groups=n * 3).view_as(x)
+    on = (torch.rand(n) < p).view(-1, 1, 1, 1).float()
+    return on * y + (1 - on) * x
+
+
+def augment(x, pblur=1.0):
     n = x.shape[0]
     area = torch.empty(n).uniform_(a.crop, 1)
     logr = torch.empty(n).uniform_(math.log(3 / 4), math.log(4 / 3))
@@ -130,6 +153,15 @@ def augment(x):
     x = on * y + (1 - on) * x
     gr = (torch.rand(n) < a.gray).view(-1, 1, 1, 1).float()
     x = gr * gray(x) + (1 - gr) * x
+    if a.blur > 0:
+        x = blur(x, pblur)
+    if a.shuffle > 0:
+        perm = torch.stack([torch.randperm(3) for _ in range(n)])
+        sh = (torch.rand(n) < a.shuffle).view(-1, 1, 1, 1).float()
+        x = sh * torch.stack([x[i, perm[i]] for i in range(n)]) + (1 - sh) * x
+    if a.invert > 0:
+        inv = (torch.rand(n, 3, 1, 1) < a.invert).float()
+        x = inv * (1 - x) + (1 - inv) * x
     return (x - MEAN) / STD
 
 
@@ -206,7 +238,7 @@ for step in range(a.steps):
     m = 1 - (1 - a.m0) * 0.5 * (1 + math.cos(math.pi * step / a.steps))
     idx = torch.randint(0, len(xtr), (a.batch,))
     x = xtr[idx]
-    v1, v2 = augment(x), augment(x)
+    v1, v2 = augment(x, 1.0), augment(x, 0.1)
     q1, q2 = predictor(projector(backbone(v1))), predictor(projector(backbone(v2)))
     with torch.no_grad():
         k1, k2 = kp(kb(v1)), kp(kb(v2))

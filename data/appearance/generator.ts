@@ -9,7 +9,7 @@
  */
 import { Rng } from '../../compiler/ir/rng.js';
 import { makeDataset, type Dataset, type Source } from '../dataset.js';
-import { CONTENT_CLASSES, drawContent } from './shapes.js';
+import { CONTENT_CLASSES, drawContent, SCENE, type Scene } from './shapes.js';
 import { APPEARANCE_CLASSES, APPEARANCE_EFFECT } from './weather.js';
 
 /** Settings of the generator. */
@@ -22,8 +22,8 @@ export interface AppearanceOptions {
   readonly seed?: number;
   /** Keep rendered images in memory (`n * size^2 * 3` bytes) so later epochs skip rendering. Default false. */
   readonly cache?: boolean;
-  /** Shape radius range as fractions of the side (experiments, docs/learning.md). Default `SHAPE_RADIUS` (0.2-0.34). */
-  readonly radius?: readonly [number, number];
+  /** How scenes are drawn (shape size, background, weather strength); default `SCENE` (docs/learning.md says why). */
+  readonly scene?: Partial<Scene>;
 }
 
 /** The two label indices of image `i`. */
@@ -35,28 +35,32 @@ export const appearanceLabels = (
 });
 
 /**
- * Renders image `i` as RGB bytes `[size, size, 3]`. Deterministic in `(seed, i, size)`; `radius`
- * (shape radius range as fractions of the side, default `SHAPE_RADIUS`) is for experiments.
+ * Renders image `i` as RGB bytes `[size, size, 3]`. Deterministic in `(seed, i, size, scene)`;
+ * `scene` overrides fields of `SCENE` (experiments, docs/learning.md).
  */
 export const renderAppearance = (
   i: number,
   size: number,
   seed: number,
-  radius?: readonly [number, number],
+  scene: Partial<Scene> = {},
 ): Uint8Array => {
+  const look = { ...SCENE, ...scene };
   const base = Rng.seeded(seed).fork(`image:${i}`);
   const { content, appearance } = appearanceLabels(i);
-  const canvas = drawContent(CONTENT_CLASSES[content]!, size, base.fork('content'), radius);
+  const canvas = drawContent(CONTENT_CLASSES[content]!, size, base.fork('content'), look);
+  const clear = Float32Array.from(canvas.rgb);
   APPEARANCE_EFFECT[APPEARANCE_CLASSES[appearance]!](canvas, base.fork('appearance'));
   const out = new Uint8Array(canvas.rgb.length);
-  for (let k = 0; k < out.length; k++)
-    out[k] = Math.round(Math.min(1, Math.max(0, canvas.rgb[k]!)) * 255);
+  for (let k = 0; k < out.length; k++) {
+    const v = clear[k]! + (canvas.rgb[k]! - clear[k]!) * look.weather;
+    out[k] = Math.round(Math.min(1, Math.max(0, v)) * 255);
+  }
   return out;
 };
 
 const checkOptions = (
   o: AppearanceOptions,
-): Required<Omit<AppearanceOptions, 'cache' | 'radius'>> => {
+): Required<Omit<AppearanceOptions, 'cache' | 'scene'>> => {
   const size = o.size ?? 64;
   const seed = o.seed ?? 0;
   if (!Number.isInteger(o.n) || o.n < 1)
@@ -68,17 +72,26 @@ const checkOptions = (
   return { n: o.n, size, seed };
 };
 
+/** The non-default scene fields, for the source name (`, radius=0.2-0.34, weather=1`). */
+const sceneSuffix = (scene: Partial<Scene> = {}): string =>
+  Object.entries(scene)
+    .filter(
+      ([k, v]) => v !== undefined && JSON.stringify(v) !== JSON.stringify(SCENE[k as keyof Scene]),
+    )
+    .map(([k, v]) => `, ${k}=${Array.isArray(v) ? v.join('-') : String(v)}`)
+    .join('');
+
 /** The generator as a `Source` (pixels rendered on demand). */
 export const appearanceSource = (options: AppearanceOptions): Source => {
   const { n, size, seed } = checkOptions(options);
   const labels = Array.from({ length: n }, (_, i) => appearanceLabels(i));
   const cache: (Uint8Array | undefined)[] = [];
   const render = (i: number): Uint8Array => {
-    if (options.cache !== true) return renderAppearance(i, size, seed, options.radius);
-    return (cache[i] ??= renderAppearance(i, size, seed, options.radius));
+    if (options.cache !== true) return renderAppearance(i, size, seed, options.scene);
+    return (cache[i] ??= renderAppearance(i, size, seed, options.scene));
   };
   return {
-    name: `appearance(n=${n}, size=${size}, seed=${seed}${options.radius ? `, radius=${options.radius.join('-')}` : ''})`,
+    name: `appearance(n=${n}, size=${size}, seed=${seed}${sceneSuffix(options.scene)})`,
     size: n,
     imageSize: size,
     classes: { content: CONTENT_CLASSES, appearance: APPEARANCE_CLASSES },

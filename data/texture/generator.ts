@@ -7,7 +7,7 @@
  * `appearance = floor(i / 6) mod 6`, a pure function of `(seed, i, size)`.
  */
 import { Rng } from '../../compiler/ir/rng.js';
-import { CONTENT_CLASSES, drawContent } from '../appearance/shapes.js';
+import { CONTENT_CLASSES, drawContent, SCENE_V1 } from '../appearance/shapes.js';
 import { makeDataset, type Dataset, type Source } from '../dataset.js';
 import { applyTexture, TEXTURE_CLASSES } from './effects.js';
 
@@ -33,7 +33,7 @@ export const textureLabels = (
 export const renderTexture = (i: number, size: number, seed: number): Uint8Array => {
   const base = Rng.seeded(seed).fork(`texture:${i}`);
   const { content, appearance } = textureLabels(i);
-  const canvas = drawContent(CONTENT_CLASSES[content]!, size, base.fork('content'));
+  const canvas = drawContent(CONTENT_CLASSES[content]!, size, base.fork('content'), SCENE_V1);
   applyTexture(TEXTURE_CLASSES[appearance]!, canvas, base.fork('appearance'));
   const out = new Uint8Array(canvas.rgb.length);
   for (let k = 0; k < out.length; k++)

@@ -180,20 +180,21 @@ export const resnet50 = <O extends IR.ResNet['output'] = 'pooled', const C exten
   asNet(resnet({ ...o, block: 'bottleneck', stages: stages([3, 4, 6, 3], 64) }));
 
 /**
- * A tiny ResNet for 32x32 images on CPUs: 3x3 stem with 32 channels (stride 1, no max-pool), basic
- * blocks 1-1-1 with 32/64/128 channels (128-d output).
+ * A tiny ResNet for 32x32 images on CPUs: 3x3 stem with 32 channels (stride `stemStride`, default
+ * 1; 2 costs a quarter, no max-pool), basic blocks 1-1-1 with 32/64/128 channels (128-d output).
  * @example
  * ```ts
  * const small = Net.resnetTiny(); // Net<Img<3>, Vec<128>>
+ * const cheap = Net.resnetTiny({ stemStride: 2 }); // 16x16 after the stem
  * ```
  */
 export const resnetTiny = <O extends IR.ResNet['output'] = 'pooled', const C extends number = 3>(
-  o: ResNetPresetOptions<O, C> = {},
+  o: ResNetPresetOptions<O, C> & { readonly stemStride?: 1 | 2 } = {},
 ): Net<Img<C>, ResNetOut<128, O>, 'ResNet'> =>
   asNet(
     resnet({
       ...o,
-      stem: { channels: 32, kernel: 3, stride: 1, maxPool: false },
+      stem: { channels: 32, kernel: 3, stride: o.stemStride ?? 1, maxPool: false },
       stages: stages([1, 1, 1], 32),
     }),
   );

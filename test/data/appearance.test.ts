@@ -8,7 +8,7 @@ import {
   appearanceLabels,
   renderAppearance,
 } from '../../data/appearance/generator.js';
-import { CONTENT_CLASSES, drawContent, SHAPE_RADIUS } from '../../data/appearance/shapes.js';
+import { CONTENT_CLASSES, drawContent, SCENE, SCENE_V1 } from '../../data/appearance/shapes.js';
 import { APPEARANCE_CLASSES } from '../../data/appearance/weather.js';
 import { writeAppearance } from '../../data/appearance/write.js';
 import { openImageFolder } from '../../data/imageFolder.js';
@@ -42,30 +42,36 @@ describe('appearance generator', () => {
     }
   });
 
-  it('appearance classes have their signature: night is dark, fog and glare bright, grain noisy', () => {
-    const seed = 3;
-    const stats = (appearance: number) => {
-      const imgs = Array.from({ length: 24 }, (_, k) =>
-        renderAppearance(appearance * 6 + (k % 6) + 42 * Math.floor(k / 6), 48, seed),
-      );
-      const roughness = imgs.map((img) => {
-        let d = 0;
-        for (let i = 3; i < img.length; i++) d += Math.abs(img[i]! - img[i - 3]!);
-        return d / img.length / 255;
-      });
-      return {
-        mean: imgs.map(meanOf).reduce((s, v) => s + v) / 24,
-        rough: roughness.reduce((s, v) => s + v) / 24,
+  it.each([1, SCENE.weather])(
+    'appearance classes have their signature at weather %s: night is dark, fog and glare bright, grain noisy',
+    (weather) => {
+      const seed = 3;
+      const stats = (appearance: number) => {
+        const imgs = Array.from({ length: 24 }, (_, k) =>
+          renderAppearance(appearance * 6 + (k % 6) + 42 * Math.floor(k / 6), 48, seed, {
+            weather,
+          }),
+        );
+        const roughness = imgs.map((img) => {
+          let d = 0;
+          for (let i = 3; i < img.length; i++) d += Math.abs(img[i]! - img[i - 3]!);
+          return d / img.length / 255;
+        });
+        return {
+          mean: imgs.map(meanOf).reduce((s, v) => s + v) / 24,
+          rough: roughness.reduce((s, v) => s + v) / 24,
+        };
       };
-    };
-    const by = Object.fromEntries(APPEARANCE_CLASSES.map((name, a) => [name, stats(a)]));
-    expect(by['night']!.mean).toBeLessThan(0.2);
-    expect(by['fog']!.mean).toBeGreaterThan(by['clear']!.mean);
-    expect(by['glare']!.mean).toBeGreaterThan(by['clear']!.mean);
-    expect(by['grain']!.rough).toBeGreaterThan(3 * by['clear']!.rough);
-    expect(by['rain']!.rough).toBeGreaterThan(by['clear']!.rough);
-    expect(by['snow']!.rough).toBeGreaterThan(by['clear']!.rough);
-  });
+      const by = Object.fromEntries(APPEARANCE_CLASSES.map((name, a) => [name, stats(a)]));
+      // at strength w the night image is clear * (1 - w) + night * w
+      expect(by['night']!.mean).toBeLessThan((1 - weather) * by['clear']!.mean + 0.2 * weather);
+      expect(by['fog']!.mean).toBeGreaterThan(by['clear']!.mean);
+      expect(by['glare']!.mean).toBeGreaterThan(by['clear']!.mean);
+      expect(by['grain']!.rough).toBeGreaterThan((1 + 2 * weather) * by['clear']!.rough);
+      expect(by['rain']!.rough).toBeGreaterThan(by['clear']!.rough);
+      expect(by['snow']!.rough).toBeGreaterThan(by['clear']!.rough);
+    },
+  );
 });
 
 describe('appearance dataset: memory and files agree', () => {
@@ -153,18 +159,48 @@ describe('appearance dataset: memory and files agree', () => {
   });
 });
 
-describe('shape radius (an experiment parameter)', () => {
-  it('defaults to SHAPE_RADIUS (same bytes) and a larger range draws larger shapes', () => {
-    expect(renderAppearance(5, 32, 0, SHAPE_RADIUS)).toEqual(renderAppearance(5, 32, 0));
+describe('scene (how images are drawn)', () => {
+  it('defaults to SCENE (same bytes) and a larger radius range draws larger shapes', () => {
+    expect(renderAppearance(5, 32, 0, SCENE)).toEqual(renderAppearance(5, 32, 0));
     // the same random draws: only the radius differs, so a bigger range covers more pixels
     const covered = (radius: readonly [number, number]): number => {
-      const plain = drawContent('square', 32, Rng.seeded(1), [0, 0]);
-      const drawn = drawContent('square', 32, Rng.seeded(1), radius);
+      const plain = drawContent('square', 32, Rng.seeded(1), { ...SCENE, radius: [0, 0] });
+      const drawn = drawContent('square', 32, Rng.seeded(1), { ...SCENE, radius });
       return drawn.rgb.filter((v, i) => Math.abs(v - plain.rgb[i]!) > 1e-6).length;
     };
     expect(covered([0.4, 0.45])).toBeGreaterThan(1.5 * covered([0.2, 0.25]));
-    expect(appearanceDataset({ n: 2, size: 16, radius: [0.3, 0.4] }).name).toContain(
+    expect(appearanceDataset({ n: 2, size: 16, scene: { radius: [0.3, 0.4] } }).name).toContain(
       'radius=0.3-0.4',
     );
+    expect(appearanceDataset({ n: 2, size: 16, scene: SCENE }).name).toBe(
+      'appearance(n=2, size=16, seed=0)',
+    );
+  });
+
+  it('weather 0 renders the clear scene; weather strength moves pixels linearly toward the effect', () => {
+    const rainy = 7; // appearance 1 = rain
+    const at = (weather: number): Uint8Array => renderAppearance(rainy, 32, 0, { weather });
+    const none = at(0);
+    const full = at(1);
+    const half = at(0.5);
+    expect(appearanceLabels(rainy).appearance).toBe(1);
+    expect(none).not.toEqual(full);
+    // the clear scene: the first image of its block (appearance 0) with the same draws is not
+    // comparable (other random draws), so check the midpoint instead: |half - (none+full)/2| <= 1
+    // wherever the effect stays inside [0, 1]
+    let off = 0;
+    for (let k = 0; k < half.length; k++)
+      if (Math.abs(half[k]! - (none[k]! + full[k]!) / 2) > 1.01) off++;
+    expect(off / half.length).toBeLessThan(0.02);
+  });
+
+  it('SCENE_V1 draws the first version: gradient backgrounds, smaller shapes, full weather', () => {
+    expect(SCENE_V1).toEqual({ radius: [0.2, 0.34], background: 'gradient', weather: 1 });
+    const flat = drawContent('circle', 32, Rng.seeded(2), { ...SCENE, background: 'flat' });
+    const corner = (c: { rgb: Float32Array }, i: number): number[] =>
+      Array.from(c.rgb.slice(i * 3, i * 3 + 3));
+    expect(corner(flat, 0)).toEqual(corner(flat, 31));
+    const gradient = drawContent('circle', 32, Rng.seeded(2), SCENE_V1);
+    expect(corner(gradient, 0)).not.toEqual(corner(gradient, 31));
   });
 });

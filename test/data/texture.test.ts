@@ -4,7 +4,7 @@
  * carry no appearance information) while it does change the pixels.
  */
 import { describe, expect, test } from 'vitest';
-import { CONTENT_CLASSES, drawContent } from '../../data/appearance/shapes.js';
+import { CONTENT_CLASSES, drawContent, SCENE_V1 } from '../../data/appearance/shapes.js';
 import { applyTexture, channelStats, TEXTURE_CLASSES } from '../../data/texture/effects.js';
 import { renderTexture, textureDataset, textureLabels } from '../../data/texture/generator.js';
 import { Rng } from '../../compiler/ir/rng.js';
@@ -32,7 +32,7 @@ describe('texture family', () => {
     '%s keeps each channel mean (within 0.01) and std (within a tenth) but changes the pixels',
     (t) => {
       for (let k = 0; k < 8; k++) {
-        const clean = drawContent(CONTENT_CLASSES[k % 6]!, 32, Rng.seeded(k).fork('c'));
+        const clean = drawContent(CONTENT_CLASSES[k % 6]!, 32, Rng.seeded(k).fork('c'), SCENE_V1);
         const before = channelStats(clean);
         const copy = { size: 32, rgb: Float32Array.from(clean.rgb) };
         applyTexture(t, copy, Rng.seeded(k).fork('t'));

@@ -132,7 +132,7 @@ describe('mocoV3 paper (ViT-B/16)', () => {
     ]);
   });
 
-  test('representation backbone: the online backbone on clean images', () => {
+  test('representation backbone: the online backbone on clean images, normalised as the views', () => {
     expect(m.representations).toEqual([
       {
         name: 'backbone',
@@ -140,7 +140,16 @@ describe('mocoV3 paper (ViT-B/16)', () => {
           _tag: 'Apply',
           module: 'backbone',
           path: [],
-          inputs: { x: { _tag: 'Input', name: 'images' } },
+          inputs: {
+            x: {
+              _tag: 'View',
+              name: 'clean',
+              source: { _tag: 'Input', name: 'images' },
+              pipeline: [
+                { _tag: 'Normalize', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+              ],
+            },
+          },
         },
       },
     ]);
@@ -175,9 +184,9 @@ describe('mocoV3 variants', () => {
     expect(m.training.steps).toBe(100 * 312);
   });
 
-  test('tiny: 32x32, ViT patch 4 dim 64 depth 3, overrides apply', () => {
+  test('tiny: 32x32, the tiny ResNet (stem stride 2) with AdamW, or a ViT patch 4 dim 64 depth 3; overrides apply', () => {
     expect(mocoV3({ preset: 'tiny' }).training.batch).toBe(32);
-    const m = mocoV3({ preset: 'tiny', temperature: 0.5, batch: 16 });
+    const m = mocoV3({ preset: 'tiny', backbone: 'vit', temperature: 0.5, batch: 16 });
     expect(m.input.size).toBe(32);
     expect(mod(m, 'backbone').net).toMatchObject({
       _tag: 'Vit',
@@ -191,9 +200,16 @@ describe('mocoV3 variants', () => {
     expect(m.training.batch).toBe(16);
     const l = m.objectives[0]?.terms[0]?.loss;
     expect(l?._tag === 'InfoNCE' && l.temperature).toEqual({ _tag: 'Constant', value: 0.5 });
-    expect(mocoV3({ preset: 'tiny', backbone: 'resnet' }).modules[0]?.net).toMatchObject({
-      _tag: 'ResNet',
-      stem: { kernel: 3, stride: 1 },
+    const r = mocoV3({ preset: 'tiny' });
+    expect(r.modules[0]?.net).toMatchObject({ _tag: 'ResNet', stem: { kernel: 3, stride: 2 } });
+    expect(r.objectives[0]?.optimizer).toMatchObject({
+      _tag: 'AdamW',
+      lr: { _tag: 'WarmupCosine', warmup: 0.1, peak: 6e-3 },
+      weightDecay: { _tag: 'Constant', value: 0.05 },
+      decayAll: false,
     });
+    const rl = r.objectives[0]?.terms[0]?.loss;
+    expect(rl?._tag === 'InfoNCE' && rl.temperature).toEqual({ _tag: 'Constant', value: 0.2 });
+    expect(mocoV3({ preset: 'tiny', backbone: 'resnet' })).toEqual(r);
   });
 });

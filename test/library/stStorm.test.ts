@@ -261,9 +261,10 @@ describe('stStorm paper preset: the numbers of the reference code', () => {
     expect(
       objective(stStorm({ preset: 'paper', semanticSchedule: 'epoch' }), 'semantic').optimizer.lr,
     ).toEqual({ _tag: 'WarmupCosine', warmup: 5 / 41, start: 1e-5, peak: 1e-4, end: 1e-6 });
-    // tiny (600 steps) stays before step 5000: 1e-4 throughout
-    const tinyLr = objective(stStorm({ preset: 'tiny' }), 'semantic').optimizer.lr;
-    expect([0, 0.5, 0.99].map((t) => evaluateSchedule(tinyLr, t))).toEqual([1e-4, 1e-4, 1e-4]);
+    // tiny: the tiny contrastive recipe (docs/learning.md), 10% warm-up to 6e-3 then cosine
+    const tiny = objective(stStorm({ preset: 'tiny' }), 'semantic').optimizer;
+    expect(tiny).toMatchObject({ _tag: 'AdamW', weightDecay: { _tag: 'Constant', value: 0.05 } });
+    expect([0.1, 1].map((t) => evaluateSchedule(tiny.lr, t))).toEqual([6e-3, 0]);
   });
 });
 
