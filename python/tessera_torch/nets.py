@@ -238,15 +238,103 @@ class TransformerPredictor(nn.Module):
         return self.proj(self.norm(h)[:, -kt:])
 
 
+def conv_bn(in_ch, out_ch, k, stride, padding, zero_gamma=False):
+    """A bias-free conv (He normal, fan-out ``k*k*out``) and its BatchNorm (eps 1e-5), as
+    ``compiler/lower/nets/resnet.ts`` names them (``conv``/``bn`` set by the caller)."""
+    conv = nn.Conv2d(in_ch, out_ch, k, stride=stride, padding=padding, bias=False)
+    init_weight(conv.weight, "kaimingNormal", k * k * in_ch, k * k * out_ch)
+    bn = GlobalBatchNorm(out_ch, True, 1e-5)
+    if zero_gamma:
+        nn.init.zeros_(bn.weight)
+    return conv, bn
+
+
+class ConvBn(nn.Module):
+    """``conv`` then ``bn`` (the stem and the downsample branch)."""
+
+    def __init__(self, in_ch, out_ch, k, stride, padding):
+        super().__init__()
+        self.conv, self.bn = conv_bn(in_ch, out_ch, k, stride, padding)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+
+
+def resnet_blocks(n):
+    """``compiler/ir/resnet.ts`` ``resnetBlocks``: ``(stage, block, in, c, stride)`` in order."""
+    expansion = 4 if n["block"] == "bottleneck" else 1
+    in_ch, out = n["stem"]["channels"], []
+    for s, st in enumerate(n["stages"]):
+        for b in range(st["blocks"]):
+            out.append((s, b, in_ch, st["channels"], st["stride"] if b == 0 else 1))
+            in_ch = st["channels"] * expansion
+    return out
+
+
+class ResNetBlock(nn.Module):
+    """A residual block: ``conv<i>``/``bn<i>`` (bottleneck 1x1, 3x3 strided, 1x1 x4; basic 3x3
+    strided, 3x3), ReLU between, the last BN's gamma zero under ``zeroInitResidual``; a
+    ``downsample`` (1x1 conv + BN) when the block strides or changes the width; ReLU after the sum."""
+
+    def __init__(self, n, in_ch, c, stride):
+        super().__init__()
+        if n["block"] == "bottleneck":
+            convs = [("1", 1, 1, in_ch, c), ("2", 3, stride, c, c), ("3", 1, 1, c, 4 * c)]
+        else:
+            convs = [("1", 3, stride, in_ch, c), ("2", 3, 1, c, c)]
+        self.ids = [cid for cid, *_ in convs]
+        for i, (cid, k, s, a, b) in enumerate(convs):
+            conv, bn = conv_bn(a, b, k, s, k // 2, n["zeroInitResidual"] and i == len(convs) - 1)
+            self.add_module(f"conv{cid}", conv)
+            self.add_module(f"bn{cid}", bn)
+        out = c * (4 if n["block"] == "bottleneck" else 1)
+        if stride != 1 or in_ch != out:
+            self.downsample = ConvBn(in_ch, out, 1, stride, 0)
+
+    def forward(self, x):
+        h = x
+        for i, cid in enumerate(self.ids):
+            h = getattr(self, f"bn{cid}")(getattr(self, f"conv{cid}")(h))
+            if i < len(self.ids) - 1:
+                h = F.relu(h)
+        short = self.downsample(x) if hasattr(self, "downsample") else x
+        return F.relu(h + short)
+
+
+class ResNet(nn.Module):
+    """ResNet (``compiler/lower/nets/resnet.ts``): stem conv (k, stride, padding k//2) -> BN -> ReLU
+    [-> max-pool 3x3 s2 p1], stages of blocks named ``stages.<s>.<b>``; ``pooled`` averages over
+    the spatial axes (``[B, C]``), ``map`` returns the NCHW map."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+        st = n["stem"]
+        self.stem = ConvBn(n["inChannels"], st["channels"], st["kernel"], st["stride"], st["kernel"] // 2)
+        stages = [[] for _ in n["stages"]]
+        for s, _, in_ch, c, stride in resnet_blocks(n):
+            stages[s].append(ResNetBlock(n, in_ch, c, stride))
+        self.stages = nn.ModuleList(nn.ModuleList(blocks) for blocks in stages)
+
+    def forward(self, x):
+        x = F.relu(self.stem(x))
+        if self.n["stem"]["maxPool"]:
+            x = F.max_pool2d(x, 3, 2, 1)
+        for stage in self.stages:
+            for block in stage:
+                x = block(x)
+        return x.mean((2, 3)) if self.n["output"] == "pooled" else x
+
+
 # Net kinds without a torch rule yet (ST-STORM's image generator and discriminator family).
-NET_MISSING = ("ResNet", "UNetEncoder", "StylePyramidEncoder", "SpadeResBlock", "UNetDecoder", "Generator",
+NET_MISSING = ("UNetEncoder", "StylePyramidEncoder", "SpadeResBlock", "UNetDecoder", "Generator",
                "PatchGan", "Conv2d", "TokenPredictor", "FusionHead")
 
 NET_RULES = {
     "Linear": Linear, "Mlp": Mlp, "Norm": Norm, "Activation": Activation, "PatchEmbed": PatchEmbed,
     "Attention": AttentionNet, "TransformerBlock": TransformerBlock, "Vit": Vit, "Sequential": Sequential,
     "Pool": Pool, "Field": Field, "L2Normalize": L2Normalize, "Flatten": Flatten,
-    "TransformerPredictor": TransformerPredictor,
+    "TransformerPredictor": TransformerPredictor, "ResNet": ResNet,
 }
 
 

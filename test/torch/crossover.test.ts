@@ -23,6 +23,7 @@ import { loadRunWeights } from '../../runtime/restore.js';
 import { Rng } from '../../compiler/ir/rng.js';
 import { specHash } from '../../runtime/specHash.js';
 import { runPython } from './python.js';
+import { mocoTinyBottleneck, mocoTinyResNet } from './resnetVariants.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-torch-x-'));
 const N = 8;
@@ -122,6 +123,20 @@ describe('torch <-> TF.js checkpoints', () => {
     expect(r.tfToTorch).toBeLessThan(1e-4);
     expect(r.torchToTf).toBeLessThan(1e-4);
   }, 300_000);
+
+  it('MoCo v3 tiny, ResNet backbone: same embeddings both ways within 1e-4', async () => {
+    const r = await crossover('moco-resnet', mocoTinyResNet());
+    expect(r.dim).toBe(128);
+    expect(r.tfToTorch).toBeLessThan(1e-4);
+    expect(r.torchToTf).toBeLessThan(1e-4);
+  }, 600_000);
+
+  it('MoCo v3 tiny, bottleneck ResNet (max-pool stem, map output): same embeddings both ways within 1e-4', async () => {
+    const r = await crossover('moco-bottleneck', mocoTinyBottleneck());
+    expect(r.dim).toBe(128);
+    expect(r.tfToTorch).toBeLessThan(1e-4);
+    expect(r.torchToTf).toBeLessThan(1e-4);
+  }, 600_000);
 
   it('I-JEPA tiny: same embeddings both ways within 1e-4', async () => {
     const r = await crossover('ijepa', ijepa({ preset: 'tiny' }));

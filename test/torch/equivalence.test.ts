@@ -19,6 +19,7 @@ import { mocoV3 } from '../../library/mocoV3.js';
 import { useBackend } from '../../runtime/backend.js';
 import { TORCH_PACKAGE } from '../../runtime/torchPackage.js';
 import { runPython } from './python.js';
+import { mocoTinyBottleneck, mocoTinyResNet } from './resnetVariants.js';
 import { writeReference } from './tfjsReference.js';
 
 interface Report {
@@ -91,6 +92,18 @@ describe('torch target equivalence with TF.js cpu (first step)', () => {
     expectClose(r);
     expect(Object.keys(r.grads).length).toBeGreaterThan(20);
   }, 300_000);
+
+  it('MoCo v3 tiny, ResNet backbone (stride-2 stem, zero-init residual): terms and every gradient', async () => {
+    const r = await compare('moco-resnet', mocoTinyResNet(), { step: 3, totalSteps: 600 });
+    expectClose(r);
+    expect(Object.keys(r.grads).filter((p) => p.startsWith('backbone/stages.')).length).toBe(24);
+  }, 600_000);
+
+  it('MoCo v3 tiny, bottleneck ResNet (max-pool stem, map output, no zero-init): terms and every gradient', async () => {
+    const r = await compare('moco-bottleneck', mocoTinyBottleneck(), { step: 3, totalSteps: 600 });
+    expectClose(r);
+    expect(Object.keys(r.grads).filter((p) => p.includes('downsample.conv.weight')).length).toBe(3);
+  }, 600_000);
 
   it('I-JEPA tiny: SmoothL1 on multi-block masks and every gradient', async () => {
     const r = await compare('ijepa', ijepa({ preset: 'tiny' }), { step: 3, totalSteps: 600 });

@@ -49,7 +49,6 @@ const NOT_YET: Kinds = {
     'FusionHead',
     'Generator',
     'PatchGan',
-    'ResNet',
     'SpadeResBlock',
     'StylePyramidEncoder',
     'TokenPredictor',
