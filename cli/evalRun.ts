@@ -2,8 +2,9 @@
  * Evaluating a run folder: rebuild the method from `DIR/spec.json`, load the last checkpoint's
  * weights, embed held-out images (see `runData.ts`) with every named representation, probe each
  * representation for each label (linear and/or kNN), and write `DIR/eval.json` and
- * `DIR/embeddings.json` (formats: eval/report/README.md). What `tessera eval` and the end of the
- * main job run.
+ * `DIR/embeddings.json` (formats: eval/report/README.md). For an image folder, `eval.json` also
+ * lists the images skipped (`unreadable`, `unlabeled`: see `skippedImages.ts`). What `tessera eval`
+ * and the end of the main job run.
  */
 import { join } from 'node:path';
 import { compile } from '../runtime/compile.js';
@@ -20,6 +21,7 @@ import { writeFileAtomic } from '../runtime/checkpoint/atomicWrite.js';
 import { loadRunWeights } from '../runtime/restore.js';
 import { readRunInfo, readRunSpec } from '../runtime/runInfo.js';
 import { openEvalData, parseDataSource } from './runData.js';
+import { datasetWarnings, skippedFields, skippedImages, type Skipped } from './skippedImages.js';
 
 /** Options of `evaluateRun`. */
 export interface EvalRunOptions {
@@ -43,6 +45,10 @@ export interface EvalRunResult {
   readonly samples: number;
   readonly representations: ReadonlyArray<string>;
   readonly checkpointStep: number;
+  /** Images of a folder that were skipped (also in `eval.json`): unreadable, outside the labels. */
+  readonly skipped: Skipped;
+  /** Layout warnings of the folder (stray root images). */
+  readonly warnings: ReadonlyArray<string>;
 }
 
 /**
@@ -70,6 +76,7 @@ export const evaluateRun = async (
       samples: options.samples ?? 1260,
       chunk: options.chunk ?? 128,
     });
+    const skipped = skippedImages(data);
     const rows = evaluateRepresentations({
       features,
       labels,
@@ -89,6 +96,7 @@ export const evaluateRun = async (
       checkpointStep: ckpt.step,
       data: data.name,
       rows,
+      ...(skipped.root !== undefined ? skippedFields(skipped) : {}),
     };
     await writeFileAtomic(join(runDir, 'eval.json'), `${JSON.stringify(evalFile)}\n`);
     await writeFileAtomic(
@@ -96,7 +104,14 @@ export const evaluateRun = async (
       `${JSON.stringify(makeEmbeddings(features, labels, { seed: info.seed }))}\n`,
     );
     const n = Object.values(labels)[0]?.values.length ?? 0;
-    return { rows, samples: n, representations: Object.keys(features), checkpointStep: ckpt.step };
+    return {
+      rows,
+      samples: n,
+      representations: Object.keys(features),
+      checkpointStep: ckpt.step,
+      skipped,
+      warnings: datasetWarnings(data),
+    };
   } finally {
     compiled.dispose();
   }

@@ -91,8 +91,11 @@ export interface Progress {
   readonly end: () => void;
 }
 
-/** The reporter for `io`: a redrawn bar on a TTY, a line every `every` steps otherwise. */
-export const makeProgress = (io: Io, every: number): Progress => {
+/**
+ * The reporter for `io`: a redrawn bar on a TTY, a line every `every` steps otherwise. `note`
+ * (read at every drawn line) is appended after the loss, e.g. `  unreadable 3`.
+ */
+export const makeProgress = (io: Io, every: number, note: () => string = () => ''): Progress => {
   let drawn = false;
   let lastDraw = 0;
   let knn = '';
@@ -108,10 +111,10 @@ export const makeProgress = (io: Io, every: number): Progress => {
         if (now - lastDraw < 100 && !last) return;
         lastDraw = now;
         clear();
-        io.out(progressLine(m, info, io.columns ?? 80, knn));
+        io.out(progressLine(m, info, io.columns ?? 80, knn + note()));
         drawn = true;
       } else if ((m.step + 1) % every === 0 || last || info.done === 1) {
-        io.out(`${progressText(m, info)}${knn}\n`);
+        io.out(`${progressText(m, info)}${knn}${note()}\n`);
       }
     },
     event: (message) => {

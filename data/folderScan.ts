@@ -6,9 +6,12 @@
  *    `{ "format": "tessera-labels/1", "levels": ["content", "appearance"], "classes": {...} }`;
  *    label `levels[k]` of an image is the name of its `k`-th folder below the root, so
  *    `DIR/star/rain/000123.png` has content `star` and appearance `rain`;
- * 2. class subfolders: when no image sits directly in the root, label `class` is the name of the
- *    top-level subfolder (deeper folders are searched and belong to their top-level class);
- * 3. otherwise the folder is unlabeled data.
+ * 2. class subfolders: label `class` is the name of the top-level subfolder (deeper folders are
+ *    searched and belong to their top-level class). Used when no image sits directly in the root,
+ *    or when at least two top-level subfolders hold images and the images at the root are fewer
+ *    than those in the subfolders: the root images are then stray (`FolderScan.stray`), left out
+ *    and listed in `unlabeled`, so one stray file no longer makes a whole tree unlabeled;
+ * 3. otherwise the folder is unlabeled data (every image, at any depth).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -45,8 +48,10 @@ export interface FolderScan {
   readonly classes: Readonly<Record<string, ReadonlyArray<string>>>;
   /** Per label, the class index of each file, `[files.length]`. */
   readonly labels: Readonly<Record<string, Int32Array>>;
-  /** Files outside the label layout (their folders name no known class). */
+  /** Files outside the label layout (their folders name no known class), stray root files included. */
   readonly unlabeled: ReadonlyArray<Unreadable>;
+  /** Images at the root of a class-folder tree, left out (also in `unlabeled`). */
+  readonly stray: ReadonlyArray<string>;
 }
 
 const isImage = (name: string): boolean =>
@@ -69,15 +74,30 @@ const readManifest = async (root: string): Promise<Manifest | undefined> => {
   } catch {
     return undefined;
   }
-  const m = JSON.parse(text) as Partial<Manifest>;
+  let m: Partial<Manifest>;
+  try {
+    m = JSON.parse(text) as Partial<Manifest>;
+  } catch (e) {
+    throw new Error(
+      `${file}: not JSON (${(e as Error).message})\nhint: remove it (class subfolders need no manifest), or write it again with tessera data appearance`,
+    );
+  }
   if (
+    m === null ||
+    typeof m !== 'object' ||
     m.format !== MANIFEST_FORMAT ||
     !Array.isArray(m.levels) ||
     typeof m.classes !== 'object' ||
-    m.classes === null
+    m.classes === null ||
+    !m.levels.every(
+      (l) =>
+        typeof l === 'string' &&
+        Array.isArray(m.classes![l]) &&
+        m.classes![l]!.every((c) => typeof c === 'string'),
+    )
   ) {
     throw new Error(
-      `${file}: not a ${MANIFEST_FORMAT} manifest\nhint: remove it, or write it with "levels" and "classes"`,
+      `${file}: not a ${MANIFEST_FORMAT} manifest\nhint: remove it, or write it with "levels" (label names) and "classes" (per label, its class names)`,
     );
   }
   return m as Manifest;
@@ -106,7 +126,29 @@ const labelByLevels = (
     found.forEach((i, k) => idx[k]!.push(i));
   }
   const labels = Object.fromEntries(levels.map((l, k) => [l, Int32Array.from(idx[k]!)]));
-  return { root, files: kept, classes, labels, unlabeled };
+  return { root, files: kept, classes, labels, unlabeled, stray: [] };
+};
+
+/**
+ * The class-folder layout, or `undefined` when the folder is unlabeled data: images at the root
+ * are stray when at least two top-level subfolders hold images and the root holds fewer images
+ * than they do.
+ */
+const classFolders = (root: string, files: ReadonlyArray<string>): FolderScan | undefined => {
+  const nested = files.filter((f) => f.includes('/'));
+  const atRoot = files.filter((f) => !f.includes('/'));
+  const names = [...new Set(nested.map((f) => f.split('/')[0]!))].sort();
+  const layout = (): FolderScan => labelByLevels(root, nested, ['class'], { class: names });
+  if (atRoot.length === 0) return layout();
+  if (names.length < 2 || atRoot.length >= nested.length) return undefined;
+  const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')}, ...` : names.join(', ');
+  const reason = `at the folder's root, outside the class folders (${shown}): left out`;
+  const scan = layout();
+  return {
+    ...scan,
+    unlabeled: [...atRoot.map((path) => ({ path, reason })), ...scan.unlabeled],
+    stray: atRoot,
+  };
 };
 
 /**
@@ -129,9 +171,7 @@ export const scanFolder = async (root: string): Promise<FolderScan> => {
   }
   const manifest = await readManifest(root);
   if (manifest !== undefined) return labelByLevels(root, files, manifest.levels, manifest.classes);
-  if (files.every((f) => f.includes('/'))) {
-    const names = [...new Set(files.map((f) => f.split('/')[0]!))].sort();
-    return labelByLevels(root, files, ['class'], { class: names });
-  }
-  return { root, files, classes: {}, labels: {}, unlabeled: [] };
+  return (
+    classFolders(root, files) ?? { root, files, classes: {}, labels: {}, unlabeled: [], stray: [] }
+  );
 };

@@ -4,13 +4,18 @@
  * side is `size` and centre-cropped to `size x size`, RGB (alpha dropped, grey expanded).
  *
  * Unreadable files are never fatal: a file whose header cannot be read is skipped when the folder
- * is opened; a file that fails later, while decoding, is replaced in its batch by the next
- * readable image. Both are counted and listed in `unreadable`.
+ * is opened; a file that fails later, while decoding (cut short: see `imageDecode.ts`, or corrupt),
+ * is replaced in its batch by the next readable image. Both are counted and listed in
+ * `unreadable`, which callers (`tessera train`, `tessera eval`) show and write to the run folder.
+ * Images at the root of a class-folder tree are left out with a warning (`warnings`).
  */
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { makeDataset, type Dataset } from './dataset.js';
 import { scanFolder, type FolderScan, type Unreadable } from './folderScan.js';
+import { decodeImage, ImageDecodeError } from './imageDecode.js';
+
+export { decodeImage, ImageDecodeError } from './imageDecode.js';
 
 /** Options of `openImageFolder`. */
 export interface ImageFolderOptions {
@@ -27,24 +32,14 @@ export interface ImageFolderDataset extends Dataset {
   readonly files: ReadonlyArray<string>;
   /** Files skipped or replaced (header unreadable, decode failure, outside the label layout); grows as decode failures are met. */
   readonly unreadable: ReadonlyArray<Unreadable>;
+  /** The part of `unreadable` that is readable but outside the label layout (stray root files included). */
+  readonly unlabeled: ReadonlyArray<Unreadable>;
+  /** What the user should know about the layout (stray root files), one line each with a hint. */
+  readonly warnings: ReadonlyArray<string>;
 }
 
 const message = (e: unknown): string =>
   (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
-
-/** Decodes one file to `size x size x 3` RGB bytes. */
-export const decodeImage = async (file: string, size: number): Promise<Uint8Array> => {
-  const { data, info } = await sharp(file, { failOn: 'error' })
-    .resize(size, size, { fit: 'cover', position: 'centre' })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels === 3) return new Uint8Array(data.buffer, data.byteOffset, data.length);
-  const rgb = new Uint8Array(size * size * 3);
-  for (let i = 0; i < size * size; i++) rgb.fill(data[i * info.channels]!, i * 3, i * 3 + 3);
-  return rgb;
-};
 
 /** Drops files whose header `sharp` cannot read; returns the kept ones. */
 const checkHeaders = async (scan: FolderScan, bad: Unreadable[]): Promise<number[]> => {
@@ -79,6 +74,15 @@ const selectLabels = (scan: FolderScan, keep: ReadonlyArray<number>, label: stri
   };
 };
 
+/** The warning about images at the root of a class-folder tree, if any. */
+const strayWarning = (scan: FolderScan): string[] => {
+  if (scan.stray.length === 0) return [];
+  const shown = scan.stray.slice(0, 3).join(', ') + (scan.stray.length > 3 ? ', ...' : '');
+  return [
+    `warning: ${scan.stray.length} image(s) at the root of ${scan.root} are outside its class folders and are left out (${shown})\nhint: move them into a class folder, or delete them; a folder of images with no class folders is read as unlabeled data`,
+  ];
+};
+
 /**
  * Opens an image folder as a `Dataset`. Throws (what, where, hint) when the folder is missing or
  * empty, when no file is readable, or when `label` is not one of the folder's labels.
@@ -106,7 +110,10 @@ export const openImageFolder = async (
         return await decodeImage(path.join(root, files[i]!), size);
       } catch (e) {
         failed.add(i);
-        unreadable.push({ path: files[i]!, reason: message(e) });
+        unreadable.push({
+          path: files[i]!,
+          reason: e instanceof ImageDecodeError ? e.reason : message(e),
+        });
       }
     }
     throw new Error(
@@ -126,5 +133,12 @@ export const openImageFolder = async (
       return { rgb, count: indices.length };
     },
   });
-  return { ...dataset, root, files, unreadable };
+  return {
+    ...dataset,
+    root,
+    files,
+    unreadable,
+    unlabeled: scan.unlabeled,
+    warnings: strayWarning(scan),
+  };
 };

@@ -3,8 +3,8 @@
  * distribution of image sizes, and the unreadable files (each file fully decoded once).
  */
 import * as path from 'node:path';
-import sharp from 'sharp';
 import { scanFolder, type Unreadable } from './folderScan.js';
+import { ImageDecodeError, probeImage } from './imageDecode.js';
 
 /** What `folderStats` reports. */
 export interface FolderStats {
@@ -18,17 +18,9 @@ export interface FolderStats {
   readonly unreadable: ReadonlyArray<Unreadable>;
 }
 
-/** Decodes one file fully; returns its `"WxH"` size or the error. */
-const probe = async (file: string): Promise<string | Error> => {
-  try {
-    const { info } = await sharp(file, { failOn: 'error' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    return `${info.width}x${info.height}`;
-  } catch (e) {
-    return e instanceof Error ? e : new Error(String(e));
-  }
-};
+/** Decodes one file fully (refusing files cut short); returns its `"WxH"` size or the error. */
+const probe = (file: string): Promise<string | Error> =>
+  probeImage(file).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
 
 /** Scans and decodes every image under `root` (`concurrency` at a time). Throws like `scanFolder`. */
 export const folderStats = async (root: string, concurrency = 8): Promise<FolderStats> => {
@@ -51,7 +43,8 @@ export const folderStats = async (root: string, concurrency = 8): Promise<Folder
   );
   results.forEach((r, i) => {
     if (r instanceof Error) {
-      unreadable.push({ path: scan.files[i]!, reason: r.message.split('\n')[0]! });
+      const reason = r instanceof ImageDecodeError ? r.reason : r.message.split('\n')[0]!;
+      unreadable.push({ path: scan.files[i]!, reason });
       return;
     }
     sizes.set(r, (sizes.get(r) ?? 0) + 1);

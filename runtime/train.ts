@@ -26,6 +26,7 @@ import { initModules, type ModuleInit } from './init.js';
 import { loadWeights } from './restore.js';
 import { Rng } from '../compiler/ir/rng.js';
 import { checkFreshRun, checkpointToResume, tidyForResume } from './runFolder.js';
+import { availableBytes, machineBytes, memoryFit } from './memoryBudget.js';
 
 /** Everything a run needs. */
 export interface TrainConfig {
@@ -309,6 +310,25 @@ const checkConfig = (config: TrainConfig): void => {
   }
 };
 
+/** Refuses a step predicted not to fit the backend or the machine (`memoryBudget.ts`); warns when memory is short now. */
+const checkMemory = (config: TrainConfig, compiled: CompiledMethod): void => {
+  const plan = compiled.graph.memory;
+  if (plan === undefined) return;
+  const fit = memoryFit({
+    plan,
+    backend: config.backend,
+    batch: config.method.training.batch,
+    imageSize: config.method.input.size,
+    totalBytes: machineBytes(),
+    freeBytes: availableBytes(),
+  });
+  if (fit.refuse !== undefined) {
+    if (config.compiled === undefined) compiled.dispose();
+    throw new TrainError(fit.refuse);
+  }
+  if (fit.warn !== undefined) config.onEvent?.(fit.warn);
+};
+
 /**
  * Trains `config.method` on `config.dataset`. Throws `TrainError` (file-system errors included, with
  * the path and a hint), `RunFolderError`, `CheckpointError` and the checker's `CheckError`.
@@ -327,6 +347,7 @@ const trainChecked = async (config: TrainConfig): Promise<TrainResult> => {
   const hash = specHash(config.method);
   const ckpt = await checkResume(config, hash);
   const compiled = config.compiled ?? (await compile(config.method, { backend: config.backend }));
+  checkMemory(config, compiled);
   await mkdir(config.outDir, { recursive: true });
   await writeFile(join(config.outDir, 'spec.json'), `${JSON.stringify(config.method, null, 2)}\n`);
   await writeFile(join(config.outDir, 'spec.sha256'), `${hash}\n`);

@@ -216,6 +216,50 @@ const runDisentangle = async (args: ReadonlyArray<string>, io: Io): Promise<numb
   return 0;
 };
 
+const runSoak = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      method: { type: 'string' },
+      steps: { type: 'string' },
+      batch: { type: 'string' },
+      backend: { type: 'string' },
+      seed: { type: 'string' },
+      every: { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+      images: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const method = values.method ?? 'moco-v3';
+  if (!isMethodName(method))
+    throw new RangeError(`--method must be one of ${methodNames.join(', ')}, got "${method}"`);
+  const backend = (values.backend ?? 'wasm') as BackendName;
+  if (!BACKENDS.includes(backend))
+    throw new RangeError(
+      `--backend must be one of ${BACKENDS.join(', ')}, got "${values.backend}"`,
+    );
+  const steps = positiveInt('steps', values.steps, 500);
+  const { benchSoak, showSoak } = await import('../../bench/soak.js');
+  const report = await benchSoak({
+    method,
+    steps,
+    backend,
+    ...(values.batch === undefined ? {} : { batch: positiveInt('batch', values.batch, 1) }),
+    seed: nonNegativeInt('seed', values.seed, 0),
+    every: positiveInt('every', values.every, Math.max(1, Math.round(steps / 50))),
+    checkpointEvery: positiveInt('checkpoint-every', values['checkpoint-every'], 100),
+    images: positiveInt('images', values.images, 256),
+    onSample: (s) =>
+      io.err(
+        `step ${s.step}: ${s.tensors} tensors, RSS ${s.rssMB.toFixed(1)} MB, JS heap ${s.heapMB.toFixed(1)} MB (${s.seconds.toFixed(0)} s)\n`,
+      ),
+  });
+  io.out(values.json === true ? `${JSON.stringify(report)}\n` : showSoak(report));
+  return 0;
+};
+
 /** The benchmarks, by name. */
 const benches: Readonly<Record<string, Bench>> = {
   data: {
@@ -233,6 +277,11 @@ const benches: Readonly<Record<string, Bench>> = {
       'pretrain ST-STORM, MoCo v3, I-JEPA (tiny) alike, probe each representation for content and appearance',
     run: runDisentangle,
   },
+  soak: {
+    summary:
+      'the training loop for many steps: tensor count, RSS, JS and wasm heap at start / end / max and their trend',
+    run: runSoak,
+  },
 };
 
 const usage = [
@@ -248,13 +297,16 @@ const usage = [
   `tessera bench disentangle [--data builtin:appearance|builtin:texture|DIR] [--labels content,appearance]`,
   `                   [--methods st-storm,moco-v3,i-jepa] [--minutes ${DISENTANGLE_MINUTES} (all methods)] [--steps 600 (each)]`,
   '                   [--samples 1260] [--seed 0] [--backend wasm] [--init METHOD:MODULE=FILE ...] [--out FILE.json] [--json]',
+  'tessera bench soak --method moco-v3|i-jepa|st-storm [--steps 500] [--batch N] [--backend wasm|cpu|tensorflow]',
+  '                   [--every steps/50] [--checkpoint-every 100] [--images 256] [--seed 0] [--json]',
+  '  soak: the real loop (data, guarded step, metrics, checkpoints) of the tiny preset; samples after a full GC',
 ].join('\n');
 
 /** `tessera bench`: runs one benchmark from the table. */
 export const benchCommand: Command = {
   name: 'bench',
   summary:
-    'benchmarks: data (input preparation throughput), step (compiled vs hand-written step), disentangle (the ST-STORM claim)',
+    'benchmarks: data (input preparation throughput), step (compiled vs hand-written step), disentangle (the ST-STORM claim), soak (leaks over many steps)',
   usage,
   run: async (args, io) => {
     const [name, ...rest] = args;

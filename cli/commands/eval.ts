@@ -11,6 +11,7 @@ import { CheckError } from '../../compiler/check.js';
 import type { ProbeKind } from '../../eval/index.js';
 import { BACKENDS, type BackendName } from '../../runtime/backendName.js';
 import type { Command, Io } from '../command.js';
+import { skippedText } from '../skippedImages.js';
 
 const usage = `usage: tessera eval --run DIR [--data SRC] [--label-fraction F] [--probe linear|knn|both] [--samples N] [--backend B]
   --run DIR            a tessera train run folder (spec.json, run.json, checkpoints/)
@@ -20,7 +21,8 @@ const usage = `usage: tessera eval --run DIR [--data SRC] [--label-fraction F] [
   --probe P            linear (softmax regression), knn, or both (default)
   --samples N          held-out images to embed (default 1260; built-in data renders images the run never saw)
   --backend B          wasm, cpu or tensorflow (default: the run's)
-  writes DIR/eval.json and DIR/embeddings.json
+  writes DIR/eval.json and DIR/embeddings.json; unreadable images of a folder are skipped, printed
+  and listed in eval.json
   exit 0: evaluated; 1: not a run folder, no checkpoint, or data without labels; 2: usage`;
 
 const fail = (io: Io, message: string, code: number): number => {
@@ -79,6 +81,8 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
     io.out(
       `${values.run}: checkpoint at step ${r.checkpointStep}${values.data !== undefined ? `, data ${values.data}` : ''}, ${r.samples} held-out images, representations ${r.representations.join(', ')}, ${Math.round(fraction * 100)}% labels\n`,
     );
+    for (const w of r.warnings) io.err(`${w}\n`);
+    io.err(skippedText(r.skipped, `${join(values.run, 'eval.json')} (unreadable)`));
     io.out(
       `${renderProbeTable(r.rows)}\nwrote ${join(values.run, 'eval.json')} and ${join(values.run, 'embeddings.json')}\n`,
     );

@@ -26,6 +26,14 @@ import {
 import { describeFsError } from '../../runtime/fsErrors.js';
 import { parseIntOption, RANGES, type IntRange } from '../numbers.js';
 import { defaultRunFolder } from '../runName.js';
+import {
+  datasetWarnings,
+  progressNote,
+  skippedImages,
+  skippedText,
+  UNREADABLE_FILE,
+  writeSkipped,
+} from '../skippedImages.js';
 import { methodNames } from '../../library/index.js';
 import { flagship, resolveSpec, withSteps, type SpecRequest } from '../trainSpec.js';
 import { parseInits } from '../initOption.js';
@@ -71,6 +79,8 @@ const usage = `usage: tessera train [--method NAME | --spec FILE] [--preset tiny
   --init MODULE=FILE   start MODULE (and its EMA followers) from a .safetensors file, e.g. a tessera export
                        (repeatable); every missing, extra or mis-shaped tensor is reported
   --init-map MODULE=MAP.json  rename the file's tensors for MODULE: { "filePrefix/": "paramPathPrefix" }
+  Unreadable images of a folder (corrupt, cut short) are skipped: counted on the progress line,
+  listed at the end and in DIR/${UNREADABLE_FILE}.
   Ctrl-C finishes the current step, saves a checkpoint and exits; --resume continues.
   exit 0: trained; 1: invalid spec, data or run folder, or training failed; 2: usage`;
 
@@ -287,7 +297,8 @@ const onlineEvaluation = async (
     return undefined;
   }
   const { makeOnlineEval } = await import('../../eval/online.js');
-  return { every: every ?? ONLINE_EVERY, evaluator: await makeOnlineEval(held, { samples }) };
+  const evaluator = await makeOnlineEval(held, { samples });
+  return { every: every ?? ONLINE_EVERY, evaluator, held };
 };
 
 const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<number> => {
@@ -322,10 +333,15 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   io.out(
     `training "${method.name}" (${resolved.name}) on ${dataset.name}: ${steps} steps of batch ${batch}, backend ${p.backend}, seed ${p.seed}\nrun folder: ${out}\n`,
   );
-  const progress = makeProgress(io, Math.max(1, Math.round(steps / 20)));
   await useBackend(p.backend); // the online evaluator keeps its images as tensors of this backend
   const online = await onlineEvaluation(source, method.input.size, p.evalEvery, p.evalSamples, io);
+  for (const w of datasetWarnings(dataset, online?.held)) io.err(`${w}\n`);
+  const skipped = () => skippedImages(dataset, online?.held);
+  const progress = makeProgress(io, Math.max(1, Math.round(steps / 20)), () =>
+    progressNote(skipped()),
+  );
   const signal = interruptible(io);
+  let started = false;
   const measured: Array<readonly [number, Readonly<Record<string, number>>]> = [];
   const t0 = performance.now();
   let result: TrainResult;
@@ -356,8 +372,10 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
               ),
             },
           }),
-      onStart: (specHash) =>
-        writeRunInfo(out, {
+      onStart: async (specHash) => {
+        started = true;
+        await writeSkipped(out, skipped());
+        await writeRunInfo(out, {
           version: 1,
           method: resolved.name,
           data: source.text,
@@ -372,12 +390,17 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
           evalSamples: p.evalSamples,
           specHash,
           createdAt: p.previous?.createdAt ?? new Date().toISOString(),
-        }),
+        });
+      },
     });
   } finally {
     progress.end();
     signal.release();
     online?.evaluator.dispose();
+    if (started) {
+      await writeSkipped(out, skipped()).catch(() => undefined);
+      io.err(skippedText(skipped(), join(out, UNREADABLE_FILE)));
+    }
   }
   result.compiled.dispose();
   io.out(summary(result, out, (performance.now() - t0) / 1000));
@@ -389,6 +412,7 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
     import('../../eval/index.js'),
   ]);
   const evaluated = await evaluateRun(out, { backend: p.backend });
+  io.err(skippedText(evaluated.skipped, `${join(out, 'eval.json')} (unreadable)`));
   io.out(
     `${renderProbeTable(evaluated.rows)}\nwrote ${join(out, 'eval.json')}; report: tessera report --run ${out}\n`,
   );

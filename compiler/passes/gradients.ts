@@ -108,6 +108,19 @@ const noGradientIssues = (g: Graph): ReadonlyArray<Issue> => {
       g,
       g.terms.filter((t) => t.objective === o.name).map((t) => t.node),
     );
+    if (o.params.length === 0)
+      return [
+        issue(
+          'E_NO_GRADIENT',
+          ['objectives', i, 'params'],
+          `objective "${o.name}" trains no module (its params list is empty)`,
+          {
+            expected: 'the names of the modules this objective optimizes',
+            got: '[]',
+            hint: `list them, e.g. params: ["${g.method.modules[0]?.name ?? 'backbone'}"], or remove the objective`,
+          },
+        ),
+      ];
     return o.params.flatMap((p, k) =>
       ema.has(p) || reached.has(p)
         ? []

@@ -119,4 +119,30 @@ describe('progress', () => {
     expect(drawn.length).toBe(3);
     for (const l of drawn) expect(l.length).toBeLessThanOrEqual(79);
   });
+
+  it('shows the note (unreadable images) on the plain and the redrawn line, as it changes', () => {
+    let count = 0;
+    const note = (): string => (count > 0 ? `  unreadable ${count}` : '');
+    let out = '';
+    const plain = makeProgress(
+      { out: (t) => (out += t), err: () => undefined, isTty: false },
+      1,
+      note,
+    );
+    plain.step(metrics(0), { totalSteps: 3, stepMs: 1, elapsed: 1, done: 1 });
+    count = 2;
+    plain.step(metrics(1), { totalSteps: 3, stepMs: 1, elapsed: 2, done: 2 });
+    const lines = out.split('\n').filter(Boolean);
+    expect(lines[0]).not.toContain('unreadable');
+    expect(lines[1]).toMatch(/loss 2\.5000  a 1\.2500  b 1\.2500  unreadable 2$/);
+    out = '';
+    const tty = makeProgress(
+      { out: (t) => (out += t), err: () => undefined, isTty: true, columns: 80 },
+      1,
+      note,
+    );
+    tty.step(metrics(1, sixteen), { totalSteps: 2, stepMs: 1, elapsed: 2, done: 2 });
+    expect(out).toMatch(/ETA 0:00  loss 2\.5000  unreadable 2/);
+    expect(out.length).toBeLessThanOrEqual(79);
+  });
 });

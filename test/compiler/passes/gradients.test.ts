@@ -124,6 +124,13 @@ describe('gradients pass', () => {
     ]);
   });
 
+  it('reports an objective with no params (the lowering would fail inside TF.js)', () => {
+    const issues = gradientIssues(graphOf(mutate(tinyMoco, (s) => (s.objectives[0].params = []))));
+    expect(brief(issues)).toEqual(['E_NO_GRADIENT objectives.0.params']);
+    expect(issues[0]?.message).toMatch(/trains no module \(its params list is empty\)/);
+    expect(issues[0]?.hint).toMatch(/^list them, e\.g\. params: \["/);
+  });
+
   it('reports representations computed from views, masks or other random values', () => {
     const issues = gradientIssues(
       graphOf(
