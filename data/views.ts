@@ -8,7 +8,7 @@
  */
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
-import type { AugNode } from '../compiler/ir/augment.js';
+import { isDeterministic, type AugNode } from '../compiler/ir/augment.js';
 import type { MultiBlockMask } from '../compiler/ir/node.js';
 import { Rng } from '../compiler/ir/rng.js';
 import { applyPipeline } from '../compiler/lower/augment/pipeline.js';
@@ -33,7 +33,10 @@ export interface ViewSheet {
   readonly skipped: ReadonlyArray<string>;
 }
 
-/** Every View and Masks node of a spec (any JSON value), first occurrence of each name, in spec order. */
+/**
+ * Every random View and Masks node of a spec (any JSON value), first occurrence of each name, in
+ * spec order. Fixed views (only `Resize` / `Normalize`, what representations read) are left out.
+ */
 export const randomNodes = (spec: unknown): { views: ViewNode[]; masks: MasksNode[] } => {
   const views = new Map<string, ViewNode>();
   const masks = new Map<string, MasksNode>();
@@ -41,8 +44,10 @@ export const randomNodes = (spec: unknown): { views: ViewNode[]; masks: MasksNod
     if (Array.isArray(v)) return v.forEach(walk);
     if (v === null || typeof v !== 'object') return;
     const o = v as Record<string, unknown>;
-    if (o['_tag'] === 'View' && typeof o['name'] === 'string' && !views.has(o['name']))
-      views.set(o['name'], o as unknown as ViewNode);
+    if (o['_tag'] === 'View' && typeof o['name'] === 'string' && !views.has(o['name'])) {
+      const view = o as unknown as ViewNode;
+      if (!isDeterministic(view.pipeline)) views.set(view.name, view);
+    }
     if (o['_tag'] === 'Masks' && typeof o['name'] === 'string' && !masks.has(o['name']))
       masks.set(o['name'], o as unknown as MasksNode);
     Object.values(o).forEach(walk);

@@ -40,7 +40,7 @@ export const sampleCropBox = (node: RandomResizedCrop, h: number, w: number, rng
 };
 
 /** How far (pixels) inside the last pixel centre a crop box ends (see `applyCrops`). */
-const EDGE_INSET = 1e-3;
+const EDGE_INSET = 1e-5;
 
 /**
  * Crops each image to its box and resizes it bilinearly to `size x size`

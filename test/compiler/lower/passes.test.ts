@@ -41,7 +41,7 @@ const losses = async (
 };
 
 const methods: ReadonlyArray<readonly [string, Method]> = [
-  ['MoCo v3', mocoV3({ preset: 'tiny', batch: 4 })],
+  ['MoCo v3', mocoV3({ preset: 'tiny', backbone: 'vit', batch: 4 })],
   ['I-JEPA', ijepa({ preset: 'tiny', batch: 4 })],
 ];
 

@@ -3,7 +3,7 @@
  * `CropAndResize` computes sample positions in float32: a box ending exactly on the last pixel
  * centre (e.g. top 1, height 31 of 32) landed a hair past it and read the extrapolation value 0
  * for the whole last row, a black line in some views that cpu never drew. `applyCrops` ends boxes
- * a thousandth of a pixel inside.
+ * 1e-5 pixel inside.
  */
 import { describe, expect, it } from 'vitest';
 import { applyCrops, type CropBox } from '../../../../compiler/lower/augment/geometry.js';
