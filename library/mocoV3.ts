@@ -33,7 +33,7 @@ export const IMAGENET_TRAIN_IMAGES = 1_281_167;
 export interface MocoV3Options {
   /** `paper`: ImageNet 224 reference settings; `tiny`: 32x32 images, trains on 2 CPU cores. Default `paper`. */
   readonly preset?: 'paper' | 'tiny';
-  /** `vit` (ViT-B/16 for paper, a 3-block ViT for tiny) or `resnet` (ResNet-50 + LARS / the tiny ResNet + AdamW). Default `vit` for `paper`, `resnet` for `tiny`. */
+  /** `vit` (ViT-B/16 for paper, a 3-block ViT for tiny) or `resnet` (ResNet-50 + LARS / the tiny ResNet + AdamW). Default `vit`; `tiny` + `resnet` is the recipe of docs/learning.md. */
   readonly backbone?: 'vit' | 'resnet';
   /** Softmax temperature tau (paper: 0.2 for ViT, 1.0 for ResNet). */
   readonly temperature?: number;
@@ -100,9 +100,8 @@ const defaults = (o: MocoV3Options): Sizes => {
   };
 };
 
-/** The backbone: `vit` for `paper`, the tiny ResNet for `tiny` unless `backbone` says otherwise. */
-const backboneOf = (o: MocoV3Options): 'vit' | 'resnet' =>
-  o.backbone ?? ((o.preset ?? 'paper') === 'paper' ? 'vit' : 'resnet');
+/** The backbone: `vit` unless `backbone` says otherwise. */
+const backboneOf = (o: MocoV3Options): 'vit' | 'resnet' => o.backbone ?? 'vit';
 
 /** The BYOL augmentation pipeline of one view (methods.md 1.5). */
 const byol =

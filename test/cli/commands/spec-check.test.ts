@@ -58,7 +58,7 @@ describe('tessera check', () => {
     expect(r.out).toMatch(/momentumBackbone .*EMA of backbone \(cosine 0\.99 -> 1\)/);
     expect(r.out).toMatch(/\nbackbone\(view1\) +vector\[B, \d+\] +[\d.]+ [MG]FLOP +training\n/);
     expect(r.out).toMatch(
-      /\nbackbone\(images\) +vector\[B, \d+\] +[\d.]+ [MG]FLOP +evaluation only\n/,
+      /\nbackbone\(clean\) +vector\[B, \d+\] +[\d.]+ [MG]FLOP +evaluation only\n/,
     );
     expect(r.out).toContain('trainable parameters: ');
     expect(r.out).toMatch(
@@ -88,7 +88,7 @@ describe('tessera check', () => {
     expect(
       report.branches
         .filter((b: { use: string }) => b.use === 'eval')
-        .every((b: { branch: string }) => b.branch.endsWith('(images)')),
+        .every((b: { branch: string }) => b.branch.endsWith('(clean)')),
     ).toBe(true);
     expect(step.reduce((s: number, b: { flops: number }) => s + b.flops, 0)).toBe(
       report.flops.forward,
