@@ -45,7 +45,16 @@ describe('compiled step on wasm', () => {
   beforeAll(async () => useBackend('wasm'));
 
   test('MoCo v3 tiny: loss decreases, every term and schedule reported, no tensor leak over 50 steps', async () => {
-    const { losses, counts, last } = await trainFixed(mocoV3({ preset: 'tiny', batch: 8 }), 50);
+    // the paper's milder views: with the tiny views (grayscale 0.8, hue 0.5) 8 fixed images give
+    // too noisy a loss over 50 steps for a decrease to show
+    const paperViews = {
+      colorJitter: { brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1, p: 0.8 },
+      grayscale: 0.2,
+    };
+    const { losses, counts, last } = await trainFixed(
+      mocoV3({ preset: 'tiny', batch: 8, ...paperViews }),
+      50,
+    );
     expect(Object.keys(last.terms).sort()).toEqual(['ctr_12', 'ctr_21']);
     expect(last.loss).toBeCloseTo(last.terms['ctr_12']! + last.terms['ctr_21']!, 5);
     expect(last.lr['contrastive']).toBeGreaterThan(0);
