@@ -5,7 +5,9 @@
  *
  * Query: `q = predictor(projector(backbone(view)))`; key: `k = momentumProjector(momentumBackbone(view))`
  * (EMA copies, stop-gradient). Loss `ctr(q1, k2) + ctr(q2, k1)`, `ctr = CE(norm(q) norm(k)^T / tau, diag) * 2 tau`.
- * Views: BYOL-style asymmetric augmentations (blur 1.0 / 0.1, solarize 0 / 0.2).
+ * Views: BYOL-style asymmetric augmentations (blur 1.0 / 0.1, solarize 0 / 0.2) for `paper`; the
+ * `tiny` views of `tinyRecipe.ts` without blur and solarize (docs/learning.md: at 32x32 they halve
+ * what the tiny ResNet learns about content in 600 steps).
  */
 import type { AugNode } from '../compiler/ir/augment.js';
 import type { Method as MethodIR, Optimizer } from '../compiler/ir/node.js';
@@ -57,6 +59,10 @@ export interface MocoV3Options {
   };
   /** Probability of grayscale (paper 0.2). */
   readonly grayscale?: number;
+  /** BYOL's asymmetric blur (p 1.0 / 0.1) and solarize (p 0 / 0.2) in the two views. Default: `paper` on, `tiny` off. */
+  readonly byolViews?: boolean;
+  /** ResNet backbones: zero-initialise the last BatchNorm scale of each residual block. Default: `paper` on (torchvision's `zero_init_residual`, as the reference), `tiny` off. */
+  readonly zeroInitResidual?: boolean;
 }
 
 interface Sizes {
@@ -76,6 +82,8 @@ interface Sizes {
     readonly p: number;
   };
   readonly grayscale: number;
+  readonly byolViews: boolean;
+  readonly zeroInitResidual: boolean;
 }
 
 /** The paper's views (methods.md 1.5). */
@@ -97,21 +105,24 @@ const defaults = (o: MocoV3Options): Sizes => {
     lr: o.lr,
     jitter: o.colorJitter ?? (paper ? PAPER_JITTER : TINY_VIEWS.jitter),
     grayscale: o.grayscale ?? (paper ? 0.2 : TINY_VIEWS.grayscale),
+    byolViews: o.byolViews ?? paper,
+    zeroInitResidual: o.zeroInitResidual ?? paper,
   };
 };
 
 /** The backbone: `vit` unless `backbone` says otherwise. */
 const backboneOf = (o: MocoV3Options): 'vit' | 'resnet' => o.backbone ?? 'vit';
 
-/** The BYOL augmentation pipeline of one view (methods.md 1.5). */
+/** The augmentation pipeline of one view: BYOL's (methods.md 1.5), without blur and solarize unless `byolViews`. */
 const byol =
   (s: Sizes) =>
   (p: { readonly blur: number; readonly solarize: number }): ReadonlyArray<AugNode> => [
     Aug.randomResizedCrop({ size: s.image, scale: [s.cropMin, 1] }),
     Aug.colorJitter(s.jitter),
     Aug.grayscale({ p: s.grayscale }),
-    Aug.gaussianBlur({ sigma: s.blurSigma, p: p.blur }),
-    Aug.solarize({ p: p.solarize }),
+    ...(s.byolViews
+      ? [Aug.gaussianBlur({ sigma: s.blurSigma, p: p.blur }), Aug.solarize({ p: p.solarize })]
+      : []),
     Aug.horizontalFlip({ p: 0.5 }),
     Aug.normalize(),
   ];
@@ -152,8 +163,8 @@ const resnetParts = (paper: boolean, s: Sizes): Parts => {
   const out = paper ? 256 : 64;
   return {
     backbone: paper
-      ? Net.resnet50({ zeroInitResidual: true })
-      : Net.resnetTiny({ zeroInitResidual: true, stemStride: 2 }),
+      ? Net.resnet50({ zeroInitResidual: s.zeroInitResidual })
+      : Net.resnetTiny({ zeroInitResidual: s.zeroInitResidual, stemStride: 2 }),
     projector: Net.mlp({ in: dim, hidden: mlpDim, out, layers: 2, lastNorm: 'batchNoAffine' }),
     predictor: Predictor.mlp({ in: out, hidden: mlpDim, layers: 2, lastNorm: 'none' }),
     optimizer: paper

@@ -36,6 +36,7 @@ p.add_argument('--shuffle', type=float, default=0.0, help='probability of a rand
 p.add_argument('--invert', type=float, default=0.0, help='probability of inverting each channel per view')
 p.add_argument('--blur', type=float, default=0.0, help='max Gaussian blur sigma in pixels (uniform in [0.1, blur]), view 1 always, view 2 with p 0.1 (BYOL)')
 p.add_argument('--zero-init', action='store_true', help='zero-init the last BN of each residual block (torchvision zero_init_residual)')
+p.add_argument('--init', default='torch', choices=['torch', 'he'], help="conv init: torch's default (kaiming_uniform a=sqrt 5) or He normal fan-out (torchvision ResNet, tessera)")
 p.add_argument('--net', default='resnet', choices=['resnet', 'resnet-s2'])
 p.add_argument('--seed', type=int, default=0)
 p.add_argument('--eval-every', type=int, default=100)
@@ -80,6 +81,10 @@ def mlp(i, h, o, last_bn):
 
 
 backbone = resnet_tiny(2 if a.net == 'resnet-s2' else 1)
+if a.init == 'he':
+    for mod in backbone.modules():
+        if isinstance(mod, nn.Conv2d):
+            nn.init.kaiming_normal_(mod.weight, mode='fan_out', nonlinearity='relu')
 if a.zero_init:
     for mod in backbone.modules():
         if isinstance(mod, Block):

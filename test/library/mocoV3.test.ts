@@ -212,4 +212,40 @@ describe('mocoV3 variants', () => {
     const rl = r.objectives[0]?.terms[0]?.loss;
     expect(rl?._tag === 'InfoNCE' && rl.temperature).toEqual({ _tag: 'Constant', value: 0.2 });
   });
+
+  test('tiny: no BYOL blur / solarize and no zero-init residual (docs/learning.md); the options bring them back', () => {
+    const steps = (m: Method): ReadonlyArray<string> => {
+      const l = m.objectives[0]?.terms[0]?.loss;
+      let e = l?._tag === 'InfoNCE' ? l.key : undefined;
+      while (e !== undefined && e._tag !== 'View')
+        e =
+          e._tag === 'StopGradient'
+            ? e.source
+            : e._tag === 'Apply'
+              ? (e.inputs.x as ValueExpr)
+              : undefined;
+      return e?._tag === 'View' ? e.pipeline.map((s) => s._tag) : [];
+    };
+    const tiny = mocoV3({ preset: 'tiny', backbone: 'resnet' });
+    expect(steps(tiny)).toEqual([
+      'RandomResizedCrop',
+      'ColorJitter',
+      'Grayscale',
+      'HorizontalFlip',
+      'Normalize',
+    ]);
+    expect(mod(tiny, 'backbone').net).toMatchObject({ zeroInitResidual: false });
+    const byol = mocoV3({
+      preset: 'tiny',
+      backbone: 'resnet',
+      byolViews: true,
+      zeroInitResidual: true,
+    });
+    expect(steps(byol)).toContain('Solarize');
+    expect(steps(byol)).toContain('GaussianBlur');
+    expect(mod(byol, 'backbone').net).toMatchObject({ zeroInitResidual: true });
+    expect(mod(mocoV3({ preset: 'paper', backbone: 'resnet' }), 'backbone').net).toMatchObject({
+      zeroInitResidual: true,
+    });
+  });
 });
