@@ -85,12 +85,47 @@ def optimizer_state(method):
     return out
 
 
+LOSS_STATE = "lossState/"
+
+
+def loss_state(method):
+    """The InfoNCE key queues ``[D, K]`` by term, saved as ``optimizer/lossState/<term>`` (TF.js
+    keys them by node, so queues are resumed by torch runs only)."""
+    return {f"{LOSS_STATE}{k}": q.contiguous().numpy() for k, q in method.loss_state.queues.items()}
+
+
+def load_optimizer_state(method, tensors, file="checkpoint"):
+    """The inverse of ``optimizer_state`` and ``loss_state``: fills each optimizer's state (Adam
+    moments and step count, momentum buffers) and the key queues from ``optimizer/...`` tensors."""
+    torch_slot = {v: k for k, v in SLOTS.items()}
+    for obj, opt in method.optimizers.items():
+        for name in method.objectives[obj].plan["modules"]:
+            module = method.modules[name]
+            params = dict(module.named_parameters())
+            for key, path, kind in layouts.names(module):
+                p = params.get(key)
+                if p is None or not p.requires_grad:
+                    continue
+                prefix = f"optimizer/{obj}/{name}/{path}:"
+                for full in [k for k in tensors if k.startswith(prefix)]:
+                    slot = torch_slot.get(full[len(prefix):])
+                    if slot is None:
+                        raise KeyError(f"{file}: unknown optimizer slot in {full!r}")
+                    t = torch.as_tensor(np.asarray(tensors[full]), dtype=torch.float32)
+                    # the step count is a scalar (saved 0-d or [1]); moments have the parameter's layout
+                    opt.state[p][slot] = t.reshape(()).clone() if slot == "step" else layouts.from_tessera(t, kind).clone()
+    prefix = f"optimizer/{LOSS_STATE}"
+    for full in [k for k in tensors if k.startswith(prefix)]:
+        method.loss_state.queues[full[len(prefix):]] = torch.as_tensor(np.asarray(tensors[full]), dtype=torch.float32).clone()
+
+
 def save_checkpoint(run_dir, step, method, meta, keep=3):
     """Writes ``checkpoints/step-NNNNNN.*`` and points ``latest.json`` at it; keeps ``keep``."""
     d = os.path.join(run_dir, "checkpoints")
     os.makedirs(d, exist_ok=True)
     tensors = {f"weights/{k}": v for k, v in weights(method).items()}
     tensors.update({f"optimizer/{k}": v for k, v in optimizer_state(method).items()})
+    tensors.update({f"optimizer/{k}": v for k, v in loss_state(method).items()})
     data = safetensors.encode(tensors, {"format": "tessera-checkpoint", "step": str(step), "specHash": meta["specHash"]})
     stem = f"step-{step:06d}"
     write_atomic(os.path.join(d, f"{stem}.safetensors"), data)
@@ -109,7 +144,7 @@ def save_checkpoint(run_dir, step, method, meta, keep=3):
 
 
 def load_latest(run_dir):
-    """``(step, tensors)`` of the checkpoint ``latest.json`` points at (sha256 checked)."""
+    """``(step, tensors, record)`` of the checkpoint ``latest.json`` points at (sha256 checked)."""
     d = os.path.join(run_dir, "checkpoints")
     with open(os.path.join(d, "latest.json")) as f:
         record_name = json.load(f)["checkpoint"]
@@ -120,7 +155,7 @@ def load_latest(run_dir):
     if hashlib.sha256(data).hexdigest() != record["sha256"]:
         raise ValueError(f"checkpoint {record['file']}: sha256 differs from the one recorded in {record_name} (truncated or overwritten)")
     tensors, _ = safetensors.decode(data)
-    return record["step"], tensors
+    return record["step"], tensors, record
 
 
 def schedule_names(method_ir):

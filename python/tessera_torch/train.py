@@ -15,7 +15,7 @@ import torch.distributed as dist
 from . import distributed as D
 from .data import global_batch_indices, load_folder, shard
 from .method import Method
-from .runfolder import metrics_line, rng_state, save_checkpoint, write_atomic
+from .runfolder import load_latest, load_optimizer_state, load_weights, metrics_line, rng_state, save_checkpoint, write_atomic
 
 
 def parse(argv, compiled_dir):
@@ -26,6 +26,8 @@ def parse(argv, compiled_dir):
     p.add_argument("--checkpoint-every", type=int, default=50)
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--graph", default=os.path.join(compiled_dir, "graph.json"))
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its last checkpoint (same spec and seed): the same trajectory as an uninterrupted run")
     return p.parse_args(argv)
 
 
@@ -39,6 +41,32 @@ def init_processes():
         dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
 
 
+def resume(a, method, compiled, metrics, rank):
+    """Loads the last checkpoint of ``a.out`` into ``method`` (weights, buffers, optimizer state,
+    key queues), keeps the metrics of the steps it covers, and returns the step to continue from.
+    Another spec or seed is refused: the run would not be the one in the folder."""
+    with open(os.path.join(a.out, "run.json")) as f:
+        info = json.load(f)
+    if info.get("specHash") != compiled["specHash"]:
+        fail(f"--resume: {a.out} was trained from spec {info.get('specHash')}, this graph is {compiled['specHash']}\n"
+             "hint: resume with the train.py of the folder the run was compiled to")
+    if info.get("seed") != a.seed:
+        fail(f"--resume: {a.out} was trained with --seed {info.get('seed')}, not {a.seed}\nhint: pass --seed {info.get('seed')}")
+    try:
+        step, tensors, _ = load_latest(a.out)
+        load_weights(method, {k[len("weights/"):]: v for k, v in tensors.items() if k.startswith("weights/")})
+        load_optimizer_state(method, tensors)
+    except (OSError, KeyError, ValueError) as e:
+        fail(f"--resume: the last checkpoint of {a.out} is unusable: {e}\nhint: point checkpoints/latest.json at an earlier step-NNNNNN.json")
+    if rank == 0 and os.path.exists(metrics):
+        with open(metrics) as f:
+            kept = [line for line in f if line.strip() and json.loads(line).get("step", -1) < step]
+        write_atomic(metrics, "".join(kept))
+    if rank == 0:
+        print(f"resuming {a.out} at step {step}", flush=True)
+    return step
+
+
 def main(argv=None, compiled_dir=None):
     compiled_dir = compiled_dir or os.path.dirname(os.path.abspath(sys.argv[0]))
     a = parse(sys.argv[1:] if argv is None else argv, compiled_dir)
@@ -50,15 +78,19 @@ def main(argv=None, compiled_dir=None):
     batch, steps = method_ir["training"]["batch"], method_ir["training"]["steps"]
     if batch % world != 0:
         fail(f"the global batch {batch} does not split over {world} processes\nhint: recompile with --batch a multiple of {world}")
-    if os.path.exists(os.path.join(a.out, "checkpoints", "latest.json")):
-        fail(f"{a.out} already holds a run\nhint: choose another --out")
+    has_run = os.path.exists(os.path.join(a.out, "checkpoints", "latest.json"))
+    if has_run and not a.resume:
+        fail(f"{a.out} already holds a run\nhint: continue it with --resume, or choose another --out")
+    if a.resume and not has_run:
+        fail(f"--resume: {a.out} has no checkpoint (checkpoints/latest.json)\nhint: start the run without --resume")
     size = method_ir["input"]["size"]
     images, files = load_folder(os.path.abspath(a.data), size)
     method = Method(compiled, seed=a.seed)
     meta = {"specHash": compiled["specHash"], "seed": a.seed, "rng": rng_state(a.seed), "backend": "torch",
             "totalSteps": steps, "processes": world}
     metrics = os.path.join(a.out, "metrics.jsonl")
-    if rank == 0:
+    start = resume(a, method, compiled, metrics, rank) if a.resume else 0
+    if rank == 0 and not a.resume:
         os.makedirs(a.out, exist_ok=True)
         write_atomic(os.path.join(a.out, "spec.json"), json.dumps(method_ir, indent=2) + "\n")
         write_atomic(os.path.join(a.out, "spec.sha256"), compiled["specHash"] + "\n")
@@ -72,7 +104,7 @@ def main(argv=None, compiled_dir=None):
         print(f"training {method_ir['name']} for {steps} steps: global batch {batch} on {world} process(es), "
               f"{len(files)} images from {a.data}", flush=True)
     t0 = time.perf_counter()
-    for step in range(steps):
+    for step in range(start, steps):
         idx = global_batch_indices(len(files), batch, a.seed, step)
         x = shard(images, idx, rank, world)
         ts = time.perf_counter()

@@ -19,7 +19,7 @@ with open(graph_file) as f:
 images = torch.from_numpy(np.array(safetensors.load(images_file)[0]["images"])).permute(0, 3, 1, 2).contiguous()
 method = Method(compiled, seed=9)
 if mode == "read":
-    step, tensors = load_latest(run)
+    step, tensors, _ = load_latest(run)
     load_weights(method, {k[len("weights/"):]: v for k, v in tensors.items() if k.startswith("weights/")}, run)
 else:
     for step in range(2):
