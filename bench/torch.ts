@@ -16,7 +16,8 @@ import { PYTHON, TORCH_PACKAGE } from '../runtime/torchPackage.js';
 import { compile } from '../runtime/compile.js';
 import { torchTarget } from '../compiler/torchTarget.js';
 import { renderAppearance } from '../data/appearance/generator.js';
-import { methods, type MethodName } from '../library/index.js';
+import type { MethodName } from '../library/index.js';
+import { benchedMethod } from './step.js';
 import { tf, type BackendName } from '../runtime/backend.js';
 import { encodeSafetensors } from '../runtime/checkpoint/safetensors.js';
 
@@ -59,7 +60,7 @@ const worker = (graph: string, images: string) => {
 };
 
 const benchOne = async (name: MethodName): Promise<string> => {
-  const method = methods[name]('tiny');
+  const method = benchedMethod(name, 'tiny');
   const compiled = await compile(method, { backend });
   const graphFile = join(dir, `${name}.json`);
   writeFileSync(graphFile, JSON.stringify(torchTarget(compiled.graph, name, 'bench')));

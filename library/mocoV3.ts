@@ -35,7 +35,7 @@ export const IMAGENET_TRAIN_IMAGES = 1_281_167;
 export interface MocoV3Options {
   /** `paper`: ImageNet 224 reference settings; `tiny`: 32x32 images, trains on 2 CPU cores. Default `paper`. */
   readonly preset?: 'paper' | 'tiny';
-  /** `vit` (ViT-B/16 for paper, a 3-block ViT for tiny) or `resnet` (ResNet-50 + LARS / the tiny ResNet + AdamW). Default `vit`; `tiny` + `resnet` is the recipe of docs/learning.md. */
+  /** `vit` (ViT-B/16 for paper, a 3-block ViT for tiny) or `resnet` (ResNet-50 + LARS / the tiny ResNet + AdamW). Default: `paper` `vit` (the paper's main model), `tiny` `resnet` (the recipe that learns content on the built-in data in minutes, docs/learning.md; the tiny ViT does not). */
   readonly backbone?: 'vit' | 'resnet';
   /** Softmax temperature tau (paper: 0.2 for ViT, 1.0 for ResNet). */
   readonly temperature?: number;
@@ -110,8 +110,9 @@ const defaults = (o: MocoV3Options): Sizes => {
   };
 };
 
-/** The backbone: `vit` unless `backbone` says otherwise. */
-const backboneOf = (o: MocoV3Options): 'vit' | 'resnet' => o.backbone ?? 'vit';
+/** The backbone: `paper` the ViT, `tiny` the tiny ResNet (the recipe that learns content, docs/learning.md), unless `backbone` says otherwise. */
+const backboneOf = (o: MocoV3Options): 'vit' | 'resnet' =>
+  o.backbone ?? ((o.preset ?? 'paper') === 'paper' ? 'vit' : 'resnet');
 
 /** The augmentation pipeline of one view: BYOL's (methods.md 1.5), without blur and solarize unless `byolViews`. */
 const byol =

@@ -10,6 +10,7 @@ import type { NaiveMethod } from '../../bench/naive/baseline.js';
 import { compile } from '../../runtime/compile.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { methods, type MethodName } from '../../library/index.js';
+import { benchedMethod } from '../../bench/step.js';
 import { tf, useBackend } from '../../runtime/backend.js';
 import { Rng } from '../../compiler/ir/rng.js';
 
@@ -33,7 +34,7 @@ const losses = async (
   backend: 'wasm' | 'cpu',
   naiveBackend: 'wasm' | 'cpu',
 ) => {
-  const compiled = await compile(methods[name]('tiny'), { backend });
+  const compiled = await compile(benchedMethod(name, 'tiny'), { backend });
   compiled.init(SEED);
   const x = images();
   await useBackend(naiveBackend);

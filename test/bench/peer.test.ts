@@ -10,7 +10,11 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../runtime/compile.js';
 import { maskEstimates } from '../../compiler/passes/shapes/index.js';
-import { methods } from '../../library/index.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchedMethod } from '../../bench/step.js';
+import { encodeMethod } from '../../compiler/ir/codec.js';
 import { maskSpec } from '../../bench/naive/baseline.js';
 import {
   findTorchPython,
@@ -23,9 +27,11 @@ import { tessera } from '../cli/capture.js';
 
 const python = findTorchPython(torchCandidates(undefined));
 
-/** `tessera check --json`: trainable parameters (modules an objective optimizes) and forward FLOPs. */
-const checked = async (method: string) => {
-  const r = await tessera('check', '--method', method, '--preset', 'tiny', '--json');
+/** `tessera check --json` of the benched spec: trainable parameters (modules an objective optimizes) and forward FLOPs. */
+const checked = async (method: 'moco-v3' | 'i-jepa') => {
+  const file = join(mkdtempSync(join(tmpdir(), 'tessera-peer-')), `${method}.json`);
+  writeFileSync(file, JSON.stringify(encodeMethod(benchedMethod(method, 'tiny'))));
+  const r = await tessera('check', file, '--json');
   const j = JSON.parse(r.out) as {
     modules: Array<{ params: number; role: string }>;
     flops: { forward: number };
@@ -58,7 +64,7 @@ describe('PyTorch peer', () => {
     async (method) => {
       if (python === null) {
         // no torch here: the bench must say how to install it (CI has torch and runs the checks below)
-        const compiled = await compile(methods[method]('tiny'), { backend: 'cpu' });
+        const compiled = await compile(benchedMethod(method, 'tiny'), { backend: 'cpu' });
         const peers = await openPeers(compiled.graph, method, 0, undefined);
         expect(peers.list).toHaveLength(0);
         expect(peers.note).toMatch(
@@ -66,7 +72,7 @@ describe('PyTorch peer', () => {
         );
         return;
       }
-      const compiled = await compile(methods[method]('tiny'), { backend: 'cpu' });
+      const compiled = await compile(benchedMethod(method, 'tiny'), { backend: 'cpu' });
       const masks = method === 'i-jepa' ? estimatedMasks(compiled.graph) : undefined;
       const peer = startTorchPeer(python, compiled.graph, method, 1, 0, masks);
       try {

@@ -64,7 +64,9 @@ describe('step profile', () => {
 
   it('attributes one MoCo v3 step to its nodes and phases; shares add up', async () => {
     await useBackend('cpu');
-    const compiled = await compile(mocoV3({ preset: 'tiny', batch: 4 }), { backend: 'cpu' });
+    const compiled = await compile(mocoV3({ preset: 'tiny', backbone: 'vit', batch: 4 }), {
+      backend: 'cpu',
+    });
     compiled.init(0);
     const images = tf.randomUniform([4, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const p = await profileStep(compiled, images, { step: 300, totalSteps: 600 });

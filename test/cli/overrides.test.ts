@@ -2,7 +2,7 @@
 import * as E from 'fp-ts/Either';
 import { describe, expect, it } from 'vitest';
 import { applyOverrides, parseOverride } from '../../cli/overrides.js';
-import { flagship, resolveSpec } from '../../cli/trainSpec.js';
+import { DEFAULT_METHOD, resolveSpec } from '../../cli/trainSpec.js';
 import { methods } from '../../library/index.js';
 
 const right = <A>(x: E.Either<string, A>): A => {
@@ -56,10 +56,10 @@ describe('applyOverrides', () => {
 });
 
 describe('resolveSpec', () => {
-  it('defaults to the flagship tiny preset, with --batch in training.batch', async () => {
+  it('defaults to the tiny preset of DEFAULT_METHOD, with --batch in training.batch', async () => {
     const r = await resolveSpec({ batch: 4, overrides: [] });
     if (!r.ok) throw new Error(r.message);
-    expect(r.name).toBe(`${flagship()} (tiny)`);
+    expect(r.name).toBe(`${DEFAULT_METHOD} (tiny)`);
     expect(r.method.training.batch).toBe(4);
   });
 

@@ -153,7 +153,7 @@ describe('namespace rewriting', () => {
   });
 
   test('a graph value JSON cannot hold is refused before emitting', () => {
-    const g = compileGraph(mocoV3({ preset: 'tiny', batch: 4 }));
+    const g = compileGraph(mocoV3({ preset: 'tiny', backbone: 'vit', batch: 4 }));
     const broken = {
       ...g,
       nodes: g.nodes.map((n, i) => (i === 0 ? { ...n, flops: Number.POSITIVE_INFINITY } : n)),

@@ -18,7 +18,7 @@ import { mocoV3 } from '../../library/mocoV3.js';
 import { useBackend } from '../../runtime/backend.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const spec = mocoV3({ preset: 'tiny', batch: 4 });
+const spec = mocoV3({ preset: 'tiny', backbone: 'vit', batch: 4 });
 
 interface StepModule {
   readonly createStep: () => CompiledMethod;

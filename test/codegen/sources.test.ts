@@ -48,7 +48,7 @@ describe('codegen sources', () => {
       await fs.mkdir(path.join(copy, path.dirname(f)), { recursive: true });
       await fs.copyFile(path.join(root, f), path.join(copy, f));
     }
-    const graph = compileGraph(mocoV3({ preset: 'tiny', batch: 4 }));
+    const graph = compileGraph(mocoV3({ preset: 'tiny', backbone: 'vit', batch: 4 }));
     const fromCheckout = emitStepModule(graph, { prune: false });
     const fromCopy = emitStepModule(graph, { root: copy, prune: false });
     expect(fromCopy.files).toEqual(fromCheckout.files);

@@ -201,7 +201,8 @@ describe('mocoV3 variants', () => {
     const l = m.objectives[0]?.terms[0]?.loss;
     expect(l?._tag === 'InfoNCE' && l.temperature).toEqual({ _tag: 'Constant', value: 0.5 });
     const r = mocoV3({ preset: 'tiny', backbone: 'resnet' });
-    expect(mocoV3({ preset: 'tiny' }).modules[0]?.net).toMatchObject({ _tag: 'Vit' });
+    expect(mocoV3({ preset: 'tiny' }).modules[0]?.net).toMatchObject({ _tag: 'ResNet' });
+    expect(mocoV3({ preset: 'paper' }).modules[0]?.net).toMatchObject({ _tag: 'Vit' });
     expect(r.modules[0]?.net).toMatchObject({ _tag: 'ResNet', stem: { kernel: 3, stride: 2 } });
     expect(r.objectives[0]?.optimizer).toMatchObject({
       _tag: 'AdamW',

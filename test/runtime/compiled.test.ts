@@ -52,7 +52,7 @@ describe('compiled step on wasm', () => {
       grayscale: 0.2,
     };
     const { losses, counts, last } = await trainFixed(
-      mocoV3({ preset: 'tiny', batch: 8, ...paperViews }),
+      mocoV3({ preset: 'tiny', backbone: 'vit', batch: 8, ...paperViews }),
       50,
     );
     expect(Object.keys(last.terms).sort()).toEqual(['ctr_12', 'ctr_21']);
@@ -72,7 +72,7 @@ describe('compiled step on wasm', () => {
   });
 
   test('same seed, same weights and same first loss; embed gives [n, dim] features', async () => {
-    const m = mocoV3({ preset: 'tiny', batch: 4 });
+    const m = mocoV3({ preset: 'tiny', backbone: 'vit', batch: 4 });
     const a = await compile(m, { backend: 'wasm' });
     const b = await compile(m, { backend: 'wasm' });
     a.init(7);
@@ -91,7 +91,7 @@ describe('compiled step on wasm', () => {
   });
 
   test('EMA: right after the update, target = m * target + (1 - m) * source', async () => {
-    const m = mocoV3({ preset: 'tiny', batch: 4 });
+    const m = mocoV3({ preset: 'tiny', backbone: 'vit', batch: 4 });
     const c = await compile(m, { backend: 'wasm' });
     c.init(3);
     const read = (name: string): Float32Array => c.variables()[name]!.dataSync() as Float32Array;

@@ -123,13 +123,13 @@ describe('exportEncoder / loadEncoder', () => {
     compiled.init(0);
     const weights: Record<string, NamedTensor> = {};
     for (const [k, v] of Object.entries(compiled.variables()))
-      if (k !== 'backbone/cls')
+      if (k !== 'backbone/stem.conv.weight')
         weights[k] = { dtype: 'F32', shape: v.shape, data: v.dataSync() as Float32Array };
     compiled.dispose();
     const out = join(mkdtempSync(join(tmpdir(), 'tessera-encoder-')), 'b.safetensors');
     await exportEncoder(method, weights, 'backbone', out);
     await expect(loadEncoder(out)).rejects.toThrow(
-      /b\.safetensors is unusable: it has no tensor "backbone\/cls"/,
+      /b\.safetensors is unusable: it has no tensor "backbone\/stem\.conv\.weight"/,
     );
     await expect(loadEncoder(join(tmpdir(), 'nope.safetensors'))).rejects.toThrow(
       /cannot read the encoder spec .*nope\.json[\s\S]*hint: export writes it/,

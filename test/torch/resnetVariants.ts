@@ -24,7 +24,7 @@ export const mapResNets = (method: Method, f: (n: ResNet) => NetNode): Method =>
 
 /** MoCo v3 `tiny` on the tiny ResNet with a stride-2 stem (`Net.resnetTiny({ zeroInitResidual: true, stemStride: 2 })`). */
 export const mocoTinyResNet = (): Method =>
-  mapResNets(mocoV3({ preset: 'tiny', backbone: 'resnet' }), (n) => ({
+  mapResNets(mocoV3({ preset: 'tiny', backbone: 'resnet', zeroInitResidual: true }), (n) => ({
     ...n,
     stem: { ...n.stem, stride: 2 },
   }));

@@ -94,14 +94,14 @@ describe('tessera diff', () => {
   });
 
   it('compares library presets and reports changed module fields; --json gives the same data', async () => {
-    const r = await tessera('diff', 'moco-v3:tiny', 'moco-v3:paper', '--json');
+    const r = await tessera('diff', 'i-jepa:tiny', 'i-jepa:paper', '--json');
     expect(r.code).toBe(0);
     const d = JSON.parse(r.out);
-    const backbone = d.changes.find(
-      (c: { kind: string; name: string }) => c.kind === 'modules' && c.name === 'backbone',
+    const encoder = d.changes.find(
+      (c: { kind: string; name: string }) => c.kind === 'modules' && c.name === 'encoder',
     );
-    expect(backbone.status).toBe('changed');
-    expect(backbone.fields).toContainEqual({ path: ['net', 'depth'], before: 3, after: 12 });
+    expect(encoder.status).toBe('changed');
+    expect(encoder.fields).toContainEqual({ path: ['net', 'depth'], before: 3, after: 32 });
     expect(d.cost[1].params).toBeGreaterThan(100e6);
     expect(d.cost[0].params).toBeLessThan(d.cost[1].params);
   });

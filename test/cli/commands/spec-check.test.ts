@@ -53,7 +53,7 @@ describe('tessera check', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^ok: "moco-v3" is valid \(5 modules, \d+ branches, 2 loss terms\)/);
     expect(r.out).toMatch(
-      /\nbackbone +Vit\(dim \d+, depth \d+, heads \d+, patch \d+, cls\) +[\d.]+k +optimized by contrastive\n/,
+      /\nbackbone +ResNet\(basic, 1-1-1\) +[\d.]+k +optimized by contrastive\n/,
     );
     expect(r.out).toMatch(/momentumBackbone .*EMA of backbone \(cosine 0\.99 -> 1\)/);
     expect(r.out).toMatch(/\nbackbone\(view1\) +vector\[B, \d+\] +[\d.]+ [MG]FLOP +training\n/);
