@@ -67,21 +67,27 @@ def load_weights(method, tensors, file="weights"):
             sd[key].copy_(t)
 
 
-def optimizer_state(method):
-    """Optimizer moments as ``<objective>/<module>/<path>:<slot>`` (tessera's slot names and layouts)."""
-    out = {}
+def _optimized(method):
+    """``(objective, optimizer, param, name, path, kind)`` of every trainable parameter an
+    objective's optimizer updates, in tessera's module paths and layout kinds."""
     for obj, opt in method.optimizers.items():
         for name in method.objectives[obj].plan["modules"]:
             module = method.modules[name]
             params = dict(module.named_parameters())
             for key, path, kind in layouts.names(module):
                 p = params.get(key)
-                if p is None or p not in opt.state:
-                    continue
-                for slot, v in opt.state[p].items():
-                    t = torch.as_tensor(v, dtype=torch.float32)
-                    t = layouts.to_tessera(t, kind) if t.dim() > 0 else t
-                    out[f"{obj}/{name}/{path}:{SLOTS.get(slot, slot)}"] = t.contiguous().numpy()
+                if p is not None and p.requires_grad:
+                    yield obj, opt, p, name, path, kind
+
+
+def optimizer_state(method):
+    """Optimizer moments as ``<objective>/<module>/<path>:<slot>`` (tessera's slot names and layouts)."""
+    out = {}
+    for obj, opt, p, name, path, kind in _optimized(method):
+        for slot, v in opt.state.get(p, {}).items():
+            t = torch.as_tensor(v, dtype=torch.float32)
+            t = layouts.to_tessera(t, kind) if t.dim() > 0 else t
+            out[f"{obj}/{name}/{path}:{SLOTS.get(slot, slot)}"] = t.contiguous().numpy()
     return out
 
 
@@ -98,22 +104,15 @@ def load_optimizer_state(method, tensors, file="checkpoint"):
     """The inverse of ``optimizer_state`` and ``loss_state``: fills each optimizer's state (Adam
     moments and step count, momentum buffers) and the key queues from ``optimizer/...`` tensors."""
     torch_slot = {v: k for k, v in SLOTS.items()}
-    for obj, opt in method.optimizers.items():
-        for name in method.objectives[obj].plan["modules"]:
-            module = method.modules[name]
-            params = dict(module.named_parameters())
-            for key, path, kind in layouts.names(module):
-                p = params.get(key)
-                if p is None or not p.requires_grad:
-                    continue
-                prefix = f"optimizer/{obj}/{name}/{path}:"
-                for full in [k for k in tensors if k.startswith(prefix)]:
-                    slot = torch_slot.get(full[len(prefix):])
-                    if slot is None:
-                        raise KeyError(f"{file}: unknown optimizer slot in {full!r}")
-                    t = torch.as_tensor(np.asarray(tensors[full]), dtype=torch.float32)
-                    # the step count is a scalar (saved 0-d or [1]); moments have the parameter's layout
-                    opt.state[p][slot] = t.reshape(()).clone() if slot == "step" else layouts.from_tessera(t, kind).clone()
+    for obj, opt, p, name, path, kind in _optimized(method):
+        prefix = f"optimizer/{obj}/{name}/{path}:"
+        for full in [k for k in tensors if k.startswith(prefix)]:
+            slot = torch_slot.get(full[len(prefix):])
+            if slot is None:
+                raise KeyError(f"{file}: unknown optimizer slot in {full!r}")
+            t = torch.as_tensor(np.asarray(tensors[full]), dtype=torch.float32)
+            # the step count is a scalar (saved 0-d or [1]); moments have the parameter's layout
+            opt.state[p][slot] = t.reshape(()).clone() if slot == "step" else layouts.from_tessera(t, kind).clone()
     prefix = f"optimizer/{LOSS_STATE}"
     for full in [k for k in tensors if k.startswith(prefix)]:
         method.loss_state.queues[full[len(prefix):]] = torch.as_tensor(np.asarray(tensors[full]), dtype=torch.float32).clone()
