@@ -37,6 +37,8 @@ export interface EvalRunOptions {
   readonly chunk?: number;
   /** Another labelled source to probe on (`--data`: a folder or `builtin:appearance[:N]`). Default: the run's own. */
   readonly data?: string;
+  /** Also probe the untrained encoder (the run's seed, no checkpoint) on the same images and splits. */
+  readonly untrained?: boolean;
 }
 
 /** What `evaluateRun` produced. */
@@ -45,6 +47,8 @@ export interface EvalRunResult {
   readonly samples: number;
   readonly representations: ReadonlyArray<string>;
   readonly checkpointStep: number;
+  /** The same probes of the untrained encoder, with `untrained`. */
+  readonly untrainedRows?: ReadonlyArray<ProbeRow>;
   /** Images of a folder that were skipped (also in `eval.json`): unreadable, outside the labels. */
   readonly skipped: Skipped;
   /** Layout warnings of the folder (stray root images). */
@@ -66,24 +70,28 @@ export const evaluateRun = async (
   const compiled = await compile(spec, { backend: options.backend ?? info.backend });
   try {
     compiled.init(info.seed);
-    const ckpt = await loadRunWeights(compiled, runDir);
     const data = await openEvalData(
       await parseDataSource(options.data ?? info.data),
       info.imageSize,
       options.samples ?? 1260,
     );
-    const { features, labels } = await embedDataset(methodEmbedder(compiled), data, {
-      samples: options.samples ?? 1260,
-      chunk: options.chunk ?? 128,
-    });
+    const embedAndProbe = async () => {
+      const embedded = await embedDataset(methodEmbedder(compiled), data, {
+        samples: options.samples ?? 1260,
+        chunk: options.chunk ?? 128,
+      });
+      const probed = evaluateRepresentations({
+        ...embedded,
+        probe,
+        labelFraction,
+        seed: info.seed,
+      });
+      return { ...embedded, rows: probed };
+    };
+    const untrainedRows = options.untrained === true ? (await embedAndProbe()).rows : undefined;
+    const ckpt = await loadRunWeights(compiled, runDir);
+    const { features, labels, rows } = await embedAndProbe();
     const skipped = skippedImages(data);
-    const rows = evaluateRepresentations({
-      features,
-      labels,
-      probe,
-      labelFraction,
-      seed: info.seed,
-    });
     const evalFile: EvalFile & {
       readonly probe: ProbeKind;
       readonly checkpointStep: number;
@@ -109,6 +117,7 @@ export const evaluateRun = async (
       samples: n,
       representations: Object.keys(features),
       checkpointStep: ckpt.step,
+      ...(untrainedRows === undefined ? {} : { untrainedRows }),
       skipped,
       warnings: datasetWarnings(data),
     };

@@ -74,7 +74,8 @@ const usage = `usage: tessera train [--method NAME | --spec FILE] [--preset tiny
   --eval-every K       online kNN of every representation on held-out labelled images before training
                        and every K steps (default ${ONLINE_EVERY}; 0: off); in metrics.jsonl, progress and report
   --eval-samples N     held-out images of the online kNN (default ${ONLINE_SAMPLES}: half memory, half scored)
-  --eval               evaluate (tessera eval) after training (default with no options)
+  --eval               evaluate (tessera eval) after training, next to the same probes of the untrained
+                       encoder with the gain in points (default with no options)
   --max-non-finite K   stop after K non-finite steps in a row (default 5); each is skipped (rolled back) and logged
   --init MODULE=FILE   start MODULE (and its EMA followers) from a .safetensors file, e.g. a tessera export
                        (repeatable); every missing, extra or mis-shaped tensor is reported
@@ -407,15 +408,18 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   if (measured.length > 1) io.out(gainText(measured[0]!, measured[measured.length - 1]!));
   if (result.stopped || !(mainJob || v.eval === true)) return 0;
   io.out('evaluating frozen features (linear probe and kNN, 10% labels)...\n');
-  const [{ evaluateRun }, { renderProbeTable }] = await Promise.all([
+  const [{ evaluateRun }, { renderProbeTable, renderGainTable }] = await Promise.all([
     import('../evalRun.js'),
     import('../../eval/index.js'),
   ]);
-  const evaluated = await evaluateRun(out, { backend: p.backend });
+  // the untrained encoder gets the same probes, so the table says what training added
+  const evaluated = await evaluateRun(out, { backend: p.backend, untrained: steps > 0 });
   io.err(skippedText(evaluated.skipped, `${join(out, 'eval.json')} (unreadable)`));
-  io.out(
-    `${renderProbeTable(evaluated.rows)}\nwrote ${join(out, 'eval.json')}; report: tessera report --run ${out}\n`,
-  );
+  const table =
+    evaluated.untrainedRows === undefined
+      ? renderProbeTable(evaluated.rows)
+      : renderGainTable(evaluated.untrainedRows, evaluated.rows);
+  io.out(`${table}\nwrote ${join(out, 'eval.json')}; report: tessera report --run ${out}\n`);
   return 0;
 };
 

@@ -1,5 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evaluateRepresentations, renderProbeTable, type ProbeRow } from '../../eval/probe.js';
+import {
+  evaluateRepresentations,
+  renderGainTable,
+  renderProbeTable,
+  type ProbeRow,
+} from '../../eval/probe.js';
 import { tf, useBackend } from '../../runtime/backend.js';
 import { Rng } from '../../compiler/ir/rng.js';
 
@@ -117,5 +122,51 @@ describe('renderProbeTable', () => {
     expect(lines[0]).toBe('representation  label       probe   acc %  F1w %  F1m %  train  test');
     expect(lines[1]).toBe('content         appearance  linear   91.3   90.0   88.0     80   200');
     expect(lines[2]).toBe('fused           appearance  knn     100.0   90.0   88.0     80   200');
+  });
+});
+
+describe('renderGainTable', () => {
+  const row = (
+    representation: string,
+    label: string,
+    probe: 'linear' | 'knn',
+    accuracy: number,
+  ): ProbeRow => ({
+    representation,
+    label,
+    probe,
+    accuracy,
+    f1Weighted: accuracy,
+    f1Macro: accuracy,
+    nTrain: 10,
+    nTest: 10,
+    nClasses: 2,
+    confusion: [
+      [1, 0],
+      [0, 1],
+    ],
+  });
+
+  it('pairs each trained probe with the untrained one, gives the gain in points and a verdict per label', () => {
+    const untrained = [
+      row('backbone', 'content', 'linear', 0.179),
+      row('backbone', 'content', 'knn', 0.2),
+      row('backbone', 'appearance', 'linear', 0.3),
+    ];
+    const trained = [
+      row('backbone', 'content', 'linear', 0.294),
+      row('backbone', 'content', 'knn', 0.25),
+      row('backbone', 'appearance', 'linear', 0.28),
+      row('other', 'content', 'linear', 0.5), // no untrained row: left out
+    ];
+    const lines = renderGainTable(untrained, trained).split('\n');
+    expect(lines[0]).toMatch(/^representation\s+label\s+probe\s+untrained %\s+trained %\s+gain$/);
+    expect(lines[1]).toMatch(/^backbone\s+content\s+linear\s+17\.9\s+29\.4\s+\+11\.5$/);
+    expect(lines[2]).toMatch(/^backbone\s+content\s+knn\s+20\.0\s+25\.0\s+\+5\.0$/);
+    expect(lines[3]).toMatch(/^backbone\s+appearance\s+linear\s+30\.0\s+28\.0\s+-2\.0$/);
+    expect(lines.slice(4)).toEqual([
+      'content: backbone +11.5 points over the untrained encoder (linear probe)',
+      'appearance: backbone -2.0 points over the untrained encoder (linear probe)',
+    ]);
   });
 });

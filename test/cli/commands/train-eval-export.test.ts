@@ -194,12 +194,19 @@ describe('the main job', () => {
       '2',
       '--eval-samples',
       '48',
+      '--eval',
       '--out',
       dir,
     );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain(`(${DEFAULT_METHOD} (tiny))`);
+    // --eval (the main job's default) puts the untrained encoder's probes next to the trained ones
+    expect(r.out).toMatch(/representation\s+label\s+probe\s+untrained %\s+trained %\s+gain\n/);
+    expect(r.out).toMatch(/\nbackbone\s+content\s+linear\s+\d+\.\d\s+\d+\.\d\s+[+-]\d+\.\d\n/);
+    expect(r.out).toMatch(
+      /\ncontent: backbone [+-]\d+\.\d points over the untrained encoder \(linear probe\)\n/,
+    );
     expect(r.out).toMatch(/online kNN after 0 steps \(untrained\): .*backbone\/content \d+\.\d%/);
     expect(r.out).toMatch(
       /online kNN, step 0 -> 2: .*backbone\/content \d+\.\d% -> \d+\.\d% \([+-]\d+\.\d points\)/,
