@@ -184,7 +184,16 @@ describe('the whole update: 3 TF.js cpu steps vs a torch replay', () => {
   });
 
   it('MoCo v3 tiny: AdamW + warmup-cosine lr, cosine EMA momentum, BatchNorm statistics', async () => {
-    const { report, tfjs } = await replay('moco', mocoV3({ preset: 'tiny', backbone: 'vit' }));
+    // the views the bounds were measured with (session 3's tiny views: hue 0.5, BYOL blur and
+    // solarize); the check is of the update, and other views only move which elements are noise
+    const views = {
+      byolViews: true,
+      colorJitter: { brightness: 0.8, contrast: 0.8, saturation: 0.8, hue: 0.5, p: 0.8 },
+    };
+    const { report, tfjs } = await replay(
+      'moco',
+      mocoV3({ preset: 'tiny', backbone: 'vit', ...views }),
+    );
     console.log(summary('MoCo v3 tiny', report));
     expectSameState(report, tfjs);
     expect(Object.keys(report.mutants)).toContain('BatchNorm momentum 0.05');
