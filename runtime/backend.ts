@@ -4,10 +4,11 @@
  * optional peers loaded only when chosen).
  */
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm'; // registers the wasm kernels
 import { createRequire } from 'node:module';
 import { installSharedIdentity } from '../compiler/lower/kernels/identity.js';
 import type { BackendName } from './backendName.js';
+import { initWasmBackend } from './wasmThreads.js';
 
 // The wasm backend's kernels are registered now: replace its copying Identity (the tape's
 // saved-tensor clones) with the zero-copy one.
@@ -35,14 +36,24 @@ const loadTensorflowBindings = (): string => {
 
 /**
  * Makes `name` the active TF.js backend (idempotent). Throws a clear error when the backend
- * cannot start.
+ * cannot start. `wasm` runs on every core unless `TESSERA_THREADS` says otherwise (`wasmThreads.ts`).
  */
 export const useBackend = async (name: BackendName): Promise<void> => {
   if (tf.getBackend() === name) return;
+  if (name === 'wasm') {
+    await initWasmBackend();
+    return;
+  }
   if (name === 'tensorflow') loadTensorflowBindings();
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`TF.js backend "${name}" failed to initialise`);
   await tf.ready();
 };
+
+/** The active backend as a run's header names it: `wasm (2 threads)`, `cpu`. */
+export const backendLabel = (name: BackendName): string =>
+  name === 'wasm'
+    ? `wasm (${getThreadsCount()} thread${getThreadsCount() === 1 ? '' : 's'})`
+    : name;
 
 export { tf };

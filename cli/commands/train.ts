@@ -313,7 +313,7 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
     );
     return resolved.code;
   }
-  const [{ train }, { useBackend }] = await Promise.all([
+  const [{ train }, { useBackend, backendLabel }] = await Promise.all([
     import('../../runtime/train.js'),
     import('../../runtime/backend.js'),
   ]);
@@ -331,10 +331,10 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   // --steps 0 (the untrained encoder, to evaluate or export) keeps the spec's training.steps
   const method = steps === 0 ? resolved.method : withSteps(resolved.method, steps);
   const out = v.out ?? defaultRunFolder(method.name, new Date());
-  io.out(
-    `training "${method.name}" (${resolved.name}) on ${dataset.name}: ${steps} steps of batch ${batch}, backend ${p.backend}, seed ${p.seed}\nrun folder: ${out}\n`,
-  );
   await useBackend(p.backend); // the online evaluator keeps its images as tensors of this backend
+  io.out(
+    `training "${method.name}" (${resolved.name}) on ${dataset.name}: ${steps} steps of batch ${batch}, backend ${backendLabel(p.backend)}, seed ${p.seed}\nrun folder: ${out}\n`,
+  );
   const online = await onlineEvaluation(source, method.input.size, p.evalEvery, p.evalSamples, io);
   for (const w of datasetWarnings(dataset, online?.held)) io.err(`${w}\n`);
   const skipped = () => skippedImages(dataset, online?.held);
