@@ -10,7 +10,8 @@ import type { Command, Io } from '../command.js';
 const usage = `usage: tessera report --run DIR [--out FILE.html]
   --run DIR   a run folder (metrics.jsonl; eval.json and embeddings.json after tessera eval)
   --out FILE  default DIR/report.html
-  exit 0: written (missing parts are noted on the page); 1: no such folder; 2: usage`;
+  exit 0: written (missing parts are noted on the page); 1: no such folder, or it holds none of
+          metrics.jsonl, eval.json, embeddings.json, spec.json; 2: usage`;
 
 const fail = (io: Io, message: string, code: number): number => {
   io.err(`tessera report: ${message}\n${code === 2 ? `${usage}\n` : ''}`);

@@ -316,6 +316,11 @@ describe('tessera train: bad inputs', () => {
         new RegExp(`tessera ${args[0]}: .*${dir.replace(/[/.]/g, '\\$&')}[\\s\\S]*hint:`),
       );
     }
+    const empty = tempDir();
+    const report = await tessera('report', '--run', empty);
+    expect(report.code).toBe(1);
+    expect(report.err).toMatch(/tessera report: .* holds nothing to report: [\s\S]*hint:/);
+    expect(existsSync(join(empty, 'report.html'))).toBe(false);
     expect((await tessera('eval')).code).toBe(2);
     expect((await tessera('export', '--run', dir)).code).toBe(2);
   });
