@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Command, Io } from '../command.js';
+import { missingFolder } from '../outFile.js';
 
 const usage = `usage: tessera report --run DIR [--out FILE.html]
   --run DIR   a run folder (metrics.jsonl; eval.json and embeddings.json after tessera eval)
@@ -41,6 +42,10 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
       `no such run folder: ${values.run}\nhint: give the --out folder of a tessera train run`,
       1,
     );
+  if (values.out !== undefined) {
+    const noFolder = await missingFolder(values.out);
+    if (noFolder !== undefined) return fail(io, noFolder, 1);
+  }
   try {
     const { writeReport } = await import('../../eval/index.js');
     const r = await writeReport(values.run, values.out !== undefined ? { out: values.out } : {});
