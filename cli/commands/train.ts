@@ -216,7 +216,9 @@ export const interruptible = (
         '\ninterrupted: finishing this step and saving a checkpoint (Ctrl-C again to quit now)\n',
       );
     else {
-      io.err('\ninterrupted again: quitting now, without saving (the last checkpoint is kept)\n');
+      io.err(
+        '\ninterrupted again: quitting now; a checkpoint being written is abandoned (those already on disk are whole)\n',
+      );
       quit();
     }
   };
