@@ -48,10 +48,15 @@ export interface SoakSample {
   readonly heapMB: number;
   /** The wasm backend's linear memory (it grows, never shrinks); 0 on other backends. */
   readonly wasmMB: number;
+  /**
+   * Node `ArrayBuffer`s and `Buffer`s outside the V8 heap (decoded images, checkpoint bytes): RSS
+   * that grows while this and the heaps stay flat is the allocator's, not the program's.
+   */
+  readonly buffersMB: number;
   readonly seconds: number;
 }
 
-type Measure = 'tensors' | 'tensorMB' | 'rssMB' | 'heapMB' | 'wasmMB';
+type Measure = 'tensors' | 'tensorMB' | 'rssMB' | 'heapMB' | 'wasmMB' | 'buffersMB';
 
 /** The soak's result. */
 export interface SoakReport {
@@ -69,7 +74,14 @@ export interface SoakReport {
   readonly stepsPerSecond: number;
 }
 
-const MEASURES: ReadonlyArray<Measure> = ['tensors', 'tensorMB', 'rssMB', 'heapMB', 'wasmMB'];
+const MEASURES: ReadonlyArray<Measure> = [
+  'tensors',
+  'tensorMB',
+  'rssMB',
+  'heapMB',
+  'wasmMB',
+  'buffersMB',
+];
 
 /** A full garbage collection, without `--expose-gc` on the command line. */
 const collect: () => void = (() => {
@@ -96,6 +108,7 @@ export const sample = (step: number, t0: number): SoakSample => {
     rssMB: p.rss / MB,
     heapMB: p.heapUsed / MB,
     wasmMB: wasmBytes() / MB,
+    buffersMB: p.arrayBuffers / MB,
     seconds: (performance.now() - t0) / 1000,
   };
 };
@@ -213,6 +226,7 @@ export const showSoak = (r: SoakReport): string => {
     ['RSS MB', 'rssMB', f1],
     ['JS heap MB', 'heapMB', f1],
     ['wasm heap MB', 'wasmMB', f1],
+    ['buffers MB', 'buffersMB', f1],
   ];
   const lines = [
     `soak: ${r.method} tiny, batch ${r.batch}, ${r.steps} steps on ${r.backend} (${r.stepsPerSecond.toFixed(2)} steps/s); samples after a full GC`,

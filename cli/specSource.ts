@@ -126,17 +126,17 @@ const fromModule = async (file: string): Promise<Loaded> => {
  * `.ts`/`.mts`/`.js`/`.mjs`), else a library method `name` or `name:preset`.
  */
 export const loadSpec = async (source: string): Promise<Loaded> => {
-  const exists = await fs.stat(source).then(
-    (s) => s.isFile(),
-    () => false,
+  const kind = await fs.stat(source).then(
+    (s) => (s.isFile() ? 'file' : s.isDirectory() ? 'folder' : 'other'),
+    () => 'none',
   );
-  if (!exists) {
+  if (kind !== 'file') {
     const [name, preset] = source.split(':');
     if (name !== undefined && isMethodName(name)) return fromLibrary(name, preset);
     return {
       ok: false,
       code: 1,
-      error: `no such file: ${source}\nhint: give a .json spec, a .ts module exporting a method, or a library method (${methodNames.join(', ')}, e.g. moco-v3:tiny)`,
+      error: `${kind === 'folder' ? `${source} is a folder, not a spec file` : `no such file: ${source}`}\nhint: give a .json spec, a .ts module exporting a method, or a library method (${methodNames.join(', ')}, e.g. moco-v3:tiny)`,
     };
   }
   const ext = path.extname(source).toLowerCase();

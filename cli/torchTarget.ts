@@ -16,6 +16,7 @@ import type { Graph } from '../compiler/ir/graph.js';
 import { torchTarget } from '../compiler/torchTarget.js';
 import { specHash } from '../runtime/specHash.js';
 import { TORCH_PACKAGE } from '../runtime/torchPackage.js';
+import { makeFolder } from '../runtime/fsErrors.js';
 
 const LAUNCHER = `"""Trains the tessera graph in graph.json with PyTorch; see tessera_torch/train.py.
 
@@ -47,7 +48,7 @@ if __name__ == "__main__":
 `;
 
 const copyPackage = async (to: string): Promise<number> => {
-  await fs.mkdir(to, { recursive: true });
+  await makeFolder(to);
   const files = (await fs.readdir(TORCH_PACKAGE)).filter((f) => f.endsWith('.py'));
   for (const f of files) await fs.copyFile(path.join(TORCH_PACKAGE, f), path.join(to, f));
   return files.length;
@@ -59,7 +60,7 @@ export const writeTorchTarget = async (
   graph: Graph,
   name: string,
 ): Promise<string> => {
-  await fs.mkdir(dir, { recursive: true });
+  await makeFolder(dir);
   const hash = specHash(graph.method);
   await fs.writeFile(
     path.join(dir, 'graph.json'),

@@ -5,6 +5,9 @@
  * path and a hint.
  */
 
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+
 /** A Node file-system error (`code`, and `path` when Node knows it). */
 type ErrnoLike = Error & {
   readonly code?: unknown;
@@ -57,4 +60,44 @@ export const describeFsError = (e: unknown, fallbackPath?: string): string | und
   const [what, hint] = HINTS[code]!;
   const op = typeof err.syscall === 'string' ? ` (${err.syscall})` : '';
   return `cannot write or read ${path ?? 'a file'}: ${what}${op} [${code}]\nhint: ${hint}`;
+};
+
+const codeOf = (e: unknown): unknown => (e as ErrnoLike | null)?.code;
+
+/**
+ * `mkdir -p DIR` without Node's `recursive` mode, which loops forever under a pseudo-filesystem
+ * (Node 20: `mkdir('/proc/self/x', { recursive: true })` never settles; issue 12). Walks up to the
+ * first existing folder, then creates each missing one. A part that is a file is `ENOTDIR`; a folder
+ * that exists but refuses new folders (`ENOENT` although the parent is there: /proc, /sys) is a
+ * plain error saying so.
+ */
+export const makeFolder = async (dir: string): Promise<void> => {
+  const missing: string[] = [];
+  for (let p = resolve(dir); ; p = dirname(p)) {
+    const st = await stat(p).catch((e: unknown) => {
+      if (codeOf(e) === 'ENOENT') return undefined;
+      throw e;
+    });
+    if (st !== undefined) {
+      if (!st.isDirectory())
+        throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), {
+          code: 'ENOTDIR',
+          path: p,
+          syscall: 'mkdir',
+        });
+      break;
+    }
+    missing.push(p);
+    if (dirname(p) === p) break;
+  }
+  for (const m of missing.reverse()) {
+    await mkdir(m).catch((e: unknown) => {
+      if (codeOf(e) === 'EEXIST') return;
+      if (codeOf(e) === 'ENOENT')
+        throw new Error(
+          `cannot create the folder ${m}: ${dirname(m)} exists but accepts no new folders (a pseudo-filesystem such as /proc or /sys?) [ENOENT]\nhint: choose --out on a regular disk`,
+        );
+      throw e;
+    });
+  }
 };

@@ -11,7 +11,7 @@
  * resumed from a checkpoint at step `s` follows the trajectory of an uninterrupted run: the
  * checkpoint holds the optimizer state, the InfoNCE key queues and the `Memory` contents.
  */
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { compile } from './compile.js';
@@ -20,7 +20,7 @@ import type { Method } from '../compiler/ir/node.js';
 import type { Dataset } from './dataset.js';
 import type { BackendName } from './backend.js';
 import { saveCheckpoint, specHash, toTensor, type LoadedCheckpoint } from './checkpoint/index.js';
-import { describeFsError } from './fsErrors.js';
+import { describeFsError, makeFolder } from './fsErrors.js';
 import { guardedStep, skippedLine, type NonFinite } from './finiteGuard.js';
 import { initModules, type ModuleInit } from './init.js';
 import { loadWeights } from './restore.js';
@@ -348,7 +348,7 @@ const trainChecked = async (config: TrainConfig): Promise<TrainResult> => {
   const ckpt = await checkResume(config, hash);
   const compiled = config.compiled ?? (await compile(config.method, { backend: config.backend }));
   checkMemory(config, compiled);
-  await mkdir(config.outDir, { recursive: true });
+  await makeFolder(config.outDir);
   await writeFile(join(config.outDir, 'spec.json'), `${JSON.stringify(config.method, null, 2)}\n`);
   await writeFile(join(config.outDir, 'spec.sha256'), `${hash}\n`);
   await config.onStart?.(hash);

@@ -253,7 +253,7 @@ const runSoak = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
     images: positiveInt('images', values.images, 256),
     onSample: (s) =>
       io.err(
-        `step ${s.step}: ${s.tensors} tensors, RSS ${s.rssMB.toFixed(1)} MB, JS heap ${s.heapMB.toFixed(1)} MB (${s.seconds.toFixed(0)} s)\n`,
+        `step ${s.step}: ${s.tensors} tensors, RSS ${s.rssMB.toFixed(1)} MB, JS heap ${s.heapMB.toFixed(1)} MB, wasm ${s.wasmMB.toFixed(0)} MB, buffers ${s.buffersMB.toFixed(1)} MB (${s.seconds.toFixed(0)} s)\n`,
       ),
   });
   io.out(values.json === true ? `${JSON.stringify(report)}\n` : showSoak(report));

@@ -18,6 +18,7 @@ import { renderIssues } from '../../compiler/ir/render.js';
 import { pipelineFor } from '../../compiler/passes/pipeline.js';
 import type { BackendName } from '../../runtime/backendName.js';
 import type { Command, Io } from '../command.js';
+import { missingFolder } from '../outFile.js';
 import { specFromArgs } from '../specSource.js';
 import { resolveSpec, withSteps } from '../trainSpec.js';
 import { writeTorchTarget } from '../torchTarget.js';
@@ -114,15 +115,8 @@ const emit = async (
   name: string,
   keep: boolean,
 ): Promise<number> => {
-  const folder = path.dirname(path.resolve(file));
-  if (
-    !(await fs.stat(folder).then(
-      (st) => st.isDirectory(),
-      () => false,
-    ))
-  ) {
-    return fail(io, `cannot write ${file}: no folder ${folder}\nhint: create it first`, 1);
-  }
+  const noFolder = await missingFolder(file);
+  if (noFolder !== undefined) return fail(io, noFolder, 1);
   const [{ CodegenError }, { emitStepModule }] = await Promise.all([
     import('../../codegen/closure.js'),
     import('../../codegen/emit.js'),

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import type { Tensor4D } from '@tensorflow/tfjs';
 import type { Command, Io } from '../command.js';
 import { parseIntOption, RANGES } from '../numbers.js';
+import { makeFolder } from '../../runtime/fsErrors.js';
 import type { Batch, Dataset } from '../../data/dataset.js';
 import { Rng } from '../../compiler/ir/rng.js';
 import { BUILTIN, openTrainingData, parseDataSource } from '../runData.js';
@@ -95,7 +96,7 @@ const runGrid = async (args: ReadonlyArray<string>, io: Io): Promise<number> => 
   const seed = intOption('seed', o.seed, 0, 0);
   for (const v of [size, seed]) if (typeof v === 'string') return fail(io, v, 2);
   const { appearanceGrid } = await import('../../data/appearance/grid.js');
-  await fs.mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
+  await makeFolder(path.dirname(path.resolve(o.out)));
   await fs.writeFile(o.out, await appearanceGrid(size as number, seed as number));
   io.out(`wrote ${o.out}\n`);
   return 0;
@@ -166,7 +167,7 @@ const runViews = async (args: ReadonlyArray<string>, io: Io): Promise<number> =>
   try {
     const sheet = await viewSheet(method, shown, { seed: seed as number, step: step as number });
     const out = o.out ?? `views-${method.name}.png`;
-    await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true });
+    await makeFolder(path.dirname(path.resolve(out)));
     await fs.writeFile(out, sheet.png);
     io.out(
       `wrote ${out}: ${shown.shape[0]} images of step ${step} (seed ${seed}); columns: ${sheet.columns.join(' | ')}\n`,

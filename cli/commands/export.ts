@@ -10,6 +10,7 @@ import { CheckError } from '../../compiler/check.js';
 import type { Method } from '../../compiler/ir/node.js';
 import { readRunSpec } from '../../runtime/runInfo.js';
 import type { Command, Io } from '../command.js';
+import { missingFolder } from '../outFile.js';
 
 const usage = `usage: tessera export --run DIR --representation NAME --out FILE.safetensors
   --run DIR              a tessera train run folder
@@ -62,6 +63,8 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
         `run folder ${dir} has no checkpoint yet\nhint: train it first (tessera train --out ${dir})`,
         1,
       );
+    const noFolder = await missingFolder(out);
+    if (noFolder !== undefined) return fail(io, noFolder, 1);
     const names = await exportEncoder(spec, ckpt.weights, representation, out, ckpt.step);
     const modules = [...new Set(names.map((n) => n.split('/')[0]))];
     io.out(

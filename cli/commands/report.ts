@@ -6,11 +6,13 @@
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Command, Io } from '../command.js';
+import { missingFolder } from '../outFile.js';
 
 const usage = `usage: tessera report --run DIR [--out FILE.html]
   --run DIR   a run folder (metrics.jsonl; eval.json and embeddings.json after tessera eval)
   --out FILE  default DIR/report.html
-  exit 0: written (missing parts are noted on the page); 1: no such folder; 2: usage`;
+  exit 0: written (missing parts are noted on the page); 1: no such folder, or it holds none of
+          metrics.jsonl, eval.json, embeddings.json, spec.json; 2: usage`;
 
 const fail = (io: Io, message: string, code: number): number => {
   io.err(`tessera report: ${message}\n${code === 2 ? `${usage}\n` : ''}`);
@@ -40,6 +42,10 @@ const run = async (args: ReadonlyArray<string>, io: Io): Promise<number> => {
       `no such run folder: ${values.run}\nhint: give the --out folder of a tessera train run`,
       1,
     );
+  if (values.out !== undefined) {
+    const noFolder = await missingFolder(values.out);
+    if (noFolder !== undefined) return fail(io, noFolder, 1);
+  }
   try {
     const { writeReport } = await import('../../eval/index.js');
     const r = await writeReport(values.run, values.out !== undefined ? { out: values.out } : {});

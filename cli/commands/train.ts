@@ -200,18 +200,30 @@ const plan = async (v: Options) => {
 
 /**
  * Ctrl-C: the first asks the loop to stop after the current step (a checkpoint is saved); the
- * handler is then removed, so a second Ctrl-C terminates the process the default way.
+ * second quits now (`quit`, exit 130; the checkpoints on disk are whole: every write is atomic).
+ * The handler stays installed until `release`: with a one-shot handler, two Ctrl-Cs pressed while
+ * a step blocks the event loop were delivered together and the second was lost (issue 12).
  */
-const interruptible = (io: Io): { readonly stop: () => boolean; readonly release: () => void } => {
-  let requested = false;
+export const interruptible = (
+  io: Io,
+  quit: () => void = () => process.exit(130),
+): { readonly stop: () => boolean; readonly release: () => void } => {
+  let signals = 0;
   const onSignal = (): void => {
-    requested = true;
-    io.err(
-      '\ninterrupted: finishing this step and saving a checkpoint (Ctrl-C again to quit now)\n',
-    );
+    signals += 1;
+    if (signals === 1)
+      io.err(
+        '\ninterrupted: finishing this step and saving a checkpoint (Ctrl-C again to quit now)\n',
+      );
+    else {
+      io.err(
+        '\ninterrupted again: quitting now; a checkpoint being written is abandoned (those already on disk are whole)\n',
+      );
+      quit();
+    }
   };
-  process.once('SIGINT', onSignal);
-  return { stop: () => requested, release: () => void process.off('SIGINT', onSignal) };
+  process.on('SIGINT', onSignal);
+  return { stop: () => signals > 0, release: () => void process.off('SIGINT', onSignal) };
 };
 
 const summary = (r: TrainResult, out: string, seconds: number): string => {

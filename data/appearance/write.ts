@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { makeFolder } from '../../runtime/fsErrors.js';
 import { MANIFEST, MANIFEST_FORMAT, type Manifest } from '../folderScan.js';
 import {
   appearanceLabels,
@@ -50,9 +51,7 @@ export const writeAppearance = async (
   };
   const paths = Array.from({ length: options.n }, (_, i) => appearancePath(i, options.n));
   await Promise.all(
-    [...new Set(paths.map((p) => path.dirname(p)))].map((d) =>
-      fs.mkdir(path.join(dir, d), { recursive: true }),
-    ),
+    [...new Set(paths.map((p) => path.dirname(p)))].map((d) => makeFolder(path.join(dir, d))),
   );
   for (let start = 0; start < paths.length; start += concurrency) {
     const chunk = paths.slice(start, start + concurrency);

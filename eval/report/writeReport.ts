@@ -84,14 +84,29 @@ const specName = (v: unknown): string | undefined => {
   return typeof name === 'string' ? name : undefined;
 };
 
+/** The files a report is drawn from; a folder with none of them is not a run folder. */
+export const REPORT_INPUTS = [
+  'metrics.jsonl',
+  'eval.json',
+  'embeddings.json',
+  'spec.json',
+] as const;
+
 /**
  * Writes the report of `runDir` (atomically) and returns its path and the notes it contains
- * (missing files, skipped lines). Never fails on missing inputs; fails on unreadable folders.
+ * (missing files, skipped lines). Tolerates missing or malformed inputs (each becomes a note), but
+ * fails, writing nothing, on a folder holding none of `REPORT_INPUTS` (an empty page would look
+ * like a report of a run) and on unreadable folders.
  */
 export const writeReport = async (
   runDir: string,
   options: WriteReportOptions = {},
 ): Promise<{ readonly path: string; readonly notes: ReadonlyArray<string> }> => {
+  const present = await Promise.all(REPORT_INPUTS.map((f) => readOptional(join(runDir, f))));
+  if (present.every((t) => t === undefined))
+    throw new Error(
+      `${runDir} holds nothing to report: none of ${REPORT_INPUTS.join(', ')}\nhint: give the --out folder of a tessera train run (it writes metrics.jsonl and spec.json)`,
+    );
   const data = await readRunForReport(runDir, options.now, options.title);
   const path = options.out ?? join(runDir, 'report.html');
   await writeFileAtomic(path, renderReport(data, options));

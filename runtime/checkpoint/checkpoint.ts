@@ -14,11 +14,12 @@
  * killed between the record and the pointer); `syncPointer` then repairs the pointer.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { tf } from '../backend.js';
 import type { RngState } from '../../compiler/ir/rng.js';
 import { writeFileAtomic, type AtomicWriteHooks } from './atomicWrite.js';
+import { makeFolder } from '../fsErrors.js';
 import { nonFiniteNames, recordMismatch, someNames } from './integrity.js';
 import {
   decodeSafetensors,
@@ -157,7 +158,7 @@ export const saveCheckpoint = async (
   if (meta.step !== undefined && meta.step !== step)
     throw new Error(`saveCheckpoint: meta.step ${meta.step} differs from step ${step}`);
   const dir = checkpointsDir(runDir);
-  await mkdir(dir, { recursive: true });
+  await makeFolder(dir);
   const tensors: Record<string, NamedTensor> = {};
   await collect(tensors, WEIGHTS, input.weights);
   await collect(tensors, OPTIMIZER, input.optimizer ?? {});

@@ -18,6 +18,7 @@ const at = (step: number, tensors: number, rssMB: number): SoakSample => ({
   rssMB,
   heapMB: 50,
   wasmMB: 512,
+  buffersMB: 8,
   seconds: step,
 });
 
@@ -74,6 +75,8 @@ describe('soak run', () => {
     expect(text).toMatch(/^soak: moco-v3 tiny, batch 4, 6 steps on wasm/);
     expect(text).toMatch(/\ntensors +\d+ +\d+ +\d+ +[+-]\d+\.\d\d\n/);
     expect(text).toMatch(/\nRSS MB +[\d.]+ +[\d.]+ +[\d.]+ +[+-][\d.]+\n/);
+    expect(text).toMatch(/\nbuffers MB +[\d.]+ +[\d.]+ +[\d.]+ +[+-][\d.]+\n/);
+    expect(r.end.buffersMB).toBeGreaterThan(0);
   });
 
   it('the command: usage errors exit 2', async () => {

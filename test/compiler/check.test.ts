@@ -106,4 +106,15 @@ describe('checkMethod on the library', () => {
       }
     }
   });
+
+  it('refuses a batch of 1 for in-batch InfoNCE (the loss would be exactly 0), naming each term', () => {
+    const at = (batch: number) => ({ ...tinyMoco, training: { ...tinyMoco.training, batch } });
+    const r = checkMethod(at(1));
+    expect(codes(r)).toEqual(tinyMoco.objectives[0]!.terms.map(() => 'E_RANGE'));
+    expect(E.isLeft(r) && r.left[0]!.path.join('.')).toBe('objectives.0.terms.0.loss');
+    expect(E.isRight(checkMethod(at(2)))).toBe(true);
+    expect(
+      E.isRight(checkMethod({ ...tinyIjepa, training: { ...tinyIjepa.training, batch: 1 } })),
+    ).toBe(true);
+  });
 });

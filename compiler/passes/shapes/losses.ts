@@ -137,8 +137,53 @@ const contrastive =
     ];
     const b = evalDim(bq, ctx.env);
     const d = evalDim(dq, ctx.env);
-    return scalar(2 * b * (queue >= 0 ? 1 + queue : evalDim(bk, ctx.env)) * d, issues);
+    const alone =
+      queue < 0 && b === 1
+        ? [
+            issue(
+              'E_RANGE',
+              path,
+              `${loss._tag} takes its negatives from the other samples of the batch: a batch of 1 has none, so the loss is exactly 0 and nothing learns`,
+              {
+                expected: 'a batch of at least 2',
+                got: `${b}`,
+                hint: 'train with --batch 2 or more (training.batch), or use InfoNCEQueue (negatives from a queue of past keys)',
+              },
+            ),
+          ]
+        : [];
+    return scalar(2 * b * (queue >= 0 ? 1 + queue : evalDim(bk, ctx.env)) * d, [
+      ...issues,
+      ...alone,
+    ]);
   };
+
+/**
+ * VICReg statistics are unbiased (divided by `N - 1`) over the `N` samples of a batch: a single
+ * sample (batch 1, vector features) divides by 0. Unknown sizes (0) are left to other checks.
+ */
+const oneSample = (
+  x: TensorType,
+  path: SpecPath,
+  ctx: GraphContext,
+  tag: string,
+): ReadonlyArray<Issue> => {
+  const rows = x.shape.slice(0, -1).reduce<number>((a, s) => a * evalDim(s as Dim, ctx.env), 1);
+  return rows === 1
+    ? [
+        issue(
+          'E_RANGE',
+          [...path, 'x'],
+          `${tag} needs at least 2 samples (its variance is over the batch), got 1 at batch ${ctx.batch}`,
+          {
+            expected: 'at least 2 samples',
+            got: '1',
+            hint: 'train with --batch 2 or more (training.batch), or regularise tokens [B, S, D] instead of vectors',
+          },
+        ),
+      ]
+    : [];
+};
 
 /** The logits of a discriminator: a tensor whose last dim is 1. */
 const logits =
@@ -257,16 +302,16 @@ export const LOSS_RULES: { readonly [K in LossTag]: LossRule<K> } = {
         : []),
     ]);
   },
-  VicregVariance: (_l, i, p) => {
+  VicregVariance: (_l, i, p, ctx) => {
     const x = tensorPort(i, 'x', ['vector', 'tokens'], [...p, 'x'], 'VicregVariance');
-    return x._tag === 'Left' ? x : scalar();
+    return x._tag === 'Left' ? x : scalar(0, oneSample(x.right, p, ctx, 'VicregVariance'));
   },
   VicregCovariance: (_l, i, p, ctx) => {
     const x = tensorPort(i, 'x', ['vector', 'tokens'], [...p, 'x'], 'VicregCovariance');
     if (x._tag === 'Left') return x;
     const d = evalDim(x.right.shape[x.right.shape.length - 1] as Dim, ctx.env);
     const rows = x.right.shape.slice(0, -1).reduce<number>((a, s) => a * evalDim(s, ctx.env), 1);
-    return scalar(2 * rows * d * d);
+    return scalar(2 * rows * d * d, oneSample(x.right, p, ctx, 'VicregCovariance'));
   },
   SpadeGate: (l, _i, path, ctx) => {
     const m = moduleNamed(ctx, l.module, path);

@@ -135,6 +135,9 @@ describe('tessera check', () => {
     const missing = await tessera('check', path.join(dir, 'nope.json'));
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('no such file');
+    const folder = await tessera('check', dir);
+    expect(folder.code).toBe(1);
+    expect(folder.err).toMatch(/ is a folder, not a spec file\nhint: give a \.json spec/);
     const noExport = await tessera('check', file('empty.mjs', 'export const x = 1;\n'));
     expect(noExport).toMatchObject({ code: 1 });
     expect(noExport.err).toContain('exports no method');

@@ -140,6 +140,21 @@ describe('tessera train -> eval -> export -> report', () => {
 
   it('exports only the encoder, readable by a plain safetensors reader, and loadEncoder embeds like the trained method', async () => {
     const out = join(tempDir(), 'backbone.safetensors');
+    const nowhere = join(tempDir(), 'missing', 'backbone.safetensors');
+    const refused = await tessera(
+      'export',
+      '--run',
+      run,
+      '--representation',
+      'backbone',
+      '--out',
+      nowhere,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(
+      /^tessera export: cannot write .*: no folder .*missing\nhint: create it first/,
+    );
+    expect(refused.err).not.toContain('.tmp');
     const r = await tessera('export', '--run', run, '--representation', 'backbone', '--out', out);
     expect(r.code).toBe(0);
     const { tensors, metadata } = decodeSafetensors(readFileSync(out));
@@ -316,6 +331,17 @@ describe('tessera train: bad inputs', () => {
         new RegExp(`tessera ${args[0]}: .*${dir.replace(/[/.]/g, '\\$&')}[\\s\\S]*hint:`),
       );
     }
+    const empty = tempDir();
+    const report = await tessera('report', '--run', empty);
+    expect(report.code).toBe(1);
+    expect(report.err).toMatch(/tessera report: .* holds nothing to report: [\s\S]*hint:/);
+    expect(existsSync(join(empty, 'report.html'))).toBe(false);
+    writeFileSync(join(empty, 'metrics.jsonl'), '{"step":0,"loss":1}\n');
+    const into = await tessera('report', '--run', empty, '--out', join(empty, 'no', 'r.html'));
+    expect(into.code).toBe(1);
+    expect(into.err).toMatch(
+      /^tessera report: cannot write .*r\.html: no folder .*no\nhint: create it first/,
+    );
     expect((await tessera('eval')).code).toBe(2);
     expect((await tessera('export', '--run', dir)).code).toBe(2);
   });

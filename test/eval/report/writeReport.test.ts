@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,5 +69,14 @@ describe('writeReport', () => {
     expect(html).toContain('<h1>a &lt;run&gt;</h1>');
     expect(html).toContain('coloured by &lt;b&gt;');
     expect(html).not.toContain('<i>x</i>');
+  });
+
+  it('refuses a folder holding none of its inputs, writing nothing (issue 12: an empty folder exited 0)', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'notes.txt'), 'not a run');
+    await expect(writeReport(dir)).rejects.toThrow(
+      /holds nothing to report: none of metrics.jsonl, eval.json, embeddings.json, spec.json\nhint: /,
+    );
+    expect(existsSync(join(dir, 'report.html'))).toBe(false);
   });
 });

@@ -30,14 +30,18 @@ const tinyVit = vit({
 });
 
 /** A builder with the modules every case may use, and handy nodes. */
-const setup = () => {
-  const b = new GraphBuilder([
-    module('G', tinyGenerator),
-    module('D', tinyPatchGan),
-    module('vit', tinyVit),
-    module('head', mocoMlp(32, 16, 8, 2, false)),
-    module('wide', mocoMlp(32, 16, 12, 2, false)),
-  ]);
+const setup = (batch = 8) => {
+  const b = new GraphBuilder(
+    [
+      module('G', tinyGenerator),
+      module('D', tinyPatchGan),
+      module('vit', tinyVit),
+      module('head', mocoMlp(32, 16, 8, 2, false)),
+      module('wide', mocoMlp(32, 16, 12, 2, false)),
+    ],
+    [],
+    batch,
+  );
   const x = b.input();
   const y = b.permute(x);
   const fake = b.apply('G', { x, style: y });
@@ -49,8 +53,9 @@ const setup = () => {
 
 const lossCase = (
   make: (s: ReturnType<typeof setup>) => readonly [LossNode, Record<string, string>],
+  batch = 8,
 ) => {
-  const s = setup();
+  const s = setup(batch);
   const [loss, inputs] = make(s);
   const id = s.b.loss(loss, inputs);
   const r = annotateShapes(s.b.build());
@@ -253,6 +258,22 @@ describe('losses', () => {
     ],
     ['VicregVariance on an image', 'E_KIND', (s) => [ok.VicregVariance(s)[0], { x: s.x }]],
   ];
+
+  it('a batch of 1: InfoNCE (no negatives) and VICReg on vectors (variance / N - 1) are E_RANGE; with a queue or tokens they pass', () => {
+    const at1 = (make: Parameters<typeof lossCase>[0]) => lossCase(make, 1).issues;
+    const nce1 = at1(ok.InfoNCE);
+    expect(nce1.map((i) => i.code)).toEqual(['E_RANGE']);
+    expect(nce1[0]!.message).toMatch(/negatives .* a batch of 1 has none/);
+    expect(nce1[0]!.hint).toMatch(/--batch 2 or more/);
+    for (const tag of ['VicregVariance', 'VicregCovariance'] as const) {
+      const v = at1(ok[tag]);
+      expect(v.map((i) => i.code)).toEqual(['E_RANGE']);
+      expect(v[0]!.message).toMatch(new RegExp(`${tag} needs at least 2 samples`));
+      expect(at1((s) => [ok[tag](s)[0], { x: s.toks }])).toEqual([]);
+    }
+    expect(at1(ok.InfoNCEQueue)).toEqual([]);
+    expect(lossCase(ok.InfoNCE, 2).issues).toEqual([]);
+  });
 
   it.each(bad)('%s is %s', (_name, code, make) => {
     const { issues, node } = lossCase(make);
