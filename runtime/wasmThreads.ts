@@ -1,5 +1,5 @@
 /**
- * Every core for the `wasm` backend in Node.
+ * Several cores for the `wasm` backend in Node (opt-in: `TESSERA_THREADS=N`).
  *
  * `@tensorflow/tfjs-backend-wasm` ships a threaded SIMD build (XNNPACK over a pthread pool) but
  * never starts it in Node (tensorflow/tfjs#3830), for three reasons this module bridges and nothing
@@ -13,8 +13,10 @@
  *    reports twice the requested threads while the backend initialises.
  *
  * XNNPACK splits each operation's output between threads, so results are bit-identical to one
- * thread (`test/runtime/wasmThreads.test.ts`). Measured on this 2-core machine (`bench step`,
- * docs/speed.md): see the README's "Speed" section.
+ * thread (`test/runtime/wasmThreads.test.ts`). Opt-in (`TESSERA_THREADS`): measured on the 2-core
+ * machine, a 512^3 matMul runs 1.5-1.9x faster on 2 threads, but the MoCo v3 `tiny` step (small
+ * convolutions and many element-wise kernels) only 0-15% faster on a quiet machine and slower when
+ * other jobs share the cores (README, "Backends").
  */
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
@@ -34,17 +36,17 @@ const WORKER_PREFIX = '"use strict";var Module={}';
 const require = createRequire(import.meta.url);
 
 /**
- * Threads the `wasm` backend will use: `TESSERA_THREADS` when set (1 = the single-threaded build),
- * else every core up to 4.
+ * Threads the `wasm` backend will use: `TESSERA_THREADS` when set, else 1 (the single-threaded
+ * build; see the module header for why that is the default).
  */
 export const requestedWasmThreads = (): number => {
   const raw = process.env.TESSERA_THREADS;
-  if (raw === undefined || raw === '') return Math.min(MAX_THREADS, os.availableParallelism());
+  if (raw === undefined || raw === '') return 1;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
     throw new RangeError(
       `TESSERA_THREADS must be an integer from 1 to ${MAX_THREADS}, got "${raw}"\n` +
-        'hint: unset it to use every core, or TESSERA_THREADS=1 for one thread',
+        `hint: TESSERA_THREADS=${Math.min(MAX_THREADS, os.availableParallelism())} uses every core of this machine; unset it for one thread`,
     );
   }
   return n;

@@ -5,7 +5,6 @@
  * when the backend first initialises.
  */
 import { execFileSync } from 'node:child_process';
-import os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { requestedWasmThreads } from '../../runtime/wasmThreads.js';
@@ -35,9 +34,9 @@ describe('wasm threads', () => {
     else process.env.TESSERA_THREADS = saved;
   });
 
-  test('TESSERA_THREADS: unset means every core up to 4; bad values are refused with a hint', () => {
+  test('TESSERA_THREADS: unset means one thread; bad values are refused with a hint', () => {
     delete process.env.TESSERA_THREADS;
-    expect(requestedWasmThreads()).toBe(Math.min(4, os.availableParallelism()));
+    expect(requestedWasmThreads()).toBe(1);
     process.env.TESSERA_THREADS = '2';
     expect(requestedWasmThreads()).toBe(2);
     for (const bad of ['0', '5', '1.5', 'two', '-1']) {
