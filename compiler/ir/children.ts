@@ -79,8 +79,14 @@ export const childPath = (
   }
 };
 
+/** The value kinds that draw random numbers or hold state across steps: each names its stream. */
+export type RandomValue = Extract<
+  ValueExpr,
+  { _tag: 'View' | 'Masks' | 'TokenMask' | 'Permute' | 'Memory' }
+>;
+
 /** True for the value kinds that draw random numbers or hold state across steps (views, masks, permutations, memories). */
-export const isRandomValue = (expr: ValueExpr): boolean =>
+export const isRandomValue = (expr: ValueExpr): expr is RandomValue =>
   expr._tag === 'View' ||
   expr._tag === 'Masks' ||
   expr._tag === 'TokenMask' ||

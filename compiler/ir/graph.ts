@@ -23,11 +23,9 @@ export type SpecPath = ReadonlyArray<string | number>;
  */
 export type GraphOp = Exclude<ValueTag, 'Ref'> | 'Loss' | 'Batched';
 
-/** One node. `expr` carries the attributes; read children through `inputs`, never through `expr`. */
-export interface GraphNode {
+/** What every node has, whatever its op. */
+interface NodeBase {
   readonly id: NodeId;
-  readonly op: GraphOp;
-  readonly expr: ValueExpr | LossNode;
   /**
    * Child ports to node ids. Value nodes: `View`/`FieldOf`/`StopGradient`/`Permute`/`Memory`:
    * `source`; `Apply`/`Fn`: their input ports; `Gather`: `source`, `index`; `Concat`: `'0'`, `'1'`...
@@ -43,6 +41,31 @@ export interface GraphNode {
   /** No objective differentiates through this node: it may use fused inference kernels (pass 6). */
   readonly fused?: boolean;
 }
+
+/** The attributes of a node of op `K`: its value expression, the loss, or a batched `Apply`. */
+export type ExprOfOp<K extends GraphOp> = {
+  readonly [O in GraphOp]: O extends 'Loss'
+    ? LossNode
+    : O extends 'Batched'
+      ? Extract<ValueExpr, { _tag: 'Apply' }>
+      : Extract<ValueExpr, { _tag: O }>;
+}[K];
+
+/** A node of op `K`: `expr` is that op's expression. */
+export type NodeOf<K extends GraphOp> = NodeBase & { readonly op: K; readonly expr: ExprOfOp<K> };
+
+/**
+ * One node, a union keyed by `op`: narrow on `op` (`if`, `switch`) to read `expr` without casts.
+ * `expr` carries the attributes; read children through `inputs`, never through `expr`.
+ */
+export type GraphNode = { readonly [K in GraphOp]: NodeOf<K> }[GraphOp];
+
+/**
+ * A node from an op and an expression that the caller knows agree (`resolve` builds a node of
+ * `expr._tag`; view batching a `Batched` node of an `Apply`): the one place that ties them.
+ */
+export const graphNode = <K extends GraphOp>(op: K, expr: ExprOfOp<K>, rest: NodeBase): GraphNode =>
+  ({ ...rest, op, expr }) as GraphNode;
 
 /** One parameter tensor of a module. */
 export interface ParamInfo {

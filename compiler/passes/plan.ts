@@ -61,11 +61,18 @@ export const appliedNet = (graph: Graph, node: GraphNode): NetNode | undefined =
 
 /** Whether a node reads the parameters of a trainable module itself (not through its inputs). */
 const readsTrainable = (node: GraphNode, trainable: ReadonlySet<string>): boolean => {
-  const expr = node.expr as { _tag: string; module?: string };
-  return (
-    (expr._tag === 'Apply' || expr._tag === 'R1' || expr._tag === 'SpadeGate') &&
-    trainable.has(expr.module ?? '')
-  );
+  switch (node.op) {
+    case 'Apply':
+    case 'Batched':
+      return trainable.has(node.expr.module);
+    case 'Loss':
+      return (
+        (node.expr._tag === 'R1' || node.expr._tag === 'SpadeGate') &&
+        trainable.has(node.expr.module)
+      );
+    default:
+      return false;
+  }
 };
 
 /**
