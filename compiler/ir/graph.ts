@@ -64,8 +64,15 @@ export type GraphNode = { readonly [K in GraphOp]: NodeOf<K> }[GraphOp];
  * A node from an op and an expression that the caller knows agree (`resolve` builds a node of
  * `expr._tag`; view batching a `Batched` node of an `Apply`): the one place that ties them.
  */
-export const graphNode = <K extends GraphOp>(op: K, expr: ExprOfOp<K>, rest: NodeBase): GraphNode =>
-  ({ ...rest, op, expr }) as GraphNode;
+export const graphNode = <K extends GraphOp>(
+  op: K,
+  expr: ExprOfOp<K>,
+  rest: NodeBase,
+): GraphNode => {
+  // keys in the order nodes always had (id, op, expr, inputs, origin, ...): dumps stay the same
+  const { id, ...others } = rest;
+  return { id, op, expr, ...others } as GraphNode;
+};
 
 /** One parameter tensor of a module. */
 export interface ParamInfo {
