@@ -5,7 +5,7 @@
  * merges identical nodes). Nodes are in topological order: inputs before users.
  */
 import type { LossNode } from './loss.js';
-import type { Method, ModuleDecl, ValueExpr, ValueTag } from './node.js';
+import type { Method, ModuleDecl, Objective, ValueExpr, ValueTag } from './node.js';
 import type { Schedule } from './schedule.js';
 import type { ValueType } from './types.js';
 
@@ -148,6 +148,28 @@ export interface MemoryPlan {
   }>;
 }
 
+/**
+ * The plan of one objective within a training step (`compiler/passes/plan.ts` derives it): the
+ * nodes its terms need, split into those computed before the gradient tape (`constant`) and those
+ * on it (`taped`), and the EMA modules refreshed after its optimizer step.
+ */
+export interface ObjectivePlan {
+  readonly objective: Objective;
+  readonly terms: ReadonlyArray<{
+    readonly name: string;
+    readonly node: NodeId;
+    readonly weight: Objective['terms'][number]['weight'];
+  }>;
+  /** Nodes to compute before the tape, in topological order. */
+  readonly constant: ReadonlyArray<NodeId>;
+  /** Nodes to compute inside the tape, in topological order. */
+  readonly taped: ReadonlyArray<NodeId>;
+  /** Modules whose parameters this objective optimizes. */
+  readonly modules: ReadonlyArray<string>;
+  /** EMA modules whose source this objective updates: refreshed right after its optimizer step. */
+  readonly emaAfter: ReadonlyArray<ModuleDecl>;
+}
+
 /** The whole resolved method. */
 export interface Graph {
   readonly method: Method;
@@ -155,6 +177,12 @@ export interface Graph {
   readonly modules: ReadonlyArray<ModuleInfo>;
   readonly terms: ReadonlyArray<TermRef>;
   readonly representations: ReadonlyArray<RepresentationRef>;
+  /**
+   * The step plan, one entry per objective in the method's order, recorded by the fusion pass (6)
+   * that reads it; memory planning and the lowering reuse it (`stepPlan` in
+   * `compiler/passes/plan.ts`). Later passes do not change nodes, so it stays valid.
+   */
+  readonly plan?: ReadonlyArray<ObjectivePlan>;
   /** The backend the graph is legalized for and the rewrite rules it needs (pass 7). */
   readonly target?: LegalTarget;
   /** Filled by the memory-planning pass (8). */

@@ -1,7 +1,9 @@
 /**
  * A spec is checked once: `checkMethod` marks the graph of the checking passes as a
  * `CheckedGraph`, `optimise` (and `compile`, `train`) continue from it without decoding and
- * checking the spec again, and give what checking the spec with the whole pipeline gives.
+ * checking the spec again, and give what checking the spec with the whole pipeline gives. The
+ * step plan is computed once per compile: the fusion pass records it and memory planning and the
+ * lowering reuse it.
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
@@ -12,8 +14,12 @@ import {
   optimise,
   withTrainingSteps,
 } from '../../compiler/check.js';
+import type { Graph } from '../../compiler/ir/graph.js';
 import type { Method } from '../../compiler/ir/node.js';
+import { verifyGraph } from '../../compiler/ir/verifier.js';
+import { planMemory } from '../../compiler/passes/memory.js';
 import { checkingPasses, pipelineFor } from '../../compiler/passes/pipeline.js';
+import { planStep, stepPlan } from '../../compiler/passes/plan.js';
 import { methods, type MethodName } from '../../library/index.js';
 
 const tiny: ReadonlyArray<readonly [MethodName, Method]> = (
@@ -72,4 +78,41 @@ describe('a checked graph', () => {
       expect(moved).toEqual(checkOrThrow({ ...m, training: { ...m.training, steps } }));
     },
   );
+});
+
+describe('the step plan', () => {
+  it.each(tiny)(
+    '%s tiny: the fusion pass records it and later passes keep it; memory planning used it',
+    (_, m) => {
+      const passes = pipelineFor('wasm');
+      const fuse = passes.findIndex((p) => p.name === 'fuse');
+      let graph: Graph = checkOrThrow(m, { passes: passes.slice(0, fuse) });
+      expect(graph.plan).toBeUndefined();
+      graph = right(passes[fuse]!.run(graph));
+      const recorded = graph.plan;
+      expect(recorded).toEqual(planStep(graph));
+      for (const pass of passes.slice(fuse + 1)) {
+        const next = right(pass.run(graph));
+        expect(next.plan).toBe(recorded);
+        expect(next.nodes).toBe(graph.nodes); // so the plan stays valid
+        graph = next;
+      }
+      expect(stepPlan(graph)).toBe(recorded);
+      expect(graph.memory).toEqual(planMemory({ ...graph, plan: undefined }));
+    },
+  );
+
+  it('the verifier reports a plan that reads a node the graph no longer has', () => {
+    const [, moco] = tiny[0]!;
+    const graph = checkOrThrow(moco, { passes: pipelineFor('wasm') });
+    expect(verifyGraph(graph)).toEqual([]);
+    const dropped = graph.plan![0]!.taped[0]!;
+    const stale: Graph = { ...graph, nodes: graph.nodes.filter((n) => n.id !== dropped) };
+    expect(verifyGraph(stale).filter((i) => i.path[0] === 'plan')).toEqual([
+      expect.objectContaining({
+        code: 'E_DANGLING_REF',
+        path: ['plan', 0, 'taped', 0],
+      }),
+    ]);
+  });
 });
