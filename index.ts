@@ -4,7 +4,8 @@
  * - the DSL (`Net`, `Branch`, `View`, `Aug`, `Loss`, `Schedule`, `Optim`, `Method`, ...) builds
  *   methods as plain data;
  * - `checkMethod` / `checkOrThrow` check a method (or its JSON) and report every issue;
- * - `compile` lowers it to a trainable step on a TF.js backend; `train` runs a whole job;
+ * - `compile` lowers it to a trainable step on a TF.js backend; `train` runs a whole job (both
+ *   take the spec or its checked graph, which they do not check again);
  * - the library ships `mocoV3`, `ijepa` and `stStorm`; `appearanceDataset` and
  *   `openImageFolder` provide data; `evaluateRepresentations` probes frozen features;
  *   `loadEncoder` reads an exported encoder back.
@@ -28,7 +29,13 @@ export type { Issue, IssueCode } from './compiler/ir/issue.js';
 export { decodeMethod, encodeMethod, parseMethodJson } from './compiler/ir/codec.js';
 export { renderIssues } from './compiler/ir/render.js';
 export { printGraph } from './compiler/ir/printer.js';
-export { checkMethod, checkOrThrow, CheckError } from './compiler/check.js';
+export {
+  checkMethod,
+  checkOrThrow,
+  CheckError,
+  isChecked,
+  type CheckedGraph,
+} from './compiler/check.js';
 export { compile, compileGraph, type CompileOptions } from './runtime/compile.js';
 export type { CompiledMethod, StepMetrics } from './runtime/compiled.js';
 export {

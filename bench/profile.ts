@@ -132,12 +132,16 @@ const nodeWhat = (
 ): { op: string | undefined; what: string } => {
   const n = compiled.graph.nodes.find((x) => x.id === marker);
   if (n === undefined) return { op: undefined, what: marker.split(':')[0]! };
-  const e = n.expr as { readonly _tag: string; readonly name?: string; readonly module?: string };
+  const e = n.expr;
+  const label =
+    'module' in e && typeof e.module === 'string'
+      ? e.module
+      : 'name' in e && typeof e.name === 'string'
+        ? e.name
+        : '';
   return {
     op: n.op === 'Loss' ? 'Loss' : e._tag,
-    what: [n.op, e._tag !== n.op ? e._tag : '', e.module ?? e.name ?? '']
-      .filter((s) => s !== '')
-      .join(' '),
+    what: [n.op, e._tag !== n.op ? e._tag : '', label].filter((s) => s !== '').join(' '),
   };
 };
 

@@ -4,7 +4,7 @@
  * before any tensor exists. The result is the fully resolved spec written to `DIR/spec.json`.
  */
 import * as E from 'fp-ts/lib/Either.js';
-import { checkMethod } from '../compiler/check.js';
+import { checkMethod, type CheckedGraph } from '../compiler/check.js';
 import type { Issue } from '../compiler/ir/issue.js';
 import type { Method } from '../compiler/ir/node.js';
 import { renderIssues } from '../compiler/ir/render.js';
@@ -32,9 +32,17 @@ export interface SpecRequest {
   readonly overrides: ReadonlyArray<Override>;
 }
 
-/** A resolved spec, or why not: an error message with its exit code, or the issues (exit 1). */
+/**
+ * A resolved spec (its checked graph, which `train` takes without checking it again, and the
+ * graph's `method`), or why not: an error message with its exit code, or the issues (exit 1).
+ */
 export type Resolved =
-  | { readonly ok: true; readonly method: Method; readonly name: string }
+  | {
+      readonly ok: true;
+      readonly method: Method;
+      readonly checked: CheckedGraph;
+      readonly name: string;
+    }
   | { readonly ok: false; readonly code: 1 | 2; readonly message: string };
 
 const issuesOf = (name: string, issues: ReadonlyArray<Issue>): Resolved => ({
@@ -76,14 +84,5 @@ export const resolveSpec = async (r: SpecRequest): Promise<Resolved> => {
   if (issues.length > 0) return issuesOf(name, issues);
   const checked = checkMethod(spec);
   if (E.isLeft(checked)) return issuesOf(name, checked.left);
-  return { ok: true, method: checked.right.method, name: loaded.name };
+  return { ok: true, method: checked.right.method, checked: checked.right, name: loaded.name };
 };
-
-/**
- * The spec with the run length in `training.steps`, so the resolved spec (and its hash, which
- * resume compares) records it.
- */
-export const withSteps = (method: Method, steps: number): Method => ({
-  ...method,
-  training: { ...method.training, steps },
-});

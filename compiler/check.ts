@@ -4,9 +4,10 @@
  * issues (all codec issues together). Nothing throws except `checkOrThrow`.
  *
  * ```ts
- * const checked = checkMethod(spec);              // Either<Issue[], Graph>
+ * const checked = checkMethod(spec);              // Either<Issue[], CheckedGraph>
  * const graph = checkOrThrow(spec);               // throws CheckError with the rendered tree
  * checkMethod(spec, { dump: true });              // prints the IR after every pass
+ * await compile(graph);                           // a checked graph is not checked again
  * ```
  */
 import * as E from 'fp-ts/lib/Either.js';
@@ -18,7 +19,7 @@ import { printGraph } from './ir/printer.js';
 import { renderIssues } from './ir/render.js';
 import { verifyGraph } from './ir/verifier.js';
 import type { Pass } from './passes/pass.js';
-import { checkingPasses } from './passes/pipeline.js';
+import { checkingPasses, optimisationPasses } from './passes/pipeline.js';
 import { emptyGraph } from './passes/resolve.js';
 
 /** Options of `checkMethod`. */
@@ -56,23 +57,90 @@ const runPass = (
   return result;
 };
 
-/** Decodes `spec` and runs the passes; the graph, or every issue of the first failing stage. */
-export const checkMethod = (
+/** Runs `passes` in order from `graph`: the last graph, or every issue of the first failing pass. */
+export const runPasses = (
+  graph: Graph,
+  passes: ReadonlyArray<Pass>,
+  options: Omit<CheckOptions, 'passes'> = {},
+): E.Either<ReadonlyArray<Issue>, Graph> => {
+  let current = graph;
+  for (const pass of passes) {
+    const result = runPass(pass, current, options);
+    if (E.isLeft(result)) return result;
+    current = result.right;
+  }
+  return E.right(current);
+};
+
+/** Options that run the checking passes (no `passes`). */
+type CheckingOnly = Omit<CheckOptions, 'passes'> & { readonly passes?: undefined };
+
+declare const checkedBrand: unique symbol;
+
+/**
+ * The graph of a spec that passed exactly the checking passes (`checkMethod` without `passes`):
+ * `compile` and `train` take it in place of the spec and do not check it again.
+ */
+export type CheckedGraph = Graph & { readonly [checkedBrand]: true };
+
+// The graphs `checkMethod` produced with the checking passes (a copy or a rewrite is not one).
+const checkedGraphs = new WeakSet<Graph>();
+
+const brand = (graph: Graph): CheckedGraph => {
+  checkedGraphs.add(graph);
+  return graph as CheckedGraph;
+};
+
+/** Whether `value` is a graph `checkMethod` produced with the checking passes (and nothing since). */
+export const isChecked = (value: unknown): value is CheckedGraph =>
+  typeof value === 'object' && value !== null && checkedGraphs.has(value as Graph);
+
+/**
+ * A checked graph with `training.steps` set to `steps`: still checked, because no checking pass
+ * reads the run length (it only sets where schedules are at each step). The CLI's `--steps`: the
+ * resolved spec (and its hash, which resume compares) records the run length.
+ */
+export const withTrainingSteps = (checked: CheckedGraph, steps: number): CheckedGraph =>
+  brand({
+    ...checked,
+    method: { ...checked.method, training: { ...checked.method.training, steps } },
+  });
+
+/**
+ * Runs the optimisation passes for `backend` on a checked graph: the graph the lowering receives
+ * (`checkMethod(spec, { passes: pipelineFor(backend) })` without checking `spec` again).
+ */
+export const optimise = (
+  checked: CheckedGraph,
+  backend: string,
+  options: Omit<CheckOptions, 'passes'> = {},
+): E.Either<ReadonlyArray<Issue>, Graph> =>
+  runPasses(checked, optimisationPasses(backend), options);
+
+/**
+ * Decodes `spec` and runs the passes; the graph, or every issue of the first failing stage. With
+ * the checking passes (no `passes`), the graph is a `CheckedGraph`.
+ */
+export function checkMethod(
+  spec: unknown,
+  options?: CheckingOnly,
+): E.Either<ReadonlyArray<Issue>, CheckedGraph>;
+export function checkMethod(
+  spec: unknown,
+  options?: CheckOptions,
+): E.Either<ReadonlyArray<Issue>, Graph>;
+export function checkMethod(
   spec: unknown,
   options: CheckOptions = {},
-): E.Either<ReadonlyArray<Issue>, Graph> => {
+): E.Either<ReadonlyArray<Issue>, Graph> {
   const tooDeep = nestingIssue(spec);
   if (tooDeep !== undefined) return E.left([tooDeep]);
   const decoded = decodeMethod(spec);
   if (E.isLeft(decoded)) return decoded;
-  let graph = emptyGraph(decoded.right);
-  for (const pass of options.passes ?? checkingPasses) {
-    const result = runPass(pass, graph, options);
-    if (E.isLeft(result)) return result;
-    graph = result.right;
-  }
-  return E.right(graph);
-};
+  const passes = options.passes ?? checkingPasses;
+  const result = runPasses(emptyGraph(decoded.right), passes, options);
+  return E.isRight(result) && passes === checkingPasses ? E.right(brand(result.right)) : result;
+}
 
 /** Thrown by `checkOrThrow`: the issues, and the rendered tree as the message. */
 export class CheckError extends Error {
@@ -91,8 +159,10 @@ const nameOf = (spec: unknown): string =>
     : 'spec';
 
 /** Like `checkMethod`, but returns the graph or throws a `CheckError`. */
-export const checkOrThrow = (spec: unknown, options: CheckOptions = {}): Graph => {
+export function checkOrThrow(spec: unknown, options?: CheckingOnly): CheckedGraph;
+export function checkOrThrow(spec: unknown, options?: CheckOptions): Graph;
+export function checkOrThrow(spec: unknown, options: CheckOptions = {}): Graph {
   const result = checkMethod(spec, options);
   if (E.isLeft(result)) throw new CheckError(result.left, nameOf(spec));
   return result.right;
-};
+}

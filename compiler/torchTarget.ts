@@ -5,7 +5,7 @@
  * after its optimizer step), so both targets run the same nodes in the same order.
  */
 import type { Graph, NodeId } from './ir/graph.js';
-import { planStep } from './passes/plan.js';
+import { stepPlan } from './passes/plan.js';
 
 /** The format of `graph.json` in a torch target folder. */
 export const TORCH_TARGET_FORMAT = 'tessera-torch-target';
@@ -43,7 +43,7 @@ export const torchTarget = (graph: Graph, name: string, specHash: string): Torch
   name,
   specHash,
   graph,
-  plan: planStep(graph).map((p) => ({
+  plan: stepPlan(graph).map((p) => ({
     objective: p.objective.name,
     terms: p.terms,
     constant: p.constant,

@@ -16,7 +16,7 @@ import { createLossState } from './lossState.js';
 import { legalizeFor, withFusion } from '../compiler/lower/legalize/index.js';
 import { createMemoryState, type MemoryState } from '../compiler/lower/memory.js';
 import { embedStep, objectiveStep, type StepContext } from '../compiler/lower/step.js';
-import { isActive, phaseAt, planStep, type ObjectivePlan } from '../compiler/passes/plan.js';
+import { isActive, phaseAt, stepPlan, type ObjectivePlan } from '../compiler/passes/plan.js';
 import { createStore, disposeStore, flattenStore, trainableOf, type ParamStore } from './store.js';
 
 /** What one training step reports. */
@@ -145,7 +145,7 @@ const updateEma = (store: ParamStore, target: string, source: string, m: number)
 
 /** A trainable method around the pure step of a checked graph (`init` creates its state). */
 export const lower = (graph: Graph): CompiledMethod => {
-  const plans = planStep(graph);
+  const plans = stepPlan(graph);
   const plain = legalizeFor(graph.target?.backend ?? tf.getBackend());
   const kernels = { plain, fused: withFusion(plain) };
   let rt: Runtime | undefined;

@@ -18,6 +18,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { compile, compileGraph } from './compile.js';
+import { rewriteValue, subExpressions } from '../compiler/ir/children.js';
 import { subNet } from '../compiler/ir/ports.js';
 import type { Method, ModuleDecl, Representation, ValueExpr } from '../compiler/ir/node.js';
 import type { BackendName } from './backend.js';
@@ -55,60 +56,37 @@ export interface Encoder {
   dispose(): void;
 }
 
-/** Replaces every `Ref` in `x` by the named value's expression (recursively). */
+/** Replaces every `Ref` in `expr` by the named value's expression (recursively). */
 const inline = (
-  x: unknown,
+  expr: ValueExpr,
   values: ReadonlyMap<string, ValueExpr>,
   seen: ReadonlySet<string> = new Set(),
-): unknown => {
-  if (Array.isArray(x)) return x.map((y) => inline(y, values, seen));
-  if (typeof x !== 'object' || x === null) return x;
-  const o = x as Record<string, unknown>;
-  if (o['_tag'] === 'Ref' && typeof o['name'] === 'string') {
-    const v = values.get(o['name']);
-    if (v === undefined || seen.has(o['name']))
-      throw new Error(`encoder spec: value "${o['name']}" is undefined or refers to itself`);
-    return inline(v, values, new Set([...seen, o['name']]));
-  }
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, inline(v, values, seen)]));
-};
+): ValueExpr =>
+  rewriteValue(expr, (e) => {
+    if (e._tag !== 'Ref') return e;
+    const v = values.get(e.name);
+    if (v === undefined || seen.has(e.name))
+      throw new Error(`encoder spec: value "${e.name}" is undefined or refers to itself`);
+    return inline(v, values, new Set([...seen, e.name]));
+  });
 
-/** Every module name an expression applies. */
-const modulesOf = (x: unknown, into: Set<string> = new Set()): Set<string> => {
-  if (Array.isArray(x)) x.forEach((y) => modulesOf(y, into));
-  else if (typeof x === 'object' && x !== null) {
-    const o = x as Record<string, unknown>;
-    if (typeof o['module'] === 'string') into.add(o['module']);
-    Object.values(o).forEach((y) => modulesOf(y, into));
-  }
-  return into;
-};
+/** The module applications of an expression (refs inlined first). */
+const appliesOf = (expr: ValueExpr): ReadonlyArray<Extract<ValueExpr, { _tag: 'Apply' }>> =>
+  subExpressions(expr).flatMap((e) => (e._tag === 'Apply' ? [e] : []));
 
 /** For each module, the distinct part paths (`styleEncoder`, or `''` for the whole net) an expression applies. */
-const partsOf = (
-  x: unknown,
-  into: Map<string, Set<string>> = new Map(),
-): Map<string, Set<string>> => {
-  if (Array.isArray(x)) x.forEach((y) => partsOf(y, into));
-  else if (typeof x === 'object' && x !== null) {
-    const o = x as Record<string, unknown>;
-    if (o['_tag'] === 'Apply' && typeof o['module'] === 'string') {
-      const parts = into.get(o['module']) ?? new Set<string>();
-      parts.add((o['path'] as ReadonlyArray<string>).join('.'));
-      into.set(o['module'], parts);
-    }
-    Object.values(o).forEach((y) => partsOf(y, into));
-  }
+const partsOf = (expr: ValueExpr): Map<string, Set<string>> => {
+  const into = new Map<string, Set<string>>();
+  for (const a of appliesOf(expr))
+    into.set(a.module, (into.get(a.module) ?? new Set<string>()).add(a.path.join('.')));
   return into;
 };
 
 /** The expression with every application of a module in `narrowed` made whole-net (`path: []`). */
-const wholeNets = (x: unknown, narrowed: ReadonlySet<string>): unknown => {
-  if (Array.isArray(x)) return x.map((y) => wholeNets(y, narrowed));
-  if (typeof x !== 'object' || x === null) return x;
-  const o = Object.fromEntries(Object.entries(x).map(([k, v]) => [k, wholeNets(v, narrowed)]));
-  return o['_tag'] === 'Apply' && narrowed.has(o['module'] as string) ? { ...o, path: [] } : o;
-};
+const wholeNets = (expr: ValueExpr, narrowed: ReadonlySet<string>): ValueExpr =>
+  rewriteValue(expr, (e) =>
+    e._tag === 'Apply' && narrowed.has(e.module) ? { ...e, path: [] } : e,
+  );
 
 /** An encoder: its spec, and per module the parameter-path prefix of the part it keeps (`''`: all). */
 interface EncoderParts {
@@ -123,14 +101,11 @@ const encoderParts = (method: Method, representation: string): EncoderParts => {
       `unknown representation "${representation}" in "${method.name}"\nhint: one of ${method.representations.map((r) => r.name).join(', ')}`,
     );
   }
-  const inlined = inline(
-    rep.value,
-    new Map(method.values.map((v) => [v.name, v.value])),
-  ) as ValueExpr;
+  const inlined = inline(rep.value, new Map(method.values.map((v) => [v.name, v.value])));
   const parts = partsOf(inlined);
   const prefixes = new Map<string, string>();
   const modules: ModuleDecl[] = method.modules
-    .filter((d) => modulesOf(inlined).has(d.name))
+    .filter((d) => parts.has(d.name))
     .map(({ ema: _ema, ...d }) => {
       const used = [...(parts.get(d.name) ?? new Set(['']))];
       const part =
@@ -144,7 +119,7 @@ const encoderParts = (method: Method, representation: string): EncoderParts => {
       return { ...d, net: part.net, frozen: [] };
     });
   const narrowed = new Set([...prefixes].filter(([, p]) => p !== '').map(([m]) => m));
-  const value = wholeNets(inlined, narrowed) as ValueExpr;
+  const value = wholeNets(inlined, narrowed);
   const representations: ReadonlyArray<Representation> = [{ name: rep.name, value }];
   const spec = {
     ...method,

@@ -14,6 +14,7 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { isChecked, type CheckedGraph } from '../compiler/check.js';
 import { compile } from './compile.js';
 import type { CompiledMethod, StepMetrics } from './compiled.js';
 import type { Method } from '../compiler/ir/node.js';
@@ -30,8 +31,11 @@ import { availableBytes, machineBytes, memoryFit } from './memoryBudget.js';
 
 /** Everything a run needs. */
 export interface TrainConfig {
-  /** The fully resolved spec; `training.batch` is the batch size, `config.steps` the run length. */
-  readonly method: Method;
+  /**
+   * The fully resolved spec; `training.batch` is the batch size, `config.steps` the run length. Or
+   * its checked graph (`checkMethod`), which is then not checked again.
+   */
+  readonly method: Method | CheckedGraph;
   readonly dataset: Dataset;
   /** Total optimisation steps of the run (schedules run from 0 to this); 0 saves the initial weights as a step-0 checkpoint. */
   readonly steps: number;
@@ -76,6 +80,9 @@ export interface OnlineEvaluation {
     seconds: number,
   ) => void;
 }
+
+/** A run's config with the spec itself (a checked graph's `method`). */
+type Run = TrainConfig & { readonly method: Method };
 
 /** Non-finite steps in a row that stop a run, unless `TrainConfig.maxNonFinite` says otherwise. */
 export const DEFAULT_MAX_NON_FINITE = 5;
@@ -131,7 +138,7 @@ async function* batchStream(
 }
 
 const saveState = async (
-  config: TrainConfig,
+  config: Run,
   compiled: CompiledMethod,
   step: number,
   hash: string,
@@ -156,10 +163,7 @@ const saveState = async (
  * Refuses an existing run without `resume`, a `resume` without a loadable checkpoint, or one with
  * another spec or seed; returns the checkpoint to resume (if any), after tidying its folder.
  */
-const checkResume = async (
-  config: TrainConfig,
-  hash: string,
-): Promise<LoadedCheckpoint | undefined> => {
+const checkResume = async (config: Run, hash: string): Promise<LoadedCheckpoint | undefined> => {
   if (!config.resume) {
     await checkFreshRun(config.outDir);
     return undefined;
@@ -182,7 +186,7 @@ const checkResume = async (
 };
 
 /** Restores weights and optimizer state from `ckpt`; returns the step to continue from. */
-const restore = (config: TrainConfig, compiled: CompiledMethod, ckpt: LoadedCheckpoint): number => {
+const restore = (config: Run, compiled: CompiledMethod, ckpt: LoadedCheckpoint): number => {
   loadWeights(compiled, ckpt.weights, ckpt.file);
   const opt = Object.fromEntries(Object.entries(ckpt.optimizer).map(([k, t]) => [k, toTensor(t)]));
   compiled.loadOptimizerState(opt);
@@ -292,7 +296,7 @@ const evaluateOnline = async (
   e.onResult?.(done, values, seconds);
 };
 
-const checkConfig = (config: TrainConfig): void => {
+const checkConfig = (config: Run): void => {
   const batch = config.method.training.batch;
   if (!Number.isInteger(config.steps) || config.steps < 0)
     throw new TrainError(`steps must be an integer >= 0, got ${config.steps}`);
@@ -311,7 +315,7 @@ const checkConfig = (config: TrainConfig): void => {
 };
 
 /** Refuses a step predicted not to fit the backend or the machine (`memoryBudget.ts`); warns when memory is short now. */
-const checkMemory = (config: TrainConfig, compiled: CompiledMethod): void => {
+const checkMemory = (config: Run, compiled: CompiledMethod): void => {
   const plan = compiled.graph.memory;
   if (plan === undefined) return;
   const fit = memoryFit({
@@ -342,11 +346,16 @@ export const train = async (config: TrainConfig): Promise<TrainResult> => {
   }
 };
 
-const trainChecked = async (config: TrainConfig): Promise<TrainResult> => {
+const trainChecked = async (given: TrainConfig): Promise<TrainResult> => {
+  const config: Run = {
+    ...given,
+    method: isChecked(given.method) ? given.method.method : given.method,
+  };
   checkConfig(config);
   const hash = specHash(config.method);
   const ckpt = await checkResume(config, hash);
-  const compiled = config.compiled ?? (await compile(config.method, { backend: config.backend }));
+  // a checked graph is compiled as it is (not decoded and checked again)
+  const compiled = config.compiled ?? (await compile(given.method, { backend: config.backend }));
   checkMemory(config, compiled);
   await makeFolder(config.outDir);
   await writeFile(join(config.outDir, 'spec.json'), `${JSON.stringify(config.method, null, 2)}\n`);

@@ -84,14 +84,14 @@ export const maskSpec = (
   throw new Error('naive: the graph has no Masks node');
 };
 
+type NodeExpr = Graph['nodes'][number]['expr'];
+
+const hasTag = <T extends string>(e: NodeExpr, tag: T): e is Extract<NodeExpr, { _tag: T }> =>
+  e._tag === tag;
+
 /** The first loss node's expression of kind `tag` (its hyperparameters). */
-export const lossOf = <T extends string>(
-  graph: Graph,
-  tag: T,
-): Extract<Graph['nodes'][number]['expr'], { _tag: T }> => {
-  for (const n of graph.nodes)
-    if (n.op === 'Loss' && n.expr._tag === tag)
-      return n.expr as Extract<Graph['nodes'][number]['expr'], { _tag: T }>;
+export const lossOf = <T extends string>(graph: Graph, tag: T): Extract<NodeExpr, { _tag: T }> => {
+  for (const n of graph.nodes) if (n.op === 'Loss' && hasTag(n.expr, tag)) return n.expr;
   throw new Error(`naive: the graph has no ${tag} loss`);
 };
 

@@ -3,7 +3,7 @@
  * way a TF.js user writes them from the maths: `tf.matMul` (with transpose flags), `tf.conv2d`,
  * `tf.gather`, `tf.moments`, rank-5 head transposes, built-in gradients. They do NOT call
  * tessera's lowering; they only read the same weights (`module/path` names of
- * `CompiledMethod.variables()`, layout in `compiler/passes/shapes/README.md`).
+ * `CompiledMethod.variables()`, layout in `compiler/ir/params/README.md`).
  *
  * Weights are looked up in a flat record `module/path -> tensor`; `at(prefix)` scopes it.
  */

@@ -11,7 +11,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkMethod } from '../../compiler/check.js';
+import { checkMethod, optimise, withTrainingSteps } from '../../compiler/check.js';
 import type { EmittedStep } from '../../codegen/emit.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { renderIssues } from '../../compiler/ir/render.js';
@@ -20,7 +20,7 @@ import type { BackendName } from '../../runtime/backendName.js';
 import type { Command, Io } from '../command.js';
 import { missingFolder } from '../outFile.js';
 import { specFromArgs } from '../specSource.js';
-import { resolveSpec, withSteps } from '../trainSpec.js';
+import { resolveSpec } from '../trainSpec.js';
 import { writeTorchTarget } from '../torchTarget.js';
 
 const usage = `usage: tessera compile SPEC [--emit FILE.ts [--keep-unused]] [--dump] [--backend wasm|cpu|tensorflow]
@@ -216,10 +216,11 @@ const compileTorch = async (
     overrides: [],
   });
   if (!resolved.ok) return fail(io, resolved.message, resolved.code);
-  const spec = steps === undefined ? resolved.method : withSteps(resolved.method, steps as number);
-  const checked = checkMethod(spec, { passes: pipelineFor('cpu') });
-  if (E.isLeft(checked)) return fail(io, renderIssues(checked.left, resolved.name), 1);
-  io.out(await writeTorchTarget(out, checked.right, resolved.name));
+  const checked =
+    steps === undefined ? resolved.checked : withTrainingSteps(resolved.checked, steps as number);
+  const optimised = optimise(checked, 'cpu');
+  if (E.isLeft(optimised)) return fail(io, renderIssues(optimised.left, resolved.name), 1);
+  io.out(await writeTorchTarget(out, optimised.right, resolved.name));
   return 0;
 };
 

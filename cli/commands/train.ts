@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
-import { CheckError } from '../../compiler/check.js';
+import { CheckError, withTrainingSteps } from '../../compiler/check.js';
 import type { Dataset } from '../../data/dataset.js';
 import { BACKENDS, type BackendName } from '../../runtime/backendName.js';
 import { readRunInfo, readRunSpec, writeRunInfo, type RunInfo } from '../../runtime/runInfo.js';
@@ -35,7 +35,7 @@ import {
   writeSkipped,
 } from '../skippedImages.js';
 import { methodNames } from '../../library/index.js';
-import { DEFAULT_METHOD, resolveSpec, withSteps, type SpecRequest } from '../trainSpec.js';
+import { DEFAULT_METHOD, resolveSpec, type SpecRequest } from '../trainSpec.js';
 import { parseInits } from '../initOption.js';
 
 /**
@@ -340,8 +340,10 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
       : mainJob
         ? MAIN_JOB_STEPS
         : resolved.method.training.steps);
-  // --steps 0 (the untrained encoder, to evaluate or export) keeps the spec's training.steps
-  const method = steps === 0 ? resolved.method : withSteps(resolved.method, steps);
+  // --steps 0 (the untrained encoder, to evaluate or export) keeps the spec's training.steps;
+  // train takes the checked graph and does not check the spec again
+  const checked = steps === 0 ? resolved.checked : withTrainingSteps(resolved.checked, steps);
+  const method = checked.method;
   const out = v.out ?? defaultRunFolder(method.name, new Date());
   await useBackend(p.backend); // the online evaluator keeps its images as tensors of this backend
   io.out(
@@ -360,7 +362,7 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   let result: TrainResult;
   try {
     result = await train({
-      method,
+      method: checked,
       dataset,
       steps,
       seed: p.seed,

@@ -63,6 +63,67 @@ export const valueChildren = (expr: ValueExpr): Readonly<Record<string, ValueExp
   }
 };
 
+/**
+ * `expr` with its children replaced by `children` (keyed by port, as `valueChildren` gives them):
+ * the inverse of `valueChildren`, so a rewrite of the tree needs no knowledge of the fields.
+ */
+export const withChildren = (
+  expr: ValueExpr,
+  children: Readonly<Record<string, ValueExpr>>,
+): ValueExpr => {
+  const at = (port: string): ValueExpr => {
+    const child = children[port];
+    if (child === undefined) throw new Error(`internal: ${expr._tag} has no child "${port}"`);
+    return child;
+  };
+  switch (expr._tag) {
+    case 'Input':
+    case 'Ref':
+    case 'Masks':
+    case 'TokenMask':
+      return expr;
+    case 'View':
+    case 'FieldOf':
+    case 'StopGradient':
+    case 'Permute':
+    case 'Memory':
+      return { ...expr, source: at('source') };
+    case 'Apply':
+    case 'Fn':
+      return {
+        ...expr,
+        inputs: Object.fromEntries(Object.keys(expr.inputs).map((p) => [p, at(p)])),
+      };
+    case 'Gather':
+      return { ...expr, source: at('source'), index: at('index') };
+    case 'Concat':
+      return { ...expr, sources: expr.sources.map((_, i) => at(String(i))) };
+  }
+};
+
+/**
+ * `expr` rewritten bottom-up: each node's children are rewritten first, then `f` maps the node
+ * (with its new children). `f` returning its argument leaves the node as it is.
+ */
+export const rewriteValue = (expr: ValueExpr, f: (e: ValueExpr) => ValueExpr): ValueExpr => {
+  const children = valueChildren(expr);
+  const ports = Object.keys(children);
+  const rebuilt =
+    ports.length === 0
+      ? expr
+      : withChildren(
+          expr,
+          Object.fromEntries(ports.map((p) => [p, rewriteValue(children[p]!, f)])),
+        );
+  return f(rebuilt);
+};
+
+/** Every node of an expression tree, parents before children (refs are not followed). */
+export const subExpressions = (expr: ValueExpr): ReadonlyArray<ValueExpr> => [
+  expr,
+  ...Object.values(valueChildren(expr)).flatMap(subExpressions),
+];
+
 /** The spec-path segments from a node to its child at `port` (`['inputs', 'x']`, `['sources', 0]`, ...). */
 export const childPath = (
   expr: ValueExpr | LossNode,
@@ -79,8 +140,14 @@ export const childPath = (
   }
 };
 
+/** The value kinds that draw random numbers or hold state across steps: each names its stream. */
+export type RandomValue = Extract<
+  ValueExpr,
+  { _tag: 'View' | 'Masks' | 'TokenMask' | 'Permute' | 'Memory' }
+>;
+
 /** True for the value kinds that draw random numbers or hold state across steps (views, masks, permutations, memories). */
-export const isRandomValue = (expr: ValueExpr): boolean =>
+export const isRandomValue = (expr: ValueExpr): expr is RandomValue =>
   expr._tag === 'View' ||
   expr._tag === 'Masks' ||
   expr._tag === 'TokenMask' ||

@@ -5,7 +5,7 @@
  * merges identical nodes). Nodes are in topological order: inputs before users.
  */
 import type { LossNode } from './loss.js';
-import type { Method, ModuleDecl, ValueExpr, ValueTag } from './node.js';
+import type { Method, ModuleDecl, Objective, ValueExpr, ValueTag } from './node.js';
 import type { Schedule } from './schedule.js';
 import type { ValueType } from './types.js';
 
@@ -23,11 +23,9 @@ export type SpecPath = ReadonlyArray<string | number>;
  */
 export type GraphOp = Exclude<ValueTag, 'Ref'> | 'Loss' | 'Batched';
 
-/** One node. `expr` carries the attributes; read children through `inputs`, never through `expr`. */
-export interface GraphNode {
+/** What every node has, whatever its op. */
+interface NodeBase {
   readonly id: NodeId;
-  readonly op: GraphOp;
-  readonly expr: ValueExpr | LossNode;
   /**
    * Child ports to node ids. Value nodes: `View`/`FieldOf`/`StopGradient`/`Permute`/`Memory`:
    * `source`; `Apply`/`Fn`: their input ports; `Gather`: `source`, `index`; `Concat`: `'0'`, `'1'`...
@@ -43,6 +41,38 @@ export interface GraphNode {
   /** No objective differentiates through this node: it may use fused inference kernels (pass 6). */
   readonly fused?: boolean;
 }
+
+/** The attributes of a node of op `K`: its value expression, the loss, or a batched `Apply`. */
+export type ExprOfOp<K extends GraphOp> = {
+  readonly [O in GraphOp]: O extends 'Loss'
+    ? LossNode
+    : O extends 'Batched'
+      ? Extract<ValueExpr, { _tag: 'Apply' }>
+      : Extract<ValueExpr, { _tag: O }>;
+}[K];
+
+/** A node of op `K`: `expr` is that op's expression. */
+export type NodeOf<K extends GraphOp> = NodeBase & { readonly op: K; readonly expr: ExprOfOp<K> };
+
+/**
+ * One node, a union keyed by `op`: narrow on `op` (`if`, `switch`) to read `expr` without casts.
+ * `expr` carries the attributes; read children through `inputs`, never through `expr`.
+ */
+export type GraphNode = { readonly [K in GraphOp]: NodeOf<K> }[GraphOp];
+
+/**
+ * A node from an op and an expression that the caller knows agree (`resolve` builds a node of
+ * `expr._tag`; view batching a `Batched` node of an `Apply`): the one place that ties them.
+ */
+export const graphNode = <K extends GraphOp>(
+  op: K,
+  expr: ExprOfOp<K>,
+  rest: NodeBase,
+): GraphNode => {
+  // keys in the order nodes always had (id, op, expr, inputs, origin, ...): dumps stay the same
+  const { id, ...others } = rest;
+  return { id, op, expr, ...others } as GraphNode;
+};
 
 /** One parameter tensor of a module. */
 export interface ParamInfo {
@@ -118,6 +148,28 @@ export interface MemoryPlan {
   }>;
 }
 
+/**
+ * The plan of one objective within a training step (`compiler/passes/plan.ts` derives it): the
+ * nodes its terms need, split into those computed before the gradient tape (`constant`) and those
+ * on it (`taped`), and the EMA modules refreshed after its optimizer step.
+ */
+export interface ObjectivePlan {
+  readonly objective: Objective;
+  readonly terms: ReadonlyArray<{
+    readonly name: string;
+    readonly node: NodeId;
+    readonly weight: Objective['terms'][number]['weight'];
+  }>;
+  /** Nodes to compute before the tape, in topological order. */
+  readonly constant: ReadonlyArray<NodeId>;
+  /** Nodes to compute inside the tape, in topological order. */
+  readonly taped: ReadonlyArray<NodeId>;
+  /** Modules whose parameters this objective optimizes. */
+  readonly modules: ReadonlyArray<string>;
+  /** EMA modules whose source this objective updates: refreshed right after its optimizer step. */
+  readonly emaAfter: ReadonlyArray<ModuleDecl>;
+}
+
 /** The whole resolved method. */
 export interface Graph {
   readonly method: Method;
@@ -125,6 +177,12 @@ export interface Graph {
   readonly modules: ReadonlyArray<ModuleInfo>;
   readonly terms: ReadonlyArray<TermRef>;
   readonly representations: ReadonlyArray<RepresentationRef>;
+  /**
+   * The step plan, one entry per objective in the method's order, recorded by the fusion pass (6)
+   * that reads it; memory planning and the lowering reuse it (`stepPlan` in
+   * `compiler/passes/plan.ts`). Later passes do not change nodes, so it stays valid.
+   */
+  readonly plan?: ReadonlyArray<ObjectivePlan>;
   /** The backend the graph is legalized for and the rewrite rules it needs (pass 7). */
   readonly target?: LegalTarget;
   /** Filled by the memory-planning pass (8). */

@@ -36,10 +36,13 @@ export const netPorts = (net: NetNode): Ports => {
   }
 };
 
+/** A Generator's parts, in parameter order. */
+export const GENERATOR_PARTS = ['encoder', 'styleEncoder', 'decoder'] as const;
+
 /** The names of the parts of `net` that `Apply.path` may address (empty for leaf nets). */
 export const netParts = (net: NetNode): ReadonlyArray<string> =>
   net._tag === 'Generator'
-    ? ['encoder', 'styleEncoder', 'decoder']
+    ? GENERATOR_PARTS
     : net._tag === 'Sequential'
       ? net.layers.map((_, i) => String(i))
       : [];
@@ -54,7 +57,7 @@ export const subNet = (
     if (!netParts(current).includes(segment)) return { bad: i };
     current =
       current._tag === 'Generator'
-        ? current[segment as 'encoder' | 'styleEncoder' | 'decoder']
+        ? current[segment as (typeof GENERATOR_PARTS)[number]]
         : ((current as Extract<NetNode, { _tag: 'Sequential' }>).layers[
             Number(segment)
           ] as NetNode);

@@ -1,7 +1,7 @@
 /**
  * Graph invariants, checked after every pass in tests and in `checkMethod`: node ids are
  * unique; nodes are in topological order (every input is an earlier node); every input, term
- * and representation points at an existing node; loss nodes back the terms. A violation is a
+ * representation and step-plan entry points at an existing node; loss nodes back the terms. A violation is a
  * compiler bug, reported as issues so it is never silent.
  */
 import type { Graph, NodeId } from './graph.js';
@@ -67,6 +67,24 @@ export const verifyGraph = (g: Graph): ReadonlyArray<Issue> => {
           `representation ${r.name} points at missing node "${r.node}"`,
         ),
       );
+  });
+  (g.plan ?? []).forEach((p, i) => {
+    const ids: ReadonlyArray<readonly [string, ReadonlyArray<NodeId>]> = [
+      ['terms', p.terms.map((t) => t.node)],
+      ['constant', p.constant],
+      ['taped', p.taped],
+    ];
+    for (const [field, list] of ids)
+      list.forEach((id, j) => {
+        if (!position.has(id))
+          issues.push(
+            issue(
+              'E_DANGLING_REF',
+              ['plan', i, field, j],
+              `the step plan of objective ${p.objective.name} reads missing node "${id}"`,
+            ),
+          );
+      });
   });
   return issues;
 };

@@ -4,9 +4,8 @@
  * Evaluation is synchronous and runs inside the caller's `tf.tidy` / gradient tape.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Graph, GraphNode, GraphOp, NodeId } from '../ir/graph.js';
-import type { LossNode } from '../ir/loss.js';
-import type { ModuleDecl, ValueExpr } from '../ir/node.js';
+import type { Graph, GraphNode, GraphOp, NodeId, NodeOf } from '../ir/graph.js';
+import type { ModuleDecl } from '../ir/node.js';
 import type { Rng } from '../ir/rng.js';
 import { applyNet, subNet, type Lowered } from './nets/index.js';
 import { stopGradient } from './nets/rule.js';
@@ -44,8 +43,11 @@ export interface EvalContext {
 }
 
 type Values = Map<NodeId, Lowered>;
-type Rule = (
-  node: GraphNode,
+/** The value ops (every op but `Loss`). */
+type ValueOp = Exclude<GraphOp, 'Loss'>;
+/** How one op is evaluated; `node.expr` is that op's expression. */
+type Rule<K extends ValueOp> = (
+  node: NodeOf<K>,
   inputs: Readonly<Record<string, Lowered>>,
   ctx: EvalContext,
 ) => Lowered;
@@ -138,58 +140,33 @@ const detach = (v: Lowered): Lowered =>
     ? stopGradient(v)
     : Object.fromEntries(Object.entries(v).map(([k, f]) => [k, detach(f)]));
 
-const valueRules: { readonly [K in Exclude<GraphOp, 'Loss'>]: Rule } = {
+const valueRules: { readonly [K in ValueOp]: Rule<K> } = {
   Input: (_n, _i, ctx) => ctx.images,
-  View: (n, i, ctx) =>
-    randomValues.view(
-      n.expr as Extract<ValueExpr, { _tag: 'View' }>,
-      asTensor(i.source, 'view source'),
-      ctx.rng,
-    ),
-  Apply: (n, i, ctx) => {
-    const e = n.expr as Extract<ValueExpr, { _tag: 'Apply' }>;
-    return applyModule(ctx, e.module, e.path, i, n.fused === true);
-  },
-  Fn: (n, i, ctx) => {
-    const e = n.expr as Extract<ValueExpr, { _tag: 'Fn' }>;
-    return applyNet(e.net, {}, i, {
+  View: (n, i, ctx) => randomValues.view(n.expr, asTensor(i.source, 'view source'), ctx.rng),
+  Apply: (n, i, ctx) => applyModule(ctx, n.expr.module, n.expr.path, i, n.fused === true),
+  Fn: (n, i, ctx) =>
+    applyNet(n.expr.net, {}, i, {
       training: ctx.training,
       buffers: new Map(),
       prefix: '',
       kernels: n.fused === true ? ctx.kernels.fused : ctx.kernels.plain,
-    });
-  },
-  FieldOf: (n, i) => {
-    const e = n.expr as Extract<ValueExpr, { _tag: 'FieldOf' }>;
+    }),
+  FieldOf: ({ expr: { name } }, i) => {
     const src = i.source;
-    if (src === undefined || src instanceof tf.Tensor || !(e.name in src))
-      throw new Error(`internal: no field ${e.name}`);
-    return src[e.name]!;
+    if (src === undefined || src instanceof tf.Tensor || !(name in src))
+      throw new Error(`internal: no field ${name}`);
+    return src[name]!;
   },
   StopGradient: (_n, i) => detach(i.source!),
-  Masks: (n, _i, ctx) =>
-    randomValues.masks(
-      n.expr as Extract<ValueExpr, { _tag: 'Masks' }>,
-      ctx.images.shape[0],
-      ctx.rng,
-    ),
-  TokenMask: (n, _i, ctx) =>
-    randomValues.tokenMask(
-      n.expr as Extract<ValueExpr, { _tag: 'TokenMask' }>,
-      ctx.images.shape[0],
-      ctx.rng,
-    ),
+  Masks: (n, _i, ctx) => randomValues.masks(n.expr, ctx.images.shape[0], ctx.rng),
+  TokenMask: (n, _i, ctx) => randomValues.tokenMask(n.expr, ctx.images.shape[0], ctx.rng),
   Gather: (_n, i, ctx) =>
     ctx.kernels.plain.gatherTokens(
       asTensor(i.source, 'gather source') as tf.Tensor3D,
       asTensor(i.index, 'gather index'),
     ),
   Permute: (n, i, ctx) =>
-    randomValues.permute(
-      n.expr as Extract<ValueExpr, { _tag: 'Permute' }>,
-      asTensor(i.source, 'permute source'),
-      ctx.rng,
-    ),
+    randomValues.permute(n.expr, asTensor(i.source, 'permute source'), ctx.rng),
   Concat: (n, i) =>
     tf.concat(
       Object.keys(n.inputs)
@@ -198,24 +175,29 @@ const valueRules: { readonly [K in Exclude<GraphOp, 'Loss'>]: Rule } = {
       0,
     ),
   Batched: (n, i, ctx) => {
-    const e = n.expr as Extract<ValueExpr, { _tag: 'Apply' }>;
+    const { module, path } = n.expr;
     const { ports, groups } = groupedInputs(i);
-    return splitGroups(applyModule(ctx, e.module, e.path, ports, n.fused === true, groups), groups);
+    return splitGroups(applyModule(ctx, module, path, ports, n.fused === true, groups), groups);
   },
-  Memory: (n, i, ctx) =>
-    ctx.memory.sample(
-      n.expr as Extract<ValueExpr, { _tag: 'Memory' }>,
-      asTensor(i.source, 'memory source'),
-      ctx.rng,
-    ),
+  Memory: (n, i, ctx) => ctx.memory.sample(n.expr, asTensor(i.source, 'memory source'), ctx.rng),
+};
+
+/** Evaluates a value node by its op's rule (the table is keyed by op, so the rule fits the node). */
+const evaluateValue = <K extends ValueOp>(
+  node: NodeOf<K>,
+  inputs: Readonly<Record<string, Lowered>>,
+  ctx: EvalContext,
+): Lowered => {
+  const rule: Rule<K> = valueRules[node.op];
+  return rule(node, inputs, ctx);
 };
 
 const evaluateLoss = (
-  node: GraphNode,
+  node: NodeOf<'Loss'>,
   inputs: Readonly<Record<string, Lowered>>,
   ctx: EvalContext,
 ): tf.Scalar => {
-  return lowerLoss(node.expr as LossNode, inputs, {
+  return lowerLoss(node.expr, inputs, {
     term: node.id,
     progress: ctx.progress,
     step: ctx.step,
@@ -262,9 +244,7 @@ export const evaluateNodes = (
     values.set(
       id,
       tf.tidy(() =>
-        node.op === 'Loss'
-          ? evaluateLoss(node, inputs, ctx)
-          : valueRules[node.op](node, inputs, ctx),
+        node.op === 'Loss' ? evaluateLoss(node, inputs, ctx) : evaluateValue(node, inputs, ctx),
       ),
     );
   }

@@ -10,7 +10,7 @@
  * where one feeds the other.
  */
 import { right } from 'fp-ts/lib/Either.js';
-import type { Graph, GraphNode, NodeId } from '../ir/graph.js';
+import type { Graph, GraphNode, NodeId, NodeOf } from '../ir/graph.js';
 import { struct, type ValueType } from '../ir/types.js';
 import type { Pass } from './pass.js';
 import { ancestors } from './plan.js';
@@ -26,10 +26,10 @@ const leadsWithBatch = (t: ValueType | undefined): boolean =>
  */
 const groupKey = (
   byId: ReadonlyMap<NodeId, GraphNode>,
-  n: GraphNode,
+  n: NodeOf<'Apply'>,
   inStep: ReadonlySet<NodeId>,
 ): string | undefined => {
-  if (n.op !== 'Apply' || n.expr._tag !== 'Apply' || !leadsWithBatch(n.type)) return undefined;
+  if (!leadsWithBatch(n.type)) return undefined;
   const ports = Object.keys(n.inputs).sort();
   if (!ports.every((p) => leadsWithBatch(byId.get(n.inputs[p]!)?.type))) return undefined;
   const x = byId.get(n.inputs['x'] ?? '')?.type;
@@ -65,7 +65,7 @@ const topoSort = (nodes: ReadonlyArray<GraphNode>): ReadonlyArray<GraphNode> => 
 };
 
 /** Rewrites one group of applications into a `Batched` node and `FieldOf` reads. */
-const batchGroup = (group: ReadonlyArray<GraphNode>): ReadonlyArray<GraphNode> => {
+const batchGroup = (group: ReadonlyArray<NodeOf<'Apply'>>): ReadonlyArray<GraphNode> => {
   const first = group[0]!;
   const id = `${first.id}x${group.length}`;
   const inputs = Object.fromEntries(
@@ -86,7 +86,7 @@ const batchGroup = (group: ReadonlyArray<GraphNode>): ReadonlyArray<GraphNode> =
     expr: {
       _tag: 'FieldOf',
       name: String(g),
-      source: n.expr as Extract<GraphNode['expr'], { _tag: 'Apply' }>,
+      source: n.expr,
     },
     inputs: { source: id },
     flops: 0,
@@ -96,7 +96,7 @@ const batchGroup = (group: ReadonlyArray<GraphNode>): ReadonlyArray<GraphNode> =
 
 /** Batches every group of two or more independent applications; the same graph when there is none. */
 export const batchViewsOf = (graph: Graph): Graph => {
-  const groups = new Map<string, GraphNode[]>();
+  const groups = new Map<string, Array<NodeOf<'Apply'>>>();
   const inStep = new Set(
     ancestors(
       graph,
@@ -105,6 +105,7 @@ export const batchViewsOf = (graph: Graph): Graph => {
   );
   const byId = new Map(graph.nodes.map((m) => [m.id, m]));
   for (const n of graph.nodes) {
+    if (n.op !== 'Apply') continue;
     const key = groupKey(byId, n, inStep);
     if (key !== undefined) groups.set(key, [...(groups.get(key) ?? []), n]);
   }

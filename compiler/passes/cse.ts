@@ -19,8 +19,8 @@ const attributesOf = (expr: unknown): unknown => {
   if (Array.isArray(expr)) return expr.map((x) => (isValueExpr(x) ? '#' : attributesOf(x)));
   if (typeof expr !== 'object' || expr === null) return expr;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(expr).sort()) {
-    const v = (expr as Record<string, unknown>)[key];
+  const fields: ReadonlyArray<[string, unknown]> = Object.entries(expr);
+  for (const [key, v] of [...fields].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     out[key] = isValueExpr(v) ? '#' : key === 'inputs' || key === 'sources' ? '#' : attributesOf(v);
   }
   return out;

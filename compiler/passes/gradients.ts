@@ -190,7 +190,7 @@ const representationIssues = (g: Graph): ReadonlyArray<Issue> => {
               got: bad
                 .map(
                   (n) =>
-                    `${n.op} "${(n.expr as { name?: string }).name ?? ''}" at ${n.origin.join('.')}`,
+                    `${n.op} "${'name' in n.expr ? n.expr.name : ''}" at ${n.origin.join('.')}`,
                 )
                 .join('; '),
               hint: 'apply the module to { _tag: "Input", name: "images" } directly (evaluation sees no augmentation)',

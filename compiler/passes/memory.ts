@@ -13,7 +13,7 @@ import type { Graph, GraphNode, MemoryPlan, NodeId } from '../ir/graph.js';
 import type { Optimizer } from '../ir/optim.js';
 import { elementsOf, savedElements } from './activations.js';
 import type { Pass } from './pass.js';
-import { appliedNet, planStep } from './plan.js';
+import { appliedNet, stepPlan } from './plan.js';
 import type { DimEnv } from './shapes/dims.js';
 import { graphEnv } from './shapes/pass.js';
 
@@ -48,7 +48,7 @@ export const planMemory = (graph: Graph): MemoryPlan => {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const parameters =
     graph.modules.reduce((s, m) => s + paramElements(graph, m.decl.name, false), 0) * BYTES;
-  const plans = planStep(graph);
+  const plans = stepPlan(graph);
   const optimizerState =
     plans.reduce(
       (s, p) =>

@@ -8,29 +8,14 @@
  *   and their forward pass records nothing;
  * - `taped` nodes, computed inside `tf.variableGrads` over the trainable parameters.
  * And the EMA modules updated after the objective's optimizer step.
+ *
+ * The fusion pass records the plan in the graph (`graph.plan`); memory planning and the lowering
+ * read it through `stepPlan`, so a compile plans the step once.
  */
-import type { Graph, GraphNode, NodeId } from '../ir/graph.js';
+import type { Graph, GraphNode, NodeId, ObjectivePlan } from '../ir/graph.js';
 import type { NetNode } from '../ir/net.js';
-import type { ModuleDecl, Objective, Phase } from '../ir/node.js';
+import type { Objective, Phase } from '../ir/node.js';
 import { subNet } from '../ir/ports.js';
-
-/** The plan of one objective. */
-export interface ObjectivePlan {
-  readonly objective: Objective;
-  readonly terms: ReadonlyArray<{
-    readonly name: string;
-    readonly node: NodeId;
-    readonly weight: Objective['terms'][number]['weight'];
-  }>;
-  /** Nodes to compute before the tape, in topological order. */
-  readonly constant: ReadonlyArray<NodeId>;
-  /** Nodes to compute inside the tape, in topological order. */
-  readonly taped: ReadonlyArray<NodeId>;
-  /** Modules whose parameters this objective optimizes. */
-  readonly modules: ReadonlyArray<string>;
-  /** EMA modules whose source this objective updates: refreshed right after its optimizer step. */
-  readonly emaAfter: ReadonlyArray<ModuleDecl>;
-}
 
 /** The ancestors of `roots` (inclusive), in the graph's topological order. */
 export const ancestors = (graph: Graph, roots: ReadonlyArray<NodeId>): ReadonlyArray<GraphNode> => {
@@ -61,11 +46,18 @@ export const appliedNet = (graph: Graph, node: GraphNode): NetNode | undefined =
 
 /** Whether a node reads the parameters of a trainable module itself (not through its inputs). */
 const readsTrainable = (node: GraphNode, trainable: ReadonlySet<string>): boolean => {
-  const expr = node.expr as { _tag: string; module?: string };
-  return (
-    (expr._tag === 'Apply' || expr._tag === 'R1' || expr._tag === 'SpadeGate') &&
-    trainable.has(expr.module ?? '')
-  );
+  switch (node.op) {
+    case 'Apply':
+    case 'Batched':
+      return trainable.has(node.expr.module);
+    case 'Loss':
+      return (
+        (node.expr._tag === 'R1' || node.expr._tag === 'SpadeGate') &&
+        trainable.has(node.expr.module)
+      );
+    default:
+      return false;
+  }
 };
 
 /**
@@ -125,9 +117,18 @@ export const planObjective = (graph: Graph, objective: Objective): ObjectivePlan
   };
 };
 
+export type { ObjectivePlan } from '../ir/graph.js';
+
 /** Plans every objective, in the method's order (the order they run within a step). */
 export const planStep = (graph: Graph): ReadonlyArray<ObjectivePlan> =>
   graph.method.objectives.map((o) => planObjective(graph, o));
+
+/**
+ * The step plan of `graph`: the one the fusion pass recorded, or `planStep(graph)` for a graph
+ * that did not go through it (the checking passes alone, a prefix of the pipeline).
+ */
+export const stepPlan = (graph: Graph): ReadonlyArray<ObjectivePlan> =>
+  graph.plan ?? planStep(graph);
 
 /** The phase active at `step` of a repeating cycle (undefined when the method has no phases). */
 export const phaseAt = (phases: ReadonlyArray<Phase>, step: number): string | undefined => {

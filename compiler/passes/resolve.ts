@@ -14,7 +14,14 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { childPath, isRandomValue, lossChildren, valueChildren } from '../ir/children.js';
-import type { Graph, GraphNode, NodeId, SpecPath, TermRef } from '../ir/graph.js';
+import {
+  graphNode,
+  type Graph,
+  type GraphNode,
+  type NodeId,
+  type SpecPath,
+  type TermRef,
+} from '../ir/graph.js';
 import { type Issue, issue } from '../ir/issue.js';
 import type { LossNode } from '../ir/loss.js';
 import type { NetNode } from '../ir/net.js';
@@ -92,7 +99,7 @@ class Resolver {
     const inputs = this.children(valueChildren(expr), expr, origin);
     const ok = this.checkValue(expr, origin);
     if (inputs === undefined || !ok) return undefined;
-    return this.add({ op: expr._tag, expr, inputs, origin });
+    return this.add((id) => graphNode(expr._tag, expr, { id, inputs, origin }));
   }
 
   /** A loss term's node. */
@@ -102,7 +109,9 @@ class Resolver {
       if (this.modules.has(loss.module)) this.applied.add(loss.module);
       else this.dangling([...origin, 'module'], 'module', loss.module, [...this.modules.keys()]);
     }
-    return inputs === undefined ? undefined : this.add({ op: 'Loss', expr: loss, inputs, origin });
+    return inputs === undefined
+      ? undefined
+      : this.add((id) => graphNode('Loss', loss, { id, inputs, origin }));
   }
 
   private children(
@@ -118,16 +127,15 @@ class Resolver {
       : undefined;
   }
 
-  private add(node: Omit<GraphNode, 'id'>): NodeId {
+  private add(node: (id: NodeId) => GraphNode): NodeId {
     const id = `n${this.nodes.length}`;
-    this.nodes.push({ id, ...node });
+    this.nodes.push(node(id));
     return id;
   }
 
   private checkValue(expr: ValueExpr, origin: SpecPath): boolean {
     const before = this.issues.length;
-    if (isRandomValue(expr))
-      this.checkStream(expr as ValueExpr & { readonly name: string }, origin);
+    if (isRandomValue(expr)) this.checkStream(expr, origin);
     if (expr._tag === 'Apply') this.checkApply(expr, origin);
     if (expr._tag === 'Fn') this.checkPorts(expr.net, expr.inputs, origin);
     return this.issues.length === before;

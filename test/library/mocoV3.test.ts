@@ -2,6 +2,7 @@
  * MoCo v3 presets carry the reference numbers of methods.md section 1 and 4.
  */
 import { describe, expect, test } from 'vitest';
+import { subExpressions } from '../../compiler/ir/children.js';
 import type { Method, ModuleDecl, ValueExpr } from '../../compiler/ir/node.js';
 import { evaluateSchedule } from '../../compiler/ir/schedule.js';
 import { mocoV3 } from '../../library/mocoV3.js';
@@ -217,15 +218,8 @@ describe('mocoV3 variants', () => {
   test('tiny: no BYOL blur / solarize and no zero-init residual (docs/learning.md); the options bring them back', () => {
     const steps = (m: Method): ReadonlyArray<string> => {
       const l = m.objectives[0]?.terms[0]?.loss;
-      let e = l?._tag === 'InfoNCE' ? l.key : undefined;
-      while (e !== undefined && e._tag !== 'View')
-        e =
-          e._tag === 'StopGradient'
-            ? e.source
-            : e._tag === 'Apply'
-              ? (e.inputs.x as ValueExpr)
-              : undefined;
-      return e?._tag === 'View' ? e.pipeline.map((s) => s._tag) : [];
+      const key = l?._tag === 'InfoNCE' ? subExpressions(l.key) : [];
+      return key.flatMap((v) => (v._tag === 'View' ? v.pipeline.map((s) => s._tag) : []));
     };
     const tiny = mocoV3({ preset: 'tiny', backbone: 'resnet' });
     expect(steps(tiny)).toEqual([

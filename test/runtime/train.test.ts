@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { checkOrThrow } from '../../compiler/check.js';
 import { compile } from '../../runtime/compile.js';
 import type { CompiledMethod } from '../../runtime/compiled.js';
 import type { Method } from '../../compiler/ir/node.js';
@@ -106,6 +107,21 @@ describe('train', () => {
     expect(lossesOf(dir)).toEqual(lossesOf(straight));
     const [a, b] = [await weightsOf(dir), await weightsOf(straight)];
     expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+    for (const k of Object.keys(b)) expect(Array.from(a[k]!), k).toEqual(Array.from(b[k]!));
+  });
+
+  it('takes the checked graph of its spec (not checked again): same spec.json, hash, losses and weights', async () => {
+    const dir = tempDir();
+    const checked = checkOrThrow(method);
+    const r = await train(config(dir, { method: checked }));
+    r.compiled.dispose();
+    expect(r.compiled.graph.modules).toBe(checked.modules); // the optimisation passes keep them
+    for (const file of ['spec.json', 'spec.sha256'])
+      expect(readFileSync(join(dir, file), 'utf8')).toBe(
+        readFileSync(join(straight, file), 'utf8'),
+      );
+    expect(lossesOf(dir)).toEqual(lossesOf(straight));
+    const [a, b] = [await weightsOf(dir), await weightsOf(straight)];
     for (const k of Object.keys(b)) expect(Array.from(a[k]!), k).toEqual(Array.from(b[k]!));
   });
 

@@ -67,7 +67,7 @@ export const r1Kernel: LossKernel<R1> = (loss, inputs, ctx) => {
 
 /**
  * Where SPADE gate scalars live: a SpadeResBlock's SPADE layers have a parameter `gates` `[4]` =
- * `(a_gamma_s, a_gamma_g, a_beta_s, a_beta_g)` (compiler/passes/shapes/README.md), so every
+ * `(a_gamma_s, a_gamma_g, a_beta_s, a_beta_g)` (compiler/ir/params/README.md), so every
  * parameter whose path is `gates` or ends with `.gates` is one SPADE layer.
  */
 export const SPADE_GATES_PARAM = 'gates';

@@ -5,16 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Conv2d, PatchEmbed } from '../../ir/net.js';
 import type { ConvPadding } from '../legalize/index.js';
-import { kaimingNormal, xavierUniform, zeros, type Init } from './init.js';
-import {
-  buffer,
-  param,
-  port,
-  stopGradient,
-  type NetRule,
-  type ParamSpec,
-  type Scope,
-} from './rule.js';
+import { port, stopGradient, type NetRule, type Scope } from './rule.js';
 
 /** Geometry of a convolution. */
 export interface ConvGeometry {
@@ -22,21 +13,6 @@ export interface ConvGeometry {
   readonly padding: ConvPadding;
   readonly dilation: number;
 }
-
-/**
- * Conv parameters: `weight` [k, k, in, out] (default init He normal, fan-out), zero `bias` [out],
- * spectral-norm buffer `u` [out] (a random unit vector).
- */
-export const convSpecs = (
-  k: number,
-  inCh: number,
-  outCh: number,
-  opts: { readonly bias: boolean; readonly spectralNorm?: boolean; readonly init?: Init },
-): ReadonlyArray<ParamSpec> => [
-  param('weight', [k, k, inCh, outCh], opts.init ?? kaimingNormal(k * k * outCh)),
-  ...(opts.bias ? [param('bias', [outCh], zeros)] : []),
-  ...(opts.spectralNorm ? [buffer('u', [outCh], { kind: 'unitNormal' })] : []),
-];
 
 const unit = (v: tf.Tensor): tf.Tensor => tf.div(v, tf.add(tf.norm(v), 1e-12));
 
@@ -76,16 +52,8 @@ export const applyConv = (
 
 /** `Conv2d`: NHWC convolution (He-normal init), padding symmetric / `same` / `valid`, dilation, optional spectral norm. */
 export const conv2dRule: NetRule<Conv2d> = {
-  params: (n) => convSpecs(n.kernel, n.inChannels, n.outChannels, n),
   apply: (n, s, i) => applyConv(s, port(i, 'x'), n, n),
 };
-
-/** Patch-embedding parameters: `weight` [p, p, in, dim] (init given; Xavier-uniform on `[p*p*in, dim]` by default), `bias` [dim]. */
-export const patchEmbedSpecs = (n: PatchEmbed, init?: Init): ReadonlyArray<ParamSpec> =>
-  convSpecs(n.patch, n.inChannels, n.dim, {
-    bias: true,
-    init: init ?? xavierUniform(n.patch * n.patch * n.inChannels, n.dim),
-  });
 
 /** Patches as tokens: `image [B, H, W, C] -> tokens [B, (H/p)*(W/p), dim]`. */
 export const applyPatchEmbed = (s: Scope, n: PatchEmbed, x: tf.Tensor): tf.Tensor3D => {
@@ -96,6 +64,5 @@ export const applyPatchEmbed = (s: Scope, n: PatchEmbed, x: tf.Tensor): tf.Tenso
 
 /** `PatchEmbed`: non-overlapping `p x p` patches, row-major token order. */
 export const patchEmbedRule: NetRule<PatchEmbed> = {
-  params: (n) => patchEmbedSpecs(n),
   apply: (n, s, i) => applyPatchEmbed(s, n, port(i, 'x')),
 };

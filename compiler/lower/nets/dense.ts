@@ -4,21 +4,10 @@
  * 2-D product on `[B*N, in]`, the fast path on wasm).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Activation, ActivationFn, InitScheme, Linear, Mlp, Norm } from '../../ir/net.js';
+import type { Activation, ActivationFn, Linear, Mlp, Norm } from '../../ir/net.js';
+import { mlpNorm } from '../../ir/params/layers.js';
 import { withGrad } from '../legalize/custom.js';
-import { ones, schemeInit, zeros, type Init } from './init.js';
-import { buffer, param, port, type NetRule, type ParamSpec, type Scope } from './rule.js';
-
-/** Linear parameters: `weight` [in, out] (initialised by `init`), zero `bias` [out]. */
-export const linearSpecs = (
-  inDim: number,
-  out: number,
-  bias: boolean,
-  init: Init,
-): ReadonlyArray<ParamSpec> => [
-  param('weight', [inDim, out], init),
-  ...(bias ? [param('bias', [out], zeros)] : []),
-];
+import { port, type NetRule, type Scope } from './rule.js';
 
 /** `x [..., in] . weight [in, out] (+ bias) -> [..., out]` in `scope`. */
 export const applyLinear = (scope: Scope, x: tf.Tensor, bias: boolean): tf.Tensor => {
@@ -34,24 +23,8 @@ export const applyLinear = (scope: Scope, x: tf.Tensor, bias: boolean): tf.Tenso
 
 /** `Linear`: `[B, in] -> [B, out]` (or tokens). Weight init by `init` scheme, bias zero. */
 export const linearRule: NetRule<Linear> = {
-  params: (n) => linearSpecs(n.in, n.out, n.bias, schemeInit(n.init, n.in, n.out)),
   apply: (n, s, i) => applyLinear(s, port(i, 'x'), n.bias),
 };
-
-/** Norm parameters: `gamma` 1, `beta` 0 when affine; batch norm buffers `movingMean` 0, `movingVar` 1. */
-export const normSpecs = (
-  kind: Norm['kind'],
-  features: number,
-  affine: boolean,
-  zeroGamma = false,
-): ReadonlyArray<ParamSpec> => [
-  ...(affine
-    ? [param('gamma', [features], zeroGamma ? zeros : ones), param('beta', [features], zeros)]
-    : []),
-  ...(kind === 'batch'
-    ? [buffer('movingMean', [features], zeros), buffer('movingVar', [features], ones)]
-    : []),
-];
 
 /** PyTorch's BatchNorm momentum: `running = 0.9 running + 0.1 batch` (variance unbiased). */
 const BN_MOMENTUM = 0.1;
@@ -131,7 +104,6 @@ export const applyNorm = (
  * axis) or instance (spatial axes of an image, per sample and channel). Shape unchanged.
  */
 export const normRule: NetRule<Norm> = {
-  params: (n) => normSpecs(n.kind, n.features, n.affine),
   apply: (n, s, i) => applyNorm(s, n.kind, port(i, 'x'), n.affine, n.eps),
 };
 
@@ -179,25 +151,11 @@ export const activate = (fn: ActivationFn, x: tf.Tensor, alpha = 0.2): tf.Tensor
 
 /** `Activation`: element-wise, shape unchanged. */
 export const activationRule: NetRule<Activation> = {
-  params: () => [],
   apply: (n, _s, i) => activate(n.fn, port(i, 'x'), n.alpha),
 };
 
-/** The width of Mlp layer `i`: `[in, out]`. */
-const mlpWidths = (n: Mlp, i: number): readonly [number, number] => [
-  i === 0 ? n.in : n.hidden,
-  i === n.layers - 1 ? n.out : n.hidden,
-];
-
-const MLP_INIT: InitScheme = 'default';
+/** PyTorch's BatchNorm eps. */
 const BN_EPS = 1e-5;
-
-/** The norm after Mlp layer `i`, or undefined. */
-const mlpNorm = (n: Mlp, i: number): { kind: Norm['kind']; affine: boolean } | undefined => {
-  if (i < n.layers - 1) return n.norm === 'none' ? undefined : { kind: n.norm, affine: true };
-  if (n.lastNorm === 'none') return undefined;
-  return { kind: 'batch', affine: n.lastNorm === 'batch' };
-};
 
 /**
  * `Mlp` (MoCo v3 `_build_mlp`): `(layers - 1) x [Linear -> norm -> activation]`, final Linear,
@@ -205,23 +163,6 @@ const mlpNorm = (n: Mlp, i: number): { kind: Norm['kind']; affine: boolean } | u
  * default init (U(+-1/sqrt(in)), as MoCo v3's nn.Linear); norm eps 1e-5 (PyTorch's default).
  */
 export const mlpRule: NetRule<Mlp> = {
-  params: (n) =>
-    Array.from({ length: n.layers }, (_, i) => {
-      const [a, b] = mlpWidths(n, i);
-      const norm = mlpNorm(n, i);
-      return [
-        ...linearSpecs(a, b, n.bias, schemeInit(MLP_INIT, a, b)).map((p) => ({
-          ...p,
-          path: `layers.${i}.linear.${p.path}`,
-        })),
-        ...(norm
-          ? normSpecs(norm.kind, b, norm.affine).map((p) => ({
-              ...p,
-              path: `layers.${i}.norm.${p.path}`,
-            }))
-          : []),
-      ];
-    }).flat(),
   apply: (n, s, i) => {
     let x = port(i, 'x');
     for (let l = 0; l < n.layers; l++) {

@@ -3,31 +3,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { PatchGan } from '../../ir/net.js';
-import { applyConv, convSpecs } from './conv.js';
+import { applyConv } from './conv.js';
 import { applyNorm } from './dense.js';
-import { port, under, type NetRule } from './rule.js';
+import { port, type NetRule } from './rule.js';
 
 const IN_EPS = 1e-5;
-
-/** Output channels of conv `i` (`i = layers` is the last, 1 channel). */
-const width = (n: PatchGan, i: number): number =>
-  i === n.layers ? 1 : n.ndf * Math.min(2 ** i, 8);
 
 /**
  * `PatchGan`: conv4 s2 p1 -> ndf, LeakyReLU 0.2 (as two ReLUs, twice differentiable); (layers - 1) x (conv4 s2 p1 -> IN (no affine) ->
  * LeakyReLU 0.2); conv4 s1 p1 -> 1. `image [B, H, W, in] -> [B, H/2^layers - 1, ..., 1]` (raw scores).
  */
 export const patchGanRule: NetRule<PatchGan> = {
-  params: (n) =>
-    Array.from({ length: n.layers + 1 }, (_, i) =>
-      under(
-        `convs.${i}`,
-        convSpecs(4, i === 0 ? n.inChannels : width(n, i - 1), width(n, i), {
-          bias: true,
-          spectralNorm: n.spectralNorm,
-        }),
-      ),
-    ).flat(),
   apply: (n, s, i) => {
     let h = port(i, 'x');
     for (let l = 0; l <= n.layers; l++) {

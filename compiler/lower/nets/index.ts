@@ -1,17 +1,18 @@
 /**
  * Lowering of networks to TF.js: one rule per `NetNode` kind (an exhaustive table), seeded
- * initialisation, the forward pass and access to the parts of composite nets. Parameter paths
- * follow `compiler/passes/shapes/README.md` exactly; ops that wasm lacks or runs slowly go
- * through the backend's legal kernels (`compiler/lower/legalize`).
+ * initialisation, the forward pass and access to the parts of composite nets. The parameters are
+ * the parameter table's (`compiler/ir/params`, which the shape pass reads too); ops that wasm lacks
+ * or runs slowly go through the backend's legal kernels (`compiler/lower/legalize`).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NetNode } from '../../ir/net.js';
+import { initValues } from '../../ir/params/init.js';
+import { netParams } from '../../ir/params/index.js';
 import { subNet as partAt } from '../../ir/ports.js';
 import { legalizeFor } from '../legalize/index.js';
 import { conv2dRule, patchEmbedRule } from './conv.js';
 import { activationRule, linearRule, mlpRule, normRule } from './dense.js';
 import { patchGanRule } from './gan.js';
-import { initValues } from './init.js';
 import { fusionHeadRule, tokenPredictorRule, transformerPredictorRule } from './predictor.js';
 import { resnetRule } from './resnet.js';
 import {
@@ -22,7 +23,6 @@ import {
   type NetParts,
   type NetRule,
   type NetRules,
-  type ParamSpec,
   type ParamTable,
 } from './rule.js';
 import { spadeResBlockRule } from './spade.js';
@@ -36,11 +36,11 @@ export type {
   NetParts,
   NetRule,
   NetRules,
-  ParamSpec,
   ParamTable,
   Scope,
 } from './rule.js';
-export type { Init } from './init.js';
+export type { Init, ParamSpec } from '../../ir/params/index.js';
+export { netParams };
 
 /** Every net kind's lowering rule. */
 export const netRules: NetRules = {
@@ -78,12 +78,8 @@ const ruleOf = (net: NetNode): NetRule<NetNode> => {
 
 /** Any net through the table: what composite rules apply their parts with. */
 const parts: NetParts = {
-  params: (net) => ruleOf(net).params(net, parts),
   run: (net, scope, inputs) => ruleOf(net).apply(net, scope, inputs, parts),
 };
-
-/** Parameters and buffers of a net (paths, shapes, decay, buffer flag, initialiser), in a stable order. */
-export const netParams = (net: NetNode): ReadonlyArray<ParamSpec> => parts.params(net);
 
 /**
  * Seeded initial parameters (and buffers) of a net, by path: same seed -> same numbers on every

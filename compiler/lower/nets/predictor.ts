@@ -4,11 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FusionHead, TokenPredictor, TransformerPredictor } from '../../ir/net.js';
-import { activate, applyLinear, applyNorm, gelu, linearSpecs, normSpecs } from './dense.js';
-import { schemeInit } from './init.js';
+import { activate, applyLinear, applyNorm, gelu } from './dense.js';
 import { l2NormalizeRule } from './structural.js';
-import { applyAttention, applyBlock, attentionSpecs, blockSpecs, sincos2d } from './transformer.js';
-import { param, port, under, type NetRule, type ParamSpec } from './rule.js';
+import { applyAttention, applyBlock, sincos2d } from './transformer.js';
+import { port, type NetRule } from './rule.js';
 
 /** I-JEPA LayerNorm eps. */
 const JEPA_EPS = 1e-6;
@@ -22,19 +21,6 @@ const predBlock = (n: TransformerPredictor) => ({
   qkvBias: true,
   eps: JEPA_EPS,
 });
-
-const predictorSpecs = (n: TransformerPredictor): ReadonlyArray<ParamSpec> => {
-  const tn = schemeInit('truncNormal02', 0, 0);
-  return [
-    ...under('embed', linearSpecs(n.inDim, n.dim, true, tn)),
-    param('maskToken', [1, 1, n.dim], tn),
-    ...Array.from({ length: n.depth }, (_, i) =>
-      under(`blocks.${i}`, blockSpecs(predBlock(n), 'truncNormal02')),
-    ).flat(),
-    ...under('norm', normSpecs('layer', n.dim, true)),
-    ...under('proj', linearSpecs(n.dim, n.inDim, true, tn)),
-  ];
-};
 
 /** Rows of the fixed position table `[gh*gw, dim]` at `index` (any shape) -> `[...index, dim]` (a constant). */
 const positionsAt = (n: TransformerPredictor, index: tf.Tensor): tf.Tensor => {
@@ -50,7 +36,6 @@ const positionsAt = (n: TransformerPredictor, index: tf.Tensor): tf.Tensor => {
  * `x [B, Kc, inDim]`, `context [B, Kc]`, `targets [T, B, Kt]` -> `[T*B, Kt, inDim]` (target-major).
  */
 export const transformerPredictorRule: NetRule<TransformerPredictor> = {
-  params: predictorSpecs,
   apply: (n, s, i) => {
     const targets = port(i, 'targets');
     const [t, , kt] = targets.shape as [number, number, number];
@@ -68,25 +53,12 @@ export const transformerPredictorRule: NetRule<TransformerPredictor> = {
   },
 };
 
-const tokenHidden = (n: TokenPredictor): number => Math.floor(n.hiddenRatio * n.dim);
-
 /**
  * `TokenPredictor` (Style-JEPA): `P = x + fc2(GELU(fc1(LN2(attn(LN1(l2norm(x)) + pos)))))`.
  * `tokens [B, count, dim] -> [B, count, dim]`. Init: attention Xavier (nn.MultiheadAttention),
  * linears PyTorch default, `pos` trunc-normal 0.02 (a guess: the reference init is not recorded).
  */
 export const tokenPredictorRule: NetRule<TokenPredictor> = {
-  params: (n) => {
-    const h = tokenHidden(n);
-    return [
-      ...under('norm1', normSpecs('layer', n.dim, true)),
-      param('pos', [1, n.count, n.dim], schemeInit('truncNormal02', 0, 0)),
-      ...under('attn', attentionSpecs(n.dim, true, 'xavierUniform')),
-      ...under('norm2', normSpecs('layer', n.dim, true)),
-      ...under('mlp.fc1', linearSpecs(n.dim, h, true, schemeInit('default', n.dim, h))),
-      ...under('mlp.fc2', linearSpecs(h, n.dim, true, schemeInit('default', h, n.dim))),
-    ];
-  },
   apply: (n, s, i, parts) => {
     const x = port(i, 'x');
     const unit = l2NormalizeRule.apply({ _tag: 'L2Normalize' }, s, { x }, parts) as tf.Tensor;
@@ -106,21 +78,6 @@ export const tokenPredictorRule: NetRule<TokenPredictor> = {
  * `content [B, contentDim]` -> `[B, dim]`. Dropout (0.1 in the reference) is not applied.
  */
 export const fusionHeadRule: NetRule<FusionHead> = {
-  params: (n) => [
-    ...under('styleNorm', normSpecs('layer', n.styleDim, true)),
-    ...under(
-      'styleProj',
-      linearSpecs(n.styleDim, n.dim, true, schemeInit('default', n.styleDim, n.dim)),
-    ),
-    ...under('contentNorm', normSpecs('layer', n.contentDim, true)),
-    ...under(
-      'contentProj',
-      linearSpecs(n.contentDim, n.dim, true, schemeInit('default', n.contentDim, n.dim)),
-    ),
-    ...under('gateNorm', normSpecs('layer', 2 * n.dim, true)),
-    ...under('gate', linearSpecs(2 * n.dim, n.dim, true, schemeInit('default', 2 * n.dim, n.dim))),
-    ...under('norm', normSpecs('layer', n.dim, true)),
-  ],
   apply: (_n, s, i) => {
     const branch = (name: 'style' | 'content'): tf.Tensor =>
       gelu(

@@ -9,34 +9,13 @@ import {
   needsDownsample,
   resnetBlockConvs,
   resnetBlocks,
-  resnetExpansion,
   type ResNetBlock,
 } from '../../ir/resnet.js';
-import { applyConv, convSpecs } from './conv.js';
-import { applyNorm, normSpecs } from './dense.js';
-import { port, under, type NetRule, type ParamSpec, type Scope } from './rule.js';
+import { applyConv } from './conv.js';
+import { applyNorm } from './dense.js';
+import { port, type NetRule, type Scope } from './rule.js';
 
 const BN_EPS = 1e-5;
-
-const blockSpecs = (n: ResNet, b: ResNetBlock): ReadonlyArray<ParamSpec> => {
-  const convs = resnetBlockConvs(n, b);
-  const out = b.c * resnetExpansion(n);
-  return [
-    ...convs.flatMap(([id, k, , i, o], idx) => [
-      ...under(`conv${id}`, convSpecs(k, i, o, { bias: false })),
-      ...under(
-        `bn${id}`,
-        normSpecs('batch', o, true, n.zeroInitResidual && idx === convs.length - 1),
-      ),
-    ]),
-    ...(needsDownsample(n, b)
-      ? [
-          ...under('downsample.conv', convSpecs(1, b.inCh, out, { bias: false })),
-          ...under('downsample.bn', normSpecs('batch', out, true)),
-        ]
-      : []),
-  ].map((p) => ({ ...p, path: `${b.prefix}.${p.path}` }));
-};
 
 const applyBlock = (n: ResNet, s: Scope, b: ResNetBlock, x: tf.Tensor): tf.Tensor => {
   const bs = s.at(b.prefix);
@@ -73,11 +52,6 @@ const applyBlock = (n: ResNet, s: Scope, b: ResNetBlock, x: tf.Tensor): tf.Tenso
  * basic or bottleneck blocks. `image [B, H, W, in]` -> `pooled [B, C]` or `map [B, h, w, C]`.
  */
 export const resnetRule: NetRule<ResNet> = {
-  params: (n) => [
-    ...under('stem.conv', convSpecs(n.stem.kernel, n.inChannels, n.stem.channels, { bias: false })),
-    ...under('stem.bn', normSpecs('batch', n.stem.channels, true)),
-    ...resnetBlocks(n).flatMap((b) => blockSpecs(n, b)),
-  ],
   apply: (n, s, i) => {
     const k = n.stem.kernel;
     const stem = applyConv(

@@ -1,14 +1,12 @@
 /**
- * The shape of a lowering rule and the scope it runs in. A rule says which parameters a net kind
- * has (paths, shapes, initialisers: the convention of `compiler/passes/shapes/README.md`) and how
- * to apply it with TF.js. Composite nets run their parts through `NetParts`, under a child scope,
- * so a ViT block's parameters are `blocks.<i>.*` by construction.
+ * The shape of a lowering rule and the scope it runs in. A rule says how to apply a net kind with
+ * TF.js; its parameters (paths, shapes, initialisers) are the net kind's entry in the one parameter
+ * table, `compiler/ir/params`, read through `Scope.param`. Composite nets run their parts through
+ * `NetParts`, under a child scope, so a ViT block's parameters are `blocks.<i>.*` by construction.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ParamInfo } from '../../ir/graph.js';
 import type { NetNode, NetTag } from '../../ir/net.js';
 import type { Kernels } from '../legalize/index.js';
-import type { Init } from './init.js';
 
 /** A lowered value: a tensor or a struct of them (a U-Net encoder's `{ skip1, ..., bottleneck }`). */
 export type Lowered = tf.Tensor | { readonly [field: string]: Lowered };
@@ -36,11 +34,6 @@ export interface NetContext {
   readonly groups?: number;
 }
 
-/** A parameter with its initialiser. */
-export interface ParamSpec extends ParamInfo {
-  readonly init: Init;
-}
-
 /** Where a rule runs: its parameters (by path relative to the rule's net) and the kernels. */
 export interface Scope {
   readonly kernels: Kernels;
@@ -60,16 +53,12 @@ export interface Scope {
  * are nets of any kind: `nets/index.ts` passes it to every rule, so no rule file imports the table.
  */
 export interface NetParts {
-  /** Parameters of a part, relative paths. */
-  readonly params: (net: NetNode) => ReadonlyArray<ParamSpec>;
   /** Applies a part in its scope. */
   readonly run: (net: NetNode, scope: Scope, inputs: Inputs) => Lowered;
 }
 
 /** One net kind's lowering. */
 export interface NetRule<N extends NetNode> {
-  /** Parameters and buffers, relative paths, in a stable order. */
-  readonly params: (net: N, parts: NetParts) => ReadonlyArray<ParamSpec>;
   /** Forward pass. */
   readonly apply: (net: N, scope: Scope, inputs: Inputs, parts: NetParts) => Lowered;
 }
@@ -121,10 +110,6 @@ export const stopGradient = (x: tf.Tensor): tf.Tensor =>
     gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
   }))(x);
 
-/** Parameters of a part under `prefix`. */
-export const under = (prefix: string, specs: ReadonlyArray<ParamSpec>): ReadonlyArray<ParamSpec> =>
-  specs.map((p) => ({ ...p, path: join(prefix, p.path) }));
-
 /** The tensor a port holds (throws a clear error for a missing port or a struct). */
 export const port = (inputs: Inputs, name: string): tf.Tensor => {
   const v = inputs[name];
@@ -136,21 +121,3 @@ export const port = (inputs: Inputs, name: string): tf.Tensor => {
     throw new Error(`lowering: port "${name}" holds a struct where a tensor is expected`);
   return v;
 };
-
-/** A trainable parameter; `decay` is false for biases and rank <= 1 (as the shape pass says). */
-export const param = (path: string, shape: ReadonlyArray<number>, init: Init): ParamSpec => ({
-  path,
-  shape,
-  decay: !(path === 'bias' || path.endsWith('.bias')) && shape.length > 1,
-  buffer: false,
-  init,
-});
-
-/** A non-trainable buffer. */
-export const buffer = (path: string, shape: ReadonlyArray<number>, init: Init): ParamSpec => ({
-  path,
-  shape,
-  decay: false,
-  buffer: true,
-  init,
-});

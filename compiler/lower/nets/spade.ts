@@ -7,26 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SpadeResBlock } from '../../ir/net.js';
-import { applyConv, convSpecs } from './conv.js';
-import { activate, applyLinear, applyNorm, linearSpecs } from './dense.js';
-import { schemeInit } from './init.js';
-import { param, port, under, type NetRule, type ParamSpec, type Scope } from './rule.js';
+import { applyConv } from './conv.js';
+import { activate, applyLinear, applyNorm } from './dense.js';
+import { port, type NetRule, type Scope } from './rule.js';
 
-/** `a` with `softplus(a) = 1`: `ln(e - 1)`. */
-export const GATE_INIT = Math.log(Math.E - 1);
 const IN_EPS = 1e-5;
 const same3 = { stride: 1, padding: 1, dilation: 1 } as const;
-
-const half = (t: number): number => Math.floor(t / 2);
-
-/** SPADE parameters on `c` channels: `map.conv1`, `map.conv2`, `token.fc1`, `token.fc2`, `gates` [4]. */
-export const spadeSpecs = (c: number, m: number, t: number): ReadonlyArray<ParamSpec> => [
-  ...under('map.conv1', convSpecs(3, m, m, { bias: true })),
-  ...under('map.conv2', convSpecs(3, m, 2 * c, { bias: true })),
-  ...under('token.fc1', linearSpecs(t, half(t), true, schemeInit('default', t, half(t)))),
-  ...under('token.fc2', linearSpecs(half(t), 2 * c, true, schemeInit('default', half(t), 2 * c))),
-  param('gates', [4], { kind: 'const', value: GATE_INIT }),
-];
 
 /** One SPADE layer: `x [B, h, w, C]`, `map [B, h, w, m]`, `token [B, t]` -> `[B, h, w, C]`. */
 export const applySpade = (s: Scope, x: tf.Tensor, map: tf.Tensor, token: tf.Tensor): tf.Tensor => {
@@ -55,15 +41,6 @@ export const applySpade = (s: Scope, x: tf.Tensor, map: tf.Tensor, token: tf.Ten
   return tf.add(tf.mul(xn, gamma), beta);
 };
 
-/** SpadeResBlock parameters (compiler/passes/shapes/README.md). */
-export const spadeBlockSpecs = (n: Omit<SpadeResBlock, '_tag'>): ReadonlyArray<ParamSpec> => [
-  ...under('spade1', spadeSpecs(n.in, n.mapChannels, n.tokenDim)),
-  ...under('conv1', convSpecs(3, n.in, n.out, { bias: true })),
-  ...under('spade2', spadeSpecs(n.out, n.mapChannels, n.tokenDim)),
-  ...under('conv2', convSpecs(3, n.out, n.out, { bias: true })),
-  ...(n.in !== n.out ? under('skip', convSpecs(1, n.in, n.out, { bias: false })) : []),
-];
-
 /** `conv2(ReLU(SPADE2(conv1(ReLU(SPADE1(x)))))) + skip(x)` (skip: 1x1 conv when in != out). */
 export const applySpadeBlock = (
   s: Scope,
@@ -87,6 +64,5 @@ export const applySpadeBlock = (
 
 /** `SpadeResBlock`: ports `x [B, h, w, in]`, `map [B, h, w, mapChannels]`, `token [B, tokenDim]` -> `[B, h, w, out]`. */
 export const spadeResBlockRule: NetRule<SpadeResBlock> = {
-  params: spadeBlockSpecs,
   apply: (n, s, i) => applySpadeBlock(s, n, port(i, 'x'), port(i, 'map'), port(i, 'token')),
 };

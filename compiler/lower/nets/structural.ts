@@ -3,11 +3,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Field, Flatten, L2Normalize, Pool, Sequential } from '../../ir/net.js';
-import { port, under, type NetRule } from './rule.js';
+import { port, type NetRule } from './rule.js';
 
 /** `Sequential`: layers in order; parameters `<i>.<inner path>`. Structs pass through as `x`. */
 export const sequentialRule: NetRule<Sequential> = {
-  params: (n, parts) => n.layers.flatMap((l, i) => under(String(i), parts.params(l))),
   apply: (n, s, i, parts) =>
     n.layers.reduce(
       (x, layer, idx) => parts.run(layer, s.at(String(idx)), idx === 0 ? i : { x }),
@@ -20,7 +19,6 @@ export const sequentialRule: NetRule<Sequential> = {
  * token 0; `max` over the same axes as `mean`.
  */
 export const poolRule: NetRule<Pool> = {
-  params: () => [],
   apply: (n, _s, i) => {
     const x = port(i, 'x');
     if (n.kind === 'cls') {
@@ -34,7 +32,6 @@ export const poolRule: NetRule<Pool> = {
 
 /** `Field`: one field of a struct value. */
 export const fieldRule: NetRule<Field> = {
-  params: () => [],
   apply: (n, _s, i) => {
     const v = i['x'];
     if (v === undefined || v instanceof tf.Tensor || v[n.name] === undefined) {
@@ -48,7 +45,6 @@ export const fieldRule: NetRule<Field> = {
 
 /** `L2Normalize`: `x / max(||x||, 1e-12)` along the last axis (PyTorch `F.normalize`). */
 export const l2NormalizeRule: NetRule<L2Normalize> = {
-  params: () => [],
   apply: (_n, _s, i) => {
     const x = port(i, 'x');
     return tf.div(x, tf.maximum(tf.norm(x, 'euclidean', -1, true), 1e-12));
@@ -57,7 +53,6 @@ export const l2NormalizeRule: NetRule<L2Normalize> = {
 
 /** `Flatten`: `[B, ...] -> [B, prod(...)]`. */
 export const flattenRule: NetRule<Flatten> = {
-  params: () => [],
   apply: (_n, _s, i) => {
     const x = port(i, 'x');
     return x.reshape([x.shape[0]!, -1]);

@@ -4,19 +4,10 @@
  * wasm); linears are 2-D products on `[B*N, D]`; attention scores go through `kernels.batchMatMul`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Attention, InitScheme, TransformerBlock, Vit } from '../../ir/net.js';
-import { applyPatchEmbed, patchEmbedSpecs } from './conv.js';
-import { activate, applyLinear, applyNorm, linearSpecs, normSpecs } from './dense.js';
-import { schemeInit, xavierUniform, type Init } from './init.js';
-import {
-  frozenScope,
-  param,
-  port,
-  under,
-  type NetRule,
-  type ParamSpec,
-  type Scope,
-} from './rule.js';
+import type { Attention, TransformerBlock, Vit } from '../../ir/net.js';
+import { applyPatchEmbed } from './conv.js';
+import { activate, applyLinear, applyNorm } from './dense.js';
+import { frozenScope, port, type NetRule, type Scope } from './rule.js';
 
 /**
  * Fixed 2-D sin-cos position embedding `[gh * gw, dim]` for row-major patches, temperature 1e4:
@@ -56,23 +47,6 @@ const buildSincos = (gh: number, gw: number, dim: number, rowFirst: boolean): Fl
 };
 
 /**
- * Attention parameters. `qkv.weight` [dim, 3dim]: MoCo v3 uses U(+-sqrt(6 / (out/3 + in))) =
- * U(+-sqrt(3 / dim)) for Xavier schemes; other schemes apply as is. `proj` [dim, dim].
- */
-export const attentionSpecs = (
-  dim: number,
-  qkvBias: boolean,
-  scheme: InitScheme,
-): ReadonlyArray<ParamSpec> => {
-  const qkvInit: Init =
-    scheme === 'xavierUniform' ? xavierUniform(dim, dim) : schemeInit(scheme, dim, 3 * dim);
-  return [
-    ...under('qkv', linearSpecs(dim, 3 * dim, qkvBias, qkvInit)),
-    ...under('proj', linearSpecs(dim, dim, true, schemeInit(scheme, dim, dim))),
-  ];
-};
-
-/**
  * Multi-head self-attention in `scope`: `tokens [B, N, dim] -> [B, N, dim]`, softmax(QK^T / sqrt(dh)) V.
  * Heads are batched head-major (`[H*B, N, dh]`): the fused qkv `[B, N, 3H, dh]` is transposed once
  * to `[3H, B, N, dh]` and split on its leading axis (contiguous pieces; the gradient is one concat,
@@ -105,26 +79,7 @@ export const applyAttention = (
 
 /** `Attention` (standalone: MoCo v3 init). */
 export const attentionRule: NetRule<Attention> = {
-  params: (n) => attentionSpecs(n.dim, n.qkvBias, 'xavierUniform'),
   apply: (n, s, i) => applyAttention(s, port(i, 'x'), n.heads, n.qkvBias),
-};
-
-/** Hidden width of a block's MLP. */
-const hidden = (dim: number, ratio: number): number => Math.floor(dim * ratio);
-
-/** Block parameters: `norm1`, `attn.*`, `norm2`, `mlp.fc1`, `mlp.fc2` (linears by `scheme`). */
-export const blockSpecs = (
-  n: Omit<TransformerBlock, '_tag' | 'eps'>,
-  scheme: InitScheme,
-): ReadonlyArray<ParamSpec> => {
-  const h = hidden(n.dim, n.mlpRatio);
-  return [
-    ...under('norm1', normSpecs('layer', n.dim, true)),
-    ...under('attn', attentionSpecs(n.dim, n.qkvBias, scheme)),
-    ...under('norm2', normSpecs('layer', n.dim, true)),
-    ...under('mlp.fc1', linearSpecs(n.dim, h, true, schemeInit(scheme, n.dim, h))),
-    ...under('mlp.fc2', linearSpecs(h, n.dim, true, schemeInit(scheme, h, n.dim))),
-  ];
 };
 
 /** Pre-norm block: `x + attn(LN(x))`, then `x + fc2(GELU(fc1(LN(x))))`. */
@@ -153,17 +108,8 @@ export const applyBlock = (
 
 /** `TransformerBlock` (standalone: Xavier-uniform linears). */
 export const transformerBlockRule: NetRule<TransformerBlock> = {
-  params: (n) => blockSpecs(n, 'xavierUniform'),
   apply: (n, s, i) => applyBlock(s, port(i, 'x'), n),
 };
-
-/**
- * Init flavour of a ViT. The IR has no init field: a ViT with [CLS] is MoCo v3's (Xavier-uniform
- * linears and patch embedding, cls N(0, 1e-6)), one without is I-JEPA's (trunc-normal 0.02
- * everywhere, conv included).
- */
-export const vitScheme = (n: Pick<Vit, 'cls'>): InitScheme =>
-  n.cls ? 'xavierUniform' : 'truncNormal02';
 
 const patchOf = (n: Vit) => ({
   _tag: 'PatchEmbed' as const,
@@ -171,25 +117,6 @@ const patchOf = (n: Vit) => ({
   patch: n.patch,
   dim: n.dim,
 });
-
-/** ViT parameters: `patchEmbed.*`, `cls` [1, 1, dim], `blocks.<i>.*`, `norm.*`. */
-const vitSpecs = (n: Vit): ReadonlyArray<ParamSpec> => {
-  const scheme = vitScheme(n);
-  return [
-    ...under(
-      'patchEmbed',
-      patchEmbedSpecs(
-        patchOf(n),
-        scheme === 'xavierUniform' ? undefined : schemeInit(scheme, 0, 0),
-      ),
-    ),
-    ...(n.cls ? [param('cls', [1, 1, n.dim], { kind: 'normal', std: 1e-6 })] : []),
-    ...Array.from({ length: n.depth }, (_, i) =>
-      under(`blocks.${i}`, blockSpecs(n, scheme)),
-    ).flat(),
-    ...under('norm', normSpecs('layer', n.dim, true)),
-  ];
-};
 
 /** Patch tokens plus fixed positions, optionally gathered by `keep [B, K]`. */
 const embedTokens = (n: Vit, s: Scope, x: tf.Tensor, keep: tf.Tensor | undefined): tf.Tensor => {
@@ -207,7 +134,6 @@ const embedTokens = (n: Vit, s: Scope, x: tf.Tensor, keep: tf.Tensor | undefined
  * `mean` [B, dim] (patch tokens) or `tokens` [B, N, dim] (patch tokens, no [CLS]).
  */
 export const vitRule: NetRule<Vit> = {
-  params: vitSpecs,
   apply: (n, s, i) => {
     const keep = i['keep'] === undefined ? undefined : port(i, 'keep');
     let x = embedTokens(n, s, port(i, 'x'), keep);

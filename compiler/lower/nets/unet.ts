@@ -4,18 +4,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Generator, StylePyramidEncoder, UNetDecoder, UNetEncoder } from '../../ir/net.js';
-import { applyConv, convSpecs } from './conv.js';
-import { applyNorm, normSpecs } from './dense.js';
-import { applySpadeBlock, spadeBlockSpecs } from './spade.js';
-import {
-  port,
-  under,
-  type Inputs,
-  type Lowered,
-  type NetRule,
-  type ParamSpec,
-  type Scope,
-} from './rule.js';
+import { decoderBlocks } from '../../ir/params/convnets.js';
+import { applyConv } from './conv.js';
+import { applyNorm } from './dense.js';
+import { applySpadeBlock } from './spade.js';
+import { port, type Inputs, type Lowered, type NetRule, type Scope } from './rule.js';
 
 const IN_EPS = 1e-5;
 const down4 = { stride: 2, padding: 1, dilation: 1 } as const;
@@ -23,35 +16,6 @@ const same3 = { stride: 1, padding: 1, dilation: 1 } as const;
 const point = { stride: 1, padding: 0, dilation: 1 } as const;
 
 type EncoderShape = Pick<UNetEncoder, 'ngf' | 'levels' | 'maxChannels'>;
-
-/** Channels of level `l` (0-based; `l = levels` is the bottleneck): `min(ngf * 2^l, maxChannels)`. */
-export const levelChannels = (n: EncoderShape, l: number): number =>
-  Math.min(n.ngf * 2 ** l, n.maxChannels);
-
-const downSpecs = (cin: number, c: number): ReadonlyArray<ParamSpec> => [
-  ...under('conv', convSpecs(4, cin, c, { bias: true })),
-  ...under('norm', normSpecs('instance', c, true)),
-];
-
-const encoderSpecs = (
-  n: EncoderShape & { readonly inChannels: number },
-): ReadonlyArray<ParamSpec> => {
-  const L = n.levels;
-  return [
-    ...Array.from({ length: L }, (_, l) =>
-      under(
-        `down.${l}`,
-        downSpecs(l === 0 ? n.inChannels : levelChannels(n, l - 1), levelChannels(n, l)),
-      ),
-    ).flat(),
-    ...under('bottleneck.down', downSpecs(levelChannels(n, L - 1), levelChannels(n, L))),
-    ...under(
-      'bottleneck.conv',
-      convSpecs(3, levelChannels(n, L), levelChannels(n, L), { bias: true }),
-    ),
-    ...under('bottleneck.norm', normSpecs('instance', levelChannels(n, L), true)),
-  ];
-};
 
 const inRelu = (s: Scope, x: tf.Tensor): tf.Tensor =>
   tf.relu(applyNorm(s, 'instance', x, true, IN_EPS));
@@ -76,7 +40,6 @@ const encode = (n: EncoderShape, s: Scope, x: tf.Tensor): Record<string, tf.Tens
 
 /** `UNetEncoder`: `levels` x Down (conv4 s2 p1 -> IN(affine) -> ReLU), bottleneck Down + conv3x3/IN/ReLU. */
 export const unetEncoderRule: NetRule<UNetEncoder> = {
-  params: encoderSpecs,
   apply: (n, s, i) => encode(n, s, port(i, 'x')),
 };
 
@@ -96,14 +59,6 @@ const tokenHead = (s: Scope, feature: tf.Tensor): tf.Tensor => {
  * Output `{ tokens [B, L+1, tokenDim] ([global, level L, ..., level 1]), map1 .. mapL }`.
  */
 export const styleEncoderRule: NetRule<StylePyramidEncoder> = {
-  params: (n) => [
-    ...encoderSpecs(n),
-    ...Array.from({ length: n.levels }, (_, l) => [
-      ...under(`mapHeads.${l}`, convSpecs(3, levelChannels(n, l), n.mapChannels, { bias: true })),
-      ...under(`tokenHeads.${l}`, convSpecs(1, levelChannels(n, l), n.tokenDim, { bias: true })),
-    ]).flat(),
-    ...under('globalToken', convSpecs(1, levelChannels(n, n.levels), n.tokenDim, { bias: true })),
-  ],
   apply: (n, s, i) => {
     const f = encode(n, s, port(i, 'x'));
     const levels = Array.from({ length: n.levels }, (_, k) => n.levels - k); // L .. 1
@@ -119,14 +74,6 @@ export const styleEncoderRule: NetRule<StylePyramidEncoder> = {
 
 const upsample2 = (s: Scope, x: tf.Tensor): tf.Tensor4D => s.kernels.upsample2(x as tf.Tensor4D);
 
-/** Decoder block `i` (level `L - i`): widths. */
-const decoderBlock = (n: UNetDecoder, i: number) => {
-  const l = n.levels - i;
-  const c = levelChannels(n, l - 1);
-  const prev = i === 0 ? levelChannels(n, n.levels) : levelChannels(n, l);
-  return { in: prev + c, out: c, mapChannels: n.mapChannels, tokenDim: n.tokenDim, level: l };
-};
-
 const struct = (v: Lowered | undefined, what: string): Readonly<Record<string, Lowered>> => {
   if (v === undefined || v instanceof tf.Tensor)
     throw new Error(`lowering: UNetDecoder port "${what}" must be a struct`);
@@ -140,20 +87,12 @@ const field = (v: Readonly<Record<string, Lowered>>, name: string): tf.Tensor =>
  * then conv3x3 -> ReLU -> up x2 -> conv3x3 -> tanh. Ports `content`, `style` (structs).
  */
 export const unetDecoderRule: NetRule<UNetDecoder> = {
-  params: (n) => [
-    ...Array.from({ length: n.levels }, (_, i) =>
-      under(`blocks.${i}`, spadeBlockSpecs(decoderBlock(n, i))),
-    ).flat(),
-    ...under('head.conv1', convSpecs(3, levelChannels(n, 0), levelChannels(n, 0), { bias: true })),
-    ...under('head.conv2', convSpecs(3, levelChannels(n, 0), n.outChannels, { bias: true })),
-  ],
   apply: (n, s, i) => {
     const content = struct(i['content'], 'content');
     const style = struct(i['style'], 'style');
     const tokens = field(style, 'tokens');
     let h = field(content, 'bottleneck');
-    for (let b = 0; b < n.levels; b++) {
-      const blk = decoderBlock(n, b);
+    for (const [b, blk] of decoderBlocks(n).entries()) {
       const x = tf.concat([upsample2(s, h), field(content, `skip${blk.level}`)], 3);
       const token = tokens
         .slice([0, 1 + b, 0], [tokens.shape[0]!, 1, n.tokenDim])
@@ -170,11 +109,6 @@ export const unetDecoderRule: NetRule<UNetDecoder> = {
  * code, the SPADE spatial maps are the style encoder's map heads applied to the CONTENT skips.
  */
 export const generatorRule: NetRule<Generator> = {
-  params: (n, parts) => [
-    ...under('encoder', parts.params(n.encoder)),
-    ...under('styleEncoder', parts.params(n.styleEncoder)),
-    ...under('decoder', parts.params(n.decoder)),
-  ],
   apply: (n, s, i, parts) => {
     const content = parts.run(n.encoder, s.at('encoder'), { x: port(i, 'x') }) as Record<
       string,

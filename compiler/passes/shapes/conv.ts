@@ -7,7 +7,6 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { issue, type Issue } from '../../ir/issue.js';
 import type { Conv2d } from '../../ir/net.js';
 import { tensor, showType, type Dim, type TensorType } from '../../ir/types.js';
-import { convParams } from './params.js';
 import {
   expectLastDim,
   expectPositive,
@@ -92,7 +91,6 @@ export const expectImage = (
 /** Conv2d on an image. */
 export const conv2dRule: Rule<Conv2d> = {
   ports: { required: ['x'] },
-  params: (n) => convParams(n.kernel, n.inChannels, n.outChannels, n.bias, n.spectralNorm),
   infer: (n, inputs, ctx) => {
     const ranges = [
       ...expectPositive(ctx, 'kernel', n.kernel),

@@ -6,7 +6,7 @@ import { chain, map } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { Activation, Linear, Mlp, Norm } from '../../ir/net.js';
 import { tensor, type Dim, type TensorType } from '../../ir/types.js';
-import { linearParams, normParams, prefixed, type Params } from './params.js';
+import { mlpLayerSizes } from '../../ir/params/layers.js';
 import {
   done,
   expectLastDim,
@@ -28,7 +28,6 @@ export const withLast = (t: TensorType, last: Dim): TensorType =>
 /** Linear: `[..., in] -> [..., out]`, `2 * rows * in * out` FLOPs. */
 export const linearRule: Rule<Linear> = {
   ports: { required: ['x'] },
-  params: (n) => linearParams(n.in, n.out, n.bias),
   infer: (n, inputs, ctx) =>
     pipe(
       expectTensor(ctx, inputs, 'x', ['vector', 'tokens']),
@@ -45,34 +44,9 @@ export const linearRule: Rule<Linear> = {
     ),
 };
 
-/** The `[in, out]` sizes of each Linear of an Mlp, in order. */
-export const mlpLayerSizes = (n: Mlp): ReadonlyArray<readonly [number, number]> =>
-  Array.from({ length: n.layers }, (_, i) => [
-    i === 0 ? n.in : n.hidden,
-    i === n.layers - 1 ? n.out : n.hidden,
-  ]);
-
-/** Mlp parameters: `layers.<i>.linear.*`, `layers.<i>.norm.*` (README table). */
-const mlpParams = (n: Mlp): Params =>
-  mlpLayerSizes(n).flatMap(([i, o], k) => {
-    const last = k === n.layers - 1;
-    const norm: Params = last
-      ? n.lastNorm === 'none'
-        ? []
-        : normParams('batch', o, n.lastNorm === 'batch')
-      : n.norm === 'none'
-        ? []
-        : normParams(n.norm, o, true);
-    return [
-      ...prefixed(`layers.${k}.linear`, linearParams(i, o, n.bias)),
-      ...prefixed(`layers.${k}.norm`, norm),
-    ];
-  });
-
 /** Mlp: `[..., in] -> [..., out]` through `layers` Linear layers. */
 export const mlpRule: Rule<Mlp> = {
   ports: { required: ['x'] },
-  params: mlpParams,
   infer: (n, inputs, ctx) =>
     pipe(
       expectTensor(ctx, inputs, 'x', ['vector', 'tokens']),
@@ -97,7 +71,6 @@ export const mlpRule: Rule<Mlp> = {
 /** Norm over the feature axis: type unchanged; instance norm needs an image. No FLOPs counted. */
 export const normRule: Rule<Norm> = {
   ports: { required: ['x'] },
-  params: (n) => normParams(n.kind, n.features, n.affine),
   infer: (n, inputs, ctx) =>
     pipe(
       expectTensor(
@@ -127,7 +100,6 @@ export const normRule: Rule<Norm> = {
 /** Activation: any tensor, type unchanged, no parameters. */
 export const activationRule: Rule<Activation> = {
   ports: { required: ['x'] },
-  params: () => [],
   infer: (_n, inputs, ctx) =>
     pipe(
       expectTensor(ctx, inputs, 'x', ['image', 'tokens', 'vector', 'mask', 'scalar']),

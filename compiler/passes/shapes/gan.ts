@@ -8,16 +8,12 @@ import type { Issue } from '../../ir/issue.js';
 import type { Generator, PatchGan } from '../../ir/net.js';
 import type { TensorType } from '../../ir/types.js';
 import { convStep, expectImage } from './conv.js';
-import { convParams, prefixed, type Params } from './params.js';
+import { patchGanChannels } from '../../ir/params/convnets.js';
 import { expectPositive, issuesOf, type Inferred, type Rule } from './rule.js';
-
-/** Generator parts by path (`encoder`, `styleEncoder`, `decoder`). */
-export const GENERATOR_PARTS = ['encoder', 'styleEncoder', 'decoder'] as const;
 
 /** Generator: `x` content image, `style` style image -> image like `x`. */
 export const generatorRule: Rule<Generator> = {
   ports: { required: ['x', 'style'] },
-  params: (n, sub) => GENERATOR_PARTS.flatMap((p) => prefixed(p, sub(n[p]))),
   infer: (n, inputs, ctx) => {
     const x = inputs['x'];
     const y = inputs['style'];
@@ -38,30 +34,11 @@ export const generatorRule: Rule<Generator> = {
   },
 };
 
-/** Output channels of PatchGAN conv `i` (0..layers): `ndf * min(2^i, 8)`, the last one 1. */
-export const patchGanChannels = (n: PatchGan, i: number): number =>
-  i === n.layers ? 1 : n.ndf * Math.min(2 ** i, 8);
-
-const patchGanParams = (n: PatchGan): Params =>
-  Array.from({ length: n.layers + 1 }, (_, i) =>
-    prefixed(
-      `convs.${i}`,
-      convParams(
-        4,
-        i === 0 ? n.inChannels : patchGanChannels(n, i - 1),
-        patchGanChannels(n, i),
-        true,
-        n.spectralNorm,
-      ),
-    ),
-  ).flat();
-
 type Step = Either<ReadonlyArray<Issue>, Inferred & { readonly output: TensorType }>;
 
 /** PatchGan: image `[B, H, W, in]` -> logits image `[B, h, w, 1]` (`layers` stride-2 convs, then 4x4 s1 p1). */
 export const patchGanRule: Rule<PatchGan> = {
   ports: { required: ['x'] },
-  params: patchGanParams,
   infer: (n, inputs, ctx) => {
     const ranges = [
       ...expectPositive(ctx, 'ndf', n.ndf),

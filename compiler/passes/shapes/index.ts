@@ -1,6 +1,7 @@
 /**
  * Pass 2: shape inference, parameter and FLOP counting. Pure abstract interpretation (no TF.js).
- * Conventions (parameter paths, ports, what FLOPs count) are in this folder's README.md.
+ * Conventions (ports, what FLOPs count) are in this folder's README.md; parameter paths in
+ * `compiler/ir/params/README.md`.
  */
 export {
   inferNet,

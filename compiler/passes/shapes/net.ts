@@ -1,18 +1,20 @@
 /**
  * The exhaustive rule table over every `NetNode` kind (a missing kind is a type error), and the
- * entry points built on it: `inferNet`, `netParams`, `subNet`.
+ * entry points built on it: `inferNet`, `subNet` (and `netParams`, from the parameter table).
  */
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import type { ParamInfo, SpecPath } from '../../ir/graph.js';
 import { issue, type Issue } from '../../ir/issue.js';
 import type { NetNode, NetTag } from '../../ir/net.js';
-import { subNet as partAt } from '../../ir/ports.js';
+import { GENERATOR_PARTS, subNet as partAt } from '../../ir/ports.js';
 import type { ValueType } from '../../ir/types.js';
 import { conv2dRule } from './conv.js';
 import { activationRule, linearRule, mlpRule, normRule } from './dense.js';
 import type { DimEnv } from './dims.js';
-import { GENERATOR_PARTS, generatorRule, patchGanRule } from './gan.js';
-import type { Params } from './params.js';
+import { generatorRule, patchGanRule } from './gan.js';
+import { netParams } from '../../ir/params/index.js';
+
+export { netParams };
 import { fusionHeadRule, tokenPredictorRule, transformerPredictorRule } from './predictor.js';
 import { resnetRule } from './resnet.js';
 import type { InferResult, Ports, Rule, RuleContext } from './rule.js';
@@ -53,12 +55,6 @@ export const NET_RULES: RuleTable = {
 };
 
 const ruleOf = (net: NetNode): Rule<NetNode> => NET_RULES[net._tag] as Rule<NetNode>;
-
-/**
- * Every parameter and buffer of a net, with paths relative to the net (convention in this
- * folder's README). Depends only on the net's hyperparameters, never on its inputs.
- */
-export const netParams = (net: NetNode): Params => ruleOf(net).params(net, netParams);
 
 /** Missing and unexpected ports of a net: E_PORT. */
 const portIssues = (net: NetNode, inputs: Ports, path: SpecPath): ReadonlyArray<Issue> => {

@@ -7,7 +7,6 @@ import { left, right } from 'fp-ts/lib/Either.js';
 import type { Graph, GraphNode, NodeId } from '../../ir/graph.js';
 import type { Issue } from '../../ir/issue.js';
 import type { MultiBlockMask } from '../../ir/augment.js';
-import type { LossNode } from '../../ir/loss.js';
 import type { ValueType } from '../../ir/types.js';
 import type { Pass } from '../pass.js';
 import type { DimEnv } from './dims.js';
@@ -77,9 +76,11 @@ export const annotateShapes = (graph: Graph): ShapeReport => {
         return n === undefined ? undefined : describe(n);
       },
     };
+    if (node.op === 'Batched')
+      throw new Error(`internal: shape inference runs before view batching`);
     const r =
       node.op === 'Loss'
-        ? inferLoss(node.expr as LossNode, inputs, node.origin, ctx)
+        ? inferLoss(node.expr, inputs, node.origin, ctx)
         : inferValue(node, inputs, ctx);
     byId.set(node.id, node);
     if (r._tag === 'Left') {

@@ -9,14 +9,8 @@ import { MAX_TENSOR_ELEMENTS } from '../../ir/limits.js';
 import type { FusionHead, TokenPredictor, TransformerPredictor } from '../../ir/net.js';
 import { showType, tensor, type Dim, type TensorType } from '../../ir/types.js';
 import { addDim, dimsCompatible, mulDim } from './dims.js';
-import { linearParams, normParams, param, prefixed, type Params } from './params.js';
-import {
-  attentionFlops,
-  attentionParams,
-  blockFlops,
-  blockParams,
-  mlpHidden,
-} from './transformer.js';
+import { mlpHidden } from '../../ir/params/layers.js';
+import { attentionFlops, blockFlops } from './transformer.js';
 import {
   done,
   expectDivisible,
@@ -29,16 +23,6 @@ import {
   type Rule,
   type RuleContext,
 } from './rule.js';
-
-const transformerPredictorParams = (n: TransformerPredictor): Params => [
-  ...prefixed('embed', linearParams(n.inDim, n.dim, true)),
-  param('maskToken', [1, 1, n.dim]),
-  ...Array.from({ length: n.depth }, (_, i) =>
-    prefixed(`blocks.${i}`, blockParams(n.dim, mlpHidden(n.dim, n.mlpRatio), true)),
-  ).flat(),
-  ...prefixed('norm', normParams('layer', n.dim, true)),
-  ...prefixed('proj', linearParams(n.dim, n.inDim, true)),
-];
 
 /** An index port of the given rank (`[B, K]` or `[T, B, K]`), or the issues. */
 const indexPort = (
@@ -65,7 +49,6 @@ const indexPort = (
 /** TransformerPredictor: context tokens + masks -> predictions `tokens[T*B, Kt, inDim]`. */
 export const transformerPredictorRule: Rule<TransformerPredictor> = {
   ports: { required: ['x', 'context', 'targets'] },
-  params: transformerPredictorParams,
   infer: (n, inputs, ctx) => {
     const x = pipe(
       expectTensor(ctx, inputs, 'x', ['tokens']),
@@ -137,17 +120,6 @@ export const transformerPredictorRule: Rule<TransformerPredictor> = {
 /** Style-JEPA TokenPredictor: `tokens[B, count, dim]` to the same type. */
 export const tokenPredictorRule: Rule<TokenPredictor> = {
   ports: { required: ['x'] },
-  params: (n) => {
-    const h = mlpHidden(n.dim, n.hiddenRatio);
-    return [
-      ...prefixed('norm1', normParams('layer', n.dim, true)),
-      param('pos', [1, n.count, n.dim]),
-      ...prefixed('attn', attentionParams(n.dim, true)),
-      ...prefixed('norm2', normParams('layer', n.dim, true)),
-      ...prefixed('mlp.fc1', linearParams(n.dim, h, true)),
-      ...prefixed('mlp.fc2', linearParams(h, n.dim, true)),
-    ];
-  },
   infer: (n, inputs, ctx) =>
     pipe(
       expectTensor(ctx, inputs, 'x', ['tokens']),
@@ -188,15 +160,6 @@ export const tokenPredictorRule: Rule<TokenPredictor> = {
 /** FusionHead: `style` vector `[B, styleDim]`, `content` vector `[B, contentDim]` -> vector `[B, dim]`. */
 export const fusionHeadRule: Rule<FusionHead> = {
   ports: { required: ['style', 'content'] },
-  params: (n) => [
-    ...prefixed('styleNorm', normParams('layer', n.styleDim, true)),
-    ...prefixed('styleProj', linearParams(n.styleDim, n.dim, true)),
-    ...prefixed('contentNorm', normParams('layer', n.contentDim, true)),
-    ...prefixed('contentProj', linearParams(n.contentDim, n.dim, true)),
-    ...prefixed('gateNorm', normParams('layer', 2 * n.dim, true)),
-    ...prefixed('gate', linearParams(2 * n.dim, n.dim, true)),
-    ...prefixed('norm', normParams('layer', n.dim, true)),
-  ],
   infer: (n, inputs, ctx) => {
     const port = (name: 'style' | 'content', dim: number) =>
       pipe(

@@ -15,29 +15,7 @@ import {
   type ResNetBlock,
 } from '../../ir/resnet.js';
 import { convSize, convStep, expectImage } from './conv.js';
-import { convParams, normParams, prefixed, type Params } from './params.js';
 import { expectPositive, type Inferred, type Rule, type RuleContext } from './rule.js';
-
-const bn = (prefix: string, c: number): Params => prefixed(prefix, normParams('batch', c, true));
-
-const resnetParams = (n: ResNet): Params => [
-  ...prefixed('stem.conv', convParams(n.stem.kernel, n.inChannels, n.stem.channels, false)),
-  ...bn('stem.bn', n.stem.channels),
-  ...resnetBlocks(n).flatMap((blk) => {
-    const out = blk.c * resnetExpansion(n);
-    const convs = resnetBlockConvs(n, blk).flatMap(([k, ks, , i, o]) => [
-      ...prefixed(`${blk.prefix}.conv${k}`, convParams(ks, i, o, false)),
-      ...bn(`${blk.prefix}.bn${k}`, o),
-    ]);
-    const down = needsDownsample(n, blk)
-      ? [
-          ...prefixed(`${blk.prefix}.downsample.conv`, convParams(1, blk.inCh, out, false)),
-          ...bn(`${blk.prefix}.downsample.bn`, out),
-        ]
-      : [];
-    return [...convs, ...down];
-  }),
-];
 
 type Step = Either<ReadonlyArray<Issue>, Inferred & { readonly output: TensorType }>;
 
@@ -86,7 +64,6 @@ const runBlock = (ctx: RuleContext, n: ResNet, x: TensorType, blk: ResNetBlock):
 /** ResNet: `image[B, H, W, in]` -> `pooled` vector `[B, C]` or `map` image `[B, h, w, C]`. */
 export const resnetRule: Rule<ResNet> = {
   ports: { required: ['x'] },
-  params: resnetParams,
   infer: (n, inputs, ctx) => {
     const ranges = [
       ...expectPositive(ctx, 'stem.channels', n.stem.channels),

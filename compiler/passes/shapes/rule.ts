@@ -53,12 +53,11 @@ export interface PortSpec {
 }
 
 /**
- * One rule per net kind: the ports it accepts, its parameters (which depend only on the node,
- * never on inputs) and its abstract interpretation.
+ * One rule per net kind: the ports it accepts and its abstract interpretation. Its parameters
+ * are the net kind's entry in the parameter table (`compiler/ir/params`).
  */
 export interface Rule<N extends NetNode> {
   readonly ports: PortSpec;
-  readonly params: (node: N, sub: (net: NetNode) => Params) => Params;
   readonly infer: (node: N, inputs: Ports, ctx: RuleContext) => InferResult;
 }
 

@@ -11,31 +11,8 @@ import type { SpadeResBlock } from '../../ir/net.js';
 import { showType, tensor, type Dim, type TensorType } from '../../ir/types.js';
 import { dimsCompatible } from './dims.js';
 import { expectImage } from './conv.js';
-import { convParams, linearParams, param, prefixed, type Params } from './params.js';
+import { spadeTokenHidden as tokenHidden } from '../../ir/params/convnets.js';
 import { done, expectLastDim, expectTensor, issuesOf, num, type Rule } from './rule.js';
-
-/** The hidden width of a SPADE token MLP: `floor(tokenDim / 2)` (256 -> 128). */
-export const tokenHidden = (tokenDim: number): number => Math.floor(tokenDim / 2);
-
-/** Parameters of one SPADE layer on `c` channels (README table). */
-export const spadeParams = (c: number, mapChannels: number, tokenDim: number): Params => [
-  ...prefixed('map.conv1', convParams(3, mapChannels, mapChannels, true)),
-  ...prefixed('map.conv2', convParams(3, mapChannels, 2 * c, true)),
-  ...prefixed('token.fc1', linearParams(tokenDim, tokenHidden(tokenDim), true)),
-  ...prefixed('token.fc2', linearParams(tokenHidden(tokenDim), 2 * c, true)),
-  param('gates', [4]),
-];
-
-/** Parameters of a SpadeResBlock. */
-export const spadeBlockParams = (
-  n: Pick<SpadeResBlock, 'in' | 'out' | 'mapChannels' | 'tokenDim'>,
-): Params => [
-  ...prefixed('spade1', spadeParams(n.in, n.mapChannels, n.tokenDim)),
-  ...prefixed('conv1', convParams(3, n.in, n.out, true)),
-  ...prefixed('spade2', spadeParams(n.out, n.mapChannels, n.tokenDim)),
-  ...prefixed('conv2', convParams(3, n.out, n.out, true)),
-  ...(n.in !== n.out ? prefixed('skip', convParams(1, n.in, n.out, false)) : []),
-];
 
 /** FLOPs of one SPADE on `c` channels over `pixels = B h w` positions and `batch` tokens. */
 const spadeFlops = (batch: number, pixels: number, c: number, m: number, t: number): number =>
@@ -61,7 +38,6 @@ export const spadeBlockFlops = (
 /** SpadeResBlock: `x` image `[B, h, w, in]`, `map` `[B, h, w, mapChannels]`, `token` `[B, tokenDim]` -> `[B, h, w, out]`. */
 export const spadeResBlockRule: Rule<SpadeResBlock> = {
   ports: { required: ['x', 'map', 'token'] },
-  params: spadeBlockParams,
   infer: (n, inputs, ctx) =>
     pipe(
       expectImage(ctx, inputs, 'x', n.in, (got) => `Net.spadeResBlock({ in: ${got}, ... })`),

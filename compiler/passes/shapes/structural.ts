@@ -8,13 +8,11 @@ import { issue, type Issue } from '../../ir/issue.js';
 import type { Field, Flatten, L2Normalize, Pool, Sequential } from '../../ir/net.js';
 import { showType, tensor, type Dim, type ValueType } from '../../ir/types.js';
 import { mulDim } from './dims.js';
-import { prefixed } from './params.js';
 import { expectTensor, type Inferred, type Rule } from './rule.js';
 
 /** Sequential: layer `i` reports issues under `layers.<i>`; parameters are `<i>.<path>`. */
 export const sequentialRule: Rule<Sequential> = {
   ports: { required: [], passThrough: true },
-  params: (n, sub) => n.layers.flatMap((l, i) => prefixed(`${i}`, sub(l))),
   infer: (n, inputs, ctx) => {
     if (n.layers.length === 0) {
       const x = inputs['x'];
@@ -46,7 +44,6 @@ export const sequentialRule: Rule<Sequential> = {
 /** Pool: `mean` of tokens or of an image's spatial axes, `cls` (token 0), `max` over spatial axes -> vector. */
 export const poolRule: Rule<Pool> = {
   ports: { required: ['x'] },
-  params: () => [],
   infer: (n, inputs, ctx) =>
     pipe(
       expectTensor(
@@ -65,7 +62,6 @@ export const poolRule: Rule<Pool> = {
 /** Field: one field of a struct value. */
 export const fieldRule: Rule<Field> = {
   ports: { required: ['x'] },
-  params: () => [],
   infer: (n, inputs, ctx) => {
     const x = inputs['x'] as ValueType;
     const f = x._tag === 'Struct' ? x.fields[n.name] : undefined;
@@ -87,7 +83,6 @@ export const fieldRule: Rule<Field> = {
 /** L2Normalize: along the last axis, type unchanged. */
 export const l2NormalizeRule: Rule<L2Normalize> = {
   ports: { required: ['x'] },
-  params: () => [],
   infer: (_n, inputs, ctx) =>
     pipe(
       expectTensor(ctx, inputs, 'x', ['vector', 'tokens', 'image']),
@@ -98,7 +93,6 @@ export const l2NormalizeRule: Rule<L2Normalize> = {
 /** Flatten: `tokens[B, N, D] -> vector[B, N*D]`, `image[B, H, W, C] -> vector[B, H*W*C]`. */
 export const flattenRule: Rule<Flatten> = {
   ports: { required: ['x'] },
-  params: () => [],
   infer: (_n, inputs, ctx) =>
     pipe(
       expectTensor(ctx, inputs, 'x', ['tokens', 'image']),

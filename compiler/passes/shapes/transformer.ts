@@ -9,7 +9,7 @@ import type { Attention, PatchEmbed, TransformerBlock, Vit } from '../../ir/net.
 import { showType, tensor, type Dim, type TensorType } from '../../ir/types.js';
 import { addDim } from './dims.js';
 import { expectImage } from './conv.js';
-import { convParams, linearParams, param, normParams, prefixed, type Params } from './params.js';
+import { mlpHidden } from '../../ir/params/layers.js';
 import {
   done,
   expectDivisible,
@@ -22,24 +22,6 @@ import {
   type Rule,
   type RuleContext,
 } from './rule.js';
-
-/** Attention parameters: `qkv.*` [dim, 3 dim], `proj.*` [dim, dim]. */
-export const attentionParams = (dim: number, qkvBias: boolean): Params => [
-  ...prefixed('qkv', linearParams(dim, 3 * dim, qkvBias)),
-  ...prefixed('proj', linearParams(dim, dim, true)),
-];
-
-/** Transformer block parameters (pre-norm, GELU MLP of width `hidden`). */
-export const blockParams = (dim: number, hidden: number, qkvBias: boolean): Params => [
-  ...prefixed('norm1', normParams('layer', dim, true)),
-  ...prefixed('attn', attentionParams(dim, qkvBias)),
-  ...prefixed('norm2', normParams('layer', dim, true)),
-  ...prefixed('mlp.fc1', linearParams(dim, hidden, true)),
-  ...prefixed('mlp.fc2', linearParams(hidden, dim, true)),
-];
-
-/** The MLP width of a block: `floor(dim * mlpRatio)` (timm). */
-export const mlpHidden = (dim: number, ratio: number): number => Math.floor(dim * ratio);
 
 /**
  * Attention FLOPs on `seqs` sequences of `n` tokens of width `dim`: qkv `6 n dim^2`,
@@ -74,7 +56,6 @@ const seqsAndLen = (ctx: RuleContext, x: TensorType): readonly [number, number] 
 /** Attention: `tokens[B, N, dim]` to the same type. */
 export const attentionRule: Rule<Attention> = {
   ports: { required: ['x'] },
-  params: (n) => attentionParams(n.dim, n.qkvBias),
   infer: (n, inputs, ctx) =>
     pipe(
       expectTensor(ctx, inputs, 'x', ['tokens']),
@@ -90,7 +71,6 @@ export const attentionRule: Rule<Attention> = {
 /** TransformerBlock: `tokens[B, N, dim]` to the same type. */
 export const transformerBlockRule: Rule<TransformerBlock> = {
   ports: { required: ['x'] },
-  params: (n) => blockParams(n.dim, mlpHidden(n.dim, n.mlpRatio), n.qkvBias),
   infer: (n, inputs, ctx) =>
     pipe(
       expectTensor(ctx, inputs, 'x', ['tokens']),
@@ -128,7 +108,6 @@ const patchify = (ctx: RuleContext, x: TensorType, patch: number, dim: number, n
 /** PatchEmbed: a stride-`patch` conv to `dim`. */
 export const patchEmbedRule: Rule<PatchEmbed> = {
   ports: { required: ['x'] },
-  params: (n) => convParams(n.patch, n.inChannels, n.dim, true),
   infer: (n, inputs, ctx) =>
     pipe(
       expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.patchEmbed({ in: ${got}, ... })`),
@@ -138,15 +117,6 @@ export const patchEmbedRule: Rule<PatchEmbed> = {
       }),
     ),
 };
-
-const vitParams = (n: Vit): Params => [
-  ...prefixed('patchEmbed', convParams(n.patch, n.inChannels, n.dim, true)),
-  ...(n.cls ? [param('cls', [1, 1, n.dim])] : []),
-  ...Array.from({ length: n.depth }, (_, i) =>
-    prefixed(`blocks.${i}`, blockParams(n.dim, mlpHidden(n.dim, n.mlpRatio), n.qkvBias)),
-  ).flat(),
-  ...prefixed('norm', normParams('layer', n.dim, true)),
-];
 
 /** The `keep` port: index `[B, K]` gives K kept patch tokens. */
 const keptCount = (
@@ -172,7 +142,6 @@ const keptCount = (
 /** Vit: image `[B, S, S, C]` (S = imageSize) to `cls`/`mean` vector `[B, dim]` or `tokens`. */
 export const vitRule: Rule<Vit> = {
   ports: { required: ['x'], optional: ['keep'] },
-  params: vitParams,
   infer: (n, inputs, ctx) =>
     pipe(
       expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.vit({ in: ${got}, ... })`),

@@ -16,34 +16,9 @@ import {
 } from '../../ir/types.js';
 import { dimsCompatible, mulDim } from './dims.js';
 import { convStep, expectImage } from './conv.js';
-import { convParams, normParams, prefixed, type Params } from './params.js';
-import { spadeBlockFlops, spadeBlockParams } from './spade.js';
+import { decoderBlocks, levelChannels, type UNetTopology } from '../../ir/params/convnets.js';
+import { spadeBlockFlops } from './spade.js';
 import { done, expectDivisible, expectPositive, num, type Rule, type RuleContext } from './rule.js';
-
-type Topology = Pick<UNetEncoder, 'ngf' | 'levels' | 'maxChannels'>;
-
-/** Channels of level `l` (0-based; `l = levels` is the bottleneck): `min(ngf * 2^l, maxChannels)`. */
-export const levelChannels = (n: Topology, l: number): number =>
-  Math.min(n.ngf * 2 ** l, n.maxChannels);
-
-const down = (inCh: number, out: number): Params => [
-  ...prefixed('conv', convParams(4, inCh, out, true)),
-  ...prefixed('norm', normParams('instance', out, true)),
-];
-
-/** Parameters of the encoder topology (`down.<l>.*`, `bottleneck.*`). */
-export const encoderParams = (n: Topology & { readonly inChannels: number }): Params => {
-  const c = (l: number) => levelChannels(n, l);
-  const L = n.levels;
-  return [
-    ...Array.from({ length: L }, (_, l) =>
-      prefixed(`down.${l}`, down(l === 0 ? n.inChannels : c(l - 1), c(l))),
-    ).flat(),
-    ...prefixed('bottleneck.down', down(L === 0 ? n.inChannels : c(L - 1), c(L))),
-    ...prefixed('bottleneck.conv', convParams(3, c(L), c(L), true)),
-    ...prefixed('bottleneck.norm', normParams('instance', c(L), true)),
-  ];
-};
 
 interface Encoded {
   readonly skips: ReadonlyArray<TensorType>;
@@ -54,7 +29,7 @@ interface Encoded {
 /** Runs the encoder topology on `x`: `levels` downs (4x4 s2 p1), a bottleneck down and a 3x3 conv. */
 const encode = (
   ctx: RuleContext,
-  n: Topology,
+  n: UNetTopology,
   x: TensorType,
 ): Either<ReadonlyArray<Issue>, Encoded> => {
   const factor = 2 ** (n.levels + 1);
@@ -103,7 +78,6 @@ const encode = (
 /** UNetEncoder: image -> `{ skip1 .. skipL, bottleneck }` (skip1 the largest). */
 export const unetEncoderRule: Rule<UNetEncoder> = {
   ports: { required: ['x'] },
-  params: encoderParams,
   infer: (n, inputs, ctx) =>
     pipe(
       expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.unetEncoder({ in: ${got}, ... })`),
@@ -120,19 +94,9 @@ export const unetEncoderRule: Rule<UNetEncoder> = {
     ),
 };
 
-const styleParams = (n: StylePyramidEncoder): Params => [
-  ...encoderParams(n),
-  ...Array.from({ length: n.levels }, (_, l) => [
-    ...prefixed(`mapHeads.${l}`, convParams(3, levelChannels(n, l), n.mapChannels, true)),
-    ...prefixed(`tokenHeads.${l}`, convParams(1, levelChannels(n, l), n.tokenDim, true)),
-  ]).flat(),
-  ...prefixed('globalToken', convParams(1, levelChannels(n, n.levels), n.tokenDim, true)),
-];
-
 /** StylePyramidEncoder: image -> `{ tokens: tokens[B, levels + 1, tokenDim], map1 .. mapL }`. */
 export const stylePyramidEncoderRule: Rule<StylePyramidEncoder> = {
   ports: { required: ['x'] },
-  params: styleParams,
   infer: (n, inputs, ctx) =>
     pipe(
       expectImage(ctx, inputs, 'x', n.inChannels, (got) => `Net.styleEncoder({ in: ${got}, ... })`),
@@ -162,24 +126,6 @@ export const stylePyramidEncoderRule: Rule<StylePyramidEncoder> = {
 };
 
 const x0 = (e: Encoded): Dim => e.bottleneck.shape[0] as Dim;
-
-/** The decoder's blocks in application order: level `L - i`, `in = prev + c_l`, `out = c_l`. */
-export const decoderBlocks = (n: UNetDecoder) =>
-  Array.from({ length: n.levels }, (_, i) => {
-    const l = n.levels - 1 - i; // 0-based level of the skip
-    const prev = i === 0 ? levelChannels(n, n.levels) : levelChannels(n, l + 1);
-    const c = levelChannels(n, l);
-    return { level: l + 1, in: prev + c, out: c, mapChannels: n.mapChannels, tokenDim: n.tokenDim };
-  });
-
-const decoderParams = (n: UNetDecoder): Params => {
-  const c0 = levelChannels(n, 0);
-  return [
-    ...decoderBlocks(n).flatMap((b, i) => prefixed(`blocks.${i}`, spadeBlockParams(b))),
-    ...prefixed('head.conv1', convParams(3, c0, c0, true)),
-    ...prefixed('head.conv2', convParams(3, c0, n.outChannels, true)),
-  ];
-};
 
 /** Reads field `name` of a struct port as a tensor of `kind` with `channels`, or an issue. */
 const field = (
@@ -221,7 +167,6 @@ const field = (
 /** UNetDecoder: `content` and `style` structs -> image `[B, 2 h1, 2 w1, outChannels]`. */
 export const unetDecoderRule: Rule<UNetDecoder> = {
   ports: { required: ['content', 'style'] },
-  params: decoderParams,
   infer: (n, inputs, ctx) => {
     const content = inputs['content'] as ValueType;
     const style = inputs['style'] as ValueType;

@@ -5,9 +5,9 @@
  */
 import { left, map, right, type Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import type { GraphNode, GraphOp, SpecPath } from '../../ir/graph.js';
+import type { ExprOfOp, GraphOp, NodeOf, SpecPath } from '../../ir/graph.js';
 import { issue, type Issue } from '../../ir/issue.js';
-import type { ModuleDecl, ValueExpr } from '../../ir/node.js';
+import type { ModuleDecl } from '../../ir/node.js';
 import {
   BATCH,
   showType,
@@ -37,7 +37,7 @@ export interface GraphContext {
 }
 
 type ValueOp = Exclude<GraphOp, 'Loss' | 'Batched'>;
-type ExprOf<K extends ValueOp> = Extract<ValueExpr, { _tag: K }>;
+type ExprOf<K extends ValueOp> = ExprOfOp<K>;
 type ValueRule<K extends ValueOp> = (
   expr: ExprOf<K>,
   inputs: Readonly<Record<string, ValueType>>,
@@ -264,16 +264,11 @@ export const VALUE_RULES: { readonly [K in ValueOp]: ValueRule<K> } = {
 };
 
 /** Types one value node from its typed inputs. */
-export const inferValue = (
-  node: GraphNode,
+export const inferValue = <K extends ValueOp>(
+  node: NodeOf<K>,
   inputs: Readonly<Record<string, ValueType>>,
   ctx: GraphContext,
 ): Either<ReadonlyArray<Issue>, Typed> => {
-  const op = node.op as ValueOp;
-  return (VALUE_RULES[op] as ValueRule<ValueOp>)(
-    node.expr as ExprOf<ValueOp>,
-    inputs,
-    node.origin,
-    ctx,
-  );
+  const rule: ValueRule<K> = VALUE_RULES[node.op];
+  return rule(node.expr, inputs, node.origin, ctx);
 };

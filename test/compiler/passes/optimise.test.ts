@@ -75,12 +75,10 @@ describe('pass 6: fusion', () => {
     );
     const fused = g.nodes
       .filter((n) => n.fused === true)
-      .map((n) => (n.expr as { module?: string }).module);
+      .map((n) => ('module' in n.expr ? n.expr.module : undefined));
     expect(new Set(fused)).toEqual(new Set(['momentumBackbone', 'momentumProjector', 'backbone']));
     const online = g.nodes.filter(
-      (n) =>
-        n.op === 'Batched' &&
-        ['backbone', 'projector', 'predictor'].includes((n.expr as { module: string }).module),
+      (n) => n.op === 'Batched' && ['backbone', 'projector', 'predictor'].includes(n.expr.module),
     );
     expect(online).toHaveLength(3);
     expect(online.every((n) => n.fused !== true)).toBe(true);

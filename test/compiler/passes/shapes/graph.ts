@@ -51,7 +51,7 @@ export class GraphBuilder {
 
   private add(op: GraphOp, expr: ValueExpr | LossNode, inputs: Record<string, NodeId>): NodeId {
     const id = `n${this.nodes.length}`;
-    this.nodes.push({ id, op, expr, inputs, origin: ['values', id] });
+    this.nodes.push({ id, op, expr, inputs, origin: ['values', id] } as GraphNode);
     return id;
   }
 

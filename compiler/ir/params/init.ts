@@ -4,8 +4,8 @@
  * tensorflow. Each parameter draws from its own stream, `Rng.seeded(seed).fork(path)`, so adding a
  * parameter never shifts the values of the others.
  */
-import type { InitScheme } from '../../ir/net.js';
-import { Rng } from '../../ir/rng.js';
+import type { InitScheme } from '../net.js';
+import { Rng } from '../rng.js';
 
 /** How one parameter starts. */
 export type Init =
