@@ -51,9 +51,10 @@ export const useBackend = async (name: BackendName): Promise<void> => {
 };
 
 /** The active backend as a run's header names it: `wasm (2 threads)`, `cpu`. */
-export const backendLabel = (name: BackendName): string =>
-  name === 'wasm'
-    ? `wasm (${getThreadsCount()} thread${getThreadsCount() === 1 ? '' : 's'})`
-    : name;
+export const backendLabel = (name: BackendName): string => {
+  if (name !== 'wasm') return name;
+  const threads = getThreadsCount();
+  return `wasm (${threads} thread${threads === 1 ? '' : 's'})`;
+};
 
 export { tf };

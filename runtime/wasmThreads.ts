@@ -19,7 +19,7 @@
  * other jobs share the cores (README, "Backends").
  */
 import * as tf from '@tensorflow/tfjs';
-import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -156,9 +156,9 @@ const unrefWorkers = (): void => {
 /**
  * Initialises the `wasm` backend with `requestedWasmThreads()` threads (the single-threaded build
  * when 1, or when the installed backend is not the version this bridge was tested with, with a
- * note on stderr). Returns the number of threads XNNPACK runs.
+ * note on stderr). `getThreadsCount()` then tells how many threads XNNPACK runs.
  */
-export const initWasmBackend = async (): Promise<number> => {
+export const initWasmBackend = async (): Promise<void> => {
   const threads = requestedWasmThreads();
   const pkg = wasmPackage();
   const bridged = threads > 1 && TESTED_VERSION.test(pkg.version);
@@ -176,5 +176,4 @@ export const initWasmBackend = async (): Promise<number> => {
     bridge?.restore();
   }
   if (bridged) unrefWorkers();
-  return getThreadsCount();
 };
