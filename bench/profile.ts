@@ -59,6 +59,7 @@ export interface StepProfile {
 const MATMULS = new Set(['BatchMatMul', '_FusedMatMul', 'MatMul', 'TesseraBatchMatMul']);
 const CONVS = new Set([
   'Conv2D',
+  'TesseraConv2D',
   'Conv2DBackpropInput',
   'Conv2DBackpropFilter',
   'FusedConv2D',

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Activation, ActivationFn, Linear, Mlp, Norm } from '../../ir/net.js';
 import { mlpNorm } from '../../ir/params/layers.js';
 import { withGrad } from '../legalize/custom.js';
+import { batchNormTrain, type Affine } from './batchNorm.js';
 import { port, type NetRule, type Scope } from './rule.js';
 
 /** `x [..., in] . weight [in, out] (+ bias) -> [..., out]` in `scope`. */
@@ -29,37 +30,38 @@ export const linearRule: NetRule<Linear> = {
 /** PyTorch's BatchNorm momentum: `running = 0.9 running + 0.1 batch` (variance unbiased). */
 const BN_MOMENTUM = 0.1;
 
-const batchNorm = (s: Scope, x: tf.Tensor, eps: number): tf.Tensor => {
-  if (!s.training) {
-    return tf.div(tf.sub(x, s.param('movingMean')), tf.sqrt(tf.add(s.param('movingVar'), eps)));
-  }
-  // statistics per view group: [G * b, ..., C] -> [G, b, ..., C], moments over all but G and C
+/** BatchNorm in evaluation: the running statistics. */
+const batchNormEval = (s: Scope, x: tf.Tensor, eps: number): tf.Tensor =>
+  tf.div(tf.sub(x, s.param('movingMean')), tf.sqrt(tf.add(s.param('movingVar'), eps)));
+
+/**
+ * BatchNorm in training (`batchNorm.ts`: statistics per view group, one taped op), and the
+ * running statistics updated once per group, in order, as separate calls would.
+ */
+const batchNormTraining = (s: Scope, x: tf.Tensor, eps: number, affine?: Affine): tf.Tensor => {
   const g = s.groups;
-  const grouped = x.reshape([g, x.shape[0]! / g, ...x.shape.slice(1)]);
-  const axes = grouped.shape.slice(1, -1).map((_, i) => i + 1);
-  const { mean, variance } = tf.moments(grouped, axes, true);
-  const n = axes.reduce((a, ax) => a * grouped.shape[ax]!, 1);
-  const unbiased = tf.mul(variance, n / Math.max(n - 1, 1)).reshape([g, -1]);
-  const means = mean.reshape([g, -1]);
-  // running statistics updated once per group, in order, as separate calls would
+  const { y, mean, variance } = batchNormTrain(s.kernels, x, g, eps, affine);
+  const n = x.size / x.shape[x.rank - 1]! / g;
+  const unbiased = tf.mul(variance, n / Math.max(n - 1, 1));
   let movingMean = s.param('movingMean');
   let movingVar = s.param('movingVar');
   for (let k = 0; k < g; k++) {
     const [m, v] = [
-      means.slice([k, 0], [1, -1]).reshape([-1]),
+      mean.slice([k, 0], [1, -1]).reshape([-1]),
       unbiased.slice([k, 0], [1, -1]).reshape([-1]),
     ];
     movingMean = tf.add(tf.mul(movingMean, 1 - BN_MOMENTUM), tf.mul(m, BN_MOMENTUM));
     movingVar = tf.add(tf.mul(movingVar, 1 - BN_MOMENTUM), tf.mul(v, BN_MOMENTUM));
   }
+  tf.dispose([mean, variance]);
   s.setBuffer('movingMean', movingMean);
   s.setBuffer('movingVar', movingVar);
-  return tf.div(tf.sub(grouped, mean), tf.sqrt(tf.add(variance, eps))).reshape(x.shape);
+  return y;
 };
 
 /** Normalises `x` (no affine part) over the axes `kind` says. */
 const normalise = (s: Scope, kind: Norm['kind'], x: tf.Tensor, eps: number): tf.Tensor => {
-  if (kind === 'batch') return batchNorm(s, x, eps);
+  if (kind === 'batch') return batchNormEval(s, x, eps);
   if (kind === 'layer') return layerNormalise(x, eps);
   const axes = x.shape.slice(1, -1).map((_, i) => i + 1);
   const { mean, variance } = tf.moments(x, axes, true);
@@ -95,6 +97,13 @@ export const applyNorm = (
   affine: boolean,
   eps: number,
 ): tf.Tensor => {
+  if (kind === 'batch' && s.training)
+    return batchNormTraining(
+      s,
+      x,
+      eps,
+      affine ? { gamma: s.param('gamma'), beta: s.param('beta') } : undefined,
+    );
   const y = normalise(s, kind, x, eps);
   return affine ? tf.add(tf.mul(y, s.param('gamma')), s.param('beta')) : y;
 };

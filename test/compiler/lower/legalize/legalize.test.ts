@@ -7,8 +7,10 @@ import {
   type Kernels,
 } from '../../../../compiler/lower/legalize/index.js';
 import { batchMatMulLoop, batchMatMulNative } from '../../../../compiler/lower/legalize/matmul.js';
+import { CONV_KERNEL } from '../../../../compiler/lower/legalize/conv.js';
 import { upsample2Plain } from '../../../../compiler/lower/legalize/resize.js';
 import { onBackend, randn, relErr } from '../compare.js';
+import { useBackend } from '../../../../runtime/backend.js';
 
 /** Forward value and gradients w.r.t. every input, of `sum(f(...) * probe)` (probe: fixed random weights). */
 const valueAndGrads = (
@@ -90,6 +92,20 @@ describe('conv2d rule (wasm, no Conv2DBackpropFilter) vs cpu', () => {
       opts: { stride: 2, padding: 'valid' as const },
     },
     {
+      name: '1x1 pad 1 (padding beyond the extent: the input gradient is cropped)',
+      x: [2, 5, 4, 3],
+      k: 1,
+      out: 2,
+      opts: { padding: 1 },
+    },
+    {
+      name: '3x3 stride 2 pad 3',
+      x: [1, 7, 8, 2],
+      k: 3,
+      out: 2,
+      opts: { stride: 2, padding: 3 },
+    },
+    {
       name: '7x7 stride 2 pad 3',
       x: [1, 12, 12, 3],
       k: 7,
@@ -107,6 +123,20 @@ describe('conv2d rule (wasm, no Conv2DBackpropFilter) vs cpu', () => {
       for (const e of errs) expect(e).toBeLessThanOrEqual(1e-4);
     });
   }
+
+  it('computes no input gradient when only the filter needs one (an image into a stem)', async () => {
+    await useBackend('wasm');
+    const x = randn(1, [2, 8, 8, 3]);
+    const w = randn(2, [3, 3, 3, 4]);
+    const info = await tf.profile(() =>
+      tf.grad((wi: tf.Tensor) =>
+        tf.sum(wasmKernels.conv2d(x as tf.Tensor4D, wi as tf.Tensor4D, { padding: 'same' })),
+      )(w),
+    );
+    tf.dispose([x, w, info.result as tf.Tensor]);
+    const convKernels = info.kernels.filter((k) => k.name === CONV_KERNEL).length;
+    expect(convKernels).toBe(2); // the forward conv and the filter gradient's
+  });
 
   it('plain conv2d really cannot train on wasm (the rule is needed)', async () => {
     await expect(
