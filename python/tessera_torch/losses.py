@@ -7,6 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from . import distributed as D
+from .adversarial import ADVERSARIAL_RULES
+from .texture import TEXTURE_RULES
 from .schedule import evaluate
 
 
@@ -92,14 +94,13 @@ def vicreg_covariance(node, inputs, ctx):
     return (off ** 2).sum() / d
 
 
-# Loss kinds without a torch rule yet (ST-STORM's adversarial and texture terms).
-LOSS_MISSING = ("LsganGenerator", "LsganDiscriminator", "R1", "PatchNce", "FftAmplitudeL1", "SlicedWasserstein",
-                "SpadeGate")
+# Loss kinds without a torch rule yet.
+LOSS_MISSING = ()
 
 LOSS_RULES = {
     "InfoNCE": info_nce, "InfoNCEQueue": info_nce_queue, "SmoothL1": smooth_l1, "L2": l2, "L1": l1,
     "TokenL1": token_l1, "MaskedTokenL2": masked_token_l2, "VicregVariance": vicreg_variance,
-    "VicregCovariance": vicreg_covariance,
+    "VicregCovariance": vicreg_covariance, **ADVERSARIAL_RULES, **TEXTURE_RULES,
 }
 
 
