@@ -21,13 +21,15 @@ class Draws:
 
 
 class Replay:
-    """Recorded draws in order: ``permutations`` (a list of index arrays), ``normals`` (one flat
-    array consumed front to back). Asking for a draw that was not recorded is an error."""
+    """Recorded draws in order: ``permutations`` (a list of index arrays), ``integers`` and
+    ``normals`` (flat arrays consumed front to back). Asking for a draw that was not recorded is
+    an error."""
 
-    def __init__(self, permutations=(), normals=()):
+    def __init__(self, permutations=(), normals=(), integers=()):
         self.permutations = [np.asarray(p) for p in permutations]
         self.normals = np.asarray(normals, dtype=np.float32).reshape(-1)
-        self.used_p, self.used_n = 0, 0
+        self.ints = [int(i) for i in integers]
+        self.used_p, self.used_n, self.used_i = 0, 0, 0
 
     def permutation(self, n):
         if self.used_p >= len(self.permutations):
@@ -39,7 +41,13 @@ class Replay:
         return p
 
     def integers(self, lo, hi):
-        raise ValueError("Replay: integer draws are not recorded")
+        if self.used_i >= len(self.ints):
+            raise ValueError(f"Replay: integer draw {self.used_i} was not recorded")
+        v = self.ints[self.used_i]
+        if not lo <= v < hi:
+            raise ValueError(f"Replay: recorded integer {v} is outside [{lo}, {hi})")
+        self.used_i += 1
+        return v
 
     def normal(self, count):
         out = self.normals[self.used_n:self.used_n + count]
