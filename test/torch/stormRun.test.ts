@@ -4,7 +4,7 @@
  * R1 at step 0), then `tessera eval --run` reads the run folder (style and content representations,
  * kNN probe). The checkpoint carries every module (generators, teachers, discriminator with its
  * spectral-norm vectors, semantic branch), the optimizer state of every objective and the key
- * queues.
+ * queues. The same run with the images streamed (`--stream on --workers 2`) has the same losses.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -16,6 +16,35 @@ import { PYTHON } from './python.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-torch-storm-run-'));
 const run = join(dir, 'run');
+
+const train = (target: string, out: string, ...extra: string[]) =>
+  spawnSync(
+    PYTHON,
+    [
+      join(target, 'train.py'),
+      '--data',
+      join(dir, 'images'),
+      '--out',
+      out,
+      '--checkpoint-every',
+      '2',
+      ...extra,
+    ],
+    { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } },
+  );
+
+/** The loss fields of each metrics line (timings left out). */
+const losses = (out: string): Array<Record<string, number>> =>
+  readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) =>
+      Object.fromEntries(
+        Object.entries(JSON.parse(l) as Record<string, number>).filter(([k]) =>
+          k.startsWith('loss'),
+        ),
+      ),
+    );
 
 /** The tensor names of the checkpoint `latest.json` points at. */
 const checkpointKeys = (target: string): string[] => {
@@ -59,22 +88,7 @@ describe('torch target: ST-STORM tiny train.py run, read by tessera eval', () =>
   }, 120_000);
 
   it('trains 4 steps with finite losses of every phase-A objective and checkpoints everything', () => {
-    const r = spawnSync(
-      PYTHON,
-      [
-        join(target, 'train.py'),
-        '--data',
-        join(dir, 'images'),
-        '--out',
-        run,
-        '--checkpoint-every',
-        '2',
-      ],
-      {
-        encoding: 'utf8',
-        env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
-      },
-    );
+    const r = train(target, run);
     expect(r.status, r.stderr).toBe(0);
     const lines = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n');
     expect(lines.length).toBe(4);
@@ -94,6 +108,14 @@ describe('torch target: ST-STORM tiny train.py run, read by tessera eval', () =>
     expect(keys).toContain('weights/D_A/convs.0.u');
     expect(keys.some((k) => k.startsWith('optimizer/generatorA/'))).toBe(true);
     expect(keys.some((k) => k.startsWith('optimizer/lossState/'))).toBe(true);
+  }, 300_000);
+
+  it('train.py --stream on --workers 2 decodes on the fly and trains to the same losses', () => {
+    const streamed = join(dir, 'streamed');
+    const r = train(target, streamed, '--stream', 'on', '--workers', '2');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('(streamed)');
+    expect(losses(streamed)).toEqual(losses(run));
   }, 300_000);
 
   it('tessera eval --run reads the run (style and content, kNN)', async () => {
