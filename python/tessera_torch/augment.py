@@ -104,13 +104,15 @@ def _jitter_params(node, n, rng):
     return rows
 
 
-def color_jitter(x, rows):
-    """Brightness, contrast, saturation, hue in a random order per image (torchvision)."""
+def color_jitter(x, rows, sl=slice(None)):
+    """Brightness, contrast, saturation, hue in a random order per image (torchvision). ``rows``
+    are the global batch's parameters, ``sl`` this process's part: an op runs (and clamps every
+    image to [0, 1]) when it is active for any image of the GLOBAL batch, as on one process."""
     for k in range(4):
         for op in range(4):
             active = [o[k] == op and v[op] != _IDENTITY[op] for o, v in rows]
             if any(active):
-                x = _OPS[op](x, [v[op] if a else _IDENTITY[op] for (o, v), a in zip(rows, active)])
+                x = _OPS[op](x, [v[op] if a else _IDENTITY[op] for (o, v), a in zip(rows[sl], active[sl])])
     return x
 
 
@@ -190,7 +192,7 @@ def apply_pipeline(x, pipeline, rng, offset, total):
                 m = _per_image(_coins(node["p"], total, rng)[sl], x)
                 x = m * x.flip(3) + (1 - m) * x
             elif tag == "ColorJitter":
-                x = color_jitter(x, _jitter_params(node, total, rng)[sl])
+                x = color_jitter(x, _jitter_params(node, total, rng), sl)
             elif tag == "Grayscale":
                 m = _per_image(_coins(node["p"], total, rng)[sl], x)
                 x = x + m * (luma(x) - x)

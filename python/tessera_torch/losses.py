@@ -69,7 +69,8 @@ def masked_token_l2(node, inputs, ctx):
     mask = inputs["mask"].float()
     y = t / (t.norm(dim=2, keepdim=True) + 1e-6)
     per_token = ((p - y) ** 2).mean(2) * torch.tensor(node["weights"], dtype=p.dtype)
-    return (per_token * mask).sum() / mask.sum().clamp_min(1e-12)
+    # sums over the global batch: the masked count differs between processes
+    return D.all_sum((per_token * mask).sum()) / D.all_sum(mask.sum()).clamp_min(1e-12)
 
 
 def _samples(inputs, tag):

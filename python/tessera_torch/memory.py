@@ -4,8 +4,8 @@ oldest first. Evaluating the node replaces ``round(ratio * batch)`` random posit
 batch with samples drawn uniformly from what the memory held BEFORE this step (an empty memory
 returns the batch), and records the batch (detached) to push at ``after_step()`` (once per step
 however often the node is evaluated). Draws: ``k`` distinct positions (a permutation's first
-``k``), then one stored index per position. Under DDP each process keeps the memory of its own
-shard (the batch is the local one; draws come from the same seeded stream on every process).
+``k``), then one stored index per position. Under DDP the rule (``method.py``) hands it the
+global batch, so every process holds the same memory and makes the same draws.
 Checkpoints hold the contents as ``optimizer/memory/<name>`` in tessera's NHWC layout, as TF.js
 writes them."""
 import math

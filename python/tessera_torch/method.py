@@ -102,7 +102,11 @@ def _permute(node, inputs, ctx):
 
 
 def _memory(node, inputs, ctx):
-    return ctx.method.memory.sample(node["expr"], inputs["source"], Draws(ctx.rng(f"memory:{node['expr']['name']}")))
+    """The memory mixes into the global batch (gathered), so every process holds the same
+    memory and a run's draws do not depend on the number of processes; this process's rows back."""
+    src = D.all_gather_cat(inputs["source"])
+    out = ctx.method.memory.sample(node["expr"], src, Draws(ctx.rng(f"memory:{node['expr']['name']}")))
+    return out[ctx.offset:ctx.offset + inputs["source"].shape[0]]
 
 
 def _fixed_or(make):
@@ -250,12 +254,15 @@ class Method:
             evaluate_nodes(plan["constant"], values, ctx)
         return self.runners[plan["objective"]](values, ctx)
 
-    def gradients(self, objective, images, step, total_steps, fixed=None):
-        """Loss terms and gradients (``<module>/<path>`` in tessera's layout) of one objective at
-        ``step``, without updating anything but BatchNorm statistics. For equivalence tests."""
+    def gradients(self, objective, images, step, total_steps, fixed=None, total=None, offset=0):
+        """Loss terms (averaged over processes) and gradients (``<module>/<path>`` in tessera's
+        layout; under DDP averaged as the optimizer sees them) of one objective at ``step`` on the
+        local ``images`` (rows ``offset ..`` of a global batch of ``total``), without updating
+        anything but BatchNorm statistics and memories' pending batches. For equivalence tests."""
         self.modules.train()
         plan = next(p for p in self.plans if p["objective"] == objective)
-        ctx = Context(self, images, step, step / total_steps if total_steps > 0 else 0.0, images.shape[0], 0, fixed)
+        progress = step / total_steps if total_steps > 0 else 0.0
+        ctx = Context(self, images, step, progress, total or images.shape[0], offset, fixed)
         for p in self.modules.parameters():
             p.grad = None
         total, terms = self._forward(plan, ctx)
@@ -267,7 +274,7 @@ class Method:
                 p = params.get(key)
                 if p is not None and p.grad is not None:
                     grads[f"{name}/{path}"] = layouts.to_tessera(p.grad, kind)
-        return {k: float(v) for k, v in terms.items()}, grads
+        return {k: D.mean_over_processes(float(v)) for k, v in terms.items()}, grads
 
     @torch.no_grad()
     def _ema(self, target, progress):

@@ -1,9 +1,13 @@
 """ST-STORM's texture and patch losses as ``compiler/lower/losses/texture.ts`` and
 ``contrastive.ts`` (PatchNCE) compute them: FFT log-amplitude L1, sliced Wasserstein distance of
 standardised patches, PatchNCE (CUT form). Random samples (positions, patches, projections) come
-from ``ctx.draws`` in the same order as TF.js draws them. Images are NCHW."""
+from ``ctx.draws`` in the same order as TF.js draws them. Images are NCHW. Under DDP the sliced
+Wasserstein distance compares the patch distributions of the global batch (``pred`` and
+``target`` gathered, differentiably); the other two are per-image means."""
 import torch
 import torch.nn.functional as F
+
+from . import distributed as D
 
 
 def _images(inputs, tag):
@@ -42,6 +46,7 @@ def sliced_wasserstein(node, inputs, ctx):
     """Patches drawn without replacement (``maxPatches`` of each batch), ``projections`` random
     unit directions, sorted 1-D projections compared by L1 (single level)."""
     p, t = _images(inputs, "SlicedWasserstein")
+    p, t = D.all_gather_cat(p), D.all_gather_cat(t)  # the patch distributions of the global batch
     k, grid = patch_grid(p.shape, node["patch"])
     n = min(len(grid), node["maxPatches"])
     at_a = [grid[i] for i in ctx.draws.permutation(len(grid))[:n]]
