@@ -187,8 +187,7 @@ class UNetDecoder(nn.Module):
         self.blocks = nn.ModuleList(SpadeResBlock(b) for b in self.plan)
         self.head = DecoderHead(level_channels(n, 0), n["outChannels"])
 
-    def forward(self, x=None, content=None, style=None):
-        content = content if content is not None else x
+    def forward(self, content, style):
         h = content["bottleneck"]
         for i, (blk, b) in enumerate(zip(self.blocks, self.plan)):
             h = torch.cat([upsample2(h), content[f"skip{b['level']}"]], 1)

@@ -52,7 +52,7 @@ class FusionHead(nn.Module):
         self.gate = linear(2 * d, d, True, "default")
         self.norm = nn.LayerNorm(d, eps=TORCH_EPS)
 
-    def forward(self, x=None, style=None, content=None):
+    def forward(self, style, content):
         zs = F.gelu(self.styleProj(self.styleNorm(style)))
         zm = F.gelu(self.contentProj(self.contentNorm(content)))
         g = torch.sigmoid(self.gate(self.gateNorm(torch.cat([zs, zm], -1))))
