@@ -104,13 +104,15 @@ def _jitter_params(node, n, rng):
     return rows
 
 
-def color_jitter(x, rows):
-    """Brightness, contrast, saturation, hue in a random order per image (torchvision)."""
+def color_jitter(x, rows, sl=slice(None)):
+    """Brightness, contrast, saturation, hue in a random order per image (torchvision). ``rows``
+    are the global batch's parameters, ``sl`` this process's part: an op runs (and clamps every
+    image to [0, 1]) when it is active for any image of the GLOBAL batch, as on one process."""
     for k in range(4):
         for op in range(4):
             active = [o[k] == op and v[op] != _IDENTITY[op] for o, v in rows]
             if any(active):
-                x = _OPS[op](x, [v[op] if a else _IDENTITY[op] for (o, v), a in zip(rows, active)])
+                x = _OPS[op](x, [v[op] if a else _IDENTITY[op] for (o, v), a in zip(rows[sl], active[sl])])
     return x
 
 
@@ -137,6 +139,44 @@ def blur(x, sigmas, size):
     return y.reshape(b, c, h, w)
 
 
+def _fftfreq(n):
+    return np.array([(k if k < math.ceil(n / 2) else k - n) / n for k in range(n)])
+
+
+def frequency_weight(h, w, gamma):
+    """``R = (|f| / max|f|)^gamma`` ``[H, W]`` (``compiler/lower/augment/spectral.ts``)."""
+    mag = np.hypot(_fftfreq(h)[:, None], _fftfreq(w)[None, :])
+    top = mag.max()
+    return torch.from_numpy(((mag / top) ** gamma if top > 0 else mag * 0).astype(np.float32))
+
+
+def symmetrize(eps):
+    """Hermitian-symmetric noise ``[B, C, H, W]``: ``eps(k)`` where ``k <= -k`` (row-major flat
+    index), mirrored elsewhere, so the perturbed spectrum stays that of a real image."""
+    h, w = eps.shape[2:]
+    rev_h, rev_w = [(h - k) % h for k in range(h)], [(w - k) % w for k in range(w)]
+    mirrored = eps[:, :, rev_h][:, :, :, rev_w]
+    flat = torch.arange(h * w).view(h, w)
+    keep = (flat <= flat[rev_h][:, rev_w]).float()
+    return keep * eps + (1 - keep) * mirrored
+
+
+def apply_spectral_noise(x, eps, sigmas, gamma):
+    """``clamp(IDFT2(DFT2(x) exp(sigma R sym(eps))), 0, 1)`` (orthonormal, real part), per image ``sigma``."""
+    r = frequency_weight(x.shape[2], x.shape[3], gamma).to(x)
+    gain = torch.exp(_per_image(sigmas, x) * r * symmetrize(eps))
+    return torch.fft.ifft2(torch.fft.fft2(x, norm="ortho") * gain, norm="ortho").real.clamp(0, 1)
+
+
+def spectral_noise(x, node, rng, sl, total):
+    """Per image a coin ``p`` (sigma or 0), then standard normal noise ``[total, C, H, W]``."""
+    sigmas = np.where(_coins(node["p"], total, rng) > 0, node["sigma"], 0.0)
+    if not sigmas.any():
+        return x
+    eps = torch.from_numpy(rng.standard_normal((total,) + tuple(x.shape[1:])).astype(np.float32))
+    return apply_spectral_noise(x, eps[sl].to(x), sigmas[sl], node["gamma"])
+
+
 def apply_pipeline(x, pipeline, rng, offset, total):
     """Applies a view's pipeline to the local images ``x [b, C, H, W]`` (rows ``offset ..
     offset + b`` of a global batch of ``total``); parameters are drawn for all ``total``."""
@@ -152,7 +192,7 @@ def apply_pipeline(x, pipeline, rng, offset, total):
                 m = _per_image(_coins(node["p"], total, rng)[sl], x)
                 x = m * x.flip(3) + (1 - m) * x
             elif tag == "ColorJitter":
-                x = color_jitter(x, _jitter_params(node, total, rng)[sl])
+                x = color_jitter(x, _jitter_params(node, total, rng), sl)
             elif tag == "Grayscale":
                 m = _per_image(_coins(node["p"], total, rng)[sl], x)
                 x = x + m * (luma(x) - x)
@@ -164,6 +204,8 @@ def apply_pipeline(x, pipeline, rng, offset, total):
                 x = x + m * (x >= node["threshold"]).float() * (1 - 2 * x)
             elif tag == "Resize":
                 x = F.interpolate(x, size=(node["size"], node["size"]), mode="bilinear", align_corners=False)
+            elif tag == "SpectralNoise":
+                x = spectral_noise(x, node, rng, sl, total)
             elif tag == "Normalize":
                 x = (x - torch.tensor(node["mean"]).view(1, -1, 1, 1)) / torch.tensor(node["std"]).view(1, -1, 1, 1)
             else:
@@ -171,5 +213,6 @@ def apply_pipeline(x, pipeline, rng, offset, total):
     return x
 
 
-AUG_RULES = ("RandomResizedCrop", "HorizontalFlip", "ColorJitter", "Grayscale", "GaussianBlur", "Solarize", "Resize", "Normalize")
-AUG_MISSING = ("SpectralNoise",)
+AUG_RULES = ("RandomResizedCrop", "HorizontalFlip", "ColorJitter", "Grayscale", "GaussianBlur", "Solarize",
+             "SpectralNoise", "Resize", "Normalize")
+AUG_MISSING = ()

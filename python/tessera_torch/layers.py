@@ -80,6 +80,11 @@ class GlobalBatchNorm(nn.Module):
         return [1, -1] + [1] * (x.dim() - 2)
 
     def forward(self, x):
+        if x.dim() == 3:  # tokens [B, N, D]: the features are the last axis, as in tessera
+            return self._channels_first(x.transpose(1, 2)).transpose(1, 2)
+        return self._channels_first(x)
+
+    def _channels_first(self, x):
         shape = self._shape(x)
         if not self.training:
             y = (x - self.running_mean.view(shape)) / torch.sqrt(self.running_var.view(shape) + self.eps)

@@ -7,6 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from . import distributed as D
+from .adversarial import ADVERSARIAL_RULES
+from .texture import TEXTURE_RULES
 from .schedule import evaluate
 
 
@@ -67,7 +69,8 @@ def masked_token_l2(node, inputs, ctx):
     mask = inputs["mask"].float()
     y = t / (t.norm(dim=2, keepdim=True) + 1e-6)
     per_token = ((p - y) ** 2).mean(2) * torch.tensor(node["weights"], dtype=p.dtype)
-    return (per_token * mask).sum() / mask.sum().clamp_min(1e-12)
+    # sums over the global batch: the masked count differs between processes
+    return D.all_sum((per_token * mask).sum()) / D.all_sum(mask.sum()).clamp_min(1e-12)
 
 
 def _samples(inputs, tag):
@@ -92,14 +95,13 @@ def vicreg_covariance(node, inputs, ctx):
     return (off ** 2).sum() / d
 
 
-# Loss kinds without a torch rule yet (ST-STORM's adversarial and texture terms).
-LOSS_MISSING = ("LsganGenerator", "LsganDiscriminator", "R1", "PatchNce", "FftAmplitudeL1", "SlicedWasserstein",
-                "SpadeGate")
+# Loss kinds without a torch rule yet.
+LOSS_MISSING = ()
 
 LOSS_RULES = {
     "InfoNCE": info_nce, "InfoNCEQueue": info_nce_queue, "SmoothL1": smooth_l1, "L2": l2, "L1": l1,
     "TokenL1": token_l1, "MaskedTokenL2": masked_token_l2, "VicregVariance": vicreg_variance,
-    "VicregCovariance": vicreg_covariance,
+    "VicregCovariance": vicreg_covariance, **ADVERSARIAL_RULES, **TEXTURE_RULES,
 }
 
 

@@ -16,6 +16,9 @@ from torch import nn
 
 from . import distributed as D
 from .augment import apply_pipeline
+from .convs import commit_buffers
+from .draws import Draws, Replay
+from .memory import MemoryState
 from .layers import gather_tokens
 from .losses import LossState, lower_loss
 from .masks import multi_block, token_mask
@@ -60,7 +63,7 @@ def _apply(ctx, expr, inputs, groups=1):
         bn.groups = groups
     try:
         extra = {k: v for k, v in inputs.items() if k != "x"}
-        return m(inputs["x"], **extra)
+        return m(inputs["x"], **extra) if "x" in inputs else m(**extra)
     finally:
         for bn in bns:
             bn.groups = 1
@@ -82,10 +85,28 @@ def _detach(v):
     return {k: _detach(f) for k, f in v.items()} if isinstance(v, dict) else v.detach()
 
 
+def derangement(n, rng):
+    """A permutation without fixed points (n > 1) as ``compiler/lower/random.ts`` builds it: one
+    cycle through a random order, row ``order[k]`` takes row ``order[k + 1]``."""
+    order = rng.permutation(n)
+    out = np.empty(n, dtype=np.int64)
+    out[order] = np.roll(order, -1)
+    return out
+
+
 def _permute(node, inputs, ctx):
+    """Another row of the global batch for every row (never itself: a derangement)."""
     x = D.all_gather_cat(inputs["source"])
-    order = torch.from_numpy(ctx.rng(f"permute:{node['expr']['name']}").permutation(ctx.total))
+    order = torch.from_numpy(derangement(ctx.total, ctx.rng(f"permute:{node['expr']['name']}")))
     return x[order][ctx.offset:ctx.offset + inputs["source"].shape[0]]
+
+
+def _memory(node, inputs, ctx):
+    """The memory mixes into the global batch (gathered), so every process holds the same
+    memory and a run's draws do not depend on the number of processes; this process's rows back."""
+    src = D.all_gather_cat(inputs["source"])
+    out = ctx.method.memory.sample(node["expr"], src, Draws(ctx.rng(f"memory:{node['expr']['name']}")))
+    return out[ctx.offset:ctx.offset + inputs["source"].shape[0]]
 
 
 def _fixed_or(make):
@@ -105,12 +126,12 @@ VALUE_RULES = {
     "Masks": _fixed_or(lambda n, i, ctx: multi_block(n["expr"]["spec"], ctx.total, ctx.rng(f"masks:{n['expr']['name']}"), ctx.offset, ctx.images.shape[0])),
     "TokenMask": _fixed_or(lambda n, i, ctx: token_mask(n["expr"], ctx.total, ctx.rng(f"tokenMask:{n['expr']['name']}"), ctx.offset, ctx.images.shape[0])),
     "Gather": lambda n, i, ctx: gather_tokens(i["source"], i["index"]),
-    "Permute": _permute,
+    "Permute": _fixed_or(_permute),
     "Concat": lambda n, i, ctx: torch.cat([i[k] for k in sorted(i, key=int)], 0),
     "Batched": _batched,
+    "Memory": _memory,
 }
-# Replay memories have no rule on either target yet (TF.js: "Memory nodes are not lowered yet").
-VALUE_MISSING = ("Memory",)
+VALUE_MISSING = ()
 
 
 def evaluate_nodes(ids, values, ctx):
@@ -128,8 +149,15 @@ def evaluate_nodes(ids, values, ctx):
 
 
 class LossContext:
+    """What a loss rule reads besides its inputs: progress, step, its term (node id), the loss
+    state, the modules by name (R1, SpadeGate) and its random draws (``Draws`` from the node's
+    seeded stream, or the ``Replay`` of TF.js's draws that ``ctx.fixed[term]`` holds in tests)."""
+
     def __init__(self, ctx, term):
         self.progress, self.step, self.term, self.state = ctx.progress, ctx.step, term, ctx.method.loss_state
+        self.module = lambda name: ctx.method.modules[name]
+        fixed = ctx.fixed.get(term)
+        self.draws = Replay(**fixed) if isinstance(fixed, dict) else Draws(ctx.rng(f"loss:{term}"))
 
 
 class Objective(nn.Module):
@@ -165,6 +193,7 @@ class Method:
                 self.modules[name] = copy.deepcopy(self.modules[info["decl"]["ema"]["source"]]).requires_grad_(False)
         self._freeze(decls)
         self.loss_state = LossState(torch.Generator().manual_seed(seed))
+        self.memory = MemoryState()
         self.objectives = {p["objective"]: Objective(self, p) for p in self.plans}
         use_ddp = D.active() if distributed is None else distributed
         self.runners = {k: (nn.parallel.DistributedDataParallel(o, broadcast_buffers=False) if use_ddp else o)
@@ -209,11 +238,13 @@ class Method:
             total_loss.backward()
             out["lr"][name] = optim.set_hyper(opt, self.by_name[name]["optimizer"], progress)
             opt.step()
+            commit_buffers(self.modules)
             for t, v in terms.items():
                 out["terms"][t if t not in out["terms"] else f"{name}/{t}"] = D.mean_over_processes(v.item())
             for ema in plan["emaAfter"]:
                 out["ema"][ema] = self._ema(ema, progress)
         self.loss_state.after_step()
+        self.memory.after_step()
         out["loss"] = sum(out["terms"].values())
         return out
 
@@ -223,12 +254,15 @@ class Method:
             evaluate_nodes(plan["constant"], values, ctx)
         return self.runners[plan["objective"]](values, ctx)
 
-    def gradients(self, objective, images, step, total_steps, fixed=None):
-        """Loss terms and gradients (``<module>/<path>`` in tessera's layout) of one objective at
-        ``step``, without updating anything but BatchNorm statistics. For equivalence tests."""
+    def gradients(self, objective, images, step, total_steps, fixed=None, total=None, offset=0):
+        """Loss terms (averaged over processes) and gradients (``<module>/<path>`` in tessera's
+        layout; under DDP averaged as the optimizer sees them) of one objective at ``step`` on the
+        local ``images`` (rows ``offset ..`` of a global batch of ``total``), without updating
+        anything but BatchNorm statistics and memories' pending batches. For equivalence tests."""
         self.modules.train()
         plan = next(p for p in self.plans if p["objective"] == objective)
-        ctx = Context(self, images, step, step / total_steps if total_steps > 0 else 0.0, images.shape[0], 0, fixed)
+        progress = step / total_steps if total_steps > 0 else 0.0
+        ctx = Context(self, images, step, progress, total or images.shape[0], offset, fixed)
         for p in self.modules.parameters():
             p.grad = None
         total, terms = self._forward(plan, ctx)
@@ -240,7 +274,7 @@ class Method:
                 p = params.get(key)
                 if p is not None and p.grad is not None:
                     grads[f"{name}/{path}"] = layouts.to_tessera(p.grad, kind)
-        return {k: float(v) for k, v in terms.items()}, grads
+        return {k: D.mean_over_processes(float(v)) for k, v in terms.items()}, grads
 
     @torch.no_grad()
     def _ema(self, target, progress):

@@ -10,6 +10,9 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from . import generator as G
+from .convs import Conv2d
+from .heads import FusionHead, TokenPredictor
 from .layers import Attention, Block, GlobalBatchNorm, activation, gather_tokens, init_weight, linear, norm, sincos2d
 
 
@@ -326,15 +329,17 @@ class ResNet(nn.Module):
         return x.mean((2, 3)) if self.n["output"] == "pooled" else x
 
 
-# Net kinds without a torch rule yet (ST-STORM's image generator and discriminator family).
-NET_MISSING = ("UNetEncoder", "StylePyramidEncoder", "SpadeResBlock", "UNetDecoder", "Generator",
-               "PatchGan", "Conv2d", "TokenPredictor", "FusionHead")
+# Net kinds without a torch rule yet.
+NET_MISSING = ()
 
 NET_RULES = {
     "Linear": Linear, "Mlp": Mlp, "Norm": Norm, "Activation": Activation, "PatchEmbed": PatchEmbed,
     "Attention": AttentionNet, "TransformerBlock": TransformerBlock, "Vit": Vit, "Sequential": Sequential,
     "Pool": Pool, "Field": Field, "L2Normalize": L2Normalize, "Flatten": Flatten,
-    "TransformerPredictor": TransformerPredictor, "ResNet": ResNet,
+    "TransformerPredictor": TransformerPredictor, "ResNet": ResNet, "Conv2d": Conv2d,
+    "UNetEncoder": G.UNetEncoder, "StylePyramidEncoder": G.StylePyramidEncoder, "SpadeResBlock": G.SpadeResBlock,
+    "UNetDecoder": G.UNetDecoder, "Generator": G.Generator, "PatchGan": G.PatchGan,
+    "TokenPredictor": TokenPredictor, "FusionHead": FusionHead,
 }
 
 

@@ -92,6 +92,7 @@ def optimizer_state(method):
 
 
 LOSS_STATE = "lossState/"
+MEMORY = "memory/"
 
 
 def loss_state(method):
@@ -116,6 +117,8 @@ def load_optimizer_state(method, tensors, file="checkpoint"):
     prefix = f"optimizer/{LOSS_STATE}"
     for full in [k for k in tensors if k.startswith(prefix)]:
         method.loss_state.queues[full[len(prefix):]] = torch.as_tensor(np.asarray(tensors[full]), dtype=torch.float32).clone()
+    prefix = f"optimizer/{MEMORY}"
+    method.memory.restore({k[len("optimizer/"):]: np.asarray(v) for k, v in tensors.items() if k.startswith(prefix)})
 
 
 def save_checkpoint(run_dir, step, method, meta, keep=3):
@@ -125,6 +128,7 @@ def save_checkpoint(run_dir, step, method, meta, keep=3):
     tensors = {f"weights/{k}": v for k, v in weights(method).items()}
     tensors.update({f"optimizer/{k}": v for k, v in optimizer_state(method).items()})
     tensors.update({f"optimizer/{k}": v for k, v in loss_state(method).items()})
+    tensors.update({f"optimizer/{k}": v for k, v in method.memory.snapshot().items()})
     data = safetensors.encode(tensors, {"format": "tessera-checkpoint", "step": str(step), "specHash": meta["specHash"]})
     stem = f"step-{step:06d}"
     write_atomic(os.path.join(d, f"{stem}.safetensors"), data)

@@ -13,7 +13,7 @@ import torch
 import torch.distributed as dist
 
 from . import distributed as D
-from .data import global_batch_indices, load_folder, shard
+from .data import global_batch_indices, open_images, shard, shard_indices
 from .method import Method
 from .runfolder import load_latest, load_optimizer_state, load_weights, metrics_line, rng_state, save_checkpoint, write_atomic
 
@@ -26,6 +26,9 @@ def parse(argv, compiled_dir):
     p.add_argument("--checkpoint-every", type=int, default=50)
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--graph", default=os.path.join(compiled_dir, "graph.json"))
+    p.add_argument("--stream", choices=("auto", "on", "off"), default="auto",
+                   help="decode images on the fly instead of holding them (auto: when the decoded folder exceeds 2 GiB); same batches either way")
+    p.add_argument("--workers", type=int, default=0, help="threads decoding streamed images (and the next step's) in parallel")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its last checkpoint (same spec and seed): the same trajectory as an uninterrupted run")
     return p.parse_args(argv)
@@ -84,7 +87,8 @@ def main(argv=None, compiled_dir=None):
     if a.resume and not has_run:
         fail(f"--resume: {a.out} has no checkpoint (checkpoints/latest.json)\nhint: start the run without --resume")
     size = method_ir["input"]["size"]
-    images, files = load_folder(os.path.abspath(a.data), size)
+    images = open_images(os.path.abspath(a.data), size, a.stream, a.workers)
+    files = images.files
     method = Method(compiled, seed=a.seed)
     meta = {"specHash": compiled["specHash"], "seed": a.seed, "rng": rng_state(a.seed), "backend": "torch",
             "totalSteps": steps, "processes": world}
@@ -102,11 +106,13 @@ def main(argv=None, compiled_dir=None):
         write_atomic(os.path.join(a.out, "run.json"), json.dumps(info, indent=2) + "\n")
         open(metrics, "w").close()
         print(f"training {method_ir['name']} for {steps} steps: global batch {batch} on {world} process(es), "
-              f"{len(files)} images from {a.data}", flush=True)
+              f"{len(files)} images from {a.data} ({'streamed' if images.streaming else 'in memory'})", flush=True)
     t0 = time.perf_counter()
     for step in range(start, steps):
         idx = global_batch_indices(len(files), batch, a.seed, step)
         x = shard(images, idx, rank, world)
+        if step + 1 < steps:
+            images.prefetch(shard_indices(global_batch_indices(len(files), batch, a.seed, step + 1), rank, world))
         ts = time.perf_counter()
         m = method.step(x, step, steps, total=batch, offset=rank * (batch // world))
         step_s = time.perf_counter() - ts

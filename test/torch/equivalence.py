@@ -1,6 +1,7 @@
 """Torch side of test/torch/equivalence.test.ts: loads the TF.js reference file (initial weights,
-images, the step's views/masks, expected loss terms and gradients), runs the same objective with
-tessera_torch and prints the differences as JSON."""
+images, the step's views/masks/permutations and loss draws, expected loss terms and gradients),
+runs the same objective (argv[6], default the first) with tessera_torch and prints the
+differences as JSON. ``python3 equivalence.py REF GRAPH PKG STEP TOTAL [OBJECTIVE]``."""
 import json
 import sys
 
@@ -20,20 +21,31 @@ step, total = int(sys.argv[4]), int(sys.argv[5])
 method = Method(compiled, seed=0, distributed=False)
 load_weights(method, {k[len("weights/"):]: v for k, v in tensors.items() if k.startswith("weights/")}, "reference")
 nodes = {n["id"]: n for n in compiled["graph"]["nodes"]}
-fixed = {}
-for k, v in tensors.items():
+fixed, draws = {}, {}
+for k in sorted(tensors, key=lambda k: (len(k), k)):  # perm2 before perm10
+    v = tensors[k]
     if not k.startswith("fixed/"):
         continue
     parts = k.split("/")
     t = torch.from_numpy(np.array(v))
-    if len(parts) == 3:
+    if nodes[parts[1]]["op"] == "Loss":  # the loss's draws, replayed in order
+        d = draws.setdefault(parts[1], {"permutations": [], "normals": []})
+        if parts[2] == "normals":
+            d["normals"] = np.array(v)
+        else:
+            d["permutations"].append(np.array(v))
+    elif len(parts) == 3:
         fixed.setdefault(parts[1], {})[parts[2]] = t.long()
-    elif nodes[parts[1]]["op"] == "View":
+    elif t.dim() == 4:  # images (views, permuted batches) NHWC -> NCHW
         fixed[parts[1]] = t.permute(0, 3, 1, 2).contiguous()
     else:
         fixed[parts[1]] = t
+fixed.update(draws)
+for k, v in tensors.items():
+    if k.startswith("lossState/"):
+        method.loss_state.queues[k[len("lossState/"):]] = torch.from_numpy(np.array(v)).float()
 images = torch.from_numpy(np.array(tensors["images"])).permute(0, 3, 1, 2).contiguous()
-objective = compiled["plan"][0]["objective"]
+objective = sys.argv[6] if len(sys.argv) > 6 else compiled["plan"][0]["objective"]
 terms, grads = method.gradients(objective, images, step, total, fixed)
 report = {"terms": {}, "grads": {}, "missing": []}
 for k, v in tensors.items():

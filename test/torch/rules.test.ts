@@ -1,5 +1,5 @@
 /**
- * Every IR node tag has a torch rule or is listed, explicitly, as not implemented yet: the Python
+ * Every IR node tag has a torch rule or is listed, explicitly, as not implemented yet (none is now): the Python
  * rule table (`python3 -m tessera_torch.rules`) against the TypeScript tag lists. The list of
  * missing rules is pinned here and in the README ("PyTorch target"): adding a rule means moving
  * its tag from this list, and an IR tag with neither fails.
@@ -41,30 +41,12 @@ const irTags: Kinds = {
   schedule: Object.keys(SCHEDULES),
 };
 
-/** What the torch target does not implement yet (ST-STORM's image generator, GAN and texture terms; replay memories, which TF.js lacks too). */
+/** What the torch target does not implement yet: nothing (ST-STORM's kinds came last). */
 const NOT_YET: Kinds = {
-  value: ['Memory'],
-  net: [
-    'Conv2d',
-    'FusionHead',
-    'Generator',
-    'PatchGan',
-    'SpadeResBlock',
-    'StylePyramidEncoder',
-    'TokenPredictor',
-    'UNetDecoder',
-    'UNetEncoder',
-  ],
-  loss: [
-    'FftAmplitudeL1',
-    'LsganDiscriminator',
-    'LsganGenerator',
-    'PatchNce',
-    'R1',
-    'SlicedWasserstein',
-    'SpadeGate',
-  ],
-  augment: ['SpectralNoise'],
+  value: [],
+  net: [],
+  loss: [],
+  augment: [],
   optimizer: [],
   schedule: [],
 };
