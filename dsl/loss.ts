@@ -237,8 +237,10 @@ export const fftAmplitudeL1 = <P extends Img, T extends Img>(
   lossOf({ _tag: 'FftAmplitudeL1', pred: o.pred.expr, target: o.target.expr }, o.pred, o.target);
 
 /**
- * Sliced Wasserstein distance between patch distributions of two image batches. Defaults:
- * `projections: 128`, `patch: 64`, `maxPatches: 64` (methods.md 3.5; use smaller patches on small images).
+ * Sliced Wasserstein distance between patch distributions of two image batches, averaged over
+ * `levels` Laplacian-pyramid bands. Defaults: `projections: 128`, `patch: 64`, `maxPatches: 64`
+ * (methods.md 3.5; use smaller patches on small images), `levels: 1` (the images alone; ST-STORM
+ * uses all the size allows, `1 + log2(size)`).
  * @example
  * ```ts
  * const l = Loss.slicedWasserstein({ pred: Value.images(), target: Value.permute('p', Value.images()), patch: 8 });
@@ -249,6 +251,7 @@ export const slicedWasserstein = <P extends Img, T extends Img>(
     readonly projections?: number;
     readonly patch?: number;
     readonly maxPatches?: number;
+    readonly levels?: number;
   },
 ): Loss<IR.SlicedWasserstein> =>
   lossOf(
@@ -259,6 +262,7 @@ export const slicedWasserstein = <P extends Img, T extends Img>(
       projections: o.projections ?? 128,
       patch: o.patch ?? 64,
       maxPatches: o.maxPatches ?? 64,
+      levels: o.levels ?? 1,
     },
     o.pred,
     o.target,
