@@ -6,7 +6,7 @@
  * Hamedkiri/RT-STORM-V2 (methods.md sections 1.2, 2.3, 3.5).
  */
 import type * as IR from '../compiler/ir/loss.js';
-import type { Term as IRTerm } from '../compiler/ir/node.js';
+import type { AdaptiveWeight, Term as IRTerm } from '../compiler/ir/node.js';
 import type { Module } from './branch.js';
 import { of, type ScheduleLike } from './schedule.js';
 import {
@@ -333,19 +333,30 @@ export const maskedTokenL2 = <P extends Tok, T extends Tok>(
   );
 
 /**
- * A named loss term with a weight (a schedule or number; default 1).
+ * A named loss term with a weight (a schedule or number; default 1). With `adaptive`, the weight
+ * (then a number) is state of the run, driven by the term's own value (see `AdaptiveWeight` in
+ * `compiler/ir/node.ts`; ST-STORM's lambda_styB).
  * @example
  * ```ts
  * const x = Value.fn(Net.pool(), Value.images());
  * const t = Loss.term('var', Loss.vicregVariance({ x }), { weight: 0.05 });
+ * const a = Loss.term('var', Loss.vicregVariance({ x }), {
+ *   weight: 0.005,
+ *   adaptive: { target: 0.06, rate: 0.1, min: 1e-4, max: 2, every: 1 },
+ * });
  * ```
  */
 export const term = (
   name: string,
   loss: Loss,
-  o: { readonly weight?: ScheduleLike } = {},
+  o: { readonly weight?: ScheduleLike; readonly adaptive?: AdaptiveWeight } = {},
 ): Term => ({
-  term: { name, loss: loss.node, weight: of(o.weight ?? 1) },
+  term: {
+    name,
+    loss: loss.node,
+    weight: of(o.weight ?? 1),
+    ...(o.adaptive === undefined ? {} : { adaptive: o.adaptive }),
+  },
   modules: loss.modules,
   bindings: loss.bindings,
 });

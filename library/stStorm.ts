@@ -15,6 +15,7 @@
 import type { Method as MethodIR } from '../compiler/ir/node.js';
 import type { Schedule as ScheduleIR } from '../compiler/ir/schedule.js';
 import type { Optimizer } from '../compiler/ir/optim.js';
+import type { AdaptiveWeight } from '../compiler/ir/node.js';
 import {
   Aug,
   Branch,
@@ -82,7 +83,19 @@ interface Parts {
   readonly styleA: ScheduleIR | number;
   /** Q5 as in the code: the Style-JEPA predictor is a frozen random net. */
   readonly frozenPredictor: boolean;
+  /** G_B's style image in phase B: `x`, times the phase-B style gain. */
+  readonly styleB: V<Img<3>>;
+  /** SWD pyramid bands. */
+  readonly swdLevels: number;
+  /** lambda_styB's controller, or none (fixed). */
+  readonly adaptiveB: AdaptiveWeight | undefined;
 }
+
+/** `v` times `gain` (a deterministic Normalize view, mean 0, std 1/gain); `v` itself for gain 1. */
+const gained = (name: string, v: V<Img<3>>, gain: number): V<Img<3>> =>
+  gain === 1
+    ? v
+    : View.make(name, v, [Aug.normalize({ mean: [0, 0, 0], std: [1 / gain, 1 / gain, 1 / gain] })]);
 
 const part = <T extends StyleFeatures<number> | UNetFeatures>(
   m: Module,
@@ -136,6 +149,7 @@ const textureTerms = (
       patch: p.a.swdPatch,
       projections: p.a.swdProjections,
       maxPatches: p.a.swdMaxPatches,
+      levels: p.swdLevels,
     }),
     { weight: p.w.swd },
   ),
@@ -236,7 +250,7 @@ const generatorB = (p: Parts, memory: boolean, dB: Module<Img<3>, Img<1>> | unde
   const fresh = Branch.stopGradient(p.gA.apply(p.x, { style: styles }));
   const farMix = memory ? Value.memory('replay', fresh, { size: 50, ratio: 0.3 }) : fresh;
   const noisy = View.make('farNoise', farMix, [Aug.spectralNoise({ sigma: 2, gamma: 3 })]);
-  const recon = p.gB.apply(noisy, { style: p.x });
+  const recon = p.gB.apply(noisy, { style: p.styleB });
   const objective: ObjectiveOptions = {
     name: 'generatorB',
     terms: [
@@ -251,7 +265,7 @@ const generatorB = (p: Parts, memory: boolean, dB: Module<Img<3>, Img<1>> | unde
           pred: tokensOf(p.tB, recon),
           target: Branch.stopGradient(tokensOf(p.tB, p.x)),
         }),
-        { weight: p.w.styleB },
+        { weight: p.w.styleB, ...(p.adaptiveB === undefined ? {} : { adaptive: p.adaptiveB }) },
       ),
       ...textureTerms(p, p.gB, recon, p.x),
     ],
@@ -265,6 +279,15 @@ const generatorB = (p: Parts, memory: boolean, dB: Module<Img<3>, Img<1>> | unde
 /** Representation `style`: tok6, a style encoder's L2-normalised tokens, flattened `[batch, (levels+1) tokenDim]`. */
 const styleFeature = (m: Module): V<Vec> =>
   Value.fn(Net.flatten(), Value.fn(Net.l2Normalize(), tokensOf(m, Value.images())));
+
+/** lambda_styB's controller (`helpers.py train_step_phase_B`); `tiny` updates every 10 steps. */
+const adaptiveStyleB = (paper: boolean): AdaptiveWeight => ({
+  target: T.styleBalanceTarget,
+  rate: T.styleBalanceRate,
+  min: T.styleWeightBMin,
+  max: T.styleWeightBMax,
+  every: paper ? T.styleBalanceEvery : 10,
+});
 
 /** Steps of phase A, phase B and the whole run. */
 const stepCounts = (
@@ -353,13 +376,17 @@ export const stStorm = (o: StStormOptions = {}): MethodIR => {
   const batch = o.batch ?? T.batch;
   const { stepsA, stepsB, steps } = stepCounts(o, paper, batch);
   const semantic = o.semantic ?? true;
+  const plainSpade = o.spadeBlock === 'plain';
   const g = Net.generator({
     ngf: a.ngf,
     levels: a.levels,
     maxChannels: a.maxChannels,
     tokenDim: a.tokenDim,
     mapChannels: a.mapChannels,
+    spadeHidden: plainSpade ? a.mapChannels : a.spadeHidden,
+    spadeRelu: !plainSpade,
   });
+  const [gainA, gainB] = o.styleGain ?? [T.styleGainA, T.styleGainB];
   const gA = Branch.make('G_A', g);
   const gB = Branch.make('G_B', g);
   const x = View.make('x', Value.images(), [
@@ -381,10 +408,16 @@ export const stStorm = (o: StStormOptions = {}): MethodIR => {
     gA,
     gB,
     tA: Branch.ema('T_A', gA, { momentum: T.momentum }),
-    tB: Branch.ema('T_B', gB, { momentum: T.momentum }),
-    far: gA.apply(x, { style: y }),
+    tB: Branch.ema('T_B', gB, {
+      momentum: T.momentum,
+      ...((o.teacherBInPhaseA ?? true) ? { alsoAfter: ['generatorA'] } : {}),
+    }),
+    far: gA.apply(x, { style: gained('styleGainA', y, gainA) }),
     styleA: code || o.weights?.style !== undefined ? w.style : styleRamp,
     frozenPredictor: code,
+    styleB: gained('styleGainB', x, gainB),
+    swdLevels: o.swdLevels ?? a.swdLevels,
+    adaptiveB: (o.styleWeightB ?? 'adaptive') === 'adaptive' ? adaptiveStyleB(paper) : undefined,
   };
   const d = () => Net.patchGan({ ndf: a.ndf, layers: a.dLayers, spectralNorm: true });
   const dA = Branch.make('D_A', d());
