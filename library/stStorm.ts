@@ -12,10 +12,9 @@
  * branch learns on `(x, recon)`. Teachers `T_A`, `T_B` and the key encoders are EMAs (0.999)
  * updated after their source's optimizer step.
  */
-import type { Method as MethodIR } from '../compiler/ir/node.js';
+import type { AdaptiveWeight, Method as MethodIR } from '../compiler/ir/node.js';
 import type { Schedule as ScheduleIR } from '../compiler/ir/schedule.js';
 import type { Optimizer } from '../compiler/ir/optim.js';
-import type { AdaptiveWeight } from '../compiler/ir/node.js';
 import {
   Aug,
   Branch,
@@ -332,7 +331,19 @@ const stepCounts = (
  * Options that follow the reference by default, each with a flag for the other behaviour:
  * `styleFrom` (G_B, Q8), `semanticViews` (`--sem_use_aug`), `semanticTwoStyles`
  * (`--sem_two_styles`), `semanticPhaseB` (Q9), `semanticSchedule` (Q7), `memory` (style bank 2000
- * and replay 50 @ 0.3, `helpers.py`), `epoch` (one fold), `quirks` (Q1, Q3, Q5: intended by default).
+ * and replay 50 @ 0.3, `helpers.py`), `epoch` (one fold), `quirks` (Q1, Q3, Q5: intended by default),
+ * `spadeBlock` (`models/backbone.py` `SPADEResBlock`: ReLU after the residual add, `SPADELayer`
+ * map branch and token MLP `hidden=128`; `tiny` 16, scaled by 1/8 like ngf, tokenDim and
+ * mapChannels), `styleGain` (Q6, `config.py --style_gain_A 10 --style_gain_B 1.5`, `helpers.py`
+ * `apply_style_gain` on the style image: a Normalize view, mean 0, std 1/gain), `teacherBInPhaseA`
+ * (`helpers.py train_step_phase_A` moves T_A and T_B after G_A's step: `EmaSpec.alsoAfter`),
+ * `styleWeightB` (`helpers.py train_step_phase_B`: lambda_styB from 0.005, times
+ * `1 + 0.1 (d - 0.06) / 0.06` with `d` the T_B token distance of recon and x, clipped to
+ * `[1e-4, 2]`, on logging steps, `--tb_freq 1000`; `tiny` every 10: `Term.adaptive`, state of the
+ * compiled step; `d` is the term's value before T_B's EMA update, the reference measures after
+ * it; its one-epoch warm-up at 0 never applies, phase B starts at epoch 2) and `swdLevels`
+ * (`models/losses_nce.py swd_loss_images`, Q11: 9 Laplacian bands at 256, 6 at 32; the
+ * reference's `levels = 1` quirk, two bands, is not copied: 1 is the plain single level).
  * Q2 (content-NCE across two styles, inactive in the code) and Q4 (U-Net content-JEPA off with the
  * semantic branch) are not modelled.
  *
@@ -347,11 +358,8 @@ const stepCounts = (
  *   the generator's resolution (224 in the reference); phase B and the second style get their own
  *   InfoNCE queue (and phase B its own AdamW state); the content-JEPA on ResNet tokens is absent;
  *   the per-step lr drops its warm-up from 0 over 5000 steps (see `semanticLr`);
- * - the adaptive lambda_styB (0.005, x(1 + 0.1 (d - 0.06)/0.06), clip [1e-4, 2]) is fixed at 0.005;
- * - SWD is single-level (the reference averages all 9 Laplacian bands at 256, Q11);
- * - the SPADE residual block has no ReLU after the add and its map branch is `mapChannels` wide
- *   (reference: ReLU, 128); the style gain (x10 in A, x1.5 in B, Q6) is absent; T_B is updated
- *   only in phase B (the reference also moves it in phase A);
+ * - the style gain multiplies images in `[0, 1]` (the reference's are in `[-1, 1]`); the SPADE
+ *   block's 1x1 skip conv has no bias (the reference's has one);
  * - Style-JEPA runs every step (`--jepa_every 1`); PatchNCE uses CUT's form (keys detached,
  *   negatives: other sampled positions of the same image);
  * - objectives run in the order D_A, semantic, G_A so that `far` in the semantic step comes from

@@ -16,8 +16,7 @@ import { done, expectLastDim, expectTensor, issuesOf, num, type Rule } from './r
 
 /** FLOPs of one SPADE on `c` channels over `pixels = B h w` positions and `batch` tokens. */
 const spadeFlops = (batch: number, pixels: number, c: number, n: Widths): number =>
-  2 * pixels * 9 * n.hidden * (n.mapChannels + 2 * c) +
-  2 * batch * n.hidden * (n.tokenDim + 2 * c);
+  2 * pixels * 9 * n.hidden * (n.mapChannels + 2 * c) + 2 * batch * n.hidden * (n.tokenDim + 2 * c);
 
 type Widths = Pick<SpadeResBlock, 'mapChannels' | 'tokenDim' | 'hidden'>;
 
