@@ -134,6 +134,8 @@ export const ema = <
   o: {
     readonly momentum: ScheduleLike;
     readonly net?: Net<I2, O2, A2> & SameArch<In, Out, A, I2, O2, A2>;
+    /** Objectives after whose optimizer step the EMA also updates (besides its source's). */
+    readonly alsoAfter?: ReadonlyArray<string>;
   },
 ): Module<In, Out, A> => {
   if (o.net !== undefined && JSON.stringify(o.net) !== JSON.stringify(source.net))
@@ -144,7 +146,11 @@ export const ema = <
   const decl: ModuleDecl = {
     name,
     net: source.net,
-    ema: { source: source.name, momentum: of(o.momentum) },
+    ema: {
+      source: source.name,
+      momentum: of(o.momentum),
+      ...(o.alsoAfter === undefined ? {} : { alsoAfter: o.alsoAfter }),
+    },
     frozen: [],
   };
   return moduleOf(decl, source);

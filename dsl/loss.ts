@@ -6,7 +6,7 @@
  * Hamedkiri/RT-STORM-V2 (methods.md sections 1.2, 2.3, 3.5).
  */
 import type * as IR from '../compiler/ir/loss.js';
-import type { Term as IRTerm } from '../compiler/ir/node.js';
+import type { AdaptiveWeight, Term as IRTerm } from '../compiler/ir/node.js';
 import type { Module } from './branch.js';
 import { of, type ScheduleLike } from './schedule.js';
 import {
@@ -237,8 +237,10 @@ export const fftAmplitudeL1 = <P extends Img, T extends Img>(
   lossOf({ _tag: 'FftAmplitudeL1', pred: o.pred.expr, target: o.target.expr }, o.pred, o.target);
 
 /**
- * Sliced Wasserstein distance between patch distributions of two image batches. Defaults:
- * `projections: 128`, `patch: 64`, `maxPatches: 64` (methods.md 3.5; use smaller patches on small images).
+ * Sliced Wasserstein distance between patch distributions of two image batches, averaged over
+ * `levels` Laplacian-pyramid bands. Defaults: `projections: 128`, `patch: 64`, `maxPatches: 64`
+ * (methods.md 3.5; use smaller patches on small images), `levels: 1` (the images alone; ST-STORM
+ * uses all the size allows, `1 + log2(size)`).
  * @example
  * ```ts
  * const l = Loss.slicedWasserstein({ pred: Value.images(), target: Value.permute('p', Value.images()), patch: 8 });
@@ -249,6 +251,7 @@ export const slicedWasserstein = <P extends Img, T extends Img>(
     readonly projections?: number;
     readonly patch?: number;
     readonly maxPatches?: number;
+    readonly levels?: number;
   },
 ): Loss<IR.SlicedWasserstein> =>
   lossOf(
@@ -259,6 +262,7 @@ export const slicedWasserstein = <P extends Img, T extends Img>(
       projections: o.projections ?? 128,
       patch: o.patch ?? 64,
       maxPatches: o.maxPatches ?? 64,
+      levels: o.levels ?? 1,
     },
     o.pred,
     o.target,
@@ -329,19 +333,30 @@ export const maskedTokenL2 = <P extends Tok, T extends Tok>(
   );
 
 /**
- * A named loss term with a weight (a schedule or number; default 1).
+ * A named loss term with a weight (a schedule or number; default 1). With `adaptive`, the weight
+ * (then a number) is state of the run, driven by the term's own value (see `AdaptiveWeight` in
+ * `compiler/ir/node.ts`; ST-STORM's lambda_styB).
  * @example
  * ```ts
  * const x = Value.fn(Net.pool(), Value.images());
  * const t = Loss.term('var', Loss.vicregVariance({ x }), { weight: 0.05 });
+ * const a = Loss.term('var', Loss.vicregVariance({ x }), {
+ *   weight: 0.005,
+ *   adaptive: { target: 0.06, rate: 0.1, min: 1e-4, max: 2, every: 1 },
+ * });
  * ```
  */
 export const term = (
   name: string,
   loss: Loss,
-  o: { readonly weight?: ScheduleLike } = {},
+  o: { readonly weight?: ScheduleLike; readonly adaptive?: AdaptiveWeight } = {},
 ): Term => ({
-  term: { name, loss: loss.node, weight: of(o.weight ?? 1) },
+  term: {
+    name,
+    loss: loss.node,
+    weight: of(o.weight ?? 1),
+    ...(o.adaptive === undefined ? {} : { adaptive: o.adaptive }),
+  },
   modules: loss.modules,
   bindings: loss.bindings,
 });

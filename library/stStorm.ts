@@ -12,7 +12,7 @@
  * branch learns on `(x, recon)`. Teachers `T_A`, `T_B` and the key encoders are EMAs (0.999)
  * updated after their source's optimizer step.
  */
-import type { Method as MethodIR } from '../compiler/ir/node.js';
+import type { AdaptiveWeight, Method as MethodIR } from '../compiler/ir/node.js';
 import type { Schedule as ScheduleIR } from '../compiler/ir/schedule.js';
 import type { Optimizer } from '../compiler/ir/optim.js';
 import {
@@ -82,7 +82,19 @@ interface Parts {
   readonly styleA: ScheduleIR | number;
   /** Q5 as in the code: the Style-JEPA predictor is a frozen random net. */
   readonly frozenPredictor: boolean;
+  /** G_B's style image in phase B: `x`, times the phase-B style gain. */
+  readonly styleB: V<Img<3>>;
+  /** SWD pyramid bands. */
+  readonly swdLevels: number;
+  /** lambda_styB's controller, or none (fixed). */
+  readonly adaptiveB: AdaptiveWeight | undefined;
 }
+
+/** `v` times `gain` (a deterministic Normalize view, mean 0, std 1/gain); `v` itself for gain 1. */
+const gained = (name: string, v: V<Img<3>>, gain: number): V<Img<3>> =>
+  gain === 1
+    ? v
+    : View.make(name, v, [Aug.normalize({ mean: [0, 0, 0], std: [1 / gain, 1 / gain, 1 / gain] })]);
 
 const part = <T extends StyleFeatures<number> | UNetFeatures>(
   m: Module,
@@ -136,6 +148,7 @@ const textureTerms = (
       patch: p.a.swdPatch,
       projections: p.a.swdProjections,
       maxPatches: p.a.swdMaxPatches,
+      levels: p.swdLevels,
     }),
     { weight: p.w.swd },
   ),
@@ -236,7 +249,7 @@ const generatorB = (p: Parts, memory: boolean, dB: Module<Img<3>, Img<1>> | unde
   const fresh = Branch.stopGradient(p.gA.apply(p.x, { style: styles }));
   const farMix = memory ? Value.memory('replay', fresh, { size: 50, ratio: 0.3 }) : fresh;
   const noisy = View.make('farNoise', farMix, [Aug.spectralNoise({ sigma: 2, gamma: 3 })]);
-  const recon = p.gB.apply(noisy, { style: p.x });
+  const recon = p.gB.apply(noisy, { style: p.styleB });
   const objective: ObjectiveOptions = {
     name: 'generatorB',
     terms: [
@@ -251,7 +264,7 @@ const generatorB = (p: Parts, memory: boolean, dB: Module<Img<3>, Img<1>> | unde
           pred: tokensOf(p.tB, recon),
           target: Branch.stopGradient(tokensOf(p.tB, p.x)),
         }),
-        { weight: p.w.styleB },
+        { weight: p.w.styleB, ...(p.adaptiveB === undefined ? {} : { adaptive: p.adaptiveB }) },
       ),
       ...textureTerms(p, p.gB, recon, p.x),
     ],
@@ -265,6 +278,15 @@ const generatorB = (p: Parts, memory: boolean, dB: Module<Img<3>, Img<1>> | unde
 /** Representation `style`: tok6, a style encoder's L2-normalised tokens, flattened `[batch, (levels+1) tokenDim]`. */
 const styleFeature = (m: Module): V<Vec> =>
   Value.fn(Net.flatten(), Value.fn(Net.l2Normalize(), tokensOf(m, Value.images())));
+
+/** lambda_styB's controller (`helpers.py train_step_phase_B`); `tiny` updates every 10 steps. */
+const adaptiveStyleB = (paper: boolean): AdaptiveWeight => ({
+  target: T.styleBalanceTarget,
+  rate: T.styleBalanceRate,
+  min: T.styleWeightBMin,
+  max: T.styleWeightBMax,
+  every: paper ? T.styleBalanceEvery : 10,
+});
 
 /** Steps of phase A, phase B and the whole run. */
 const stepCounts = (
@@ -309,7 +331,19 @@ const stepCounts = (
  * Options that follow the reference by default, each with a flag for the other behaviour:
  * `styleFrom` (G_B, Q8), `semanticViews` (`--sem_use_aug`), `semanticTwoStyles`
  * (`--sem_two_styles`), `semanticPhaseB` (Q9), `semanticSchedule` (Q7), `memory` (style bank 2000
- * and replay 50 @ 0.3, `helpers.py`), `epoch` (one fold), `quirks` (Q1, Q3, Q5: intended by default).
+ * and replay 50 @ 0.3, `helpers.py`), `epoch` (one fold), `quirks` (Q1, Q3, Q5: intended by default),
+ * `spadeBlock` (`models/backbone.py` `SPADEResBlock`: ReLU after the residual add, `SPADELayer`
+ * map branch and token MLP `hidden=128`; `tiny` 16, scaled by 1/8 like ngf, tokenDim and
+ * mapChannels), `styleGain` (Q6, `config.py --style_gain_A 10 --style_gain_B 1.5`, `helpers.py`
+ * `apply_style_gain` on the style image: a Normalize view, mean 0, std 1/gain), `teacherBInPhaseA`
+ * (`helpers.py train_step_phase_A` moves T_A and T_B after G_A's step: `EmaSpec.alsoAfter`),
+ * `styleWeightB` (`helpers.py train_step_phase_B`: lambda_styB from 0.005, times
+ * `1 + 0.1 (d - 0.06) / 0.06` with `d` the T_B token distance of recon and x, clipped to
+ * `[1e-4, 2]`, on logging steps, `--tb_freq 1000`; `tiny` every 10: `Term.adaptive`, state of the
+ * compiled step; `d` is the term's value before T_B's EMA update, the reference measures after
+ * it; its one-epoch warm-up at 0 never applies, phase B starts at epoch 2) and `swdLevels`
+ * (`models/losses_nce.py swd_loss_images`, Q11: 9 Laplacian bands at 256, 6 at 32; the
+ * reference's `levels = 1` quirk, two bands, is not copied: 1 is the plain single level).
  * Q2 (content-NCE across two styles, inactive in the code) and Q4 (U-Net content-JEPA off with the
  * semantic branch) are not modelled.
  *
@@ -324,11 +358,8 @@ const stepCounts = (
  *   the generator's resolution (224 in the reference); phase B and the second style get their own
  *   InfoNCE queue (and phase B its own AdamW state); the content-JEPA on ResNet tokens is absent;
  *   the per-step lr drops its warm-up from 0 over 5000 steps (see `semanticLr`);
- * - the adaptive lambda_styB (0.005, x(1 + 0.1 (d - 0.06)/0.06), clip [1e-4, 2]) is fixed at 0.005;
- * - SWD is single-level (the reference averages all 9 Laplacian bands at 256, Q11);
- * - the SPADE residual block has no ReLU after the add and its map branch is `mapChannels` wide
- *   (reference: ReLU, 128); the style gain (x10 in A, x1.5 in B, Q6) is absent; T_B is updated
- *   only in phase B (the reference also moves it in phase A);
+ * - the style gain multiplies images in `[0, 1]` (the reference's are in `[-1, 1]`); the SPADE
+ *   block's 1x1 skip conv has no bias (the reference's has one);
  * - Style-JEPA runs every step (`--jepa_every 1`); PatchNCE uses CUT's form (keys detached,
  *   negatives: other sampled positions of the same image);
  * - objectives run in the order D_A, semantic, G_A so that `far` in the semantic step comes from
@@ -353,13 +384,17 @@ export const stStorm = (o: StStormOptions = {}): MethodIR => {
   const batch = o.batch ?? T.batch;
   const { stepsA, stepsB, steps } = stepCounts(o, paper, batch);
   const semantic = o.semantic ?? true;
+  const plainSpade = o.spadeBlock === 'plain';
   const g = Net.generator({
     ngf: a.ngf,
     levels: a.levels,
     maxChannels: a.maxChannels,
     tokenDim: a.tokenDim,
     mapChannels: a.mapChannels,
+    spadeHidden: plainSpade ? a.mapChannels : a.spadeHidden,
+    spadeRelu: !plainSpade,
   });
+  const [gainA, gainB] = o.styleGain ?? [T.styleGainA, T.styleGainB];
   const gA = Branch.make('G_A', g);
   const gB = Branch.make('G_B', g);
   const x = View.make('x', Value.images(), [
@@ -381,10 +416,16 @@ export const stStorm = (o: StStormOptions = {}): MethodIR => {
     gA,
     gB,
     tA: Branch.ema('T_A', gA, { momentum: T.momentum }),
-    tB: Branch.ema('T_B', gB, { momentum: T.momentum }),
-    far: gA.apply(x, { style: y }),
+    tB: Branch.ema('T_B', gB, {
+      momentum: T.momentum,
+      ...((o.teacherBInPhaseA ?? true) ? { alsoAfter: ['generatorA'] } : {}),
+    }),
+    far: gA.apply(x, { style: gained('styleGainA', y, gainA) }),
     styleA: code || o.weights?.style !== undefined ? w.style : styleRamp,
     frozenPredictor: code,
+    styleB: gained('styleGainB', x, gainB),
+    swdLevels: o.swdLevels ?? a.swdLevels,
+    adaptiveB: (o.styleWeightB ?? 'adaptive') === 'adaptive' ? adaptiveStyleB(paper) : undefined,
   };
   const d = () => Net.patchGan({ ndf: a.ndf, layers: a.dLayers, spectralNorm: true });
   const dA = Branch.make('D_A', d());

@@ -57,6 +57,37 @@ export interface StStormOptions {
    * frozen random net (`train_style_disentangle.py` never gives it to an optimizer).
    */
   readonly quirks?: 'intended' | 'code';
+  /**
+   * The generators' SPADE residual blocks: `reference` (default; `models/backbone.py`
+   * `SPADEResBlock`: a ReLU after the residual add, map branch and token MLP `spadeHidden` wide,
+   * 128 for `paper`, 16 for `tiny`) or `plain` (no ReLU after the add, `mapChannels` wide).
+   */
+  readonly spadeBlock?: 'reference' | 'plain';
+  /**
+   * Factors on the style image fed to a generator (Q6; `helpers.py` `apply_style_gain`, the image
+   * branch since the generator has no `build_style_cond`): `[phase A (G_A making far), phase B
+   * (G_B's style x)]`. Default `[10, 1.5]` (`config.py --style_gain_A 10 --style_gain_B 1.5`);
+   * `[1, 1]` turns it off. G_A making phase B's inputs and the second semantic style get none, as
+   * in the reference. The images are in `[0, 1]` here (the reference's are in `[-1, 1]`).
+   */
+  readonly styleGain?: readonly [number, number];
+  /**
+   * The phase-B teacher T_B also moves in phase A (after G_A's step, towards the unchanged G_B),
+   * as `helpers.py: train_step_phase_A` updates both teachers. Default true; false: only in B.
+   */
+  readonly teacherBInPhaseA?: boolean;
+  /**
+   * Phase B's teacher-token weight lambda_styB: `adaptive` (default; `helpers.py
+   * train_step_phase_B`: starts at `weights.styleB`, times `1 + 0.1 (d - 0.06) / 0.06` with `d`
+   * the token distance of the step, clipped to `[1e-4, 2]`, every 1000 steps, the README
+   * command's `--tb_freq`; `tiny`: every 10) or `fixed` at `weights.styleB`.
+   */
+  readonly styleWeightB?: 'adaptive' | 'fixed';
+  /**
+   * SWD Laplacian-pyramid bands (`models/losses_nce.py swd_loss_images`; Q11: `--swd_levels 64`
+   * is capped at all the size allows): `paper` 9 (256 px), `tiny` 6 (32 px). 1: single level.
+   */
+  readonly swdLevels?: number;
   /** The adversarial term of phase B with its own discriminator `D_B` (`--adv_enable_B`). Default false. */
   readonly adversarialB?: boolean;
   /** The `fused` representation through an untrained FusionHead (needs `semantic`). Default true. */

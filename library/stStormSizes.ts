@@ -19,6 +19,8 @@ export interface StormArch {
   readonly tokenDim: number;
   /** SPADE spatial map channels. */
   readonly mapChannels: number;
+  /** Width of each SPADE's map branch and token MLP (`models/backbone.py` `SPADELayer`, `hidden=128`). */
+  readonly spadeHidden: number;
   /** PatchGAN width and strided layers. */
   readonly ndf: number;
   readonly dLayers: number;
@@ -36,6 +38,8 @@ export interface StormArch {
   readonly swdPatch: number;
   readonly swdProjections: number;
   readonly swdMaxPatches: number;
+  /** SWD Laplacian-pyramid bands: all the image size allows, `1 + log2(image)` (Q11). */
+  readonly swdLevels: number;
   /** Fusion head width. */
   readonly fusionDim: number;
 }
@@ -48,6 +52,7 @@ export const PAPER_ARCH: StormArch = {
   maxChannels: 512,
   tokenDim: 256,
   mapChannels: 64,
+  spadeHidden: 128,
   ndf: 64,
   dLayers: 4,
   resnet: 'resnet50',
@@ -59,6 +64,7 @@ export const PAPER_ARCH: StormArch = {
   swdPatch: 64,
   swdProjections: 128,
   swdMaxPatches: 64,
+  swdLevels: 9,
   fusionDim: 1024,
 };
 
@@ -70,6 +76,8 @@ export const TINY_ARCH: StormArch = {
   maxChannels: 64,
   tokenDim: 32,
   mapChannels: 8,
+  // 128 scaled by 1/8 like ngf (64 -> 8), tokenDim (256 -> 32) and mapChannels (64 -> 8)
+  spadeHidden: 16,
   ndf: 8,
   dLayers: 3,
   resnet: 'tiny',
@@ -81,6 +89,8 @@ export const TINY_ARCH: StormArch = {
   swdPatch: 8,
   swdProjections: 32,
   swdMaxPatches: 32,
+  // 32 px: bands at 32, 16, 8, 4, 2 and the 1x1 low-pass
+  swdLevels: 6,
   fusionDim: 64,
 };
 
@@ -166,6 +176,18 @@ export const STORM_TRAINING = {
   styleJepaIntended: 2,
   /** Teacher and key-encoder EMA momentum. */
   momentum: 0.999,
+  /** `--style_gain_A 10`, `--style_gain_B 1.5` (`config.py`): factors on the style image (Q6). */
+  styleGainA: 10,
+  styleGainB: 1.5,
+  /**
+   * lambda_styB's controller (`config.py`): `--style_balance_target 0.06`, `--style_balance_alpha
+   * 0.1`, clip `[1e-4, 2]`, on logging steps (`--tb_freq 1000` in the README command).
+   */
+  styleBalanceTarget: 0.06,
+  styleBalanceRate: 0.1,
+  styleWeightBMin: 1e-4,
+  styleWeightBMax: 2,
+  styleBalanceEvery: 1000,
   /** 41 epochs, batch 8; each cycle round = 2 epochs of phase A + 2 epochs of phase B. */
   epochs: 41,
   batch: 8,

@@ -13,6 +13,7 @@ import { Rng } from '../compiler/ir/rng.js';
 import { makeOptimizer, type OptimizerRuntime } from './optim/index.js';
 import type { LossState } from '../compiler/lower/losses/index.js';
 import { createLossState } from './lossState.js';
+import { createAdaptiveWeights, type AdaptiveWeights } from './adaptiveWeights.js';
 import { legalizeFor, withFusion } from '../compiler/lower/legalize/index.js';
 import { createMemoryState, type MemoryState } from '../compiler/lower/memory.js';
 import { embedStep, objectiveStep, type StepContext } from '../compiler/lower/step.js';
@@ -61,8 +62,9 @@ export interface CompiledMethod {
   variables(): Readonly<Record<string, tf.Variable>>;
   /**
    * Optimizer state of every objective as `objective/name`, plus the loss state (InfoNCE key
-   * queues) as `lossState/<node>` and the memories (style bank, replay) as `memory/<name>`, and
-   * its inverse: what a checkpoint needs to resume exactly.
+   * queues) as `lossState/<node>`, the memories (style bank, replay) as `memory/<name>` and the
+   * adaptive term weights as `adaptive/<objective>.<term>`, and its inverse: what a checkpoint
+   * needs to resume exactly.
    */
   optimizerState(): Record<string, tf.Tensor>;
   loadOptimizerState(state: Readonly<Record<string, tf.Tensor>>): void;
@@ -74,12 +76,15 @@ export interface CompiledMethod {
 const LOSS_STATE = 'lossState/';
 /** Prefix of the `Memory` node contents inside `optimizerState()`. */
 const MEMORY = 'memory/';
+/** Prefix of the adaptive term weights (`<objective>.<term>`) inside `optimizerState()`. */
+const ADAPTIVE = 'adaptive/';
 
 interface Runtime {
   readonly store: ParamStore;
   readonly optimizers: ReadonlyMap<string, OptimizerRuntime>;
   readonly lossState: LossState;
   readonly memory: MemoryState;
+  readonly adaptive: AdaptiveWeights;
   readonly seed: number;
 }
 
@@ -104,7 +109,8 @@ const runObjective = (
   terms: Record<string, tf.Scalar>,
 ): tf.Scalar => {
   const vars = trainableOf(rt.store, plan.modules);
-  const out = objectiveStep(plan, vars, base);
+  const out = objectiveStep(plan, vars, base, rt.adaptive.of(plan));
+  rt.adaptive.update(plan, base.step, new Map(out.terms.map((t) => [t.name, t.value])));
   for (const t of out.terms)
     terms[t.name in terms ? `${plan.objective.name}/${t.name}` : t.name] = t.value;
   base.trace?.(`optimizer:${plan.objective.name}`);
@@ -159,6 +165,7 @@ export const lower = (graph: Graph): CompiledMethod => {
     rt.optimizers.forEach((o) => Object.values(o.state()).forEach((t) => t.dispose()));
     rt.lossState.dispose();
     rt.memory.dispose();
+    rt.adaptive.dispose();
     rt = undefined;
   };
   return {
@@ -172,7 +179,14 @@ export const lower = (graph: Graph): CompiledMethod => {
           makeOptimizer(o.optimizer, paramInfoOf(store, o.params)),
         ]),
       );
-      rt = { store, optimizers, lossState: createLossState(), memory: createMemoryState(), seed };
+      rt = {
+        store,
+        optimizers,
+        lossState: createLossState(),
+        memory: createMemoryState(),
+        adaptive: createAdaptiveWeights(plans),
+        seed,
+      };
     },
     step: (images, at, options) => {
       const r = runtime();
@@ -245,6 +259,7 @@ export const lower = (graph: Graph): CompiledMethod => {
         for (const [k, t] of Object.entries(o.state())) out[`${name}/${k}`] = t;
       for (const [key, q] of r.lossState.queues) out[`${LOSS_STATE}${key}`] = q;
       for (const [name, t] of Object.entries(r.memory.snapshot())) out[`${MEMORY}${name}`] = t;
+      for (const [key, v] of r.adaptive.variables) out[`${ADAPTIVE}${key}`] = v;
       return out;
     },
     loadOptimizerState: (state) => {
@@ -267,6 +282,8 @@ export const lower = (graph: Graph): CompiledMethod => {
       }
       const memories = Object.entries(state).filter(([k]) => k.startsWith(MEMORY));
       r.memory.restore(Object.fromEntries(memories.map(([k, t]) => [k.slice(MEMORY.length), t])));
+      const adaptive = Object.entries(state).filter(([k]) => k.startsWith(ADAPTIVE));
+      r.adaptive.load(Object.fromEntries(adaptive.map(([k, t]) => [k.slice(ADAPTIVE.length), t])));
     },
     dispose,
   };

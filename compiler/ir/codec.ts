@@ -17,6 +17,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { type Issue, issue } from './issue.js';
 import type {
+  AdaptiveWeight,
   EmaSpec,
   InputSpec,
   Method,
@@ -35,9 +36,11 @@ import {
   type Field,
   isObject,
   list,
+  nonNeg,
   nonNegInt,
   obj,
   optional,
+  positive,
   posInt,
   str,
 } from './codecs/primitives.js';
@@ -62,6 +65,7 @@ const moduleDecl = obj<ModuleDecl>('module', {
     obj<EmaSpec>('ema', {
       source: str,
       momentum: scheduleWithin('values in [0, 1]', (x) => x >= 0 && x <= 1),
+      alsoAfter: optional(list(str)),
     }),
   ),
   frozen: list(str),
@@ -69,7 +73,22 @@ const moduleDecl = obj<ModuleDecl>('module', {
 
 const objective = obj<Objective>('objective', {
   name: str,
-  terms: list(obj<Term>('term', { name: str, loss: lossCodec, weight: scheduleCodec })),
+  terms: list(
+    obj<Term>('term', {
+      name: str,
+      loss: lossCodec,
+      weight: scheduleCodec,
+      adaptive: optional(
+        obj<AdaptiveWeight>('adaptive', {
+          target: positive,
+          rate: nonNeg,
+          min: positive,
+          max: positive,
+          every: posInt,
+        }),
+      ),
+    }),
+  ),
   optimizer: optimizerCodec,
   params: list(str),
   every: posInt,

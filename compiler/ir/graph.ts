@@ -5,7 +5,7 @@
  * merges identical nodes). Nodes are in topological order: inputs before users.
  */
 import type { LossNode } from './loss.js';
-import type { Method, ModuleDecl, Objective, ValueExpr, ValueTag } from './node.js';
+import type { AdaptiveWeight, Method, ModuleDecl, Objective, ValueExpr, ValueTag } from './node.js';
 import type { Schedule } from './schedule.js';
 import type { ValueType } from './types.js';
 
@@ -98,6 +98,7 @@ export interface TermRef {
   readonly term: string;
   readonly node: NodeId;
   readonly weight: Schedule;
+  readonly adaptive?: AdaptiveWeight;
   readonly origin: SpecPath;
 }
 
@@ -159,6 +160,7 @@ export interface ObjectivePlan {
     readonly name: string;
     readonly node: NodeId;
     readonly weight: Objective['terms'][number]['weight'];
+    readonly adaptive?: AdaptiveWeight;
   }>;
   /** Nodes to compute before the tape, in topological order. */
   readonly constant: ReadonlyArray<NodeId>;

@@ -109,7 +109,10 @@ export interface FftAmplitudeL1 {
 
 /**
  * Sliced Wasserstein distance between the distributions of normalised `patch x patch` patches of
- * two image batches, with `projections` random directions and at most `maxPatches` patches.
+ * two image batches, with `projections` random directions and at most `maxPatches` patches,
+ * averaged over the `levels` bands of a Laplacian pyramid (`levels - 1` detail bands from 2x2
+ * average pooling and bilinear upsampling, then the low-pass; `1`: the images themselves; at
+ * most `1 + floor(log2(min(H, W)))`).
  */
 export interface SlicedWasserstein {
   readonly _tag: 'SlicedWasserstein';
@@ -118,7 +121,12 @@ export interface SlicedWasserstein {
   readonly projections: number;
   readonly patch: number;
   readonly maxPatches: number;
+  readonly levels: number;
 }
+
+/** The most bands a Laplacian pyramid of an `h x w` image has: `1 + floor(log2(min(h, w)))`. */
+export const maxPyramidLevels = (h: number, w: number): number =>
+  1 + Math.floor(Math.log2(Math.max(1, Math.min(h, w))));
 
 /** VICReg variance hinge: `mean_d relu(gamma - sqrt(var_d + eps))` over vector or token features. */
 export interface VicregVariance {

@@ -186,7 +186,9 @@ export interface StylePyramidEncoder {
 /**
  * SPADE residual block with learned softplus gates (methods.md 3.2). Ports: `x` image
  * `[B, h, w, in]`, `map` image `[B, h, w, mapChannels]`, `token` vector `[B, tokenDim]`.
- * Output image `[B, h, w, out]`.
+ * Output image `[B, h, w, out]`. `hidden`: the width of each SPADE's map branch (conv3x3
+ * `mapChannels -> hidden`) and token MLP (`tokenDim -> hidden`); `relu`: a ReLU after the
+ * residual add (RT-STORM `models/backbone.py` `SPADEResBlock`: `hidden=128`, ReLU).
  */
 export interface SpadeResBlock {
   readonly _tag: 'SpadeResBlock';
@@ -194,12 +196,15 @@ export interface SpadeResBlock {
   readonly out: number;
   readonly mapChannels: number;
   readonly tokenDim: number;
+  readonly hidden: number;
+  readonly relu: boolean;
 }
 
 /**
  * ST-STORM decoder: `levels` x (upsample x2 -> concat skip -> SpadeResBlock), then
  * conv3x3 -> ReLU -> up x2 -> conv -> `outChannels` -> tanh. Ports: `content` (a UNetEncoder
  * struct), `style` (a StylePyramidEncoder struct). Output image at the encoder's input size.
+ * `spadeHidden`, `spadeRelu`: every block's `hidden` and `relu` (see `SpadeResBlock`).
  */
 export interface UNetDecoder {
   readonly _tag: 'UNetDecoder';
@@ -209,6 +214,8 @@ export interface UNetDecoder {
   readonly maxChannels: number;
   readonly tokenDim: number;
   readonly mapChannels: number;
+  readonly spadeHidden: number;
+  readonly spadeRelu: boolean;
 }
 
 /**

@@ -166,10 +166,15 @@ export const VALUE_TAGS: ReadonlyArray<ValueTag> = [
   'Memory',
 ];
 
-/** EMA update of a module from `source`: `target <- m target + (1 - m) source`, after the source's optimizer step. */
+/**
+ * EMA update of a module from `source`: `target <- m target + (1 - m) source`, after the source's
+ * optimizer step, and also after the steps of the objectives named in `alsoAfter` (ST-STORM's
+ * `T_B` also moves in phase A, after `G_A`'s step: RT-STORM `helpers.py` `train_step_phase_A`).
+ */
 export interface EmaSpec {
   readonly source: string;
   readonly momentum: Schedule;
+  readonly alsoAfter?: ReadonlyArray<string>;
 }
 
 /** A named parameter scope. An EMA module is never optimized; it starts as a copy of its source. */
@@ -187,11 +192,27 @@ export interface ValueDecl {
   readonly value: ValueExpr;
 }
 
-/** One weighted loss term of an objective. */
+/**
+ * A term weight that is state of the compiled step (ST-STORM's phase-B token weight lambda_styB,
+ * RT-STORM `helpers.py` `train_step_phase_B`): it starts at the term's `weight` (a `Constant`),
+ * and after each step where the term ran and `step % every === 0` it becomes
+ * `clip(w * (1 + rate * (d - target) / target), min, max)`, `d` the term's unweighted value in
+ * that step. Checkpoints carry it (`adaptive/<objective>.<term>`), so a resumed run continues it.
+ */
+export interface AdaptiveWeight {
+  readonly target: number;
+  readonly rate: number;
+  readonly min: number;
+  readonly max: number;
+  readonly every: number;
+}
+
+/** One weighted loss term of an objective; `adaptive`: its weight is step state (see `AdaptiveWeight`). */
 export interface Term {
   readonly name: string;
   readonly loss: LossNode;
   readonly weight: Schedule;
+  readonly adaptive?: AdaptiveWeight;
 }
 
 /**

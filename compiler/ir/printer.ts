@@ -5,7 +5,7 @@
  */
 import type { Graph, GraphNode, ModuleInfo } from './graph.js';
 import type { NetNode } from './net.js';
-import type { Method, ModuleDecl } from './node.js';
+import type { AdaptiveWeight, Method, ModuleDecl } from './node.js';
 import type { Optimizer } from './optim.js';
 import type { Schedule } from './schedule.js';
 import { showType } from './types.js';
@@ -129,6 +129,12 @@ export const showCount = (n: number): string =>
 export const printNode = (node: GraphNode): string =>
   `${node.id} = ${showNode(node)}${node.type === undefined ? '' : `  : ${showType(node.type)}`}${node.flops === undefined || node.flops === 0 ? '' : `  (${showFlops(node.flops)})`}`;
 
+/** ` adaptive(...)` after a weight, or nothing. */
+const showAdaptive = (a: AdaptiveWeight | undefined): string =>
+  a === undefined
+    ? ''
+    : ` adaptive(target ${a.target}, rate ${a.rate}, [${a.min}, ${a.max}], every ${a.every})`;
+
 const showModule = (d: ModuleDecl, info?: ModuleInfo): string => {
   const count =
     info?.params === undefined
@@ -137,7 +143,9 @@ const showModule = (d: ModuleDecl, info?: ModuleInfo): string => {
   const ema =
     d.ema === undefined
       ? ''
-      : `  EMA of ${d.ema.source} (momentum ${showSchedule(d.ema.momentum)})`;
+      : `  EMA of ${d.ema.source} (momentum ${showSchedule(d.ema.momentum)})${
+          (d.ema.alsoAfter ?? []).length > 0 ? `, also after ${d.ema.alsoAfter!.join(', ')}` : ''
+        }`;
   const frozen = d.frozen.length === 0 ? '' : `  frozen ${d.frozen.join(', ')}`;
   return `  ${d.name} = ${showNet(d.net)}${ema}${frozen}${count}`;
 };
@@ -156,7 +164,10 @@ export const printGraph = (g: Graph): string =>
     'nodes:',
     ...g.nodes.map((n) => `  ${printNode(n)}`),
     'terms:',
-    ...g.terms.map((t) => `  ${t.objective}/${t.term} = ${t.node} x ${showSchedule(t.weight)}`),
+    ...g.terms.map(
+      (t) =>
+        `  ${t.objective}/${t.term} = ${t.node} x ${showSchedule(t.weight)}${showAdaptive(t.adaptive)}`,
+    ),
     'representations:',
     ...g.representations.map((r) => `  ${r.name} = ${r.node}`),
   ].join('\n');
@@ -172,7 +183,10 @@ export const printMethod = (m: Method): string =>
     ...m.objectives.flatMap((o) => [
       `  ${o.name}: ${showOptimizer(o.optimizer)} on ${o.params.join(', ') || '(nothing)'}` +
         `${o.every === 1 ? '' : `, every ${o.every} steps (offset ${o.offset})`}${o.phases.length === 0 ? '' : `, phases ${o.phases.join(', ')}`}`,
-      ...o.terms.map((t) => `    ${t.name}: ${t.loss._tag} x ${showSchedule(t.weight)}`),
+      ...o.terms.map(
+        (t) =>
+          `    ${t.name}: ${t.loss._tag} x ${showSchedule(t.weight)}${showAdaptive(t.adaptive)}`,
+      ),
     ]),
     ...(m.phases.length === 0
       ? []

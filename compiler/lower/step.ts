@@ -36,11 +36,14 @@ const scalarOf = (v: Lowered | undefined): tf.Scalar => {
  * Runs `plan`: the nodes no gradient flows through first (stop-gradient targets, as constants),
  * then the taped nodes and the weighted loss sum under one gradient computation with respect to
  * `trainable` (`module/path` -> tensor; parameters read by the nodes, e.g. the runtime's variables).
+ * `weights`: the current values of adaptive term weights, by term name (the other terms evaluate
+ * their schedule at `base.progress`).
  */
 export const objectiveStep = (
   plan: ObjectivePlan,
   trainable: Readonly<Record<string, tf.Tensor>>,
   base: StepContext,
+  weights: ReadonlyMap<string, tf.Scalar> = new Map(),
 ): ObjectiveStep => {
   const values = new Map<NodeId, Lowered>();
   const buffers = new Map<string, tf.Tensor>();
@@ -54,7 +57,7 @@ export const objectiveStep = (
       const weighted = plan.terms.map((t) => {
         const loss = scalarOf(values.get(t.node));
         terms.push({ name: t.name, value: tf.keep(loss.clone()) });
-        return tf.mul(loss, evaluateSchedule(t.weight, base.progress));
+        return tf.mul(loss, weights.get(t.name) ?? evaluateSchedule(t.weight, base.progress));
       });
       const total = (weighted.length === 0 ? tf.scalar(0) : tf.addN(weighted)) as tf.Scalar;
       base.trace?.(`backward:${plan.objective.name}`);

@@ -81,7 +81,12 @@ const gradientSideOf = (graph: Graph, roots: ReadonlyArray<NodeId>): ReadonlySet
 export const planObjective = (graph: Graph, objective: Objective): ObjectivePlan => {
   const terms = graph.terms
     .filter((t) => t.objective === objective.name)
-    .map((t) => ({ name: t.term, node: t.node, weight: t.weight }));
+    .map((t) => ({
+      name: t.term,
+      node: t.node,
+      weight: t.weight,
+      ...(t.adaptive === undefined ? {} : { adaptive: t.adaptive }),
+    }));
   const trainable = new Set(objective.params);
   const onTape = new Set<NodeId>();
   const nodes = ancestors(
@@ -105,7 +110,9 @@ export const planObjective = (graph: Graph, objective: Objective): ObjectivePlan
       onTape.add(node.id);
   }
   const emaAfter = graph.method.modules.filter(
-    (m) => m.ema !== undefined && trainable.has(m.ema.source),
+    (m) =>
+      m.ema !== undefined &&
+      (trainable.has(m.ema.source) || (m.ema.alsoAfter ?? []).includes(objective.name)),
   );
   return {
     objective,

@@ -229,7 +229,16 @@ const resolveTerms = (r: Resolver, method: Method): ReadonlyArray<TermRef> =>
       const node = r.loss(term.loss, origin);
       return node === undefined
         ? []
-        : [{ objective: o.name, term: term.name, node, weight: term.weight, origin }];
+        : [
+            {
+              objective: o.name,
+              term: term.name,
+              node,
+              weight: term.weight,
+              ...(term.adaptive === undefined ? {} : { adaptive: term.adaptive }),
+              origin,
+            },
+          ];
     }),
   );
 
@@ -244,7 +253,32 @@ const checkModuleRefs = (r: Resolver, method: Method): void => {
       if (!names.includes(p)) r.dangling(['objectives', i, 'params', k], 'module', p, names);
     }),
   );
+  const objectives = method.objectives.map((o) => o.name);
+  method.modules.forEach((m, i) =>
+    (m.ema?.alsoAfter ?? []).forEach((o, k) => {
+      if (!objectives.includes(o))
+        r.dangling(['modules', i, 'ema', 'alsoAfter', k], 'objective', o, objectives);
+    }),
+  );
 };
+
+/** An adaptive weight starts from a `Constant` weight inside `[min, max]`. */
+const checkAdaptive = (r: Resolver, method: Method): void =>
+  method.objectives.forEach((o, i) =>
+    o.terms.forEach((t, j) => {
+      const a = t.adaptive;
+      if (a === undefined) return;
+      const start = t.weight._tag === 'Constant' ? t.weight.value : undefined;
+      if (start === undefined || start < a.min || start > a.max || a.min > a.max)
+        r.issues.push(
+          issue('E_RANGE', ['objectives', i, 'terms', j, 'adaptive'], 'adaptive weight start', {
+            expected: `a Constant weight in [min, max], min <= max`,
+            got: `${t.weight._tag === 'Constant' ? t.weight.value : t.weight._tag} in [${a.min}, ${a.max}]`,
+            hint: 'Loss.term(name, loss, { weight: 0.005, adaptive: { min: 1e-4, max: 2, ... } })',
+          }),
+        );
+    }),
+  );
 
 const checkUnused = (r: Resolver, method: Method): void =>
   method.modules.forEach((m, i) => {
@@ -268,6 +302,7 @@ export const resolveMethod = (method: Method): E.Either<ReadonlyArray<Issue>, Gr
     return node === undefined ? [] : [{ name: rep.name, node }];
   });
   checkModuleRefs(r, method);
+  checkAdaptive(r, method);
   checkUnused(r, method);
   if (r.issues.length > 0) return E.left(r.issues);
   return E.right({

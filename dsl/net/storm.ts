@@ -59,9 +59,22 @@ export const styleEncoder = <const T extends number = 256, const C extends numbe
     mapChannels: o.mapChannels ?? 64,
   });
 
+/** The SPADE options of a block, decoder or generator: hidden width and the ReLU after the add. */
+export interface SpadeOptions {
+  /** Width of each SPADE's map branch and token MLP (default 128, `models/backbone.py`). */
+  readonly spadeHidden?: number;
+  /** A ReLU after each residual block's add (default true, `models/backbone.py`). */
+  readonly spadeRelu?: boolean;
+}
+const spadeOf = (o: SpadeOptions) => ({
+  spadeHidden: o.spadeHidden ?? 128,
+  spadeRelu: o.spadeRelu ?? true,
+});
+
 /**
  * SPADE residual block with learned softplus gates. Ports `x` (image `[batch, h, w, in]`), `map`,
- * `token`; output `[batch, h, w, out]`. Defaults: `mapChannels: 64`, `tokenDim: 256`.
+ * `token`; output `[batch, h, w, out]`. Defaults: `mapChannels: 64`, `tokenDim: 256`, `hidden:
+ * 128`, `relu: true` (the reference's `SPADEResBlock`).
  * @example
  * ```ts
  * const block = Net.spadeResBlock({ in: 1024, out: 512 });
@@ -72,6 +85,8 @@ export const spadeResBlock = <const I extends number, const O extends number>(o:
   readonly out: O;
   readonly mapChannels?: number;
   readonly tokenDim?: number;
+  readonly hidden?: number;
+  readonly relu?: boolean;
 }): Net<Img<I>, Img<O>, 'SpadeResBlock'> =>
   asNet({
     _tag: 'SpadeResBlock',
@@ -79,18 +94,26 @@ export const spadeResBlock = <const I extends number, const O extends number>(o:
     out: o.out,
     mapChannels: o.mapChannels ?? 64,
     tokenDim: o.tokenDim ?? 256,
+    hidden: o.hidden ?? 128,
+    relu: o.relu ?? true,
   });
 
 /**
  * ST-STORM SPADE decoder. Ports `content` (U-Net encoder struct) and `style` (style encoder struct);
- * output image with `out` channels (default 3, tanh). Other defaults as `styleEncoder`.
+ * output image with `out` channels (default 3, tanh). Other defaults as `styleEncoder` and
+ * `SpadeOptions`.
  * @example
  * ```ts
  * const dec = Net.unetDecoder({ ngf: 16, levels: 3 });
  * ```
  */
 export const unetDecoder = <const O extends number = 3>(
-  o: Pyramid & { readonly out?: O; readonly tokenDim?: number; readonly mapChannels?: number } = {},
+  o: Pyramid &
+    SpadeOptions & {
+      readonly out?: O;
+      readonly tokenDim?: number;
+      readonly mapChannels?: number;
+    } = {},
 ): Net<Any, Img<O>, 'UNetDecoder'> =>
   asNet({
     _tag: 'UNetDecoder',
@@ -98,19 +121,21 @@ export const unetDecoder = <const O extends number = 3>(
     ...pyramid(o),
     tokenDim: o.tokenDim ?? 256,
     mapChannels: o.mapChannels ?? 64,
+    ...spadeOf(o),
   });
 
 /**
  * ST-STORM generator `G(x, style = y)`: a content encoder, a style encoder and a SPADE decoder
  * built with consistent sizes. Ports `x` and `style` (images); output like `x`. Parts are reachable
- * by path: `encoder`, `styleEncoder`, `decoder`. Defaults as `styleEncoder`.
+ * by path: `encoder`, `styleEncoder`, `decoder`. Defaults as `styleEncoder` and `SpadeOptions`.
  * @example
  * ```ts
  * const g = Net.generator({ ngf: 16, levels: 3, tokenDim: 64, mapChannels: 16 });
  * ```
  */
 export const generator = <const C extends number = 3, const T extends number = 256>(
-  o: Pyramid & { readonly in?: C; readonly tokenDim?: T; readonly mapChannels?: number } = {},
+  o: Pyramid &
+    SpadeOptions & { readonly in?: C; readonly tokenDim?: T; readonly mapChannels?: number } = {},
 ): Net<Img<C>, Img<C>, 'Generator'> => {
   const p = pyramid(o);
   const inChannels = o.in ?? 3;
@@ -120,7 +145,14 @@ export const generator = <const C extends number = 3, const T extends number = 2
     _tag: 'Generator',
     encoder: { _tag: 'UNetEncoder', inChannels, ...p },
     styleEncoder: { _tag: 'StylePyramidEncoder', inChannels, ...p, tokenDim, mapChannels },
-    decoder: { _tag: 'UNetDecoder', outChannels: inChannels, ...p, tokenDim, mapChannels },
+    decoder: {
+      _tag: 'UNetDecoder',
+      outChannels: inChannels,
+      ...p,
+      tokenDim,
+      mapChannels,
+      ...spadeOf(o),
+    },
   };
   return asNet(node);
 };

@@ -35,6 +35,24 @@ describe('checkMethod', () => {
     expect(codes(checkMethod(bad))).toEqual(['E_RANGE', 'E_TYPE']);
   });
 
+  it('checks EMA alsoAfter objectives and adaptive term weights (a Constant start inside [min, max])', () => {
+    const dangling = mutate(tinyMoco, (s) => (s.modules[2].ema.alsoAfter = ['lossx']));
+    const r = checkMethod(dangling);
+    expect(codes(r)).toEqual(['E_DANGLING_REF']);
+    expect(E.isLeft(r) && r.left[0]!.path).toEqual(['modules', 2, 'ema', 'alsoAfter', 0]);
+    const adaptive = { target: 0.06, rate: 0.1, min: 1e-4, max: 2, every: 1 };
+    const ok = mutate(tinyMoco, (s) => (s.objectives[0].terms[0].adaptive = adaptive));
+    expect(E.isRight(checkMethod(ok))).toBe(true);
+    const outside = mutate(tinyMoco, (s) => {
+      s.objectives[0].terms[0].adaptive = { ...adaptive, max: 0.5 };
+    });
+    expect(codes(checkMethod(outside))).toEqual(['E_RANGE']);
+    const negative = mutate(tinyMoco, (s) => {
+      s.objectives[0].terms[0].adaptive = { ...adaptive, target: -1 };
+    });
+    expect(codes(checkMethod(negative))).toEqual(['E_RANGE']);
+  });
+
   it('stops after the first pass with issues, with all of that pass', () => {
     const bad = mutate(tinyMoco, (s) => {
       s.objectives[0].params.push('nothing', 'target'); // resolve: dangling; gradients: EMA optimized

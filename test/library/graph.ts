@@ -33,3 +33,14 @@ export const tokOnly = (o: StStormOptions = { preset: 'tiny' }): Method => {
     m,
   );
 };
+
+/** `m` with its adaptive term weights updated every step (the tiny preset updates every 10). */
+export const everyStep = (m: Method): Method => ({
+  ...m,
+  objectives: m.objectives.map((o) => ({
+    ...o,
+    terms: o.terms.map((t) =>
+      t.adaptive === undefined ? t : { ...t, adaptive: { ...t.adaptive, every: 1 } },
+    ),
+  })),
+});

@@ -93,6 +93,9 @@ describe('stStorm paper preset: the numbers of the reference code', () => {
       ]),
     );
     expect(pairs).toHaveLength(4);
+    // the reference's phase A moves both teachers after G_A's step
+    expect(mod(m, 'T_B').ema?.alsoAfter).toEqual(['generatorA']);
+    expect(mod(m, 'T_A').ema?.alsoAfter).toBeUndefined();
   });
 
   test('batch 8, 41 epochs of one fold; cycle of 2 epochs phase A + 2 epochs phase B (epoch: dataset counts N / batch)', () => {
@@ -143,6 +146,16 @@ describe('stStorm paper preset: the numbers of the reference code', () => {
     expect(code.modules.some((d) => d.name === 'jepaPredictor')).toBe(true);
   });
 
+  test('phase B token weight adapts: 0.06 target, rate 0.1, clip [1e-4, 2], every 1000 steps (--tb_freq); styleWeightB fixed drops it', () => {
+    const tok = objective(m, 'generatorB').terms.find((t) => t.name === 'tok');
+    expect(tok?.adaptive).toEqual({ target: 0.06, rate: 0.1, min: 1e-4, max: 2, every: 1000 });
+    const fixed = stStorm({ preset: 'paper', styleWeightB: 'fixed' });
+    expect(objective(fixed, 'generatorB').terms.find((t) => t.name === 'tok')?.adaptive).toBe(
+      undefined,
+    );
+    expect(objective(m, 'generatorA').terms.every((t) => t.adaptive === undefined)).toBe(true);
+  });
+
   test('phase B weights: PatchNCE 1, identity 1, tokens 0.005 (start of the adaptive weight), gate / FFT / SWD', () => {
     expect(weights(objective(m, 'generatorB'))).toEqual({
       nce_bottleneck: 1 / 3,
@@ -156,7 +169,7 @@ describe('stStorm paper preset: the numbers of the reference code', () => {
     });
   });
 
-  test('losses: R1 gamma 10 every 16, PatchNCE tau 0.07 on 100 positions, SWD 64x64 patches / 128 projections / 64 patches, gate margin 0.75', () => {
+  test('losses: R1 gamma 10 every 16, PatchNCE tau 0.07 on 100 positions, SWD 64x64 patches / 128 projections / 64 patches over 9 pyramid bands (Q11), gate margin 0.75', () => {
     expect(loss(m, 'discriminatorA', 'r1')).toMatchObject({
       _tag: 'R1',
       module: 'D_A',
@@ -174,7 +187,9 @@ describe('stStorm paper preset: the numbers of the reference code', () => {
       patch: 64,
       projections: 128,
       maxPatches: 64,
+      levels: 9,
     });
+    expect(loss(m, 'generatorB', 'swd')).toMatchObject({ levels: 9 });
     expect(loss(m, 'generatorA', 'gate')).toEqual({
       _tag: 'SpadeGate',
       module: 'G_A',
@@ -303,7 +318,13 @@ describe('stStorm structure', () => {
       path: [],
       inputs: {
         x: { _tag: 'View', name: 'x' },
-        style: { _tag: 'Permute', name: 'style', source: { _tag: 'View', name: 'x' } },
+        // Q6: the style image times style_gain_A = 10 (a Normalize view, mean 0, std 0.1)
+        style: {
+          _tag: 'View',
+          name: 'styleGainA',
+          source: { _tag: 'Permute', name: 'style', source: { _tag: 'View', name: 'x' } },
+          pipeline: [{ _tag: 'Normalize', mean: [0, 0, 0], std: [0.1, 0.1, 0.1] }],
+        },
       },
     });
     const d = loss(m, 'discriminatorA', 'lsgan');
@@ -361,7 +382,13 @@ describe('stStorm structure', () => {
           name: 'farNoise',
           pipeline: [{ _tag: 'SpectralNoise', sigma: 2, gamma: 3 }],
         },
-        style: { _tag: 'View', name: 'x' },
+        // Q6: G_B's style x times style_gain_B = 1.5
+        style: {
+          _tag: 'View',
+          name: 'styleGainB',
+          source: { _tag: 'View', name: 'x' },
+          pipeline: [{ _tag: 'Normalize', mean: [0, 0, 0], std: [1 / 1.5, 1 / 1.5, 1 / 1.5] }],
+        },
       },
     });
     expect(idt.target).toMatchObject({ _tag: 'View', name: 'x' });
@@ -373,6 +400,11 @@ describe('stStorm structure', () => {
       styleEncoder: { ngf: 8, levels: 3, tokenDim: 32, mapChannels: 8 },
     });
     expect(mod(m, 'D_A').net).toMatchObject({ ndf: 8, layers: 3 });
+    expect(mod(m, 'G_A').net).toMatchObject({ decoder: { spadeHidden: 16, spadeRelu: true } });
+    expect(loss(m, 'generatorA', 'swd')).toMatchObject({ patch: 8, levels: 6 });
+    expect(objective(m, 'generatorB').terms.find((t) => t.name === 'tok')?.adaptive?.every).toBe(
+      10,
+    );
     expect(loss(m, 'semantic', 'moco')).toMatchObject({ queueSize: 256 });
     expect(loss(m, 'generatorA', 'jepa')).toMatchObject({ weights: [2, 2, 1.5, 1] });
     expect(m.training).toEqual({ batch: 8, steps: 600 });
@@ -540,6 +572,11 @@ describe('stStorm checks and counts', () => {
         styleFrom: 'T_A',
         quirks: 'code',
         epoch: 'dataset',
+        spadeBlock: 'plain',
+        styleGain: [1, 1],
+        teacherBInPhaseA: false,
+        styleWeightB: 'fixed',
+        swdLevels: 1,
       },
     ],
   ])('%s passes resolve, shapes and gradients', (_name, o) => {
@@ -551,7 +588,14 @@ describe('stStorm checks and counts', () => {
   const widths = (ngf: number, levels: number, maxC: number) =>
     Array.from({ length: levels + 1 }, (_, l) => Math.min(ngf * 2 ** l, maxC));
   /** The generator of methods.md 3.2, counted from its description (convs with bias, affine IN). */
-  const generatorParams = (ngf: number, L: number, maxC: number, t: number, m: number) => {
+  const generatorParams = (
+    ngf: number,
+    L: number,
+    maxC: number,
+    t: number,
+    m: number,
+    h: number,
+  ) => {
     const c = widths(ngf, L, maxC);
     const down = (cin: number, cout: number) => 16 * cin * cout + cout + 2 * cout;
     const encoder =
@@ -562,8 +606,9 @@ describe('stStorm checks and counts', () => {
       2 * c[L]!;
     const style =
       encoder + c.slice(0, L).reduce((s, w) => s + 9 * w * m + m + w * t + t, 0) + c[L]! * t + t;
+    // SPADELayer (models/backbone.py): map conv m -> h -> 2ch, token MLP t -> h -> 2ch, 4 gates
     const spade = (ch: number) =>
-      9 * m * m + m + 9 * m * 2 * ch + 2 * ch + t * (t / 2) + t / 2 + (t / 2) * 2 * ch + 2 * ch + 4;
+      9 * m * h + h + 9 * h * 2 * ch + 2 * ch + t * h + h + h * 2 * ch + 2 * ch + 4;
     const block = (i: number, o: number) =>
       spade(i) + 9 * i * o + o + spade(o) + 9 * o * o + o + (i === o ? 0 : i * o);
     let prev = c[L]!;
@@ -575,14 +620,14 @@ describe('stStorm checks and counts', () => {
     return { encoder, style, decoder, total: encoder + style + decoder };
   };
 
-  test('paper generator: 54,546,411 parameters = content encoder 13,510,976 + style encoder 14,868,608 + SPADE decoder 26,166,827', () => {
+  test('paper generator: 60,519,019 parameters = content encoder 13,510,976 + style encoder 14,868,608 + SPADE decoder 32,139,435 (SPADE hidden 128)', () => {
     const g = checked(stStorm({ preset: 'paper' }));
-    const ref = generatorParams(64, 5, 512, 256, 64);
+    const ref = generatorParams(64, 5, 512, 256, 64, 128);
     expect(ref).toEqual({
       encoder: 13_510_976,
       style: 14_868_608,
-      decoder: 26_166_827,
-      total: 54_546_411,
+      decoder: 32_139_435,
+      total: 60_519_019,
     });
     expect(trainable(g, 'G_A')).toBe(ref.total);
     expect(trainable(g, 'G_B')).toBe(ref.total);
@@ -631,10 +676,16 @@ describe('stStorm checks and counts', () => {
     );
   });
 
-  test('tiny generator follows the same formula (269,987 parameters)', () => {
+  test('tiny generator follows the same formula (305,747 parameters; spadeBlock plain: 264,819, SPADE 8 wide)', () => {
     const g = checked(stStorm({ preset: 'tiny' }));
-    expect(trainable(g, 'G_A')).toBe(generatorParams(8, 3, 64, 32, 8).total);
-    expect(trainable(g, 'G_A')).toBe(269_987);
+    expect(trainable(g, 'G_A')).toBe(generatorParams(8, 3, 64, 32, 8, 16).total);
+    expect(trainable(g, 'G_A')).toBe(305_747);
+    const plain = checked(stStorm({ preset: 'tiny', spadeBlock: 'plain' }));
+    expect(trainable(plain, 'G_A')).toBe(generatorParams(8, 3, 64, 32, 8, 8).total);
+    expect(trainable(plain, 'G_A')).toBe(264_819);
+    expect(plain.modules.find((x) => x.decl.name === 'G_A')?.decl.net).toMatchObject({
+      decoder: { spadeHidden: 8, spadeRelu: false },
+    });
   });
 
   test.each(['paper', 'tiny'] as const)(
@@ -665,14 +716,25 @@ describe('semantic views (--sem_use_aug)', () => {
   };
 
   test('semanticViews gives the semantic branch its own views of x and of both keys; on by default, as the README command', () => {
+    // styleGainA: the first key is far = G_A(x, 10 y), the reference's far
     expect(viewNames(stStorm({ preset: 'tiny', semanticViews: true }))).toEqual([
       'semKey',
       'semKey2',
       'semQuery',
+      'styleGainA',
       'x',
     ]);
-    expect(viewNames(stStorm({ preset: 'paper' }))).toEqual(['semKey', 'semKey2', 'semQuery', 'x']);
-    expect(viewNames(stStorm({ preset: 'tiny', semanticViews: false }))).toEqual(['x']);
+    expect(viewNames(stStorm({ preset: 'paper' }))).toEqual([
+      'semKey',
+      'semKey2',
+      'semQuery',
+      'styleGainA',
+      'x',
+    ]);
+    expect(viewNames(stStorm({ preset: 'tiny', semanticViews: false }))).toEqual([
+      'styleGainA',
+      'x',
+    ]);
     expect(E.isRight(checkMethod(stStorm({ preset: 'tiny', semanticViews: false })))).toBe(true);
   });
 });

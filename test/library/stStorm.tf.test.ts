@@ -12,7 +12,7 @@ import { lossKernels, type Lowered } from '../../compiler/lower/losses/index.js'
 import { createLossState } from '../../runtime/lossState.js';
 import { applyNet, initNet } from '../../compiler/lower/nets/index.js';
 import { stStorm } from '../../library/stStorm.js';
-import { tokOnly } from './graph.js';
+import { everyStep, tokOnly } from './graph.js';
 import { useBackend } from '../../runtime/backend.js';
 import { Rng } from '../../compiler/ir/rng.js';
 
@@ -98,19 +98,28 @@ describe('ST-STORM tiny trains on wasm', () => {
     expect(counts.slice(3)).toEqual([counts[2], counts[2], counts[2]]);
   });
 
-  test('phase A updates G_A, D_A and the teacher T_A only; phase B updates G_B and T_B only', () => {
+  test('phase A updates G_A, D_A and the teachers T_A and T_B (towards the unchanged G_B); phase B updates G_B and T_B only', () => {
     const changed = (i: number, k: string) =>
       snapshots[i + 1]![k]!.some((v, j) => v !== snapshots[i]![k]![j]);
-    for (const step of [0, 1]) {
+    for (const step of [0, 1, 3]) {
       expect(
-        ['G_A', 'T_A', 'D_A', 'G_B', 'T_B'].map((n) =>
+        ['G_A', 'T_A', 'D_A', 'G_B'].map((n) =>
           changed(
             step,
             watched.find((w) => w.startsWith(`${n}/`))!,
           ),
         ),
-      ).toEqual([true, true, true, false, false]);
+      ).toEqual([true, true, true, false]);
     }
+    // step 3 (phase A, after G_B moved at step 2): T_B <- 0.999 T_B + 0.001 G_B (helpers.py)
+    const k = (n: string) => `${n}/decoder.head.conv2.weight`;
+    const [t3, g3, t4] = [
+      snapshots[3]![k('T_B')]!,
+      snapshots[3]![k('G_B')]!,
+      snapshots[4]![k('T_B')]!,
+    ];
+    expect(changed(3, k('T_B'))).toBe(true);
+    t4.forEach((v, j) => expect(v).toBeCloseTo(0.999 * t3[j]! + 0.001 * g3[j]!, 6));
     expect(
       ['G_A', 'T_A', 'D_A', 'G_B', 'T_B'].map((n) =>
         changed(
@@ -121,6 +130,7 @@ describe('ST-STORM tiny trains on wasm', () => {
     ).toEqual([false, false, false, true, true]);
     expect(Object.keys(metrics[0]!.ema).sort()).toEqual([
       'T_A',
+      'T_B',
       'semBackboneKey',
       'semProjectorKey',
     ]);
@@ -251,6 +261,11 @@ describe('ST-STORM tiny options on wasm', () => {
       semanticSchedule: 'epoch',
       styleFrom: 'T_A',
       quirks: 'code',
+      spadeBlock: 'plain',
+      styleGain: [1, 1],
+      teacherBInPhaseA: false,
+      styleWeightB: 'fixed',
+      swdLevels: 1,
     });
     const { out } = await run(method, 2, 'G_A/decoder.head.conv2.weight');
     expect(out.map((r) => r.phase)).toEqual(['A', 'B']);
@@ -259,6 +274,27 @@ describe('ST-STORM tiny options on wasm', () => {
     expect(Object.keys(out[1]!.terms)).not.toContain('moco');
     for (const r of out)
       for (const [name, v] of Object.entries(r.terms)) expect(Number.isFinite(v), name).toBe(true);
+  }, 120_000);
+
+  test("lambda_styB adapts after a phase-B step from that step's token distance (every 1 here): 0.005 (1 + 0.1 (d - 0.06) / 0.06)", async () => {
+    const base = stStorm({ preset: 'tiny', batch: 4, phaseSteps: [1, 1], memory: false });
+    const method = everyStep(base);
+    const m = await compile(method, { backend: 'wasm' });
+    m.init(0);
+    const images = tf.randomUniform([4, 32, 32, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const weight = () => m.optimizerState()['adaptive/generatorB.tok']!.dataSync()[0]!;
+    expect(weight()).toBeCloseTo(0.005, 9);
+    m.step(images, { step: 0, totalSteps: 100 }); // phase A: unchanged
+    expect(weight()).toBeCloseTo(0.005, 9);
+    const b = m.step(images, { step: 1, totalSteps: 100 });
+    const d = b.terms['tok']!;
+    expect(Number.isFinite(d)).toBe(true);
+    expect(weight()).toBeCloseTo(
+      Math.min(2, Math.max(1e-4, 0.005 * (1 + (0.1 * (d - 0.06)) / 0.06))),
+      7,
+    );
+    m.dispose();
+    images.dispose();
   }, 120_000);
 
   test('the tok-only ablation (regression): the teacher-token term alone moves G_A through the EMA teacher T_A', async () => {

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { appearanceDataset } from '../../data/appearance/generator.js';
 import { stStorm } from '../../library/stStorm.js';
 import { train } from '../../runtime/train.js';
+import type { CompiledMethod } from '../../runtime/compiled.js';
+import { everyStep } from '../library/graph.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tessera-resume-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -19,9 +21,11 @@ const losses = (dir: string): number[] =>
     .split('\n')
     .map((l) => (JSON.parse(l) as { loss: number }).loss);
 
+/** `[split losses, whole losses]`; `last` reads the final compiled methods before they are disposed. */
 const wholeAndSplit = async (
   name: string,
   method: ReturnType<typeof stStorm>,
+  last: (split: CompiledMethod, whole: CompiledMethod) => void = () => {},
 ): Promise<[number[], number[]]> => {
   const base = {
     method,
@@ -33,7 +37,7 @@ const wholeAndSplit = async (
   };
   const whole = join(root, `${name}-whole`);
   const split = join(root, `${name}-split`);
-  (await train({ ...base, outDir: whole, resume: false })).compiled.dispose();
+  const wholeRun = (await train({ ...base, outDir: whole, resume: false })).compiled;
   let calls = 0;
   const first = await train({
     ...base,
@@ -43,7 +47,10 @@ const wholeAndSplit = async (
   });
   first.compiled.dispose();
   expect(first.stopped).toBe(true);
-  (await train({ ...base, outDir: split, resume: true })).compiled.dispose();
+  const resumed = (await train({ ...base, outDir: split, resume: true })).compiled;
+  last(resumed, wholeRun);
+  resumed.dispose();
+  wholeRun.dispose();
   return [losses(split), losses(whole)];
 };
 
@@ -55,6 +62,21 @@ describe('resume with loss state', () => {
     );
     expect(split).toEqual(whole);
     expect(whole.every(Number.isFinite)).toBe(true);
+  }, 120_000);
+
+  test('ST-STORM tiny with lambda_styB adapting every step (phase B at steps 1, 3, 5): 3 + resume 3 == 6 steps, same weight', async () => {
+    const weights: number[] = [];
+    const [split, whole] = await wholeAndSplit(
+      'adaptive',
+      everyStep(stStorm({ preset: 'tiny', batch: 4, steps: 6, phaseSteps: [1, 1] })),
+      (s, w) =>
+        weights.push(
+          ...[s, w].map((m) => m.optimizerState()['adaptive/generatorB.tok']!.dataSync()[0]!),
+        ),
+    );
+    expect(split).toEqual(whole);
+    expect(weights[0]).toBe(weights[1]);
+    expect(weights[0]).not.toBeCloseTo(0.005, 6); // it moved: three updates
   }, 120_000);
 
   test('ST-STORM tiny: 3 steps + resume 3 steps == 6 steps (the key queue is checkpointed)', async () => {

@@ -180,6 +180,8 @@ const spadeResBlock = obj<N.SpadeResBlock>('SpadeResBlock', {
   out: posInt,
   mapChannels: posInt,
   tokenDim: posInt,
+  hidden: posInt,
+  relu: bool,
 });
 
 const unetDecoder = obj<N.UNetDecoder>('UNetDecoder', {
@@ -190,6 +192,8 @@ const unetDecoder = obj<N.UNetDecoder>('UNetDecoder', {
   maxChannels: posInt,
   tokenDim: posInt,
   mapChannels: posInt,
+  spadeHidden: posInt,
+  spadeRelu: bool,
 });
 
 const generator = obj<N.Generator>('Generator', {

@@ -126,6 +126,7 @@ export const lossCodec: Field<L.LossNode> = tagged<L.LossNode>('loss', () => ({
     projections: posInt,
     patch: posInt,
     maxPatches: posInt,
+    levels: posInt,
   }),
   VicregVariance: obj<L.VicregVariance>('VicregVariance', {
     _tag: exactly('VicregVariance'),

@@ -80,16 +80,19 @@ export const styleEncoderParams = (n: StylePyramidEncoder): Params => [
 /** `a` with `softplus(a) = 1`: `ln(e - 1)`, the start of every SPADE gate. */
 export const GATE_INIT = Math.log(Math.E - 1);
 
-/** Hidden width of a SPADE token MLP: `floor(tokenDim / 2)`. */
-export const spadeTokenHidden = (tokenDim: number): number => Math.floor(tokenDim / 2);
+/** What fixes a SPADE layer's widths besides its channel count. */
+export type SpadeWidths = Pick<SpadeResBlock, 'mapChannels' | 'tokenDim' | 'hidden'>;
 
-/** One SPADE layer on `c` channels: `map.conv1`, `map.conv2`, `token.fc1`, `token.fc2`, `gates` [4]. */
-export const spadeParams = (c: number, mapChannels: number, tokenDim: number): Params => {
-  const t = tokenDim;
-  const h = spadeTokenHidden(t);
+/**
+ * One SPADE layer on `c` channels: `map.conv1` (`mapChannels -> hidden`), `map.conv2`
+ * (`hidden -> 2c`), `token.fc1` (`tokenDim -> hidden`), `token.fc2` (`hidden -> 2c`), `gates` [4].
+ */
+export const spadeParams = (c: number, w: SpadeWidths): Params => {
+  const t = w.tokenDim;
+  const h = w.hidden;
   return [
-    ...under('map.conv1', convParams(3, mapChannels, mapChannels, { bias: true })),
-    ...under('map.conv2', convParams(3, mapChannels, 2 * c, { bias: true })),
+    ...under('map.conv1', convParams(3, w.mapChannels, h, { bias: true })),
+    ...under('map.conv2', convParams(3, h, 2 * c, { bias: true })),
     ...under('token.fc1', linearParams(t, h, true, schemeInit('default', t, h))),
     ...under('token.fc2', linearParams(h, 2 * c, true, schemeInit('default', h, 2 * c))),
     param('gates', [4], { kind: 'const', value: GATE_INIT }),
@@ -98,11 +101,11 @@ export const spadeParams = (c: number, mapChannels: number, tokenDim: number): P
 
 /** SpadeResBlock: `spade1`, `conv1`, `spade2`, `conv2`, and `skip` (no bias) when in != out. */
 export const spadeBlockParams = (
-  n: Pick<SpadeResBlock, 'in' | 'out' | 'mapChannels' | 'tokenDim'>,
+  n: Pick<SpadeResBlock, 'in' | 'out' | 'mapChannels' | 'tokenDim' | 'hidden'>,
 ): Params => [
-  ...under('spade1', spadeParams(n.in, n.mapChannels, n.tokenDim)),
+  ...under('spade1', spadeParams(n.in, n)),
   ...under('conv1', convParams(3, n.in, n.out, { bias: true })),
-  ...under('spade2', spadeParams(n.out, n.mapChannels, n.tokenDim)),
+  ...under('spade2', spadeParams(n.out, n)),
   ...under('conv2', convParams(3, n.out, n.out, { bias: true })),
   ...(n.in !== n.out ? under('skip', convParams(1, n.in, n.out, { bias: false })) : []),
 ];
@@ -113,7 +116,15 @@ export const decoderBlocks = (n: UNetDecoder) =>
     const l = n.levels - 1 - i; // 0-based level of the skip
     const prev = i === 0 ? levelChannels(n, n.levels) : levelChannels(n, l + 1);
     const c = levelChannels(n, l);
-    return { level: l + 1, in: prev + c, out: c, mapChannels: n.mapChannels, tokenDim: n.tokenDim };
+    return {
+      level: l + 1,
+      in: prev + c,
+      out: c,
+      mapChannels: n.mapChannels,
+      tokenDim: n.tokenDim,
+      hidden: n.spadeHidden,
+      relu: n.spadeRelu,
+    };
   });
 
 /** U-Net decoder: `blocks.<i>.*` (SpadeResBlock), `head.conv1`, `head.conv2`. */

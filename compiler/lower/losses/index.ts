@@ -26,7 +26,15 @@ import { vicregCovarianceKernel, vicregVarianceKernel } from './vicreg.js';
 export * from './context.js';
 export { SPADE_GATES_PARAM, spadeGateParams } from './adversarial.js';
 export { patchNceAt } from './contrastive.js';
-export { patchGrid, randomProjections, slicedWassersteinAt, type PatchAt } from './texture.js';
+export {
+  laplacianPyramid,
+  patchGrid,
+  randomProjections,
+  slicedWassersteinAt,
+  slicedWassersteinPyramidAt,
+  type BandDraws,
+  type PatchAt,
+} from './texture.js';
 
 /** The kernel of every loss kind, by tag. */
 export type LossKernelTable = {

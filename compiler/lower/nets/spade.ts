@@ -3,7 +3,8 @@
  * `x^ = IN(x)`; `(gamma_s, beta_s) = conv3x3(SiLU(conv3x3(map))) / sqrt(max(C/64, 1))`;
  * `(gamma_g, beta_g) = fc2(SiLU(fc1(token)))`; `gamma = 1 + sp(a_gs) gamma_s + sp(a_gg) gamma_g`,
  * `beta = sp(a_bs) beta_s + sp(a_bg) beta_g`; `out = x^ gamma + beta` (sp = softplus; the gates
- * start at softplus = 1). The token MLP's activation is not recorded in methods.md: SiLU here.
+ * start at softplus = 1). The map branch and the token MLP are `hidden` wide, both with SiLU
+ * (RT-STORM `models/backbone.py` `SPADELayer`, `hidden=128`).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SpadeResBlock } from '../../ir/net.js';
@@ -41,7 +42,10 @@ export const applySpade = (s: Scope, x: tf.Tensor, map: tf.Tensor, token: tf.Ten
   return tf.add(tf.mul(xn, gamma), beta);
 };
 
-/** `conv2(ReLU(SPADE2(conv1(ReLU(SPADE1(x)))))) + skip(x)` (skip: 1x1 conv when in != out). */
+/**
+ * `conv2(ReLU(SPADE2(conv1(ReLU(SPADE1(x)))))) + skip(x)` (skip: 1x1 conv when in != out), then a
+ * ReLU when `n.relu` (RT-STORM `models/backbone.py` `SPADEResBlock.forward`).
+ */
 export const applySpadeBlock = (
   s: Scope,
   n: Omit<SpadeResBlock, '_tag'>,
@@ -59,7 +63,8 @@ export const applySpadeBlock = (
     n.in !== n.out
       ? applyConv(s.at('skip'), x, { stride: 1, padding: 0, dilation: 1 }, { bias: false })
       : x;
-  return tf.add(h2, skip);
+  const sum = tf.add(h2, skip);
+  return n.relu ? tf.relu(sum) : sum;
 };
 
 /** `SpadeResBlock`: ports `x [B, h, w, in]`, `map [B, h, w, mapChannels]`, `token [B, tokenDim]` -> `[B, h, w, out]`. */

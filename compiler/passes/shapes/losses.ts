@@ -7,7 +7,7 @@
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import type { SpecPath } from '../../ir/graph.js';
 import { issue, type Issue } from '../../ir/issue.js';
-import type { LossNode, LossTag } from '../../ir/loss.js';
+import { maxPyramidLevels, type LossNode, type LossTag } from '../../ir/loss.js';
 import type { NetNode } from '../../ir/net.js';
 import {
   showType,
@@ -284,6 +284,8 @@ export const LOSS_RULES: { readonly [K in LossTag]: LossRule<K> } = {
     const small = [a, b].some(
       (t) => typeof t.shape[1] === 'number' && (t.shape[1] as number) < l.patch,
     );
+    const [h, w] = [a.shape[1], a.shape[2]];
+    const most = typeof h === 'number' && typeof w === 'number' ? maxPyramidLevels(h, w) : l.levels;
     return scalar(0, [
       ...(dimsCompatible(c(a), c(b))
         ? []
@@ -297,6 +299,15 @@ export const LOSS_RULES: { readonly [K in LossTag]: LossRule<K> } = {
         ? [
             issue('E_RANGE', [...path, 'patch'], `patch ${l.patch} is larger than the images`, {
               got: `${showType(a)}, ${showType(b)}`,
+            }),
+          ]
+        : []),
+      ...(l.levels > most
+        ? [
+            issue('E_RANGE', [...path, 'levels'], `${l.levels} pyramid bands on ${h}x${w}`, {
+              expected: `at most ${most} (1 + log2 of the smaller side)`,
+              got: `${l.levels}`,
+              hint: `Loss.slicedWasserstein({ levels: ${most}, ... })`,
             }),
           ]
         : []),

@@ -1,8 +1,9 @@
 /**
  * SPADE residual block with learned softplus gates (ST-STORM, methods.md 3.2): two
- * `SPADE -> ReLU -> conv3x3` stages and a 1x1 skip when the channel count changes. Each SPADE
- * modulates instance-normalised features with a spatial map (conv3x3 -> SiLU -> conv3x3 to
- * `2C`) and a style token (MLP `tokenDim -> tokenDim/2 -> 2C`), mixed by four gate scalars.
+ * `SPADE -> ReLU -> conv3x3` stages and a 1x1 skip when the channel count changes (a ReLU after
+ * the add with `relu`). Each SPADE modulates instance-normalised features with a spatial map
+ * (conv3x3 -> `hidden` -> SiLU -> conv3x3 to `2C`) and a style token (MLP `tokenDim -> hidden ->
+ * 2C`), mixed by four gate scalars.
  */
 import { chain, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
@@ -11,25 +12,26 @@ import type { SpadeResBlock } from '../../ir/net.js';
 import { showType, tensor, type Dim, type TensorType } from '../../ir/types.js';
 import { dimsCompatible } from './dims.js';
 import { expectImage } from './conv.js';
-import { spadeTokenHidden as tokenHidden } from '../../ir/params/convnets.js';
 import { done, expectLastDim, expectTensor, issuesOf, num, type Rule } from './rule.js';
 
 /** FLOPs of one SPADE on `c` channels over `pixels = B h w` positions and `batch` tokens. */
-const spadeFlops = (batch: number, pixels: number, c: number, m: number, t: number): number =>
-  2 * pixels * 9 * m * (m + 2 * c) + 2 * batch * tokenHidden(t) * (t + 2 * c);
+const spadeFlops = (batch: number, pixels: number, c: number, n: Widths): number =>
+  2 * pixels * 9 * n.hidden * (n.mapChannels + 2 * c) + 2 * batch * n.hidden * (n.tokenDim + 2 * c);
+
+type Widths = Pick<SpadeResBlock, 'mapChannels' | 'tokenDim' | 'hidden'>;
 
 /** FLOPs of a SpadeResBlock at `batch` images of `h x w`. */
 export const spadeBlockFlops = (
-  n: Pick<SpadeResBlock, 'in' | 'out' | 'mapChannels' | 'tokenDim'>,
+  n: Pick<SpadeResBlock, 'in' | 'out' | 'mapChannels' | 'tokenDim' | 'hidden'>,
   batch: number,
   h: number,
   w: number,
 ): number => {
   const px = batch * h * w;
   return (
-    spadeFlops(batch, px, n.in, n.mapChannels, n.tokenDim) +
+    spadeFlops(batch, px, n.in, n) +
     2 * px * 9 * n.in * n.out +
-    spadeFlops(batch, px, n.out, n.mapChannels, n.tokenDim) +
+    spadeFlops(batch, px, n.out, n) +
     2 * px * 9 * n.out * n.out +
     (n.in !== n.out ? 2 * px * n.in * n.out : 0)
   );

@@ -63,6 +63,8 @@ const unetDecoder = fc.record<N.UNetDecoder>({
   maxChannels: posInt,
   tokenDim: posInt,
   mapChannels: posInt,
+  spadeHidden: posInt,
+  spadeRelu: fc.boolean(),
 });
 
 const leafNets: ReadonlyArray<fc.Arbitrary<N.NetNode>> = [
@@ -163,6 +165,8 @@ const leafNets: ReadonlyArray<fc.Arbitrary<N.NetNode>> = [
     out: posInt,
     mapChannels: posInt,
     tokenDim: posInt,
+    hidden: posInt,
+    relu: fc.boolean(),
   }),
   unetDecoder,
   fc.record<N.Generator>({
@@ -430,6 +434,7 @@ export const lossArb: fc.Arbitrary<L.LossNode> = fc.oneof(
     projections: posInt,
     patch: posInt,
     maxPatches: posInt,
+    levels: posInt,
   }),
   fc.record<L.VicregVariance>({
     _tag: fc.constant('VicregVariance'),

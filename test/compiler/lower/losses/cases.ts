@@ -9,6 +9,7 @@ import {
   lossKernels,
   patchNceAt,
   slicedWassersteinAt,
+  slicedWassersteinPyramidAt,
   type LossContext,
   type LossModule,
   type PatchAt,
@@ -150,6 +151,21 @@ export const caseFunctions: Record<
       w,
     );
     w.dispose();
+    return out;
+  },
+  slicedWassersteinPyramid: (t, c) => {
+    const bands = (c['bands'] as Array<Record<string, unknown>>).map((b) => ({
+      k: b['k'] as number,
+      patchesA: patchesOf(b['patchesA']),
+      patchesB: patchesOf(b['patchesB']),
+      projections: fromStored(b['projections'] as StoredArray) as tf.Tensor2D,
+    }));
+    const out = slicedWassersteinPyramidAt(
+      t['pred'] as tf.Tensor4D,
+      t['target'] as tf.Tensor4D,
+      bands,
+    );
+    bands.forEach((b) => b.projections.dispose());
     return out;
   },
   vicregVariance: (t, c) =>

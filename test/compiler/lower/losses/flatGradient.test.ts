@@ -22,6 +22,7 @@ describe('finite gradients on flat inputs', () => {
       projections: 8,
       patch: 4,
       maxPatches: 8,
+      levels: 1,
     };
     const flat = tf.fill([2, 16, 16, 3], 0.5) as tf.Tensor4D;
     const textured = tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 3) as tf.Tensor4D;

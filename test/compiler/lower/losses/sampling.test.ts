@@ -5,14 +5,17 @@ import {
   lossKernels,
   patchGrid,
   patchNceAt,
+  laplacianPyramid,
   randomProjections,
   slicedWassersteinAt,
+  slicedWassersteinPyramidAt,
   type LossContext,
 } from '../../../../compiler/lower/losses/index.js';
 import { createLossState } from '../../../../runtime/lossState.js';
 import { useBackend } from '../../../../runtime/backend.js';
 import { Rng } from '../../../../compiler/ir/rng.js';
-import { contextWith } from './cases.js';
+import { contextWith, fixture } from './cases.js';
+import { fromStored, relError, type StoredArray } from '../../../fixtures/fixture.js';
 
 const ref = { _tag: 'Ref', name: 'unused' } as never;
 const run = (
@@ -149,6 +152,7 @@ describe('sampled losses: the kernels draw from ctx.rng and apply their cores', 
       projections: 16,
       patch: 4,
       maxPatches: 12,
+      levels: 1,
     };
     expect(run(node, { pred: a, target: a }, contextWith())).toBeCloseTo(0, 6); // all 12 patches both sides
     const b = normal([2, 8, 6, 3], 8);
@@ -175,6 +179,60 @@ describe('sampled losses: the kernels draw from ctx.rng and apply their cores', 
     );
     expect(got).toBeCloseTo(want, 6);
     expect(got).toBeGreaterThan(0.05);
+    tf.dispose([a, b]);
+  });
+
+  it('laplacianPyramid matches the numpy bands of losses.py (avg-pool 2x2, bilinear half-pixel up; checked there against torch)', () => {
+    const p = fixture.cases['slicedWassersteinPyramid']!['pyramid'] as {
+      x: StoredArray;
+      levels: number;
+      bands: StoredArray[];
+    };
+    const x = fromStored(p.x) as tf.Tensor4D;
+    const bands = laplacianPyramid(x, p.levels);
+    expect(bands.map((b) => b.shape)).toEqual(p.bands.map((b) => b.shape));
+    bands.forEach((b, i) => expect(relError(b.dataSync(), p.bands[i]!.data)).toBeLessThan(1e-5));
+    // the bands sum back to the image (a Laplacian pyramid is exactly invertible)
+    const [fine] = laplacianPyramid(x, 2);
+    expect(laplacianPyramid(x, 1)).toHaveLength(1);
+    expect(fine!.shape).toEqual(x.shape);
+    tf.dispose([x, ...bands, fine!]);
+  });
+
+  it('SlicedWasserstein with levels draws per band (A, B, projections) and averages the band SWDs', () => {
+    const a = normal([2, 8, 8, 3], 3);
+    const b = normal([2, 8, 8, 3], 4);
+    const node: LossNode = {
+      _tag: 'SlicedWasserstein',
+      pred: ref,
+      target: ref,
+      projections: 8,
+      patch: 4,
+      maxPatches: 6,
+      levels: 3,
+    };
+    const got = run(node, { pred: a, target: b }, contextWith());
+    const rng = Rng.seeded(1);
+    const want = tf.tidy(() => {
+      const draws = [8, 4, 2].map((size) => {
+        const { k, all } = patchGrid([2, size, size, 3], 4);
+        const pick = () =>
+          rng
+            .permutation(all.length)
+            .slice(0, Math.min(6, all.length))
+            .map((i) => all[i]!);
+        const patchesA = pick();
+        const patchesB = pick();
+        return { k, patchesA, patchesB, projections: randomProjections(k * k * 3, 8, rng) };
+      });
+      return slicedWassersteinPyramidAt(a as tf.Tensor4D, b as tf.Tensor4D, draws).dataSync()[0]!;
+    });
+    expect(got).toBeCloseTo(want, 6);
+    // more bands than the size allows are capped (8x8: 4 bands), as the reference does
+    const capped = run({ ...node, levels: 64 }, { pred: a, target: b }, contextWith());
+    const four = run({ ...node, levels: 4 }, { pred: a, target: b }, contextWith());
+    expect(capped).toBeCloseTo(four, 6);
+    expect(Math.abs(four - got)).toBeGreaterThan(1e-4);
     tf.dispose([a, b]);
   });
 

@@ -53,6 +53,8 @@ const decoder: UNetDecoder = {
   maxChannels: 8,
   tokenDim: 6,
   mapChannels: 4,
+  spadeHidden: 5,
+  spadeRelu: true,
 };
 const contentType = struct({ skip1: img(8, 4), skip2: img(4, 8), bottleneck: img(2, 8) });
 const styleType = struct({ tokens: tok(3, 6), map1: img(8, 4), map2: img(4, 4) });
@@ -230,7 +232,15 @@ export const cases: ReadonlyArray<Case> = [
   { name: 'StylePyramidEncoder', net: styleEncoder, types: { x: img(16, 3) } },
   {
     name: 'SpadeResBlock',
-    net: { _tag: 'SpadeResBlock', in: 6, out: 4, mapChannels: 3, tokenDim: 6 },
+    net: {
+      _tag: 'SpadeResBlock',
+      in: 6,
+      out: 4,
+      mapChannels: 3,
+      tokenDim: 6,
+      hidden: 5,
+      relu: true,
+    },
     types: { x: img(4, 6), map: img(4, 3), token: vec(6) },
   },
   { name: 'UNetDecoder', net: decoder, types: { content: contentType, style: styleType } },

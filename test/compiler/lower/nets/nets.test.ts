@@ -132,3 +132,27 @@ describe('subNet', () => {
     ).toThrow(/parameter "weight" is missing/);
   });
 });
+
+describe('SpadeResBlock relu (RT-STORM models/backbone.py: F.relu(y + s))', () => {
+  it('with relu the block output is max(0, the output without it), same parameters', async () => {
+    await useBackend('wasm');
+    const c = cases.find((x) => x.name === 'SpadeResBlock')!;
+    const net = c.net as Extract<typeof c.net, { _tag: 'SpadeResBlock' }>;
+    const params = initNet(net, 5);
+    const inputs = inputsOf(c);
+    const run = (relu: boolean) =>
+      tf.tidy(() =>
+        (
+          applyNet({ ...net, relu }, params, inputs, {
+            training: false,
+            buffers: new Map(),
+            prefix: '',
+          }) as tf.Tensor
+        ).dataSync(),
+      );
+    const [on, off] = [run(true), run(false)];
+    expect(off.some((v) => v < 0)).toBe(true);
+    expect(Array.from(on)).toEqual(Array.from(off, (v) => Math.max(0, v)));
+    tf.dispose([...Object.values(params), ...(Object.values(inputs) as tf.Tensor[])]);
+  });
+});

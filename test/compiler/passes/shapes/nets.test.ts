@@ -47,7 +47,15 @@ describe('the rule table', () => {
 });
 
 describe('output types of every net kind', () => {
-  const spade: NetNode = { _tag: 'SpadeResBlock', in: 8, out: 4, mapChannels: 4, tokenDim: 16 };
+  const spade: NetNode = {
+    _tag: 'SpadeResBlock',
+    in: 8,
+    out: 4,
+    mapChannels: 4,
+    tokenDim: 16,
+    hidden: 8,
+    relu: true,
+  };
   const cases: ReadonlyArray<readonly [string, NetNode, Record<string, ValueType>, ValueType]> = [
     ['Linear on tokens', linear(16, 8), { x: tok(5, 16) }, tok(5, 8)],
     ['Mlp', mocoMlp(16, 32, 8, 3, true), { x: vec(16) }, vec(8)],

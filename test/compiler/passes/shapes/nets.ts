@@ -82,6 +82,8 @@ export const tinyGenerator: Generator = {
     maxChannels: 16,
     tokenDim: 16,
     mapChannels: 4,
+    spadeHidden: 8,
+    spadeRelu: true,
   },
 };
 
