@@ -316,7 +316,10 @@ const stepCounts = (
  * SWD patch 8, PatchNCE 16 positions, phases of 20 + 20 steps, 600 steps; its semantic branch
  * trains with the `tiny` contrastive recipe of `tinyRecipe.ts` (the views of MoCo v3 `tiny`, AdamW
  * 6e-3 warm-up/cosine, wd 0.05, key EMA 0.99 -> 1): with the reference's 1e-4 and EMA 0.999 it
- * does not move in a few hundred steps (docs/learning.md).
+ * does not move in a few hundred steps from scratch (docs/learning.md). The authors' path, a
+ * branch started from a MoCo v3 checkpoint and trained at 1e-4, is `semanticOptimizer:
+ * 'reference'` with `--init semBackbone=FILE` (measured: content 50% after 200 steps from a
+ * 600-step MoCo v3 `tiny` start; the `tiny` recipe's 6e-3 destroys that start).
  *
  * Weights (README command, `helpers.py`): adv 1, PatchNCE 0.2 (`--lambda_nce_a_adv`, 1/3 per
  * layer `bot,skip64,skip32`), teacher tokens 5 -> 50 (Q3), L1 0.05 (`--lambda_reg_a_adv`), gate
@@ -330,7 +333,7 @@ const stepCounts = (
  *
  * Options that follow the reference by default, each with a flag for the other behaviour:
  * `styleFrom` (G_B, Q8), `semanticViews` (`--sem_use_aug`), `semanticTwoStyles`
- * (`--sem_two_styles`), `semanticPhaseB` (Q9), `semanticSchedule` (Q7), `memory` (style bank 2000
+ * (`--sem_two_styles`), `semanticPhaseB` (Q9), `semanticSchedule` (Q7), `semanticOptimizer`, `memory` (style bank 2000
  * and replay 50 @ 0.3, `helpers.py`), `epoch` (one fold), `quirks` (Q1, Q3, Q5: intended by default),
  * `spadeBlock` (`models/backbone.py` `SPADEResBlock`: ReLU after the residual add, `SPADELayer`
  * map branch and token MLP `hidden=128`; `tiny` 16, scaled by 1/8 like ngf, tokenDim and
@@ -446,6 +449,7 @@ export const stStorm = (o: StStormOptions = {}): MethodIR => {
           twoStyles: o.semanticTwoStyles ?? true,
           phaseB: o.semanticPhaseB ?? true,
           schedule: o.semanticSchedule ?? 'step',
+          optimizer: o.semanticOptimizer ?? (paper ? 'reference' : 'tiny'),
         },
       )
     : undefined;

@@ -39,6 +39,14 @@ export interface StStormOptions {
   /** Q7: the semantic lr schedule, `step` (default: `training/scheduler.py`, the one in effect) or `epoch`. */
   readonly semanticSchedule?: 'step' | 'epoch';
   /**
+   * The semantic branch's optimiser and key EMA: `reference` (AdamW 1e-4 on `semanticSchedule`,
+   * weight decay 1e-4, key EMA 0.999: `train_style_disentangle.py`, for a branch started from a
+   * MoCo v3 checkpoint, `--init semBackbone=FILE`) or `tiny` (the `tiny` contrastive recipe, AdamW
+   * 6e-3 warm-up/cosine, wd 0.05, key EMA 0.99 -> 1: a branch trained from scratch moves in a few
+   * hundred steps). Default: `paper` `reference`, `tiny` `tiny`.
+   */
+  readonly semanticOptimizer?: 'reference' | 'tiny';
+  /**
    * The style bank (2000 past `y`, all of phase B's styles drawn from it) and the replay of past
    * `far` (50, 30% of the batch) of phase B (`helpers.py`, `style_bank` / `replay` deques), as
    * `Value.memory`: state of the compiled step, checkpointed. Default true.

@@ -35,6 +35,13 @@ export interface SemanticRegime {
   readonly phaseB: boolean;
   /** Q7: `step` = the per-step scheduler that wins in the reference; `epoch` = the per-epoch one. */
   readonly schedule: 'step' | 'epoch';
+  /**
+   * `reference`: AdamW 1e-4 (`schedule`), weight decay 1e-4, key EMA 0.999, as the authors train a
+   * semantic branch started from a MoCo v3 checkpoint; `tiny`: the `tiny` contrastive recipe
+   * (AdamW 6e-3 warm-up/cosine, weight decay 0.05, key EMA 0.99 -> 1), which moves a branch
+   * trained from scratch within a few hundred steps (on the tiny ResNet only).
+   */
+  readonly optimizer: 'reference' | 'tiny';
 }
 
 /** The images each phase hands the semantic branch: the query `x` and its positive keys. */
@@ -96,7 +103,8 @@ export const semanticBranch = (s: SemanticInputs, r: SemanticRegime) => {
       Net.mlp({ in: a.semDim, hidden: a.semHidden, out: a.semDim, norm: 'none', bias: true }),
     ),
   );
-  const momentum = tiny ? Schedule.cosine({ from: 0.99, to: 1 }) : T.momentum;
+  const tinyRecipe = tiny && r.optimizer === 'tiny';
+  const momentum = tinyRecipe ? Schedule.cosine({ from: 0.99, to: 1 }) : T.momentum;
   const backboneKey = Branch.ema('semBackboneKey', backbone, { momentum });
   const projectorKey = Branch.ema('semProjectorKey', projector, { momentum });
   const pipeline = tiny ? tinyViewPipeline(a.image) : semanticAugmentation(a.image);
@@ -127,7 +135,7 @@ export const semanticBranch = (s: SemanticInputs, r: SemanticRegime) => {
   ): ObjectiveOptions => ({
     name,
     terms,
-    optimizer: tiny
+    optimizer: tinyRecipe
       ? Optim.adamw({
           lr: Schedule.warmupCosine({ warmup: 0.1, peak: TINY_CONTRASTIVE_LR }),
           weightDecay: 0.05,

@@ -280,6 +280,17 @@ describe('stStorm paper preset: the numbers of the reference code', () => {
     const tiny = objective(stStorm({ preset: 'tiny' }), 'semantic').optimizer;
     expect(tiny).toMatchObject({ _tag: 'AdamW', weightDecay: { _tag: 'Constant', value: 0.05 } });
     expect([0.1, 1].map((t) => evaluateSchedule(tiny.lr, t))).toEqual([6e-3, 0]);
+    // tiny with the authors' semantic optimiser (for a branch started from a MoCo v3 checkpoint)
+    const ref = stStorm({ preset: 'tiny', semanticOptimizer: 'reference' });
+    expect(objective(ref, 'semantic').optimizer).toMatchObject({
+      _tag: 'AdamW',
+      weightDecay: { _tag: 'Constant', value: 1e-4 },
+    });
+    expect(evaluateSchedule(objective(ref, 'semantic').optimizer.lr, 0.5)).toBeCloseTo(1e-4, 12);
+    const keyMomentum = (x: typeof ref) =>
+      x.modules.find((mod) => mod.name === 'semBackboneKey')?.ema?.momentum;
+    expect(keyMomentum(ref)).toEqual({ _tag: 'Constant', value: 0.999 });
+    expect(keyMomentum(stStorm({ preset: 'tiny' }))).toMatchObject({ _tag: 'Cosine', from: 0.99 });
   });
 });
 
