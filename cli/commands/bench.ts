@@ -163,10 +163,14 @@ const runDisentangle = async (args: ReadonlyArray<string>, io: Io): Promise<numb
       json: { type: 'boolean' },
       out: { type: 'string' },
       init: { type: 'string', multiple: true },
+      'storm-from': { type: 'string' },
     },
     strict: true,
   });
   const chosen = (values.methods ?? 'st-storm,moco-v3,i-jepa').split(',');
+  const stormFrom = values['storm-from'] ?? 'scratch';
+  if (stormFrom !== 'scratch' && stormFrom !== 'moco-v3')
+    throw new RangeError(`--storm-from must be scratch or moco-v3, got "${stormFrom}"`);
   const bad = chosen.find((m) => !isMethodName(m));
   if (bad !== undefined)
     throw new RangeError(`--methods: unknown method "${bad}"; known: ${methodNames.join(', ')}`);
@@ -205,6 +209,7 @@ const runDisentangle = async (args: ReadonlyArray<string>, io: Io): Promise<numb
     seed: nonNegativeInt('seed', values.seed, 0),
     backend,
     init,
+    stormFrom,
     onEvent: say,
   });
   if (values.out !== undefined) await writeFile(values.out, `${JSON.stringify(report, null, 1)}\n`);
@@ -296,7 +301,8 @@ const usage = [
   '  --profile:    kernel time of one compiled step by category and by IR node',
   `tessera bench disentangle [--data builtin:appearance|builtin:texture|DIR] [--labels content,appearance]`,
   `                   [--methods st-storm,moco-v3,i-jepa] [--minutes ${DISENTANGLE_MINUTES} (all methods)] [--steps 600 (each)]`,
-  '                   [--samples 1260] [--seed 0] [--backend wasm] [--init METHOD:MODULE=FILE ...] [--out FILE.json] [--json]',
+  '                   [--samples 1260] [--seed 0] [--backend wasm] [--init METHOD:MODULE=FILE ...] [--storm-from scratch|moco-v3]',
+  '                   [--out FILE.json] [--json]',
   'tessera bench soak --method moco-v3|i-jepa|st-storm [--steps 500] [--batch N] [--backend wasm|cpu|tensorflow]',
   '                   [--every steps/50] [--checkpoint-every 100] [--images 256] [--seed 0] [--json]',
   '  soak: the real loop (data, guarded step, metrics, checkpoints) of the tiny preset; samples after a full GC',

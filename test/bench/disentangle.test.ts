@@ -57,6 +57,37 @@ describe('bench disentangle', () => {
     ).rejects.toThrow(/has no label "weather"\nhint: its labels: content, appearance/);
   }, 300_000);
 
+  test('stormFrom moco-v3: MoCo v3 trains first and ST-STORM starts from it; both methods required', async () => {
+    const events: string[] = [];
+    const report = await benchDisentangle({
+      train: textureDataset({ n: 40, size: 32 }),
+      probe: textureDataset({ n: 40, size: 32, seed: 5 }),
+      labels: ['content'],
+      methods: ['st-storm', 'moco-v3'],
+      fractions: [1],
+      steps: 1,
+      seconds: 600,
+      samples: 40,
+      backend: 'wasm',
+      stormFrom: 'moco-v3',
+      onEvent: (e) => events.push(e),
+    });
+    expect(report.stormFrom).toBe('moco-v3');
+    expect(report.pretraining.map((p) => p.method)).toEqual(['moco-v3', 'st-storm']);
+    expect(showDisentangle(report)).toMatch(/semantic branch from the trained MoCo v3 backbone/);
+    await expect(
+      benchDisentangle({
+        ...{ train: textureDataset({ n: 8 }), probe: textureDataset({ n: 8 }) },
+        labels: ['content'],
+        methods: ['st-storm'],
+        steps: 1,
+        seconds: 1,
+        backend: 'wasm',
+        stormFrom: 'moco-v3',
+      }),
+    ).rejects.toThrow(/needs both st-storm and moco-v3/);
+  }, 600_000);
+
   test('CLI on a labelled image folder (--data DIR --labels content,appearance), JSON written with --out', async () => {
     const dir = join(root, 'images');
     await writeAppearance(dir, { n: 42, size: 32, seed: 3 });
