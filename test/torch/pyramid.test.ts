@@ -16,7 +16,7 @@ import { useBackend } from '../../runtime/backend.js';
 import { TORCH_PACKAGE } from '../../runtime/torchPackage.js';
 import { PYTHON } from './python.js';
 
-/** Runs `body` with `tessera_torch` importable and the JSON `input` on stdin; returns its JSON output. */
+/** Runs `body` with `tessera_torch` importable and JSON `input` on stdin; returns its output. */
 const python = <T>(body: string, input: unknown): T => {
   const script = `import json, sys\nsys.path.insert(0, ${JSON.stringify(join(TORCH_PACKAGE, '..'))})\n${body}`;
   const r = spawnSync(PYTHON, ['-c', script], {
