@@ -2,9 +2,11 @@
  * The PyTorch target: what `tessera compile SPEC --target torch` hands to the Python runtime
  * (`python/tessera_torch`). Pure data: the checked graph and its step plan (`passes/plan.ts`:
  * per objective, the nodes computed without gradient, the taped nodes, the EMA modules updated
- * after its optimizer step), so both targets run the same nodes in the same order.
+ * after its optimizer step, the terms with their weights and adaptive controllers), so both targets
+ * run the same nodes in the same order.
  */
 import type { Graph, NodeId } from './ir/graph.js';
+import type { AdaptiveWeight } from './ir/node.js';
 import { stepPlan } from './passes/plan.js';
 
 /** The format of `graph.json` in a torch target folder. */
@@ -17,6 +19,8 @@ export interface TorchObjectivePlan {
     readonly name: string;
     readonly node: NodeId;
     readonly weight: unknown;
+    /** The term's weight is run state (`AdaptiveWeight`, `runtime/adaptiveWeights.ts`). */
+    readonly adaptive?: AdaptiveWeight;
   }>;
   readonly constant: ReadonlyArray<NodeId>;
   readonly taped: ReadonlyArray<NodeId>;

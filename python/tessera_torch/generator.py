@@ -100,16 +100,19 @@ class StylePyramidEncoder(UNetEncoder):
 
 
 class SpadeMap(nn.Module):
-    def __init__(self, map_ch, c):
+    """The map branch: ``conv1`` (3x3, ``mapChannels -> hidden``), ``conv2`` (3x3, ``hidden -> 2C``)."""
+
+    def __init__(self, map_ch, hidden, c):
         super().__init__()
-        self.conv1 = conv3(map_ch, map_ch)
-        self.conv2 = conv3(map_ch, 2 * c)
+        self.conv1 = conv3(map_ch, hidden)
+        self.conv2 = conv3(hidden, 2 * c)
 
 
 class SpadeToken(nn.Module):
-    def __init__(self, token_dim, c):
+    """The token MLP: ``fc1`` (``tokenDim -> hidden``), ``fc2`` (``hidden -> 2C``)."""
+
+    def __init__(self, token_dim, hidden, c):
         super().__init__()
-        hidden = token_dim // 2
         self.fc1 = linear(token_dim, hidden, True, "default")
         self.fc2 = linear(hidden, 2 * c, True, "default")
 
@@ -117,13 +120,14 @@ class SpadeToken(nn.Module):
 class Spade(nn.Module):
     """``x^ = IN(x)``; ``(gamma_s, beta_s) = conv2(SiLU(conv1(map))) / sqrt(max(C/64, 1))``;
     ``(gamma_g, beta_g) = fc2(SiLU(fc1(token)))``; ``x^ (1 + sp(a0) gamma_s + sp(a1) gamma_g) +
-    sp(a2) beta_s + sp(a3) beta_g`` with ``gates = a [4]`` (sp = softplus)."""
+    sp(a2) beta_s + sp(a3) beta_g`` with ``gates = a [4]`` (sp = softplus). The map branch and the
+    token MLP are ``hidden`` wide (``compiler/ir/params/convnets.ts`` ``spadeParams``)."""
 
-    def __init__(self, c, map_ch, token_dim):
+    def __init__(self, c, map_ch, token_dim, hidden):
         super().__init__()
         self.c = c
-        self.map = SpadeMap(map_ch, c)
-        self.token = SpadeToken(token_dim, c)
+        self.map = SpadeMap(map_ch, hidden, c)
+        self.token = SpadeToken(token_dim, hidden, c)
         self.gates = nn.Parameter(torch.full((4,), GATE_INIT))
         self.norm = InstanceNorm(c, False, IN_EPS)
 
@@ -138,13 +142,15 @@ class Spade(nn.Module):
 
 class SpadeResBlock(nn.Module):
     """``conv2(ReLU(spade2(conv1(ReLU(spade1(x)))))) + skip(x)`` (``skip``: 1x1 conv without bias
-    when ``in != out``). Ports ``x``, ``map``, ``token``."""
+    when ``in != out``), then a ReLU when ``relu`` (``compiler/lower/nets/spade.ts``
+    ``applySpadeBlock``). Each SPADE is ``hidden`` wide. Ports ``x``, ``map``, ``token``."""
 
     def __init__(self, n):
         super().__init__()
-        self.spade1 = Spade(n["in"], n["mapChannels"], n["tokenDim"])
+        self.relu = bool(n["relu"])
+        self.spade1 = Spade(n["in"], n["mapChannels"], n["tokenDim"], n["hidden"])
         self.conv1 = conv3(n["in"], n["out"])
-        self.spade2 = Spade(n["out"], n["mapChannels"], n["tokenDim"])
+        self.spade2 = Spade(n["out"], n["mapChannels"], n["tokenDim"], n["hidden"])
         self.conv2 = conv3(n["out"], n["out"])
         if n["in"] != n["out"]:
             self.skip = Conv(n["in"], n["out"], 1, bias=False)
@@ -152,17 +158,20 @@ class SpadeResBlock(nn.Module):
     def forward(self, x, map, token):  # noqa: A002 (the IR port is named map)
         h = self.conv1(F.relu(self.spade1(x, map, token)))
         h = self.conv2(F.relu(self.spade2(h, map, token)))
-        return h + (self.skip(x) if hasattr(self, "skip") else x)
+        out = h + (self.skip(x) if hasattr(self, "skip") else x)
+        return F.relu(out) if self.relu else out
 
 
 def decoder_blocks(n):
-    """``compiler/ir/params/convnets.ts`` ``decoderBlocks``: block ``i`` at 1-based level ``L - i``."""
+    """``compiler/ir/params/convnets.ts`` ``decoderBlocks``: block ``i`` at 1-based level ``L - i``,
+    every block ``spadeHidden`` wide with ``spadeRelu``."""
     out = []
     for i in range(n["levels"]):
         level = n["levels"] - 1 - i
         prev = level_channels(n, n["levels"] if i == 0 else level + 1)
         c = level_channels(n, level)
-        out.append({"level": level + 1, "in": prev + c, "out": c, "mapChannels": n["mapChannels"], "tokenDim": n["tokenDim"]})
+        out.append({"level": level + 1, "in": prev + c, "out": c, "mapChannels": n["mapChannels"],
+                    "tokenDim": n["tokenDim"], "hidden": n["spadeHidden"], "relu": n["spadeRelu"]})
     return out
 
 

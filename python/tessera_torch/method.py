@@ -6,7 +6,9 @@ forward computes the objective's weighted loss from the graph; under ``torchrun`
 in ``DistributedDataParallel`` (gradients averaged over processes). ``compiled`` is the JSON
 ``tessera compile --target torch`` writes: ``{"graph": ..., "plan": [...]}`` where the plan is
 ``compiler/passes/plan.ts``'s (per objective: nodes computed without gradient first, then the
-taped ones, then the EMA modules to update)."""
+taped ones, then the EMA modules to update: those of the modules it optimizes and those whose
+``EmaSpec.alsoAfter`` names it). A term with ``adaptive`` has a weight that is state of the run
+(``AdaptiveWeights``, saved in checkpoints as ``adaptive/<objective>.<term>``)."""
 import copy
 import zlib
 
@@ -160,6 +162,60 @@ class LossContext:
         self.draws = Replay(**fixed) if isinstance(fixed, dict) else Draws(ctx.rng(f"loss:{term}"))
 
 
+class AdaptiveWeights:
+    """The adaptive term weights of a method (``runtime/adaptiveWeights.ts``; ST-STORM's
+    lambda_styB): one float32 scalar per term with ``adaptive``, keyed ``<objective>.<term>``,
+    starting at the term's ``Constant`` weight, read by the objective's step and, after a step
+    where the term ran and ``step % every == 0``, set to ``clip(w (1 + rate (d - target) /
+    target), min, max)`` with ``d`` the term's unweighted value in that step (float32, as TF.js)."""
+
+    def __init__(self, plans):
+        self.values, self.specs = {}, {}
+        for plan in plans:
+            for t in plan["terms"]:
+                if "adaptive" not in t:
+                    continue
+                key = f"{plan['objective']}.{t['name']}"
+                if t["weight"].get("_tag") != "Constant":
+                    raise ValueError(f"adaptive term {key}: its start weight must be a Constant")
+                self.values[key] = torch.tensor(float(t["weight"]["value"]), dtype=torch.float32)
+                self.specs[key] = t["adaptive"]
+
+    def of(self, plan):
+        """The current weights of ``plan``'s adaptive terms, by term name."""
+        return {t["name"]: self.values[k] for t in plan["terms"]
+                if (k := f"{plan['objective']}.{t['name']}") in self.values}
+
+    def update(self, plan, step, values):
+        """After ``plan`` ran at ``step`` with unweighted term values ``values`` (floats, by name)."""
+        for t in plan["terms"]:
+            key = f"{plan['objective']}.{t['name']}"
+            a = self.specs.get(key)
+            if a is None or t["name"] not in values or step % a["every"] != 0:
+                continue
+            d = torch.tensor(values[t["name"]], dtype=torch.float32)
+            scale = 1 + torch.tensor(a["rate"] / a["target"], dtype=torch.float32) * (d - torch.tensor(a["target"], dtype=torch.float32))
+            self.values[key] = (self.values[key] * scale).clamp(a["min"], a["max"])
+
+    def snapshot(self):
+        """``adaptive/<objective>.<term>`` -> 0-d float32 arrays (checkpoint entries)."""
+        return {f"{ADAPTIVE}{k}": v.numpy().copy() for k, v in self.values.items()}
+
+    def restore(self, tensors):
+        """The inverse of ``snapshot`` (keys without the ``adaptive/`` prefix are ignored); a
+        saved weight this method has no adaptive term for is an error."""
+        for full, v in tensors.items():
+            if not full.startswith(ADAPTIVE):
+                continue
+            key = full[len(ADAPTIVE):]
+            if key not in self.values:
+                raise KeyError(f"checkpoint: adaptive weight {key!r} has no adaptive term in this spec")
+            self.values[key] = torch.as_tensor(np.asarray(v), dtype=torch.float32).reshape(()).clone()
+
+
+ADAPTIVE = "adaptive/"
+
+
 class Objective(nn.Module):
     """One objective's differentiable part: the taped nodes and the weighted sum of its terms.
     Its submodules are the modules it optimizes (what DDP synchronises)."""
@@ -172,7 +228,9 @@ class Objective(nn.Module):
     def forward(self, values, ctx):
         evaluate_nodes(self.plan["taped"], values, ctx)
         terms = {t["name"]: values[t["node"]] for t in self.plan["terms"]}
-        total = sum(terms[t["name"]] * evaluate(t["weight"], ctx.progress) for t in self.plan["terms"])
+        weights = ctx.method.adaptive.of(self.plan)
+        total = sum(terms[t["name"]] * weights.get(t["name"], evaluate(t["weight"], ctx.progress))
+                    for t in self.plan["terms"])
         return total, terms
 
 
@@ -194,6 +252,7 @@ class Method:
         self._freeze(decls)
         self.loss_state = LossState(torch.Generator().manual_seed(seed))
         self.memory = MemoryState()
+        self.adaptive = AdaptiveWeights(self.plans)
         self.objectives = {p["objective"]: Objective(self, p) for p in self.plans}
         use_ddp = D.active() if distributed is None else distributed
         self.runners = {k: (nn.parallel.DistributedDataParallel(o, broadcast_buffers=False) if use_ddp else o)
@@ -239,8 +298,10 @@ class Method:
             out["lr"][name] = optim.set_hyper(opt, self.by_name[name]["optimizer"], progress)
             opt.step()
             commit_buffers(self.modules)
-            for t, v in terms.items():
-                out["terms"][t if t not in out["terms"] else f"{name}/{t}"] = D.mean_over_processes(v.item())
+            mean = {t: D.mean_over_processes(v.item()) for t, v in terms.items()}
+            self.adaptive.update(plan, step, mean)  # the global batch's values: one weight on every process
+            for t, v in mean.items():
+                out["terms"][t if t not in out["terms"] else f"{name}/{t}"] = v
             for ema in plan["emaAfter"]:
                 out["ema"][ema] = self._ema(ema, progress)
         self.loss_state.after_step()

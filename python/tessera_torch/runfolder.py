@@ -3,7 +3,8 @@
 ``spec.json``, ``spec.sha256``, ``run.json``, ``metrics.jsonl`` and
 ``checkpoints/step-NNNNNN.{safetensors,json}`` + ``latest.json`` (atomic writes), with weights as
 ``weights/<module>/<path>`` in tessera's layouts and optimizer state as
-``optimizer/<objective>/<module>/<path>:<slot>``."""
+``optimizer/<objective>/<module>/<path>:<slot>`` (adaptive term weights as
+``optimizer/adaptive/<objective>.<term>``)."""
 import datetime
 import hashlib
 import json
@@ -102,8 +103,10 @@ def loss_state(method):
 
 
 def load_optimizer_state(method, tensors, file="checkpoint"):
-    """The inverse of ``optimizer_state`` and ``loss_state``: fills each optimizer's state (Adam
-    moments and step count, momentum buffers) and the key queues from ``optimizer/...`` tensors."""
+    """The inverse of ``optimizer_state``, ``loss_state`` and the memory and adaptive-weight
+    snapshots: fills each optimizer's state (Adam moments and step count, momentum buffers), the
+    key queues, the memories and the adaptive term weights (``optimizer/adaptive/<objective>.<term>``,
+    as TF.js's ``optimizerState()`` names them) from ``optimizer/...`` tensors."""
     torch_slot = {v: k for k, v in SLOTS.items()}
     for obj, opt, p, name, path, kind in _optimized(method):
         prefix = f"optimizer/{obj}/{name}/{path}:"
@@ -119,6 +122,7 @@ def load_optimizer_state(method, tensors, file="checkpoint"):
         method.loss_state.queues[full[len(prefix):]] = torch.as_tensor(np.asarray(tensors[full]), dtype=torch.float32).clone()
     prefix = f"optimizer/{MEMORY}"
     method.memory.restore({k[len("optimizer/"):]: np.asarray(v) for k, v in tensors.items() if k.startswith(prefix)})
+    method.adaptive.restore({k[len("optimizer/"):]: v for k, v in tensors.items() if k.startswith("optimizer/adaptive/")})
 
 
 def save_checkpoint(run_dir, step, method, meta, keep=3):
@@ -129,6 +133,7 @@ def save_checkpoint(run_dir, step, method, meta, keep=3):
     tensors.update({f"optimizer/{k}": v for k, v in optimizer_state(method).items()})
     tensors.update({f"optimizer/{k}": v for k, v in loss_state(method).items()})
     tensors.update({f"optimizer/{k}": v for k, v in method.memory.snapshot().items()})
+    tensors.update({f"optimizer/{k}": v for k, v in method.adaptive.snapshot().items()})
     data = safetensors.encode(tensors, {"format": "tessera-checkpoint", "step": str(step), "specHash": meta["specHash"]})
     stem = f"step-{step:06d}"
     write_atomic(os.path.join(d, f"{stem}.safetensors"), data)

@@ -1,9 +1,12 @@
 """ST-STORM's texture and patch losses as ``compiler/lower/losses/texture.ts`` and
 ``contrastive.ts`` (PatchNCE) compute them: FFT log-amplitude L1, sliced Wasserstein distance of
-standardised patches, PatchNCE (CUT form). Random samples (positions, patches, projections) come
-from ``ctx.draws`` in the same order as TF.js draws them. Images are NCHW. Under DDP the sliced
+standardised patches over the bands of a Laplacian pyramid, PatchNCE (CUT form). Random samples
+(positions, patches, projections) come from ``ctx.draws`` in the same order as TF.js draws them. Images are NCHW. Under DDP the sliced
 Wasserstein distance compares the patch distributions of the global batch (``pred`` and
 ``target`` gathered, differentiably); the other two are per-image means."""
+import math
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -42,21 +45,77 @@ def _standard_patches(x, at, k):
     return (rows - mean) / torch.sqrt(var + 1e-12)
 
 
-def sliced_wasserstein(node, inputs, ctx):
-    """Patches drawn without replacement (``maxPatches`` of each batch), ``projections`` random
-    unit directions, sorted 1-D projections compared by L1 (single level)."""
-    p, t = _images(inputs, "SlicedWasserstein")
-    p, t = D.all_gather_cat(p), D.all_gather_cat(t)  # the patch distributions of the global batch
-    k, grid = patch_grid(p.shape, node["patch"])
+def max_pyramid_levels(h, w):
+    """``compiler/ir/loss.ts`` ``maxPyramidLevels``: ``1 + floor(log2(min(h, w)))``."""
+    return 1 + int(math.floor(math.log2(max(1, min(h, w)))))
+
+
+def _pool_matrix(n):
+    """``[ceil(n / 2), n]``: row ``i`` averages inputs ``2i`` and ``2i + 1`` (one of them at an odd end)."""
+    m = np.zeros(((n + 1) // 2, n), dtype=np.float64)
+    for i in range(m.shape[0]):
+        cols = [c for c in (2 * i, 2 * i + 1) if c < n]
+        m[i, cols] = 1 / len(cols)
+    return m
+
+
+def _upsample_matrix(out, n):
+    """``[out, n]``: linear interpolation from ``n`` to ``out`` samples, half-pixel centres."""
+    m = np.zeros((out, n), dtype=np.float64)
+    for i in range(out):
+        src = max(0.0, (i + 0.5) * n / out - 0.5)
+        i0 = min(int(math.floor(src)), n - 1)
+        i1 = min(i0 + 1, n - 1)
+        m[i, i0] += 1 - (src - i0)
+        m[i, i1] += src - i0
+    return m
+
+
+def _along(x, m, axis):
+    """The constant matrix ``m [out, n]`` applied along axis 2 (rows) or 3 (columns) of NCHW ``x``."""
+    mt = torch.from_numpy(m).to(x)
+    return torch.einsum("oh,bchw->bcow", mt, x) if axis == 2 else torch.einsum("ow,bchw->bcho", mt, x)
+
+
+def laplacian_pyramid(x, levels):
+    """``compiler/lower/losses/texture.ts`` ``laplacianPyramid``: ``levels - 1`` bands ``cur -
+    up(down)`` with ``down`` the 2x2 average pool (ceil mode: a lone odd end averages itself) and
+    ``up`` bilinear with half-pixel centres back to ``cur``'s size, then the low-pass. ``levels =
+    1`` is ``[x]``. Finest band first."""
+    bands, cur = [], x
+    for _ in range(1, levels):
+        h, w = cur.shape[2], cur.shape[3]
+        down = _along(_along(cur, _pool_matrix(h), 2), _pool_matrix(w), 3)
+        up = _along(_along(down, _upsample_matrix(h, down.shape[2]), 2), _upsample_matrix(w, down.shape[3]), 3)
+        bands.append(cur - up)
+        cur = down
+    return bands + [cur]
+
+
+def _swd_band(node, a, b, ctx):
+    """One band: A's patches, B's patches, then the projections are drawn (TF.js ``drawBand``)."""
+    k, grid = patch_grid(a.shape, node["patch"])
     n = min(len(grid), node["maxPatches"])
     at_a = [grid[i] for i in ctx.draws.permutation(len(grid))[:n]]
     at_b = [grid[i] for i in ctx.draws.permutation(len(grid))[:n]]
-    dim = k * k * p.shape[1]
-    w = torch.from_numpy(ctx.draws.normal(dim * node["projections"]).reshape(dim, node["projections"])).to(p)
+    dim = k * k * a.shape[1]
+    w = torch.from_numpy(ctx.draws.normal(dim * node["projections"]).reshape(dim, node["projections"])).to(a)
     w = w / (w.norm(dim=0, keepdim=True) + 1e-12)
-    pa = (_standard_patches(p, at_a, k) @ w).t().sort(1).values
-    pb = (_standard_patches(t, at_b, k) @ w).t().sort(1).values
+    pa = (_standard_patches(a, at_a, k) @ w).t().sort(1).values
+    pb = (_standard_patches(b, at_b, k) @ w).t().sort(1).values
     return (pa - pb).abs().mean()
+
+
+def sliced_wasserstein(node, inputs, ctx):
+    """The mean over the ``levels`` bands (capped at ``max_pyramid_levels``) of both images'
+    Laplacian pyramids of: patches drawn without replacement (``maxPatches`` of each batch) from
+    the band's grid, ``projections`` random unit directions, sorted 1-D projections compared by
+    L1. Each band draws its own patches and projections, finest band first."""
+    p, t = _images(inputs, "SlicedWasserstein")
+    p, t = D.all_gather_cat(p), D.all_gather_cat(t)  # the patch distributions of the global batch
+    levels = min(node["levels"], max_pyramid_levels(p.shape[2], p.shape[3]))
+    per = [_swd_band(node, a, b, ctx) for a, b in zip(laplacian_pyramid(p, levels), laplacian_pyramid(t, levels))]
+    return torch.stack(per).mean()
 
 
 def _layers(v, name):

@@ -140,6 +140,9 @@ describe('torch target: 2 processes (gloo) == 1 process with the global batch', 
       'semanticB',
     ]);
     for (const [objective, o] of Object.entries(r)) {
+      console.log(
+        `${objective}: worst term difference ${o.terms.toExponential(2)}, worst relative gradient ${o.grads.toExponential(2)} (${o.worst})`,
+      );
       expect(o.terms, `${objective}: loss terms`).toBeLessThan(1e-5);
       expect(o.grads, `${objective}: gradient of ${o.worst}`).toBeLessThan(1e-3);
       expect(o.tensors).toBeGreaterThan(5);

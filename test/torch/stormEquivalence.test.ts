@@ -1,7 +1,8 @@
 /**
  * ST-STORM `tiny` on TF.js `wasm` vs torch (`cpu` is too slow for ST-STORM's nets): from the same
  * initial weights, the same views (spectral noise included), permutations, token mask and the
- * same loss draws (PatchNCE positions, SWD patches and projections, recorded on the TF.js side),
+ * same loss draws (PatchNCE positions, SWD patches and projections of every pyramid band,
+ * recorded on the TF.js side; the style-gain `Normalize` views are computed by torch itself),
  * each phase-A objective at step 0 (R1 active) and the phase-B objectives at step 20 (memories
  * empty: they pass the batch through) agree: loss terms within 1e-4, gradients within 1e-3
  * relative (`compareTargets.ts`). Batch 4.

@@ -3,8 +3,9 @@
  * --target torch`, `train.py` for 4 steps on a 24-image folder (batch 4: steps 0-3 of phase A,
  * R1 at step 0), then `tessera eval --run` reads the run folder (style and content representations,
  * kNN probe). The checkpoint carries every module (generators, teachers, discriminator with its
- * spectral-norm vectors, semantic branch), the optimizer state of every objective and the key
- * queues. The same run with the images streamed (`--stream on --workers 2`) has the same losses.
+ * spectral-norm vectors, semantic branch), the optimizer state of every objective, the key
+ * queues and the adaptive phase-B token weight; the compiled plan moves T_B after generatorA too.
+ * The same run with the images streamed (`--stream on --workers 2`) has the same losses.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -87,6 +88,20 @@ describe('torch target: ST-STORM tiny train.py run, read by tessera eval', () =>
     expect(c.err).toBe('');
   }, 120_000);
 
+  it('graph.json carries the fidelity settings the Python step reads: T_B also after generatorA, the adaptive token weight', () => {
+    const compiled = JSON.parse(readFileSync(join(target, 'graph.json'), 'utf8')) as {
+      plan: Array<{
+        objective: string;
+        emaAfter: string[];
+        terms: Array<{ name: string; adaptive?: { every: number } }>;
+      }>;
+    };
+    const plan = (o: string) => compiled.plan.find((p) => p.objective === o)!;
+    expect(plan('generatorA').emaAfter.sort()).toEqual(['T_A', 'T_B']);
+    expect(plan('generatorB').emaAfter).toEqual(['T_B']);
+    expect(plan('generatorB').terms.find((t) => t.name === 'tok')?.adaptive?.every).toBe(10);
+  });
+
   it('trains 4 steps with finite losses of every phase-A objective and checkpoints everything', () => {
     const r = train(target, run);
     expect(r.status, r.stderr).toBe(0);
@@ -108,6 +123,7 @@ describe('torch target: ST-STORM tiny train.py run, read by tessera eval', () =>
     expect(keys).toContain('weights/D_A/convs.0.u');
     expect(keys.some((k) => k.startsWith('optimizer/generatorA/'))).toBe(true);
     expect(keys.some((k) => k.startsWith('optimizer/lossState/'))).toBe(true);
+    expect(keys).toContain('optimizer/adaptive/generatorB.tok');
   }, 300_000);
 
   it('train.py --stream on --workers 2 decodes on the fly and trains to the same losses', () => {

@@ -26,6 +26,17 @@ import { Rng } from '../../compiler/ir/rng.js';
 /** The ops whose values are random draws (fed to torch as given values). */
 export const RANDOM_OPS: ReadonlySet<string> = new Set(['View', 'Masks', 'TokenMask', 'Permute']);
 
+/**
+ * Augmentations that draw nothing: a `View` made only of these is computed by torch itself, not
+ * fed (ST-STORM's style-gain views `styleGainA` / `styleGainB`), so the comparison checks its rule.
+ */
+export const DETERMINISTIC_AUGS: ReadonlySet<string> = new Set(['Normalize']);
+
+/** Whether node `n`'s value is a random draw (a `View` only when one of its steps draws). */
+const isRandom = (n: Graph['nodes'][number]): boolean =>
+  RANDOM_OPS.has(n.op) &&
+  !(n.op === 'View' && n.expr.pipeline.every((a) => DETERMINISTIC_AUGS.has(a._tag)));
+
 /** The draws one loss node made: its permutations in order and its normals. */
 interface LossDraws {
   readonly permutations: number[][];
@@ -99,7 +110,7 @@ export const randomValues = (
   const out: Record<string, NamedTensor> = {};
   for (const n of graph.nodes) {
     const v = values.get(n.id);
-    if (!RANDOM_OPS.has(n.op) || v === undefined) continue;
+    if (!isRandom(n) || v === undefined) continue;
     if (v instanceof tf.Tensor) out[`fixed/${n.id}`] = named(v);
     else for (const [k, f] of Object.entries(v)) out[`fixed/${n.id}/${k}`] = named(f as tf.Tensor);
   }
