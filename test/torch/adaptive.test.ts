@@ -20,7 +20,7 @@ import { createAdaptiveWeights } from '../../runtime/adaptiveWeights.js';
 import { useBackend } from '../../runtime/backend.js';
 import { compileGraph } from '../../runtime/compile.js';
 import { tessera } from '../cli/capture.js';
-import { PYTHON } from './python.js';
+import { PYTHON, trainPy } from './python.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-torch-adaptive-'));
 const target = join(dir, 'target');
@@ -62,20 +62,7 @@ const spec = (() => {
 })();
 
 const train = (out: string, ...extra: string[]) =>
-  spawnSync(
-    PYTHON,
-    [
-      join(target, 'train.py'),
-      '--data',
-      join(dir, 'images'),
-      '--out',
-      out,
-      '--checkpoint-every',
-      '2',
-      ...extra,
-    ],
-    { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } },
-  );
+  trainPy(target, join(dir, 'images'), out, ...extra);
 
 /** Runs a Python snippet with the compiled target's package importable; returns its JSON output. */
 const python = <T>(body: string, ...args: string[]): T => {

@@ -2,7 +2,8 @@
  * Running the torch target's Python from tests: the interpreter that has PyTorch (`TESSERA_PYTHON`,
  * else Debian's `/usr/bin/python3` where `.ci/run` installs `python3-torch`, else `python3`).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { PYTHON } from '../../runtime/torchPackage.js';
 
 export { PYTHON };
@@ -27,3 +28,14 @@ export const runPython = (
     );
   }
 };
+
+/**
+ * Runs a compiled torch target's `train.py` on `data` into `out` (one thread, a checkpoint every
+ * 2 steps, then `extra` arguments); returns the process result (status, stdout, stderr).
+ */
+export const trainPy = (target: string, data: string, out: string, ...extra: string[]) =>
+  spawnSync(
+    PYTHON,
+    [join(target, 'train.py'), '--data', data, '--out', out, '--checkpoint-every', '2', ...extra],
+    { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } },
+  );

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeMethod } from '../../compiler/ir/codec.js';
 import { Aug, Branch, Loss, Method, Net, Optim, Schedule, Value, View } from '../../dsl/index.js';
 import { tessera } from '../cli/capture.js';
-import { PYTHON } from './python.js';
+import { PYTHON, trainPy } from './python.js';
 import { spawnSync } from 'node:child_process';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-torch-resume-'));
@@ -58,20 +58,7 @@ const queued = (() => {
 })();
 
 const train = (target: string, out: string, ...extra: string[]) =>
-  spawnSync(
-    PYTHON,
-    [
-      join(target, 'train.py'),
-      '--data',
-      join(dir, 'images'),
-      '--out',
-      out,
-      '--checkpoint-every',
-      '2',
-      ...extra,
-    ],
-    { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } },
-  );
+  trainPy(target, join(dir, 'images'), out, ...extra);
 
 /** Every tensor of the checkpoint `latest.json` points at, by name (weights, optimizer state, queues). */
 const latest = (run: string): Record<string, number[]> => {

@@ -13,26 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tessera } from '../cli/capture.js';
-import { PYTHON } from './python.js';
+import { PYTHON, trainPy } from './python.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-torch-storm-run-'));
 const run = join(dir, 'run');
 
 const train = (target: string, out: string, ...extra: string[]) =>
-  spawnSync(
-    PYTHON,
-    [
-      join(target, 'train.py'),
-      '--data',
-      join(dir, 'images'),
-      '--out',
-      out,
-      '--checkpoint-every',
-      '2',
-      ...extra,
-    ],
-    { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } },
-  );
+  trainPy(target, join(dir, 'images'), out, ...extra);
 
 /** The loss fields of each metrics line (timings left out). */
 const losses = (out: string): Array<Record<string, number>> =>
