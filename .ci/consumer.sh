@@ -18,7 +18,7 @@ cd "$repo"
 if [[ -n "${TESSERA_TGZ:-}" ]]; then tgz="$(realpath "$TESSERA_TGZ")"; else tgz="$work/$(npm pack --pack-destination "$work" --silent | tail -n 1)"; fi
 listing="$(tar -tzf "$tgz")"
 echo "$(basename "$tgz"): $(du -k "$tgz" | cut -f1) KB packed, $(wc -l <<< "$listing") files"
-for f in dist/cli.js dist/index.js dist/index.cjs dist/index.d.ts dist/index.d.cts bin/tessera.mjs; do
+for f in dist/cli.js dist/index.js dist/index.cjs dist/index.d.ts dist/index.d.cts dist/peers/torch_step.py bin/tessera.mjs; do
   grep -qx "package/$f" <<< "$listing" || fail "$f is not in the tarball"
 done
 grep -q '^package/dist/sources/.*\.ts$' <<< "$listing" || fail "the sources compile --emit embeds (dist/sources) are not in the tarball"

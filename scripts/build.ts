@@ -59,6 +59,14 @@ const copySources = async (): Promise<number> => {
   return files.length;
 };
 
+/** Copies the PyTorch peer of `bench step --peer torch` (`bench/peers/*.py`) to `dist/peers/`, next to the chunk that spawns it. */
+const copyPeers = async (): Promise<void> => {
+  const from = path.join(root, 'bench', 'peers');
+  await fs.mkdir(path.join(dist, 'peers'), { recursive: true });
+  for (const f of (await fs.readdir(from)).filter((n) => n.endsWith('.py')))
+    await fs.copyFile(path.join(from, f), path.join(dist, 'peers', f));
+};
+
 const t0 = performance.now();
 await clean();
 await Promise.all([
@@ -73,6 +81,7 @@ await Promise.all([
 ]);
 if (types) await fs.copyFile(path.join(dist, 'index.d.ts'), path.join(dist, 'index.d.cts'));
 const copied = await copySources();
+await copyPeers();
 console.log(
   `built dist/ (library ESM + CJS, CLI${types ? ', types' : ''}; ${copied} sources for compile --emit) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
 );
