@@ -19,7 +19,7 @@ import { Aug, Branch, Loss, Method, Net, Optim, Value, View } from '../../dsl/in
 import { createAdaptiveWeights } from '../../runtime/adaptiveWeights.js';
 import { useBackend } from '../../runtime/backend.js';
 import { compileGraph } from '../../runtime/compile.js';
-import { tessera } from '../cli/capture.js';
+import { prepareTorchRun } from './torchRun.js';
 import { PYTHON, trainPy } from './python.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-torch-adaptive-'));
@@ -96,26 +96,7 @@ describe('torch target: adaptive term weights', () => {
   beforeAll(async () => {
     await useBackend('cpu');
     writeFileSync(join(dir, 'spec.json'), JSON.stringify(encodeMethod(spec)));
-    const data = await tessera(
-      'data',
-      'appearance',
-      '--out',
-      join(dir, 'images'),
-      '--n',
-      '24',
-      '--size',
-      '16',
-    );
-    expect(data.code).toBe(0);
-    const c = await tessera(
-      'compile',
-      join(dir, 'spec.json'),
-      '--target',
-      'torch',
-      '--out',
-      target,
-    );
-    expect(c.err).toBe('');
+    await prepareTorchRun(join(dir, 'images'), 16, target, join(dir, 'spec.json'));
     const r = train(whole);
     expect(r.status, r.stderr).toBe(0);
   }, 120_000);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeMethod } from '../../compiler/ir/codec.js';
 import { Aug, Branch, Loss, Method, Net, Optim, Schedule, Value, View } from '../../dsl/index.js';
-import { tessera } from '../cli/capture.js';
+import { prepareTorchRun } from './torchRun.js';
 import { PYTHON, trainPy } from './python.js';
 import { spawnSync } from 'node:child_process';
 
@@ -93,26 +93,7 @@ describe('torch target: train.py --resume', () => {
 
   beforeAll(async () => {
     writeFileSync(join(dir, 'queued.json'), JSON.stringify(encodeMethod(queued)));
-    const data = await tessera(
-      'data',
-      'appearance',
-      '--out',
-      join(dir, 'images'),
-      '--n',
-      '24',
-      '--size',
-      '16',
-    );
-    expect(data.code).toBe(0);
-    const c = await tessera(
-      'compile',
-      join(dir, 'queued.json'),
-      '--target',
-      'torch',
-      '--out',
-      target,
-    );
-    expect(c.err).toBe('');
+    await prepareTorchRun(join(dir, 'images'), 16, target, join(dir, 'queued.json'));
     const r = train(target, whole);
     expect(r.status, r.stderr).toBe(0);
     cpSync(whole, resumed, { recursive: true });

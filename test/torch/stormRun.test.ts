@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tessera } from '../cli/capture.js';
+import { prepareTorchRun } from './torchRun.js';
 import { PYTHON, trainPy } from './python.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-torch-storm-run-'));
@@ -46,33 +47,19 @@ describe('torch target: ST-STORM tiny train.py run, read by tessera eval', () =>
   const target = join(dir, 'target');
 
   beforeAll(async () => {
-    const data = await tessera(
-      'data',
-      'appearance',
-      '--out',
+    await prepareTorchRun(
       join(dir, 'images'),
-      '--n',
-      '24',
-      '--size',
-      '32',
-    );
-    expect(data.code).toBe(0);
-    const c = await tessera(
-      'compile',
+      32,
+      target,
       '--method',
       'st-storm',
       '--preset',
       'tiny',
-      '--target',
-      'torch',
-      '--out',
-      target,
       '--steps',
       '4',
       '--batch',
       '4',
     );
-    expect(c.err).toBe('');
   }, 120_000);
 
   it('graph.json carries the fidelity settings the Python step reads: T_B also after generatorA, the adaptive token weight', () => {
