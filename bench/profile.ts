@@ -13,7 +13,8 @@
  * - `other matmuls`: plain 2-D products (linears, their gradients, logits);
  * - `convolutions`: `Conv2D` and its gradients, depthwise and transposed variants;
  * - `data movement`: reshapes, transposes, copies, concat / slice / split, gathers, pads, casts;
- * - `element-wise`: everything else (arithmetic, activations, reductions, softmax...).
+ * - `element-wise`: everything else (arithmetic, activations, reductions, softmax...), including
+ *   BatchNorm's group sums run as `ones [g, 1, n] . x` products.
  */
 import type { CompiledMethod } from '../runtime/compiled.js';
 import { tf } from '../runtime/backend.js';
@@ -113,10 +114,14 @@ export const categoryOf = (
   op: string | undefined,
 ): Category => {
   if (op !== undefined && AUG_OPS.has(op)) return 'augmentation';
-  if (MATMULS.has(kernel))
+  if (MATMULS.has(kernel)) {
+    // `ones [g, 1, n] . x [g, n, c]`: sums over rows (BatchNorm's group statistics), a reduction
+    const a = inputShapes[0] ?? [];
+    if (a.length === 3 && a[1] === 1) return 'element-wise';
     return Math.max(batchOf(inputShapes[0]), batchOf(inputShapes[1])) > 1
       ? 'attention products'
       : 'other matmuls';
+  }
   if (CONVS.has(kernel)) return 'convolutions';
   if (MOVES.has(kernel)) return 'data movement';
   return 'element-wise';
