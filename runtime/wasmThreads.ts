@@ -12,10 +12,9 @@
  * 3. its pool is sized from logical cores / 2 (it assumes two hyper-threads per core): `os.cpus`
  *    reports twice the requested threads while the backend initialises.
  *
- * XNNPACK splits each operation's output between threads, never a sum; tessera's SIMD batched
- * product (`compiler/lower/kernels/simdMatmul.ts`) does not run on the threaded build's shared
- * memory, so TF.js's batched kernel takes its place and sums in another order: losses agree with
- * one thread within 1e-5 (`test/runtime/wasmThreads.test.ts`). Opt-in (`TESSERA_THREADS`): measured on the 2-core
+ * XNNPACK splits each operation's output between threads, never a sum, and tessera's SIMD batched
+ * product (`compiler/lower/kernels/simdMatmul.ts`) imports the shared memory of the threaded build,
+ * so results are bit-identical to one thread (`test/runtime/wasmThreads.test.ts`). Opt-in (`TESSERA_THREADS`): measured on the 2-core
  * machine, a 512^3 matMul runs 1.5-1.9x faster on 2 threads, but the MoCo v3 `tiny` step (small
  * convolutions and many element-wise kernels) only 0-15% faster on a quiet machine and slower when
  * other jobs share the cores (README, "Backends").

@@ -26,7 +26,8 @@ const WA = (globalThis as unknown as { readonly WebAssembly: WasmApi }).WebAssem
 
 /** What the kernel uses of the TF.js wasm backend's internals. */
 interface WasmBackendLike {
-  readonly wasm?: { readonly asm?: { readonly memory?: object } };
+  /** The memory: exported as `asm.memory` (single-threaded build) or `wasmMemory` (threaded, shared). */
+  readonly wasm?: { readonly asm?: { readonly memory?: object }; readonly wasmMemory?: object };
   readonly dataIdMap: { get(id: unknown): { readonly memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: unknown): boolean;
@@ -41,11 +42,14 @@ const instances = new WeakMap<object, Exports>();
 
 /** The kernel instance bound to `backend`'s memory, or null when it cannot run there. */
 const exportsFor = (backend: unknown): Exports | null => {
-  const memory = (backend as WasmBackendLike).wasm?.asm?.memory;
+  const wasm = (backend as WasmBackendLike).wasm;
+  const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
   if (!(memory instanceof WA.Memory)) return null;
   let e = instances.get(memory);
   if (e === undefined) {
-    const bytes = simdMatmulModule();
+    const { buffer } = memory as unknown as { readonly buffer: unknown };
+    const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+    const bytes = simdMatmulModule(shared);
     if (!WA.validate(bytes)) return null; // no WebAssembly SIMD in this engine
     e = new WA.Instance(new WA.Module(bytes), { env: { memory } }).exports as unknown as Exports;
     instances.set(memory, e);

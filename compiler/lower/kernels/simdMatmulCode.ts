@@ -207,4 +207,4 @@ const tr: WasmFunction = {
 };
 
 /** The kernel module's bytes. */
-export const simdMatmulModule = (): Uint8Array => module([mm, tr]);
+export const simdMatmulModule = (shared = false): Uint8Array => module([mm, tr], shared);

@@ -102,10 +102,17 @@ export interface WasmFunction {
   readonly body: number[];
 }
 
-/** A module importing `env.memory` (min 1 page) and exporting `fns` (no results). */
-export const module = (fns: ReadonlyArray<WasmFunction>): Uint8Array => {
+/** The largest wasm32 memory, in 64 KiB pages (a shared memory import must declare a maximum). */
+const MAX_PAGES = 65536;
+
+/**
+ * A module importing `env.memory` (min 1 page; `shared`: a shared memory, max 4 GiB, as the
+ * threaded TF.js wasm build has) and exporting `fns` (no results).
+ */
+export const module = (fns: ReadonlyArray<WasmFunction>, shared = false): Uint8Array => {
   const types = section(1, vec(fns.map((f) => [0x60, ...vec(f.params.map((t) => [t])), 0])));
-  const imports = section(2, vec([[...bytesOf('env'), ...bytesOf('memory'), 0x02, 0x00, 1]]));
+  const limits = shared ? [0x03, 1, ...uleb(MAX_PAGES)] : [0x00, 1];
+  const imports = section(2, vec([[...bytesOf('env'), ...bytesOf('memory'), 0x02, ...limits]]));
   const funcs = section(3, vec(fns.map((_, i) => uleb(i))));
   const exports = section(7, vec(fns.map((f, i) => [...bytesOf(f.name), 0x00, ...uleb(i)])));
   const code = section(

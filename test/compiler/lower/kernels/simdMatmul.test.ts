@@ -42,6 +42,7 @@ describe('wasm assembler', () => {
       globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }
     ).WebAssembly;
     expect(wasm.validate(simdMatmulModule())).toBe(true);
+    expect(wasm.validate(simdMatmulModule(true))).toBe(true); // importing a shared memory (threads)
   });
 });
 
