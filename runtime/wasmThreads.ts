@@ -14,8 +14,8 @@
  *
  * XNNPACK splits each operation's output between threads, never a sum, and tessera's SIMD batched
  * product (`compiler/lower/kernels/simdMatmul.ts`) imports the shared memory of the threaded build,
- * so results are bit-identical to one thread (`test/runtime/wasmThreads.test.ts`). Opt-in (`TESSERA_THREADS`): measured on the 2-core
- * machine, a 512^3 matMul runs 1.5-1.9x faster on 2 threads, but the MoCo v3 `tiny` step (small
+ * so results are bit-identical to one thread (`test/runtime/wasmThreads.test.ts`). Opt-in
+ * (`TESSERA_THREADS`): measured on the 2-core machine, a 512^3 matMul runs 1.5-1.9x faster on 2 threads, but the MoCo v3 `tiny` step (small
  * convolutions and many element-wise kernels) only 0-15% faster on a quiet machine and slower when
  * other jobs share the cores (README, "Backends").
  */
