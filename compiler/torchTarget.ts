@@ -5,8 +5,7 @@
  * after its optimizer step, the terms with their weights and adaptive controllers), so both targets
  * run the same nodes in the same order.
  */
-import type { Graph, NodeId } from './ir/graph.js';
-import type { AdaptiveWeight } from './ir/node.js';
+import type { Graph, ObjectivePlan } from './ir/graph.js';
 import { stepPlan } from './passes/plan.js';
 
 /** The format of `graph.json` in a torch target folder. */
@@ -15,16 +14,11 @@ export const TORCH_TARGET_FORMAT = 'tessera-torch-target';
 /** One objective's plan with names only (JSON). */
 export interface TorchObjectivePlan {
   readonly objective: string;
-  readonly terms: ReadonlyArray<{
-    readonly name: string;
-    readonly node: NodeId;
-    readonly weight: unknown;
-    /** The term's weight is run state (`AdaptiveWeight`, `runtime/adaptiveWeights.ts`). */
-    readonly adaptive?: AdaptiveWeight;
-  }>;
-  readonly constant: ReadonlyArray<NodeId>;
-  readonly taped: ReadonlyArray<NodeId>;
-  readonly modules: ReadonlyArray<string>;
+  /** The IR plan's terms as they are (an adaptive weight is run state, `runtime/adaptiveWeights.ts`). */
+  readonly terms: ObjectivePlan['terms'];
+  readonly constant: ObjectivePlan['constant'];
+  readonly taped: ObjectivePlan['taped'];
+  readonly modules: ObjectivePlan['modules'];
   readonly emaAfter: ReadonlyArray<string>;
 }
 

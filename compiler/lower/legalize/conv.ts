@@ -104,36 +104,9 @@ const convExplicit = (
     .runKernel(CONV_KERNEL, { x, filter: w }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 };
 
-/** Inserts `s - 1` zeros between neighbours on both spatial axes: `[B, h, w, C] -> [B, (h-1)s+1, (w-1)s+1, C]`. */
-export const dilateSpatial = (x: tf.Tensor4D, s: number): tf.Tensor4D => {
-  if (s === 1) return x;
-  const [b, h, w, c] = x.shape;
-  const alongW = x
-    .reshape([b * h, w, 1, c])
-    .pad([
-      [0, 0],
-      [0, 0],
-      [0, s - 1],
-      [0, 0],
-    ])
-    .reshape([b, h, w * s, c])
-    .slice([0, 0, 0, 0], [b, h, (w - 1) * s + 1, c]);
-  const w2 = (w - 1) * s + 1;
-  return alongW
-    .reshape([b, h, 1, w2 * c])
-    .pad([
-      [0, 0],
-      [0, 0],
-      [0, s - 1],
-      [0, 0],
-    ])
-    .reshape([b, h * s, w2, c])
-    .slice([0, 0, 0, 0], [b, (h - 1) * s + 1, w2, c]) as tf.Tensor4D;
-};
-
 /**
  * Inserts `s - 1` zeros after every element on both spatial axes: `[B, h, w, C] -> [B, h s, w s, C]`
- * (as `dilateSpatial` with its `s - 1` trailing zeros kept: two pads, no crop).
+ * (two pads, no crop: the input gradient pads its conv so that the trailing zeros fit).
  */
 const zeroInsert = (x: tf.Tensor4D, s: number): tf.Tensor4D => {
   if (s === 1) return x;
@@ -153,6 +126,13 @@ const zeroInsert = (x: tf.Tensor4D, s: number): tf.Tensor4D => {
       [0, 0],
     ])
     .reshape([b, h * s, w * s, c]);
+};
+
+/** Inserts `s - 1` zeros between neighbours on both spatial axes: `[B, h, w, C] -> [B, (h-1)s+1, (w-1)s+1, C]`. */
+export const dilateSpatial = (x: tf.Tensor4D, s: number): tf.Tensor4D => {
+  if (s === 1) return x;
+  const [b, h, w, c] = x.shape;
+  return zeroInsert(x, s).slice([0, 0, 0, 0], [b, (h - 1) * s + 1, (w - 1) * s + 1, c]);
 };
 
 /** `[n, n]` with ones on the anti-diagonal: left-multiplying reverses the rows. */
