@@ -61,7 +61,9 @@ export const abRuns =
   };
 
 export const gf = (flops: number, ms: number): string =>
-  `${(flops / ms / 1e6).toFixed(2)} GFLOP/s (${ms.toFixed(1)} ms)`;
+  flops > 0
+    ? `${(flops / ms / 1e6).toFixed(2)} GFLOP/s (${ms.toFixed(1)} ms)`
+    : `${ms.toFixed(1)} ms`;
 
 export const report = (
   name: string,

@@ -17,6 +17,8 @@ import {
   matMulLegal,
 } from '../compiler/lower/legalize/matmul.js';
 import { batchMatMulSimd, simdMatmulAvailable } from '../compiler/lower/kernels/simdMatmul.js';
+import { geluSimd } from '../compiler/lower/kernels/simdGelu.js';
+import { geluOps } from '../compiler/lower/nets/dense.js';
 import { upsample2Legal, upsample2Plain } from '../compiler/lower/legalize/resize.js';
 import { referenceKernels, wasmKernels, type Kernels } from '../compiler/lower/legalize/index.js';
 import type { NetNode } from '../compiler/ir/net.js';
@@ -219,6 +221,31 @@ const matmulCases = (): void => {
   }
 };
 
+/** Exact GELU on a ViT MLP hidden tensor: element-wise ops vs tessera's SIMD kernel. */
+const geluCase = (): void => {
+  const x = randn([64, 65, 256]);
+  const dy = randn([64, 65, 256], 2);
+  const fwdBwd = (gelu: (t: tf.Tensor) => tf.Tensor) => () =>
+    tf.grad((t: tf.Tensor) => tf.sum(tf.mul(gelu(t), dy)))(x);
+  report(
+    'exact GELU [64,65,256] forward',
+    'element-wise ops',
+    'tessera SIMD kernel',
+    0,
+    ab(
+      () => geluOps(x),
+      () => geluSimd(x),
+    ),
+  );
+  report(
+    'exact GELU [64,65,256] fwd+grad',
+    'element-wise ops',
+    'tessera SIMD kernel',
+    0,
+    ab(fwdBwd(geluOps), fwdBwd(geluSimd)),
+  );
+};
+
 const otherCases = (): void => {
   const [b, n, d, kk] = [32, 196, 384, 49];
   const x = randn([b, n, d]) as tf.Tensor3D;
@@ -384,6 +411,7 @@ const main = async (): Promise<void> => {
   convCase([8, 32, 32, 32], 3, 64, 2);
   convCase([8, 64, 64, 16], 4, 32, 2);
   matmulCases();
+  if (simdMatmulAvailable()) geluCase();
   otherCases();
   if (!process.argv.includes('--no-steps')) await stepCases();
 };

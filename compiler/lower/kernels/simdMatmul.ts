@@ -11,51 +11,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { simdMatmulModule } from './simdMatmulCode.js';
+import { memoryOffset, wasmExportsFor, type WasmBackendLike } from './wasmBinding.js';
 
 /** The kernel's name in the TF.js registry. */
 export const SIMD_MATMUL_KERNEL = 'TesseraBatchMatMul';
-
-/** The WebAssembly JS API (the project's TypeScript libs do not declare it). */
-interface WasmApi {
-  readonly Memory: abstract new (...args: never[]) => object;
-  validate(bytes: Uint8Array): boolean;
-  readonly Module: new (bytes: Uint8Array) => object;
-  readonly Instance: new (module: object, imports: object) => { readonly exports: unknown };
-}
-const WA = (globalThis as unknown as { readonly WebAssembly: WasmApi }).WebAssembly;
-
-/** What the kernel uses of the TF.js wasm backend's internals. */
-interface WasmBackendLike {
-  /** The memory: exported as `asm.memory` (single-threaded build) or `wasmMemory` (threaded, shared). */
-  readonly wasm?: { readonly asm?: { readonly memory?: object }; readonly wasmMemory?: object };
-  readonly dataIdMap: { get(id: unknown): { readonly memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  disposeData(dataId: unknown): boolean;
-}
 
 interface Exports {
   readonly mm: (...args: number[]) => void;
   readonly tr: (src: number, dst: number, batch: number, rows: number, cols: number) => void;
 }
 
-const instances = new WeakMap<object, Exports>();
-
 /** The kernel instance bound to `backend`'s memory, or null when it cannot run there. */
-const exportsFor = (backend: unknown): Exports | null => {
-  const wasm = (backend as WasmBackendLike).wasm;
-  const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
-  if (!(memory instanceof WA.Memory)) return null;
-  let e = instances.get(memory);
-  if (e === undefined) {
-    const { buffer } = memory as unknown as { readonly buffer: unknown };
-    const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
-    const bytes = simdMatmulModule(shared);
-    if (!WA.validate(bytes)) return null; // no WebAssembly SIMD in this engine
-    e = new WA.Instance(new WA.Module(bytes), { env: { memory } }).exports as unknown as Exports;
-    instances.set(memory, e);
-  }
-  return e;
-};
+const exportsFor = (backend: unknown): Exports | null =>
+  wasmExportsFor<Exports>(simdMatmulModule, backend);
 
 /** Whether the kernel runs on the active backend (wasm, with its memory reachable and SIMD). */
 export const simdMatmulAvailable = (): boolean =>
@@ -84,7 +52,7 @@ const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const [m, k, n] = [transposeA ? a2 : a1, transposeA ? a1 : a2, transposeB ? b1 : b2];
   if ((transposeB ? b2 : b1) !== k)
     throw new Error(`${SIMD_MATMUL_KERNEL}: inner sizes differ (${k} vs ${transposeB ? b2 : b1})`);
-  const offset = (t: tf.TensorInfo): number => be.dataIdMap.get(t.dataId)!.memoryOffset;
+  const offset = (t: tf.TensorInfo): number => memoryOffset(be, t);
   const scratch = transposeB ? be.makeOutput([g, k, n], 'float32') : null;
   if (scratch !== null) wasm.tr(offset(b), offset(scratch), g, n, k);
   const out = be.makeOutput([g, m, n], 'float32');

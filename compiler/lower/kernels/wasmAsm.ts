@@ -42,6 +42,12 @@ const bytesOf = (s: string): number[] => [
 const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 
+/** A 4-byte lane repeated four times (a `v128.const` immediate). */
+const lanes = (one: Float32Array | Int32Array): number[] => {
+  const bytes = [...new Uint8Array(one.buffer)];
+  return [...bytes, ...bytes, ...bytes, ...bytes];
+};
+
 /** The instructions the kernels use. */
 export const op = {
   get: (i: number) => [0x20, ...uleb(i)],
@@ -62,9 +68,24 @@ export const op = {
   v128Load: (offset = 0) => [0xfd, ...uleb(0), 0, ...uleb(offset)], // align hint 1: unaligned rows are fine
   v128Store: (offset = 0) => [0xfd, ...uleb(11), 0, ...uleb(offset)],
   v128Zero: [0xfd, ...uleb(12), ...new Array<number>(16).fill(0)],
+  /** `v128.const` with the same f32 in every lane. */
+  f32x4Const: (x: number) => [0xfd, ...uleb(12), ...lanes(new Float32Array([x]))],
+  /** `v128.const` with the same i32 in every lane. */
+  i32x4Const: (n: number) => [0xfd, ...uleb(12), ...lanes(new Int32Array([n]))],
   f32x4Splat: [0xfd, ...uleb(19)],
+  f32x4Abs: [0xfd, ...uleb(224)],
+  f32x4Neg: [0xfd, ...uleb(225)],
   f32x4Add: [0xfd, ...uleb(228)],
+  f32x4Sub: [0xfd, ...uleb(229)],
   f32x4Mul: [0xfd, ...uleb(230)],
+  f32x4Div: [0xfd, ...uleb(231)],
+  f32x4Max: [0xfd, ...uleb(233)],
+  f32x4Nearest: [0xfd, ...uleb(106)],
+  i32x4TruncSatF32x4S: [0xfd, ...uleb(248)],
+  i32x4Add: [0xfd, ...uleb(174)],
+  i32x4Shl: [0xfd, ...uleb(171)],
+  /** `(v1 & c) | (v2 & ~c)` for operands `v1 v2 c` on the stack. */
+  v128Bitselect: [0xfd, ...uleb(82)],
   end: [0x0b],
 } as const;
 

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Activation, ActivationFn, Linear, Mlp, Norm } from '../../ir/net.js';
 import { mlpNorm } from '../../ir/params/layers.js';
 import { withGrad } from '../legalize/custom.js';
+import { geluSimd, geluSimdApplies } from '../kernels/simdGelu.js';
 import { batchNormTrain, type Affine } from './batchNorm.js';
 import { port, type NetRule, type Scope } from './rule.js';
 
@@ -120,11 +121,15 @@ export const normRule: NetRule<Norm> = {
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 /**
- * Exact (erf) GELU, as PyTorch's default `nn.GELU`: `x/2 (1 + erf(x / sqrt 2))`. One taped op
- * whose gradient `Phi(x) + x phi(x)` reuses the forward's `1 + erf` (no second erf, 8 backward
- * kernels instead of ~11).
+ * Exact (erf) GELU, as PyTorch's default `nn.GELU`: `x/2 (1 + erf(x / sqrt 2))`. On wasm, tessera's
+ * SIMD kernel (`kernels/simdGelu.ts`: one pass forward, one backward); elsewhere `geluOps`, one
+ * taped op whose gradient `Phi(x) + x phi(x)` reuses the forward's `1 + erf` (no second erf, 8
+ * backward kernels instead of ~11).
  */
-export const gelu = (x: tf.Tensor): tf.Tensor =>
+export const gelu = (x: tf.Tensor): tf.Tensor => (geluSimdApplies(x) ? geluSimd(x) : geluOps(x));
+
+/** GELU as TF.js element-wise ops (every backend; the reference of the SIMD kernel). */
+export const geluOps = (x: tf.Tensor): tf.Tensor =>
   withGrad<tf.Tensor>(([xi], save) => {
     const onePlusErf = tf.add(1, tf.erf(tf.mul(xi!, Math.SQRT1_2)));
     save([xi!, onePlusErf]);

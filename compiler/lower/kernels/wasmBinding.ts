@@ -1,0 +1,56 @@
+/**
+ * Binding tessera's own WebAssembly kernels to the TF.js wasm backend: a kernel module imports the
+ * backend's memory (`asm.memory` in the single-threaded build, the shared `wasmMemory` in the
+ * threaded one), so it reads and writes tensors in place. One instance per module and memory.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+/** The WebAssembly JS API (the project's TypeScript libs do not declare it). */
+interface WasmApi {
+  readonly Memory: abstract new (...args: never[]) => object;
+  validate(bytes: Uint8Array): boolean;
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+const WA = (globalThis as unknown as { readonly WebAssembly: WasmApi }).WebAssembly;
+
+/** What the kernels use of the TF.js wasm backend's internals. */
+export interface WasmBackendLike {
+  /** The memory: exported as `asm.memory` (single-threaded build) or `wasmMemory` (threaded, shared). */
+  readonly wasm?: { readonly asm?: { readonly memory?: object }; readonly wasmMemory?: object };
+  readonly dataIdMap: { get(id: unknown): { readonly memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(dataId: unknown): boolean;
+}
+
+/** Assembles a kernel module; `shared`: import a shared memory (the threaded build). */
+export type ModuleSource = (shared: boolean) => Uint8Array;
+
+const instances = new WeakMap<ModuleSource, WeakMap<object, unknown>>();
+
+/**
+ * The exports of the module `source` bound to `backend`'s memory (instantiated once per memory),
+ * or null when it cannot run there (not the wasm backend, or no WebAssembly SIMD in this engine).
+ */
+export const wasmExportsFor = <E>(source: ModuleSource, backend: unknown): E | null => {
+  const wasm = (backend as WasmBackendLike).wasm;
+  const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
+  if (!(memory instanceof WA.Memory)) return null;
+  let perMemory = instances.get(source);
+  if (perMemory === undefined) instances.set(source, (perMemory = new WeakMap()));
+  let e = perMemory.get(memory) as E | null | undefined;
+  if (e === undefined) {
+    const { buffer } = memory as unknown as { readonly buffer: unknown };
+    const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+    const bytes = source(shared);
+    e = WA.validate(bytes)
+      ? (new WA.Instance(new WA.Module(bytes), { env: { memory } }).exports as E)
+      : null;
+    perMemory.set(memory, e);
+  }
+  return e;
+};
+
+/** The byte offset of a tensor's data in the wasm backend's memory. */
+export const memoryOffset = (backend: WasmBackendLike, t: tf.TensorInfo): number =>
+  backend.dataIdMap.get(t.dataId)!.memoryOffset;
