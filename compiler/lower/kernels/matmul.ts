@@ -11,6 +11,17 @@ import * as tf from '@tensorflow/tfjs';
 type CustomGradient = Parameters<typeof tf.customGrad>[0];
 
 /**
+ * `dB = a^T @ dy` for `a [M, K]`, `dy [M, N]` (M rows, typically batch x tokens, K and N small):
+ * XNNPACK packs the right operand of every product it has not seen (a fresh gradient: every
+ * time), so the product packs the smaller one. `(dy^T @ a)^T` when `N > K`: measured on wasm
+ * (4160 x 64 x 256, fresh operands, medians of 9) 16 ms instead of 28; the same for `N <= K`.
+ */
+const rightGradient = (a: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D =>
+  dy.shape[1] > a.shape[1]
+    ? tf.transpose(matMul2d(tf.transpose(dy), a))
+    : matMul2d(tf.transpose(a), dy);
+
+/**
  * `a @ b` for `a [M, K]`, `b [K, N]`, with gradients `dA = dy @ b^T`, `dB = a^T @ dy` computed as
  * explicit transposes followed by `matMul2d` itself, so gradients of gradients (R1) stay plain
  * products too. The one plain-product helper of the lowering (the wasm legalization's dense and
@@ -23,7 +34,7 @@ export const matMul2d = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D =>
       value: tf.matMul(x, y),
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [
         matMul2d(dy, tf.transpose(saved[1]! as tf.Tensor2D)),
-        matMul2d(tf.transpose(saved[0]! as tf.Tensor2D), dy),
+        rightGradient(saved[0]! as tf.Tensor2D, dy),
       ],
     };
   }) as unknown as CustomGradient)(a, b) as tf.Tensor2D;

@@ -9,13 +9,29 @@ import {
 import { useBackend } from '../../../../runtime/backend.js';
 import { relError } from '../../../fixtures/fixture.js';
 
-const a = (): tf.Tensor2D => tf.randomNormal([5, 4], 0, 1, 'float32', 1) as tf.Tensor2D;
-const b = (): tf.Tensor2D => tf.randomNormal([4, 3], 0, 1, 'float32', 2) as tf.Tensor2D;
-const w = (): tf.Tensor2D => tf.linspace(-1, 1, 15).reshape([5, 3]) as tf.Tensor2D;
+/** `[M, K, N]`: the right operand's gradient packs `a` when `N > K`, `dy` otherwise. */
+type Dims = readonly [number, number, number];
+const NARROW: Dims = [5, 4, 3];
+const WIDE: Dims = [5, 3, 6];
+const aOf = ([m, k] = NARROW): tf.Tensor2D =>
+  tf.randomNormal([m, k], 0, 1, 'float32', 1) as tf.Tensor2D;
+const bOf = ([, k, n] = NARROW): tf.Tensor2D =>
+  tf.randomNormal([k, n], 0, 1, 'float32', 2) as tf.Tensor2D;
+const wOf = ([m, , n] = NARROW): tf.Tensor2D =>
+  tf.linspace(-1, 1, m * n).reshape([m, n]) as tf.Tensor2D;
+
+const a = (): tf.Tensor2D => aOf();
+const b = (): tf.Tensor2D => bOf();
+const w = (): tf.Tensor2D => wOf();
 
 /** Value and both gradients of sum(w * f(a, b)) on the active backend. */
-const run = (f: (x: tf.Tensor2D, y: tf.Tensor2D) => tf.Tensor2D): Float32Array[] =>
+const run = (f: (x: tf.Tensor2D, y: tf.Tensor2D) => tf.Tensor2D, d = NARROW): Float32Array[] =>
   tf.tidy(() => {
+    const [a, b, w] = [
+      (): tf.Tensor2D => aOf(d),
+      (): tf.Tensor2D => bOf(d),
+      (): tf.Tensor2D => wOf(d),
+    ];
     const loss = (x: tf.Tensor, y: tf.Tensor): tf.Scalar =>
       tf.sum(tf.mul(w(), f(x as tf.Tensor2D, y as tf.Tensor2D)));
     const [ga, gb] = tf.grads(loss)([a(), b()]);
@@ -30,16 +46,19 @@ describe('matmul kernels with plain-matmul gradients', () => {
   for (const backend of ['wasm', 'cpu'] as const) {
     it(`match tf.matMul in value and gradients on ${backend}`, async () => {
       await useBackend(backend);
-      const want = run((x, y) => tf.matMul(x, y));
       const variants: Array<[string, (x: tf.Tensor2D, y: tf.Tensor2D) => tf.Tensor2D]> = [
         ['matMul2d', matMul2d],
         ['matMulT', (x, y) => matMulT(x, tf.transpose(y))],
       ];
-      for (const [name, f] of variants) {
-        const got = run(f);
-        for (let i = 0; i < 3; i++)
-          expect(relError(got[i]!, want[i]!), `${name} ${i}`).toBeLessThan(1e-5);
+      for (const dims of [NARROW, WIDE]) {
+        const reference = run((x, y) => tf.matMul(x, y), dims);
+        for (const [name, f] of variants) {
+          const got = run(f, dims);
+          for (let i = 0; i < 3; i++)
+            expect(relError(got[i]!, reference[i]!), `${name} ${dims} ${i}`).toBeLessThan(1e-5);
+        }
       }
+      const want = run((x, y) => tf.matMul(x, y));
       // constant operands: only the other side gets a gradient, through the given transpose
       const gx = tf.tidy(() =>
         tf
