@@ -9,6 +9,7 @@
  * reference every wasm rule is tested against (forward and gradients, relative error <= 1e-4).
  */
 import * as tf from '@tensorflow/tfjs';
+import { channelAffineLegal, channelAffinePlain } from './affine.js';
 import { conv2dLegal, conv2dPlain, type ConvOptions } from './conv.js';
 import { gatherTokensLegal, gatherTokensPlain } from './gather.js';
 import { upsample2Legal, upsample2Plain } from './resize.js';
@@ -23,6 +24,8 @@ export interface Kernels {
   readonly name: 'wasm' | 'reference' | 'wasm+fused' | 'reference+fused';
   /** A dense layer `x [m, k] . w [k, n] (+ bias [n]) -> [m, n]`. */
   readonly dense: (x: tf.Tensor2D, w: tf.Tensor2D, bias?: tf.Tensor) => tf.Tensor2D;
+  /** `x [..., C] * gamma [C] + beta [C]`, either part optional (biases, norms' affine parts). */
+  readonly affine: (x: tf.Tensor, gamma?: tf.Tensor, beta?: tf.Tensor) => tf.Tensor;
   /** `x [B, H, W, in]`, `w [k, k, in, out]` -> `[B, Ho, Wo, out]`; defaults stride 1, `valid`, dilation 1. */
   readonly conv2d: (x: tf.Tensor4D, w: tf.Tensor4D, opts?: ConvOptions) => tf.Tensor4D;
   /** `op(a) [m, k] . op(b) [k, n] -> [m, n]`. */
@@ -45,16 +48,20 @@ export interface Kernels {
   readonly upsample2: (x: tf.Tensor4D) => tf.Tensor4D;
 }
 
-/** A dense layer `x [m, k] . w [k, n] (+ bias [n]) -> [m, n]` over the given matMul kernel. */
+/** A dense layer `x [m, k] . w [k, n] (+ bias [n]) -> [m, n]` over the given kernels. */
 const denseWith =
-  (matMul: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D): Kernels['dense'] =>
+  (
+    matMul: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D,
+    affine: Kernels['affine'],
+  ): Kernels['dense'] =>
   (x, w, bias) =>
-    bias === undefined ? matMul(x, w) : tf.add<tf.Tensor2D>(matMul(x, w), bias);
+    bias === undefined ? matMul(x, w) : (affine(matMul(x, w), undefined, bias) as tf.Tensor2D);
 
 /** Plain TF.js ops: the reference (cpu) and backends that have every kernel (tensorflow). */
 export const referenceKernels: Kernels = {
   name: 'reference',
-  dense: denseWith(matMulPlain),
+  dense: denseWith(matMulPlain, channelAffinePlain),
+  affine: channelAffinePlain,
   conv2d: conv2dPlain,
   matMul: matMulPlain,
   batchMatMul: batchMatMulPlain,
@@ -66,7 +73,8 @@ export const referenceKernels: Kernels = {
 /** wasm: every rule rewritten to train there, on its fast kernels. */
 export const wasmKernels: Kernels = {
   name: 'wasm',
-  dense: denseWith(matMulLegal),
+  dense: denseWith(matMulLegal, channelAffineLegal),
+  affine: channelAffineLegal,
   conv2d: conv2dLegal,
   matMul: matMulLegal,
   batchMatMul: batchMatMulLegal,

@@ -47,7 +47,7 @@ export const applyConv = (
   const raw = s.param('weight') as tf.Tensor4D;
   const w = opts.spectralNorm ? spectralNormalised(s, raw) : raw;
   const y = s.kernels.conv2d(x as tf.Tensor4D, w, g);
-  return opts.bias ? (tf.add(y, s.param('bias')) as tf.Tensor4D) : y;
+  return opts.bias ? (s.kernels.affine(y, undefined, s.param('bias')) as tf.Tensor4D) : y;
 };
 
 /** `Conv2d`: NHWC convolution (He-normal init), padding symmetric / `same` / `valid`, dilation, optional spectral norm. */

@@ -106,7 +106,7 @@ export const applyNorm = (
       affine ? { gamma: s.param('gamma'), beta: s.param('beta') } : undefined,
     );
   const y = normalise(s, kind, x, eps);
-  return affine ? tf.add(tf.mul(y, s.param('gamma')), s.param('beta')) : y;
+  return affine ? s.kernels.affine(y, s.param('gamma'), s.param('beta')) : y;
 };
 
 /**

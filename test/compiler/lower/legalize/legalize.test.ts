@@ -206,6 +206,44 @@ describe('matMul rules vs cpu', () => {
   }
 });
 
+describe('affine rule (wasm: parameter gradients as SIMD column sums) vs cpu', () => {
+  const parts = [
+    ['gamma and beta', true, true],
+    ['beta only (a bias)', false, true],
+    ['gamma only', true, false],
+  ] as const;
+  for (const [name, withGamma, withBeta] of parts) {
+    it(`${name} on [2, 5, 3, 6]: forward and every gradient`, async () => {
+      const errs = await compare(
+        (k) =>
+          (x, ...ps) =>
+            k.affine(x, withGamma ? ps[0] : undefined, withBeta ? ps.at(-1) : undefined),
+        () => [
+          randn(1, [2, 5, 3, 6]),
+          ...(withGamma ? [randn(2, [6])] : []),
+          ...(withBeta ? [randn(3, [6])] : []),
+        ],
+      );
+      expect(errs.length).toBe(1 + Number(withGamma) + Number(withBeta) + 1);
+      for (const e of errs) expect(e).toBeLessThanOrEqual(1e-5);
+    });
+  }
+
+  it('second-order gradients (a penalty on the input gradient) agree with cpu', async () => {
+    const run = (k: Kernels) => () => {
+      const [x, g, b] = [randn(4, [3, 4, 5]), randn(5, [5]), randn(6, [5])];
+      const penalty = (gi: tf.Tensor, bi: tf.Tensor) =>
+        tf.sum(tf.square(tf.grad((xi: tf.Tensor) => tf.sum(tf.sin(k.affine(xi, gi, bi))))(x)));
+      const out = [penalty(g, b), ...tf.grads(penalty)([g, b])];
+      tf.dispose([x, g, b]);
+      return out;
+    };
+    const ref = await onBackend('cpu', run(referenceKernels));
+    const got = await onBackend('wasm', run(wasmKernels));
+    for (let i = 0; i < 3; i++) expect(relErr(got[i]!, ref[i]!)).toBeLessThanOrEqual(1e-5);
+  });
+});
+
 describe('gatherTokens rule (wasm, no UnsortedSegmentSum) vs cpu', () => {
   it('index [B, K]: forward and gradient', async () => {
     const errs = await compare(
