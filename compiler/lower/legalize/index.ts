@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { channelAffineLegal, channelAffinePlain } from './affine.js';
 import { conv2dLegal, conv2dPlain, type ConvOptions } from './conv.js';
+import { mergeHeadsLegal, mergeHeadsPlain, splitHeadsLegal, splitHeadsPlain } from './heads.js';
 import { gatherTokensLegal, gatherTokensPlain } from './gather.js';
 import { upsample2Legal, upsample2Plain } from './resize.js';
 import { batchMatMulLegal, batchMatMulPlain, matMulLegal, matMulPlain } from './matmul.js';
@@ -26,6 +27,10 @@ export interface Kernels {
   readonly dense: (x: tf.Tensor2D, w: tf.Tensor2D, bias?: tf.Tensor) => tf.Tensor2D;
   /** `x [..., C] * gamma [C] + beta [C]`, either part optional (biases, norms' affine parts). */
   readonly affine: (x: tf.Tensor, gamma?: tf.Tensor, beta?: tf.Tensor) => tf.Tensor;
+  /** Attention's fused projection `[B, N, parts*H*dh]` -> `parts` head-major `[H*B, N, dh]`. */
+  readonly splitHeads: (x: tf.Tensor3D, parts: number, heads: number) => tf.Tensor3D[];
+  /** The inverse of `splitHeads`: `parts` x `[H*B, N, dh]` -> `[B, N, parts*H*dh]`. */
+  readonly mergeHeads: (parts: ReadonlyArray<tf.Tensor3D>, heads: number) => tf.Tensor3D;
   /** `x [B, H, W, in]`, `w [k, k, in, out]` -> `[B, Ho, Wo, out]`; defaults stride 1, `valid`, dilation 1. */
   readonly conv2d: (x: tf.Tensor4D, w: tf.Tensor4D, opts?: ConvOptions) => tf.Tensor4D;
   /** `op(a) [m, k] . op(b) [k, n] -> [m, n]`. */
@@ -62,6 +67,8 @@ export const referenceKernels: Kernels = {
   name: 'reference',
   dense: denseWith(matMulPlain, channelAffinePlain),
   affine: channelAffinePlain,
+  splitHeads: splitHeadsPlain,
+  mergeHeads: mergeHeadsPlain,
   conv2d: conv2dPlain,
   matMul: matMulPlain,
   batchMatMul: batchMatMulPlain,
@@ -75,6 +82,8 @@ export const wasmKernels: Kernels = {
   name: 'wasm',
   dense: denseWith(matMulLegal, channelAffineLegal),
   affine: channelAffineLegal,
+  splitHeads: splitHeadsLegal,
+  mergeHeads: mergeHeadsLegal,
   conv2d: conv2dLegal,
   matMul: matMulLegal,
   batchMatMul: batchMatMulLegal,

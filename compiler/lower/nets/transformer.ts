@@ -48,10 +48,10 @@ const buildSincos = (gh: number, gw: number, dim: number, rowFirst: boolean): Fl
 
 /**
  * Multi-head self-attention in `scope`: `tokens [B, N, dim] -> [B, N, dim]`, softmax(QK^T / sqrt(dh)) V.
- * Heads are batched head-major (`[H*B, N, dh]`): the fused qkv `[B, N, 3H, dh]` is transposed once
- * to `[3H, B, N, dh]` and split on its leading axis (contiguous pieces; the gradient is one concat,
- * where slicing heads out of `[B, 3H, N, dh]` back-propagates as three full-size pads and two
- * adds). The scale multiplies Q (`[H*B, N, dh]`), not the 4x larger scores `[H*B, N, N]`.
+ * Heads are batched head-major (`[H*B, N, dh]`): `kernels.splitHeads` turns the fused qkv
+ * `[B, N, 3 H dh]` into q, k, v (a transpose and a split on the leading axis, or one copy pass on
+ * wasm) and `kernels.mergeHeads` the context back. The scale multiplies Q (`[H*B, N, dh]`), not
+ * the 4x larger scores `[H*B, N, N]`.
  */
 export const applyAttention = (
   s: Scope,
@@ -59,21 +59,12 @@ export const applyAttention = (
   nHeads: number,
   qkvBias: boolean,
 ): tf.Tensor3D => {
-  const [b, n, d] = x.shape as [number, number, number];
-  const dh = d / nHeads;
-  const qkv = applyLinear(s.at('qkv'), x, qkvBias)
-    .reshape([b, n, 3 * nHeads, dh])
-    .transpose([2, 0, 1, 3]); // [3H, B, N, dh]
-  const [q, k, v] = tf
-    .split(qkv, 3, 0)
-    .map((t) => t.reshape([nHeads * b, n, dh]) as tf.Tensor3D) as [
-    tf.Tensor3D,
-    tf.Tensor3D,
-    tf.Tensor3D,
-  ];
+  const dh = x.shape[x.rank - 1]! / nHeads;
+  const qkv = applyLinear(s.at('qkv'), x, qkvBias) as tf.Tensor3D; // [B, N, 3 H dh]
+  const [q, k, v] = s.kernels.splitHeads(qkv, 3, nHeads) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
   const scores = s.kernels.batchMatMul(tf.mul(q, 1 / Math.sqrt(dh)), k, false, true);
   const ctx = s.kernels.batchMatMul(tf.softmax(scores) as tf.Tensor3D, v); // [H*B, N, dh]
-  const merged = ctx.reshape([nHeads, b, n, dh]).transpose([1, 2, 0, 3]).reshape([b, n, d]);
+  const merged = s.kernels.mergeHeads([ctx], nHeads); // [B, N, H dh]
   return applyLinear(s.at('proj'), merged, true) as tf.Tensor3D;
 };
 

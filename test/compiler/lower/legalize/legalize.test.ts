@@ -244,6 +244,60 @@ describe('affine rule (wasm: parameter gradients as SIMD column sums) vs cpu', (
   });
 });
 
+describe('attention head layout rules (wasm: copy kernels) vs cpu', () => {
+  for (const [parts, heads, dh] of [
+    [3, 4, 16],
+    [3, 2, 4],
+    [1, 3, 8],
+    [3, 2, 6], // dh not a multiple of 4: the reference ops on wasm too
+  ] as const) {
+    it(`split ${parts} parts x ${heads} heads x ${dh}, then merge: forward and gradients`, async () => {
+      const errs = await compare(
+        (k) => (x, w) => {
+          const pieces = k.splitHeads(x as tf.Tensor3D, parts, heads);
+          const scaled = pieces.map((p, i) => tf.mul(p, i + 1) as tf.Tensor3D);
+          return tf.add(tf.mul(k.mergeHeads(scaled, heads), w!), tf.sum(pieces[0]!.square()));
+        },
+        () => [randn(7, [2, 5, parts * heads * dh]), randn(8, [parts * heads * dh])],
+      );
+      expect(errs.length).toBe(3);
+      for (const e of errs) expect(e).toBeLessThanOrEqual(1e-5);
+    });
+  }
+
+  it('splits into head-major order: piece p, head h, sample b, token t = x[b, t, (p*H + h)*dh ...]', async () => {
+    const [b, n, parts, heads, dh] = [2, 3, 3, 2, 4];
+    const x = Float32Array.from({ length: b * n * parts * heads * dh }, (_, i) => i);
+    const got = await onBackend('wasm', () =>
+      wasmKernels.splitHeads(tf.tensor3d(x, [b, n, parts * heads * dh]), parts, heads),
+    );
+    const at = (p: number, h: number, s: number, t: number, d: number) =>
+      got[p]![((h * b + s) * n + t) * dh + d];
+    expect(at(2, 1, 1, 2, 3)).toBe(x[((1 * n + 2) * parts * heads + 2 * heads + 1) * dh + 3]);
+    expect(at(0, 0, 0, 1, 0)).toBe(x[1 * parts * heads * dh]);
+  });
+
+  it('second-order gradients through split and merge agree with cpu', async () => {
+    const run = (k: Kernels) => () => {
+      const [x, w] = [randn(9, [2, 3, 24]), randn(10, [24])];
+      const penalty = (wi: tf.Tensor) =>
+        tf.sum(
+          tf.square(
+            tf.grad((xi: tf.Tensor) =>
+              tf.sum(tf.sin(tf.mul(k.mergeHeads(k.splitHeads(xi as tf.Tensor3D, 3, 2), 2), wi))),
+            )(x),
+          ),
+        );
+      const out = [penalty(w), tf.grad(penalty)(w)];
+      tf.dispose([x, w]);
+      return out;
+    };
+    const ref = await onBackend('cpu', run(referenceKernels));
+    const got = await onBackend('wasm', run(wasmKernels));
+    for (let i = 0; i < 2; i++) expect(relErr(got[i]!, ref[i]!)).toBeLessThanOrEqual(1e-5);
+  });
+});
+
 describe('gatherTokens rule (wasm, no UnsortedSegmentSum) vs cpu', () => {
   it('index [B, K]: forward and gradient', async () => {
     const errs = await compare(
