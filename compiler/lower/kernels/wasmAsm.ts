@@ -64,7 +64,11 @@ export const op = {
   f32Load: (offset = 0) => [0x2a, 2, ...uleb(offset)],
   f32Store: (offset = 0) => [0x38, 2, ...uleb(offset)],
   f32Add: [0x92],
+  f32Sub: [0x93],
   f32Mul: [0x94],
+  f32Div: [0x95],
+  f32Sqrt: [0x91],
+  f32x4ExtractLane: (lane: number) => [0xfd, ...uleb(31), lane],
   v128Load: (offset = 0) => [0xfd, ...uleb(0), 0, ...uleb(offset)], // align hint 1: unaligned rows are fine
   v128Store: (offset = 0) => [0xfd, ...uleb(11), 0, ...uleb(offset)],
   v128Zero: [0xfd, ...uleb(12), ...new Array<number>(16).fill(0)],

@@ -8,6 +8,11 @@ import type { Activation, ActivationFn, Linear, Mlp, Norm } from '../../ir/net.j
 import { mlpNorm } from '../../ir/params/layers.js';
 import { withGrad } from '../legalize/custom.js';
 import { geluSimd, geluSimdApplies } from '../kernels/simdGelu.js';
+import {
+  layerNormForwardSimd,
+  layerNormGradSimd,
+  layerNormSimdApplies,
+} from '../kernels/simdLayerNorm.js';
 import { batchNormTrain, type Affine } from './batchNorm.js';
 import { port, type NetRule, type Scope } from './rule.js';
 
@@ -71,11 +76,25 @@ const normalise = (s: Scope, kind: Norm['kind'], x: tf.Tensor, eps: number): tf.
 
 /**
  * `(x - mean) / sqrt(var + eps)` over the last axis (the values `tf.moments` gives), one taped op
- * with the closed-form gradient `dx = (dy - mean(dy) - y * mean(dy * y)) / sqrt(var + eps)`:
- * 7 backward kernels instead of the ~20 TF.js derives through `moments` (kernel dispatch dominates
- * small ViT steps on wasm).
+ * with the closed-form gradient `dx = (dy - mean(dy) - y * mean(dy * y)) / sqrt(var + eps)`: on
+ * wasm one SIMD pass each way (`kernels/simdLayerNorm.ts`), elsewhere 7 backward kernels instead
+ * of the ~20 TF.js derives through `moments` (kernel dispatch dominates small ViT steps on wasm).
  */
 export const layerNormalise = (x: tf.Tensor, eps: number): tf.Tensor =>
+  layerNormSimdApplies(x) ? layerNormaliseSimd(x, eps) : layerNormaliseOps(x, eps);
+
+/** `layerNormalise` on tessera's wasm SIMD kernels (`kernels/simdLayerNorm.ts`). */
+const layerNormaliseSimd = (x: tf.Tensor, eps: number): tf.Tensor =>
+  withGrad<tf.Tensor>(([xi], save) => {
+    const [y, rstd] = layerNormForwardSimd(xi!, eps);
+    save([y, rstd]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor =>
+      layerNormGradSimd(saved[0]!, saved[1]!, dy);
+    return { value: y, gradFunc };
+  })(x);
+
+/** `layerNormalise` as TF.js ops (every backend; the reference of the SIMD kernels). */
+export const layerNormaliseOps = (x: tf.Tensor, eps: number): tf.Tensor =>
   withGrad<tf.Tensor>(([xi], save) => {
     const axis = xi!.rank - 1;
     const centred = tf.sub(xi!, tf.mean(xi!, axis, true));
