@@ -9,7 +9,8 @@
  * `erf(|z|) = 1 - t (a1 + t (a2 + t (a3 + t (a4 + t a5)))) exp(-z^2)`, `t = 1 / (1 + p |z|)`
  * (Abramowitz & Stegun 7.1.26, absolute error <= 1.5e-7), the sign of `z` copied back. With
  * `z = x / sqrt 2`, `exp(-z^2) = exp(-x^2 / 2)` also gives `phi`, so the gradient needs one `exp`.
- * `exp(w)` for `w` in `[-87, 0]`: `w = n ln 2 + r` (`n` nearest, Cody-Waite `ln 2` in two parts),
+ * `exp(w)` for `w` in `[-87, 0]`: `w = n ln 2 + r` (`n` nearest, by the `1.5 * 2^23` rounding trick;
+ * Cody-Waite `ln 2` in two parts),
  * `exp(r)` by its Taylor series to `r^7` (relative error < 1e-8 for `|r| <= ln 2 / 2`), times
  * `2^n` built in the exponent bits.
  */
@@ -26,6 +27,9 @@ const LN2_LO = -2.1219444e-4;
 const EXP_FLOOR = -87;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const SIGN_BIT = -0x80000000;
+/** `1.5 * 2^23`: adding it rounds a float of magnitude < 2^22 to an integer; its bits. */
+const MAGIC = 12582912;
+const MAGIC_BITS = 0x4b400000;
 
 type Code = number[];
 const get = op.get;
@@ -39,7 +43,7 @@ const horner = (v: Code, coefficients: ReadonlyArray<number>): Code =>
     .slice(0, -1)
     .reduceRight<Code>((acc, k) => add(c(k), mul(v, acc)), c(coefficients.at(-1)!));
 
-/** Locals shared by both functions (after their parameters). */
+/** One vector's locals (six v128 from `first`). */
 const vectorLocals = (first: number) => ({
   X: first,
   A: first + 1,
@@ -48,17 +52,19 @@ const vectorLocals = (first: number) => ({
   N: first + 4,
   PHI: first + 5,
 });
+type Locals = ReturnType<typeof vectorLocals>;
 
 /**
  * Leaves nothing on the stack; sets `PHI = Phi(X)` and `E = exp(-X^2 / 2)` from `X`.
  * Uses `A` (|X| / sqrt 2), `T` and `N` as scratch.
  */
-const phiAndDensity = (L: ReturnType<typeof vectorLocals>): Code => {
+const phiAndDensity = (L: Locals): Code => {
   const factorials = [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040];
+  // N = E log2(e) + MAGIC rounds to the nearest integer n in the low mantissa bits: as a float,
+  // N - MAGIC = n; as an int, N - MAGIC_BITS = n (no float-to-int conversion, slow on x86)
   const twoToN: Code = [
     ...get(L.N),
-    ...op.i32x4TruncSatF32x4S,
-    ...op.i32x4Const(127),
+    ...op.i32x4Const(127 - MAGIC_BITS),
     ...op.i32x4Add,
     ...op.i32(23),
     ...op.i32x4Shl,
@@ -68,12 +74,14 @@ const phiAndDensity = (L: ReturnType<typeof vectorLocals>): Code => {
     ...op.set(L.A),
     ...[...c(1), ...add(c(1), mul(c(ERF.p), get(L.A))), ...op.f32x4Div],
     ...op.set(L.T),
-    // E = max(-A^2, floor); N = nearest(E log2 e); E = E - N ln2 (two parts) = r
+    // E = max(-A^2, floor); n = nearest(E log2 e) (PHI holds it for now); E = E - n ln2 = r
     ...[...mul(get(L.A), get(L.A)), ...op.f32x4Neg, ...c(EXP_FLOOR), ...op.f32x4Max],
     ...op.set(L.E),
-    ...[...mul(get(L.E), c(LOG2E)), ...op.f32x4Nearest],
+    ...add(mul(get(L.E), c(LOG2E)), c(MAGIC)),
     ...op.set(L.N),
-    ...sub(sub(get(L.E), mul(get(L.N), c(LN2_HI))), mul(get(L.N), c(LN2_LO))),
+    ...sub(get(L.N), c(MAGIC)),
+    ...op.set(L.PHI),
+    ...sub(sub(get(L.E), mul(get(L.PHI), c(LN2_HI))), mul(get(L.PHI), c(LN2_LO))),
     ...op.set(L.E),
     ...mul(horner(get(L.E), factorials), twoToN),
     ...op.set(L.E),
@@ -90,60 +98,81 @@ const phiAndDensity = (L: ReturnType<typeof vectorLocals>): Code => {
   ];
 };
 
-/** `for (off = 0; off < bytes; off += 16) body` with `X` loaded from `x + off`. */
+/** What one vector's result does, given its locals and its byte offset from `base + off`. */
+type VectorBody = (L: Locals, offset: number) => Code;
+
+/** `X` of each local set loaded from `x + off + 16 j`, `phi` computed, then `body` for each. */
+const vectors = (x: number, off: number, sets: ReadonlyArray<Locals>, body: VectorBody): Code => [
+  ...sets.flatMap((L, j) => [
+    ...get(x),
+    ...get(off),
+    ...op.add,
+    ...op.v128Load(16 * j),
+    ...op.set(L.X),
+  ]),
+  ...sets.flatMap((L) => phiAndDensity(L)),
+  ...sets.flatMap((L, j) => body(L, 16 * j)),
+];
+
+/**
+ * `body` over every vector of `x`: two independent vectors per iteration (their dependency chains
+ * overlap: ~1.7x one at a time), then the last one alone when the count is odd.
+ */
 const overVectors = (
   x: number,
   bytes: number,
   off: number,
-  L: ReturnType<typeof vectorLocals>,
-  body: Code,
+  pairEnd: number,
+  sets: readonly [Locals, Locals],
+  body: VectorBody,
 ): Code => [
+  ...[...get(bytes), ...op.i32(-32), ...op.and, ...op.set(pairEnd)],
   ...op.i32(0),
   ...op.set(off),
-  ...whileLt(off, get(bytes), [
-    ...get(x),
-    ...get(off),
-    ...op.add,
-    ...op.v128Load(),
-    ...op.set(L.X),
-    ...phiAndDensity(L),
-    ...body,
-    ...addTo(off, 16),
-  ]),
+  ...whileLt(off, get(pairEnd), [...vectors(x, off, sets, body), ...addTo(off, 32)]),
+  ...whileLt(off, get(bytes), [...vectors(x, off, [sets[0]], body), ...addTo(off, 16)]),
 ];
 
 /** Pushes the address `base + off`. */
 const at = (base: number, off: number): Code => [...get(base), ...get(off), ...op.add];
 
+/** Locals of a function with `params` i32 parameters: the offset, the pair limit, two vector sets. */
+const localsAfter = (params: number) => ({
+  off: params,
+  pairEnd: params + 1,
+  sets: [vectorLocals(params + 2), vectorLocals(params + 8)] as const,
+  types: [I32, I32, ...new Array<number>(12).fill(V128)],
+});
+
 const gelu: WasmFunction = (() => {
-  const [X_PTR, Y_PTR, BYTES, OFF] = [0, 1, 2, 3];
-  const L = vectorLocals(4);
+  const [X_PTR, Y_PTR, BYTES] = [0, 1, 2];
+  const l = localsAfter(3);
   return {
     name: 'gelu',
     params: [I32, I32, I32],
-    locals: [I32, ...new Array<number>(6).fill(V128)],
-    body: overVectors(X_PTR, BYTES, OFF, L, [
-      ...at(Y_PTR, OFF),
+    locals: l.types,
+    body: overVectors(X_PTR, BYTES, l.off, l.pairEnd, l.sets, (L, offset) => [
+      ...at(Y_PTR, l.off),
       ...mul(get(L.X), get(L.PHI)),
-      ...op.v128Store(),
+      ...op.v128Store(offset),
     ]),
   };
 })();
 
 const geluGrad: WasmFunction = (() => {
-  const [X_PTR, DY_PTR, DX_PTR, BYTES, OFF] = [0, 1, 2, 3, 4];
-  const L = vectorLocals(5);
+  const [X_PTR, DY_PTR, DX_PTR, BYTES] = [0, 1, 2, 3];
+  const l = localsAfter(4);
   return {
     name: 'geluGrad',
     params: [I32, I32, I32, I32],
-    locals: [I32, ...new Array<number>(6).fill(V128)],
-    body: overVectors(X_PTR, BYTES, OFF, L, [
-      ...at(DX_PTR, OFF),
+    locals: l.types,
+    body: overVectors(X_PTR, BYTES, l.off, l.pairEnd, l.sets, (L, offset) => [
+      ...at(DX_PTR, l.off),
       ...mul(
-        [...at(DY_PTR, OFF), ...op.v128Load()],
+        [...at(DY_PTR, l.off), ...op.v128Load(offset)],
         add(get(L.PHI), mul(get(L.X), mul(get(L.E), c(INV_SQRT_2PI)))),
       ),
-      ...op.v128Store(),
+      ...op.v128Store(offset),
     ]),
   };
 })();
