@@ -83,6 +83,7 @@ export const op = {
   f32x4Sub: [0xfd, ...uleb(229)],
   f32x4Mul: [0xfd, ...uleb(230)],
   f32x4Div: [0xfd, ...uleb(231)],
+  f32x4Sqrt: [0xfd, ...uleb(227)],
   f32x4Max: [0xfd, ...uleb(233)],
   f32x4Nearest: [0xfd, ...uleb(106)],
   i32x4TruncSatF32x4S: [0xfd, ...uleb(248)],

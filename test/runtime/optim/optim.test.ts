@@ -116,6 +116,29 @@ describe('optimizers against numpy trajectories (test/fixtures/optim.py)', () =>
     release(ob, vb);
   });
 
+  it('Adam(W) on wasm is one SIMD kernel per parameter, with the floats of the element-wise ops on cpu', async () => {
+    const run = async (
+      backend: 'wasm' | 'cpu',
+    ): Promise<{ values: number[]; kernels: string[] }> => {
+      await useBackend(backend);
+      const vars = freshParams();
+      const opt = makeOptimizer(fx.specs['adamwExcludes']!, fx.params);
+      stepWith(opt, vars, 0);
+      const g = gradsAt(1);
+      const { kernels } = await tf.profile(() => opt.apply(vars, g, fx.progress[1]!));
+      tf.dispose(Object.values(g));
+      stepWith(opt, vars, 2);
+      const values = fx.params.flatMap((p) => [...vars[p.path]!.dataSync()]);
+      release(opt, vars);
+      return { values, kernels: kernels.map((k) => k.name) };
+    };
+    const cpu = await run('cpu');
+    const wasm = await run('wasm');
+    expect(wasm.kernels.filter((k) => k === 'TesseraAdam')).toHaveLength(fx.params.length);
+    expect(cpu.kernels).not.toContain('TesseraAdam');
+    expect(wasm.values).toEqual(cpu.values);
+  });
+
   it('skips parameters without a gradient and rejects mismatched shapes', () => {
     const vars = freshParams();
     const opt = makeOptimizer(fx.specs['sgd']!, fx.params);
