@@ -15,6 +15,7 @@ import type { LossState } from '../compiler/lower/losses/index.js';
 import { createLossState } from './lossState.js';
 import { createAdaptiveWeights, type AdaptiveWeights } from './adaptiveWeights.js';
 import { legalizeFor, withFusion } from '../compiler/lower/legalize/index.js';
+import { emaSimd, updatesSimdApply } from '../compiler/lower/kernels/simdUpdates.js';
 import { createMemoryState, type MemoryState } from '../compiler/lower/memory.js';
 import { embedStep, objectiveStep, type StepContext } from '../compiler/lower/step.js';
 import { isActive, phaseAt, stepPlan, type ObjectivePlan } from '../compiler/passes/plan.js';
@@ -135,6 +136,12 @@ const assignBuffers = (store: ParamStore, buffers: ReadonlyMap<string, tf.Tensor
   }
 };
 
+/** `target m + source (1 - m)`: one SIMD kernel on wasm (`TesseraEma`, the same floats). */
+const emaOf = (target: tf.Tensor, source: tf.Tensor, m: number): tf.Tensor =>
+  updatesSimdApply(target)
+    ? emaSimd(target, source, m)
+    : tf.tidy(() => tf.add(tf.mul(target, m), tf.mul(source, 1 - m)));
+
 /**
  * `target <- m * target + (1 - m) * source` over the weights. Buffers (BatchNorm running
  * statistics) are not averaged: the target's own forward passes update them, as in MoCo v3.
@@ -145,7 +152,7 @@ const updateEma = (store: ParamStore, target: string, source: string, m: number)
   const buffers = new Set(t.info.filter((p) => p.buffer).map((p) => p.path));
   for (const [path, v] of Object.entries(t.vars)) {
     const src = s.vars[path];
-    if (src !== undefined && !buffers.has(path)) v.assign(tf.add(tf.mul(v, m), tf.mul(src, 1 - m)));
+    if (src !== undefined && !buffers.has(path)) v.assign(emaOf(v, src, m));
   }
 };
 

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Adam, AdamW } from '../../compiler/ir/optim.js';
 import { evaluateSchedule } from '../../compiler/ir/schedule.js';
-import { adamSimd, adamSimdApplies } from '../../compiler/lower/kernels/simdAdam.js';
+import { adamSimd, updatesSimdApply } from '../../compiler/lower/kernels/simdUpdates.js';
 import type { UpdateArgs, UpdateRule } from './optimizer.js';
 
 /**
@@ -20,7 +20,7 @@ const adamStep = (
 ): void => {
   const [b1, b2] = betas;
   const [m, v] = [a.slots['m']!, a.slots['v']!];
-  if (adamSimdApplies(a.param)) {
+  if (updatesSimdApply(a.param)) {
     const scalars = {
       decay,
       beta1: b1,

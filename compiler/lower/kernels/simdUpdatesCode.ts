@@ -1,12 +1,16 @@
 /**
- * The source of tessera's WebAssembly SIMD Adam update (assembled at load time by `wasmAsm.ts`),
- * one pass over a parameter, four floats at a time, in the order and precision of the element-wise
- * TF.js ops it replaces (`runtime/optim/adam.ts`), so the results are the same floats:
+ * The source of tessera's WebAssembly SIMD parameter updates (assembled at load time by
+ * `wasmAsm.ts`), one pass over a parameter, four floats at a time, in the order and precision of
+ * the element-wise TF.js ops they replace, so the results are the same floats.
+ *
+ * Adam (`runtime/optim/adam.ts`):
  * `adam(p, g, m, v, pOut, mOut, vOut, bytes, decay, b1, oneMinusB1, b2, oneMinusB2, c1, c2, lr, eps)`:
  * `m' = b1 m + (1 - b1) g`, `v' = b2 v + (1 - b2) g g`,
  * `p' = p decay - lr ((m' / c1) / (sqrt(v' / c2) + eps))` (`c1 = 1 - b1^t`, `c2 = 1 - b2^t`, `decay`
  * = `1 - lr wd` for AdamW, 1 otherwise). `bytes` is a multiple of 16; pointers are byte offsets
  * in the TF.js wasm backend's memory.
+ *
+ * EMA (`runtime/compiled.ts`): `ema(t, s, out, bytes, m, oneMinusM)`: `out = t m + s (1 - m)`.
  */
 import { addTo, F32, I32, module, op, V128, whileLt, type WasmFunction } from './wasmAsm.js';
 
@@ -46,5 +50,27 @@ const adam: WasmFunction = {
   ],
 };
 
-/** The Adam kernel module's bytes. */
-export const simdAdamModule = (shared = false): Uint8Array => module([adam], shared);
+const ema: WasmFunction = (() => {
+  const [T, S, OUT, N_BYTES, MOM, OMM] = [0, 1, 2, 3, 4, 5];
+  const OFF = 6;
+  const at = (base: number): Code => [...get(base), ...get(OFF), ...op.add];
+  return {
+    name: 'ema',
+    params: [I32, I32, I32, I32, F32, F32],
+    locals: [I32],
+    body: [
+      ...op.i32(0),
+      ...op.set(OFF),
+      ...whileLt(OFF, get(N_BYTES), [
+        ...at(OUT),
+        ...[...at(T), ...op.v128Load(), ...splat(MOM), ...op.f32x4Mul],
+        ...[...at(S), ...op.v128Load(), ...splat(OMM), ...op.f32x4Mul, ...op.f32x4Add],
+        ...op.v128Store(),
+        ...addTo(OFF, 16),
+      ]),
+    ],
+  };
+})();
+
+/** The parameter-update module's bytes. */
+export const simdUpdatesModule = (shared = false): Uint8Array => module([adam, ema], shared);
