@@ -17,6 +17,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { Rng } from '../compiler/ir/rng.js';
 import type { FoldSpec } from '../compiler/ir/node.js';
 import type { Batch, Dataset } from './dataset.js';
+import type { StepOptions } from './compiled.js';
 
 /** One step's data. The consumer disposes `images` and `paired`. */
 export interface StepBatch {
@@ -102,3 +103,25 @@ export async function* stepBatches(o: DataOrder, startStep: number): AsyncGenera
     epoch++;
   }
 }
+
+/** The step options that hand `b`'s paired batch to the step (none without folds). */
+export const pairedOf = (b: StepBatch): StepOptions =>
+  b.paired === undefined ? {} : { paired: b.paired.images };
+
+/** Frees `b`'s tensors. */
+export const disposeStepBatch = (b: StepBatch): void => {
+  b.images.dispose();
+  b.paired?.images.dispose();
+};
+
+/** The data order of a run of `training` on `dataset` with `seed`. */
+export const dataOrderOf = (
+  dataset: Dataset,
+  training: { readonly batch: number; readonly folds?: FoldSpec },
+  seed: number,
+): DataOrder => ({
+  dataset,
+  batch: training.batch,
+  seed,
+  ...(training.folds === undefined ? {} : { folds: training.folds }),
+});

@@ -26,7 +26,14 @@ import { guardedStep, skippedLine, type NonFinite } from './finiteGuard.js';
 import { initModules, type ModuleInit } from './init.js';
 import { loadWeights } from './restore.js';
 import { Rng } from '../compiler/ir/rng.js';
-import { stepBatches, stepsPerEpoch, type StepBatch } from './dataOrder.js';
+import {
+  dataOrderOf,
+  disposeStepBatch,
+  pairedOf,
+  stepBatches,
+  stepsPerEpoch,
+  type StepBatch,
+} from './dataOrder.js';
 import { checkFreshRun, checkpointToResume, tidyForResume } from './runFolder.js';
 import { availableBytes, machineBytes, memoryFit } from './memoryBudget.js';
 
@@ -354,9 +361,10 @@ const trainChecked = async (given: TrainConfig): Promise<TrainResult> => {
   const metricsFile = join(config.outDir, 'metrics.jsonl');
   if (ckpt !== undefined) await truncateMetrics(metricsFile, startStep);
   else await writeFile(metricsFile, '');
-  const { batch, folds } = config.method.training;
-  const order = { dataset: config.dataset, batch, seed: config.seed, ...(folds ? { folds } : {}) };
-  const stream = stepBatches(order, startStep);
+  const stream = stepBatches(
+    dataOrderOf(config.dataset, config.method.training, config.seed),
+    startStep,
+  );
   const online = config.evaluate;
   if (online !== undefined && (startStep < config.steps || ckpt === undefined))
     await evaluateOnline(online, compiled, startStep, metricsFile);
@@ -376,17 +384,9 @@ const trainChecked = async (given: TrainConfig): Promise<TrainResult> => {
       const ts = performance.now();
       let r: ReturnType<typeof guardedStep>;
       try {
-        r = guardedStep(
-          compiled,
-          data.images,
-          { step, totalSteps: config.steps },
-          {
-            ...(data.paired ? { paired: data.paired.images } : {}),
-          },
-        );
+        r = guardedStep(compiled, data.images, { step, totalSteps: config.steps }, pairedOf(data));
       } finally {
-        data.images.dispose();
-        data.paired?.images.dispose();
+        disposeStepBatch(data);
       }
       const stepMs = performance.now() - ts;
       const elapsed = (performance.now() - t0) / 1000;
