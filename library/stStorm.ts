@@ -347,7 +347,8 @@ const stepCounts = (
  * Options that follow the reference by default, each with a flag for the other behaviour:
  * `styleSource` (`train_style_disentangle.py`, `helpers.py`: `y` from the other pseudo-domain
  * fold, `--k_folds 2`, `Value.pairedImages()` with `training.folds`, the pair rotating every
- * `foldEpochs`, 4 rounds; `batch`: a permutation of the batch), `styleFrom` (G_B, Q8), `semanticViews` (`--sem_use_aug`), `semanticTwoStyles`
+ * `foldEpochs`, 4 rounds; `batch`: a permutation of the batch), `styleFrom` (G_B, Q8),
+ * `semanticViews` (`--sem_use_aug`), `semanticTwoStyles`
  * (`--sem_two_styles`), `semanticPhaseB` (Q9), `semanticSchedule` (Q7), `semanticOptimizer`, `memory` (style bank 2000
  * and replay 50 @ 0.3, `helpers.py`), `epoch` (one fold), `quirks` (Q1, Q3, Q5: intended by default),
  * `spadeBlock` (`models/backbone.py` `SPADEResBlock`: ReLU after the residual add, `SPADELayer`
