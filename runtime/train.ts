@@ -312,6 +312,7 @@ const checkMemory = (config: Run, compiled: CompiledMethod): void => {
     backend: config.backend,
     batch: config.method.training.batch,
     imageSize: config.method.input.size,
+    streams: config.method.training.folds === undefined ? 1 : 2,
     totalBytes: machineBytes(),
     freeBytes: availableBytes(),
   });
