@@ -11,7 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile } from '../runtime/compile.js';
 import { encodeSafetensors, type NamedTensor } from '../runtime/checkpoint/safetensors.js';
-import type { CompiledMethod } from '../runtime/compiled.js';
+import type { CompiledMethod, StepMetrics } from '../runtime/compiled.js';
+import {
+  dataOrderOf,
+  disposeStepBatch,
+  pairedOf,
+  stepBatches,
+  type StepBatch,
+} from '../runtime/dataOrder.js';
 import type { Method } from '../compiler/ir/node.js';
 import type { Dataset } from '../data/dataset.js';
 import { embedDataset, methodEmbedder, pixelEmbedder } from '../eval/embed.js';
@@ -19,7 +26,6 @@ import { evaluateRepresentations, type FeatureMatrix, type LabelSet } from '../e
 import { methods, stStorm, type MethodName } from '../library/index.js';
 import { useBackend, type BackendName } from '../runtime/backend.js';
 import { initModules, type ModuleInit } from '../runtime/init.js';
-import { Rng } from '../compiler/ir/rng.js';
 
 /** Options of `benchDisentangle`. */
 export interface DisentangleOptions {
@@ -132,10 +138,16 @@ const pretrain = async (
   let step = 0;
   let lastLoss = Number.NaN;
   const every = Math.max(1, Math.round(o.steps / 10));
-  for (let epoch = 0; step < o.steps && (performance.now() - t0) / 1000 < o.seconds; epoch++) {
-    for await (const b of o.train.batches(batch, Rng.seeded(seed).fork(`epoch:${epoch}`))) {
-      const m = compiled.step(b.images, { step, totalSteps: o.steps });
-      b.images.dispose();
+  const stream = stepBatches(dataOrderOf(o.train, method.training, seed), 0);
+  try {
+    while (step < o.steps && (performance.now() - t0) / 1000 < o.seconds) {
+      const b = (await stream.next()).value as StepBatch;
+      let m: StepMetrics;
+      try {
+        m = compiled.step(b.images, { step, totalSteps: o.steps }, pairedOf(b));
+      } finally {
+        disposeStepBatch(b);
+      }
       lastLoss = m.loss;
       if (!Number.isFinite(m.loss))
         throw new Error(
@@ -146,8 +158,9 @@ const pretrain = async (
         o.onEvent?.(
           `  ${method.name} step ${step}: loss ${m.loss.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
         );
-      if (step >= o.steps || (performance.now() - t0) / 1000 >= o.seconds) break;
     }
+  } finally {
+    await stream.return(undefined);
   }
   return {
     method: method.name,

@@ -19,7 +19,7 @@ export interface MethodLosses {
   readonly terms: ReadonlyArray<Readonly<Record<string, number>>>;
 }
 
-/** Trains `name`'s `tiny` preset for `steps` steps on cpu; the images come from `Rng.seeded(1)`. */
+/** Trains `name`'s `tiny` preset for `steps` steps on cpu; the images (then the paired batch) come from `Rng.seeded(1)`. */
 export const tinyLosses = async (name: MethodName, steps: number): Promise<MethodLosses> => {
   const method = methods[name]('tiny');
   const compiled = await compile(method, { backend: 'cpu' });
@@ -29,14 +29,20 @@ export const tinyLosses = async (name: MethodName, steps: number): Promise<Metho
   const rng = Rng.seeded(1);
   const pixels = Float32Array.from({ length: n }, () => rng.next());
   const images = tf.tensor4d(pixels, [method.training.batch, size, size, channels]);
+  // the other pseudo-domain fold's batch (ST-STORM's y), the next draws of the same stream
+  const paired = tf.tensor4d(
+    Float32Array.from({ length: n }, () => rng.next()),
+    images.shape,
+  );
   const loss: number[] = [];
   const terms: Array<Record<string, number>> = [];
   for (let step = 0; step < steps; step++) {
-    const m = compiled.step(images, { step, totalSteps: method.training.steps });
+    const m = compiled.step(images, { step, totalSteps: method.training.steps }, { paired });
     loss.push(m.loss);
     terms.push({ ...m.terms });
   }
   images.dispose();
+  paired.dispose();
   compiled.dispose();
   return { loss, bits: loss.map(bits), terms };
 };

@@ -292,15 +292,21 @@ export const benchStep = async (o: StepBenchOptions): Promise<StepBenchReport> =
   const iters = o.iters ?? 7;
   const warmup = o.warmup ?? 2;
   const seed = o.seed ?? 0;
-  const compiled = await compile(withBatch(benchedMethod(o.method, o.preset), o.batch), {
+  const lowered = await compile(withBatch(benchedMethod(o.method, o.preset), o.batch), {
     backend: o.backend,
   });
-  compiled.init(seed);
-  const { graph } = compiled;
+  lowered.init(seed);
+  const { graph } = lowered;
   const batch = graph.method.training.batch;
   const total = graph.method.training.steps;
   const at0 = Math.floor(total / 2);
   const images = randomImages(batch, graph.method.input.size, seed);
+  // the other pseudo-domain fold's batch, for methods that read pairedImages (ST-STORM)
+  const paired = randomImages(batch, graph.method.input.size, seed + 1);
+  const compiled: CompiledMethod = {
+    ...lowered,
+    step: (x, at, options) => lowered.step(x, at, { ...options, paired }),
+  };
   const naive = await startNaive(o, compiled, images, seed);
   const peers = o.peer === 'torch' ? await openPeers(graph, o.method, seed, o.python) : null;
   try {
@@ -398,6 +404,7 @@ export const benchStep = async (o: StepBenchOptions): Promise<StepBenchReport> =
       naive.method.dispose();
     }
     images.dispose();
+    paired.dispose();
     compiled.dispose();
   }
 };

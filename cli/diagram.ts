@@ -37,7 +37,7 @@ const labelOf = (g: Graph, n: GraphNode): string => {
   const type = n.type === undefined ? '' : `\n${showType(n.type)}`;
   switch (e._tag) {
     case 'Input':
-      return `images${type}`;
+      return `${e.name}${type}`;
     case 'View':
       return `view ${e.name}\n${e.pipeline.map((a) => a._tag).join(', ')}`;
     case 'Apply':

@@ -53,10 +53,16 @@ const epochIndices = (
   rng: Rng,
   options: BatchOptions,
 ): Int32Array[] => {
+  const pool = options.subset ?? Int32Array.from({ length: size }, (_, i) => i);
+  const bad = pool.find((i) => !(i >= 0 && i < size));
+  if (bad !== undefined)
+    throw new Error(`subset index ${bad} is outside the dataset (${size} images)`);
   const order =
-    options.shuffle === false ? Array.from({ length: size }, (_, i) => i) : rng.permutation(size);
+    options.shuffle === false
+      ? Array.from(pool)
+      : rng.permutation(pool.length).map((i) => pool[i]!);
   const out: Int32Array[] = [];
-  for (let start = 0; start < size; start += batchSize) {
+  for (let start = 0; start < order.length; start += batchSize) {
     const chunk = order.slice(start, start + batchSize);
     if (chunk.length < batchSize && options.dropLast !== false) break;
     out.push(Int32Array.from(chunk));

@@ -78,7 +78,7 @@ const renderViews = (
   const get = (v: ViewNode): tf.Tensor4D | undefined => {
     if (raw.has(v.name)) return raw.get(v.name);
     const src =
-      v.source._tag === 'Input'
+      v.source._tag === 'Input' && v.source.name === 'images'
         ? images
         : v.source._tag === 'View' && byName.has(v.source.name!)
           ? get(byName.get(v.source.name!)!)
@@ -92,7 +92,11 @@ const renderViews = (
   for (const v of views) {
     const t = get(v);
     if (t === undefined)
-      skipped.push(`${v.name} (its source is computed by a network: ${v.source._tag})`);
+      skipped.push(
+        v.source._tag === 'Input'
+          ? `${v.name} (its source is the other pseudo-domain fold's batch, ${v.source.name})`
+          : `${v.name} (its source is computed by a network: ${v.source._tag})`,
+      );
     else drawn.set(v.name, displayable(t, v.pipeline));
   }
   raw.forEach((t) => t.dispose());

@@ -32,6 +32,19 @@ export const images = <const C extends number = 3>(): V<Img<C>> =>
   valueOf({ _tag: 'Input', name: 'images' });
 
 /**
+ * A batch of images from the other pseudo-domain fold, the same size as `images()` (`[batch, H,
+ * W, C]`): with `training.folds`, `images()` come from fold `i` and these from fold
+ * `(i + 1) mod k`, so no image meets itself (ST-STORM's style images `y`). The checker asks for
+ * `training.folds` (E_FOLDS) and refuses it in representations (E_REPRESENTATION).
+ * @example
+ * ```ts
+ * const y = Value.pairedImages(); // Value<Img<3>>
+ * ```
+ */
+export const pairedImages = <const C extends number = 3>(): V<Img<C>> =>
+  valueOf({ _tag: 'Input', name: 'pairedImages' });
+
+/**
  * One field of a struct value (`tsc` knows the field's type).
  * @example
  * ```ts
@@ -145,7 +158,7 @@ export const bind = <T extends Ty>(name: string, value: V<T>): V<T> =>
   valueOf({ _tag: 'Ref', name }, value, { modules: [], bindings: [{ name, value: value.expr }] });
 
 /**
- * The `Value` namespace: `images`, `field`, `gather`, `permute`, `concat`, `memory`, `fn`,
+ * The `Value` namespace: `images`, `pairedImages`, `field`, `gather`, `permute`, `concat`, `memory`, `fn`,
  * `layerNorm`, `bind`.
  * @example
  * ```ts
@@ -154,6 +167,7 @@ export const bind = <T extends Ty>(name: string, value: V<T>): V<T> =>
  */
 export const Value = {
   images,
+  pairedImages,
   field,
   gather,
   permute,

@@ -12,7 +12,7 @@
  * branch learns on `(x, recon)`. Teachers `T_A`, `T_B` and the key encoders are EMAs (0.999)
  * updated after their source's optimizer step.
  */
-import type { AdaptiveWeight, Method as MethodIR } from '../compiler/ir/node.js';
+import type { AdaptiveWeight, FoldSpec, Method as MethodIR } from '../compiler/ir/node.js';
 import type { Schedule as ScheduleIR } from '../compiler/ir/schedule.js';
 import type { Optimizer } from '../compiler/ir/optim.js';
 import {
@@ -288,6 +288,19 @@ const adaptiveStyleB = (paper: boolean): AdaptiveWeight => ({
   every: paper ? T.styleBalanceEvery : 10,
 });
 
+/** The base loader's view (resize 286, random crop 256, flip: methods.md 3.4) of `source`. */
+const baseView = (name: string, source: V<Img<3>>, size: number): V<Img<3>> =>
+  View.make(name, source, [
+    Aug.randomResizedCrop({ size, scale: [BASE_CROP, BASE_CROP], ratio: [1, 1] }),
+    Aug.horizontalFlip({ p: 0.5 }),
+  ]);
+
+/** The pseudo-domain folds of `styleSource: 'folds'` (see `StStormOptions.foldEpochs`). */
+const foldSpec = (o: StStormOptions, paper: boolean): FoldSpec => {
+  const roundEpochs = (T.advEpochs + T.recEpochs) * (o.epoch === 'dataset' ? T.kFolds : 1);
+  return { k: T.kFolds, rotateEvery: o.foldEpochs ?? (paper ? T.foldRounds * roundEpochs : 1) };
+};
+
 /** Steps of phase A, phase B and the whole run. */
 const stepCounts = (
   o: StStormOptions,
@@ -332,7 +345,10 @@ const stepCounts = (
  * (Q7, `training/scheduler.py`; `semanticSchedule`). Teachers and key encoders: EMA 0.999.
  *
  * Options that follow the reference by default, each with a flag for the other behaviour:
- * `styleFrom` (G_B, Q8), `semanticViews` (`--sem_use_aug`), `semanticTwoStyles`
+ * `styleSource` (`train_style_disentangle.py`, `helpers.py`: `y` from the other pseudo-domain
+ * fold, `--k_folds 2`, `Value.pairedImages()` with `training.folds`, the pair rotating every
+ * `foldEpochs`, 4 rounds; `batch`: a permutation of the batch), `styleFrom` (G_B, Q8),
+ * `semanticViews` (`--sem_use_aug`), `semanticTwoStyles`
  * (`--sem_two_styles`), `semanticPhaseB` (Q9), `semanticSchedule` (Q7), `semanticOptimizer`, `memory` (style bank 2000
  * and replay 50 @ 0.3, `helpers.py`), `epoch` (one fold), `quirks` (Q1, Q3, Q5: intended by default),
  * `spadeBlock` (`models/backbone.py` `SPADEResBlock`: ReLU after the residual add, `SPADELayer`
@@ -353,9 +369,8 @@ const stepCounts = (
  * Differences that remain (documented, none silent):
  * - images stay in `[0, 1]` (the reference normalises to `[-1, 1]`): representations read clean
  *   `Input` images, and a Normalize view would make them random; spectral noise clips to `[0, 1]`;
- * - pseudo-domain folds are approximated within the batch: `y` is another image of the same batch
- *   (`Value.permute`, never the image itself); the dataset is not split into 2 folds and there is
- *   no fold swap every 4 rounds; phases are counted in steps;
+ * - the pseudo-domain fold split is seeded by the run seed (the reference's is seed 42); phases
+ *   are counted in steps, the fold rotation in epochs of one fold (`runtime/dataOrder.ts`);
  * - the semantic branch's pretrained start (`--sem_pretrained`, a MoCo v3 checkpoint) is
  *   `tessera train --init semBackbone=FILE.safetensors`, not part of the spec; it sees images at
  *   the generator's resolution (224 in the reference); phase B and the second style get their own
@@ -400,11 +415,10 @@ export const stStorm = (o: StStormOptions = {}): MethodIR => {
   const [gainA, gainB] = o.styleGain ?? [T.styleGainA, T.styleGainB];
   const gA = Branch.make('G_A', g);
   const gB = Branch.make('G_B', g);
-  const x = View.make('x', Value.images(), [
-    Aug.randomResizedCrop({ size: a.image, scale: [BASE_CROP, BASE_CROP], ratio: [1, 1] }),
-    Aug.horizontalFlip({ p: 0.5 }),
-  ]);
-  const y = Value.permute('style', x);
+  const x = baseView('x', Value.images(), a.image);
+  const folds = (o.styleSource ?? 'folds') === 'folds' ? foldSpec(o, paper) : undefined;
+  const y =
+    folds === undefined ? Value.permute('style', x) : baseView('y', Value.pairedImages(), a.image);
   const styleRamp = Schedule.linear({
     from: T.styleLambdaMin,
     to: w.style,
@@ -467,7 +481,7 @@ export const stStorm = (o: StStormOptions = {}): MethodIR => {
   return Method.make({
     name: 'st-storm',
     input: { size: a.image },
-    training: { batch, steps },
+    training: { batch, steps, ...(folds === undefined ? {} : { folds }) },
     phases: [
       { name: 'A', steps: stepsA },
       { name: 'B', steps: stepsB },

@@ -20,6 +20,21 @@ export interface StStormOptions {
    * pseudo-domain fold, `N / (k_folds batch)` steps, `--k_folds 2`) or `dataset` (`N / batch`).
    */
   readonly epoch?: 'fold' | 'dataset';
+  /**
+   * Where the style images `y` come from: `folds` (default; `train_style_disentangle.py`,
+   * `helpers.py`: the data split into `--k_folds 2` pseudo-domains, `x` from fold `i`, `y` from
+   * fold `i + 1` with the same view augmentation as `x`, `Value.pairedImages()`, the pair rotating
+   * every `foldEpochs`) or `batch` (`y` another image of the same batch, `Value.permute`, never
+   * the image itself; no folds).
+   */
+  readonly styleSource?: 'folds' | 'batch';
+  /**
+   * With `styleSource: 'folds'`: epochs of one fold before the pair rotates (`training.folds
+   * .rotateEvery`). `paper`: 16, `--fold_epochs 4` rounds of 2 + 2 epochs (times 2 with `epoch:
+   * 'dataset'`, whose epoch is two folds); `tiny`: 1 (about 4 of its 40-step rounds on the 2520
+   * built-in images).
+   */
+  readonly foldEpochs?: number;
   /** Steps of phase A and phase B per cycle (`paper`: 2 epochs each; `tiny`: 20 and 20). */
   readonly phaseSteps?: readonly [number, number];
   /** Override loss weights (README command by default). */

@@ -169,6 +169,8 @@ export const STORM_TRAINING = {
   semanticStepEndLr: 1e-5,
   /** Pseudo-domain folds (`--k_folds 2`): an epoch is one fold, N / (2 batch) steps. */
   kFolds: 2,
+  /** Rounds (2 + 2 epochs A/B) before the fold pair rotates (`--fold_epochs 4`, `CycleScheduler`). */
+  foldRounds: 4,
   /** `--style_lambda 50 --style_lambda_min 5 --style_lambda_sched linear`, warm-up 20 epochs (`config.py`; Q3). */
   styleLambdaMin: 5,
   styleLambdaWarmupEpochs: 20,

@@ -44,6 +44,11 @@ export interface StepOptions {
    * `backward:<objective>`, `optimizer:<objective>`, `ema:<objective>` before those phases.
    */
   readonly trace?: (marker: string) => void;
+  /**
+   * The batch from the other pseudo-domain fold, `[batch, H, W, C]` like `images`: required when
+   * the method reads `Value.pairedImages()` (`training.folds`), ignored otherwise.
+   */
+  readonly paired?: tf.Tensor4D;
 }
 
 /** A method lowered to TF.js, ready to train. */
@@ -211,6 +216,7 @@ export const lower = (graph: Graph): CompiledMethod => {
         kernels,
         rng: Rng.seeded(r.seed).fork(`step:${at.step}`),
         ...(options?.trace ? { trace: options.trace } : {}),
+        ...(options?.paired ? { paired: options.paired } : {}),
       };
       const terms: Record<string, tf.Scalar> = {};
       const lr: Record<string, number> = {};

@@ -23,6 +23,11 @@ export interface BatchOptions {
   readonly prefetch?: number;
   /** Shuffle with the given rng (default `true`). */
   readonly shuffle?: boolean;
+  /**
+   * Read only these dataset indices (a pseudo-domain fold), shuffled among themselves by the rng:
+   * an epoch of `floor(subset.length / batchSize)` batches. Default: every index.
+   */
+  readonly subset?: Int32Array;
   /** Skip this many batches at the start of the epoch without decoding them (resuming mid-epoch). Default 0. */
   readonly skip?: number;
 }

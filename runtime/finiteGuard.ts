@@ -8,7 +8,7 @@
  * it computed survives.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { CompiledMethod, StepMetrics } from './compiled.js';
+import type { CompiledMethod, StepMetrics, StepOptions } from './compiled.js';
 
 /** The training state before a step, by reference (no copy). */
 export interface StateSnapshot {
@@ -96,11 +96,12 @@ export const guardedStep = (
   compiled: CompiledMethod,
   images: tf.Tensor4D,
   at: { readonly step: number; readonly totalSteps: number },
+  options?: StepOptions,
 ): { readonly metrics: StepMetrics; readonly nonFinite?: NonFinite } => {
   const before = takeSnapshot(compiled);
   let metrics: StepMetrics;
   try {
-    metrics = compiled.step(images, at);
+    metrics = compiled.step(images, at, options);
   } catch (e) {
     releaseSnapshot(before);
     throw e;

@@ -25,6 +25,8 @@ export interface MemoryFitInput {
   readonly batch: number;
   /** Input side in pixels. */
   readonly imageSize: number;
+  /** Image streams a step reads: 2 with pseudo-domain folds (images and the paired batch). Default 1. */
+  readonly streams?: number;
   /** `os.totalmem()`. */
   readonly totalBytes: number;
   /** `os.freemem()` (or available memory). */
@@ -60,7 +62,8 @@ export const largestBatch = (
 
 /** Whether a step of `input.plan` fits the backend and the machine (see the module doc). */
 export const memoryFit = (input: MemoryFitInput): MemoryFit => {
-  const images = BATCHES_IN_FLIGHT * input.batch * input.imageSize ** 2 * 3 * 4;
+  const batches = BATCHES_IN_FLIGHT * (input.streams ?? 1);
+  const images = batches * input.batch * input.imageSize ** 2 * 3 * 4;
   const needed = input.plan.peakBytes + images;
   const limits: ReadonlyArray<readonly [number, string, string]> = [
     ...(input.backend === 'wasm'
@@ -83,7 +86,7 @@ export const memoryFit = (input: MemoryFitInput): MemoryFit => {
         : 'the weights alone do not fit: a smaller model (--preset tiny, --set ...)';
     return {
       neededBytes: needed,
-      refuse: `a training step of batch ${input.batch} needs about ${showGiB(needed)} (predicted peak ${showGiB(input.plan.peakBytes)} + ${BATCHES_IN_FLIGHT} input batches ${showGiB(images)}), more than ${what}\nhint: ${lower}, or ${instead}; tessera check prints the predicted peak`,
+      refuse: `a training step of batch ${input.batch} needs about ${showGiB(needed)} (predicted peak ${showGiB(input.plan.peakBytes)} + ${batches} input batches ${showGiB(images)}), more than ${what}\nhint: ${lower}, or ${instead}; tessera check prints the predicted peak`,
     };
   }
   if (needed > input.freeBytes)

@@ -7,13 +7,13 @@
  * Only finite checkpoints are ever written, so every kept checkpoint is a good one.
  *
  * Determinism: the randomness of step `s` derives from `(seed, s)` only (views, masks: the
- * compiled step forks `step:s`; data order: epoch `e` is shuffled by `(seed, e)`), so a run
+ * compiled step forks `step:s`; data order: `dataOrder.ts`, epoch `e` shuffled by `(seed, e)`,
+ * pseudo-domain folds split by `seed`), so a run
  * resumed from a checkpoint at step `s` follows the trajectory of an uninterrupted run: the
  * checkpoint holds the optimizer state, the InfoNCE key queues and the `Memory` contents.
  */
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { isChecked, type CheckedGraph } from '../compiler/check.js';
 import { compile } from './compile.js';
 import type { CompiledMethod, StepMetrics } from './compiled.js';
@@ -26,6 +26,14 @@ import { guardedStep, skippedLine, type NonFinite } from './finiteGuard.js';
 import { initModules, type ModuleInit } from './init.js';
 import { loadWeights } from './restore.js';
 import { Rng } from '../compiler/ir/rng.js';
+import {
+  dataOrderOf,
+  disposeStepBatch,
+  pairedOf,
+  stepBatches,
+  stepsPerEpoch,
+  type StepBatch,
+} from './dataOrder.js';
 import { checkFreshRun, checkpointToResume, tidyForResume } from './runFolder.js';
 import { availableBytes, machineBytes, memoryFit } from './memoryBudget.js';
 
@@ -114,27 +122,6 @@ export interface TrainResult {
 /** A training run that cannot start or has to stop; the message says why and what to do. */
 export class TrainError extends Error {
   override readonly name = 'TrainError';
-}
-
-const batchesPerEpoch = (dataset: Dataset, batch: number): number =>
-  Math.floor(dataset.size / batch);
-
-/** An endless stream of batches: epoch `e` is shuffled by `seed` and `e`, so resuming at any step replays the same order. */
-async function* batchStream(
-  dataset: Dataset,
-  batch: number,
-  seed: number,
-  startStep: number,
-): AsyncGenerator<tf.Tensor4D> {
-  const perEpoch = batchesPerEpoch(dataset, batch);
-  let epoch = Math.floor(startStep / perEpoch);
-  let skip = startStep % perEpoch;
-  for (;;) {
-    for await (const b of dataset.batches(batch, Rng.seeded(seed).fork(`epoch:${epoch}`), { skip }))
-      yield b.images;
-    skip = 0;
-    epoch++;
-  }
 }
 
 const saveState = async (
@@ -307,9 +294,11 @@ const checkConfig = (config: Run): void => {
   const every = config.evaluate?.every ?? 1;
   if (!Number.isInteger(every) || every < 1)
     throw new TrainError(`online evaluation interval must be a positive integer, got ${every}`);
-  if (batchesPerEpoch(config.dataset, batch) < 1) {
+  const folds = config.method.training.folds;
+  if (stepsPerEpoch(config.dataset.size, batch, folds) < 1) {
+    const where = folds === undefined ? '' : ` per fold (${folds.k} pseudo-domain folds)`;
     throw new TrainError(
-      `dataset "${config.dataset.name}" has ${config.dataset.size} images, fewer than one batch of ${batch}\nhint: lower --batch or add images`,
+      `dataset "${config.dataset.name}" has ${config.dataset.size} images, fewer than one batch of ${batch}${where}\nhint: lower --batch or add images`,
     );
   }
 };
@@ -323,6 +312,7 @@ const checkMemory = (config: Run, compiled: CompiledMethod): void => {
     backend: config.backend,
     batch: config.method.training.batch,
     imageSize: config.method.input.size,
+    streams: config.method.training.folds === undefined ? 1 : 2,
     totalBytes: machineBytes(),
     freeBytes: availableBytes(),
   });
@@ -372,7 +362,10 @@ const trainChecked = async (given: TrainConfig): Promise<TrainResult> => {
   const metricsFile = join(config.outDir, 'metrics.jsonl');
   if (ckpt !== undefined) await truncateMetrics(metricsFile, startStep);
   else await writeFile(metricsFile, '');
-  const stream = batchStream(config.dataset, config.method.training.batch, config.seed, startStep);
+  const stream = stepBatches(
+    dataOrderOf(config.dataset, config.method.training, config.seed),
+    startStep,
+  );
   const online = config.evaluate;
   if (online !== undefined && (startStep < config.steps || ckpt === undefined))
     await evaluateOnline(online, compiled, startStep, metricsFile);
@@ -388,13 +381,13 @@ const trainChecked = async (given: TrainConfig): Promise<TrainResult> => {
         stopped = true;
         break;
       }
-      const images = (await stream.next()).value as tf.Tensor4D;
+      const data = (await stream.next()).value as StepBatch;
       const ts = performance.now();
       let r: ReturnType<typeof guardedStep>;
       try {
-        r = guardedStep(compiled, images, { step, totalSteps: config.steps });
+        r = guardedStep(compiled, data.images, { step, totalSteps: config.steps }, pairedOf(data));
       } finally {
-        images.dispose();
+        disposeStepBatch(data);
       }
       const stepMs = performance.now() - ts;
       const elapsed = (performance.now() - t0) / 1000;

@@ -25,7 +25,14 @@ import { evaluateRepresentations, renderProbeTable } from '../../eval/index.js';
 import { makeOnlineEval } from '../../eval/online.js';
 import { ijepa, mocoV3, stStorm } from '../../library/index.js';
 import { useBackend, type BackendName } from '../../runtime/backend.js';
-import { Rng } from '../../compiler/ir/rng.js';
+import type { StepMetrics } from '../../runtime/compiled.js';
+import {
+  dataOrderOf,
+  disposeStepBatch,
+  pairedOf,
+  stepBatches,
+  type StepBatch,
+} from '../../runtime/dataOrder.js';
 import { embedDataset, methodEmbedder } from '../../eval/embed.js';
 
 /** Seeds of the built-in training and held-out images (as `cli/runData.ts`: 0 and 1000). */
@@ -122,17 +129,25 @@ const main = async (): Promise<void> => {
   await probe(0, NaN);
   let step = 0;
   let loss = NaN;
-  outer: for (let epoch = 0; ; epoch++) {
-    for await (const b of data.batches(batch, Rng.seeded(seed).fork(`epoch:${epoch}`))) {
-      const m = compiled.step(b.images, { step, totalSteps: steps });
-      b.images.dispose();
+  const stream = stepBatches(dataOrderOf(data, method.training, seed), 0);
+  try {
+    for (;;) {
+      const b = (await stream.next()).value as StepBatch;
+      let m: StepMetrics;
+      try {
+        m = compiled.step(b.images, { step, totalSteps: steps }, pairedOf(b));
+      } finally {
+        disposeStepBatch(b);
+      }
       loss = m.loss;
       if (!Number.isFinite(loss))
         throw new Error(`loss ${loss} at step ${step}: ${JSON.stringify(m.terms)}`);
       step++;
       if (step % every === 0 && step < steps) await probe(step, loss);
-      if (step >= steps || (performance.now() - t0 - evalMs) / 1000 > budget) break outer;
+      if (step >= steps || (performance.now() - t0 - evalMs) / 1000 > budget) break;
     }
+  } finally {
+    await stream.return(undefined);
   }
   const trainSeconds = (performance.now() - t0 - evalMs) / 1000;
   await probe(step, loss);

@@ -74,7 +74,7 @@ export const describeNode = (
   if (depth > 4) return n.id;
   switch (e._tag) {
     case 'Input':
-      return 'images';
+      return e.name;
     case 'View':
     case 'Masks':
     case 'TokenMask':

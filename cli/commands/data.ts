@@ -13,8 +13,9 @@ import type { Tensor4D } from '@tensorflow/tfjs';
 import type { Command, Io } from '../command.js';
 import { parseIntOption, RANGES } from '../numbers.js';
 import { makeFolder } from '../../runtime/fsErrors.js';
-import type { Batch, Dataset } from '../../data/dataset.js';
-import { Rng } from '../../compiler/ir/rng.js';
+import type { Dataset } from '../../data/dataset.js';
+import type { TrainingSpec } from '../../compiler/ir/node.js';
+import { stepBatches, stepsPerEpoch, type StepBatch } from '../../runtime/dataOrder.js';
 import { BUILTIN, openTrainingData, parseDataSource } from '../runData.js';
 import { resolveSpec } from '../trainSpec.js';
 
@@ -161,7 +162,7 @@ const runViews = async (args: ReadonlyArray<string>, io: Io): Promise<number> =>
     await parseDataSource(o.data ?? BUILTIN),
     method.input.size,
   );
-  const images = await stepBatch(dataset, method.training.batch, seed as number, step as number);
+  const images = await stepBatch(dataset, method.training, seed as number, step as number);
   const shown = images.slice(0, Math.min(n as number, images.shape[0])) as Tensor4D;
   images.dispose();
   try {
@@ -179,26 +180,23 @@ const runViews = async (args: ReadonlyArray<string>, io: Io): Promise<number> =>
   }
 };
 
-/** The images of training step `step` of a run with `seed` (epoch order as `runtime/train.ts` draws it). */
+/** The images of training step `step` of a run with `seed` (the order `runtime/dataOrder.ts` draws). */
 const stepBatch = async (
   dataset: Dataset,
-  batch: number,
+  training: TrainingSpec,
   seed: number,
   step: number,
 ): Promise<Tensor4D> => {
-  const perEpoch = Math.floor(dataset.size / batch);
-  if (perEpoch < 1)
+  const { batch, folds } = training;
+  if (stepsPerEpoch(dataset.size, batch, folds) < 1)
     throw new Error(
-      `dataset "${dataset.name}" has ${dataset.size} images, fewer than one batch of ${batch}`,
+      `dataset "${dataset.name}" has ${dataset.size} images, fewer than one batch of ${batch}${folds === undefined ? '' : ` per fold (${folds.k} folds)`}`,
     );
-  const epoch = Math.floor(step / perEpoch);
-  const stream = dataset.batches(batch, Rng.seeded(seed).fork(`epoch:${epoch}`), {
-    skip: step % perEpoch,
-    prefetch: 0,
-  });
-  const first = await stream.next();
+  const stream = stepBatches({ dataset, batch, seed, ...(folds ? { folds } : {}) }, step);
+  const first = (await stream.next()).value as StepBatch;
   await stream.return(undefined);
-  return (first.value as Batch).images;
+  first.paired?.images.dispose();
+  return first.images;
 };
 
 const subcommands: Readonly<

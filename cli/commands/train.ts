@@ -24,6 +24,7 @@ import {
   type DataSource,
 } from '../runData.js';
 import { describeFsError } from '../../runtime/fsErrors.js';
+import { stepsPerEpoch } from '../../runtime/dataOrder.js';
 import { parseIntOption, RANGES, type IntRange } from '../numbers.js';
 import { defaultRunFolder } from '../runName.js';
 import {
@@ -62,8 +63,8 @@ const usage = `usage: tessera train [--method NAME | --spec FILE] [--preset tiny
   --spec FILE          a .json spec or a .ts module exporting a method
   --preset P           library preset, default tiny
   --data SRC           an image folder (class subfolders optional) or builtin:appearance[:N] (default, N = 2520)
-  --steps N            run length (default: the spec's training.steps); --epochs E = E passes over the data;
-                       --steps 0 saves the untrained weights (evaluate or export the untrained encoder)
+  --steps N            run length (default: the spec's training.steps); --epochs E = E passes over the data
+                       (over one fold with training.folds); --steps 0 saves the untrained weights (evaluate or export the untrained encoder)
   --batch B            batch size (default: the spec's training.batch)
   --backend B          wasm (default), cpu, tensorflow (needs @tensorflow/tfjs-node-gpu or -node)
   --seed K             seed of weights, views and data order (default 0)
@@ -332,8 +333,8 @@ const trainAndReport = async (v: Options, mainJob: boolean, io: Io): Promise<num
   ]);
   const source = await parseDataSource(p.data);
   const dataset = await openTrainingData(source, resolved.method.input.size);
-  const batch = resolved.method.training.batch;
-  const perEpoch = Math.floor(dataset.size / batch);
+  const { batch, folds } = resolved.method.training;
+  const perEpoch = stepsPerEpoch(dataset.size, batch, folds);
   const steps =
     p.steps ??
     (p.epochs !== undefined

@@ -19,6 +19,7 @@ import { type Issue, issue } from './issue.js';
 import type {
   AdaptiveWeight,
   EmaSpec,
+  FoldSpec,
   InputSpec,
   Method,
   ModuleDecl,
@@ -101,7 +102,11 @@ export const methodCodec: Field<Method> = obj<Method>('method', {
   _tag: exactly('Method'),
   name: str,
   input: obj<InputSpec>('input', { size: posInt, channels: posInt }),
-  training: obj<TrainingSpec>('training', { batch: posInt, steps: posInt }),
+  training: obj<TrainingSpec>('training', {
+    batch: posInt,
+    steps: posInt,
+    folds: optional(obj<FoldSpec>('folds', { k: posInt, rotateEvery: posInt })),
+  }),
   modules: list(moduleDecl),
   values: list(obj<ValueDecl>('value binding', { name: str, value: valueCodec })),
   objectives: list(objective),

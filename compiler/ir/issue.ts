@@ -25,6 +25,7 @@ export type IssueCode =
   | 'E_UNUSED_MODULE' // a module nothing applies
   | 'E_REPRESENTATION' // a representation depends on random views, masks or loss-only values
   | 'E_PHASE' // an objective names an unknown phase, or a phase has no objective
+  | 'E_FOLDS' // pseudo-domain folds missing for pairedImages, or fewer than 2
   | 'E_TOO_DEEP' // the spec nests deeper than the checker follows (recursion limit)
   | 'E_TOO_LARGE'; // a size, count or predicted parameter/activation total beyond what TF.js can hold
 

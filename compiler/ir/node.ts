@@ -24,11 +24,21 @@ export type { NetNode, NetTag } from './net.js';
 export type { Optimizer } from './optim.js';
 export type { Schedule } from './schedule.js';
 
-/** The batch of images as it comes from the data, NHWC in `[0, 1]`. */
+/**
+ * A batch of images as it comes from the data, NHWC in `[0, 1]`: `images`, or `pairedImages`, a
+ * batch of the same size from the other pseudo-domain fold (`TrainingSpec.folds`: `images` come
+ * from fold `i`, `pairedImages` from fold `(i + 1) mod k`, so no image is paired with itself).
+ */
 export interface Input {
   readonly _tag: 'Input';
-  readonly name: 'images';
+  readonly name: InputName;
 }
+
+/** The data inputs of a step (`Input.name`). */
+export type InputName = 'images' | 'pairedImages';
+
+/** The names of `InputName`, in order. */
+export const INPUT_NAMES: ReadonlyArray<InputName> = ['images', 'pairedImages'];
 
 /** A named value from `Method.values`. */
 export interface Ref {
@@ -248,10 +258,25 @@ export interface InputSpec {
   readonly channels: number;
 }
 
+/**
+ * Pseudo-domain folds (ST-STORM, `train_style_disentangle.py --k_folds 2`): the dataset is split
+ * once, seeded by the run seed, into `k` disjoint folds covering it. An epoch is one pass over
+ * fold `i` (`images`) while `pairedImages` are drawn from fold `(i + 1) mod k`; the pair rotates
+ * (`i` advances by one) every `rotateEvery` epochs. Each fold is reshuffled every epoch.
+ */
+export interface FoldSpec {
+  /** Number of folds, at least 2. */
+  readonly k: number;
+  /** Epochs (passes over one fold) before the fold pair rotates, at least 1. */
+  readonly rotateEvery: number;
+}
+
 /** Default training settings; the CLI may override them. */
 export interface TrainingSpec {
   readonly batch: number;
   readonly steps: number;
+  /** Pseudo-domain folds; needed by (and only meaningful with) an `Input` `pairedImages`. */
+  readonly folds?: FoldSpec;
 }
 
 /** A complete SSL method. */

@@ -5,7 +5,7 @@
  */
 import type { Graph, GraphNode, ModuleInfo } from './graph.js';
 import type { NetNode } from './net.js';
-import type { AdaptiveWeight, Method, ModuleDecl } from './node.js';
+import type { AdaptiveWeight, FoldSpec, Method, ModuleDecl } from './node.js';
 import type { Optimizer } from './optim.js';
 import type { Schedule } from './schedule.js';
 import { showType } from './types.js';
@@ -172,10 +172,13 @@ export const printGraph = (g: Graph): string =>
     ...g.representations.map((r) => `  ${r.name} = ${r.node}`),
   ].join('\n');
 
+const showFolds = (f: FoldSpec | undefined): string =>
+  f === undefined ? '' : `, ${f.k} folds (pair rotates every ${f.rotateEvery} epochs)`;
+
 /** A summary of a method: input, modules, objectives with their terms, phases, representations. */
 export const printMethod = (m: Method): string =>
   [
-    `method "${m.name}": input ${m.input.size}x${m.input.size}x${m.input.channels}, batch ${m.training.batch}, ${m.training.steps} steps`,
+    `method "${m.name}": input ${m.input.size}x${m.input.size}x${m.input.channels}, batch ${m.training.batch}, ${m.training.steps} steps${showFolds(m.training.folds)}`,
     'modules:',
     ...m.modules.map((d) => showModule(d)),
     `values: ${m.values.map((v) => v.name).join(', ') || '(none)'}`,

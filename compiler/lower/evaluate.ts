@@ -26,6 +26,8 @@ export interface EvalContext {
   readonly store: ReadonlyMap<string, ModuleParams>;
   /** The batch of input images, NHWC in [0, 1]. */
   readonly images: tf.Tensor4D;
+  /** The batch from the other pseudo-domain fold (`Input` `pairedImages`), when the graph reads one. */
+  readonly paired?: tf.Tensor4D;
   readonly training: boolean;
   /** This step's random stream; each random node forks it by its name. */
   readonly rng: Rng;
@@ -140,8 +142,16 @@ const detach = (v: Lowered): Lowered =>
     ? stopGradient(v)
     : Object.fromEntries(Object.entries(v).map(([k, f]) => [k, detach(f)]));
 
+const pairedOf = (ctx: EvalContext): tf.Tensor4D => {
+  if (ctx.paired === undefined)
+    throw new Error(
+      'this step reads pairedImages but was given no paired batch (StepOptions.paired)',
+    );
+  return ctx.paired;
+};
+
 const valueRules: { readonly [K in ValueOp]: Rule<K> } = {
-  Input: (_n, _i, ctx) => ctx.images,
+  Input: (n, _i, ctx) => (n.expr.name === 'images' ? ctx.images : pairedOf(ctx)),
   View: (n, i, ctx) => randomValues.view(n.expr, asTensor(i.source, 'view source'), ctx.rng),
   Apply: (n, i, ctx) => applyModule(ctx, n.expr.module, n.expr.path, i, n.fused === true),
   Fn: (n, i, ctx) =>

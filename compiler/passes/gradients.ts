@@ -11,7 +11,8 @@
  *   it to its input (ST-STORM's `tok` term: `T_A(far)` trains `G_A`), so the walk continues past
  *   it. `R1` and `SpadeGate` reach the module they name directly.
  * - E_REPRESENTATION: a representation depends on a random or stateful value (View, Masks,
- *   TokenMask, Permute, Memory): evaluation features must come from clean `Input` images.
+ *   TokenMask, Permute, Memory) or on `pairedImages`: evaluation features must come from clean
+ *   `Input` `images`.
  * - E_PARAMS_IN_FN: a `Fn` applies a net that has parameters (it needs a named module).
  */
 import * as E from 'fp-ts/lib/Either.js';
@@ -155,6 +156,10 @@ const RANDOM_OPS: ReadonlySet<string> = new Set([
 const isFixedView = (node: GraphNode): boolean =>
   node.expr._tag === 'View' && isDeterministic(node.expr.pipeline);
 
+/** The other fold's batch: training data only (evaluation embeds one batch of images). */
+const isPaired = (node: GraphNode): boolean =>
+  node.expr._tag === 'Input' && node.expr.name === 'pairedImages';
+
 /** The random or stateful nodes a node depends on (itself included; fixed views are not random). */
 const randomAncestors = (
   byId: ReadonlyMap<NodeId, GraphNode>,
@@ -166,7 +171,7 @@ const randomAncestors = (
     const node = byId.get(id);
     if (node === undefined || seen.has(id)) return;
     seen.add(id);
-    if (RANDOM_OPS.has(node.op) && !isFixedView(node)) found.push(node);
+    if ((RANDOM_OPS.has(node.op) && !isFixedView(node)) || isPaired(node)) found.push(node);
     Object.values(node.inputs).forEach(visit);
   };
   visit(root);

@@ -10,7 +10,8 @@
  * permutations or memories), E_DANGLING_REF (unknown value, module, module part, EMA source,
  * parameter module; the hint names the closest known name), E_CYCLE (values referring to each
  * other), E_PORT (missing or unexpected input ports of an applied net), E_PHASE (an objective
- * names an unknown phase, or a phase no objective runs in), E_UNUSED_MODULE.
+ * names an unknown phase, or a phase no objective runs in), E_UNUSED_MODULE, E_FOLDS
+ * (`pairedImages` without `training.folds`, or fewer than 2 folds; `folds.ts`).
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { childPath, isRandomValue, lossChildren, valueChildren } from '../ir/children.js';
@@ -30,6 +31,7 @@ import { netParts, netPorts, subNet } from '../ir/ports.js';
 import { didYouMean } from '../ir/suggest.js';
 import type { Pass } from './pass.js';
 import { checkDeclarations } from './declarations.js';
+import { foldIssues } from './folds.js';
 
 /** The graph before resolution: the method and nothing else (the input of the pipeline). */
 export const emptyGraph = (method: Method): Graph => ({
@@ -304,6 +306,7 @@ export const resolveMethod = (method: Method): E.Either<ReadonlyArray<Issue>, Gr
   checkModuleRefs(r, method);
   checkAdaptive(r, method);
   checkUnused(r, method);
+  r.issues.push(...foldIssues(method, r.nodes));
   if (r.issues.length > 0) return E.left(r.issues);
   return E.right({
     method,

@@ -1,7 +1,9 @@
 """Training images from an image folder (``tessera data appearance --out DIR`` writes one):
 jpg/png/webp files found recursively, in sorted path order, RGB, resized so the shorter side is
 ``size`` (bicubic) and centre-cropped. Epoch ``e`` is shuffled by ``(seed, e)``; each step's global
-batch is split into equal per-process shards.
+batch is split into equal per-process shards. With pseudo-domain folds (``training.folds``,
+``step_indices``) an epoch is one pass over fold ``i`` and each step also has a paired batch from
+fold ``i + 1``.
 
 Two ways to hold them, with identical batches: ``InMemoryImages`` decodes every image once into
 ``uint8 [N, 3, size, size]``; ``StreamingImages`` decodes each process's rows of each step on the
@@ -10,6 +12,7 @@ trains), for folders too large to hold. ``open_images`` picks one (``stream``: `
 ``auto``: stream when the decoded set would exceed ``STREAM_ABOVE_BYTES``)."""
 import os
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -117,6 +120,39 @@ def global_batch_indices(n, batch, seed, step):
     epoch, k = divmod(step, per_epoch)
     order = np.random.default_rng([seed, epoch]).permutation(n)
     return order[k * batch:(k + 1) * batch]
+
+
+#: Keys the fold split's generator apart from the epochs' ``[seed, epoch]`` and ``[seed, epoch, 1]``.
+FOLD_KEY = 0x666F6C64
+
+
+@lru_cache(maxsize=4)
+def fold_split(n, k, seed):
+    """The ``k`` pseudo-domain folds of ``n`` images for ``seed``: contiguous runs of one seeded
+    permutation, disjoint, covering ``0..n-1``, sizes within one (the rule of
+    ``runtime/dataOrder.ts``, drawn with NumPy's generator: not the same folds as TF.js's)."""
+    order = np.random.default_rng([seed, 0, FOLD_KEY]).permutation(n)
+    return tuple(order[j * n // k:(j + 1) * n // k] for j in range(k))
+
+
+def step_indices(n, batch, seed, step, folds=None):
+    """Dataset indices of the global batch of ``step`` and of its paired batch (``None`` without
+    ``folds``, the spec's ``training.folds``). With folds, epoch ``e`` has ``(n // k) // batch``
+    steps; its images come from fold ``i = (e // rotateEvery) % k`` shuffled by ``(seed, e)``, the
+    paired batch from fold ``(i + 1) % k`` shuffled by ``(seed, e, 1)``."""
+    if folds is None:
+        return global_batch_indices(n, batch, seed, step), None
+    k, every = folds["k"], folds["rotateEvery"]
+    per_epoch = (n // k) // batch
+    if per_epoch < 1:
+        raise ValueError(f"the dataset has {n} images, fewer than one global batch of {batch} per fold ({k} pseudo-domain folds)\nhint: lower --batch or add images")
+    epoch, j = divmod(step, per_epoch)
+    i = (epoch // every) % k
+    split = fold_split(n, k, seed)
+
+    def pick(fold, key):
+        return fold[np.random.default_rng(key).permutation(len(fold))[j * batch:(j + 1) * batch]]
+    return pick(split[i], [seed, epoch]), pick(split[(i + 1) % k], [seed, epoch, 1])
 
 
 def shard_indices(indices, rank, world):

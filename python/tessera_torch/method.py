@@ -49,9 +49,17 @@ def is_active(o, phase, step):
 class Context:
     """What evaluating nodes needs: the step, progress, local/global batch geometry, the seed."""
 
-    def __init__(self, method, images, step, progress, total, offset, fixed=None):
+    def __init__(self, method, images, step, progress, total, offset, fixed=None, paired=None):
         self.method, self.images, self.step, self.progress = method, images, step, progress
-        self.total, self.offset, self.fixed = total, offset, fixed or {}
+        self.total, self.offset, self.fixed, self.paired = total, offset, fixed or {}, paired
+
+    def input(self, name):
+        """The ``Input`` ``images``, or ``pairedImages``: the other pseudo-domain fold's batch."""
+        if name == "images":
+            return self.images
+        if self.paired is None:
+            raise ValueError("this step reads pairedImages but was given no paired batch (step(..., paired=...))")
+        return self.paired
 
     def rng(self, key):
         """The NumPy generator of one random node at this step (same on every process)."""
@@ -119,7 +127,7 @@ def _fixed_or(make):
 
 
 VALUE_RULES = {
-    "Input": lambda n, i, ctx: ctx.images,
+    "Input": lambda n, i, ctx: ctx.input(n["expr"]["name"]),
     "View": _fixed_or(lambda n, i, ctx: apply_pipeline(i["source"], n["expr"]["pipeline"], ctx.rng(f"view:{n['expr']['name']}"), ctx.offset, ctx.total)),
     "Apply": lambda n, i, ctx: _apply(ctx, n["expr"], i),
     "Fn": lambda n, i, ctx: build_net(n["expr"]["net"])(i["x"], **{k: v for k, v in i.items() if k != "x"}),
@@ -278,14 +286,15 @@ class Method:
                     (decayed if flags.get(path, p.ndim > 1) else plain).append(p)
         return optim.make(spec, decayed, plain)
 
-    def step(self, images, step, total_steps, total=None, offset=0, fixed=None):
+    def step(self, images, step, total_steps, total=None, offset=0, fixed=None, paired=None):
         """One training step on the local images ``[b, C, H, W]`` (rows ``offset ..`` of a global
         batch of ``total``). Returns ``{"terms", "lr", "ema", "phase", "loss"}`` averaged over
-        processes. ``fixed``: node id -> value for random nodes (tests feed TF.js's views)."""
+        processes. ``fixed``: node id -> value for random nodes (tests feed TF.js's views).
+        ``paired``: the local rows of the other fold's batch, for a graph reading ``pairedImages``."""
         self.modules.train()
         phase = phase_at(self.graph["method"]["phases"], step)
         progress = step / total_steps if total_steps > 0 else 0.0
-        ctx = Context(self, images, step, progress, total or images.shape[0], offset, fixed)
+        ctx = Context(self, images, step, progress, total or images.shape[0], offset, fixed, paired)
         out = {"terms": {}, "lr": {}, "ema": {}, "phase": phase}
         for plan in self.plans:
             name = plan["objective"]
@@ -315,7 +324,7 @@ class Method:
             evaluate_nodes(plan["constant"], values, ctx)
         return self.runners[plan["objective"]](values, ctx)
 
-    def gradients(self, objective, images, step, total_steps, fixed=None, total=None, offset=0):
+    def gradients(self, objective, images, step, total_steps, fixed=None, total=None, offset=0, paired=None):
         """Loss terms (averaged over processes) and gradients (``<module>/<path>`` in tessera's
         layout; under DDP averaged as the optimizer sees them) of one objective at ``step`` on the
         local ``images`` (rows ``offset ..`` of a global batch of ``total``), without updating
@@ -323,7 +332,7 @@ class Method:
         self.modules.train()
         plan = next(p for p in self.plans if p["objective"] == objective)
         progress = step / total_steps if total_steps > 0 else 0.0
-        ctx = Context(self, images, step, progress, total or images.shape[0], offset, fixed)
+        ctx = Context(self, images, step, progress, total or images.shape[0], offset, fixed, paired)
         for p in self.modules.parameters():
             p.grad = None
         total, terms = self._forward(plan, ctx)

@@ -9,11 +9,12 @@ import os
 import sys
 import time
 
+import numpy as np
 import torch
 import torch.distributed as dist
 
 from . import distributed as D
-from .data import global_batch_indices, open_images, shard, shard_indices
+from .data import open_images, shard, shard_indices, step_indices
 from .method import Method
 from .runfolder import load_latest, load_optimizer_state, load_weights, metrics_line, rng_state, save_checkpoint, write_atomic
 
@@ -70,6 +71,17 @@ def resume(a, method, compiled, metrics, rank):
     return step
 
 
+def local_batches(images, indices, rank, world):
+    """This process's rows of a step's global batch and of its paired batch (``None`` without
+    folds), read in one call so that a streaming folder decodes both from one prefetch."""
+    idx, paired = indices
+    if paired is None:
+        return shard(images, idx, rank, world), None
+    mine, theirs = shard_indices(idx, rank, world), shard_indices(paired, rank, world)
+    both = shard(images, np.concatenate([mine, theirs]), 0, 1)
+    return both[:len(mine)], both[len(mine):]
+
+
 def main(argv=None, compiled_dir=None):
     compiled_dir = compiled_dir or os.path.dirname(os.path.abspath(sys.argv[0]))
     a = parse(sys.argv[1:] if argv is None else argv, compiled_dir)
@@ -108,13 +120,14 @@ def main(argv=None, compiled_dir=None):
         print(f"training {method_ir['name']} for {steps} steps: global batch {batch} on {world} process(es), "
               f"{len(files)} images from {a.data} ({'streamed' if images.streaming else 'in memory'})", flush=True)
     t0 = time.perf_counter()
+    folds = method_ir["training"].get("folds")
     for step in range(start, steps):
-        idx = global_batch_indices(len(files), batch, a.seed, step)
-        x = shard(images, idx, rank, world)
+        x, y = local_batches(images, step_indices(len(files), batch, a.seed, step, folds), rank, world)
         if step + 1 < steps:
-            images.prefetch(shard_indices(global_batch_indices(len(files), batch, a.seed, step + 1), rank, world))
+            nxt = [i for i in step_indices(len(files), batch, a.seed, step + 1, folds) if i is not None]
+            images.prefetch(np.concatenate([shard_indices(i, rank, world) for i in nxt]))
         ts = time.perf_counter()
-        m = method.step(x, step, steps, total=batch, offset=rank * (batch // world))
+        m = method.step(x, step, steps, total=batch, offset=rank * (batch // world), paired=y)
         step_s = time.perf_counter() - ts
         m["step"] = step
         if not all(map(lambda v: v == v and abs(v) != float("inf"), m["terms"].values())):

@@ -102,6 +102,11 @@ describe('viewSheet', () => {
     });
     expect(sheet.columns).toContain('x');
     expect(sheet.skipped.join('\n')).toMatch(/farNoise \(its source is computed by a network/);
+    // y is a view of the other pseudo-domain fold's batch, which the sheet does not have
+    expect(sheet.columns).not.toContain('y');
+    expect(sheet.skipped.join('\n')).toMatch(
+      /y \(its source is the other pseudo-domain fold's batch/,
+    );
   });
 });
 

@@ -98,15 +98,17 @@ describe('stStorm paper preset: the numbers of the reference code', () => {
     expect(mod(m, 'T_A').ema?.alsoAfter).toBeUndefined();
   });
 
-  test('batch 8, 41 epochs of one fold; cycle of 2 epochs phase A + 2 epochs phase B (epoch: dataset counts N / batch)', () => {
-    expect(m.training).toEqual({ batch: 8, steps: 41 * EPOCH });
+  test('batch 8, 41 epochs of one fold of 2; the fold pair rotates every 4 rounds; cycle of 2 epochs phase A + 2 epochs phase B (epoch: dataset counts N / batch)', () => {
+    expect(m.training).toEqual({ batch: 8, steps: 41 * EPOCH, folds: { k: 2, rotateEvery: 16 } });
     expect(m.phases).toEqual([
       { name: 'A', steps: 2 * EPOCH },
       { name: 'B', steps: 2 * EPOCH },
     ]);
-    expect(stStorm({ preset: 'paper', epoch: 'dataset' }).training.steps).toBe(
-      41 * Math.floor(1_281_167 / 8),
-    );
+    expect(stStorm({ preset: 'paper', epoch: 'dataset' }).training).toEqual({
+      batch: 8,
+      steps: 41 * Math.floor(1_281_167 / 8),
+      folds: { k: 2, rotateEvery: 32 }, // a dataset epoch is two fold epochs
+    });
   });
 
   test('phase A generator weights: adv 1, PatchNCE 0.2 over 3 layers, tokens 5 -> 50 (Q3 intended), L1 0.05, gate 0.05, FFT 0.1, SWD 0.05, Style-JEPA 2 (Q1 intended)', () => {
@@ -217,7 +219,7 @@ describe('stStorm paper preset: the numbers of the reference code', () => {
         { _tag: 'SpectralNoise', sigma: 2, gamma: 3, p: 1 },
         { _tag: 'HorizontalFlip', p: 0.5 },
       ]);
-      expect(v.source).toMatchObject({ _tag: 'Permute', name: 'style' });
+      expect(v.source).toMatchObject({ _tag: 'View', name: 'y' });
     }
     expect(applied(l.pred)).toBe('jepaPredictor');
     expect(applied(l.target)).toBe('sg(T_A.styleEncoder.tokens)');
@@ -245,7 +247,8 @@ describe('stStorm paper preset: the numbers of the reference code', () => {
         .map((e) => (e._tag === 'Permute' ? e.name : ''));
     const l2 = loss(m, 'semantic', 'moco2');
     if (l2._tag !== 'InfoNCEQueue') throw new Error(l2._tag);
-    expect([styles(l.key), styles(l2.key)]).toEqual([['style'], ['style2']]);
+    // y from the other fold; the second style y' a permuted batch (`--sem_two_styles`)
+    expect([styles(l.key), styles(l2.key)]).toEqual([[], ['style2']]);
     expect(mod(m, 'semBackbone').net).toMatchObject({
       _tag: 'ResNet',
       block: 'bottleneck',
@@ -320,7 +323,7 @@ describe('stStorm structure', () => {
     }
   });
 
-  test('phase A: far = G_A(x, style = y), y a permutation of x; D sees y and the detached far', () => {
+  test('phase A: far = G_A(x, style = y), y a view of the other fold like x; D sees y and the detached far', () => {
     const far = loss(m, 'generatorA', 'l1');
     if (far._tag !== 'L1') throw new Error(far._tag);
     expect(far.pred).toMatchObject({
@@ -333,17 +336,27 @@ describe('stStorm structure', () => {
         style: {
           _tag: 'View',
           name: 'styleGainA',
-          source: { _tag: 'Permute', name: 'style', source: { _tag: 'View', name: 'x' } },
+          source: {
+            _tag: 'View',
+            name: 'y',
+            source: { _tag: 'Input', name: 'pairedImages' },
+          },
           pipeline: [{ _tag: 'Normalize', mean: [0, 0, 0], std: [0.1, 0.1, 0.1] }],
         },
       },
     });
+    // y gets the base view of x (resize-crop, flip), its own draw
+    const inputs = (far.pred as Extract<ValueExpr, { _tag: 'Apply' }>).inputs;
+    const [xv, yv] = [inputs.x, inputs.style?._tag === 'View' ? inputs.style.source : undefined];
+    if (xv?._tag !== 'View' || yv?._tag !== 'View') throw new Error('x and y are views');
+    expect(yv.pipeline).toEqual(xv.pipeline);
+    expect(xv.pipeline.map((a) => a._tag)).toEqual(['RandomResizedCrop', 'HorizontalFlip']);
     const d = loss(m, 'discriminatorA', 'lsgan');
     if (d._tag !== 'LsganDiscriminator') throw new Error(d._tag);
     expect(d.real).toMatchObject({
       _tag: 'Apply',
       module: 'D_A',
-      inputs: { x: { _tag: 'Permute' } },
+      inputs: { x: { _tag: 'View', name: 'y' } },
     });
     expect(d.fake).toMatchObject({
       _tag: 'Apply',
@@ -418,7 +431,7 @@ describe('stStorm structure', () => {
     );
     expect(loss(m, 'semantic', 'moco')).toMatchObject({ queueSize: 256 });
     expect(loss(m, 'generatorA', 'jepa')).toMatchObject({ weights: [2, 2, 1.5, 1] });
-    expect(m.training).toEqual({ batch: 8, steps: 600 });
+    expect(m.training).toEqual({ batch: 8, steps: 600, folds: { k: 2, rotateEvery: 1 } });
     expect(m.phases).toEqual([
       { name: 'A', steps: 20 },
       { name: 'B', steps: 20 },
@@ -466,6 +479,23 @@ describe('stStorm structure', () => {
 });
 
 describe('stStorm options', () => {
+  test("styleSource: 'folds' (default) draws y from the other fold's batch; 'batch' is a permutation of x without folds; foldEpochs sets the rotation", () => {
+    const folds = stStorm({ preset: 'tiny' });
+    expect(folds.training.folds).toEqual({ k: 2, rotateEvery: 1 });
+    expect(walk(folds).some((e) => e._tag === 'Input' && e.name === 'pairedImages')).toBe(true);
+    expect(stStorm({ preset: 'tiny', foldEpochs: 3 }).training.folds).toEqual({
+      k: 2,
+      rotateEvery: 3,
+    });
+    const batch = stStorm({ preset: 'tiny', styleSource: 'batch' });
+    expect(batch.training.folds).toBeUndefined();
+    expect(walk(batch).some((e) => e._tag === 'Input' && e.name === 'pairedImages')).toBe(false);
+    const far = loss(batch, 'generatorA', 'l1');
+    expect(walk(far).some((e) => e._tag === 'Permute' && e.name === 'style')).toBe(true);
+    expect(E.isRight(checkMethod(batch))).toBe(true);
+    expect(E.isRight(checkMethod(folds))).toBe(true);
+  });
+
   test('adversarialB adds D_B, its objective in phase B and an adversarial term for G_B', () => {
     const m = stStorm({ preset: 'tiny', adversarialB: true });
     expect(m.objectives.map((o) => o.name)).toEqual([
@@ -550,7 +580,7 @@ describe('stStorm options', () => {
       phaseSteps: [5, 3],
     });
     expect(weights(objective(m, 'generatorA'))).toMatchObject({ tok: 10, nce_skip2: 1 / 3 });
-    expect(m.training).toEqual({ batch: 16, steps: 41 * 100 });
+    expect(m.training).toMatchObject({ batch: 16, steps: 41 * 100 });
     expect(m.phases).toEqual([
       { name: 'A', steps: 5 },
       { name: 'B', steps: 3 },
@@ -734,6 +764,7 @@ describe('semantic views (--sem_use_aug)', () => {
       'semQuery',
       'styleGainA',
       'x',
+      'y',
     ]);
     expect(viewNames(stStorm({ preset: 'paper' }))).toEqual([
       'semKey',
@@ -741,10 +772,12 @@ describe('semantic views (--sem_use_aug)', () => {
       'semQuery',
       'styleGainA',
       'x',
+      'y',
     ]);
     expect(viewNames(stStorm({ preset: 'tiny', semanticViews: false }))).toEqual([
       'styleGainA',
       'x',
+      'y',
     ]);
     expect(E.isRight(checkMethod(stStorm({ preset: 'tiny', semanticViews: false })))).toBe(true);
   });

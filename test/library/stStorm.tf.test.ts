@@ -49,6 +49,7 @@ const B_TERMS = [
 describe('ST-STORM tiny trains on wasm', () => {
   let m: CompiledMethod;
   let images: tf.Tensor4D;
+  let paired: tf.Tensor4D; // y: the other pseudo-domain fold's batch
   const metrics: StepMetrics[] = [];
   const counts: number[] = [];
   const snapshots: Array<Record<string, Float32Array>> = [];
@@ -66,9 +67,10 @@ describe('ST-STORM tiny trains on wasm', () => {
     m = await compile(stStorm({ preset: 'tiny', phaseSteps: [2, 1] }), { backend: 'wasm' });
     m.init(0);
     images = tf.randomUniform([8, 32, 32, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+    paired = tf.randomUniform([8, 32, 32, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
     snapshots.push(snapshot());
     for (let step = 0; step < 6; step++) {
-      metrics.push(m.step(images, { step, totalSteps: 600 }));
+      metrics.push(m.step(images, { step, totalSteps: 600 }, { paired }));
       counts.push(tf.memory().numTensors);
       snapshots.push(snapshot());
     }
@@ -77,6 +79,7 @@ describe('ST-STORM tiny trains on wasm', () => {
   afterAll(() => {
     m.dispose();
     images.dispose();
+    paired.dispose();
   });
 
   test('steps 0, 1, 3, 4 run phase A (D_A, semantic, G_A), steps 2, 5 phase B (semanticB, G_B with style bank and replay), with every term finite', () => {
@@ -236,9 +239,10 @@ describe('ST-STORM tiny options on wasm', () => {
     const m = await compile(method, { backend: 'wasm' });
     m.init(0);
     const images = tf.randomUniform([4, 32, 32, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const paired = tf.randomUniform([4, 32, 32, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
     const before = Float32Array.from(m.variables()[watch]!.dataSync());
     const out = Array.from({ length: steps }, (_, step) =>
-      m.step(images, { step, totalSteps: 100 }),
+      m.step(images, { step, totalSteps: 100 }, { paired }),
     );
     const moved = m
       .variables()
@@ -246,12 +250,14 @@ describe('ST-STORM tiny options on wasm', () => {
       .some((v, j) => v !== before[j]);
     m.dispose();
     images.dispose();
+    paired.dispose();
     return { out, moved };
   };
 
-  test('every flag the other way (no memory, views, second style, phase-B semantic; epoch lr; T_A style; code quirks) trains both phases with finite terms', async () => {
+  test('every flag the other way (no memory, views, second style, phase-B semantic; epoch lr; T_A style; code quirks; styles from the batch) trains both phases with finite terms', async () => {
     const method = stStorm({
       preset: 'tiny',
+      styleSource: 'batch',
       batch: 4,
       phaseSteps: [1, 1],
       memory: false,
@@ -282,11 +288,12 @@ describe('ST-STORM tiny options on wasm', () => {
     const m = await compile(method, { backend: 'wasm' });
     m.init(0);
     const images = tf.randomUniform([4, 32, 32, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const paired = { paired: images.reverse(0) as tf.Tensor4D };
     const weight = () => m.optimizerState()['adaptive/generatorB.tok']!.dataSync()[0]!;
     expect(weight()).toBeCloseTo(0.005, 9);
-    m.step(images, { step: 0, totalSteps: 100 }); // phase A: unchanged
+    m.step(images, { step: 0, totalSteps: 100 }, paired); // phase A: unchanged
     expect(weight()).toBeCloseTo(0.005, 9);
-    const b = m.step(images, { step: 1, totalSteps: 100 });
+    const b = m.step(images, { step: 1, totalSteps: 100 }, paired);
     const d = b.terms['tok']!;
     expect(Number.isFinite(d)).toBe(true);
     expect(weight()).toBeCloseTo(
@@ -295,6 +302,7 @@ describe('ST-STORM tiny options on wasm', () => {
     );
     m.dispose();
     images.dispose();
+    paired.paired.dispose();
   }, 120_000);
 
   test('the tok-only ablation (regression): the teacher-token term alone moves G_A through the EMA teacher T_A', async () => {

@@ -51,14 +51,17 @@ const runOne = (spec: Json): Outcome => {
   const compiled = lower(graph);
   const size = (small as { input: { size: number } }).input.size;
   const images = tf.randomUniform([4, size, size, 3]) as tf.Tensor4D;
+  // the other pseudo-domain fold's batch, for specs that read pairedImages (ST-STORM)
+  const paired = tf.randomUniform([4, size, size, 3]) as tf.Tensor4D;
   try {
     compiled.init(0);
-    const r = guardedStep(compiled, images, { step: 0, totalSteps: 10 });
+    const r = guardedStep(compiled, images, { step: 0, totalSteps: 10 }, { paired });
     if (r.nonFinite !== undefined) return 'non-finite (skipped)';
     expect(Number.isFinite(r.metrics.weighted)).toBe(true);
     return 'finite';
   } finally {
     images.dispose();
+    paired.dispose();
     compiled.dispose();
   }
 };

@@ -93,7 +93,8 @@ describe('exportEncoder / loadEncoder', () => {
   });
 
   it("exports only the part a representation reads: ST-STORM style = G_B's style encoder (--sup_from GB)", async () => {
-    const method = { ...methods['st-storm']('tiny'), training: { batch: 4, steps: 1 } };
+    const storm = methods['st-storm']('tiny');
+    const method = { ...storm, training: { ...storm.training, batch: 4, steps: 1 } };
     const compiled = await compile(method, { backend: 'wasm' });
     compiled.init(4);
     const images = (await appearanceDataset({ n: 4, size: 32, seed: 3 }).all()).images;

@@ -94,7 +94,7 @@ describe('train refuses before any step', () => {
     const big = { ...method, training: { ...method.training, batch: 2520 } };
     const dataset: Dataset = {
       name: 'fake',
-      size: 2520,
+      size: 2 * 2520, // one batch per pseudo-domain fold
       imageSize: method.input.size,
       classes: {},
       batches: () => {
@@ -117,6 +117,8 @@ describe('train refuses before any step', () => {
     await expect(run).rejects.toThrow(
       /^a training step of batch 2520 needs about [\d.]+ GiB .*more than the wasm heap can hold \(4 GiB\)\nhint: lower --batch to \d+ or less/,
     );
+    // images and the other fold's batch: twice the batches in flight
+    await expect(run).rejects.toThrow(/\+ 6 input batches/);
     expect(existsSync(outDir)).toBe(false);
   });
 });

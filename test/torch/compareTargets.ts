@@ -24,11 +24,13 @@ export interface Report {
   readonly extra: ReadonlyArray<string>;
 }
 
-/** `batch` images of the built-in appearance set (`i * 37`), NHWC in [0, 1]. */
-export const appearanceImages = (batch: number, size: number): tf.Tensor4D => {
+/** `batch` images of the built-in appearance set (`first + i * 37`), NHWC in [0, 1]. */
+export const appearanceImages = (batch: number, size: number, first = 0): tf.Tensor4D => {
   const data = new Float32Array(batch * size * size * 3);
   for (let i = 0; i < batch; i++)
-    renderAppearance(i * 37, size, 0).forEach((v, j) => (data[i * size * size * 3 + j] = v / 255));
+    renderAppearance(first + i * 37, size, 0).forEach(
+      (v, j) => (data[i * size * size * 3 + j] = v / 255),
+    );
   return tf.tensor4d(data, [batch, size, size, 3]);
 };
 
@@ -38,6 +40,8 @@ export interface CompareAt {
   readonly totalSteps: number;
   readonly objective?: string;
   readonly backend?: string;
+  /** The other pseudo-domain fold's batch, for a graph reading `pairedImages`. */
+  readonly paired?: tf.Tensor4D;
 }
 
 /** Runs both targets on one objective of `graph` from seed 3's weights and returns the report. */

@@ -33,6 +33,8 @@ def run(graph_file, pkg, batch, out):
     rank, world = D.rank(), D.world()
     b = batch // world
     images = torch.from_numpy(np.random.default_rng(11).random((batch, 3, size, size), dtype=np.float32))
+    # the other pseudo-domain fold's batch (ST-STORM's y), sharded like the images
+    paired = torch.from_numpy(np.random.default_rng(12).random((batch, 3, size, size), dtype=np.float32))
     phases = compiled["graph"]["method"]["phases"]
     start_b = phases[0]["steps"] + 1  # the second step of phase B (R1 off)
     saved = {}
@@ -40,7 +42,7 @@ def run(graph_file, pkg, batch, out):
         step = 0 if "A" in obj["phases"] else start_b
         assert phase_at(phases, step) in obj["phases"]
         terms, grads = method.gradients(obj["name"], images[rank * b:(rank + 1) * b], step, 600,
-                                        total=batch, offset=rank * b)
+                                        total=batch, offset=rank * b, paired=paired[rank * b:(rank + 1) * b])
         saved.update({f"term/{obj['name']}/{k}": np.float64(v) for k, v in terms.items()})
         saved.update({f"grad/{obj['name']}/{k}": g.detach().double().numpy() for k, g in grads.items()})
     if rank == 0:

@@ -46,7 +46,8 @@ for k, v in tensors.items():
         method.loss_state.queues[k[len("lossState/"):]] = torch.from_numpy(np.array(v)).float()
 images = torch.from_numpy(np.array(tensors["images"])).permute(0, 3, 1, 2).contiguous()
 objective = sys.argv[6] if len(sys.argv) > 6 else compiled["plan"][0]["objective"]
-terms, grads = method.gradients(objective, images, step, total, fixed)
+paired = torch.from_numpy(np.array(tensors["paired"])).permute(0, 3, 1, 2).contiguous() if "paired" in tensors else None
+terms, grads = method.gradients(objective, images, step, total, fixed, paired=paired)
 report = {"terms": {}, "grads": {}, "missing": []}
 for k, v in tensors.items():
     if k.startswith("expect/terms/"):

@@ -35,6 +35,8 @@ let graph: Graph;
 const ZERO =
   /(down\.\d+\.conv|bottleneck\.(down\.)?conv|blocks\.\d+\.conv1|D_A\/convs\.[12])\.bias$/;
 let images: tf.Tensor4D;
+/** y: the other pseudo-domain fold's batch (ST-STORM's default `styleSource: 'folds'`). */
+let paired: tf.Tensor4D;
 
 const compare = (objective: string, step: number) =>
   compareObjective(dir, `storm-${objective}`, graph, images, {
@@ -42,6 +44,7 @@ const compare = (objective: string, step: number) =>
     totalSteps: 600,
     objective,
     backend: 'wasm',
+    paired,
   });
 
 describe('ST-STORM tiny: torch target vs TF.js wasm (one step per objective)', () => {
@@ -50,8 +53,15 @@ describe('ST-STORM tiny: torch target vs TF.js wasm (one step per objective)', (
     graph = compileGraph(stStorm({ preset: 'tiny', batch: BATCH }), { backend: 'wasm' });
     expect(TINY_ARCH.dLayers, 'ZERO names PatchGAN convs 1 .. 2').toBe(3);
     images = appearanceImages(BATCH, graph.method.input.size);
+    paired = appearanceImages(BATCH, graph.method.input.size, 1000);
+    expect(graph.nodes.some((n) => n.expr._tag === 'Input' && n.expr.name === 'pairedImages')).toBe(
+      true,
+    );
   });
-  afterAll(() => images.dispose());
+  afterAll(() => {
+    images.dispose();
+    paired.dispose();
+  });
 
   it.each([
     ['discriminatorA', 0, ['lsgan', 'r1']],

@@ -5,7 +5,9 @@
  * kNN probe). The checkpoint carries every module (generators, teachers, discriminator with its
  * spectral-norm vectors, semantic branch), the optimizer state of every objective, the key
  * queues and the adaptive phase-B token weight; the compiled plan moves T_B after generatorA too.
- * The same run with the images streamed (`--stream on --workers 2`) has the same losses.
+ * The same run with the images streamed (`--stream on --workers 2`) has the same losses. Styles
+ * come from the other pseudo-domain fold (2 folds of 12: 3 steps an epoch, the pair swapping at
+ * step 3, within the run).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -62,8 +64,9 @@ describe('torch target: ST-STORM tiny train.py run, read by tessera eval', () =>
     );
   }, 120_000);
 
-  it('graph.json carries the fidelity settings the Python step reads: T_B also after generatorA, the adaptive token weight', () => {
+  it('graph.json carries the fidelity settings the Python step reads: T_B also after generatorA, the adaptive token weight, the folds', () => {
     const compiled = JSON.parse(readFileSync(join(target, 'graph.json'), 'utf8')) as {
+      graph: { method: { training: { folds?: unknown } } };
       plan: Array<{
         objective: string;
         emaAfter: string[];
@@ -74,6 +77,7 @@ describe('torch target: ST-STORM tiny train.py run, read by tessera eval', () =>
     expect(plan('generatorA').emaAfter.sort()).toEqual(['T_A', 'T_B']);
     expect(plan('generatorB').emaAfter).toEqual(['T_B']);
     expect(plan('generatorB').terms.find((t) => t.name === 'tok')?.adaptive?.every).toBe(10);
+    expect(compiled.graph.method.training.folds).toEqual({ k: 2, rotateEvery: 1 });
   });
 
   it('trains 4 steps with finite losses of every phase-A objective and checkpoints everything', () => {

@@ -121,7 +121,8 @@ export const randomValues = (
  * Runs objective `at.objective` (default: the first) of `graph` at `step` of `totalSteps` on
  * `images` (NHWC in [0, 1]) from `seed`'s initial weights with the kernels of `at.backend`
  * (default `cpu`; the backend itself is the caller's `useBackend`) and writes the reference file;
- * returns the terms.
+ * returns the terms. `at.paired`: the other fold's batch, for a graph reading `pairedImages`
+ * (written as `paired`).
  */
 export const writeReference = async (
   file: string,
@@ -133,6 +134,7 @@ export const writeReference = async (
     readonly totalSteps: number;
     readonly objective?: string;
     readonly backend?: string;
+    readonly paired?: tf.Tensor4D;
   },
 ): Promise<Record<string, number>> => {
   const plans = planStep(graph);
@@ -140,7 +142,10 @@ export const writeReference = async (
     at.objective === undefined ? plans[0]! : plans.find((p) => p.objective.name === at.objective);
   if (plan === undefined) throw new Error(`writeReference: no objective "${at.objective}"`);
   const store = createStore(graph.modules, at.seed);
-  const out: Record<string, NamedTensor> = { images: named(images) };
+  const out: Record<string, NamedTensor> = {
+    images: named(images),
+    ...(at.paired === undefined ? {} : { paired: named(at.paired) }),
+  };
   for (const [k, v] of Object.entries(flattenStore(store))) out[`weights/${k}`] = named(v);
   const plain = legalizeFor(at.backend ?? 'cpu');
   const draws = new Map<string, LossDraws>();
@@ -149,6 +154,7 @@ export const writeReference = async (
     graph,
     store,
     images,
+    ...(at.paired === undefined ? {} : { paired: at.paired }),
     training: true,
     step: at.step,
     progress,

@@ -3,7 +3,7 @@
  * losses read values, values never contain losses.
  */
 import type * as L from '../loss.js';
-import type * as V from '../node.js';
+import * as V from '../node.js';
 import { netCodec } from './nets.js';
 import {
   dict,
@@ -26,7 +26,7 @@ const positiveSchedule = scheduleWithin('values > 0', (x) => x > 0);
 
 /** Codec of any `ValueExpr` (recursive). */
 export const valueCodec: Field<V.ValueExpr> = tagged<V.ValueExpr>('value', () => ({
-  Input: obj<V.Input>('Input', { _tag: exactly('Input'), name: exactly('images') }),
+  Input: obj<V.Input>('Input', { _tag: exactly('Input'), name: oneOf('input', V.INPUT_NAMES) }),
   Ref: obj<V.Ref>('Ref', { _tag: exactly('Ref'), name: str }),
   View: obj<V.View>('View', {
     _tag: exactly('View'),

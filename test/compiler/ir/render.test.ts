@@ -225,6 +225,21 @@ const CASES: { readonly [K in IssueCode]: Case } = {
       'expected no phases (the method declares none), got "A"',
     ],
   },
+  E_FOLDS: {
+    issues: () =>
+      checked(
+        mutate(
+          tinyMoco,
+          (s) => (s.values[0].value.source = { _tag: 'Input', name: 'pairedImages' }),
+        ),
+      ),
+    path: 'values.0.value.source',
+    lines: [
+      'pairedImages needs pseudo-domain folds to draw from',
+      'expected training.folds: { k, rotateEvery }, got no training.folds',
+      'hint: add training: { folds: { k: 2, rotateEvery: 1 } } to the method, or read Value.images()',
+    ],
+  },
   E_TOO_DEEP: {
     issues: () =>
       checked(
