@@ -8,7 +8,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { simdGeluModule } from './simdGeluCode.js';
-import { memoryOffset, wasmExportsFor, type WasmBackendLike } from './wasmBinding.js';
+import {
+  memoryOffset,
+  requireFloat32Quads,
+  requireWasmExports,
+  wasmModuleRuns,
+  type WasmBackendLike,
+} from './wasmBinding.js';
 
 /** The kernels' names in the TF.js registry. */
 export const SIMD_GELU_KERNEL = 'TesseraGelu';
@@ -19,46 +25,27 @@ interface Exports {
   readonly geluGrad: (x: number, dy: number, dx: number, bytes: number) => void;
 }
 
-const exportsFor = (backend: unknown): Exports | null =>
-  wasmExportsFor<Exports>(simdGeluModule, backend);
-
 /** Whether the kernels run for `x` on the active backend (wasm with SIMD, float32, size % 4 = 0). */
 export const geluSimdApplies = (x: tf.Tensor): boolean =>
-  x.dtype === 'float32' &&
-  x.size % 4 === 0 &&
-  tf.getBackend() === 'wasm' &&
-  exportsFor(tf.backend()) !== null;
+  x.dtype === 'float32' && x.size % 4 === 0 && wasmModuleRuns(simdGeluModule);
 
-const kernelsOf = (backend: unknown): Exports => {
-  const e = exportsFor(backend);
-  if (e === null)
-    throw new Error(`${SIMD_GELU_KERNEL}: needs the wasm backend with WebAssembly SIMD`);
-  return e;
-};
-
-const checkInput = (x: tf.TensorInfo): void => {
-  if (x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) % 4 !== 0)
-    throw new Error(
-      `${SIMD_GELU_KERNEL}: expects float32 with a size that is a multiple of 4, got [${x.shape}] ${x.dtype}`,
-    );
-};
+const kernelsOf = (backend: unknown): Exports =>
+  requireWasmExports<Exports>(simdGeluModule, backend, SIMD_GELU_KERNEL);
 
 const geluKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const { x } = inputs as { x: tf.TensorInfo };
-  checkInput(x);
+  const bytes = 4 * requireFloat32Quads(SIMD_GELU_KERNEL, x);
   const be = backend as unknown as WasmBackendLike;
   const out = be.makeOutput([...x.shape], 'float32');
-  const bytes = 4 * tf.util.sizeFromShape(x.shape);
   if (bytes > 0) kernelsOf(backend).gelu(memoryOffset(be, x), memoryOffset(be, out), bytes);
   return out;
 };
 
 const geluGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  checkInput(x);
+  const bytes = 4 * requireFloat32Quads(SIMD_GELU_GRAD_KERNEL, x, dy);
   const be = backend as unknown as WasmBackendLike;
   const out = be.makeOutput([...x.shape], 'float32');
-  const bytes = 4 * tf.util.sizeFromShape(x.shape);
   if (bytes > 0)
     kernelsOf(backend).geluGrad(
       memoryOffset(be, x),

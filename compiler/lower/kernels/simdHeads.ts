@@ -9,7 +9,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { simdHeadsModule } from './simdHeadsCode.js';
-import { memoryOffset, wasmExportsFor, type WasmBackendLike } from './wasmBinding.js';
+import {
+  memoryOffset,
+  requireWasmExports,
+  wasmModuleRuns,
+  type WasmBackendLike,
+} from './wasmBinding.js';
 
 /** The kernels' names in the TF.js registry. */
 export const SPLIT_HEADS_KERNEL = 'TesseraSplitHeads';
@@ -21,12 +26,9 @@ interface Exports {
   readonly merge: Copy;
 }
 
-const exportsFor = (backend: unknown): Exports | null =>
-  wasmExportsFor<Exports>(simdHeadsModule, backend);
-
 /** Whether the kernels run for `dh`-wide heads on the active backend (wasm with SIMD, `dh % 4 = 0`). */
 export const headsSimdApplies = (dh: number): boolean =>
-  dh % 4 === 0 && tf.getBackend() === 'wasm' && exportsFor(tf.backend()) !== null;
+  dh % 4 === 0 && wasmModuleRuns(simdHeadsModule);
 
 /** One call of `split` or `merge` per part: `[B, N, parts*H*dh]` <-> `parts x [H*B, N, dh]`. */
 const copyParts = (
@@ -36,9 +38,7 @@ const copyParts = (
   parts: ReadonlyArray<tf.TensorInfo>,
   heads: number,
 ): void => {
-  const wasm = exportsFor(backend);
-  if (wasm === null)
-    throw new Error(`${SPLIT_HEADS_KERNEL}: needs the wasm backend with WebAssembly SIMD`);
+  const wasm = requireWasmExports<Exports>(simdHeadsModule, backend, SPLIT_HEADS_KERNEL);
   const be = backend as WasmBackendLike;
   const [b, n, width] = combined.shape as [number, number, number];
   const blocks = parts.length * heads;

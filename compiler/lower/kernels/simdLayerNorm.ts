@@ -9,7 +9,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { simdLayerNormModule } from './simdLayerNormCode.js';
-import { memoryOffset, wasmExportsFor, type WasmBackendLike } from './wasmBinding.js';
+import {
+  memoryOffset,
+  requireWasmExports,
+  wasmModuleRuns,
+  type WasmBackendLike,
+} from './wasmBinding.js';
 
 /** The kernels' names in the TF.js registry. */
 export const SIMD_LAYER_NORM_KERNEL = 'TesseraLayerNorm';
@@ -20,24 +25,16 @@ interface Exports {
   readonly lnGrad: (...args: number[]) => void;
 }
 
-const exportsFor = (backend: unknown): Exports | null =>
-  wasmExportsFor<Exports>(simdLayerNormModule, backend);
-
 /** Whether the kernels run for `x` on the active backend (wasm with SIMD, float32, last axis % 4 = 0). */
 export const layerNormSimdApplies = (x: tf.Tensor): boolean =>
   x.dtype === 'float32' &&
   x.rank >= 1 &&
   x.shape[x.rank - 1]! % 4 === 0 &&
   x.size > 0 &&
-  tf.getBackend() === 'wasm' &&
-  exportsFor(tf.backend()) !== null;
+  wasmModuleRuns(simdLayerNormModule);
 
-const kernelsOf = (backend: unknown): Exports => {
-  const e = exportsFor(backend);
-  if (e === null)
-    throw new Error(`${SIMD_LAYER_NORM_KERNEL}: needs the wasm backend with WebAssembly SIMD`);
-  return e;
-};
+const kernelsOf = (backend: unknown): Exports =>
+  requireWasmExports<Exports>(simdLayerNormModule, backend, SIMD_LAYER_NORM_KERNEL);
 
 /** Rows and bytes per row of a `[..., d]` tensor. */
 const rowsOf = (x: tf.TensorInfo): { rows: number; d: number } => {

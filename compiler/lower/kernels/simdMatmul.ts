@@ -11,7 +11,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { simdMatmulModule } from './simdMatmulCode.js';
-import { memoryOffset, wasmExportsFor, type WasmBackendLike } from './wasmBinding.js';
+import {
+  memoryOffset,
+  requireWasmExports,
+  wasmModuleRuns,
+  type WasmBackendLike,
+} from './wasmBinding.js';
 
 /** The kernel's name in the TF.js registry. */
 export const SIMD_MATMUL_KERNEL = 'TesseraBatchMatMul';
@@ -21,21 +26,14 @@ interface Exports {
   readonly tr: (src: number, dst: number, batch: number, rows: number, cols: number) => void;
 }
 
-/** The kernel instance bound to `backend`'s memory, or null when it cannot run there. */
-const exportsFor = (backend: unknown): Exports | null =>
-  wasmExportsFor<Exports>(simdMatmulModule, backend);
-
 /** Whether the kernel runs on the active backend (wasm, with its memory reachable and SIMD). */
-export const simdMatmulAvailable = (): boolean =>
-  tf.getBackend() === 'wasm' && exportsFor(tf.backend()) !== null;
+export const simdMatmulAvailable = (): boolean => wasmModuleRuns(simdMatmulModule);
 
 const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
   const be = backend as unknown as WasmBackendLike;
-  const wasm = exportsFor(backend);
-  if (wasm === null)
-    throw new Error(`${SIMD_MATMUL_KERNEL}: needs the wasm backend with WebAssembly SIMD`);
+  const wasm = requireWasmExports<Exports>(simdMatmulModule, backend, SIMD_MATMUL_KERNEL);
   if (
     a.shape.length !== 3 ||
     b.shape.length !== 3 ||

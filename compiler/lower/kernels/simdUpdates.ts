@@ -9,7 +9,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { simdUpdatesModule } from './simdUpdatesCode.js';
-import { memoryOffset, wasmExportsFor, type WasmBackendLike } from './wasmBinding.js';
+import {
+  memoryOffset,
+  requireFloat32Quads,
+  requireWasmExports,
+  wasmModuleRuns,
+  type WasmBackendLike,
+} from './wasmBinding.js';
 
 /** The kernel's name in the TF.js registry. */
 export const SIMD_ADAM_KERNEL = 'TesseraAdam';
@@ -22,15 +28,12 @@ interface Exports {
   readonly ema: (...args: number[]) => void;
 }
 
-const exportsFor = (backend: unknown): Exports | null =>
-  wasmExportsFor<Exports>(simdUpdatesModule, backend);
+const kernelsOf = (backend: unknown, kernel: string): Exports =>
+  requireWasmExports<Exports>(simdUpdatesModule, backend, kernel);
 
 /** Whether the kernels run for parameter `p` on the active backend (wasm with SIMD, float32, size % 4 = 0). */
 export const updatesSimdApply = (p: tf.Tensor): boolean =>
-  p.dtype === 'float32' &&
-  p.size % 4 === 0 &&
-  tf.getBackend() === 'wasm' &&
-  exportsFor(tf.backend()) !== null;
+  p.dtype === 'float32' && p.size % 4 === 0 && wasmModuleRuns(simdUpdatesModule);
 
 /** The scalars of one Adam update (see `simdUpdatesCode.ts`). */
 export interface AdamScalars {
@@ -48,12 +51,8 @@ export interface AdamScalars {
 const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { p, g, m, v } = inputs as Record<'p' | 'g' | 'm' | 'v', tf.TensorInfo>;
   const s = attrs as unknown as AdamScalars;
-  const wasm = exportsFor(backend);
-  const size = tf.util.sizeFromShape(p.shape);
-  if (wasm === null || size % 4 !== 0 || [p, g, m, v].some((t) => t.dtype !== 'float32'))
-    throw new Error(
-      `${SIMD_ADAM_KERNEL}: needs the wasm backend with SIMD and float32 tensors whose size is a multiple of 4, got [${p.shape}]`,
-    );
+  const wasm = kernelsOf(backend, SIMD_ADAM_KERNEL);
+  const size = requireFloat32Quads(SIMD_ADAM_KERNEL, p, g, m, v);
   const be = backend as unknown as WasmBackendLike;
   const outs = [0, 1, 2].map(() => be.makeOutput([...p.shape], 'float32'));
   const at = (t: tf.TensorInfo) => memoryOffset(be, t);
@@ -87,12 +86,8 @@ export const adamSimd = (
 const emaKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { target, source } = inputs as Record<'target' | 'source', tf.TensorInfo>;
   const { momentum } = attrs as unknown as { momentum: number };
-  const wasm = exportsFor(backend);
-  const size = tf.util.sizeFromShape(target.shape);
-  if (wasm === null || size % 4 !== 0 || target.dtype !== 'float32' || source.dtype !== 'float32')
-    throw new Error(
-      `${SIMD_EMA_KERNEL}: needs the wasm backend with SIMD and float32 tensors whose size is a multiple of 4, got [${target.shape}]`,
-    );
+  const wasm = kernelsOf(backend, SIMD_EMA_KERNEL);
+  const size = requireFloat32Quads(SIMD_EMA_KERNEL, target, source);
   const be = backend as unknown as WasmBackendLike;
   const out = be.makeOutput([...target.shape], 'float32');
   const at = (t: tf.TensorInfo) => memoryOffset(be, t);

@@ -3,7 +3,7 @@
  * backend's memory (`asm.memory` in the single-threaded build, the shared `wasmMemory` in the
  * threaded one), so it reads and writes tensors in place. One instance per module and memory.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 /** The WebAssembly JS API (the project's TypeScript libs do not declare it). */
 interface WasmApi {
@@ -49,6 +49,36 @@ export const wasmExportsFor = <E>(source: ModuleSource, backend: unknown): E | n
     perMemory.set(memory, e);
   }
   return e;
+};
+
+/** `wasmExportsFor`, or an error naming `kernel` when the module cannot run on `backend`. */
+export const requireWasmExports = <E>(
+  source: ModuleSource,
+  backend: unknown,
+  kernel: string,
+): E => {
+  const e = wasmExportsFor<E>(source, backend);
+  if (e === null) throw new Error(`${kernel}: needs the wasm backend with WebAssembly SIMD`);
+  return e;
+};
+
+/** Whether the module `source` runs on the active backend (wasm, its memory reachable, SIMD). */
+export const wasmModuleRuns = (source: ModuleSource): boolean =>
+  tf.getBackend() === 'wasm' && wasmExportsFor(source, tf.backend()) !== null;
+
+/**
+ * Throws unless every tensor is float32 with `size` (a multiple of 4) elements: what the
+ * element-wise kernels, which go four floats at a time, accept.
+ */
+export const requireFloat32Quads = (kernel: string, ...tensors: tf.TensorInfo[]): number => {
+  const size = tf.util.sizeFromShape(tensors[0]!.shape);
+  const fits = (t: tf.TensorInfo) =>
+    t.dtype === 'float32' && tf.util.sizeFromShape(t.shape) === size;
+  if (size % 4 !== 0 || !tensors.every(fits))
+    throw new Error(
+      `${kernel}: expects float32 tensors of one size, a multiple of 4; got ${tensors.map((t) => `[${t.shape}] ${t.dtype}`).join(', ')}`,
+    );
+  return size;
 };
 
 /** The byte offset of a tensor's data in the wasm backend's memory. */

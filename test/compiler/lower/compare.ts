@@ -49,3 +49,11 @@ export const randn = (seed: number, shape: number[]): tf.Tensor =>
     shape,
     'float32',
   );
+
+/** Asserts that the engine validates a kernel module, plain and importing a shared memory (threads). */
+export const expectValidModule = (build: (shared: boolean) => Uint8Array): void => {
+  const wasm = (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } })
+    .WebAssembly;
+  if (!wasm.validate(build(false))) throw new Error('the engine refuses the module');
+  if (!wasm.validate(build(true))) throw new Error('the engine refuses the shared-memory module');
+};

@@ -7,15 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { emaSimd, updatesSimdApply } from '../../../../compiler/lower/kernels/simdUpdates.js';
 import { simdUpdatesModule } from '../../../../compiler/lower/kernels/simdUpdatesCode.js';
-import { normals, onBackend } from '../compare.js';
+import { normals, onBackend, expectValidModule } from '../compare.js';
 
 describe('SIMD parameter updates (wasm)', () => {
   it('assembles modules the engine validates (plain and shared memory)', () => {
-    const wasm = (
-      globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } }
-    ).WebAssembly;
-    expect(wasm.validate(simdUpdatesModule())).toBe(true);
-    expect(wasm.validate(simdUpdatesModule(true))).toBe(true);
+    expect(() => expectValidModule(simdUpdatesModule)).not.toThrow();
   });
 
   for (const m of [0.99, 0.996, 0.5, 1]) {
