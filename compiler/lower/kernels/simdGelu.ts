@@ -12,7 +12,7 @@ import {
   memoryOffset,
   requireFloat32Quads,
   requireWasmExports,
-  wasmModuleRuns,
+  float32QuadsRun,
   type WasmBackendLike,
 } from './wasmBinding.js';
 
@@ -26,8 +26,7 @@ interface Exports {
 }
 
 /** Whether the kernels run for `x` on the active backend (wasm with SIMD, float32, size % 4 = 0). */
-export const geluSimdApplies = (x: tf.Tensor): boolean =>
-  x.dtype === 'float32' && x.size % 4 === 0 && wasmModuleRuns(simdGeluModule);
+export const geluSimdApplies = (x: tf.Tensor): boolean => float32QuadsRun(simdGeluModule, x);
 
 const kernelsOf = (backend: unknown): Exports =>
   requireWasmExports<Exports>(simdGeluModule, backend, SIMD_GELU_KERNEL);

@@ -13,7 +13,7 @@ import {
   memoryOffset,
   requireFloat32Quads,
   requireWasmExports,
-  wasmModuleRuns,
+  float32QuadsRun,
   type WasmBackendLike,
 } from './wasmBinding.js';
 
@@ -32,8 +32,7 @@ const kernelsOf = (backend: unknown, kernel: string): Exports =>
   requireWasmExports<Exports>(simdUpdatesModule, backend, kernel);
 
 /** Whether the kernels run for parameter `p` on the active backend (wasm with SIMD, float32, size % 4 = 0). */
-export const updatesSimdApply = (p: tf.Tensor): boolean =>
-  p.dtype === 'float32' && p.size % 4 === 0 && wasmModuleRuns(simdUpdatesModule);
+export const updatesSimdApply = (p: tf.Tensor): boolean => float32QuadsRun(simdUpdatesModule, p);
 
 /** The scalars of one Adam update (see `simdUpdatesCode.ts`). */
 export interface AdamScalars {

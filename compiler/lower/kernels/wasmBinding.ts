@@ -66,6 +66,10 @@ export const requireWasmExports = <E>(
 export const wasmModuleRuns = (source: ModuleSource): boolean =>
   tf.getBackend() === 'wasm' && wasmExportsFor(source, tf.backend()) !== null;
 
+/** Whether an element-wise kernel of `source` runs on `x` here: float32, size a multiple of 4. */
+export const float32QuadsRun = (source: ModuleSource, x: tf.Tensor): boolean =>
+  x.dtype === 'float32' && x.size % 4 === 0 && wasmModuleRuns(source);
+
 /**
  * Throws unless every tensor is float32 with `size` (a multiple of 4) elements: what the
  * element-wise kernels, which go four floats at a time, accept.

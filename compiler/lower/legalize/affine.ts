@@ -2,11 +2,12 @@
  * Per-channel affine maps `x * gamma + beta` (`gamma`, `beta` of shape `[C]`, broadcast over every
  * leading axis of `x [..., C]`): dense biases and norms' affine parts. TF.js differentiates the
  * broadcast with a `Sum` over the leading axes, which the wasm backend runs as a transpose then a
- * reduction (e.g. 3 ms for `[4160, 256] -> [256]`); the wasm rule sums the rows as one product
- * `ones [1, 1, rows] . x [1, rows, C]` on tessera's SIMD kernel instead (one pass, no transpose).
+ * reduction (e.g. 3 ms for `[4160, 256] -> [256]`); the wasm rule sums the rows as one product on
+ * tessera's SIMD kernel instead (`rowSums.ts`: one pass, no transpose).
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchMatMulSimd, simdMatmulAvailable } from '../kernels/simdMatmul.js';
+import { simdMatmulAvailable } from '../kernels/simdMatmul.js';
+import { columnSums } from './rowSums.js';
 import { withGrad } from './custom.js';
 
 /** `x * gamma + beta`, either part optional, as TF.js broadcasting ops (the reference). */
@@ -17,13 +18,6 @@ export const channelAffinePlain = (
 ): tf.Tensor => {
   const scaled = gamma === undefined ? x : tf.mul(x, gamma);
   return beta === undefined ? scaled : tf.add(scaled, beta);
-};
-
-/** Sums over every axis but the last: `[..., C] -> [C]`, as one SIMD product. */
-export const columnSums = (x: tf.Tensor): tf.Tensor1D => {
-  const c = x.shape[x.rank - 1]!;
-  const rows = x.size / c;
-  return batchMatMulSimd(tf.ones([1, 1, rows]), x.reshape([1, rows, c])).reshape([c]);
 };
 
 /**

@@ -5,20 +5,13 @@
  * `dx = gamma rstd (dy - mean(dy) - xhat mean(dy xhat))`, `dgamma = sum(dy xhat)`, `dbeta = sum(dy)`.
  *
  * Every reduction over the batch and spatial axes is a batched product `ones [G, 1, n] . x [G, n, C]`
- * (on wasm tessera's SIMD kernel): TF.js's wasm `Mean` and `Sum` over leading axes transpose their
- * input first (2.5-2.7 ms on `[2, 8192, 32]`, vs 0.5-0.7 ms for the product; a 2-D product is
- * slower still, XNNPACK repacking the fresh operand each call). Through `tf.moments` and its
- * derived gradient they were ~15% of a MoCo v3 `tiny` ResNet step's kernel time.
+ * (`legalize/rowSums.ts`; on wasm tessera's SIMD kernel). Through `tf.moments` and its derived
+ * gradient they were ~15% of a MoCo v3 `tiny` ResNet step's kernel time.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Kernels } from '../legalize/index.js';
 import { withGrad } from '../legalize/custom.js';
-
-/** Sums over the rows of each group: `[G, n, C] -> [G, C]`, as `ones [G, 1, n] . x` (the batched product). */
-const groupSums = (kernels: Kernels, x: tf.Tensor): tf.Tensor2D => {
-  const [g, n, c] = x.shape as [number, number, number];
-  return kernels.batchMatMul(tf.ones([g, 1, n]), x as tf.Tensor3D).reshape([g, c]);
-};
+import { groupSums } from '../legalize/rowSums.js';
 
 /** The affine part of a norm: `gamma [C]`, `beta [C]`. */
 export interface Affine {
@@ -53,9 +46,12 @@ export const batchNormTrain = (
   let stats: { mean: tf.Tensor2D; variance: tf.Tensor2D } | undefined;
   const op = withGrad<tf.Tensor>(([xi, gamma, beta], save) => {
     const grouped = xi!.reshape([groups, n, c]);
-    const mean = tf.div(groupSums(kernels, grouped), n) as tf.Tensor2D;
+    const mean = tf.div(groupSums(kernels.batchMatMul, grouped as tf.Tensor3D), n) as tf.Tensor2D;
     const centred = tf.sub(grouped, perGroup(mean));
-    const variance = tf.div(groupSums(kernels, tf.square(centred)), n) as tf.Tensor2D;
+    const variance = tf.div(
+      groupSums(kernels.batchMatMul, tf.square(centred) as tf.Tensor3D),
+      n,
+    ) as tf.Tensor2D;
     const rstd = tf.rsqrt(tf.add(variance, eps));
     const xhat = tf.mul(centred, perGroup(rstd));
     stats = { mean: tf.keep(mean), variance: tf.keep(variance) };
@@ -64,8 +60,8 @@ export const batchNormTrain = (
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
       const [xh, r, g] = saved as [tf.Tensor, tf.Tensor2D, tf.Tensor | undefined];
       const d = dy.reshape([groups, n, c]);
-      const sumDy = groupSums(kernels, d);
-      const sumDyX = groupSums(kernels, tf.mul(d, xh));
+      const sumDy = groupSums(kernels.batchMatMul, d as tf.Tensor3D);
+      const sumDyX = groupSums(kernels.batchMatMul, tf.mul(d, xh) as tf.Tensor3D);
       const scale = g === undefined ? r : tf.mul(r, g);
       const dx = tf
         .mul(
