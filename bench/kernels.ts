@@ -19,6 +19,11 @@ import {
 import { batchMatMulSimd, simdMatmulAvailable } from '../compiler/lower/kernels/simdMatmul.js';
 import { geluSimd, geluSimdApplies } from '../compiler/lower/kernels/simdGelu.js';
 import { geluOps } from '../compiler/lower/nets/dense.js';
+import {
+  gatherRowsFast,
+  layoutSimdRuns,
+  transposeFast,
+} from '../compiler/lower/kernels/simdLayout.js';
 import { upsample2Legal, upsample2Plain } from '../compiler/lower/legalize/resize.js';
 import { referenceKernels, wasmKernels, type Kernels } from '../compiler/lower/legalize/index.js';
 import type { NetNode } from '../compiler/ir/net.js';
@@ -246,6 +251,41 @@ const geluCase = (): void => {
   );
 };
 
+/** Transposes and row gathers of the I-JEPA `tiny` step: TF.js's kernels vs tessera's copy kernels. */
+const layoutCases = (): void => {
+  for (const shape of [
+    [3072, 128],
+    [512, 256],
+  ]) {
+    const x = randn(shape) as tf.Tensor2D;
+    report(
+      `transpose [${shape}] (FLOPs: elements)`,
+      'TF.js Transpose',
+      'tessera 4x4 SIMD blocks',
+      x.size,
+      ab(
+        () => tf.transpose(x),
+        () => transposeFast(x),
+      ),
+    );
+  }
+  const table = randn([2048, 64]) as tf.Tensor2D;
+  const index = tf.tensor1d(
+    Array.from({ length: 1152 }, (_, i) => (i * 7) % 2048),
+    'int32',
+  );
+  report(
+    'gather 1152 rows of [2048,64] (FLOPs: elements)',
+    'TF.js GatherV2',
+    'tessera row copies',
+    1152 * 64,
+    ab(
+      () => tf.gather(table, index),
+      () => gatherRowsFast(table, index),
+    ),
+  );
+};
+
 const otherCases = (): void => {
   const [b, n, d, kk] = [32, 196, 384, 49];
   const x = randn([b, n, d]) as tf.Tensor3D;
@@ -412,6 +452,7 @@ const main = async (): Promise<void> => {
   convCase([8, 64, 64, 16], 4, 32, 2);
   matmulCases();
   if (geluSimdApplies(tf.zeros([4]))) geluCase();
+  if (layoutSimdRuns()) layoutCases();
   otherCases();
   if (!process.argv.includes('--no-steps')) await stepCases();
 };

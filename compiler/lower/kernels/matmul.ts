@@ -3,9 +3,11 @@
  * `matMul(a, b)` as `dA = matMul(dy, b, false, true)` and `dB = matMul(a, dy, true, false)`;
  * on wasm (TF.js 4.22, 512 x 512, measured here) a plain matMul takes ~18 ms, `transposeB` ~160-220 ms
  * and `transposeA` ~550-650 ms, so a backward pass costs 20-30x its forward. These versions
- * transpose explicitly (a 2-D transpose, ~1 ms) and run plain matmuls in both directions.
+ * transpose explicitly (a 2-D transpose: tessera's copy kernel on wasm, `simdLayout.ts`) and run
+ * plain matmuls in both directions.
  */
 import * as tf from '@tensorflow/tfjs';
+import { transposeFast } from './simdLayout.js';
 
 /** The function type `tf.customGrad` takes (not exported by the union package). */
 type CustomGradient = Parameters<typeof tf.customGrad>[0];
@@ -18,8 +20,8 @@ type CustomGradient = Parameters<typeof tf.customGrad>[0];
  */
 const rightGradient = (a: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D =>
   dy.shape[1] > a.shape[1]
-    ? tf.transpose(matMul2d(tf.transpose(dy), a))
-    : matMul2d(tf.transpose(a), dy);
+    ? transposeFast(matMul2d(transposeFast(dy), a))
+    : matMul2d(transposeFast(a), dy);
 
 /**
  * `a @ b` for `a [M, K]`, `b [K, N]`, with gradients `dA = dy @ b^T`, `dB = a^T @ dy` computed as
@@ -33,7 +35,7 @@ export const matMul2d = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D =>
     return {
       value: tf.matMul(x, y),
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [
-        matMul2d(dy, tf.transpose(saved[1]! as tf.Tensor2D)),
+        matMul2d(dy, transposeFast(saved[1]! as tf.Tensor2D)),
         rightGradient(saved[0]! as tf.Tensor2D, dy),
       ],
     };
@@ -44,7 +46,7 @@ export const matMul2d = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D =>
  * `matMul2d`: never `transposeB`.
  */
 export const matMulT = (a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D =>
-  matMul2d(a, tf.transpose(b));
+  matMul2d(a, transposeFast(b));
 
 /**
  * `x @ m` for a constant matrix `m [K, N]` whose transpose `mT [N, K]` is already known (e.g. the

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { simdMatmulModule } from './simdMatmulCode.js';
+import { transposeInto } from './simdLayout.js';
 import {
   memoryOffset,
   requireWasmExports,
@@ -23,7 +24,6 @@ export const SIMD_MATMUL_KERNEL = 'TesseraBatchMatMul';
 
 interface Exports {
   readonly mm: (...args: number[]) => void;
-  readonly tr: (src: number, dst: number, batch: number, rows: number, cols: number) => void;
 }
 
 /** Whether the kernel runs on the active backend (wasm, with its memory reachable and SIMD). */
@@ -51,8 +51,7 @@ const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   if ((transposeB ? b2 : b1) !== k)
     throw new Error(`${SIMD_MATMUL_KERNEL}: inner sizes differ (${k} vs ${transposeB ? b2 : b1})`);
   const offset = (t: tf.TensorInfo): number => memoryOffset(be, t);
-  const scratch = transposeB ? be.makeOutput([g, k, n], 'float32') : null;
-  if (scratch !== null) wasm.tr(offset(b), offset(scratch), g, n, k);
+  const scratch = transposeB ? transposeInto(backend, b) : null;
   const out = be.makeOutput([g, m, n], 'float32');
   if (g * m * n > 0)
     wasm.mm(

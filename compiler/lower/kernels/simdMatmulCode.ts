@@ -6,7 +6,7 @@
  * byte `a + t*aBatch + i*sam + p*sak` (so a transposed A is read in place). Rows of C go in pairs
  * (each B vector loaded once for both), the last alone when `m` is odd; columns 16 at a time (4
  * f32x4 accumulators per row over `p`), then 4 at a time, then one by one: any `m`, `n`.
- * `tr(src, dst, batch, rows, cols)`: `dst[t] = src[t]^T` (a transposed B is made contiguous first).
+ * (A transposed B is made contiguous first by `simdLayoutCode.ts`'s transpose.)
  * Pointers and strides are bytes; the memory is the TF.js wasm backend's own.
  */
 import { addTo, F32, I32, module, op, V128, whileLt, type WasmFunction } from './wasmAsm.js';
@@ -217,60 +217,5 @@ const mm: WasmFunction = {
   ],
 };
 
-// tr: parameters 0-4, then locals
-const [SRC, DST, TB, ROWS, COLS] = [0, 1, 2, 3, 4];
-const [TT, R, CC, SP, DBASE, DP, DSTEP] = [5, 6, 7, 8, 9, 10, 11];
-
-const tr: WasmFunction = {
-  name: 'tr',
-  params: new Array<number>(5).fill(I32),
-  locals: new Array<number>(7).fill(I32),
-  body: [
-    ...op.get(SRC),
-    ...op.set(SP),
-    ...op.get(DST),
-    ...op.set(DBASE),
-    ...op.get(ROWS),
-    ...op.i32(2),
-    ...op.shl,
-    ...op.set(DSTEP),
-    ...op.i32(0),
-    ...op.set(TT),
-    ...whileLt(TT, op.get(TB), [
-      ...op.i32(0),
-      ...op.set(R),
-      ...whileLt(R, op.get(ROWS), [
-        ...op.get(DBASE),
-        ...op.get(R),
-        ...op.i32(2),
-        ...op.shl,
-        ...op.add,
-        ...op.set(DP),
-        ...op.i32(0),
-        ...op.set(CC),
-        ...whileLt(CC, op.get(COLS), [
-          ...op.get(DP),
-          ...op.get(SP),
-          ...op.f32Load(),
-          ...op.f32Store(),
-          ...addTo(SP, 4),
-          ...addTo(DP, op.get(DSTEP)),
-          ...addTo(CC, 1),
-        ]),
-        ...addTo(R, 1),
-      ]),
-      ...op.get(DBASE),
-      ...op.get(ROWS),
-      ...op.get(COLS),
-      ...op.mul,
-      ...op.i32(2),
-      ...op.shl,
-      ...op.add,
-      ...op.set(DBASE),
-      ...addTo(TT, 1),
-    ]),
-  ],
-};
-
 /** The kernel module's bytes. */
-export const simdMatmulModule = (shared = false): Uint8Array => module([mm, tr], shared);
+export const simdMatmulModule = (shared = false): Uint8Array => module([mm], shared);

@@ -61,6 +61,7 @@ export const op = {
   shl: [0x74],
   geU: [0x4f],
   f32: (x: number) => [0x43, ...new Uint8Array(new Float32Array([x]).buffer)],
+  i32Load: (offset = 0) => [0x28, 2, ...uleb(offset)],
   f32Load: (offset = 0) => [0x2a, 2, ...uleb(offset)],
   f32Store: (offset = 0) => [0x38, 2, ...uleb(offset)],
   f32Add: [0x92],
@@ -68,6 +69,12 @@ export const op = {
   f32Mul: [0x94],
   f32Div: [0x95],
   f32Sqrt: [0x91],
+  /** `i8x16.shuffle` of the two vectors on the stack, given as four 32-bit lanes (0-3 first, 4-7 second). */
+  shuffle32: (lanes: readonly [number, number, number, number]) => [
+    0xfd,
+    ...uleb(13),
+    ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]),
+  ],
   f32x4ExtractLane: (lane: number) => [0xfd, ...uleb(31), lane],
   v128Load: (offset = 0) => [0xfd, ...uleb(0), 0, ...uleb(offset)], // align hint 1: unaligned rows are fine
   v128Store: (offset = 0) => [0xfd, ...uleb(11), 0, ...uleb(offset)],

@@ -2,10 +2,12 @@
  * Token gathers with a gradient on wasm. TF.js differentiates `gather` with `UnsortedSegmentSum`,
  * a kernel wasm lacks, so a ViT `keep` port or an I-JEPA gather cannot train there. Here the
  * gradient is a `scatterND` (which wasm has, and which sums duplicate indices, as needed when
- * several target blocks pick the same patch).
+ * several target blocks pick the same patch). The forward copy is tessera's row-gather kernel
+ * (`kernels/simdLayout.ts`) where it applies.
  */
 import * as tf from '@tensorflow/tfjs';
 import { withGrad } from './custom.js';
+import { gatherRowsFast } from '../kernels/simdLayout.js';
 
 /**
  * Flat row indices into `[B * N, D]`: `index [B, K]` -> `[B*K]`, or `index [T, B, K]` -> `[T*B*K]`,
@@ -32,7 +34,7 @@ export const gatherTokensLegal = (x: tf.Tensor3D, index: tf.Tensor): tf.Tensor3D
   const shape = outShape(index, d);
   const f = withGrad<tf.Tensor3D>(([xi], save) => {
     save([flat]);
-    const value = tf.gather(xi!.reshape([b * n, d]), flat).reshape(shape) as tf.Tensor3D;
+    const value = gatherRowsFast(xi!.reshape([b * n, d]), flat).reshape(shape) as tf.Tensor3D;
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor =>
       tf.scatterND(saved[0]!.reshape([-1, 1]), dy.reshape([-1, d]), [b * n, d]).reshape([b, n, d]);
     return { value, gradFunc };

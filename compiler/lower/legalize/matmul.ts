@@ -8,8 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { matMul2d } from '../kernels/matmul.js';
 import { batchMatMulSimd, simdMatmulAvailable } from '../kernels/simdMatmul.js';
-
-const t2 = (x: tf.Tensor2D): tf.Tensor2D => tf.transpose(x);
+import { transposeFast } from '../kernels/simdLayout.js';
 
 /** 2-D product `op(a) . op(b)` with explicit transposes (wasm rule). */
 export const matMulLegal = (
@@ -17,7 +16,7 @@ export const matMulLegal = (
   b: tf.Tensor2D,
   transposeA = false,
   transposeB = false,
-): tf.Tensor2D => matMul2d(transposeA ? t2(a) : a, transposeB ? t2(b) : b);
+): tf.Tensor2D => matMul2d(transposeA ? transposeFast(a) : a, transposeB ? transposeFast(b) : b);
 
 /** The reference: TF.js's `matMul` as is. */
 export const matMulPlain = (
@@ -26,8 +25,6 @@ export const matMulPlain = (
   transposeA = false,
   transposeB = false,
 ): tf.Tensor2D => tf.matMul(a, b, transposeA, transposeB);
-
-const t3 = (x: tf.Tensor3D): tf.Tensor3D => tf.transpose(x, [0, 2, 1]);
 
 /**
  * Per-slice work (`m * k * n` multiply-adds) from which a loop of 2-D products beats the native
@@ -44,8 +41,8 @@ export const batchMatMulLoop = (
   transposeA = false,
   transposeB = false,
 ): tf.Tensor3D => {
-  const as = tf.unstack(transposeA ? t3(a) : a) as tf.Tensor2D[];
-  const bs = tf.unstack(transposeB ? t3(b) : b) as tf.Tensor2D[];
+  const as = tf.unstack(transposeA ? transposeFast(a) : a) as tf.Tensor2D[];
+  const bs = tf.unstack(transposeB ? transposeFast(b) : b) as tf.Tensor2D[];
   return tf.stack(as.map((ai, i) => matMul2d(ai, bs[i]!))) as tf.Tensor3D;
 };
 
