@@ -9,6 +9,7 @@
  * a checkpoint: a resumed run makes the same draws.
  */
 import * as tf from '@tensorflow/tfjs';
+import { gatherBatch } from './kernels/simdLayout.js';
 import type { ValueExpr } from '../ir/node.js';
 import type { Rng } from '../ir/rng.js';
 
@@ -61,8 +62,8 @@ export const createMemoryState = (): MemoryState => {
     // index into [source; picked]: replaced positions point past the batch
     positions.forEach((p, j) => (rows[p] = batch + j));
     return tf.tidy(() =>
-      tf.gather(
-        tf.concat([source, tf.gather(bank, tf.tensor1d(picks, 'int32'))], 0),
+      gatherBatch(
+        tf.concat([source, gatherBatch(bank, tf.tensor1d(picks, 'int32'))], 0),
         tf.tensor1d(rows, 'int32'),
       ),
     );

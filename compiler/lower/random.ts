@@ -11,6 +11,7 @@ import { applyPipeline } from './augment/pipeline.js';
 import { sampleMultiBlockMasks } from './masks/multiBlock.js';
 import { sampleTokenMask } from './masks/tokenMask.js';
 import type { Lowered } from './nets/index.js';
+import { gatherBatch } from './kernels/simdLayout.js';
 
 type Of<T extends ValueExpr['_tag']> = Extract<ValueExpr, { _tag: T }>;
 
@@ -47,7 +48,7 @@ export const randomValues = {
     return tf.tensor(drawn.data, [...drawn.shape], 'float32');
   },
   permute: (p: Of<'Permute'>, source: tf.Tensor, rng: Rng): tf.Tensor =>
-    tf.gather(
+    gatherBatch(
       source,
       tf.tensor1d(derangement(source.shape[0]!, rng.fork(`permute:${p.name}`)), 'int32'),
     ),

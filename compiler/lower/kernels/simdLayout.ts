@@ -152,3 +152,12 @@ export const gatherRowsFast = (table: tf.Tensor2D, index: tf.Tensor): tf.Tensor 
       : tf.gather(table, flat);
   return rows.reshape([...index.shape, d]);
 };
+
+/**
+ * Items of a batch `x [N, ...]` at `index [n]` (integers in `[0, N)`) -> `[n, ...]`: TF.js's
+ * `gather` on axis 0, as a row gather of `x [N, -1]` (the kernel on wasm where it applies).
+ */
+export const gatherBatch = (x: tf.Tensor, index: tf.Tensor1D): tf.Tensor => {
+  const [n, ...item] = x.shape;
+  return gatherRowsFast(x.reshape([n!, -1]) as tf.Tensor2D, index).reshape([index.size, ...item]);
+};

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import {
+  gatherBatch,
   gatherRowsFast,
   layoutSimdRuns,
   transposeFast,
@@ -73,6 +74,15 @@ describe('data-movement kernels (wasm) vs TF.js transpose and gather on cpu', ()
       gatherRowsFast(randn(4, [5, 3]) as tf.Tensor2D, tf.tensor1d([4, 1], 'int32')),
     ];
     expect(await onBackend('wasm', run)).toEqual(await onBackend('cpu', run));
+  });
+
+  it('gathers items of an image batch on axis 0 exactly', async () => {
+    const run = () => [gatherBatch(randn(5, [3, 2, 2, 4]), tf.tensor1d([2, 0, 2], 'int32'))];
+    const got = await onBackend('wasm', run);
+    const want = await onBackend('cpu', () => [
+      tf.gather(randn(5, [3, 2, 2, 4]), tf.tensor1d([2, 0, 2], 'int32')),
+    ]);
+    expect(got).toEqual(want);
   });
 
   it('names an index outside the table and its position', async () => {
