@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ColorJitter, Grayscale, Normalize, Solarize } from '../../ir/augment.js';
 import type { Rng } from '../../ir/rng.js';
 import { sampleCoins } from './geometry.js';
+import { colorJitterKernel, colorJitterKernelApplies } from '../kernels/colorJitter.js';
 
 /** ITU-R 601 luma weights (r, g, b), as torchvision's `rgb_to_grayscale` (0.2989 there). */
 export const LUMA: readonly [number, number, number] = [0.299, 0.587, 0.114];
@@ -146,9 +147,16 @@ export const sampleJitter = (node: ColorJitter, batch: number, rng: Rng): Jitter
  * at position `k` of the order, every op runs on the whole batch with the factor of the images
  * that have it at `k` and the identity for the others; ops nobody needs at `k` are skipped.
  * (Running an op on a gathered sub-batch instead was slower on wasm: gather and concat of image
- * batches cost more than the cheap ops themselves.)
+ * batches cost more than the cheap ops themselves.) On wasm, one kernel does it all, pixel by
+ * pixel (`kernels/colorJitter.ts`).
  */
 export const applyJitter = (images: tf.Tensor4D, params: JitterParams): tf.Tensor4D => {
+  if (colorJitterKernelApplies(images)) return colorJitterKernel(images, { ...params, luma: LUMA });
+  return applyJitterOps(images, params);
+};
+
+/** `applyJitter` as TF.js ops (the reference; every backend). */
+export const applyJitterOps = (images: tf.Tensor4D, params: JitterParams): tf.Tensor4D => {
   const perOp = [params.brightness, params.contrast, params.saturation, params.hue];
   let x = tf.clone(images);
   for (let k = 0; k < 4; k++) {
