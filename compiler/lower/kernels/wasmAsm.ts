@@ -60,6 +60,7 @@ export const op = {
   and: [0x71],
   shl: [0x74],
   geU: [0x4f],
+  ltU: [0x49],
   f32: (x: number) => [0x43, ...new Uint8Array(new Float32Array([x]).buffer)],
   i32Load: (offset = 0) => [0x28, 2, ...uleb(offset)],
   f32Load: (offset = 0) => [0x2a, 2, ...uleb(offset)],
@@ -83,6 +84,12 @@ export const op = {
   f32x4Const: (x: number) => [0xfd, ...uleb(12), ...lanes(new Float32Array([x]))],
   /** `v128.const` with the same i32 in every lane. */
   i32x4Const: (n: number) => [0xfd, ...uleb(12), ...lanes(new Int32Array([n]))],
+  /** `v128.const` with the given four i32 lanes. */
+  i32x4Lanes: (lanes: readonly [number, number, number, number]) => [
+    0xfd,
+    ...uleb(12),
+    ...new Uint8Array(new Int32Array(lanes).buffer),
+  ],
   f32x4Splat: [0xfd, ...uleb(19)],
   f32x4Abs: [0xfd, ...uleb(224)],
   f32x4Neg: [0xfd, ...uleb(225)],
@@ -95,6 +102,9 @@ export const op = {
   f32x4Nearest: [0xfd, ...uleb(106)],
   i32x4TruncSatF32x4S: [0xfd, ...uleb(248)],
   i32x4Add: [0xfd, ...uleb(174)],
+  i32x4Splat: [0xfd, ...uleb(17)],
+  i32x4GeS: [0xfd, ...uleb(63)],
+  v128And: [0xfd, ...uleb(78)],
   i32x4Shl: [0xfd, ...uleb(171)],
   /** `(v1 & c) | (v2 & ~c)` for operands `v1 v2 c` on the stack. */
   v128Bitselect: [0xfd, ...uleb(82)],
@@ -116,6 +126,15 @@ export const whileLt = (i: number, limit: number[], body: number[]): number[] =>
   0x0c,
   ...uleb(0),
   ...op.end,
+  ...op.end,
+];
+
+/** `if (condition) { body }`, `condition` an instruction sequence leaving an i32. */
+export const ifThen = (condition: number[], body: number[]): number[] => [
+  ...condition,
+  0x04,
+  0x40,
+  ...body,
   ...op.end,
 ];
 

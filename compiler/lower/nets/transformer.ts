@@ -4,6 +4,7 @@
  * wasm); linears are 2-D products on `[B*N, D]`; attention scores go through `kernels.batchMatMul`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { softmaxFast } from '../kernels/simdSoftmax.js';
 import type { Attention, TransformerBlock, Vit } from '../../ir/net.js';
 import { applyPatchEmbed } from './conv.js';
 import { activate, applyLinear, applyNorm } from './dense.js';
@@ -51,7 +52,8 @@ const buildSincos = (gh: number, gw: number, dim: number, rowFirst: boolean): Fl
  * Heads are batched head-major (`[H*B, N, dh]`): `kernels.splitHeads` turns the fused qkv
  * `[B, N, 3 H dh]` into q, k, v (a transpose and a split on the leading axis, or one copy pass on
  * wasm) and `kernels.mergeHeads` the context back. The scale multiplies Q (`[H*B, N, dh]`), not
- * the 4x larger scores `[H*B, N, N]`.
+ * the 4x larger scores `[H*B, N, N]`. The softmax and its gradient are one kernel each on wasm
+ * (`kernels/simdSoftmax.ts`).
  */
 export const applyAttention = (
   s: Scope,
@@ -63,7 +65,7 @@ export const applyAttention = (
   const qkv = applyLinear(s.at('qkv'), x, qkvBias) as tf.Tensor3D; // [B, N, 3 H dh]
   const [q, k, v] = s.kernels.splitHeads(qkv, 3, nHeads) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
   const scores = s.kernels.batchMatMul(tf.mul(q, 1 / Math.sqrt(dh)), k, false, true);
-  const ctx = s.kernels.batchMatMul(tf.softmax(scores) as tf.Tensor3D, v); // [H*B, N, dh]
+  const ctx = s.kernels.batchMatMul(softmaxFast(scores), v); // [H*B, N, dh]
   const merged = s.kernels.mergeHeads([ctx], nHeads); // [B, N, H dh]
   return applyLinear(s.at('proj'), merged, true) as tf.Tensor3D;
 };
