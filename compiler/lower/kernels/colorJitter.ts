@@ -13,7 +13,7 @@
  * it with the identity factor when another image needs it). No gradient: views are inputs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { memoryOffset, type WasmBackendLike } from './wasmBinding.js';
+import { dataView, type WasmBackendLike } from './wasmBinding.js';
 
 /** The kernel's name in the TF.js registry. */
 export const COLOR_JITTER_KERNEL = 'TesseraColorJitter';
@@ -111,11 +111,9 @@ const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     throw new Error(
       `${COLOR_JITTER_KERNEL}: expects a float32 RGB batch [B, H, W, 3], got [${x.shape}] ${x.dtype}`,
     );
-  const memory = (be.wasm?.asm?.memory ?? be.wasm?.wasmMemory) as { buffer: ArrayBuffer };
   const out = be.makeOutput([b, h, w, 3], 'float32');
-  const size = b * h * w * 3;
-  const dst = new Float32Array(memory.buffer, memoryOffset(be, out), size);
-  dst.set(new Float32Array(memory.buffer, memoryOffset(be, x), size));
+  const dst = dataView(be, out, Float32Array);
+  dst.set(dataView(be, x, Float32Array));
   const perImage = h * w * 3;
   for (let i = 0; i < b; i++)
     jitterImage(dst.subarray(i * perImage, (i + 1) * perImage), attrs as unknown as JitterAttrs, i);

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { simdLayoutModule } from './simdLayoutCode.js';
 import {
+  dataView,
   memoryOffset,
   requireWasmExports,
   wasmModuleRuns,
@@ -60,12 +61,6 @@ export const transposeInto = (backend: unknown, x: tf.TensorInfo): tf.TensorInfo
 const transposeKernel: tf.KernelFunc = ({ inputs, backend }) =>
   transposeInto(backend, (inputs as { x: tf.TensorInfo }).x);
 
-/** The int32 view of a tensor's data in the backend's memory. */
-const int32View = (be: WasmBackendLike, t: tf.TensorInfo): Int32Array => {
-  const memory = (be.wasm?.asm?.memory ?? be.wasm?.wasmMemory) as { buffer: ArrayBuffer };
-  return new Int32Array(memory.buffer, memoryOffset(be, t), tf.util.sizeFromShape(t.shape));
-};
-
 const gatherKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const { table, index } = inputs as { table: tf.TensorInfo; index: tf.TensorInfo };
   const wasm = requireWasmExports<Exports>(simdLayoutModule, backend, GATHER_ROWS_KERNEL);
@@ -81,10 +76,10 @@ const gatherKernel: tf.KernelFunc = ({ inputs, backend }) => {
       `${GATHER_ROWS_KERNEL}: expects a float32 table [R, D] with D a multiple of 4 and an int32 index, got [${table.shape}] ${table.dtype} and [${index.shape}] ${index.dtype}`,
     );
   const count = tf.util.sizeFromShape(index.shape);
-  const bad = int32View(be, index).findIndex((i) => i < 0 || i >= rows);
+  const bad = dataView(be, index, Int32Array).findIndex((i) => i < 0 || i >= rows);
   if (bad >= 0)
     throw new Error(
-      `${GATHER_ROWS_KERNEL}: index ${bad} is ${int32View(be, index)[bad]}, outside the table's ${rows} rows`,
+      `${GATHER_ROWS_KERNEL}: index ${bad} is ${dataView(be, index, Int32Array)[bad]}, outside the table's ${rows} rows`,
     );
   const out = be.makeOutput([count, d], 'float32');
   if (count * d > 0)

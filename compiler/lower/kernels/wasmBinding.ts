@@ -23,6 +23,10 @@ export interface WasmBackendLike {
   disposeData(dataId: unknown): boolean;
 }
 
+/** The memory of the wasm backend (plain or shared), its buffer as of now (it moves as memory grows). */
+const memoryOf = (backend: WasmBackendLike): object | undefined =>
+  backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory;
+
 /** Assembles a kernel module; `shared`: import a shared memory (the threaded build). */
 export type ModuleSource = (shared: boolean) => Uint8Array;
 
@@ -33,8 +37,7 @@ const instances = new WeakMap<ModuleSource, WeakMap<object, unknown>>();
  * or null when it cannot run there (not the wasm backend, or no WebAssembly SIMD in this engine).
  */
 export const wasmExportsFor = <E>(source: ModuleSource, backend: unknown): E | null => {
-  const wasm = (backend as WasmBackendLike).wasm;
-  const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
+  const memory = memoryOf(backend as WasmBackendLike);
   if (!(memory instanceof WA.Memory)) return null;
   let perMemory = instances.get(source);
   if (perMemory === undefined) instances.set(source, (perMemory = new WeakMap()));
@@ -83,6 +86,23 @@ export const requireFloat32Quads = (kernel: string, ...tensors: tf.TensorInfo[])
       `${kernel}: expects float32 tensors of one size, a multiple of 4; got ${tensors.map((t) => `[${t.shape}] ${t.dtype}`).join(', ')}`,
     );
   return size;
+};
+
+/**
+ * A float32 or int32 view of a tensor's data in the wasm backend's memory, for kernels written
+ * in JS. Take it after every `makeOutput` (which may grow the memory and move its buffer).
+ */
+export const dataView = <A extends Float32ArrayConstructor | Int32ArrayConstructor>(
+  backend: WasmBackendLike,
+  t: tf.TensorInfo,
+  kind: A,
+): InstanceType<A> => {
+  const { buffer } = memoryOf(backend) as { readonly buffer: ArrayBuffer };
+  return new kind(
+    buffer,
+    memoryOffset(backend, t),
+    tf.util.sizeFromShape(t.shape),
+  ) as InstanceType<A>;
 };
 
 /** The byte offset of a tensor's data in the wasm backend's memory. */
