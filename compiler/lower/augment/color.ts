@@ -8,7 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { ColorJitter, Grayscale, Normalize, Solarize } from '../../ir/augment.js';
 import type { Rng } from '../../ir/rng.js';
 import { sampleCoins } from './geometry.js';
-import { colorJitterKernel, colorJitterKernelApplies } from '../kernels/colorJitter.js';
+import {
+  colorJitterKernel,
+  colorJitterKernelApplies,
+  JITTER_IDENTITY,
+} from '../kernels/colorJitter.js';
 
 /** ITU-R 601 luma weights (r, g, b), as torchvision's `rgb_to_grayscale` (0.2989 there). */
 export const LUMA: readonly [number, number, number] = [0.299, 0.587, 0.114];
@@ -111,7 +115,6 @@ export interface JitterParams {
   readonly order: ReadonlyArray<ReadonlyArray<number>>;
 }
 
-const IDENTITY = [1, 1, 1, 0] as const;
 const OPS = [adjustBrightness, adjustContrast, adjustSaturation, adjustHue] as const;
 
 /**
@@ -130,7 +133,7 @@ export const sampleJitter = (node: ColorJitter, batch: number, rng: Rng): Jitter
       f(node.saturation),
       node.hue > 0 ? rng.uniform(-node.hue, node.hue) : 0,
     ];
-    return { order, values: apply ? values : [...IDENTITY] };
+    return { order, values: apply ? values : [...JITTER_IDENTITY] };
   });
   const column = (k: number): Float32Array => Float32Array.from(draws, (d) => d.values[k]!);
   return {
@@ -161,11 +164,13 @@ export const applyJitterOps = (images: tf.Tensor4D, params: JitterParams): tf.Te
   let x = tf.clone(images);
   for (let k = 0; k < 4; k++) {
     for (let op = 0; op < 4; op++) {
-      const active = params.order.map((o, i) => o[k] === op && perOp[op]![i] !== IDENTITY[op]);
+      const active = params.order.map(
+        (o, i) => o[k] === op && perOp[op]![i] !== JITTER_IDENTITY[op],
+      );
       if (!active.some((a) => a)) continue;
       const next = OPS[op]!(
         x,
-        perOp[op]!.map((v, i) => (active[i] ? v : IDENTITY[op]!)),
+        perOp[op]!.map((v, i) => (active[i] ? v : JITTER_IDENTITY[op]!)),
       );
       x.dispose();
       x = next;

@@ -90,14 +90,15 @@ const hueImage = (px: Float32Array, shift: number): void => {
   }
 };
 
-const IDENTITY = [1, 1, 1, 0] as const;
+/** The factors that leave an image as it is: brightness, contrast, saturation 1, hue 0. */
+export const JITTER_IDENTITY = [1, 1, 1, 0] as const;
 
 /** Applies one image's jitter (image `i` of `attrs`) to its pixels, in place. */
 const jitterImage = (px: Float32Array, attrs: JitterAttrs, i: number): void => {
   const factors = [attrs.brightness[i]!, attrs.contrast[i]!, attrs.saturation[i]!, attrs.hue[i]!];
   const luma = lumaOf(attrs.luma);
   for (const op of attrs.order[i]!) {
-    if (factors[op] === IDENTITY[op]) continue;
+    if (factors[op] === JITTER_IDENTITY[op]) continue;
     if (op === 3) hueImage(px, factors[3]!);
     else blendImage(px, op, factors[op]!, luma);
   }

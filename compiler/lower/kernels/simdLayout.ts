@@ -7,7 +7,8 @@
  *   SIMD blocks when both sizes are multiples of 4, element by element otherwise. Its gradient is
  *   itself.
  * - `TesseraGatherRows`: `table [R, D]`, `index [n]` (int32, each in `[0, R)`: checked) -> `[n, D]`,
- *   `D` a multiple of 4. Its gradient is a `scatterND` (duplicate indices sum), none to the index.
+ *   `D` a multiple of 4. Its gradient is a `scatterND` (duplicate indices sum), none to the index;
+ *   so is the gradient of `gatherRowsFast`'s TF.js fallback.
  * Float32 only; `transposeFast` and `gatherRowsFast` fall back to TF.js's ops off wasm.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -76,10 +77,11 @@ const gatherKernel: tf.KernelFunc = ({ inputs, backend }) => {
       `${GATHER_ROWS_KERNEL}: expects a float32 table [R, D] with D a multiple of 4 and an int32 index, got [${table.shape}] ${table.dtype} and [${index.shape}] ${index.dtype}`,
     );
   const count = tf.util.sizeFromShape(index.shape);
-  const bad = dataView(be, index, Int32Array).findIndex((i) => i < 0 || i >= rows);
+  const ids = dataView(be, index, Int32Array);
+  const bad = ids.findIndex((i) => i < 0 || i >= rows);
   if (bad >= 0)
     throw new Error(
-      `${GATHER_ROWS_KERNEL}: index ${bad} is ${dataView(be, index, Int32Array)[bad]}, outside the table's ${rows} rows`,
+      `${GATHER_ROWS_KERNEL}: index ${bad} is ${ids[bad]}, outside the table's ${rows} rows`,
     );
   const out = be.makeOutput([count, d], 'float32');
   if (count * d > 0)
@@ -112,17 +114,35 @@ tf.registerGradient({
   gradFunc: (dy) => ({ x: () => transposeSimd(dy as tf.Tensor) }),
 });
 
+/**
+ * The gradient of a row gather in its table: the output gradient's rows summed back at `index`
+ * (`scatterND` sums duplicates). TF.js's own `gather` gradient needs `UnsortedSegmentSum`, a
+ * kernel wasm lacks, so every row gather here differentiates with this.
+ */
+const scatterRows = (index: tf.Tensor, dy: tf.Tensor, shape: [number, number]): tf.Tensor =>
+  tf.scatterND(index.reshape([-1, 1]), dy.reshape([-1, shape[1]]), shape);
+
 tf.registerGradient({
   kernelName: GATHER_ROWS_KERNEL,
   inputsToSave: ['table', 'index'],
   gradFunc: (dy, saved) => {
     const [table, index] = saved as [tf.Tensor2D, tf.Tensor];
     return {
-      table: () => tf.scatterND(index.reshape([-1, 1]), dy as tf.Tensor2D, table.shape),
+      table: () => scatterRows(index, dy as tf.Tensor, table.shape),
       index: () => tf.zerosLike(index),
     };
   },
 });
+
+/** TF.js's `gather` of rows, differentiated by `scatterRows` (it trains on wasm too). */
+const gatherRowsOps = (table: tf.Tensor2D, flat: tf.Tensor1D): tf.Tensor2D =>
+  tf.customGrad(((t: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    save([flat]);
+    return {
+      value: tf.gather(t, flat),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => scatterRows(saved[0]!, dy, t.shape),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0])(table) as tf.Tensor2D;
 
 /**
  * `x^T` for a matrix, or each slice's transpose (`[g, r, c] -> [g, c, r]`) for a batch: the kernel
@@ -136,15 +156,15 @@ export const transposeFast = <T extends tf.Tensor2D | tf.Tensor3D>(x: T): T =>
 /**
  * Rows of `table [R, D]` at `index` (any shape, integer values in `[0, R)`) -> `[...index, D]`: the
  * kernel on wasm (float32, `D` a multiple of 4), TF.js's `gather` elsewhere. Differentiable in
- * `table`.
+ * `table` on every backend, by `scatterRows`.
  */
 export const gatherRowsFast = (table: tf.Tensor2D, index: tf.Tensor): tf.Tensor => {
-  const flat = tf.cast(index, 'int32').reshape([-1]);
+  const flat = tf.cast(index, 'int32').reshape([-1]) as tf.Tensor1D;
   const d = table.shape[1];
   const rows =
     table.dtype === 'float32' && d % 4 === 0 && layoutSimdRuns()
       ? (tf.engine().runKernel(GATHER_ROWS_KERNEL, { table, index: flat }, {}) as tf.Tensor)
-      : tf.gather(table, flat);
+      : gatherRowsOps(table, flat);
   return rows.reshape([...index.shape, d]);
 };
 
