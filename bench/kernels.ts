@@ -25,12 +25,10 @@ import {
   transposeFast,
 } from '../compiler/lower/kernels/simdLayout.js';
 import { upsample2Legal, upsample2Plain } from '../compiler/lower/legalize/resize.js';
-import { referenceKernels, wasmKernels, type Kernels } from '../compiler/lower/legalize/index.js';
-import type { NetNode } from '../compiler/ir/net.js';
-import { applyNet, initNet, netParams } from '../compiler/lower/nets/index.js';
-import { useBackend, type BackendName } from '../runtime/backend.js';
+import { useBackend } from '../runtime/backend.js';
 import { Rng } from '../compiler/ir/rng.js';
-import { abRuns, median, once, randn, report } from './kernelTiming.js';
+import { abRuns, randn, report } from './kernelTiming.js';
+import { stepCases } from './kernelSteps.js';
 
 const { values } = parseArgs({
   options: {
@@ -356,92 +354,6 @@ const otherCases = (): void => {
   );
 };
 
-/** Median ms of one training step (forward + gradients of every trainable parameter) of `net`. */
-const stepMs = (net: NetNode, x: number[], kernels: Kernels): number | string => {
-  const params = initNet(net, 1);
-  const trainable = netParams(net)
-    .filter((p) => !p.buffer)
-    .map((p) => p.path);
-  const images = randn(x, 9);
-  const step = () => {
-    const buffers = new Map<string, tf.Tensor>();
-    const g = tf.grads((...ws: tf.Tensor[]) => {
-      const table = { ...params, ...Object.fromEntries(trainable.map((p, i) => [p, ws[i]!])) };
-      return tf.sum(
-        tf.square(
-          applyNet(
-            net,
-            table,
-            { x: images },
-            { training: true, buffers, prefix: '', kernels },
-          ) as tf.Tensor,
-        ),
-      );
-    })(trainable.map((p) => params[p]!));
-    tf.dispose([...buffers.values()]);
-    return g;
-  };
-  try {
-    once(step);
-  } catch (e) {
-    return `cannot run: ${String((e as Error).message)
-      .split('\n')[0]!
-      .slice(0, 60)}`;
-  }
-  const ts = Array.from({ length: REPS }, () => once(step));
-  tf.dispose([...Object.values(params), images]);
-  return median(ts);
-};
-
-const vitTiny: NetNode = {
-  _tag: 'Vit',
-  imageSize: 64,
-  patch: 8,
-  inChannels: 3,
-  dim: 192,
-  depth: 4,
-  heads: 3,
-  mlpRatio: 4,
-  qkvBias: true,
-  cls: true,
-  output: 'cls',
-  stopGradPatchEmbed: false,
-  eps: 1e-6,
-};
-const resnetTiny: NetNode = {
-  _tag: 'ResNet',
-  inChannels: 3,
-  stem: { channels: 32, kernel: 3, stride: 1, maxPool: false },
-  stages: [
-    { channels: 32, blocks: 2, stride: 1 },
-    { channels: 64, blocks: 2, stride: 2 },
-    { channels: 128, blocks: 2, stride: 2 },
-  ],
-  block: 'basic',
-  zeroInitResidual: true,
-  output: 'pooled',
-};
-
-const stepCases = async (): Promise<void> => {
-  const rows: Array<[string, BackendName, Kernels]> = [
-    ['wasm, plain TF.js ops', 'wasm', referenceKernels],
-    ['wasm, legalized kernels', 'wasm', wasmKernels],
-    ['cpu, plain TF.js ops (reference)', 'cpu', referenceKernels],
-  ];
-  for (const [name, net, x] of [
-    ['ViT tiny (64px, patch 8, dim 192, depth 4), batch 8', vitTiny, [8, 64, 64, 3]],
-    ['ResNet tiny (32px, 3 stages x 2 basic blocks), batch 8', resnetTiny, [8, 32, 32, 3]],
-  ] as const) {
-    console.log(`training step (forward + all parameter gradients): ${name}`);
-    for (const [label, backend, kernels] of rows) {
-      await useBackend(backend);
-      const r = stepMs(net, [...x], kernels);
-      console.log(`  ${label.padEnd(34)} ${typeof r === 'number' ? `${r.toFixed(0)} ms` : r}`);
-    }
-  }
-  await useBackend('wasm');
-};
-
 const main = async (): Promise<void> => {
   await useBackend('wasm');
   console.log(
@@ -454,7 +366,7 @@ const main = async (): Promise<void> => {
   if (geluSimdApplies(tf.zeros([4]))) geluCase();
   if (layoutSimdRuns()) layoutCases();
   otherCases();
-  if (!process.argv.includes('--no-steps')) await stepCases();
+  if (!process.argv.includes('--no-steps')) await stepCases(REPS);
 };
 
 await main();
