@@ -4,10 +4,8 @@
  * or a non-finite loss mid-run leaves the last checkpoint intact; existing runs and changed
  * specs are refused before anything is overwritten; no tensor leaks.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkOrThrow } from '../../compiler/check.js';
 import { compile } from '../../runtime/compile.js';
@@ -16,12 +14,18 @@ import type { Method } from '../../compiler/ir/node.js';
 import { appearanceDataset } from '../../data/appearance/generator.js';
 import { tryOverride } from '../../dsl/ablate.js';
 import { methods } from '../../library/index.js';
-import { useBackend } from '../../runtime/backend.js';
 import { loadLatestCheckpoint } from '../../runtime/checkpoint/index.js';
 import { train, TrainError, type TrainConfig } from '../../runtime/train.js';
 import { parseMetricsJsonl } from '../../eval/report/formats.js';
+import {
+  checkpointWeights,
+  expectSameRun,
+  lossesOf,
+  tempRunDir,
+  trainLeakFree,
+} from './trainRuns.js';
 
-const tempDir = (): string => mkdtempSync(join(tmpdir(), 'tessera-train-'));
+const tempDir = (): string => tempRunDir('tessera-train-');
 const STEPS = 6;
 const method: Method = { ...methods['moco-v3']('tiny'), training: { batch: 8, steps: STEPS } };
 const dataset = appearanceDataset({ n: 84, size: 32, seed: 0, cache: true });
@@ -36,17 +40,6 @@ const config = (outDir: string, extra: Partial<TrainConfig> = {}): TrainConfig =
   resume: false,
   ...extra,
 });
-
-const weightsOf = async (dir: string): Promise<Record<string, Float32Array>> => {
-  const ckpt = await loadLatestCheckpoint(dir);
-  return Object.fromEntries(
-    Object.entries(ckpt!.weights).map(([k, t]) => [k, t.data as Float32Array]),
-  );
-};
-const lossesOf = (dir: string): number[] =>
-  parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')).records.flatMap((r) =>
-    r.loss === undefined ? [] : [r.loss],
-  );
 
 /** `compiled` whose step throws (or reports a NaN loss) at step `at`. */
 const failingAt = (compiled: CompiledMethod, at: number, how: 'throw' | 'nan'): CompiledMethod => ({
@@ -67,12 +60,8 @@ const failingAt = (compiled: CompiledMethod, at: number, how: 'throw' | 'nan'): 
 describe('train', () => {
   let straight: string;
   beforeAll(async () => {
-    await useBackend('wasm');
     straight = tempDir();
-    const before = tf.memory().numTensors;
-    const r = await train(config(straight));
-    r.compiled.dispose();
-    expect(tf.memory().numTensors).toBe(before);
+    const r = await trainLeakFree(config(straight));
     expect(r.endStep).toBe(STEPS);
   });
 
@@ -104,10 +93,7 @@ describe('train', () => {
     const second = await train(config(dir, { resume: true }));
     second.compiled.dispose();
     expect(second.startStep).toBe(3);
-    expect(lossesOf(dir)).toEqual(lossesOf(straight));
-    const [a, b] = [await weightsOf(dir), await weightsOf(straight)];
-    expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
-    for (const k of Object.keys(b)) expect(Array.from(a[k]!), k).toEqual(Array.from(b[k]!));
+    await expectSameRun(dir, straight);
   });
 
   it('takes the checked graph of its spec (not checked again): same spec.json, hash, losses and weights', async () => {
@@ -121,8 +107,8 @@ describe('train', () => {
         readFileSync(join(straight, file), 'utf8'),
       );
     expect(lossesOf(dir)).toEqual(lossesOf(straight));
-    const [a, b] = [await weightsOf(dir), await weightsOf(straight)];
-    for (const k of Object.keys(b)) expect(Array.from(a[k]!), k).toEqual(Array.from(b[k]!));
+    const [a, b] = [await checkpointWeights(dir), await checkpointWeights(straight)];
+    for (const k of Object.keys(b)) expect(a[k], k).toEqual(b[k]);
   });
 
   it('a crash mid-run keeps the last checkpoint; resuming from it reproduces the uninterrupted run', async () => {
@@ -136,8 +122,8 @@ describe('train', () => {
     const resumed = await train(config(dir, { resume: true }));
     resumed.compiled.dispose();
     expect(lossesOf(dir)).toEqual(lossesOf(straight));
-    const [a, b] = [await weightsOf(dir), await weightsOf(straight)];
-    for (const k of Object.keys(b)) expect(Array.from(a[k]!), k).toEqual(Array.from(b[k]!));
+    const [a, b] = [await checkpointWeights(dir), await checkpointWeights(straight)];
+    for (const k of Object.keys(b)) expect(a[k], k).toEqual(b[k]);
   });
 
   it('with maxNonFinite 1, stops on a non-finite loss before saving, naming the step', async () => {

@@ -3,20 +3,16 @@
  * mid-epoch, or after the fold pair rotated, and resumed ends with exactly the weights and losses
  * of the uninterrupted run; a step that reads the paired batch refuses to run without one.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Method } from '../../compiler/ir/node.js';
 import { appearanceDataset } from '../../data/appearance/generator.js';
-import { parseMetricsJsonl } from '../../eval/report/formats.js';
-import { useBackend } from '../../runtime/backend.js';
 import { loadLatestCheckpoint } from '../../runtime/checkpoint/index.js';
 import { compile } from '../../runtime/compile.js';
 import { train, TrainError, type TrainConfig } from '../../runtime/train.js';
 import { mutate } from '../compiler/mutate.js';
 import { tinyMoco } from '../fixtures/methods.js';
+import { expectSameRun, lossesOf, tempRunDir, trainLeakFree } from './trainRuns.js';
 
 const STEPS = 8;
 /** tinyMoco whose second view comes from the other fold; 84 images: 42 a fold, 5 steps an epoch. */
@@ -25,7 +21,7 @@ const method = mutate(tinyMoco, (s) => {
   s.training = { batch: 8, steps: STEPS, folds: { k: 2, rotateEvery: 1 } };
 }) as Method;
 const dataset = appearanceDataset({ n: 84, size: 32, seed: 0, cache: true });
-const tempDir = (): string => mkdtempSync(join(tmpdir(), 'tessera-folds-'));
+const tempDir = (): string => tempRunDir('tessera-folds-');
 const config = (outDir: string, extra: Partial<TrainConfig> = {}): TrainConfig => ({
   method,
   dataset,
@@ -38,27 +34,11 @@ const config = (outDir: string, extra: Partial<TrainConfig> = {}): TrainConfig =
   ...extra,
 });
 
-const lossesOf = (dir: string): number[] =>
-  parseMetricsJsonl(readFileSync(join(dir, 'metrics.jsonl'), 'utf8')).records.flatMap((r) =>
-    r.loss === undefined ? [] : [r.loss],
-  );
-const weightsOf = async (dir: string): Promise<Record<string, number[]>> =>
-  Object.fromEntries(
-    Object.entries((await loadLatestCheckpoint(dir))!.weights).map(([k, t]) => [
-      k,
-      Array.from(t.data as Float32Array),
-    ]),
-  );
-
 describe('train with pseudo-domain folds', () => {
   let straight: string;
   beforeAll(async () => {
-    await useBackend('wasm');
     straight = tempDir();
-    const before = tf.memory().numTensors;
-    const r = await train(config(straight));
-    r.compiled.dispose();
-    expect(tf.memory().numTensors).toBe(before);
+    await trainLeakFree(config(straight));
     expect(lossesOf(straight).length).toBe(STEPS);
     expect(lossesOf(straight).every(Number.isFinite)).toBe(true);
   });
@@ -75,10 +55,7 @@ describe('train with pseudo-domain folds', () => {
       const second = await train(config(dir, { resume: true }));
       second.compiled.dispose();
       expect(second.startStep).toBe(stopAt);
-      expect(lossesOf(dir)).toEqual(lossesOf(straight));
-      const [a, b] = [await weightsOf(dir), await weightsOf(straight)];
-      expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
-      for (const k of Object.keys(b)) expect(a[k], k).toEqual(b[k]);
+      await expectSameRun(dir, straight);
     });
 
   it('refuses a dataset with less than one batch per fold, naming the folds', async () => {
